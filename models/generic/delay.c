@@ -1,0 +1,224 @@
+/*
+ * generic.delay: a FIFO stage of `depth` entries that holds each packet `delay` cycles.
+ *
+ * Each cycle it first takes up to `width` visible packets from `in` while it has room (a packet
+ * taken at cycle c is ready at c + delay), then forwards up to `width` ready packets to `out`
+ * while the port has room. With delay 0 a packet taken at c leaves at c, so one hop through a
+ * stage costs the link latency only. A full stage takes again in the cycle after it forwards.
+ *
+ *   in visible at c ──take──> [ ready c+delay ] ──forward at >= c+delay──> out (visible later)
+ *
+ * `tokens` packets are made at cycle 0 (ready at once): a ring of delay stages with tokens is
+ * the kernel benchmark. The internal ring buffer:
+ *
+ *   head                   head + count
+ *    v                      v
+ *   [ p0 | p1 | .. | p(n-1) | free .. ]  (mod depth), each with its ready cycle
+ */
+#include "generic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct DelayParams {
+    SimDomain *domain;
+    uint64_t delay;
+    uint64_t depth;
+    uint64_t width;
+    uint64_t tokens;
+} DelayParams;
+
+typedef struct DelaySlot {
+    SimPacket *pkt;
+    SimCycle ready;
+} DelaySlot;
+
+typedef struct Delay {
+    SimComponent c;
+    SimPort *in;
+    SimPort *out;
+    DelayParams p;
+    DelaySlot *ring;
+    uint32_t head;
+    uint32_t count;
+    uint32_t depth;
+    uint32_t width;
+    uint32_t max_count;
+    bool started;
+    uint64_t forwarded;
+    uint64_t enter_time_sum; /* occupancy integral = exits - entries (mod 2^64) */
+    uint64_t exit_time_sum;
+    SimTimeAvg occupancy;
+} Delay;
+
+static inline DelaySlot *slot_at(Delay *d, uint32_t i)
+{
+    uint32_t k = d->head + i;
+    return &d->ring[k >= d->depth ? k - d->depth : k];
+}
+
+static void delay_store(Delay *d, SimPacket *pkt, SimCycle ready)
+{
+    DelaySlot *s = slot_at(d, d->count);
+    s->pkt = pkt;
+    s->ready = ready;
+    if (++d->count > d->max_count) {
+        d->max_count = d->count;
+    }
+    d->enter_time_sum += d->c.sim->now;
+}
+
+static SimCycle delay_tick(SimComponent *c, SimCycle now)
+{
+    Delay *d = (Delay *)c;
+    Sim *sim = c->sim;
+    if (!d->started) {
+        d->started = true;
+        for (uint64_t i = 0; i < d->p.tokens; i++) {
+            SimPacket *pkt = sim_packet_new(sim);
+            if (pkt == NULL) {
+                return SIM_SLEEP;
+            }
+            pkt->type = GENERIC_PACKET_TYPE;
+            pkt->stamp[SIM_STAMP_CREATE] = pkt->stamp[SIM_STAMP_INJECT] = sim->now;
+            delay_store(d, pkt, now);
+        }
+    }
+    for (uint32_t n = 0; n < d->width && d->count < d->depth; n++) {
+        SimPacket *pkt = sim_port_peek(d->in);
+        if (pkt == NULL) {
+            break;
+        }
+        sim_port_pop(d->in);
+        delay_store(d, pkt, now + d->p.delay);
+    }
+    for (uint32_t n = 0; n < d->width && d->count > 0; n++) {
+        DelaySlot *s = &d->ring[d->head];
+        if (s->ready > now || !sim_port_can_push(d->out)) {
+            break;
+        }
+        sim_port_push(d->out, s->pkt);
+        if (++d->head == d->depth) {
+            d->head = 0;
+        }
+        d->count--;
+        d->forwarded++;
+        d->exit_time_sum += sim->now;
+    }
+    if (d->count < d->depth && sim_port_peek(d->in) != NULL) {
+        return now + 1; /* more input to take */
+    }
+    if (d->count == 0) {
+        return SIM_SLEEP;
+    }
+    SimCycle ready = d->ring[d->head].ready;
+    if (ready > now) {
+        return ready;
+    }
+    return sim_port_can_push(d->out) ? now + 1 : SIM_SLEEP;
+}
+
+static void delay_finish(SimComponent *c, SimTime end)
+{
+    Delay *d = (Delay *)c;
+    sim_timeavg_init(&d->occupancy, 0, 0);
+    d->occupancy.area_lo = d->exit_time_sum - d->enter_time_sum + (uint64_t)d->count * end;
+    d->occupancy.since = end;
+    d->occupancy.max = d->max_count;
+}
+
+static bool delay_busy(const SimComponent *c)
+{
+    return ((const Delay *)c)->count != 0 && ((const Delay *)c)->p.tokens == 0;
+}
+
+static void delay_dump(const SimComponent *c, SimError *report)
+{
+    const Delay *d = (const Delay *)c;
+    sim_error_append(report, " (holds %u of %u packets)", d->count, d->depth);
+}
+
+static void delay_destroy(SimComponent *c)
+{
+    free(((Delay *)c)->ring);
+}
+
+static const SimComponentOps delay_ops = {
+    .tick = delay_tick,
+    .finish = delay_finish,
+    .busy = delay_busy,
+    .dump = delay_dump,
+    .destroy = delay_destroy,
+};
+
+static const SimParamDesc delay_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, offsetof(DelayParams, domain), "pcie", NULL, NULL, NULL,
+     "clock domain the stage runs in"},
+    {"delay", SIM_PARAM_UINT, offsetof(DelayParams, delay), "0", "0", "1000000000", NULL,
+     "cycles each packet is held"},
+    {"depth", SIM_PARAM_UINT, offsetof(DelayParams, depth), "2", "1", "1048576", NULL,
+     "packets the stage can hold"},
+    {"width", SIM_PARAM_UINT, offsetof(DelayParams, width), "1", "1", "64", NULL,
+     "packets taken and forwarded per cycle, each"},
+    {"tokens", SIM_PARAM_UINT, offsetof(DelayParams, tokens), "0", "0", "1048576", NULL,
+     "packets made at cycle 0 (for rings); at most depth"},
+};
+
+static const SimPortDesc delay_ports[] = {
+    {"in", SIM_PORT_IN, false, "packets taken"},
+    {"out", SIM_PORT_OUT, false, "packets forwarded"},
+};
+
+static const char *delay_check(const void *params, char *msg, size_t msg_size)
+{
+    const DelayParams *p = params;
+    if (p->tokens > p->depth) {
+        snprintf(msg, msg_size, "%llu tokens do not fit in a stage of depth %llu",
+                 (unsigned long long)p->tokens, (unsigned long long)p->depth);
+        return "tokens";
+    }
+    return NULL;
+}
+
+static bool delay_build(Sim *sim, const char *name, const void *params,
+                        SimPortBinding *bindings, SimError *err)
+{
+    Delay *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        goto fail_oom;
+    }
+    d->p = *(const DelayParams *)params;
+    d->depth = (uint32_t)d->p.depth;
+    d->width = (uint32_t)d->p.width;
+    d->ring = calloc(d->depth, sizeof(*d->ring));
+    if (d->ring == NULL) {
+        free(d);
+        goto fail_oom;
+    }
+    if (!sim_add_component(sim, &d->c, name, d->p.domain, &delay_ops, err)) {
+        free(d->ring);
+        free(d);
+        return false;
+    }
+    bindings[0] = (SimPortBinding){&d->c, &d->in};
+    bindings[1] = (SimPortBinding){&d->c, &d->out};
+    return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "forwarded", &d->forwarded, 1.0,
+                         "packets forwarded") &&
+           sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, name, "occupancy", &d->occupancy, 1.0,
+                         "packets held, time-weighted");
+
+fail_oom:
+    return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+}
+
+const SimModelType generic_delay_type = {
+    .name = "generic.delay",
+    .doc = "Delay/FIFO stage: holds each packet `delay` cycles in a FIFO of `depth` entries.",
+    .params = delay_params,
+    .n_params = sizeof(delay_params) / sizeof(delay_params[0]),
+    .params_size = sizeof(DelayParams),
+    .ports = delay_ports,
+    .n_ports = 2,
+    .check = delay_check,
+    .build = delay_build,
+};

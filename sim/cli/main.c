@@ -1,0 +1,543 @@
+/*
+ * membox-sim: the command line. The only code in the project that prints to the terminal or
+ * exits. Exit codes: 0 success, 1 simulation error (deadlock, watchdog, trace error at run
+ * time), 2 bad input or usage (configuration, trace, flags, output files).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "membox_version.h"
+#include "models/registry.h"
+#include "sim/config/config.h"
+#include "sim/config/units.h"
+#include "sim/core/kernel.h"
+
+enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_INPUT = 2 };
+
+static const char *const main_help =
+    "usage: membox-sim COMMAND [ARGS]\n"
+    "\n"
+    "Cycle-accurate simulator of the MemBox shared-memory fabric.\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG       simulate a topology and print a summary\n"
+    "  check CONFIG     validate a topology without simulating it\n"
+    "  describe [TYPE]  list the model types, or one type's parameters and ports\n"
+    "  version          print the version\n"
+    "  help [COMMAND]   this text, or a command's\n"
+    "\n"
+    "`membox-sim COMMAND --help` explains each command.\n"
+    "\n"
+    "exit codes: 0 success; 1 simulation error (deadlock, watchdog, trace error at run time);\n"
+    "            2 bad input or usage (topology, trace, command line, output file)\n";
+
+static const char *const run_help =
+    "usage: membox-sim run CONFIG [options]\n"
+    "\n"
+    "Build the topology in CONFIG (YAML, see docs/config.md), simulate it until every source\n"
+    "has finished and the fabric has drained (or until --until), print a summary table.\n"
+    "\n"
+    "options:\n"
+    "  --stats FILE      write all statistics as JSON (schema: docs/stats.md)\n"
+    "  --csv FILE        append one CSV row of all statistics (header written if new)\n"
+    "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
+    "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the end)\n"
+    "  --kernel K        fast (default: skips idle work) or every-cycle (the reference)\n"
+    "  --progress        report simulated time, speed and ETA on stderr\n"
+    "  --quiet           no summary on stdout\n"
+    "\n"
+    "Output files are written under a temporary name and renamed when complete: a failed run\n"
+    "leaves no file behind.\n"
+    "\n"
+    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog); 2 bad input or usage\n";
+
+static const char *const check_help =
+    "usage: membox-sim check CONFIG\n"
+    "\n"
+    "Parse and validate CONFIG completely (types, keys, units, ranges, ports, links, cycles)\n"
+    "without simulating. Prints the first error as FILE:LINE:COL: message.\n"
+    "\n"
+    "exit codes: 0 valid; 2 invalid or unreadable\n";
+
+static const char *const describe_help =
+    "usage: membox-sim describe [TYPE]\n"
+    "\n"
+    "Without TYPE, list every model type. With TYPE, print its parameters (key, type and\n"
+    "unit, default, range, meaning) and its ports.\n"
+    "\n"
+    "exit codes: 0 ok; 2 unknown type\n";
+
+static const char *const version_help =
+    "usage: membox-sim version\n\nPrint the version.\n\nexit codes: 0\n";
+
+/* A usage error: one line naming what is wrong and where help is, exit code 2. */
+__attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd, const char *fmt,
+                                                             ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "membox-sim: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "; see 'membox-sim %s--help'\n", cmd);
+    va_end(ap);
+    return EXIT_INPUT;
+}
+
+static bool is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- output files: written under a temporary name, renamed when complete ---- */
+
+typedef struct OutFile {
+    const char *path;
+    char tmp[4096];
+    FILE *f;
+} OutFile;
+
+static bool out_open(OutFile *o, const char *path)
+{
+    o->path = path;
+    int n = snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof(o->tmp)) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    o->f = fopen(o->tmp, "w");
+    return o->f != NULL;
+}
+
+static bool out_commit(OutFile *o)
+{
+    bool ok = fflush(o->f) == 0 && !ferror(o->f);
+    int saved = errno;
+    if (fclose(o->f) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    o->f = NULL;
+    if (ok && rename(o->tmp, o->path) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        remove(o->tmp);
+        errno = saved;
+    }
+    return ok;
+}
+
+static void out_abort(OutFile *o)
+{
+    if (o->f != NULL) {
+        fclose(o->f);
+        o->f = NULL;
+        remove(o->tmp);
+    }
+}
+
+/* Appends a row, keeping the existing rows; the header must match this run's keys. */
+static int write_csv(const char *path, const SimStats *stats, const SimRunInfo *info)
+{
+    char *old = NULL;
+    size_t old_len = 0;
+    FILE *in = fopen(path, "r");
+    if (in != NULL) {
+        FILE *mem = open_memstream(&old, &old_len);
+        char buf[65536];
+        size_t n;
+        while (mem != NULL && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
+            fwrite(buf, 1, n, mem);
+        }
+        bool read_ok = !ferror(in);
+        fclose(in);
+        if (mem == NULL || fclose(mem) != 0 || !read_ok) {
+            free(old);
+            fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+            return EXIT_INPUT;
+        }
+    } else if (errno != ENOENT) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    char *header = NULL;
+    size_t header_len = 0;
+    FILE *hm = open_memstream(&header, &header_len);
+    if (hm == NULL || !sim_stats_write_csv_header(stats, hm) || fclose(hm) != 0) {
+        free(old);
+        free(header);
+        fprintf(stderr, "%s: out of memory\n", path);
+        return EXIT_INPUT;
+    }
+    if (old_len > 0 && (old_len < header_len || memcmp(old, header, header_len) != 0)) {
+        free(old);
+        free(header);
+        fprintf(stderr,
+                "%s:1:1: the CSV header differs from this run's statistics (another topology?)\n",
+                path);
+        return EXIT_INPUT;
+    }
+    OutFile o;
+    if (!out_open(&o, path)) {
+        free(old);
+        free(header);
+        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    bool ok = old_len > 0 ? fwrite(old, 1, old_len, o.f) == old_len
+                          : fwrite(header, 1, header_len, o.f) == header_len;
+    ok = ok && sim_stats_write_csv_row(stats, info, o.f);
+    free(old);
+    free(header);
+    if (!ok) {
+        out_abort(&o);
+        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    if (!out_commit(&o)) {
+        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* ---- progress on stderr ---- */
+
+typedef struct Progress {
+    double start;
+    double last_print;
+} Progress;
+
+static void progress_report(void *ctx, SimTime now, SimTime until)
+{
+    Progress *p = ctx;
+    double w = wall_now();
+    if (w - p->last_print < 0.5) {
+        return;
+    }
+    p->last_print = w;
+    double elapsed = w - p->start;
+    double sim_us = (double)now / 1e6;
+    if (until != SIM_TIME_NEVER && now > 0) {
+        double frac = (double)now / (double)until;
+        double eta = elapsed * (1.0 - frac) / frac;
+        fprintf(stderr, "membox-sim: %5.1f%%  %.3f us simulated  %.1f s elapsed  ETA %.1f s\n",
+                100.0 * frac, sim_us, elapsed, eta);
+    } else {
+        fprintf(stderr, "membox-sim: %.3f us simulated  %.1f s elapsed  (%.3f us/s)\n", sim_us,
+                elapsed, elapsed > 0 ? sim_us / elapsed : 0.0);
+    }
+}
+
+/* ---- commands ---- */
+
+static SimConfig *load(const char *path)
+{
+    SimError err;
+    sim_error_clear(&err);
+    SimConfig *c = sim_config_load_file(path, membox_model_types, membox_model_type_count, &err);
+    if (c == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+    }
+    return c;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(check_help, stdout);
+            return EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("check ", "unknown option '%s' for 'check'", argv[i]);
+        }
+        if (path != NULL) {
+            return usage_error("check ", "'check' takes one CONFIG, got also '%s'", argv[i]);
+        }
+        path = argv[i];
+    }
+    if (path == NULL) {
+        return usage_error("check ", "%s", "'check' needs a CONFIG file");
+    }
+    SimConfig *c = load(path);
+    if (c == NULL) {
+        return EXIT_INPUT;
+    }
+    printf("%s: ok (%zu instances)\n", path, sim_config_instance_count(c));
+    sim_config_free(c);
+    return EXIT_OK;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+    const char *type = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(describe_help, stdout);
+            return EXIT_OK;
+        }
+        if (argv[i][0] == '-') {
+            return usage_error("describe ", "unknown option '%s' for 'describe'", argv[i]);
+        }
+        if (type != NULL) {
+            return usage_error("describe ", "'describe' takes one TYPE, got also '%s'", argv[i]);
+        }
+        type = argv[i];
+    }
+    if (!sim_config_describe(membox_model_types, membox_model_type_count, type, stdout)) {
+        fprintf(stderr, "membox-sim: unknown model type '%s'; 'membox-sim describe' lists them\n",
+                type);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+typedef struct RunArgs {
+    const char *config;
+    const char *stats;
+    const char *csv;
+    bool has_seed;
+    uint64_t seed;
+    bool has_until;
+    SimTime until;
+    SimKernelKind kernel;
+    bool progress;
+    bool quiet;
+} RunArgs;
+
+static int parse_run_args(int argc, char **argv, RunArgs *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->kernel = SIM_KERNEL_FAST;
+    char why[256];
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        bool takes_value = strcmp(arg, "--stats") == 0 || strcmp(arg, "--csv") == 0 ||
+                           strcmp(arg, "--seed") == 0 || strcmp(arg, "--until") == 0 ||
+                           strcmp(arg, "--kernel") == 0;
+        if (is_help(arg)) {
+            fputs(run_help, stdout);
+            return -1;
+        }
+        if (takes_value && i + 1 >= argc) {
+            return usage_error("run ", "option '%s' needs a value", arg);
+        }
+        if (strcmp(arg, "--stats") == 0) {
+            a->stats = argv[++i];
+        } else if (strcmp(arg, "--csv") == 0) {
+            a->csv = argv[++i];
+        } else if (strcmp(arg, "--seed") == 0) {
+            if (!sim_parse_uint(argv[++i], &a->seed, why, sizeof(why))) {
+                fprintf(stderr, "membox-sim: --seed '%s': %s\n", argv[i], why);
+                return EXIT_INPUT;
+            }
+            a->has_seed = true;
+        } else if (strcmp(arg, "--until") == 0) {
+            if (!sim_parse_time(argv[++i], &a->until, why, sizeof(why))) {
+                fprintf(stderr, "membox-sim: --until '%s': %s\n", argv[i], why);
+                return EXIT_INPUT;
+            }
+            a->has_until = true;
+        } else if (strcmp(arg, "--kernel") == 0) {
+            if (!sim_kernel_parse(argv[++i], &a->kernel)) {
+                fprintf(stderr,
+                        "membox-sim: --kernel '%s': expected 'fast' or 'every-cycle'\n",
+                        argv[i]);
+                return EXIT_INPUT;
+            }
+        } else if (strcmp(arg, "--progress") == 0) {
+            a->progress = true;
+        } else if (strcmp(arg, "--quiet") == 0) {
+            a->quiet = true;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return usage_error("run ", "unknown option '%s' for 'run'", arg);
+        } else if (a->config != NULL) {
+            return usage_error("run ", "'run' takes one CONFIG, got also '%s'", arg);
+        } else {
+            a->config = arg;
+        }
+    }
+    if (a->config == NULL) {
+        return usage_error("run ", "%s", "'run' needs a CONFIG file");
+    }
+    return EXIT_OK;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    RunArgs a;
+    int rc = parse_run_args(argc, argv, &a);
+    if (rc != EXIT_OK) {
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    SimConfig *config = load(a.config);
+    if (config == NULL) {
+        return EXIT_INPUT;
+    }
+    SimError err;
+    sim_error_clear(&err);
+    Sim *sim = sim_new();
+    if (sim == NULL) {
+        fprintf(stderr, "membox-sim: out of memory\n");
+        sim_config_free(config);
+        return EXIT_INPUT;
+    }
+    if (!sim_config_build(config, sim, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    SimRunOptions opt;
+    sim_run_options_default(&opt);
+    sim_config_run_options(config, &opt);
+    opt.kernel = a.kernel;
+    if (a.has_seed) {
+        opt.seed = a.seed;
+    }
+    if (a.has_until) {
+        opt.until = a.until;
+    }
+    Progress prog = {0};
+    if (a.progress) {
+        opt.progress = progress_report;
+        opt.progress_ctx = &prog;
+        opt.progress_every = opt.until != SIM_TIME_NEVER && opt.until >= 1000 ? opt.until / 1000
+                                                                              : 100000;
+    }
+    /* Open the outputs first: a bad path is bad input, found before a long run. */
+    OutFile stats_out = {0};
+    if (a.stats != NULL && !out_open(&stats_out, a.stats)) {
+        fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(errno));
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    double start = wall_now();
+    prog.start = prog.last_print = start;
+    bool ok = sim_run(sim, &opt, &err);
+    double wall = wall_now() - start;
+    SimRunInfo info = {
+        .config = a.config,
+        .seed = opt.seed,
+        .kernel = sim_kernel_name(opt.kernel),
+        .end_time = sim->end_time,
+        .wall_seconds = wall,
+        .activations = sim->activations,
+    };
+    if (!ok) {
+        out_abort(&stats_out);
+        fprintf(stderr, "%s\n", err.msg);
+        rc = err.kind == SIM_ERR_INPUT ? EXIT_INPUT : EXIT_SIM;
+        goto done;
+    }
+    if (!a.quiet && !sim_stats_write_summary(sim->stats, &info, stdout)) {
+        out_abort(&stats_out);
+        fprintf(stderr, "membox-sim: cannot write the summary: %s\n", strerror(errno));
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    if (a.stats != NULL) {
+        if (!sim_stats_write_json(sim->stats, &info, stats_out.f)) {
+            int e = errno;
+            out_abort(&stats_out);
+            fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(e));
+            rc = EXIT_INPUT;
+            goto done;
+        }
+        if (!out_commit(&stats_out)) {
+            fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(errno));
+            rc = EXIT_INPUT;
+            goto done;
+        }
+    }
+    if (a.csv != NULL) {
+        rc = write_csv(a.csv, sim->stats, &info);
+        goto done;
+    }
+    rc = EXIT_OK;
+
+done:
+    sim_free(sim);
+    sim_config_free(config);
+    return rc;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc > 0 && is_help(argv[0])) {
+        fputs(version_help, stdout);
+        return EXIT_OK;
+    }
+    if (argc > 0) {
+        return usage_error("version ", "'version' takes no arguments, got '%s'", argv[0]);
+    }
+    printf("membox-sim %s\n", MEMBOX_SIM_VERSION);
+    return EXIT_OK;
+}
+
+typedef struct Command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} Command;
+
+static const Command commands[] = {
+    {"run", cmd_run, run_help},
+    {"check", cmd_check, check_help},
+    {"describe", cmd_describe, describe_help},
+    {"version", cmd_version, version_help},
+};
+
+static const Command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(name, commands[i].name) == 0) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            const Command *c = find_command(argv[2]);
+            if (c == NULL) {
+                return usage_error("", "unknown command '%s'", argv[2]);
+            }
+            fputs(c->help, stdout);
+            return EXIT_OK;
+        }
+        fputs(main_help, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        return cmd_version(0, NULL);
+    }
+    const Command *c = find_command(cmd);
+    if (c == NULL) {
+        return usage_error("", "unknown command '%s'", cmd);
+    }
+    return c->fn(argc - 2, argv + 2);
+}

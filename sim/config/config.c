@@ -1,0 +1,1 @@
+typedef int membox_placeholder_t;

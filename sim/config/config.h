@@ -1,0 +1,98 @@
+/*
+ * The configuration layer: a YAML topology is parsed into a graph of instances and links,
+ * checked completely (types, keys, units, ranges, ports, directions, cycles) before anything is
+ * built, then built into a Sim. Every error message starts with `file:line:col: ` (1-based) and
+ * names the instance and the key, e.g.
+ *
+ *   topo.yaml:12:9: instance 'src0': key 'rate': 2 is above the maximum 1
+ *
+ * Only the first error is reported, in a fixed order (docs/config.md, "Validation order"). The
+ * format itself is documented in docs/config.md.
+ *
+ * Lifecycle: sim_config_load_file() (parse + check) -> sim_config_build() into a fresh Sim ->
+ * sim_config_run_options() -> sim_run() -> sim_free() -> sim_config_free().
+ */
+#ifndef MEMBOX_SIM_CONFIG_CONFIG_H
+#define MEMBOX_SIM_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../core/error.h"
+#include "../core/kernel.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct SimConfig SimConfig;
+
+/* Files larger than this are rejected before parsing. */
+#define SIM_CONFIG_MAX_FILE_SIZE (64u << 20)
+
+/*
+ * Parse and fully validate a topology; nothing is built. types is the model registry (an array
+ * of n_types pointers, which must outlive the returned configuration). Returns NULL with err
+ * filled (kind SIM_ERR_INPUT) on any error. A file that cannot be read gives
+ * "PATH: cannot open: No such file or directory" (no line and column).
+ */
+SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types,
+                                size_t n_types, SimError *err);
+
+/* Same from memory; display_name stands for the path in messages. yaml need not end in NUL. */
+SimConfig *sim_config_load_string(const char *display_name, const char *yaml, size_t len,
+                                  const SimModelType *const *types, size_t n_types,
+                                  SimError *err);
+
+/* NULL ok. */
+void sim_config_free(SimConfig *c);
+
+/*
+ * Build into sim (normally fresh from sim_new()): the clock domains (built-ins pcie, lane, mem,
+ * ddr first, then the user's, in file order), every instance in file order through its type's
+ * build op, every link in file order through sim_connect(), and sim->pool_options. On failure
+ * err names the file:line:col of the instance or link that failed and sim is left partly built:
+ * the caller frees it.
+ */
+bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err);
+
+/*
+ * The `sim:` section as run options. Writes o->watchdog (the file's value, else 1 ms), and
+ * o->seed and o->until only when the file gives them; every other field is left alone, so the
+ * caller starts from sim_run_options_default() and applies its command line afterwards.
+ */
+void sim_config_run_options(const SimConfig *c, SimRunOptions *o);
+
+/* The `sim:` section as pool sizes: always writes all three (defaults 65536, 1024, 4 KiB). */
+void sim_config_pool_options(const SimConfig *c, SimPoolOptions *o);
+
+/* The path or display name the configuration was loaded from. */
+const char *sim_config_path(const SimConfig *c);
+
+size_t sim_config_instance_count(const SimConfig *c);
+
+/* Whether `sim.allow_cycles: true` was given. */
+bool sim_config_allows_cycles(const SimConfig *c);
+
+/*
+ * For `membox-sim describe`: with type_name NULL, the list of all types (name and first sentence
+ * of the doc, sorted by name); else the parameter table (key, type and unit, default, range,
+ * doc) and the port table of that type. Returns false (writing nothing) if the type is unknown.
+ */
+bool sim_config_describe(const SimModelType *const *types, size_t n_types,
+                         const char *type_name, FILE *out);
+
+/* The type called name, or NULL. */
+const SimModelType *sim_config_find_type(const SimModelType *const *types, size_t n_types,
+                                         const char *name);
+
+/* "time", "frequency", "bytes", ... as shown by describe. */
+const char *sim_param_type_name(SimParamType t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * Internal to sim/config: a YAML document read through libyaml's event API into a small tree
+ * whose every node keeps its 1-based line and column. The reader is strict where libyaml is
+ * lenient: duplicate keys, non-scalar keys, anchors, aliases, tags, several documents, NUL bytes
+ * and invalid UTF-8 are errors, each reported at its position.
+ */
+#ifndef MEMBOX_SIM_CONFIG_YAML_TREE_H
+#define MEMBOX_SIM_CONFIG_YAML_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum CfgNodeKind {
+    CFG_NODE_SCALAR = 0,
+    CFG_NODE_MAP,
+    CFG_NODE_SEQ,
+    CFG_NODE_KIND_MAX
+} CfgNodeKind;
+
+typedef struct CfgNode CfgNode;
+
+typedef struct CfgPair {
+    CfgNode *key;   /* always a scalar */
+    CfgNode *value;
+} CfgPair;
+
+struct CfgNode {
+    CfgNodeKind kind;
+    unsigned line;   /* 1-based */
+    unsigned col;    /* 1-based, in characters */
+    char *text;      /* scalar: the value, NUL-terminated (and free of NUL bytes) */
+    size_t len;
+    bool plain;      /* scalar written without quotes or block indicator */
+    CfgPair *pairs;  /* map, in file order */
+    CfgNode **items; /* sequence, in file order */
+    size_t n;
+    size_t cap;
+};
+
+/*
+ * Parse buf (len bytes, need not end in NUL) as one YAML document. *root is NULL for a stream
+ * without a document (empty file, only comments). On error returns false with err set to
+ * "file:line:col: reason".
+ */
+bool cfg_tree_parse(const char *file, const char *buf, size_t len, CfgNode **root,
+                    SimError *err);
+
+void cfg_tree_free(CfgNode *n);
+
+/* An empty plain scalar or "~": a key written with no value. */
+bool cfg_node_is_null(const CfgNode *n);
+
+/* "a scalar", "a mapping", "a sequence", "an empty value" for messages. */
+const char *cfg_node_what(const CfgNode *n);
+
+/* The value of key in map, or NULL. */
+const CfgNode *cfg_map_get(const CfgNode *map, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

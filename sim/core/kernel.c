@@ -1,0 +1,763 @@
+/*
+ * The scheduler (ARCHITECTURE.md section 5).
+ *
+ * State of a component:
+ *   AWAKE  its bit in domain->awake is set: it ticks at the domain's next edge;
+ *   TIMED  its heap node is queued: it is moved to AWAKE when simulated time reaches the node;
+ *   ASLEEP neither: only a port (a delivery, or a freed slot it was blocked on) wakes it.
+ * `live` counts the non-daemon components that are AWAKE or TIMED; the run may end when it is 0
+ * and nothing is left in any buffer.
+ *
+ * One instant of the run loop, in this order:
+ *   1. t = the earliest of the heap's top and every domain's `due` edge;
+ *   2. every heap node due at t moves its component to AWAKE (its domain then has an edge at t);
+ *   3. every domain with an edge at t, in domain order, ticks its AWAKE components in slot
+ *      order (the every-cycle kernel ticks all of them, but keeps the same books);
+ *   4. end-of-run, deadlock, failure, watchdog and progress checks.
+ * Nothing done at t becomes visible at t (ports deliver strictly later), so the order inside
+ * step 3 cannot change a result; tests shuffle it to prove that.
+ */
+#include "kernel.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POOL_DEFAULT_PACKETS       65536u
+#define POOL_DEFAULT_PAYLOADS      1024u
+#define POOL_DEFAULT_PAYLOAD_BYTES 4096u
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL) {
+        memcpy(d, s, n);
+    }
+    return d;
+}
+
+static inline SimComponent *component_of(SimHeapNode *n)
+{
+    return (SimComponent *)((char *)n - offsetof(SimComponent, wake));
+}
+
+const char *sim_kernel_name(SimKernelKind k)
+{
+    static const char *const names[SIM_KERNEL_MAX] = {
+        [SIM_KERNEL_FAST] = "fast",
+        [SIM_KERNEL_EVERY_CYCLE] = "every-cycle",
+    };
+    return k < SIM_KERNEL_MAX ? names[k] : "?";
+}
+
+bool sim_kernel_parse(const char *name, SimKernelKind *out)
+{
+    for (int k = 0; k < SIM_KERNEL_MAX; k++) {
+        if (strcmp(name, sim_kernel_name((SimKernelKind)k)) == 0) {
+            *out = (SimKernelKind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+void sim_run_options_default(SimRunOptions *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->kernel = SIM_KERNEL_FAST;
+    o->seed = 1;
+    o->until = SIM_TIME_NEVER;
+    o->watchdog = SIM_PS_PER_MS;
+}
+
+Sim *sim_new(void)
+{
+    Sim *sim = calloc(1, sizeof(*sim));
+    if (sim == NULL) {
+        goto fail_sim;
+    }
+    sim->stats = sim_stats_new();
+    if (sim->stats == NULL) {
+        goto fail_stats;
+    }
+    if (!sim_heap_init(&sim->timers, 16)) {
+        goto fail_heap;
+    }
+    sim->pool_options.packets = POOL_DEFAULT_PACKETS;
+    sim->pool_options.payload_blocks = POOL_DEFAULT_PAYLOADS;
+    sim->pool_options.payload_block_size = POOL_DEFAULT_PAYLOAD_BYTES;
+    return sim;
+
+fail_heap:
+    sim_stats_free(sim->stats);
+fail_stats:
+    free(sim);
+fail_sim:
+    return NULL;
+}
+
+void sim_free(Sim *sim)
+{
+    if (sim == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        SimComponent *c = sim->components[i];
+        if (c->ops->destroy != NULL) {
+            c->ops->destroy(c);
+        }
+        free(c->in);
+        free(c->out);
+        free(c->name);
+        free(c);
+    }
+    free(sim->components);
+    for (uint32_t i = 0; i < sim->n_ports; i++) {
+        SimPort *p = sim->ports[i];
+        free(p->ring);
+        free(p->name);
+        free(p->stats_key);
+        free(p);
+    }
+    free(sim->ports);
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        SimDomain *d = sim->domains[i];
+        free(d->members);
+        free(d->awake);
+        free(d->name);
+        free(d);
+    }
+    free(sim->domains);
+    sim_heap_destroy(&sim->timers);
+    sim_packet_pool_destroy(&sim->pool);
+    sim_stats_free(sim->stats);
+    free(sim);
+}
+
+SimDomain *sim_find_domain(const Sim *sim, const char *name)
+{
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        if (strcmp(sim->domains[i]->name, name) == 0) {
+            return sim->domains[i];
+        }
+    }
+    return NULL;
+}
+
+SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime phase,
+                          SimError *err)
+{
+    assert(!sim->running);
+    if (period == 0) {
+        sim_error_set(err, SIM_ERR_INPUT, "clock domain '%s': period must be positive", name);
+        return NULL;
+    }
+    if (sim_find_domain(sim, name) != NULL) {
+        sim_error_set(err, SIM_ERR_INPUT, "clock domain '%s' defined twice", name);
+        return NULL;
+    }
+    SimDomain **arr = realloc(sim->domains, (sim->n_domains + 1) * sizeof(*arr));
+    if (arr == NULL) {
+        goto fail_oom;
+    }
+    sim->domains = arr;
+    SimDomain *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        goto fail_oom;
+    }
+    d->name = dup_string(name);
+    if (d->name == NULL) {
+        free(d);
+        goto fail_oom;
+    }
+    d->period = period;
+    d->phase = phase;
+    d->index = sim->n_domains;
+    d->due = SIM_TIME_NEVER;
+    sim->domains[sim->n_domains++] = d;
+    return d;
+
+fail_oom:
+    sim_error_set(err, SIM_ERR_INPUT, "out of memory adding clock domain '%s'", name);
+    return NULL;
+}
+
+SimComponent *sim_find_component(const Sim *sim, const char *name)
+{
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        if (strcmp(sim->components[i]->name, name) == 0) {
+            return sim->components[i];
+        }
+    }
+    return NULL;
+}
+
+bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d,
+                       const SimComponentOps *ops, SimError *err)
+{
+    assert(!sim->running);
+    assert(ops != NULL && ops->tick != NULL && d != NULL);
+    if (sim_find_component(sim, name) != NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "component '%s' defined twice", name);
+    }
+    if (sim->n_components == sim->components_cap) {
+        uint32_t cap = sim->components_cap ? 2 * sim->components_cap : 16;
+        SimComponent **arr = realloc(sim->components, cap * sizeof(*arr));
+        if (arr == NULL) {
+            goto fail_oom;
+        }
+        sim->components = arr;
+        sim->components_cap = cap;
+    }
+    if (d->n_members == d->members_cap) {
+        uint32_t cap = d->members_cap ? 2 * d->members_cap : 16;
+        SimComponent **arr = realloc(d->members, cap * sizeof(*arr));
+        if (arr == NULL) {
+            goto fail_oom;
+        }
+        d->members = arr;
+        d->members_cap = cap;
+    }
+    c->name = dup_string(name);
+    if (c->name == NULL) {
+        goto fail_oom;
+    }
+    c->ops = ops;
+    c->sim = sim;
+    c->domain = d;
+    c->index = sim->n_components;
+    c->slot = d->n_members;
+    c->awake = false;
+    sim_heap_node_init(&c->wake);
+    sim->components[sim->n_components++] = c;
+    d->members[d->n_members++] = c;
+    return true;
+
+fail_oom:
+    return sim_error_set(err, SIM_ERR_INPUT, "out of memory adding component '%s'", name);
+}
+
+static bool port_list_add(SimPort ***list, uint16_t *n, uint16_t *cap, SimPort *p)
+{
+    if (*n == *cap) {
+        uint16_t ncap = *cap ? (uint16_t)(2 * *cap) : 4;
+        SimPort **arr = realloc(*list, ncap * sizeof(*arr));
+        if (arr == NULL) {
+            return false;
+        }
+        *list = arr;
+        *cap = ncap;
+    }
+    (*list)[(*n)++] = p;
+    return true;
+}
+
+/* "a:out -> b:in" gives "a.out"; a name without an arrow is used as it is. */
+static char *port_stats_key(const char *name)
+{
+    const char *arrow = strstr(name, " -> ");
+    size_t n = arrow ? (size_t)(arrow - name) : strlen(name);
+    char *key = malloc(n + 1);
+    if (key == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        key[i] = name[i] == ':' ? '.' : name[i];
+    }
+    key[n] = '\0';
+    return key;
+}
+
+SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
+                     SimComponent *consumer, SimPort **cons_slot, uint32_t depth,
+                     uint32_t latency, uint32_t sync_depth, const char *name, SimError *err)
+{
+    assert(!sim->running);
+    if (depth == 0) {
+        sim_error_set(err, SIM_ERR_INPUT, "port '%s': depth must be at least 1", name);
+        return NULL;
+    }
+    if (sim->n_ports == sim->ports_cap) {
+        uint32_t cap = sim->ports_cap ? 2 * sim->ports_cap : 16;
+        SimPort **arr = realloc(sim->ports, cap * sizeof(*arr));
+        if (arr == NULL) {
+            goto fail_oom;
+        }
+        sim->ports = arr;
+        sim->ports_cap = cap;
+    }
+    SimPort *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        goto fail_oom;
+    }
+    p->ring = calloc(depth, sizeof(*p->ring));
+    p->name = dup_string(name);
+    p->stats_key = port_stats_key(name);
+    if (p->ring == NULL || p->name == NULL || p->stats_key == NULL) {
+        goto fail_port;
+    }
+    if (!port_list_add(&producer->out, &producer->n_out, &producer->out_cap, p) ||
+        !port_list_add(&consumer->in, &consumer->n_in, &consumer->in_cap, p)) {
+        goto fail_port;
+    }
+    const SimDomain *pd = producer->domain;
+    const SimDomain *cd = consumer->domain;
+    p->sim = sim;
+    p->now = &sim->now;
+    p->last_progress = &sim->last_progress;
+    p->producer = producer;
+    p->consumer = consumer;
+    p->capacity = depth;
+    p->same_clock = pd->period == cd->period && pd->phase == cd->phase;
+    p->latency = latency + (p->same_clock ? 0 : sync_depth);
+    p->period = cd->period;
+    p->phase = cd->phase;
+    p->latency_ps = (SimTime)p->latency * cd->period;
+    p->pop_time = SIM_TIME_NEVER;
+    sim->ports[sim->n_ports++] = p;
+    if (prod_slot != NULL) {
+        *prod_slot = p;
+    }
+    if (cons_slot != NULL) {
+        *cons_slot = p;
+    }
+    return p;
+
+fail_port:
+    free(p->ring);
+    free(p->name);
+    free(p->stats_key);
+    free(p);
+fail_oom:
+    sim_error_set(err, SIM_ERR_INPUT, "out of memory connecting '%s'", name);
+    return NULL;
+}
+
+/* ---- scheduling state transitions ---- */
+
+static inline void set_awake_bit(SimComponent *c)
+{
+    SimDomain *d = c->domain;
+    d->awake[c->slot >> 6] |= 1ULL << (c->slot & 63);
+    c->awake = true;
+}
+
+static inline void clear_awake_bit(SimComponent *c)
+{
+    SimDomain *d = c->domain;
+    d->awake[c->slot >> 6] &= ~(1ULL << (c->slot & 63));
+    c->awake = false;
+}
+
+/* A port delivers to, or frees a slot for, a component that is not AWAKE. */
+void sim_kernel_wake_at(SimComponent *c, SimTime t)
+{
+    Sim *sim = c->sim;
+    assert(sim->running && t > sim->now);
+    if (c->awake) {
+        return;
+    }
+    if (sim_heap_node_queued(&c->wake)) {
+        if (c->wake.time <= t) {
+            return;
+        }
+    } else if (!c->daemon) {
+        sim->live++;
+    }
+    sim_heap_schedule(&sim->timers, &c->wake, t);
+}
+
+/*
+ * After a tick that did not ask for the next cycle: drop out of the awake set and sleep until
+ * the cycle asked for, or until a port wakes the component. Deliveries and freed slots that
+ * happened while it was awake did not wake it (it was going to tick anyway), so they are
+ * looked at here: the head of each input that becomes visible later, and each output a
+ * same-instant pop will free at the next edge.
+ */
+static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next)
+{
+    SimDomain *d = c->domain;
+    SimTime now = sim->now;
+    SimTime wake = SIM_TIME_NEVER;
+    if (next != SIM_SLEEP) {
+        assert(next > cycle && "a component asked to run at a cycle that has passed");
+        wake = sim_domain_time(d, next);
+    }
+    for (uint16_t i = 0; i < c->n_in; i++) {
+        SimTime h = sim_port_head_time(c->in[i]);
+        if (h > now && h < wake) {
+            wake = h;
+        }
+    }
+    for (uint16_t i = 0; i < c->n_out; i++) {
+        const SimPort *p = c->out[i];
+        if (p->pop_time == now && sim_port_space(p) == 0) {
+            SimTime e = sim_domain_time(d, cycle + 1);
+            if (e < wake) {
+                wake = e;
+            }
+        }
+    }
+    clear_awake_bit(c);
+    if (wake == SIM_TIME_NEVER) {
+        if (!c->daemon) {
+            sim->live--;
+        }
+    } else {
+        sim_heap_schedule(&sim->timers, &c->wake, wake);
+    }
+}
+
+/* ---- failures and reports ---- */
+
+void sim_fail(Sim *sim, const char *fmt, ...)
+{
+    if (sim->failed) {
+        return; /* the first failure is the one reported */
+    }
+    sim->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    sim_error_setv(&sim->failure, SIM_ERR_SIMULATION, fmt, ap);
+    va_end(ap);
+}
+
+SimPacket *sim_packet_new(Sim *sim)
+{
+    SimPacket *pkt = sim_packet_pool_get(&sim->pool);
+    if (pkt == NULL) {
+        sim_fail(sim,
+                 "packet pool exhausted at %.3f ns: all %u packets are in use; raise "
+                 "sim.packets in the topology",
+                 (double)sim->now / 1000.0, sim->pool.capacity);
+    }
+    return pkt;
+}
+
+void sim_packet_free(Sim *sim, SimPacket *pkt)
+{
+    sim_packet_pool_put(&sim->pool, pkt);
+}
+
+/* Everything delivered and consumed, and no component holding work. */
+static bool drained(const Sim *sim)
+{
+    for (uint32_t i = 0; i < sim->n_ports; i++) {
+        if (sim->ports[i]->count != 0) {
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        const SimComponent *c = sim->components[i];
+        if (c->ops->busy != NULL && c->ops->busy(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void report_buffers(const Sim *sim, SimError *err)
+{
+    for (uint32_t i = 0; i < sim->n_ports; i++) {
+        const SimPort *p = sim->ports[i];
+        if (p->count == 0) {
+            continue;
+        }
+        const SimPacket *h = p->ring[p->head].pkt;
+        sim_error_append(err,
+                         "\n  port %s: %u of %u entries; head: packet %llu type %u addr 0x%llx "
+                         "len %u seq %u, visible at %.3f ns",
+                         p->name, p->count, p->capacity, (unsigned long long)h->id, h->type,
+                         (unsigned long long)h->addr, h->len, h->seq,
+                         (double)p->ring[p->head].visible / 1000.0);
+    }
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        const SimComponent *c = sim->components[i];
+        if (c->ops->busy != NULL && c->ops->busy(c)) {
+            sim_error_append(err, "\n  component %s: busy", c->name);
+            if (c->ops->dump != NULL) {
+                c->ops->dump(c, err);
+            }
+        }
+    }
+    sim_error_append(err, "\n  packets in use: %u of %u", sim->pool.in_use, sim->pool.capacity);
+}
+
+/* ---- the run ---- */
+
+bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
+{
+    assert(!sim->running && !sim->prepared);
+    const SimPoolOptions *po = &sim->pool_options;
+    if (!sim_packet_pool_init(&sim->pool, po->packets, po->payload_blocks,
+                              po->payload_block_size)) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "out of memory making the packet pool (%u packets, %u payload "
+                             "blocks of %u B)",
+                             po->packets, po->payload_blocks, po->payload_block_size);
+    }
+    if (!sim_heap_reserve(&sim->timers, sim->n_components + 1)) {
+        return sim_error_set(err, SIM_ERR_INPUT, "out of memory sizing the timer heap");
+    }
+    SimRng order;
+    sim_rng_seed(&order, opt->order_seed, "tick-order");
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        SimDomain *d = sim->domains[i];
+        d->n_words = (d->n_members + 63) / 64;
+        d->awake = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
+        if (d->awake == NULL) {
+            return sim_error_set(err, SIM_ERR_INPUT, "out of memory sizing domain '%s'",
+                                 d->name);
+        }
+        if (opt->order_seed != 0) {
+            for (uint32_t k = d->n_members; k > 1; k--) {
+                uint32_t j = (uint32_t)sim_rng_below(&order, k);
+                SimComponent *tmp = d->members[k - 1];
+                d->members[k - 1] = d->members[j];
+                d->members[j] = tmp;
+            }
+        }
+        for (uint32_t k = 0; k < d->n_members; k++) {
+            d->members[k]->slot = k;
+        }
+    }
+    for (uint32_t i = 0; i < sim->n_ports; i++) {
+        SimPort *p = sim->ports[i];
+        if (!sim_stats_add(sim->stats, SIM_STAT_COUNTER, p->stats_key, "pushes", &p->pushes,
+                           1.0, "entries pushed") ||
+            !sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, p->stats_key, "occupancy",
+                           &p->occupancy, 1.0, "entries held, time-weighted")) {
+            return sim_error_set(err, SIM_ERR_INPUT,
+                                 "port '%s': statistics key '%s' is used twice", p->name,
+                                 p->stats_key);
+        }
+    }
+    /* Every component ticks at cycle 0 of its domain to set itself up. */
+    sim->live = 0;
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        SimComponent *c = sim->components[i];
+        sim_rng_seed(&c->rng, opt->seed, c->name);
+        set_awake_bit(c);
+        if (!c->daemon) {
+            sim->live++;
+        }
+        c->domain->due = c->domain->phase;
+    }
+    sim->now = 0;
+    sim->last_progress = 0;
+    sim->last_due = 0;
+    sim->activations = 0;
+    sim->failed = false;
+    sim->kernel = opt->kernel;
+    sim->prepared = true;
+    return true;
+}
+
+/* Step 2 of an instant: timed wake-ups due at t join their domain's awake set. */
+static void release_timers(Sim *sim, SimTime t)
+{
+    while (sim_heap_top_time(&sim->timers) == t) {
+        SimComponent *c = component_of(sim_heap_pop(&sim->timers));
+        SimDomain *d = c->domain;
+        assert(d->due == SIM_TIME_NEVER || d->due == t);
+        set_awake_bit(c);
+        d->due = t;
+    }
+}
+
+static inline void after_tick(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next)
+{
+    if (next != cycle + 1) {
+        go_to_sleep(sim, c, cycle, next);
+    }
+}
+
+static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
+{
+    SimCycle cycle = (t - d->phase) / d->period;
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < d->n_words; w++) {
+        uint64_t bits = d->awake[w];
+        while (bits) {
+            uint32_t b = (uint32_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            SimComponent *c = d->members[(w << 6) | b];
+            SimCycle next = c->ops->tick(c, cycle);
+            sim->activations++;
+            after_tick(sim, c, cycle, next);
+        }
+        any |= d->awake[w];
+    }
+    d->due = any ? t + d->period : SIM_TIME_NEVER;
+}
+
+/* The reference: every member ticks; only the due ones' answers steer the books. */
+static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
+{
+    SimCycle cycle = (t - d->phase) / d->period;
+    bool edge_due = d->due == t;
+    uint64_t any = 0;
+    for (uint32_t k = 0; k < d->n_members; k++) {
+        SimComponent *c = d->members[k];
+        bool due = edge_due && c->awake;
+        SimCycle next = c->ops->tick(c, cycle);
+        sim->activations++;
+        if (due) {
+            after_tick(sim, c, cycle, next);
+        }
+    }
+    for (uint32_t w = 0; w < d->n_words; w++) {
+        any |= d->awake[w];
+    }
+    if (edge_due) {
+        d->due = any ? t + d->period : SIM_TIME_NEVER;
+    }
+}
+
+static SimTime next_due(const Sim *sim)
+{
+    SimTime t = sim_heap_top_time(&sim->timers);
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        if (sim->domains[i]->due < t) {
+            t = sim->domains[i]->due;
+        }
+    }
+    return t;
+}
+
+static SimTime next_edge_any(const Sim *sim, SimTime after_or_at)
+{
+    SimTime t = SIM_TIME_NEVER;
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        const SimDomain *d = sim->domains[i];
+        if (d->n_members == 0) {
+            continue;
+        }
+        SimTime e = sim_domain_time(d, sim_domain_cycle_at_or_after(d, after_or_at));
+        if (e < t) {
+            t = e;
+        }
+    }
+    return t;
+}
+
+static void finish(Sim *sim, SimTime end)
+{
+    sim->end_time = end;
+    sim->now = end;
+    for (uint32_t i = 0; i < sim->n_ports; i++) {
+        SimPort *p = sim->ports[i];
+        /* Integral of occupancy: sum of pop times - sum of push times + entries left x end. */
+        uint64_t area = p->pop_time_sum - p->push_time_sum + (uint64_t)p->count * end;
+        sim_timeavg_init(&p->occupancy, 0, 0);
+        p->occupancy.area_lo = area;
+        p->occupancy.area_hi = 0;
+        p->occupancy.value = 0;
+        p->occupancy.since = end;
+        p->occupancy.max = p->max_count;
+    }
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        SimComponent *c = sim->components[i];
+        if (c->ops->finish != NULL) {
+            c->ops->finish(c, end);
+        }
+    }
+    sim_stats_set_window(sim->stats, 0, end);
+    sim->running = false;
+}
+
+bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
+{
+    assert(!sim->running && "sim_run runs a topology once");
+    if (!sim->prepared && !sim_prepare(sim, opt, err)) {
+        return false;
+    }
+    sim->running = true;
+    const bool every = opt->kernel == SIM_KERNEL_EVERY_CYCLE;
+    SimTime next_progress = opt->progress ? opt->progress_every : SIM_TIME_NEVER;
+    SimTime checked_progress = SIM_TIME_NEVER; /* last_progress when drained() said no */
+    SimTime end = 0;
+    SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
+    bool ok = true;
+
+    for (;;) {
+        SimTime due = next_due(sim);
+        if (due == SIM_TIME_NEVER) {
+            end = sim->last_due;
+            if (!drained(sim)) {
+                sim_error_set(err, SIM_ERR_SIMULATION,
+                              "deadlock at %.3f ns: every component waits and these buffers "
+                              "still hold work:",
+                              (double)sim->now / 1000.0);
+                report_buffers(sim, err);
+                ok = false;
+            }
+            break;
+        }
+        SimTime t = every ? next_edge_any(sim, from) : due;
+        if (t > due) {
+            t = due; /* a due instant is always a domain edge; never skip one */
+        }
+        from = t + 1;
+        if (t > opt->until) {
+            end = opt->until;
+            break;
+        }
+        sim->now = t;
+        if (due == t) {
+            release_timers(sim, t);
+            sim->last_due = t;
+        }
+        for (uint32_t i = 0; i < sim->n_domains; i++) {
+            SimDomain *d = sim->domains[i];
+            if (every) {
+                if (d->n_members && (t < d->phase ? false : (t - d->phase) % d->period == 0)) {
+                    tick_domain_all(sim, d, t);
+                }
+            } else if (d->due == t) {
+                tick_domain_fast(sim, d, t);
+            }
+        }
+        if (sim->failed) {
+            *err = sim->failure;
+            end = t;
+            ok = false;
+            break;
+        }
+        if (due != t) {
+            continue; /* the checks below run at due instants only, as in the fast kernel */
+        }
+        if (sim->live == 0 && checked_progress != sim->last_progress) {
+            /* Only daemons (refresh timers) are left: stop once nothing holds work. */
+            if (drained(sim)) {
+                end = sim->last_due;
+                break;
+            }
+            checked_progress = sim->last_progress;
+        }
+        if (opt->watchdog && t - sim->last_progress > opt->watchdog) {
+            if (!drained(sim)) {
+                sim_error_set(err, SIM_ERR_SIMULATION,
+                              "watchdog at %.3f ns: no packet moved for %.3f ns while these "
+                              "buffers hold work:",
+                              (double)t / 1000.0, (double)opt->watchdog / 1000.0);
+                report_buffers(sim, err);
+                end = t;
+                ok = false;
+                break;
+            }
+            sim->last_progress = t;
+        }
+        if (t >= next_progress) {
+            opt->progress(opt->progress_ctx, t, opt->until);
+            while (next_progress <= t) {
+                next_progress += opt->progress_every;
+            }
+        }
+    }
+    finish(sim, end);
+    return ok;
+}

@@ -1,0 +1,405 @@
+/*
+ * The simulation kernel: clock domains, components, ports and the scheduler.
+ *
+ * Lifecycle (one for everything): parse -> check -> build -> connect -> run -> finish -> free.
+ * Domains, components and ports are added during build; sim_run() runs; after it the
+ * components' finish ops have closed their statistics. Adding anything after sim_run() started,
+ * or pushing on a port outside the run, is a programming error (assert).
+ *
+ * The tick contract (ARCHITECTURE.md section 3):
+ *  - tick(self, now) runs at an edge of the component's domain. It reads only what its input
+ *    ports made visible at this instant and writes outputs that become visible strictly later,
+ *    so the order in which components of one instant tick never changes a result.
+ *  - It returns the next cycle it must run at (now + 1 to keep ticking), or SIM_SLEEP to wait
+ *    for a port to deliver a packet or free a slot. A component may be ticked earlier than it
+ *    asked (a delivery wakes it; the every-cycle kernel ticks it at every edge): a tick at which
+ *    nothing is due must change nothing and return the same answer.
+ *
+ * Port timing (section 4): an entry pushed at time t becomes visible to the consumer at its
+ * first edge at or after t + latency x consumer period that is strictly later than t; latency
+ * counts consumer cycles and, between different clocks, includes the synchroniser depth. A slot
+ * freed by a pop at time t is usable by the producer from its first edge strictly after t.
+ */
+#ifndef MEMBOX_SIM_KERNEL_H
+#define MEMBOX_SIM_KERNEL_H
+
+#include "error.h"
+#include "heap.h"
+#include "packet.h"
+#include "rng.h"
+#include "sim_types.h"
+#include "stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- clock domains ---- */
+
+struct SimDomain {
+    char *name;
+    SimTime period; /* ps, > 0 */
+    SimTime phase;  /* ps: time of cycle 0 */
+    uint32_t index; /* order of creation: domains with an edge at the same instant run in it */
+    /* kernel-private scheduling state */
+    SimComponent **members; /* by slot */
+    uint32_t n_members;
+    uint32_t members_cap;
+    uint64_t *awake;        /* bit per slot: ticks at the next edge */
+    uint32_t n_words;
+    SimTime due;            /* next edge with awake members, SIM_TIME_NEVER if none */
+};
+
+static inline SimTime sim_domain_time(const SimDomain *d, SimCycle n)
+{
+    return d->phase + n * d->period;
+}
+
+/* First cycle of d whose edge is at or after t. */
+static inline SimCycle sim_domain_cycle_at_or_after(const SimDomain *d, SimTime t)
+{
+    if (t <= d->phase) {
+        return 0;
+    }
+    return (t - d->phase + d->period - 1) / d->period;
+}
+
+/* First cycle of d whose edge is strictly after t. */
+static inline SimCycle sim_domain_cycle_after(const SimDomain *d, SimTime t)
+{
+    if (t < d->phase) {
+        return 0;
+    }
+    return (t - d->phase) / d->period + 1;
+}
+
+/* ---- components ---- */
+
+struct SimComponentOps {
+    /* Required. See the tick contract above. */
+    SimCycle (*tick)(SimComponent *self, SimCycle now);
+    /* Optional: close statistics at the end of the run (time-weighted averages, derived
+     * values). `end` is the simulated time the run ended at. */
+    void (*finish)(SimComponent *self, SimTime end);
+    /* Optional: true while the component holds work the run must not end with (a queued
+     * request, a packet waiting for its Ack). Used by the end-of-run and watchdog checks only. */
+    bool (*busy)(const SimComponent *self);
+    /* Optional: append what the component's internal buffers hold to a watchdog report. */
+    void (*dump)(const SimComponent *self, SimError *report);
+    /* Optional: release what the component allocated (not the component itself). */
+    void (*destroy)(SimComponent *self);
+};
+
+struct SimComponent {
+    const SimComponentOps *ops;
+    char *name;             /* instance name, owned by the kernel */
+    Sim *sim;
+    SimDomain *domain;
+    SimRng rng;             /* seeded from the run seed and the name when the run starts */
+    uint32_t index;         /* instance order */
+    uint32_t slot;          /* bit in domain->awake */
+    bool awake;             /* mirrors the awake bit */
+    bool daemon;            /* its own timers do not keep the run alive (refresh, polling) */
+    SimHeapNode wake;       /* its timed wake-up */
+    SimPort **in;
+    SimPort **out;
+    uint16_t n_in;
+    uint16_t n_out;
+    uint16_t in_cap;
+    uint16_t out_cap;
+};
+
+/* ---- ports ---- */
+
+/*
+ * A port tap sees every push (event SIM_TAP_PUSH, with the time the entry becomes visible) and
+ * every pop (SIM_TAP_POP). It costs one predictable branch when unset. Tests capture what
+ * crosses a port with it; waveform and timeline writers hang off it too.
+ */
+typedef enum SimTapEvent {
+    SIM_TAP_PUSH = 0,
+    SIM_TAP_POP,
+    SIM_TAP_EVENT_MAX
+} SimTapEvent;
+
+typedef void (*SimPortTapFn)(void *ctx, const SimPort *port, SimTapEvent ev, const SimPacket *pkt,
+                             SimTime now, SimTime visible);
+
+typedef struct SimPortEntry {
+    SimPacket *pkt;
+    SimTime visible;
+} SimPortEntry;
+
+/*
+ * A port is a ring of `capacity` entries:
+ *
+ *        head                      head + count (tail)
+ *         v                         v
+ *   [ .. e0 | e1 | e2 | .. | e(n-1) | free .. ] (mod capacity)
+ *
+ * Each entry remembers when it becomes visible. Occupancy over time is kept without touching a
+ * statistic on every push and pop: the integral of occupancy dt equals the sum of the pop times
+ * minus the sum of the push times (plus, at the end, the entries still inside times the end).
+ */
+struct SimPort {
+    char *name;              /* "src0:out -> sink0:in" */
+    char *stats_key;         /* "src0.out" */
+    Sim *sim;
+    const SimTime *now;      /* the kernel's clock */
+    SimTime *last_progress;  /* the kernel's watchdog clock */
+    SimComponent *producer;
+    SimComponent *consumer;
+    SimPortEntry *ring;
+    uint32_t capacity;
+    uint32_t head;
+    uint32_t count;
+    uint32_t latency;        /* consumer cycles, synchroniser included */
+    SimTime latency_ps;      /* latency x consumer period */
+    SimTime period;          /* consumer period */
+    SimTime phase;           /* consumer phase */
+    bool same_clock;         /* producer and consumer share period and phase */
+    SimTime pop_time;        /* time of the latest pop */
+    uint32_t pops_at_pop_time;
+    uint32_t max_count;
+    /* statistics */
+    uint64_t pushes;
+    uint64_t push_time_sum;  /* modulo 2^64; see above */
+    uint64_t pop_time_sum;
+    SimTimeAvg occupancy;    /* filled from the sums when the run ends */
+    SimPortTapFn tap;
+    void *tap_ctx;
+};
+
+/* Find a port by its stats key ("src0.out"), for taps and tests. */
+SimPort *sim_find_port(const Sim *sim, const char *stats_key);
+void sim_port_set_tap(SimPort *p, SimPortTapFn fn, void *ctx);
+
+/* Kernel hook the inline port operations call when the other side sleeps. */
+void sim_kernel_wake_at(SimComponent *c, SimTime t);
+
+/* Slots the producer may fill now (same-instant pops are not usable yet). */
+static inline uint32_t sim_port_space(const SimPort *p)
+{
+    uint32_t used = p->count + (p->pop_time == *p->now ? p->pops_at_pop_time : 0);
+    return p->capacity - used;
+}
+
+static inline bool sim_port_can_push(const SimPort *p)
+{
+    return sim_port_space(p) > 0;
+}
+
+/* Time at which an entry pushed now becomes visible to the consumer. */
+static inline SimTime sim_port_visible_time(const SimPort *p)
+{
+    SimTime now = *p->now;
+    if (p->same_clock) {
+        return now + (p->latency ? p->latency_ps : p->period);
+    }
+    SimTime target = now + (p->latency ? p->latency_ps : 1);
+    if (target <= p->phase) {
+        return p->phase;
+    }
+    return p->phase + (target - p->phase + p->period - 1) / p->period * p->period;
+}
+
+/* Producer side. Requires sim_port_can_push(p). */
+static inline void sim_port_push(SimPort *p, SimPacket *pkt)
+{
+    SimTime now = *p->now;
+    uint32_t tail = p->head + p->count;
+    if (tail >= p->capacity) {
+        tail -= p->capacity;
+    }
+    SimTime visible = sim_port_visible_time(p);
+    p->ring[tail].pkt = pkt;
+    p->ring[tail].visible = visible;
+    if (++p->count > p->max_count) {
+        p->max_count = p->count;
+    }
+    p->pushes++;
+    p->push_time_sum += now;
+    *p->last_progress = now;
+    if (p->tap) {
+        p->tap(p->tap_ctx, p, SIM_TAP_PUSH, pkt, now, visible);
+    }
+    if (!p->consumer->awake) {
+        sim_kernel_wake_at(p->consumer, visible);
+    }
+}
+
+/* Consumer side: the oldest entry if it is visible now, else NULL. */
+static inline SimPacket *sim_port_peek(const SimPort *p)
+{
+    if (p->count == 0 || p->ring[p->head].visible > *p->now) {
+        return NULL;
+    }
+    return p->ring[p->head].pkt;
+}
+
+/* The i-th entry (0 = head) if it is visible now, else NULL. */
+static inline SimPacket *sim_port_peek_at(const SimPort *p, uint32_t i)
+{
+    if (i >= p->count) {
+        return NULL;
+    }
+    uint32_t k = p->head + i;
+    if (k >= p->capacity) {
+        k -= p->capacity;
+    }
+    return p->ring[k].visible <= *p->now ? p->ring[k].pkt : NULL;
+}
+
+/* Number of entries visible to the consumer now. */
+uint32_t sim_port_visible_count(const SimPort *p);
+
+/* Consumer side. Requires sim_port_peek(p) != NULL; returns that packet. */
+static inline SimPacket *sim_port_pop(SimPort *p)
+{
+    SimTime now = *p->now;
+    SimPacket *pkt = p->ring[p->head].pkt;
+    bool was_full = sim_port_space(p) == 0;
+    if (++p->head == p->capacity) {
+        p->head = 0;
+    }
+    p->count--;
+    if (p->pop_time == now) {
+        p->pops_at_pop_time++;
+    } else {
+        p->pop_time = now;
+        p->pops_at_pop_time = 1;
+    }
+    p->pop_time_sum += now;
+    *p->last_progress = now;
+    if (p->tap) {
+        p->tap(p->tap_ctx, p, SIM_TAP_POP, pkt, now, now);
+    }
+    if (was_full && !p->producer->awake) {
+        sim_kernel_wake_at(p->producer, sim_domain_time(p->producer->domain,
+                                                        sim_domain_cycle_after(
+                                                            p->producer->domain, now)));
+    }
+    return pkt;
+}
+
+/* Time the head entry becomes visible, SIM_TIME_NEVER if empty. */
+static inline SimTime sim_port_head_time(const SimPort *p)
+{
+    return p->count ? p->ring[p->head].visible : SIM_TIME_NEVER;
+}
+
+/* ---- the simulation ---- */
+
+typedef enum SimKernelKind {
+    SIM_KERNEL_FAST = 0,    /* skips idle components and idle cycles (default) */
+    SIM_KERNEL_EVERY_CYCLE, /* ticks every component at every edge: the reference */
+    SIM_KERNEL_MAX
+} SimKernelKind;
+
+const char *sim_kernel_name(SimKernelKind k);
+bool sim_kernel_parse(const char *name, SimKernelKind *out);
+
+typedef struct SimRunOptions {
+    SimKernelKind kernel;
+    uint64_t seed;
+    SimTime until;          /* SIM_TIME_NEVER: run until drained */
+    SimTime watchdog;       /* no port progress for this long while work is outstanding */
+    uint64_t order_seed;    /* 0: instance order; else tick order within a domain is shuffled */
+    /* Optional progress report, called about every `progress_every` of simulated time. */
+    void (*progress)(void *ctx, SimTime now, SimTime until);
+    void *progress_ctx;
+    SimTime progress_every;
+} SimRunOptions;
+
+void sim_run_options_default(SimRunOptions *o);
+
+/* Sizes of the packet and payload pools; set before sim_run. */
+typedef struct SimPoolOptions {
+    uint32_t packets;
+    uint32_t payload_blocks;
+    uint32_t payload_block_size;
+} SimPoolOptions;
+
+struct Sim {
+    SimTime now;            /* models may read it; only the kernel writes it */
+    SimPacketPool pool;
+    SimStats *stats;
+    /* kernel-private */
+    SimDomain **domains;
+    uint32_t n_domains;
+    SimComponent **components;
+    uint32_t n_components;
+    uint32_t components_cap;
+    SimPort **ports;
+    uint32_t n_ports;
+    uint32_t ports_cap;
+    SimHeap timers;
+    SimPoolOptions pool_options;
+    bool prepared;          /* sim_prepare() done: everything the run needs is allocated */
+    bool running;
+    bool failed;            /* a model reported a fatal condition */
+    SimError failure;
+    uint32_t live;          /* scheduled non-daemon components */
+    SimTime last_progress;  /* latest push or pop */
+    SimTime last_due;       /* latest instant at which a component was due */
+    SimTime end_time;
+    uint64_t activations;
+    SimKernelKind kernel;
+};
+
+Sim *sim_new(void);
+/* Frees components (calling their destroy op, then free()), ports, domains, pools. NULL ok. */
+void sim_free(Sim *sim);
+
+SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime phase,
+                          SimError *err);
+SimDomain *sim_find_domain(const Sim *sim, const char *name);
+
+/*
+ * Register a component the model allocated with malloc/calloc (it embeds SimComponent as its
+ * first member; the kernel frees it). Names are unique.
+ */
+bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d,
+                       const SimComponentOps *ops, SimError *err);
+SimComponent *sim_find_component(const Sim *sim, const char *name);
+
+/*
+ * Make a port from producer to consumer and store it in *prod_slot and *cons_slot (fields of the
+ * two models). depth >= 1 entries; latency in consumer cycles; sync_depth is added when the two
+ * domains differ (period or phase). The name is used in reports.
+ */
+SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
+                     SimComponent *consumer, SimPort **cons_slot, uint32_t depth,
+                     uint32_t latency, uint32_t sync_depth, const char *name, SimError *err);
+
+/*
+ * The last step of the build phase: make the pools, size the scheduler, register port
+ * statistics, seed every component's random stream. sim_run() calls it when it was not called;
+ * calling it first separates every allocation from the run (the allocation test does).
+ * opt must be the options later given to sim_run().
+ */
+bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err);
+
+/*
+ * Run. Returns true when the run ended normally (drained, or --until reached); false with err
+ * filled (kind SIM_ERR_SIMULATION) on a deadlock, a watchdog expiry or a model failure. Either
+ * way the statistics are closed at sim->end_time and can be written.
+ */
+bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err);
+
+/* A model reports a fatal condition (exhausted pool, impossible protocol state); the run stops
+ * at the end of the current instant with this message. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void sim_fail(Sim *sim, const char *fmt, ...);
+
+/* Packets from the run's pool; NULL (and the run marked failed) when it is exhausted. */
+SimPacket *sim_packet_new(Sim *sim);
+void sim_packet_free(Sim *sim, SimPacket *pkt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

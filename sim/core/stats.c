@@ -1,0 +1,1072 @@
+/*
+ * Statistics: time-weighted averages, log-linear histograms, the registry that names the fields
+ * models update, and the writers (JSON, CSV, summary table). The schema is documented in
+ * docs/stats.md.
+ *
+ * Every value a writer prints and sim_stats_get() returns comes from one function,
+ * stats_value(), so the JSON, the CSV and the look-up can never disagree. The registry keeps a
+ * hash table of the flattened keys ("mb0.ddr3.read_latency_ns.p99"), which both rejects
+ * duplicates at build time (including a clash between a counter named "x.p99" and the ".p99"
+ * of a histogram "x") and answers look-ups.
+ *
+ * Numbers are formatted without reference to the locale's digit grouping, but printf and strtod
+ * follow LC_NUMERIC: the process must run in the "C" numeric locale (the default; the CLI never
+ * calls setlocale), or the decimal point may come out as a comma.
+ */
+#include "stats.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef unsigned __int128 StatsU128;
+
+/* ---- time-weighted average ---- */
+
+void sim_timeavg_init(SimTimeAvg *a, SimTime start, uint64_t value)
+{
+    a->value = value;
+    a->max = value;
+    a->since = start;
+    a->area_lo = 0;
+    a->area_hi = 0;
+}
+
+/*
+ * Exact quotient of a 128-bit numerator by a 64-bit denominator, rounded to double as
+ * q + r / d: deterministic, and exact whenever the mean is an integer below 2^53.
+ */
+static double stats_u128_div(StatsU128 num, uint64_t den)
+{
+    StatsU128 q = num / den;
+    uint64_t r = (uint64_t)(num % den);
+    return (double)q + (double)r / (double)den;
+}
+
+/*
+ * The integral runs from the time given to sim_timeavg_init(); `start` only sets the length of
+ * the window divided by, so callers initialise the average at the window start (the run start).
+ * Nothing may have been set after `end`.
+ */
+double sim_timeavg_mean(const SimTimeAvg *a, SimTime start, SimTime end)
+{
+    assert(start <= end);
+    assert(end >= a->since);
+    if (end == start) {
+        return 0.0;
+    }
+    StatsU128 area = ((StatsU128)a->area_hi << 64) | a->area_lo;
+    area += (StatsU128)a->value * (StatsU128)(end - a->since);
+    return stats_u128_div(area, end - start);
+}
+
+/* ---- log-linear histogram ---- */
+
+bool sim_hist_init(SimHist *h)
+{
+    h->count = 0;
+    h->sum_lo = 0;
+    h->sum_hi = 0;
+    h->min = 0;
+    h->max = 0;
+    h->buckets = calloc(SIM_HIST_BUCKETS, sizeof(*h->buckets));
+    return h->buckets != NULL;
+}
+
+void sim_hist_destroy(SimHist *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    free(h->buckets);
+    h->buckets = NULL;
+    h->count = 0;
+    h->sum_lo = 0;
+    h->sum_hi = 0;
+    h->min = 0;
+    h->max = 0;
+}
+
+/*
+ * Bucket b >= 2 * SIM_HIST_SUB holds the values whose top SIM_HIST_SUB_BITS + 1 bits are
+ * k = b - shift * SIM_HIST_SUB (so SIM_HIST_SUB <= k < 2 * SIM_HIST_SUB), shift = b / SUB - 1:
+ * [k << shift, ((k + 1) << shift) - 1]. This is the exact inverse of sim_hist_bucket().
+ */
+uint64_t sim_hist_bucket_low(uint32_t b)
+{
+    assert(b < SIM_HIST_BUCKETS);
+    if (b < 2 * SIM_HIST_SUB) {
+        return b;
+    }
+    uint32_t shift = b / SIM_HIST_SUB - 1;
+    uint64_t k = b - shift * SIM_HIST_SUB;
+    return k << shift;
+}
+
+uint64_t sim_hist_bucket_high(uint32_t b)
+{
+    assert(b < SIM_HIST_BUCKETS);
+    if (b < 2 * SIM_HIST_SUB) {
+        return b;
+    }
+    uint32_t shift = b / SIM_HIST_SUB - 1;
+    /* low + (2^shift - 1): the last bucket ends at UINT64_MAX without overflow. */
+    return sim_hist_bucket_low(b) + ((UINT64_C(1) << shift) - 1);
+}
+
+/*
+ * Nearest rank: ceil(p / 100 * count), at least 1. p is usually a short decimal (99.9) that a
+ * double cannot hold exactly, so p * count may land a hair above the integer it stands for
+ * (999.0000000000001 for p = 99.9, count = 1000) and ceil would then skip a rank. A product
+ * within 1e-12 relative of an integer is therefore taken as that integer: far above the
+ * rounding error of the two operations, far below 1 / count for any count below 10^12.
+ * p <= 0 (or NaN) is taken as the smallest rank and p >= 100 as the largest.
+ */
+static uint64_t stats_hist_rank(uint64_t count, double p)
+{
+    if (!(p > 0.0)) {
+        return 1;
+    }
+    if (p >= 100.0) {
+        return count;
+    }
+    double x = p * (double)count / 100.0;
+    double nearest = floor(x + 0.5);
+    double rank = fabs(x - nearest) <= x * 1e-12 ? nearest : ceil(x);
+    if (rank < 1.0) {
+        return 1;
+    }
+    if (rank >= (double)count) {
+        return count;
+    }
+    return (uint64_t)rank;
+}
+
+uint64_t sim_hist_percentile(const SimHist *h, double p)
+{
+    if (h->count == 0) {
+        return 0;
+    }
+    uint64_t rank = stats_hist_rank(h->count, p);
+    uint32_t first = sim_hist_bucket(h->min);
+    uint32_t last = sim_hist_bucket(h->max);
+    uint64_t seen = 0;
+    for (uint32_t b = first; b <= last; b++) {
+        seen += h->buckets[b];
+        if (seen >= rank) {
+            uint64_t v = sim_hist_bucket_high(b);
+            if (v > h->max) {
+                v = h->max;
+            }
+            if (v < h->min) {
+                v = h->min;
+            }
+            return v;
+        }
+    }
+    /* The buckets between min and max hold every recorded value. */
+    assert(!"histogram buckets disagree with its count");
+    return h->max;
+}
+
+double sim_hist_mean(const SimHist *h)
+{
+    if (h->count == 0) {
+        return 0.0;
+    }
+    StatsU128 sum = ((StatsU128)h->sum_hi << 64) | h->sum_lo;
+    return stats_u128_div(sum, h->count);
+}
+
+/* ---- registry ---- */
+
+/* What follows a registered key in the flat key space; one value each. */
+typedef enum StatSuffix {
+    STAT_SUF_PLAIN = 0, /* the key itself: counters and reals */
+    STAT_SUF_COUNT,
+    STAT_SUF_MIN,
+    STAT_SUF_AVG,
+    STAT_SUF_P50,
+    STAT_SUF_P90,
+    STAT_SUF_P99,
+    STAT_SUF_P999,
+    STAT_SUF_LARGEST, /* ".max" */
+    STAT_SUF_MAX
+} StatSuffix;
+
+static const char *const stat_suffix_name[STAT_SUF_MAX] = {
+    [STAT_SUF_PLAIN] = "",   [STAT_SUF_COUNT] = ".count", [STAT_SUF_MIN] = ".min",
+    [STAT_SUF_AVG] = ".avg", [STAT_SUF_P50] = ".p50",     [STAT_SUF_P90] = ".p90",
+    [STAT_SUF_P99] = ".p99", [STAT_SUF_P999] = ".p999",   [STAT_SUF_LARGEST] = ".max",
+};
+
+static const double stat_suffix_pct[STAT_SUF_MAX] = {
+    [STAT_SUF_P50] = 50.0,
+    [STAT_SUF_P90] = 90.0,
+    [STAT_SUF_P99] = 99.0,
+    [STAT_SUF_P999] = 99.9,
+};
+
+static const uint8_t stat_suffixes_scalar[] = {STAT_SUF_PLAIN};
+static const uint8_t stat_suffixes_timeavg[] = {STAT_SUF_AVG, STAT_SUF_LARGEST};
+static const uint8_t stat_suffixes_hist[] = {
+    STAT_SUF_COUNT, STAT_SUF_MIN, STAT_SUF_AVG,  STAT_SUF_P50,
+    STAT_SUF_P90,   STAT_SUF_P99, STAT_SUF_P999, STAT_SUF_LARGEST,
+};
+
+static const struct {
+    const uint8_t *list;
+    uint32_t n;
+} stat_kind_suffixes[SIM_STAT_KIND_MAX] = {
+    [SIM_STAT_COUNTER] = {stat_suffixes_scalar, 1},
+    [SIM_STAT_REAL] = {stat_suffixes_scalar, 1},
+    [SIM_STAT_TIMEAVG] = {stat_suffixes_timeavg, 2},
+    [SIM_STAT_HIST] = {stat_suffixes_hist, 8},
+};
+
+#define STAT_MAX_SUFFIXES 8
+
+typedef struct SimStatEntry {
+    char *key; /* "prefix.name", or "name" without a prefix */
+    SimStatKind kind;
+    const void *field;
+    double scale;
+    char *doc; /* NULL when none was given */
+} SimStatEntry;
+
+/* A slot of the open-addressing table of flat keys; key == NULL marks a free slot. */
+typedef struct SimStatSlot {
+    char *key;
+    uint64_t hash;
+    uint32_t entry;
+    uint32_t suffix;
+} SimStatSlot;
+
+struct SimStats {
+    SimStatEntry *entries; /* in registration order */
+    size_t n_entries;
+    size_t cap_entries;
+    SimStatSlot *slots; /* power-of-two size, at most half full */
+    size_t n_slots;
+    size_t n_flat;
+    SimTime window_start;
+    SimTime window_end;
+    bool window_set;
+};
+
+SimStats *sim_stats_new(void)
+{
+    return calloc(1, sizeof(SimStats));
+}
+
+void sim_stats_free(SimStats *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < s->n_entries; i++) {
+        free(s->entries[i].key);
+        free(s->entries[i].doc);
+    }
+    for (size_t i = 0; i < s->n_slots; i++) {
+        free(s->slots[i].key);
+    }
+    free(s->entries);
+    free(s->slots);
+    free(s);
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t stats_hash(const char *key)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
+        h ^= *p;
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static const SimStatSlot *stats_find(const SimStats *s, const char *key, uint64_t hash)
+{
+    if (s->n_slots == 0) {
+        return NULL;
+    }
+    size_t mask = s->n_slots - 1;
+    for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
+        const SimStatSlot *slot = &s->slots[i];
+        if (slot->key == NULL) {
+            return NULL;
+        }
+        if (slot->hash == hash && strcmp(slot->key, key) == 0) {
+            return slot;
+        }
+    }
+}
+
+/* Places a slot whose key is known to be absent; the table has a free slot. */
+static void stats_place(SimStatSlot *slots, size_t n_slots, SimStatSlot slot)
+{
+    size_t mask = n_slots - 1;
+    size_t i = (size_t)slot.hash & mask;
+    while (slots[i].key != NULL) {
+        i = (i + 1) & mask;
+    }
+    slots[i] = slot;
+}
+
+/* Makes room for `more` flat keys while keeping the table at most half full. */
+static bool stats_reserve_slots(SimStats *s, size_t more)
+{
+    size_t need = (s->n_flat + more) * 2;
+    if (need <= s->n_slots) {
+        return true;
+    }
+    size_t n = s->n_slots != 0 ? s->n_slots : 64;
+    while (n < need) {
+        n *= 2;
+    }
+    SimStatSlot *slots = calloc(n, sizeof(*slots));
+    if (slots == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < s->n_slots; i++) {
+        if (s->slots[i].key != NULL) {
+            stats_place(slots, n, s->slots[i]);
+        }
+    }
+    free(s->slots);
+    s->slots = slots;
+    s->n_slots = n;
+    return true;
+}
+
+static bool stats_reserve_entries(SimStats *s)
+{
+    if (s->n_entries < s->cap_entries) {
+        return true;
+    }
+    size_t cap = s->cap_entries != 0 ? s->cap_entries * 2 : 32;
+    SimStatEntry *e = realloc(s->entries, cap * sizeof(*e));
+    if (e == NULL) {
+        return false;
+    }
+    s->entries = e;
+    s->cap_entries = cap;
+    return true;
+}
+
+static char *stats_concat(const char *a, const char *sep, const char *b)
+{
+    size_t la = strlen(a);
+    size_t ls = strlen(sep);
+    size_t lb = strlen(b);
+    char *r = malloc(la + ls + lb + 1);
+    if (r == NULL) {
+        return NULL;
+    }
+    memcpy(r, a, la);
+    memcpy(r + la, sep, ls);
+    memcpy(r + la + ls, b, lb + 1);
+    return r;
+}
+
+/*
+ * All allocations happen before the registry is touched, so a failure leaves it as it was.
+ * errno is EEXIST for a duplicate key and ENOMEM when memory runs out.
+ */
+bool sim_stats_add(SimStats *s, SimStatKind kind, const char *prefix, const char *name,
+                   const void *field, double scale, const char *doc)
+{
+    assert(s != NULL);
+    assert((unsigned)kind < SIM_STAT_KIND_MAX);
+    assert(name != NULL && name[0] != '\0');
+    assert(field != NULL);
+    assert(isfinite(scale) && scale > 0.0);
+
+    uint32_t n_suf = stat_kind_suffixes[kind].n;
+    const uint8_t *suf = stat_kind_suffixes[kind].list;
+    char *flat[STAT_MAX_SUFFIXES] = {NULL};
+    uint64_t hash[STAT_MAX_SUFFIXES] = {0};
+    char *doc_copy = NULL;
+    uint32_t made = 0;
+
+    bool has_prefix = prefix != NULL && prefix[0] != '\0';
+    char *key = has_prefix ? stats_concat(prefix, ".", name) : stats_concat("", "", name);
+    if (key == NULL) {
+        goto fail_key;
+    }
+    for (made = 0; made < n_suf; made++) {
+        flat[made] = stats_concat(key, "", stat_suffix_name[suf[made]]);
+        if (flat[made] == NULL) {
+            goto fail_flat;
+        }
+        hash[made] = stats_hash(flat[made]);
+        if (stats_find(s, flat[made], hash[made]) != NULL) {
+            made++;
+            errno = EEXIST;
+            goto fail_flat;
+        }
+    }
+    if (doc != NULL) {
+        doc_copy = strdup(doc);
+        if (doc_copy == NULL) {
+            goto fail_flat;
+        }
+    }
+    if (!stats_reserve_entries(s) || !stats_reserve_slots(s, n_suf)) {
+        errno = ENOMEM;
+        goto fail_reserve;
+    }
+
+    uint32_t index = (uint32_t)s->n_entries;
+    for (uint32_t i = 0; i < n_suf; i++) {
+        SimStatSlot slot = {.key = flat[i], .hash = hash[i], .entry = index, .suffix = suf[i]};
+        stats_place(s->slots, s->n_slots, slot);
+    }
+    s->n_flat += n_suf;
+    s->entries[s->n_entries++] =
+        (SimStatEntry){.key = key, .kind = kind, .field = field, .scale = scale, .doc = doc_copy};
+    return true;
+
+fail_reserve:
+    free(doc_copy);
+fail_flat:
+    for (uint32_t i = 0; i < made; i++) {
+        free(flat[i]);
+    }
+    free(key);
+fail_key:
+    return false;
+}
+
+void sim_stats_set_window(SimStats *s, SimTime start, SimTime end)
+{
+    assert(start <= end);
+    s->window_start = start;
+    s->window_end = end;
+    s->window_set = true;
+}
+
+/* ---- values ---- */
+
+/* One written value: an integer, or a double (which may be NaN or infinite). */
+typedef struct StatNum {
+    bool is_int;
+    uint64_t u;
+    double d;
+} StatNum;
+
+/* An integer quantity divided by the scale: it stays an integer only when the scale is 1. */
+static StatNum stats_num_scaled(uint64_t v, double scale)
+{
+    if (scale == 1.0) {
+        return (StatNum){.is_int = true, .u = v};
+    }
+    return (StatNum){.is_int = false, .d = (double)v / scale};
+}
+
+static StatNum stats_num_real(double d, double scale)
+{
+    return (StatNum){.is_int = false, .d = scale == 1.0 ? d : d / scale};
+}
+
+static double stats_num_double(StatNum n)
+{
+    return n.is_int ? (double)n.u : n.d;
+}
+
+/*
+ * The time-average window: the one set by sim_stats_set_window(), else [0, end] where end is the
+ * run's end time for the writers. sim_stats_get() has no run, so without a window it averages
+ * each time average up to its last change.
+ */
+typedef struct StatWindow {
+    bool known;
+    SimTime start;
+    SimTime end;
+} StatWindow;
+
+static StatWindow stats_window(const SimStats *s, const SimRunInfo *run)
+{
+    if (s->window_set) {
+        return (StatWindow){true, s->window_start, s->window_end};
+    }
+    if (run != NULL) {
+        return (StatWindow){true, 0, run->end_time};
+    }
+    return (StatWindow){false, 0, 0};
+}
+
+static StatNum stats_value(const SimStatEntry *e, StatSuffix suf, StatWindow w)
+{
+    switch (e->kind) {
+    case SIM_STAT_COUNTER:
+        return stats_num_scaled(*(const uint64_t *)e->field, e->scale);
+    case SIM_STAT_REAL:
+        return stats_num_real(*(const double *)e->field, e->scale);
+    case SIM_STAT_TIMEAVG: {
+        const SimTimeAvg *a = e->field;
+        if (suf == STAT_SUF_LARGEST) {
+            return stats_num_scaled(a->max, e->scale);
+        }
+        SimTime end = w.known ? w.end : a->since;
+        SimTime start = w.known ? w.start : 0;
+        return stats_num_real(sim_timeavg_mean(a, start, end), e->scale);
+    }
+    case SIM_STAT_HIST: {
+        const SimHist *h = e->field;
+        switch (suf) {
+        case STAT_SUF_COUNT:
+            return (StatNum){.is_int = true, .u = h->count};
+        case STAT_SUF_MIN:
+            return stats_num_scaled(h->count != 0 ? h->min : 0, e->scale);
+        case STAT_SUF_AVG:
+            return stats_num_real(sim_hist_mean(h), e->scale);
+        case STAT_SUF_LARGEST:
+            return stats_num_scaled(h->count != 0 ? h->max : 0, e->scale);
+        default:
+            return stats_num_scaled(sim_hist_percentile(h, stat_suffix_pct[suf]), e->scale);
+        }
+    }
+    default:
+        assert(!"unknown statistic kind");
+        return (StatNum){.is_int = true, .u = 0};
+    }
+}
+
+bool sim_stats_get(const SimStats *s, const char *key, double *value)
+{
+    if (key == NULL) {
+        return false;
+    }
+    const SimStatSlot *slot = stats_find(s, key, stats_hash(key));
+    if (slot == NULL) {
+        return false;
+    }
+    StatNum n =
+        stats_value(&s->entries[slot->entry], (StatSuffix)slot->suffix, stats_window(s, NULL));
+    *value = stats_num_double(n);
+    return true;
+}
+
+/* ---- output helpers ---- */
+
+#define STAT_NUM_BUF 48
+
+/*
+ * The shortest of %.15g, %.16g and %.17g that reads back to the same double (%.17g always
+ * does), with ".0" added when the result would otherwise read as an integer, so that a real
+ * stays a real in every run. The value must be finite.
+ */
+static void stats_fmt_real(char *buf, double d)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, STAT_NUM_BUF, "%.*g", prec, d);
+        if (prec == 17 || strtod(buf, NULL) == d) {
+            break;
+        }
+    }
+    if (strpbrk(buf, ".eE") == NULL) {
+        strcat(buf, ".0");
+    }
+}
+
+/* Formats a number exactly as JSON and CSV write it; false for NaN and infinities. */
+static bool stats_fmt_num(char *buf, StatNum n)
+{
+    if (n.is_int) {
+        snprintf(buf, STAT_NUM_BUF, "%" PRIu64, n.u);
+        return true;
+    }
+    if (!isfinite(n.d)) {
+        buf[0] = '\0';
+        return false;
+    }
+    stats_fmt_real(buf, n.d);
+    return true;
+}
+
+/* A stream and whether every write to it has succeeded so far; the first failure sticks. */
+typedef struct StatsOut {
+    FILE *f;
+    bool ok;
+    int err; /* errno of the first failure */
+} StatsOut;
+
+static void stats_out_fail(StatsOut *o, int err)
+{
+    if (o->ok) {
+        o->ok = false;
+        o->err = err != 0 ? err : EIO;
+    }
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void stats_out(StatsOut *o, const char *fmt, ...)
+{
+    if (!o->ok) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    errno = 0;
+    int r = vfprintf(o->f, fmt, ap);
+    va_end(ap);
+    if (r < 0) {
+        stats_out_fail(o, errno);
+    }
+}
+
+static void stats_out_char(StatsOut *o, char c)
+{
+    if (!o->ok) {
+        return;
+    }
+    errno = 0;
+    if (fputc((unsigned char)c, o->f) == EOF) {
+        stats_out_fail(o, errno);
+    }
+}
+
+static void stats_out_bytes(StatsOut *o, const char *p, size_t n)
+{
+    if (!o->ok || n == 0) {
+        return;
+    }
+    errno = 0;
+    if (fwrite(p, 1, n, o->f) != n) {
+        stats_out_fail(o, errno);
+    }
+}
+
+/* Flushes, so that an error of a buffered stream (a full disk) is reported here. */
+static bool stats_out_finish(StatsOut *o)
+{
+    if (o->ok) {
+        errno = 0;
+        if (fflush(o->f) != 0) {
+            stats_out_fail(o, errno);
+        } else if (ferror(o->f)) {
+            stats_out_fail(o, EIO);
+        }
+    }
+    if (!o->ok) {
+        errno = o->err;
+    }
+    return o->ok;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629), or 0 if it is not one. */
+static size_t stats_utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        lo = c == 0xe0 ? 0xa0 : 0x80;
+        hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 2; i < n; i++) {
+        if (p[i] < 0x80 || p[i] > 0xbf) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/*
+ * A JSON string: quotes, backslashes and control characters escaped, well-formed UTF-8 copied,
+ * and every byte that is not part of well-formed UTF-8 replaced by U+FFFD, so that the output
+ * is valid JSON whatever bytes a path holds. NULL is written as null.
+ */
+static void stats_json_string(StatsOut *o, const char *s)
+{
+    if (s == NULL) {
+        stats_out(o, "null");
+        return;
+    }
+    stats_out_char(o, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p != '\0') {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            stats_out_char(o, '\\');
+            stats_out_char(o, (char)c);
+            p++;
+        } else if (c == '\n') {
+            stats_out(o, "\\n");
+            p++;
+        } else if (c == '\t') {
+            stats_out(o, "\\t");
+            p++;
+        } else if (c == '\r') {
+            stats_out(o, "\\r");
+            p++;
+        } else if (c < 0x20) {
+            stats_out(o, "\\u%04x", (unsigned)c);
+            p++;
+        } else if (c < 0x80) {
+            stats_out_char(o, (char)c);
+            p++;
+        } else {
+            size_t n = stats_utf8_len(p);
+            if (n == 0) {
+                stats_out(o, "\\ufffd");
+                p++;
+            } else {
+                stats_out_bytes(o, (const char *)p, n);
+                p += n;
+            }
+        }
+    }
+    stats_out_char(o, '"');
+}
+
+static void stats_json_num(StatsOut *o, StatNum n)
+{
+    char buf[STAT_NUM_BUF];
+    if (stats_fmt_num(buf, n)) {
+        stats_out(o, "%s", buf);
+    } else {
+        stats_out(o, "null");
+    }
+}
+
+/* RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. */
+static void stats_csv_field(StatsOut *o, const char *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        stats_out(o, "%s", s);
+        return;
+    }
+    stats_out_char(o, '"');
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"') {
+            stats_out_char(o, '"');
+        }
+        stats_out_char(o, *p);
+    }
+    stats_out_char(o, '"');
+}
+
+static const SimRunInfo stats_no_run = {0};
+
+/* ---- JSON ---- */
+
+bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
+{
+    StatsOut o = {.f = f, .ok = true};
+    if (run == NULL) {
+        run = &stats_no_run;
+    }
+    StatWindow w = stats_window(s, run);
+
+    stats_out(&o, "{\n  \"schema\": \"membox-sim-stats/1\",\n  \"run\": {\n    \"config\": ");
+    stats_json_string(&o, run->config);
+    stats_out(&o, ",\n    \"seed\": %" PRIu64 ",\n    \"end_time_ps\": %" PRIu64 ",\n", run->seed,
+              run->end_time);
+    stats_out(&o, "    \"end_time_ns\": ");
+    stats_json_num(&o, stats_num_scaled(run->end_time, (double)SIM_PS_PER_NS));
+    stats_out(&o, "\n  },\n  \"stats\": {");
+
+    bool first = true;
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const SimStatEntry *e = &s->entries[i];
+        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
+            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
+            stats_out(&o, first ? "\n    " : ",\n    ");
+            first = false;
+            /* The key is escaped as one string with its suffix. */
+            char *flat = stats_concat(e->key, "", stat_suffix_name[suf]);
+            if (flat == NULL) {
+                stats_out_fail(&o, ENOMEM);
+                break;
+            }
+            stats_json_string(&o, flat);
+            free(flat);
+            stats_out(&o, ": ");
+            stats_json_num(&o, stats_value(e, suf, w));
+        }
+    }
+    stats_out(&o, first ? "},\n" : "\n  },\n");
+
+    stats_out(&o, "  \"host\": {\n    \"kernel\": ");
+    stats_json_string(&o, run->kernel);
+    stats_out(&o, ",\n    \"wall_seconds\": ");
+    stats_json_num(&o, stats_num_real(run->wall_seconds, 1.0));
+    stats_out(&o, ",\n    \"activations\": %" PRIu64 ",\n    \"activations_per_second\": ",
+              run->activations);
+    /* Zero or negative wall time has no meaningful speed: null, like any non-finite value. */
+    double speed = run->wall_seconds > 0.0 ? (double)run->activations / run->wall_seconds : NAN;
+    stats_json_num(&o, stats_num_real(speed, 1.0));
+    stats_out(&o, "\n  }\n}\n");
+    return stats_out_finish(&o);
+}
+
+/* ---- CSV ---- */
+
+bool sim_stats_write_csv_header(const SimStats *s, FILE *f)
+{
+    StatsOut o = {.f = f, .ok = true};
+    stats_out(&o, "config,seed,end_time_ns");
+    for (size_t i = 0; i < s->n_entries && o.ok; i++) {
+        const SimStatEntry *e = &s->entries[i];
+        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
+            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
+            char *flat = stats_concat(e->key, "", stat_suffix_name[suf]);
+            if (flat == NULL) {
+                stats_out_fail(&o, ENOMEM);
+                break;
+            }
+            stats_out_char(&o, ',');
+            stats_csv_field(&o, flat);
+            free(flat);
+        }
+    }
+    stats_out_char(&o, '\n');
+    return stats_out_finish(&o);
+}
+
+bool sim_stats_write_csv_row(const SimStats *s, const SimRunInfo *run, FILE *f)
+{
+    StatsOut o = {.f = f, .ok = true};
+    char buf[STAT_NUM_BUF];
+    if (run == NULL) {
+        run = &stats_no_run;
+    }
+    StatWindow w = stats_window(s, run);
+
+    stats_csv_field(&o, run->config);
+    stats_out(&o, ",%" PRIu64 ",", run->seed);
+    stats_fmt_num(buf, stats_num_scaled(run->end_time, (double)SIM_PS_PER_NS));
+    stats_out(&o, "%s", buf);
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const SimStatEntry *e = &s->entries[i];
+        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
+            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
+            /* NaN and infinities leave the field empty, as JSON writes null. */
+            stats_fmt_num(buf, stats_value(e, suf, w));
+            stats_out(&o, ",%s", buf);
+        }
+    }
+    stats_out_char(&o, '\n');
+    return stats_out_finish(&o);
+}
+
+/* ---- summary ---- */
+
+/*
+ * A number for a person to read: integers in full; reals with three decimals, trailing zeros
+ * dropped, or in exponent form when very large or very small.
+ */
+static void stats_fmt_human(char *buf, StatNum n)
+{
+    if (n.is_int) {
+        snprintf(buf, STAT_NUM_BUF, "%" PRIu64, n.u);
+        return;
+    }
+    double d = n.d;
+    if (!isfinite(d)) {
+        snprintf(buf, STAT_NUM_BUF, "n/a");
+        return;
+    }
+    double mag = fabs(d);
+    if (mag != 0.0 && (mag < 1e-3 || mag >= 1e15)) {
+        snprintf(buf, STAT_NUM_BUF, "%.4e", d);
+        return;
+    }
+    snprintf(buf, STAT_NUM_BUF, "%.3f", d);
+    char *dot = strchr(buf, '.');
+    if (dot != NULL) {
+        char *end = buf + strlen(buf);
+        while (end > dot + 1 && end[-1] == '0') {
+            *--end = '\0';
+        }
+        if (end == dot + 1) {
+            *dot = '\0';
+        }
+    }
+    if (strcmp(buf, "-0") == 0) {
+        strcpy(buf, "0");
+    }
+}
+
+/* Length of the instance prefix of a key: up to the first dot, 0 when there is none. */
+static size_t stats_group_len(const char *key)
+{
+    const char *dot = strchr(key, '.');
+    return dot != NULL ? (size_t)(dot - key) : 0;
+}
+
+static const char *stats_row_label(const char *key)
+{
+    size_t g = stats_group_len(key);
+    return g != 0 ? key + g + 1 : key;
+}
+
+static void stats_summary_value(StatsOut *o, const SimStatEntry *e, StatWindow w)
+{
+    char a[STAT_NUM_BUF];
+    char b[STAT_NUM_BUF];
+    switch (e->kind) {
+    case SIM_STAT_COUNTER:
+    case SIM_STAT_REAL:
+        stats_fmt_human(a, stats_value(e, STAT_SUF_PLAIN, w));
+        stats_out(o, "%s", a);
+        break;
+    case SIM_STAT_TIMEAVG:
+        stats_fmt_human(a, stats_value(e, STAT_SUF_AVG, w));
+        stats_fmt_human(b, stats_value(e, STAT_SUF_LARGEST, w));
+        stats_out(o, "avg=%s max=%s", a, b);
+        break;
+    case SIM_STAT_HIST: {
+        const SimHist *h = e->field;
+        stats_out(o, "n=%" PRIu64, h->count);
+        if (h->count == 0) {
+            break;
+        }
+        static const uint8_t shown[] = {STAT_SUF_AVG, STAT_SUF_P50, STAT_SUF_P99, STAT_SUF_LARGEST};
+        for (size_t k = 0; k < sizeof(shown); k++) {
+            stats_fmt_human(a, stats_value(e, (StatSuffix)shown[k], w));
+            stats_out(o, " %s=%s", stat_suffix_name[shown[k]] + 1, a);
+        }
+        break;
+    }
+    default:
+        assert(!"unknown statistic kind");
+        break;
+    }
+}
+
+/*
+ * Layout: the run facts, then one block per instance (the key up to its first dot) in the order
+ * instances first registered a statistic, each row in registration order, then the host facts.
+ * Keys without a dot form a block of their own. Every value starts in the same column.
+ *
+ *   config      topo.yaml
+ *   seed        42
+ *   simulated   1234.567 ns
+ *
+ *   mb0
+ *     ddr3.reads            120
+ *     ddr3.read_latency_ns  n=120 avg=45.2 p50=44 p99=60 max=61
+ */
+bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
+{
+    StatsOut o = {.f = f, .ok = true};
+    if (run == NULL) {
+        run = &stats_no_run;
+    }
+    StatWindow w = stats_window(s, run);
+    size_t n = s->n_entries;
+
+    /*
+     * Group the entries by instance: groups in order of first appearance, a stable counting
+     * sort by group number. This costs O(entries x instances), once, when the run is over.
+     */
+    size_t *group = malloc((n + 1) * sizeof(*group));
+    size_t *first_of = malloc((n + 1) * sizeof(*first_of));
+    size_t *start = calloc(n + 2, sizeof(*start));
+    size_t *order = malloc((n + 1) * sizeof(*order));
+    if (group == NULL || first_of == NULL || start == NULL || order == NULL) {
+        stats_out_fail(&o, ENOMEM);
+        goto out;
+    }
+    size_t n_groups = 0;
+    size_t width = 12; /* wide enough for the host labels */
+    for (size_t i = 0; i < n; i++) {
+        const char *key = s->entries[i].key;
+        size_t gl = stats_group_len(key);
+        size_t g = 0;
+        while (g < n_groups) {
+            const char *other = s->entries[first_of[g]].key;
+            if (stats_group_len(other) == gl && strncmp(other, key, gl) == 0) {
+                break;
+            }
+            g++;
+        }
+        if (g == n_groups) {
+            first_of[n_groups++] = i;
+        }
+        group[i] = g;
+        start[g + 1]++;
+        size_t lw = strlen(stats_row_label(key));
+        if (lw > width && lw <= 60) {
+            width = lw;
+        }
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        start[g + 1] += start[g];
+    }
+    for (size_t i = 0; i < n; i++) {
+        order[start[group[i]]++] = i;
+    }
+    /* Row labels are indented by two; the run and host facts line up with their values. */
+    int col = (int)width + 4;
+
+    char buf[STAT_NUM_BUF];
+    stats_out(&o, "%-*s%s\n", col, "config", run->config != NULL ? run->config : "-");
+    stats_out(&o, "%-*s%" PRIu64 "\n", col, "seed", run->seed);
+    uint64_t end_ns = run->end_time / SIM_PS_PER_NS;
+    unsigned end_frac = (unsigned)(run->end_time % SIM_PS_PER_NS);
+    stats_out(&o, "%-*s%" PRIu64 ".%03u ns\n", col, "simulated", end_ns, end_frac);
+
+    size_t prev = SIZE_MAX;
+    for (size_t j = 0; j < n; j++) {
+        const SimStatEntry *e = &s->entries[order[j]];
+        if (group[order[j]] != prev) {
+            prev = group[order[j]];
+            size_t gl = stats_group_len(e->key);
+            stats_out(&o, "\n");
+            if (gl != 0) {
+                stats_out(&o, "%.*s\n", (int)gl, e->key);
+            } else {
+                stats_out(&o, "(no instance)\n");
+            }
+        }
+        stats_out(&o, "  %-*s  ", (int)width, stats_row_label(e->key));
+        stats_summary_value(&o, e, w);
+        stats_out_char(&o, '\n');
+    }
+
+    stats_out(&o, "\nhost\n");
+    stats_out(&o, "  %-*s  %s\n", (int)width, "kernel", run->kernel != NULL ? run->kernel : "-");
+    stats_fmt_human(buf, stats_num_real(run->wall_seconds, 1.0));
+    stats_out(&o, "  %-*s  %s s\n", (int)width, "wall time", buf);
+    stats_out(&o, "  %-*s  %" PRIu64, (int)width, "activations", run->activations);
+    if (run->wall_seconds > 0.0) {
+        double m = (double)run->activations / run->wall_seconds / 1e6;
+        stats_out(&o, " (%.2f M activations/s)", m);
+    }
+    stats_out_char(&o, '\n');
+
+out:
+    free(group);
+    free(first_of);
+    free(start);
+    free(order);
+    return stats_out_finish(&o);
+}

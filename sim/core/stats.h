@@ -1,0 +1,182 @@
+/*
+ * Statistics: plain struct fields that models update on the tick path, and a registry, filled
+ * once at build time, that names them for the writers. Nothing here looks up a string or
+ * allocates while the simulation runs: names appear only when the results are written.
+ *
+ *   uint64_t counter            ++c->reads;                       -> "mb0.ddr3.reads"
+ *   SimTimeAvg occupancy        sim_timeavg_set(&q->occ, now, n); -> ".avg" ".max"
+ *   SimHist latency             sim_hist_record(&h, ps);          -> ".count" ".min" ".avg"
+ *                                                                    ".p50" ".p90" ".p99"
+ *                                                                    ".p999" ".max"
+ *   double derived              computed in the model's finish()  -> "mb0.ddr3.bandwidth_gbps"
+ *
+ * Keys are dotted by instance name. The JSON schema is documented in docs/stats.md.
+ */
+#ifndef MEMBOX_SIM_STATS_H
+#define MEMBOX_SIM_STATS_H
+
+#include <stdio.h>
+
+#include "sim_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- time-weighted average (buffer occupancy, link utilisation) ---- */
+
+/*
+ * The integral of value over time, kept exactly in 128 bits, so that the result depends only
+ * on when the value changed, never on how often it was set: setting the value it already has
+ * is a no-op. This is what makes the fast and the every-cycle kernel agree to the byte.
+ */
+typedef struct SimTimeAvg {
+    uint64_t value;    /* current value */
+    uint64_t max;      /* largest value ever set */
+    SimTime since;     /* time of the last change */
+    uint64_t area_lo;  /* integral of value dt, in value x ps, low 64 bits */
+    uint64_t area_hi;  /* high 64 bits */
+} SimTimeAvg;
+
+void sim_timeavg_init(SimTimeAvg *a, SimTime start, uint64_t value);
+
+static inline void sim_timeavg_set(SimTimeAvg *a, SimTime now, uint64_t value)
+{
+    if (value == a->value) {
+        return;
+    }
+    __extension__ typedef unsigned __int128 u128;
+    u128 area = ((u128)a->area_hi << 64) | a->area_lo;
+    area += (u128)a->value * (u128)(now - a->since);
+    a->area_lo = (uint64_t)area;
+    a->area_hi = (uint64_t)(area >> 64);
+    a->value = value;
+    a->since = now;
+    if (value > a->max) {
+        a->max = value;
+    }
+}
+
+/* Average over [start, end]; 0 when end == start. */
+double sim_timeavg_mean(const SimTimeAvg *a, SimTime start, SimTime end);
+
+/* ---- log-linear histogram ---- */
+
+/*
+ * Values below 2^(SIM_HIST_SUB_BITS + 1) have a bucket each; above, every power of two is cut
+ * into 2^SIM_HIST_SUB_BITS equal buckets, so a reported percentile is within 1/128 of the
+ * exact one (it is the upper bound of the bucket holding the exact value, clamped to max).
+ * count, sum, min and max are exact.
+ */
+#define SIM_HIST_SUB_BITS 7
+#define SIM_HIST_SUB      (1u << SIM_HIST_SUB_BITS)
+/*
+ * Buckets 0 .. 2 * SIM_HIST_SUB - 1 hold the small values one each; then each of the
+ * 64 - (SIM_HIST_SUB_BITS + 1) powers of two above has SIM_HIST_SUB buckets, so UINT64_MAX lands
+ * in the last one, SIM_HIST_BUCKETS - 1.
+ */
+#define SIM_HIST_BUCKETS ((65u - SIM_HIST_SUB_BITS) * SIM_HIST_SUB)
+
+typedef struct SimHist {
+    uint64_t count;
+    uint64_t sum_lo;   /* 128-bit exact sum */
+    uint64_t sum_hi;
+    uint64_t min;
+    uint64_t max;
+    uint64_t *buckets; /* SIM_HIST_BUCKETS counters, allocated by sim_hist_init */
+} SimHist;
+
+bool sim_hist_init(SimHist *h);
+void sim_hist_destroy(SimHist *h);
+
+static inline uint32_t sim_hist_bucket(uint64_t v)
+{
+    if (v < 2 * SIM_HIST_SUB) {
+        return (uint32_t)v;
+    }
+    uint32_t msb = 63u - (uint32_t)__builtin_clzll(v);
+    uint32_t shift = msb - SIM_HIST_SUB_BITS;
+    return shift * SIM_HIST_SUB + (uint32_t)(v >> shift);
+}
+
+/* Smallest and largest value that fall in bucket b. */
+uint64_t sim_hist_bucket_low(uint32_t b);
+uint64_t sim_hist_bucket_high(uint32_t b);
+
+static inline void sim_hist_record(SimHist *h, uint64_t v)
+{
+    h->buckets[sim_hist_bucket(v)]++;
+    if (h->count == 0 || v < h->min) {
+        h->min = v;
+    }
+    if (v > h->max) {
+        h->max = v;
+    }
+    h->count++;
+    uint64_t lo = h->sum_lo + v;
+    h->sum_hi += lo < h->sum_lo;
+    h->sum_lo = lo;
+}
+
+/* Nearest-rank percentile, p in (0, 100]; 0 for an empty histogram. */
+uint64_t sim_hist_percentile(const SimHist *h, double p);
+double sim_hist_mean(const SimHist *h);
+
+/* ---- the registry the writers read ---- */
+
+typedef enum SimStatKind {
+    SIM_STAT_COUNTER = 0, /* const uint64_t * */
+    SIM_STAT_REAL,        /* const double * */
+    SIM_STAT_TIMEAVG,     /* const SimTimeAvg * */
+    SIM_STAT_HIST,        /* const SimHist * */
+    SIM_STAT_KIND_MAX
+} SimStatKind;
+
+typedef struct SimStats SimStats;
+
+SimStats *sim_stats_new(void);
+void sim_stats_free(SimStats *s);
+
+/*
+ * Register a field under "<prefix>.<name>" (prefix is usually the instance name and may be
+ * NULL or ""). `scale` divides values when they are written: a histogram recorded in
+ * picoseconds and registered as "latency_ns" uses scale 1000. Build phase only; the field must
+ * outlive the registry. Returns false on a duplicate key or out of memory.
+ */
+bool sim_stats_add(SimStats *s, SimStatKind kind, const char *prefix, const char *name,
+                   const void *field, double scale, const char *doc);
+
+/* Closes the measurement window [start, end] that time-weighted averages are taken over. */
+void sim_stats_set_window(SimStats *s, SimTime start, SimTime end);
+
+/* Run facts written beside the statistics (config path, seed, kernel, wall-clock time). */
+typedef struct SimRunInfo {
+    const char *config;   /* path of the topology */
+    uint64_t seed;
+    const char *kernel;   /* "fast", "every-cycle" */
+    SimTime end_time;     /* simulated time at the end of the run */
+    double wall_seconds;  /* host time of the run phase */
+    uint64_t activations; /* component ticks executed */
+} SimRunInfo;
+
+/*
+ * Writers. JSON is one object: {"schema": ..., "run": {...}, "stats": {...}, "host": {...}};
+ * "stats" depends only on topology, traces and seed (byte-identical across kernels), "host"
+ * holds what does not (kernel, wall time, activations, speed). CSV is a header line and one row
+ * per run (sweeps append rows). The summary is a readable table for stdout.
+ * Return false with errno set on an I/O error.
+ */
+bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f);
+bool sim_stats_write_csv_header(const SimStats *s, FILE *f);
+bool sim_stats_write_csv_row(const SimStats *s, const SimRunInfo *run, FILE *f);
+bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f);
+
+/* Look-up for tests and tools (not for the tick path): the written value of a flat key such as
+ * "sink0.latency_ns.p99"; false if no such key. */
+bool sim_stats_get(const SimStats *s, const char *key, double *value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
