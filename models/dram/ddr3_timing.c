@@ -125,6 +125,9 @@ void ddr3_timing_init(Ddr3Timing *t, const Ddr3TimingParams *p)
     }
     set(t, DRAM_SCOPE_BANK, DRAM_CMD_ACT, DRAM_CMD_PRE, p->tras);
     set(t, DRAM_SCOPE_BANK, DRAM_CMD_ACT, DRAM_CMD_PREA, p->tras);
+    /* An auto-precharge cannot start before tRAS either (JESD79-3F "tRAS lockout"), so a REF
+     * after ACT + RDA must wait for ACT + tRAS + tRP <= ACT + tRC. */
+    set(t, DRAM_SCOPE_BANK, DRAM_CMD_ACT, DRAM_CMD_REF, p->trc);
     set(t, DRAM_SCOPE_RANK, DRAM_CMD_ACT, DRAM_CMD_ACT, p->trrd);
 
     /* PRE and PREA: the bank (all banks for PREA) is idle after tRP. */

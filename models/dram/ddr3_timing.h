@@ -60,6 +60,16 @@ static inline bool dram_cmd_is_column(DramCmd c)
     return dram_cmd_is_read(c) || dram_cmd_is_write(c);
 }
 
+/* One command as it appears on the command bus: what the checker and traces watch. */
+typedef struct Ddr3CmdRecord {
+    uint64_t cycle;
+    DramCmd cmd;
+    uint32_t rank;
+    uint32_t bank; /* 0 for PREA and REF */
+    uint32_t row;  /* ACT: row opened; column commands: the open row; else 0 */
+    uint32_t col;  /* column commands: burst column; else 0 */
+} Ddr3CmdRecord;
+
 /* The JEDEC values, all in tCK cycles (AL = 0: no additive latency). */
 typedef struct Ddr3TimingParams {
     uint32_t cl;    /* CAS (read) latency: RD to first data */

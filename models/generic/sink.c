@@ -44,7 +44,8 @@ static SimCycle sink_tick(SimComponent *c, SimCycle now)
     s->bytes += pkt->len;
     sim_packet_free(sim, pkt);
     s->next_accept = now + s->p.accept_every;
-    return s->next_accept;
+    /* Nothing visible: sleep; a packet still in flight wakes us when it becomes visible. */
+    return sim_port_peek(s->in) != NULL ? s->next_accept : SIM_SLEEP;
 }
 
 static void sink_finish(SimComponent *c, SimTime end)

@@ -135,8 +135,17 @@ static bool lex_with_unit(const char *text, const UnitSet *set, Lexed *lx, char 
                        units);
     }
     if (has_space(text)) {
-        return why_set(why, why_size, "'%s': spaces are not allowed in a value (write '5ns')",
-                       text);
+        /* Show the value written together, which is most likely what was meant. */
+        char together[64];
+        size_t n = 0;
+        for (const char *p = text; *p != '\0' && n + 1 < sizeof(together); p++) {
+            if (*p != ' ' && *p != '\t') {
+                together[n++] = *p;
+            }
+        }
+        together[n] = '\0';
+        return why_set(why, why_size, "'%s': spaces are not allowed in a value (write '%s')",
+                       text, together);
     }
     if (text[0] == '-') {
         return why_set(why, why_size, "'%s': negative values are not allowed", text);

@@ -34,6 +34,9 @@ typedef struct SimError {
 __attribute__((format(printf, 3, 4)))
 #endif
 bool sim_error_set(SimError *err, SimErrorKind kind, const char *fmt, ...);
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 0)))
+#endif
 bool sim_error_setv(SimError *err, SimErrorKind kind, const char *fmt, va_list ap);
 
 /* Appends text to an error already set (used by the watchdog to list buffers). */

@@ -127,6 +127,7 @@ void sim_free(Sim *sim)
         SimDomain *d = sim->domains[i];
         free(d->members);
         free(d->awake);
+        free(d->pending);
         free(d->name);
         free(d);
     }
@@ -345,6 +346,13 @@ static inline void set_awake_bit(SimComponent *c)
     c->awake = true;
 }
 
+static inline void set_pending_bit(SimComponent *c)
+{
+    SimDomain *d = c->domain;
+    d->pending[c->slot >> 6] |= 1ULL << (c->slot & 63);
+    c->awake = true;
+}
+
 static inline void clear_awake_bit(SimComponent *c)
 {
     SimDomain *d = c->domain;
@@ -358,6 +366,22 @@ void sim_kernel_wake_at(SimComponent *c, SimTime t)
     Sim *sim = c->sim;
     assert(sim->running && t > sim->now);
     if (c->awake) {
+        return;
+    }
+    SimDomain *d = c->domain;
+    if (t - sim->now <= d->period) {
+        /* t is an edge of d no more than a period away: d's very next edge. The common case
+         * (a delivery for the next cycle) bypasses the heap: a pending bit, merged when that
+         * edge is processed, so the component cannot tick again in the current instant. */
+        if (sim_heap_node_queued(&c->wake)) {
+            sim_heap_remove(&sim->timers, &c->wake);
+        } else if (!c->daemon) {
+            sim->live++;
+        }
+        set_pending_bit(c);
+        if (d->due > t) {
+            d->due = t; /* a domain still due at this instant keeps that; its close sets t */
+        }
         return;
     }
     if (sim_heap_node_queued(&c->wake)) {
@@ -380,14 +404,18 @@ void sim_kernel_wake_at(SimComponent *c, SimTime t)
 static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next)
 {
     SimDomain *d = c->domain;
-    SimTime now = sim->now;
+    const SimTime now = sim->now; /* an edge of d: the component ticks at its own edges */
+    const SimTime next_edge = now + d->period;
     SimTime wake = SIM_TIME_NEVER;
     if (next != SIM_SLEEP) {
         assert(next > cycle && "a component asked to run at a cycle that has passed");
-        wake = sim_domain_time(d, next);
+        wake = now + (next - cycle) * d->period;
     }
     for (uint16_t i = 0; i < c->n_in; i++) {
         SimTime h = sim_port_head_time(c->in[i]);
+        if (h == next_edge) {
+            return; /* an input arrives next cycle: stay awake */
+        }
         if (h > now && h < wake) {
             wake = h;
         }
@@ -395,10 +423,7 @@ static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next
     for (uint16_t i = 0; i < c->n_out; i++) {
         const SimPort *p = c->out[i];
         if (p->pop_time == now && sim_port_space(p) == 0) {
-            SimTime e = sim_domain_time(d, cycle + 1);
-            if (e < wake) {
-                wake = e;
-            }
+            return; /* a slot frees at the next edge: stay awake */
         }
     }
     clear_awake_bit(c);
@@ -508,7 +533,8 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
         SimDomain *d = sim->domains[i];
         d->n_words = (d->n_members + 63) / 64;
         d->awake = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
-        if (d->awake == NULL) {
+        d->pending = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
+        if (d->awake == NULL || d->pending == NULL) {
             return sim_error_set(err, SIM_ERR_INPUT, "out of memory sizing domain '%s'",
                                  d->name);
         }
@@ -575,10 +601,29 @@ static inline void after_tick(Sim *sim, SimComponent *c, SimCycle cycle, SimCycl
     }
 }
 
+/* Pending wake-ups for this edge join the awake set (step 3 starts with this). */
+static inline void merge_pending(SimDomain *d)
+{
+    for (uint32_t w = 0; w < d->n_words; w++) {
+        d->awake[w] |= d->pending[w];
+        d->pending[w] = 0;
+    }
+}
+
+/* After an edge: the next one is due if anything is awake or was woken for it. */
+static inline void close_edge(SimDomain *d, SimTime t)
+{
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < d->n_words; w++) {
+        any |= d->awake[w] | d->pending[w];
+    }
+    d->due = any ? t + d->period : SIM_TIME_NEVER;
+}
+
 static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
 {
     SimCycle cycle = (t - d->phase) / d->period;
-    uint64_t any = 0;
+    merge_pending(d);
     for (uint32_t w = 0; w < d->n_words; w++) {
         uint64_t bits = d->awake[w];
         while (bits) {
@@ -589,9 +634,8 @@ static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
             sim->activations++;
             after_tick(sim, c, cycle, next);
         }
-        any |= d->awake[w];
     }
-    d->due = any ? t + d->period : SIM_TIME_NEVER;
+    close_edge(d, t);
 }
 
 /* The reference: every member ticks; only the due ones' answers steer the books. */
@@ -599,7 +643,9 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
 {
     SimCycle cycle = (t - d->phase) / d->period;
     bool edge_due = d->due == t;
-    uint64_t any = 0;
+    if (edge_due) {
+        merge_pending(d);
+    }
     for (uint32_t k = 0; k < d->n_members; k++) {
         SimComponent *c = d->members[k];
         bool due = edge_due && c->awake;
@@ -609,11 +655,8 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
             after_tick(sim, c, cycle, next);
         }
     }
-    for (uint32_t w = 0; w < d->n_words; w++) {
-        any |= d->awake[w];
-    }
     if (edge_due) {
-        d->due = any ? t + d->period : SIM_TIME_NEVER;
+        close_edge(d, t);
     }
 }
 

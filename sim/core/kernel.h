@@ -45,9 +45,11 @@ struct SimDomain {
     SimComponent **members; /* by slot */
     uint32_t n_members;
     uint32_t members_cap;
-    uint64_t *awake;        /* bit per slot: ticks at the next edge */
+    uint64_t *awake;        /* bit per slot: ticks at the due edge */
+    uint64_t *pending;      /* bit per slot: woken during an instant for the domain's next edge;
+                               merged into awake when that edge is processed */
     uint32_t n_words;
-    SimTime due;            /* next edge with awake members, SIM_TIME_NEVER if none */
+    SimTime due;            /* next edge with awake or pending members, SIM_TIME_NEVER if none */
 };
 
 static inline SimTime sim_domain_time(const SimDomain *d, SimCycle n)
@@ -98,7 +100,8 @@ struct SimComponent {
     SimRng rng;             /* seeded from the run seed and the name when the run starts */
     uint32_t index;         /* instance order */
     uint32_t slot;          /* bit in domain->awake */
-    bool awake;             /* mirrors the awake bit */
+    bool awake;             /* its awake or pending bit is set: it ticks at the domain's next
+                               due edge, so ports need not wake it */
     bool daemon;            /* its own timers do not keep the run alive (refresh, polling) */
     SimHeapNode wake;       /* its timed wake-up */
     SimPort **in;
@@ -212,10 +215,14 @@ static inline void sim_port_push(SimPort *p, SimPacket *pkt)
         tail -= p->capacity;
     }
     SimTime visible = sim_port_visible_time(p);
+    uint32_t used = p->capacity - sim_port_space(p) + 1;
     p->ring[tail].pkt = pkt;
     p->ring[tail].visible = visible;
-    if (++p->count > p->max_count) {
-        p->max_count = p->count;
+    p->count++;
+    /* Slots in use as the producer sees them (an entry popped at this instant still holds its
+     * slot): unlike the bare count, this does not depend on whether the consumer ticked first. */
+    if (used > p->max_count) {
+        p->max_count = used;
     }
     p->pushes++;
     p->push_time_sum += now;

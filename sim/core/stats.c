@@ -413,7 +413,7 @@ bool sim_stats_add(SimStats *s, SimStatKind kind, const char *prefix, const char
         }
     }
     if (doc != NULL) {
-        doc_copy = strdup(doc);
+        doc_copy = stats_concat("", "", doc);
         if (doc_copy == NULL) {
             goto fail_flat;
         }
@@ -772,6 +772,7 @@ static void stats_csv_field(StatsOut *o, const char *s)
     stats_out_char(o, '"');
 }
 
+/* Writers accept run == NULL: empty run facts, and time averages as sim_stats_get() takes them. */
 static const SimRunInfo stats_no_run = {0};
 
 /* ---- JSON ---- */
@@ -779,10 +780,10 @@ static const SimRunInfo stats_no_run = {0};
 bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
 {
     StatsOut o = {.f = f, .ok = true};
+    StatWindow w = stats_window(s, run);
     if (run == NULL) {
         run = &stats_no_run;
     }
-    StatWindow w = stats_window(s, run);
 
     stats_out(&o, "{\n  \"schema\": \"membox-sim-stats/1\",\n  \"run\": {\n    \"config\": ");
     stats_json_string(&o, run->config);
@@ -854,10 +855,10 @@ bool sim_stats_write_csv_row(const SimStats *s, const SimRunInfo *run, FILE *f)
 {
     StatsOut o = {.f = f, .ok = true};
     char buf[STAT_NUM_BUF];
+    StatWindow w = stats_window(s, run);
     if (run == NULL) {
         run = &stats_no_run;
     }
-    StatWindow w = stats_window(s, run);
 
     stats_csv_field(&o, run->config);
     stats_out(&o, ",%" PRIu64 ",", run->seed);
@@ -977,10 +978,10 @@ static void stats_summary_value(StatsOut *o, const SimStatEntry *e, StatWindow w
 bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
 {
     StatsOut o = {.f = f, .ok = true};
+    StatWindow w = stats_window(s, run);
     if (run == NULL) {
         run = &stats_no_run;
     }
-    StatWindow w = stats_window(s, run);
     size_t n = s->n_entries;
 
     /*

@@ -17,15 +17,18 @@ struct ShimRun {
     SimRunInfo info;
 };
 
-ShimRun *shim_build(const char *yaml, SimError *err)
+static ShimRun *build(const char *path, const char *yaml, SimError *err)
 {
     ShimRun *r = calloc(1, sizeof(*r));
     if (r == NULL) {
         sim_error_set(err, SIM_ERR_INPUT, "out of memory");
         return NULL;
     }
-    r->config = sim_config_load_string("<test>", yaml, strlen(yaml), membox_model_types,
-                                       membox_model_type_count, err);
+    r->config = path != NULL ? sim_config_load_file(path, membox_model_types,
+                                                    membox_model_type_count, err)
+                             : sim_config_load_string("<test>", yaml, strlen(yaml),
+                                                      membox_model_types,
+                                                      membox_model_type_count, err);
     if (r->config == NULL) {
         goto fail;
     }
@@ -38,6 +41,16 @@ ShimRun *shim_build(const char *yaml, SimError *err)
 fail:
     shim_free(r);
     return NULL;
+}
+
+ShimRun *shim_build(const char *yaml, SimError *err)
+{
+    return build(NULL, yaml, err);
+}
+
+ShimRun *shim_build_file(const char *path, SimError *err)
+{
+    return build(path, NULL, err);
 }
 
 void shim_free(ShimRun *r)

@@ -27,6 +27,7 @@ typedef struct ShimRun ShimRun;
 
 /* Load and build; NULL with err filled on a configuration error. */
 ShimRun *shim_build(const char *yaml, SimError *err);
+ShimRun *shim_build_file(const char *path, SimError *err);
 void shim_free(ShimRun *r);
 
 Sim *shim_sim(ShimRun *r);

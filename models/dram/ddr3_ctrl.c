@@ -1,0 +1,382 @@
+#include "ddr3_ctrl.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct Ddr3Ctrl {
+    Ddr3CtrlConfig cfg;
+    Ddr3Timing timing;
+    Ddr3Channel ch;
+    DramAddrMap map;
+    Ddr3SchedFn sched;
+    Ddr3Req *rq; /* oldest first */
+    Ddr3Req *wq;
+    uint32_t rq_n;
+    uint32_t wq_n;
+    bool drain;      /* write queue crossed write_high and has not fallen to write_low */
+    bool write_mode; /* the scheduler looks at the write queue */
+    SimCycle ref_due[DDR3_MAX_RANKS];
+    SimCycle wake;   /* nothing can happen before this cycle unless a burst is enqueued */
+    Ddr3DoneFn done;
+    Ddr3CmdFn on_cmd;
+    void *ctx;
+    Ddr3CtrlStats st;
+};
+
+/* What select() found to send. */
+typedef struct Ddr3Sel {
+    bool refresh;   /* a PREA or REF of rank `rank` */
+    uint32_t rank;
+    int32_t index;  /* request index in the active queue otherwise */
+    DramCmd cmd;
+} Ddr3Sel;
+
+void ddr3_ctrl_config_default(Ddr3CtrlConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    ddr3_timing_params_default(&cfg->timing);
+    cfg->geometry = (DramGeometry){
+        .channels = 1,
+        .ranks = 1,
+        .banks = 8,
+        .rows = 65536,
+        .columns = 1024,
+        .bus_bytes = 8,
+        .burst_len = 8,
+    };
+    cfg->mapping = DRAM_MAP_ROBARACOCH;
+    cfg->hash = DRAM_HASH_NONE;
+    cfg->read_queue = 32;
+    cfg->write_queue = 32;
+    cfg->write_high = 24;
+    cfg->write_low = 8;
+    cfg->sched = DRAM_SCHED_FRFCFS;
+    cfg->page = DRAM_PAGE_OPEN;
+    cfg->row_hit_cap = 16;
+    cfg->refresh = true;
+    cfg->frontend = 1;
+}
+
+Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
+{
+    const char *msg = ddr3_timing_params_check(&cfg->timing);
+    if (msg != NULL) {
+        *why = msg;
+        return NULL;
+    }
+    if (cfg->timing.ranks != cfg->geometry.ranks || cfg->timing.banks != cfg->geometry.banks ||
+        cfg->timing.bl != cfg->geometry.burst_len) {
+        *why = "timing and geometry disagree on ranks, banks or burst length";
+        return NULL;
+    }
+    if (cfg->geometry.ranks > DDR3_MAX_RANKS || cfg->geometry.banks > DDR3_MAX_BANKS) {
+        *why = "at most 4 ranks of 16 banks";
+        return NULL;
+    }
+    if (cfg->read_queue == 0 || cfg->write_queue == 0 || cfg->read_queue > DDR3_MAX_QUEUE ||
+        cfg->write_queue > DDR3_MAX_QUEUE) {
+        *why = "queue sizes must be between 1 and 256";
+        return NULL;
+    }
+    if (cfg->write_low >= cfg->write_high || cfg->write_high > cfg->write_queue) {
+        *why = "write watermarks need write_low < write_high <= write_queue";
+        return NULL;
+    }
+    if ((unsigned)cfg->sched >= DRAM_SCHED_MAX || (unsigned)cfg->page >= DRAM_PAGE_MAX) {
+        *why = "unknown scheduler or page policy";
+        return NULL;
+    }
+    if (cfg->row_hit_cap == 0 || cfg->frontend == 0) {
+        *why = "row_hit_cap and the front-end delay must be at least 1";
+        return NULL;
+    }
+    Ddr3Ctrl *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        *why = "out of memory";
+        goto fail_alloc;
+    }
+    c->cfg = *cfg;
+    if (!dram_addr_map_init(&c->map, &cfg->geometry, cfg->mapping, cfg->hash, why)) {
+        goto fail_map;
+    }
+    c->rq = calloc(cfg->read_queue, sizeof(Ddr3Req));
+    c->wq = calloc(cfg->write_queue, sizeof(Ddr3Req));
+    if (c->rq == NULL || c->wq == NULL) {
+        *why = "out of memory";
+        goto fail_queues;
+    }
+    ddr3_timing_init(&c->timing, &cfg->timing);
+    ddr3_channel_init(&c->ch, &c->timing);
+    c->sched = ddr3_sched_table[cfg->sched];
+    for (uint32_t r = 0; r < DDR3_MAX_RANKS; r++) {
+        c->ref_due[r] = SIM_CYCLE_NEVER;
+    }
+    if (cfg->refresh) {
+        const uint64_t trefi = cfg->timing.trefi;
+        for (uint32_t r = 0; r < cfg->geometry.ranks; r++) {
+            c->ref_due[r] = trefi + r * trefi / cfg->geometry.ranks;
+        }
+    }
+    c->wake = 0;
+    return c;
+
+fail_queues:
+    free(c->rq);
+    free(c->wq);
+fail_map:
+    free(c);
+fail_alloc:
+    return NULL;
+}
+
+void ddr3_ctrl_free(Ddr3Ctrl *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->rq);
+    free(c->wq);
+    free(c);
+}
+
+void ddr3_ctrl_set_callbacks(Ddr3Ctrl *c, Ddr3DoneFn done, Ddr3CmdFn cmd, void *ctx)
+{
+    c->done = done;
+    c->on_cmd = cmd;
+    c->ctx = ctx;
+}
+
+uint32_t ddr3_ctrl_space(const Ddr3Ctrl *c, bool write)
+{
+    return write ? c->cfg.write_queue - c->wq_n : c->cfg.read_queue - c->rq_n;
+}
+
+uint32_t ddr3_ctrl_queued(const Ddr3Ctrl *c, bool write)
+{
+    return write ? c->wq_n : c->rq_n;
+}
+
+/* Re-evaluate the write-drain hysteresis; true if the active queue changed. */
+static bool update_mode(Ddr3Ctrl *c)
+{
+    if (c->wq_n >= c->cfg.write_high) {
+        if (!c->drain) {
+            c->st.write_drains++;
+        }
+        c->drain = true;
+    } else if (c->wq_n <= c->cfg.write_low) {
+        c->drain = false;
+    }
+    bool mode = c->drain || (c->rq_n == 0 && c->wq_n > 0);
+    bool changed = mode != c->write_mode;
+    c->write_mode = mode;
+    return changed;
+}
+
+void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uint64_t cookie)
+{
+    assert(ddr3_ctrl_space(c, write) > 0);
+    addr &= c->map.capacity - 1;
+    addr &= ~(uint64_t)(c->map.burst_bytes - 1);
+    SimCycle ready = now + c->cfg.frontend;
+    if (!write) {
+        /* A read of a burst that still waits in the write queue gets the queued data: the
+         * DRAM holds stale bytes until the write is sent. */
+        for (uint32_t i = 0; i < c->wq_n; i++) {
+            if (c->wq[i].addr == addr) {
+                c->st.read_forwards++;
+                if (c->done != NULL) {
+                    c->done(c->ctx, cookie, false, ready);
+                }
+                return;
+            }
+        }
+    }
+    DramLoc loc;
+    dram_addr_decode(&c->map, addr, &loc);
+    Ddr3Req *r = write ? &c->wq[c->wq_n++] : &c->rq[c->rq_n++];
+    *r = (Ddr3Req){
+        .cookie = cookie,
+        .addr = addr,
+        .arrive = now,
+        .ready = ready,
+        .row = loc.row,
+        .col = (uint16_t)loc.col,
+        .rank = (uint8_t)loc.rank,
+        .bank = (uint8_t)loc.bank,
+        .first = DRAM_CMD_MAX,
+        .write = write,
+    };
+    if (update_mode(c) && now + 1 < c->wake) {
+        /* The other queue became active: its requests may be ready at once. */
+        c->wake = now + 1;
+    }
+    if (ready < c->wake) {
+        c->wake = ready;
+    }
+}
+
+/*
+ * Find the command to send at cycle `at`. Returns true with *s filled, or false with *next the
+ * earliest cycle (> at) at which one could be sent.
+ */
+static bool select_cmd(const Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *next)
+{
+    SimCycle nx = SIM_CYCLE_NEVER;
+    uint32_t blocked = 0;
+    bool found = false;
+    for (uint32_t r = 0; r < c->ch.ranks; r++) {
+        if (at < c->ref_due[r]) {
+            if (c->ref_due[r] < nx) {
+                nx = c->ref_due[r];
+            }
+            continue;
+        }
+        blocked |= 1u << r;
+        DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+        SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+        if (e <= at && !found) {
+            *s = (Ddr3Sel){.refresh = true, .rank = r, .index = -1, .cmd = cmd};
+            found = true;
+        } else if (e < nx) {
+            nx = e;
+        }
+    }
+    if (found) {
+        return true;
+    }
+    const Ddr3Req *q = c->write_mode ? c->wq : c->rq;
+    const uint32_t n = c->write_mode ? c->wq_n : c->rq_n;
+    if (n > 0) {
+        Ddr3SchedIn in = {
+            .ch = &c->ch,
+            .q = q,
+            .n = n,
+            .now = at,
+            .page = c->cfg.page,
+            .row_hit_cap = c->cfg.row_hit_cap,
+            .blocked = blocked,
+        };
+        Ddr3Pick pick;
+        c->sched(&in, &pick);
+        if (pick.index >= 0) {
+            *s = (Ddr3Sel){.refresh = false, .rank = 0, .index = pick.index, .cmd = pick.cmd};
+            return true;
+        }
+        if (pick.next < nx) {
+            nx = pick.next;
+        }
+    }
+    *next = nx;
+    return false;
+}
+
+static void notify_cmd(Ddr3Ctrl *c, SimCycle now, DramCmd cmd, uint32_t rank, uint32_t bank,
+                       uint32_t row, uint32_t col)
+{
+    c->st.cmds[cmd]++;
+    if (c->on_cmd != NULL) {
+        Ddr3CmdRecord rec = {
+            .cycle = now, .cmd = cmd, .rank = rank, .bank = bank, .row = row, .col = col};
+        c->on_cmd(c->ctx, &rec);
+    }
+}
+
+static void issue(Ddr3Ctrl *c, SimCycle now, const Ddr3Sel *s)
+{
+    if (s->refresh) {
+        ddr3_channel_issue(&c->ch, s->cmd, s->rank, 0, 0, now);
+        notify_cmd(c, now, s->cmd, s->rank, 0, 0, 0);
+        if (s->cmd == DRAM_CMD_REF) {
+            /* Due times advance by tREFI from the schedule, not from the late REF, so the
+             * average interval stays tREFI. */
+            c->ref_due[s->rank] += c->cfg.timing.trefi;
+        }
+        return;
+    }
+    Ddr3Req *q = c->write_mode ? c->wq : c->rq;
+    uint32_t *n = c->write_mode ? &c->wq_n : &c->rq_n;
+    Ddr3Req *r = &q[s->index];
+    if (r->first == DRAM_CMD_MAX) {
+        r->first = (uint8_t)s->cmd;
+        if (s->cmd == DRAM_CMD_ACT) {
+            c->st.row_misses++;
+        } else if (s->cmd == DRAM_CMD_PRE) {
+            c->st.row_conflicts++;
+        } else {
+            c->st.row_hits++;
+        }
+    }
+    ddr3_channel_issue(&c->ch, s->cmd, r->rank, r->bank, r->row, now);
+    bool column = dram_cmd_is_column(s->cmd);
+    notify_cmd(c, now, s->cmd, r->rank, r->bank, s->cmd == DRAM_CMD_PRE ? 0 : r->row,
+               column ? r->col : 0);
+    if (!column) {
+        return;
+    }
+    SimCycle done;
+    if (r->write) {
+        c->st.writes++;
+        done = now + c->timing.write_done;
+    } else {
+        c->st.reads++;
+        done = now + c->timing.read_done;
+    }
+    if (done > c->st.last_data) {
+        c->st.last_data = done;
+    }
+    uint64_t cookie = r->cookie;
+    bool write = r->write;
+    memmove(r, r + 1, (size_t)(*n - (uint32_t)s->index - 1) * sizeof(*r));
+    (*n)--;
+    update_mode(c);
+    if (c->done != NULL) {
+        c->done(c->ctx, cookie, write, done);
+    }
+}
+
+SimCycle ddr3_ctrl_tick(Ddr3Ctrl *c, SimCycle now)
+{
+    if (now < c->wake) {
+        return c->wake;
+    }
+    Ddr3Sel s;
+    SimCycle next;
+    if (select_cmd(c, now, &s, &next)) {
+        issue(c, now, &s);
+        /* Probe the next cycle right away, so that the owner need not tick the cycles in
+         * between just to learn that nothing is ready. */
+        if (select_cmd(c, now + 1, &s, &next)) {
+            next = now + 1;
+        }
+    }
+    assert(next > now);
+    c->wake = next;
+    return next;
+}
+
+SimCycle ddr3_ctrl_wake(const Ddr3Ctrl *c)
+{
+    return c->wake;
+}
+
+const Ddr3CtrlStats *ddr3_ctrl_stats(const Ddr3Ctrl *c)
+{
+    return &c->st;
+}
+
+const DramAddrMap *ddr3_ctrl_map(const Ddr3Ctrl *c)
+{
+    return &c->map;
+}
+
+const Ddr3Channel *ddr3_ctrl_channel(const Ddr3Ctrl *c)
+{
+    return &c->ch;
+}
+
+Ddr3Timing *ddr3_ctrl_timing(Ddr3Ctrl *c)
+{
+    return &c->timing;
+}

@@ -1,0 +1,232 @@
+#include "dram_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/proto/mem.h"
+
+/* A slot: key is the line address + 1 (0 marks an empty slot; line addresses are multiples of
+ * 64, so + 1 cannot collide); data is the arena line + 1, 0 while the line is a pattern. */
+typedef struct DramStoreSlot {
+    uint64_t key;
+    uint32_t version;
+    uint32_t data;
+} DramStoreSlot;
+
+struct DramStore {
+    DramStoreSlot *slots;
+    uint32_t bits;      /* table size is 2^bits */
+    uint64_t used;
+    uint8_t *arena;     /* byte lines */
+    uint64_t arena_lines;
+    uint64_t arena_cap; /* in lines */
+};
+
+#define INITIAL_BITS 12
+
+DramStore *dram_store_new(void)
+{
+    DramStore *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+    s->bits = INITIAL_BITS;
+    s->slots = calloc((size_t)1 << s->bits, sizeof(DramStoreSlot));
+    if (s->slots == NULL) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void dram_store_free(DramStore *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    free(s->slots);
+    free(s->arena);
+    free(s);
+}
+
+static inline uint64_t slot_hash(uint64_t line, uint32_t bits)
+{
+    return ((line >> 6) * 0x9e3779b97f4a7c15ULL) >> (64 - bits);
+}
+
+static DramStoreSlot *find(const DramStore *s, uint64_t line)
+{
+    const uint64_t mask = ((uint64_t)1 << s->bits) - 1;
+    for (uint64_t i = slot_hash(line, s->bits);; i = (i + 1) & mask) {
+        DramStoreSlot *e = &s->slots[i];
+        if (e->key == line + 1) {
+            return e;
+        }
+        if (e->key == 0) {
+            return NULL;
+        }
+    }
+}
+
+static bool grow(DramStore *s)
+{
+    uint32_t bits = s->bits + 1;
+    DramStoreSlot *slots = calloc((size_t)1 << bits, sizeof(DramStoreSlot));
+    if (slots == NULL) {
+        return false;
+    }
+    const uint64_t mask = ((uint64_t)1 << bits) - 1;
+    for (uint64_t j = 0; j < ((uint64_t)1 << s->bits); j++) {
+        const DramStoreSlot *e = &s->slots[j];
+        if (e->key == 0) {
+            continue;
+        }
+        uint64_t i = slot_hash(e->key - 1, bits);
+        while (slots[i].key != 0) {
+            i = (i + 1) & mask;
+        }
+        slots[i] = *e;
+    }
+    free(s->slots);
+    s->slots = slots;
+    s->bits = bits;
+    return true;
+}
+
+/* The slot of a line, inserted (absent: version 0, pattern) if needed; NULL on OOM. */
+static DramStoreSlot *get(DramStore *s, uint64_t line)
+{
+    DramStoreSlot *e = find(s, line);
+    if (e != NULL) {
+        return e;
+    }
+    if ((s->used + 1) * 2 > ((uint64_t)1 << s->bits) && !grow(s)) {
+        return NULL;
+    }
+    const uint64_t mask = ((uint64_t)1 << s->bits) - 1;
+    uint64_t i = slot_hash(line, s->bits);
+    while (s->slots[i].key != 0) {
+        i = (i + 1) & mask;
+    }
+    s->slots[i] = (DramStoreSlot){.key = line + 1, .version = 0, .data = 0};
+    s->used++;
+    return &s->slots[i];
+}
+
+static uint8_t *line_bytes(const DramStore *s, const DramStoreSlot *e)
+{
+    return s->arena + (uint64_t)(e->data - 1) * DRAM_STORE_LINE;
+}
+
+/* Give a line its own 64 bytes holding its present contents (zeros or its pattern). */
+static uint8_t *materialise(DramStore *s, DramStoreSlot *e, uint64_t line)
+{
+    if (e->data != 0) {
+        return line_bytes(s, e);
+    }
+    if (s->arena_lines == s->arena_cap) {
+        uint64_t cap = s->arena_cap ? s->arena_cap * 2 : 1024;
+        if (cap >= UINT32_MAX) {
+            return NULL;
+        }
+        uint8_t *a = realloc(s->arena, cap * DRAM_STORE_LINE);
+        if (a == NULL) {
+            return NULL;
+        }
+        s->arena = a;
+        s->arena_cap = cap;
+    }
+    e->data = (uint32_t)(++s->arena_lines);
+    uint8_t *bytes = line_bytes(s, e);
+    if (e->version == 0) {
+        memset(bytes, 0, DRAM_STORE_LINE);
+    } else {
+        mem_pattern_fill(bytes, line, DRAM_STORE_LINE, e->version);
+    }
+    return bytes;
+}
+
+bool dram_store_write(DramStore *s, uint64_t addr, const uint8_t *data, uint32_t len)
+{
+    while (len > 0) {
+        uint64_t line = addr & ~(uint64_t)(DRAM_STORE_LINE - 1);
+        uint32_t off = (uint32_t)(addr - line);
+        uint32_t n = DRAM_STORE_LINE - off < len ? DRAM_STORE_LINE - off : len;
+        DramStoreSlot *e = get(s, line);
+        if (e == NULL) {
+            return false;
+        }
+        uint8_t *bytes = materialise(s, e, line);
+        if (bytes == NULL) {
+            return false;
+        }
+        memcpy(bytes + off, data, n);
+        e->version++;
+        addr += n;
+        data += n;
+        len -= n;
+    }
+    return true;
+}
+
+bool dram_store_write_pattern(DramStore *s, uint64_t addr, uint32_t len)
+{
+    while (len > 0) {
+        uint64_t line = addr & ~(uint64_t)(DRAM_STORE_LINE - 1);
+        uint32_t off = (uint32_t)(addr - line);
+        uint32_t n = DRAM_STORE_LINE - off < len ? DRAM_STORE_LINE - off : len;
+        DramStoreSlot *e = get(s, line);
+        if (e == NULL) {
+            return false;
+        }
+        if (n == DRAM_STORE_LINE && e->data == 0) {
+            e->version++; /* stays a pattern line: nothing to copy */
+        } else {
+            uint8_t *bytes = materialise(s, e, line);
+            if (bytes == NULL) {
+                return false;
+            }
+            e->version++;
+            mem_pattern_fill(bytes + off, addr, n, e->version);
+        }
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
+void dram_store_read(const DramStore *s, uint64_t addr, uint8_t *dst, uint32_t len)
+{
+    while (len > 0) {
+        uint64_t line = addr & ~(uint64_t)(DRAM_STORE_LINE - 1);
+        uint32_t off = (uint32_t)(addr - line);
+        uint32_t n = DRAM_STORE_LINE - off < len ? DRAM_STORE_LINE - off : len;
+        const DramStoreSlot *e = find(s, line);
+        if (e == NULL || (e->data == 0 && e->version == 0)) {
+            memset(dst, 0, n);
+        } else if (e->data == 0) {
+            mem_pattern_fill(dst, addr, n, e->version);
+        } else {
+            memcpy(dst, line_bytes(s, e) + off, n);
+        }
+        addr += n;
+        dst += n;
+        len -= n;
+    }
+}
+
+uint32_t dram_store_version(const DramStore *s, uint64_t addr)
+{
+    const DramStoreSlot *e = find(s, addr & ~(uint64_t)(DRAM_STORE_LINE - 1));
+    return e != NULL ? e->version : 0;
+}
+
+uint64_t dram_store_lines(const DramStore *s)
+{
+    return s->used;
+}
+
+uint64_t dram_store_byte_lines(const DramStore *s)
+{
+    return s->arena_lines;
+}

@@ -1,0 +1,348 @@
+/*
+ * The scheduler: both kernels agree to the byte, tick order does not matter, the run ends when
+ * the fabric drains, and a stuck fabric becomes an error listing what each buffer holds.
+ */
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <dirent.h>
+#include <string>
+#include <vector>
+
+#include "sim/core/kernel.h"
+#include "tests/shim/shim.h"
+
+namespace {
+
+std::string source_root()
+{
+    const char *r = std::getenv("MEMBOX_SOURCE_ROOT");
+    return r ? r : ".";
+}
+
+/* Top-level topologies in configs/ (presets in subfolders are not topologies). */
+std::vector<std::string> shipped_configs()
+{
+    std::vector<std::string> out;
+    std::string dir = source_root() + "/configs";
+    DIR *d = opendir(dir.c_str());
+    if (d == nullptr) {
+        return out;
+    }
+    while (dirent *e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) {
+            out.push_back(dir + "/" + n);
+        }
+    }
+    closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string run_file(const std::string &path, SimKernelKind k, uint64_t order_seed)
+{
+    SimError err;
+    ShimRun *r = shim_build_file(path.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return "";
+    }
+    EXPECT_TRUE(shim_run(r, k, SIM_TIME_NEVER, order_seed, &err)) << path << ": " << err.msg;
+    char *json = shim_stats_json(r);
+    std::string s = json ? json : "";
+    free(json);
+    shim_free(r);
+    return s;
+}
+
+std::string run_yaml(const std::string &yaml, SimKernelKind k, uint64_t order_seed = 0)
+{
+    SimError err;
+    ShimRun *r = shim_build(yaml.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return "";
+    }
+    EXPECT_TRUE(shim_run(r, k, SIM_TIME_NEVER, order_seed, &err)) << err.msg;
+    char *json = shim_stats_json(r);
+    std::string s = json ? json : "";
+    free(json);
+    shim_free(r);
+    return s;
+}
+
+TEST(Kernel, FastAndEveryCycleAreByteIdenticalOnEveryShippedConfig)
+{
+    std::vector<std::string> configs = shipped_configs();
+    ASSERT_GE(configs.size(), 3u);
+    for (const std::string &c : configs) {
+        std::string fast = run_file(c, SIM_KERNEL_FAST, 0);
+        std::string every = run_file(c, SIM_KERNEL_EVERY_CYCLE, 0);
+        EXPECT_FALSE(fast.empty()) << c;
+        EXPECT_EQ(fast, every) << c;
+    }
+}
+
+TEST(Kernel, ShuffledTickOrderGivesByteIdenticalStatistics)
+{
+    for (const std::string &c : shipped_configs()) {
+        std::string base = run_file(c, SIM_KERNEL_FAST, 0);
+        for (uint64_t seed : {1u, 2u, 3u}) {
+            EXPECT_EQ(run_file(c, SIM_KERNEL_FAST, seed), base) << c << " order seed " << seed;
+        }
+        EXPECT_EQ(run_file(c, SIM_KERNEL_EVERY_CYCLE, 5), base) << c;
+    }
+}
+
+/* A denser topology: many sources into one sink through a chain, different clocks. */
+std::string fan_in_yaml()
+{
+    std::string y = "sim: {seed: 3}\ninstances:\n";
+    const char *doms[] = {"pcie", "lane", "mem", "ddr"};
+    for (int i = 0; i < 8; i++) {
+        y += "  s" + std::to_string(i) + ": {type: generic.source, domain: " + doms[i % 4] +
+             ", rate: 0.3, count: 400, pattern: poisson, size: " + std::to_string(64 * (i + 1)) +
+             "B}\n";
+        y += "  q" + std::to_string(i) + ": {type: generic.delay, domain: " + doms[(i + 1) % 4] +
+             ", delay: " + std::to_string(i) + ", depth: 3}\n";
+        y += "  k" + std::to_string(i) + ": {type: generic.sink, domain: " + doms[(i + 2) % 4] +
+             ", accept_every: " + std::to_string(1 + i % 3) + "}\n";
+    }
+    y += "links:\n";
+    for (int i = 0; i < 8; i++) {
+        std::string n = std::to_string(i);
+        y += "  - {from: s" + n + ":out, to: q" + n + ":in, depth: " + std::to_string(1 + i % 2) +
+             "}\n";
+        y += "  - {from: q" + n + ":out, to: k" + n + ":in, latency: " + std::to_string(i % 3) +
+             "}\n";
+    }
+    return y;
+}
+
+TEST(Kernel, MixedClocksAndBackPressureAgreeAcrossKernelsAndOrders)
+{
+    std::string y = fan_in_yaml();
+    std::string base = run_yaml(y, SIM_KERNEL_FAST);
+    ASSERT_FALSE(base.empty());
+    EXPECT_EQ(run_yaml(y, SIM_KERNEL_EVERY_CYCLE), base);
+    for (uint64_t seed : {11u, 12u}) {
+        EXPECT_EQ(run_yaml(y, SIM_KERNEL_FAST, seed), base);
+        EXPECT_EQ(run_yaml(y, SIM_KERNEL_EVERY_CYCLE, seed), base);
+    }
+}
+
+class KernelBoth : public ::testing::TestWithParam<SimKernelKind> {};
+
+/*
+ * Source -> delay stage -> sink, all at 250 MHz (4000 ps), link latency 1: a packet pushed at
+ * cycle c is taken by the stage at c + 1, forwarded at c + 1 + d, taken by the sink at c + 2 + d.
+ */
+TEST_P(KernelBoth, PipelineLatencyIsTwoLinksPlusTheStageDelay)
+{
+    for (int d : {0, 1, 5}) {
+        std::string y = "instances:\n"
+                        "  src: {type: generic.source, rate: 0.25, count: 50}\n"
+                        "  q: {type: generic.delay, delay: " +
+                        std::to_string(d) +
+                        "}\n"
+                        "  snk: {type: generic.sink}\n"
+                        "links:\n  - {from: src:out, to: q:in}\n  - {from: q:out, to: snk:in}\n";
+        SimError err;
+        ShimRun *r = shim_build(y.c_str(), &err);
+        ASSERT_NE(r, nullptr) << err.msg;
+        ASSERT_TRUE(shim_run(r, GetParam(), SIM_TIME_NEVER, 0, &err)) << err.msg;
+        double expect_ns = (2 + d) * 4.0;
+        EXPECT_EQ(shim_stat(r, "snk.received"), 50);
+        EXPECT_EQ(shim_stat(r, "snk.latency_ns.min"), expect_ns);
+        EXPECT_EQ(shim_stat(r, "snk.latency_ns.max"), expect_ns);
+        /* Emission k at cycle 4k; the last (k = 49) reaches the sink at 4 * 49 + 2 + d. */
+        EXPECT_EQ(r != nullptr ? shim_sim(r)->end_time : 0, (4u * 49 + 2 + d) * 4000u);
+        shim_free(r);
+    }
+}
+
+TEST_P(KernelBoth, UntilStopsTheRunAtThatTime)
+{
+    std::string y = "sim: {allow_cycles: true}\ninstances:\n"
+                    "  a: {type: generic.delay, tokens: 1}\n"
+                    "  b: {type: generic.delay, domain: lane, tokens: 1}\n"
+                    "links:\n  - {from: a:out, to: b:in}\n  - {from: b:out, to: a:in}\n";
+    SimError err;
+    ShimRun *r = shim_build(y.c_str(), &err);
+    ASSERT_NE(r, nullptr) << err.msg;
+    ASSERT_TRUE(shim_run(r, GetParam(), 1234567, 0, &err)) << err.msg;
+    EXPECT_EQ(shim_sim(r)->end_time, 1234567u);
+    EXPECT_GT(shim_stat(r, "a.forwarded"), 50);
+    shim_free(r);
+}
+
+TEST_P(KernelBoth, ExhaustedPacketPoolIsASimulationError)
+{
+    std::string y = "sim: {packets: 8}\ninstances:\n"
+                    "  src: {type: generic.source, count: 100}\n"
+                    "  q: {type: generic.delay, depth: 100}\n"
+                    "  snk: {type: generic.sink, accept_every: 1000}\n"
+                    "links:\n  - {from: src:out, to: q:in}\n  - {from: q:out, to: snk:in}\n";
+    SimError err;
+    ShimRun *r = shim_build(y.c_str(), &err);
+    ASSERT_NE(r, nullptr) << err.msg;
+    EXPECT_FALSE(shim_run(r, GetParam(), SIM_TIME_NEVER, 0, &err));
+    EXPECT_EQ(err.kind, SIM_ERR_SIMULATION);
+    EXPECT_NE(std::string(err.msg).find("packet pool exhausted"), std::string::npos) << err.msg;
+    EXPECT_NE(std::string(err.msg).find("sim.packets"), std::string::npos) << err.msg;
+    shim_free(r);
+}
+
+/* ---- hand-made components for the failure paths ---- */
+
+struct Hoarder { /* takes nothing: whatever reaches it stays in the port */
+    SimComponent c;
+    SimPort *in;
+    bool spin; /* ticks every cycle instead of sleeping */
+};
+
+SimCycle hoarder_tick(SimComponent *c, SimCycle now)
+{
+    return reinterpret_cast<Hoarder *>(c)->spin ? now + 1 : SIM_SLEEP;
+}
+
+const SimComponentOps hoarder_ops = {hoarder_tick, nullptr, nullptr, nullptr, nullptr};
+
+struct Feeder {
+    SimComponent c;
+    SimPort *out;
+    int left;
+};
+
+SimCycle feeder_tick(SimComponent *c, SimCycle now)
+{
+    auto *f = reinterpret_cast<Feeder *>(c);
+    if (f->left > 0 && !sim_port_can_push(f->out)) {
+        return SIM_SLEEP; /* the port wakes it when a slot frees */
+    }
+    if (f->left > 0) {
+        SimPacket *p = sim_packet_new(c->sim);
+        p->addr = 0x1000u + static_cast<uint64_t>(f->left);
+        sim_port_push(f->out, p);
+        f->left--;
+    }
+    return f->left > 0 ? now + 1 : SIM_SLEEP;
+}
+
+bool feeder_busy(const SimComponent *c)
+{
+    return reinterpret_cast<const Feeder *>(c)->left > 0;
+}
+
+void feeder_dump(const SimComponent *c, SimError *report)
+{
+    sim_error_append(report, " (%d packets left to send)",
+                     reinterpret_cast<const Feeder *>(c)->left);
+}
+
+const SimComponentOps feeder_ops = {feeder_tick, nullptr, feeder_busy, feeder_dump, nullptr};
+
+struct Ticker { /* a daemon that wakes every 10 cycles forever, like a refresh timer */
+    SimComponent c;
+    uint64_t ticks;
+};
+
+SimCycle ticker_tick(SimComponent *c, SimCycle now)
+{
+    auto *t = reinterpret_cast<Ticker *>(c);
+    if (now % 10 == 0) {
+        t->ticks++;
+    }
+    return (now / 10 + 1) * 10;
+}
+
+const SimComponentOps ticker_ops = {ticker_tick, nullptr, nullptr, nullptr, nullptr};
+
+struct Failure {
+    bool ok;
+    SimError err;
+    SimTime end;
+    uint64_t ticker;
+};
+
+Failure run_feeder_hoarder(SimKernelKind k, bool spin, int packets, bool with_daemon,
+                           uint32_t depth)
+{
+    Failure f{};
+    Sim *sim = sim_new();
+    SimDomain *d = sim_add_domain(sim, "pcie", 4000, 0, &f.err);
+    auto *feeder = static_cast<Feeder *>(calloc(1, sizeof(Feeder)));
+    auto *hoarder = static_cast<Hoarder *>(calloc(1, sizeof(Hoarder)));
+    feeder->left = packets;
+    hoarder->spin = spin;
+    EXPECT_TRUE(sim_add_component(sim, &feeder->c, "feeder", d, &feeder_ops, &f.err));
+    EXPECT_TRUE(sim_add_component(sim, &hoarder->c, "hoarder", d, &hoarder_ops, &f.err));
+    Ticker *ticker = nullptr;
+    if (with_daemon) {
+        ticker = static_cast<Ticker *>(calloc(1, sizeof(Ticker)));
+        ticker->c.daemon = true;
+        EXPECT_TRUE(sim_add_component(sim, &ticker->c, "ticker", d, &ticker_ops, &f.err));
+    }
+    EXPECT_NE(sim_connect(sim, &feeder->c, &feeder->out, &hoarder->c, &hoarder->in, depth, 1, 2,
+                          "feeder:out -> hoarder:in", &f.err),
+              nullptr);
+    SimRunOptions o;
+    sim_run_options_default(&o);
+    o.kernel = k;
+    o.watchdog = 100 * SIM_PS_PER_NS;
+    f.ok = sim_run(sim, &o, &f.err);
+    f.end = sim->end_time;
+    f.ticker = ticker ? ticker->ticks : 0;
+    sim_free(sim);
+    return f;
+}
+
+TEST_P(KernelBoth, DeadlockIsAnErrorListingTheBuffers)
+{
+    Failure f = run_feeder_hoarder(GetParam(), false, 5, false, 2);
+    ASSERT_FALSE(f.ok);
+    EXPECT_EQ(f.err.kind, SIM_ERR_SIMULATION);
+    std::string m = f.err.msg;
+    EXPECT_EQ(m.rfind("deadlock at 8.000 ns", 0), 0u) << m;
+    EXPECT_NE(m.find("port feeder:out -> hoarder:in: 2 of 2 entries"), std::string::npos) << m;
+    EXPECT_NE(m.find("component feeder: busy (3 packets left to send)"), std::string::npos) << m;
+}
+
+TEST_P(KernelBoth, WatchdogCatchesAFabricThatTicksButNeverMoves)
+{
+    Failure f = run_feeder_hoarder(GetParam(), true, 5, false, 2);
+    ASSERT_FALSE(f.ok);
+    std::string m = f.err.msg;
+    /* Last push at 4 ns; the first due instant more than 100 ns later is 108 ns. */
+    EXPECT_EQ(m.rfind("watchdog at 108.000 ns: no packet moved for 100.000 ns", 0), 0u) << m;
+    EXPECT_NE(m.find("port feeder:out -> hoarder:in: 2 of 2 entries"), std::string::npos) << m;
+    EXPECT_EQ(f.end, 108000u);
+}
+
+TEST_P(KernelBoth, DaemonTimersDoNotKeepADrainedRunAlive)
+{
+    /* Nothing sent: the feeder sleeps at once; only the daemon's timer is left. */
+    Failure f = run_feeder_hoarder(GetParam(), false, 0, true, 2);
+    EXPECT_TRUE(f.ok) << f.err.msg;
+    EXPECT_EQ(f.end, 0u);
+    EXPECT_EQ(f.ticker, 1u);
+}
+
+TEST_P(KernelBoth, DaemonTimersDoNotHideADeadlock)
+{
+    Failure f = run_feeder_hoarder(GetParam(), false, 5, true, 2);
+    ASSERT_FALSE(f.ok);
+    /* The daemon keeps ticking, so the deadlock shows up as a watchdog expiry. */
+    EXPECT_EQ(std::string(f.err.msg).rfind("watchdog at ", 0), 0u) << f.err.msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(BothKernels, KernelBoth,
+                         ::testing::Values(SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE),
+                         [](const auto &info) {
+                             return std::string(info.param == SIM_KERNEL_FAST ? "fast"
+                                                                              : "every_cycle");
+                         });
+
+} // namespace
