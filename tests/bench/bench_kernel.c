@@ -15,6 +15,7 @@
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
+#include "tests/shim/shim.h"
 
 static double wall_now(void)
 {
@@ -23,31 +24,9 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The ring as YAML text: stage i in domain pcie for i < n/2, else lane; i -> i+1 mod n. */
-static char *ring_yaml(unsigned n)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        return NULL;
-    }
-    fprintf(f, "sim: {allow_cycles: true}\ninstances:\n");
-    for (unsigned i = 0; i < n; i++) {
-        fprintf(f, "  s%u: {type: generic.delay, domain: %s, depth: 2, tokens: 1}\n", i,
-                i < n / 2 ? "pcie" : "lane");
-    }
-    fprintf(f, "links:\n");
-    for (unsigned i = 0; i < n; i++) {
-        fprintf(f, "  - {from: s%u:out, to: s%u:in, depth: 2, latency: 1}\n", i, (i + 1) % n);
-    }
-    fclose(f);
-    return buf;
-}
-
 static int bench(unsigned n, SimTime until, SimKernelKind kernel)
 {
-    char *yaml = ring_yaml(n);
+    char *yaml = shim_ring_yaml(n);
     SimError err;
     SimConfig *c = yaml ? sim_config_load_string("<ring>", yaml, strlen(yaml), membox_model_types,
                                                  membox_model_type_count, &err)

@@ -176,3 +176,27 @@ char *shim_stats_json(const ShimRun *r)
     }
     return buf;
 }
+
+char *shim_ring_yaml(unsigned n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        return NULL;
+    }
+    fprintf(f, "sim: {allow_cycles: true}\ninstances:\n");
+    for (unsigned i = 0; i < n; i++) {
+        fprintf(f, "  s%u: {type: generic.delay, domain: %s, depth: 2, tokens: 1}\n", i,
+                i < n / 2 ? "pcie" : "lane");
+    }
+    fprintf(f, "links:\n");
+    for (unsigned i = 0; i < n; i++) {
+        fprintf(f, "  - {from: s%u:out, to: s%u:in, depth: 2, latency: 1}\n", i, (i + 1) % n);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

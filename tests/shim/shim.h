@@ -52,6 +52,12 @@ double shim_stat(const ShimRun *r, const char *key);
  * holds wall-clock facts: what must be byte-identical across kernels and tick orders. */
 char *shim_stats_json(const ShimRun *r);
 
+/*
+ * The kernel benchmark's topology as YAML (malloc'd): n generic.delay stages in a ring, the
+ * first half at 250 MHz (pcie), the rest at 156.25 MHz (lane), one token each.
+ */
+char *shim_ring_yaml(unsigned n);
+
 #ifdef __cplusplus
 }
 #endif

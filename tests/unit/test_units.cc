@@ -213,7 +213,7 @@ TEST(Units, BitrateAndLengthAreRoundedOnce)
 
     double v = 0;
     std::string huge = "1" + std::string(400, '0') + "Tbps";
-    char why[256];
+    char why[1024];
     EXPECT_FALSE(sim_parse_bitrate(huge.c_str(), &v, why, sizeof(why)));
     EXPECT_NE(std::string(why).find("is too large"), std::string::npos);
 }

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the membox-sim command: exit codes, help, outputs, no half-written files.
+
+Usage: test_cli.py MEMBOX_SIM SOURCE_ROOT
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SIM = None
+ROOT = None
+
+
+def run(*args, cwd=None):
+    return subprocess.run([SIM, *args], capture_output=True, text=True, cwd=cwd or ROOT,
+                          timeout=120)
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_help_for_every_command_exits_0_and_documents_exit_codes(self):
+        for args in (["--help"], ["help"], ["run", "--help"], ["check", "--help"],
+                     ["describe", "--help"], ["version", "--help"], ["help", "run"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertIn("usage: membox-sim", r.stdout, args)
+            self.assertIn("exit codes", r.stdout, args)
+
+    def test_no_arguments_is_a_usage_error(self):
+        r = run()
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("usage: membox-sim", r.stderr)
+
+    def test_unknown_command_and_options_are_usage_errors(self):
+        cases = [
+            (["frobnicate"], "membox-sim: unknown command 'frobnicate'; see 'membox-sim --help'"),
+            (["run", "configs/default.yaml", "--bogus"],
+             "membox-sim: unknown option '--bogus' for 'run'; see 'membox-sim run --help'"),
+            (["run"], "membox-sim: 'run' needs a CONFIG file; see 'membox-sim run --help'"),
+            (["run", "configs/default.yaml", "--seed"],
+             "membox-sim: option '--seed' needs a value; see 'membox-sim run --help'"),
+            (["check"], "membox-sim: 'check' needs a CONFIG file; see 'membox-sim check --help'"),
+            (["version", "x"],
+             "membox-sim: 'version' takes no arguments, got 'x'; see 'membox-sim version --help'"),
+        ]
+        for args, msg in cases:
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertEqual(r.stderr.strip(), msg, args)
+
+    def test_bad_flag_values_name_the_flag(self):
+        cases = [
+            (["--kernel", "slow"], "membox-sim: --kernel 'slow': expected 'fast' or 'every-cycle'"),
+            (["--until", "10"], "membox-sim: --until '10': "),
+            (["--until", "5 parsecs"], "membox-sim: --until '5 parsecs': "),
+            (["--seed", "-1"], "membox-sim: --seed '-1': "),
+            (["--seed", "12abc"], "membox-sim: --seed '12abc': "),
+        ]
+        for flags, prefix in cases:
+            r = run("run", "configs/default.yaml", *flags)
+            self.assertEqual(r.returncode, 2, flags)
+            self.assertTrue(r.stderr.startswith(prefix), (flags, r.stderr))
+
+    def test_version(self):
+        r = run("version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^membox-sim \d+\.\d+\.\d+\n$")
+
+    def test_check_accepts_every_shipped_config(self):
+        configs = sorted(f for f in os.listdir(os.path.join(ROOT, "configs"))
+                         if f.endswith(".yaml"))
+        self.assertGreaterEqual(len(configs), 3)
+        for c in configs:
+            r = run("check", os.path.join("configs", c))
+            self.assertEqual(r.returncode, 0, (c, r.stderr))
+            self.assertTrue(r.stdout.startswith(f"configs/{c}: ok"), r.stdout)
+
+    def test_describe_lists_types_and_tables(self):
+        r = run("describe")
+        self.assertEqual(r.returncode, 0)
+        for t in ("generic.source", "generic.sink", "generic.delay"):
+            self.assertIn(t, r.stdout)
+        r = run("describe", "generic.source")
+        self.assertEqual(r.returncode, 0)
+        for key in ("rate", "size", "count", "pattern", "domain"):
+            self.assertIn(key, r.stdout)
+        r = run("describe", "no.such")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown model type 'no.such'", r.stderr)
+
+    def test_run_writes_json_stats_and_a_summary(self):
+        out = os.path.join(self.dir, "s.json")
+        r = run("run", "configs/default.yaml", "--stats", out, "--seed", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("sink", r.stdout)
+        self.assertIn("latency_ns", r.stdout)
+        with open(out) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["schema"], "membox-sim-stats/1")
+        self.assertEqual(doc["run"]["seed"], 3)
+        self.assertEqual(doc["stats"]["sink.received"], 20000)
+        self.assertIn("sink.latency_ns.p99", doc["stats"])
+        self.assertEqual(doc["host"]["kernel"], "fast")
+        self.assertEqual([f for f in os.listdir(self.dir)], ["s.json"])
+
+    def test_both_kernels_write_identical_stats(self):
+        a, b = os.path.join(self.dir, "a.json"), os.path.join(self.dir, "b.json")
+        self.assertEqual(run("run", "configs/default.yaml", "--quiet", "--stats", a).returncode, 0)
+        self.assertEqual(run("run", "configs/default.yaml", "--quiet", "--stats", b,
+                             "--kernel", "every-cycle").returncode, 0)
+        with open(a) as fa, open(b) as fb:
+            ja, jb = json.load(fa), json.load(fb)
+        self.assertEqual(ja["stats"], jb["stats"])
+        self.assertEqual(ja["run"], jb["run"])
+        self.assertEqual(jb["host"]["kernel"], "every-cycle")
+
+    def test_until_stops_early(self):
+        out = os.path.join(self.dir, "u.json")
+        r = run("run", "configs/default.yaml", "--until", "10us", "--quiet", "--stats", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["run"]["end_time_ps"], 10_000_000)
+
+    def test_csv_appends_rows_under_one_header(self):
+        out = os.path.join(self.dir, "sweep.csv")
+        for seed in ("1", "2"):
+            r = run("run", "configs/default.yaml", "--quiet", "--csv", out, "--seed", seed)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(len(rows), 3)
+        self.assertEqual(rows[0][:3], ["config", "seed", "end_time_ns"])
+        self.assertEqual([rows[1][1], rows[2][1]], ["1", "2"])
+        other = run("run", "configs/generic-fanin.yaml", "--quiet", "--csv", out)
+        self.assertEqual(other.returncode, 2)
+        self.assertIn("header differs", other.stderr)
+        with open(out) as f:
+            self.assertEqual(len(list(csv.reader(f))), 3)
+
+    def test_simulation_error_exits_1_and_leaves_no_output_file(self):
+        cfg = self.write("pool.yaml",
+                         "sim: {packets: 8}\ninstances:\n"
+                         "  src: {type: generic.source, count: 100}\n"
+                         "  q: {type: generic.delay, depth: 100}\n"
+                         "  snk: {type: generic.sink, accept_every: 1000}\n"
+                         "links:\n  - {from: src:out, to: q:in}\n  - {from: q:out, to: snk:in}\n")
+        out = os.path.join(self.dir, "never.json")
+        r = run("run", cfg, "--stats", out)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("packet pool exhausted", r.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["pool.yaml"])
+
+    def test_bad_config_exits_2_and_leaves_no_output_file(self):
+        cfg = self.write("bad.yaml", "instances:\n  a: {type: generic.nope}\n")
+        out = os.path.join(self.dir, "never.json")
+        r = run("run", cfg, "--stats", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith(cfg + ":2:"), r.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["bad.yaml"])
+
+    def test_unwritable_stats_path_is_bad_input(self):
+        r = run("run", "configs/default.yaml", "--stats", "/nonexistent-dir/s.json")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.strip(),
+                         "/nonexistent-dir/s.json: cannot write: No such file or directory")
+
+    def test_progress_reports_on_stderr(self):
+        r = run("run", "configs/generic-ring.yaml", "--progress", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
+if __name__ == "__main__":
+    SIM, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], "-v"])
