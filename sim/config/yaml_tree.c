@@ -295,22 +295,87 @@ fail_seq:
     return false;
 }
 
-static bool add_pair(Reader *r, CfgNode *map, CfgNode *key)
+static size_t hash_text(const char *s, size_t len)
 {
-    for (size_t i = 0; i < map->n; i++) {
-        const CfgNode *k = map->pairs[i].key;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+/* The pair whose key equals key, or NULL. Small maps are scanned; big ones hashed. */
+static const CfgNode *find_key(const CfgNode *map, const CfgNode *key)
+{
+    if (map->index == NULL) {
+        for (size_t i = 0; i < map->n; i++) {
+            const CfgNode *k = map->pairs[i].key;
+            if (k->len == key->len && memcmp(k->text, key->text, key->len) == 0) {
+                return k;
+            }
+        }
+        return NULL;
+    }
+    size_t mask = map->index_cap - 1;
+    for (size_t h = hash_text(key->text, key->len) & mask; map->index[h] != 0;
+         h = (h + 1) & mask) {
+        const CfgNode *k = map->pairs[map->index[h] - 1].key;
         if (k->len == key->len && memcmp(k->text, key->text, key->len) == 0) {
-            return tree_error(r, key->line, key->col,
-                              "duplicate key '%s' (first given at line %u, column %u)",
-                              key->text, k->line, k->col);
+            return k;
         }
     }
-    if (!grow((void **)&map->pairs, &map->cap, map->n, sizeof(*map->pairs))) {
+    return NULL;
+}
+
+static void index_insert(CfgNode *map, size_t i)
+{
+    size_t mask = map->index_cap - 1;
+    const CfgNode *k = map->pairs[i].key;
+    size_t h = hash_text(k->text, k->len) & mask;
+    while (map->index[h] != 0) {
+        h = (h + 1) & mask;
+    }
+    map->index[h] = i + 1;
+}
+
+/* Keeps the table at most half full; built once a map has 16 keys. */
+static bool index_grow(CfgNode *map)
+{
+    if (map->n + 1 < 16 || 2 * (map->n + 1) <= map->index_cap) {
+        return true;
+    }
+    size_t cap = map->index_cap ? 2 * map->index_cap : 64;
+    size_t *index = calloc(cap, sizeof(*index));
+    if (index == NULL) {
+        return false;
+    }
+    free(map->index);
+    map->index = index;
+    map->index_cap = cap;
+    for (size_t i = 0; i < map->n; i++) {
+        index_insert(map, i);
+    }
+    return true;
+}
+
+static bool add_pair(Reader *r, CfgNode *map, CfgNode *key)
+{
+    const CfgNode *k = find_key(map, key);
+    if (k != NULL) {
+        return tree_error(r, key->line, key->col,
+                          "duplicate key '%s' (first given at line %u, column %u)", key->text,
+                          k->line, k->col);
+    }
+    if (!grow((void **)&map->pairs, &map->cap, map->n, sizeof(*map->pairs)) ||
+        !index_grow(map)) {
         return tree_error(r, key->line, key->col, "out of memory");
     }
     map->pairs[map->n].key = key;
     map->pairs[map->n].value = NULL;
     map->n++;
+    if (map->index != NULL) {
+        index_insert(map, map->n - 1);
+    }
     return true;
 }
 
@@ -473,6 +538,7 @@ void cfg_tree_free(CfgNode *n)
         cfg_tree_free(n->items[i]);
     }
     free(n->pairs);
+    free(n->index);
     free(n->items);
     free(n->text);
     free(n);

@@ -41,6 +41,8 @@ struct CfgNode {
     CfgNode **items; /* sequence, in file order */
     size_t n;
     size_t cap;
+    size_t *index;   /* map with many keys: open-addressing table of pair index + 1 */
+    size_t index_cap;
 };
 
 /*

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -226,9 +228,6 @@ static int read_line(DramTrace *t, SimError *err)
             return bad(t, err, "line longer than %u characters", DRAM_TRACE_LINE_MAX);
         }
     }
-    if (memchr(t->buf, '\0', n) != NULL || n < strlen(t->buf)) {
-        return bad(t, err, "NUL byte in a text trace");
-    }
     char *hash = strchr(t->buf, '#');
     if (hash != NULL) {
         *hash = '\0';
@@ -239,9 +238,9 @@ static int read_line(DramTrace *t, SimError *err)
 int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
 {
     if (t->failed) {
-        return sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": trace already failed", t->path,
-                             t->line),
-               -1;
+        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": trace already failed", t->path,
+                      t->line);
+        return -1;
     }
     for (;;) {
         int r = read_line(t, err);

@@ -783,6 +783,17 @@ TEST(ConfigLoad, LargeTopologyLoadsFast)
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
 
+TEST(ConfigLoad, DuplicateInABigMapping)
+{
+    std::string yaml = "instances:\n";
+    for (int i = 0; i < 100; i++) {
+        yaml += "  a" + std::to_string(i) + ": {type: test.fail}\n";
+    }
+    yaml += "  a37: {type: test.fail}\n";
+    EXPECT_EQ(load_error(yaml), "t.yaml:102:3: duplicate key 'a37' (first given at line 39, "
+                                "column 3)");
+}
+
 TEST(ConfigLoad, FindType)
 {
     Registry r = all_fakes();
