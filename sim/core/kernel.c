@@ -360,35 +360,27 @@ static inline void clear_awake_bit(SimComponent *c)
     c->awake = false;
 }
 
-/* A port delivers to, or frees a slot for, a component that is not AWAKE. */
-void sim_kernel_wake_at(SimComponent *c, SimTime t)
+/* Wake-ups the inline fast path does not take: later than the next edge, or a component whose
+ * heap node is queued. */
+void sim_kernel_wake_later(SimComponent *c, SimTime t)
 {
     Sim *sim = c->sim;
-    assert(sim->running && t > sim->now);
-    if (c->awake) {
+    assert(sim->running && t > sim->now && !c->awake);
+    SimDomain *d = c->domain;
+    bool queued = sim_heap_node_queued(&c->wake);
+    if (queued && c->wake.time <= t) {
         return;
     }
-    SimDomain *d = c->domain;
     if (t - sim->now <= d->period) {
-        /* t is an edge of d no more than a period away: d's very next edge. The common case
-         * (a delivery for the next cycle) bypasses the heap: a pending bit, merged when that
-         * edge is processed, so the component cannot tick again in the current instant. */
-        if (sim_heap_node_queued(&c->wake)) {
-            sim_heap_remove(&sim->timers, &c->wake);
-        } else if (!c->daemon) {
-            sim->live++;
-        }
+        /* Next edge, and the component was queued for later: the pending bit instead. */
+        sim_heap_remove(&sim->timers, &c->wake);
         set_pending_bit(c);
         if (d->due > t) {
-            d->due = t; /* a domain still due at this instant keeps that; its close sets t */
+            d->due = t;
         }
         return;
     }
-    if (sim_heap_node_queued(&c->wake)) {
-        if (c->wake.time <= t) {
-            return;
-        }
-    } else if (!c->daemon) {
+    if (!queued && !c->daemon) {
         sim->live++;
     }
     sim_heap_schedule(&sim->timers, &c->wake, t);

@@ -177,8 +177,95 @@ struct SimPort {
 SimPort *sim_find_port(const Sim *sim, const char *stats_key);
 void sim_port_set_tap(SimPort *p, SimPortTapFn fn, void *ctx);
 
-/* Kernel hook the inline port operations call when the other side sleeps. */
-void sim_kernel_wake_at(SimComponent *c, SimTime t);
+/* ---- the simulation ---- */
+
+typedef enum SimKernelKind {
+    SIM_KERNEL_FAST = 0,    /* skips idle components and idle cycles (default) */
+    SIM_KERNEL_EVERY_CYCLE, /* ticks every component at every edge: the reference */
+    SIM_KERNEL_MAX
+} SimKernelKind;
+
+const char *sim_kernel_name(SimKernelKind k);
+bool sim_kernel_parse(const char *name, SimKernelKind *out);
+
+typedef struct SimRunOptions {
+    SimKernelKind kernel;
+    uint64_t seed;
+    SimTime until;          /* SIM_TIME_NEVER: run until drained */
+    SimTime watchdog;       /* no port progress for this long while work is outstanding */
+    uint64_t order_seed;    /* 0: instance order; else tick order within a domain is shuffled */
+    /* Optional progress report, called about every `progress_every` of simulated time. */
+    void (*progress)(void *ctx, SimTime now, SimTime until);
+    void *progress_ctx;
+    SimTime progress_every;
+} SimRunOptions;
+
+void sim_run_options_default(SimRunOptions *o);
+
+/* Sizes of the packet and payload pools; set before sim_run. */
+typedef struct SimPoolOptions {
+    uint32_t packets;
+    uint32_t payload_blocks;
+    uint32_t payload_block_size;
+} SimPoolOptions;
+
+struct Sim {
+    SimTime now;            /* models may read it; only the kernel writes it */
+    SimPacketPool pool;
+    SimStats *stats;
+    /* kernel-private */
+    SimDomain **domains;
+    uint32_t n_domains;
+    SimComponent **components;
+    uint32_t n_components;
+    uint32_t components_cap;
+    SimPort **ports;
+    uint32_t n_ports;
+    uint32_t ports_cap;
+    SimHeap timers;
+    SimPoolOptions pool_options;
+    bool prepared;          /* sim_prepare() done: everything the run needs is allocated */
+    bool running;
+    bool failed;            /* a model reported a fatal condition */
+    SimError failure;
+    uint32_t live;          /* scheduled non-daemon components */
+    SimTime last_progress;  /* latest push or pop */
+    SimTime last_due;       /* latest instant at which a component was due */
+    SimTime end_time;
+    uint64_t activations;
+    SimKernelKind kernel;
+};
+
+/* The slow path of a wake-up (the heap); see sim_kernel_wake_at. */
+void sim_kernel_wake_later(SimComponent *c, SimTime t);
+
+/*
+ * A port delivers to, or frees a slot for, component c at time t (an edge of c's domain,
+ * strictly later than now). If c is awake nothing is needed. A wake-up for c's domain's very
+ * next edge (t no more than a period away) sets a pending bit, merged when that edge is
+ * processed, so the component cannot tick again in the current instant; later ones go to the
+ * heap.
+ */
+static inline void sim_kernel_wake_at(SimComponent *c, SimTime t)
+{
+    if (c->awake) {
+        return;
+    }
+    Sim *sim = c->sim;
+    SimDomain *d = c->domain;
+    if (t - sim->now > d->period || sim_heap_node_queued(&c->wake)) {
+        sim_kernel_wake_later(c, t);
+        return;
+    }
+    if (!c->daemon) {
+        sim->live++;
+    }
+    d->pending[c->slot >> 6] |= 1ULL << (c->slot & 63);
+    c->awake = true;
+    if (d->due > t) {
+        d->due = t; /* a domain still due at this instant keeps that; its close sets t */
+    }
+}
 
 /* Slots the producer may fill now (same-instant pops are not usable yet). */
 static inline uint32_t sim_port_space(const SimPort *p)
@@ -295,64 +382,6 @@ static inline SimTime sim_port_head_time(const SimPort *p)
     return p->count ? p->ring[p->head].visible : SIM_TIME_NEVER;
 }
 
-/* ---- the simulation ---- */
-
-typedef enum SimKernelKind {
-    SIM_KERNEL_FAST = 0,    /* skips idle components and idle cycles (default) */
-    SIM_KERNEL_EVERY_CYCLE, /* ticks every component at every edge: the reference */
-    SIM_KERNEL_MAX
-} SimKernelKind;
-
-const char *sim_kernel_name(SimKernelKind k);
-bool sim_kernel_parse(const char *name, SimKernelKind *out);
-
-typedef struct SimRunOptions {
-    SimKernelKind kernel;
-    uint64_t seed;
-    SimTime until;          /* SIM_TIME_NEVER: run until drained */
-    SimTime watchdog;       /* no port progress for this long while work is outstanding */
-    uint64_t order_seed;    /* 0: instance order; else tick order within a domain is shuffled */
-    /* Optional progress report, called about every `progress_every` of simulated time. */
-    void (*progress)(void *ctx, SimTime now, SimTime until);
-    void *progress_ctx;
-    SimTime progress_every;
-} SimRunOptions;
-
-void sim_run_options_default(SimRunOptions *o);
-
-/* Sizes of the packet and payload pools; set before sim_run. */
-typedef struct SimPoolOptions {
-    uint32_t packets;
-    uint32_t payload_blocks;
-    uint32_t payload_block_size;
-} SimPoolOptions;
-
-struct Sim {
-    SimTime now;            /* models may read it; only the kernel writes it */
-    SimPacketPool pool;
-    SimStats *stats;
-    /* kernel-private */
-    SimDomain **domains;
-    uint32_t n_domains;
-    SimComponent **components;
-    uint32_t n_components;
-    uint32_t components_cap;
-    SimPort **ports;
-    uint32_t n_ports;
-    uint32_t ports_cap;
-    SimHeap timers;
-    SimPoolOptions pool_options;
-    bool prepared;          /* sim_prepare() done: everything the run needs is allocated */
-    bool running;
-    bool failed;            /* a model reported a fatal condition */
-    SimError failure;
-    uint32_t live;          /* scheduled non-daemon components */
-    SimTime last_progress;  /* latest push or pop */
-    SimTime last_due;       /* latest instant at which a component was due */
-    SimTime end_time;
-    uint64_t activations;
-    SimKernelKind kernel;
-};
 
 Sim *sim_new(void);
 /* Frees components (calling their destroy op, then free()), ports, domains, pools. NULL ok. */
