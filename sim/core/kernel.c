@@ -704,34 +704,127 @@ static void finish(Sim *sim, SimTime end)
     sim->running = false;
 }
 
-bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
+bool sim_begin(Sim *sim, const SimRunOptions *opt, SimError *err)
 {
-    assert(!sim->running && "sim_run runs a topology once");
+    assert(!sim->running && "a topology runs once");
     if (!sim->prepared && !sim_prepare(sim, opt, err)) {
         return false;
     }
     sim->running = true;
-    const bool every = opt->kernel == SIM_KERNEL_EVERY_CYCLE;
-    SimTime next_progress = opt->progress ? opt->progress_every : SIM_TIME_NEVER;
-    SimTime checked_progress = SIM_TIME_NEVER; /* last_progress when drained() said no */
-    SimTime end = 0;
-    SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
-    bool ok = true;
+    sim->options = *opt;
+    sim->next_progress = opt->progress ? opt->progress_every : SIM_TIME_NEVER;
+    sim->checked_progress = SIM_TIME_NEVER;
+    sim->instant_due = false;
+    return true;
+}
 
-    for (;;) {
-        SimTime due = next_due(sim);
-        if (due == SIM_TIME_NEVER) {
-            end = sim->last_due;
+SimTime sim_next_due(const Sim *sim)
+{
+    return next_due(sim);
+}
+
+void sim_instant_begin(Sim *sim, SimTime t)
+{
+    assert(sim->running && (t > sim->now || sim->activations == 0));
+    sim->now = t;
+    sim->instant_due = next_due(sim) == t;
+    if (sim->instant_due) {
+        release_timers(sim, t);
+        sim->last_due = t;
+    }
+}
+
+bool sim_domain_has_edge(const SimDomain *d, SimTime t)
+{
+    return d->n_members && t >= d->phase && (t - d->phase) % d->period == 0;
+}
+
+void sim_domain_edge(Sim *sim, SimDomain *d, SimTime t, bool all)
+{
+    assert(t == sim->now);
+    if (all) {
+        tick_domain_all(sim, d, t);
+    } else if (d->due == t) {
+        tick_domain_fast(sim, d, t);
+    }
+}
+
+SimStep sim_instant_end(Sim *sim, SimError *err)
+{
+    const SimTime t = sim->now;
+    const SimRunOptions *opt = &sim->options;
+    if (sim->failed) {
+        *err = sim->failure;
+        sim->end_time = t;
+        return SIM_STEP_FAILED;
+    }
+    if (sim->instant_due) {
+        /* These checks run at due instants only, so every kernel makes them at the same times. */
+        if (sim->live == 0 && sim->checked_progress != sim->last_progress) {
+            /* Only daemons (refresh timers) are left: stop once nothing holds work. */
+            if (drained(sim)) {
+                sim->end_time = sim->last_due;
+                return SIM_STEP_DONE;
+            }
+            sim->checked_progress = sim->last_progress;
+        }
+        if (opt->watchdog && t - sim->last_progress > opt->watchdog) {
             if (!drained(sim)) {
                 sim_error_set(err, SIM_ERR_SIMULATION,
-                              "deadlock at %.3f ns: every component waits and these buffers "
-                              "still hold work:",
-                              (double)sim->now / 1000.0);
+                              "watchdog at %.3f ns: no packet moved for %.3f ns while these "
+                              "buffers hold work:",
+                              (double)t / 1000.0, (double)opt->watchdog / 1000.0);
                 report_buffers(sim, err);
-                ok = false;
+                sim->end_time = t;
+                return SIM_STEP_FAILED;
             }
-            break;
+            sim->last_progress = t;
         }
+        if (t >= sim->next_progress) {
+            opt->progress(opt->progress_ctx, t, opt->until);
+            while (sim->next_progress <= t) {
+                sim->next_progress += opt->progress_every;
+            }
+        }
+    }
+    if (next_due(sim) == SIM_TIME_NEVER) {
+        sim->end_time = sim->last_due;
+        if (!drained(sim)) {
+            sim_error_set(err, SIM_ERR_SIMULATION,
+                          "deadlock at %.3f ns: every component waits and these buffers still "
+                          "hold work:",
+                          (double)sim->now / 1000.0);
+            report_buffers(sim, err);
+            return SIM_STEP_FAILED;
+        }
+        return SIM_STEP_DONE;
+    }
+    return SIM_STEP_CONTINUE;
+}
+
+void sim_end(Sim *sim, SimTime end)
+{
+    finish(sim, end);
+}
+
+/*
+ * The loop both built-in kernels share. The fast kernel visits due instants only; the
+ * every-cycle kernel visits every edge of every domain, up to the same last due instant.
+ */
+bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
+{
+    if (!sim_begin(sim, opt, err)) {
+        return false;
+    }
+    const bool every = opt->kernel == SIM_KERNEL_EVERY_CYCLE;
+    SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
+    SimStep step = SIM_STEP_CONTINUE;
+    SimTime end = 0;
+    if (next_due(sim) == SIM_TIME_NEVER) {
+        step = SIM_STEP_DONE; /* no components */
+    }
+    while (step == SIM_STEP_CONTINUE) {
+        SimTime due = next_due(sim);
         SimTime t = every ? next_edge_any(sim, from) : due;
         if (t > due) {
             t = due; /* a due instant is always a domain edge; never skip one */
@@ -741,58 +834,20 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
             end = opt->until;
             break;
         }
-        sim->now = t;
-        if (due == t) {
-            release_timers(sim, t);
-            sim->last_due = t;
-        }
+        sim_instant_begin(sim, t);
         for (uint32_t i = 0; i < sim->n_domains; i++) {
             SimDomain *d = sim->domains[i];
-            if (every) {
-                if (d->n_members && (t < d->phase ? false : (t - d->phase) % d->period == 0)) {
-                    tick_domain_all(sim, d, t);
+            if (!every) {
+                if (d->due == t) {
+                    tick_domain_fast(sim, d, t);
                 }
-            } else if (d->due == t) {
-                tick_domain_fast(sim, d, t);
+            } else if (sim_domain_has_edge(d, t)) {
+                tick_domain_all(sim, d, t);
             }
         }
-        if (sim->failed) {
-            *err = sim->failure;
-            end = t;
-            ok = false;
-            break;
-        }
-        if (due != t) {
-            continue; /* the checks below run at due instants only, as in the fast kernel */
-        }
-        if (sim->live == 0 && checked_progress != sim->last_progress) {
-            /* Only daemons (refresh timers) are left: stop once nothing holds work. */
-            if (drained(sim)) {
-                end = sim->last_due;
-                break;
-            }
-            checked_progress = sim->last_progress;
-        }
-        if (opt->watchdog && t - sim->last_progress > opt->watchdog) {
-            if (!drained(sim)) {
-                sim_error_set(err, SIM_ERR_SIMULATION,
-                              "watchdog at %.3f ns: no packet moved for %.3f ns while these "
-                              "buffers hold work:",
-                              (double)t / 1000.0, (double)opt->watchdog / 1000.0);
-                report_buffers(sim, err);
-                end = t;
-                ok = false;
-                break;
-            }
-            sim->last_progress = t;
-        }
-        if (t >= next_progress) {
-            opt->progress(opt->progress_ctx, t, opt->until);
-            while (next_progress <= t) {
-                next_progress += opt->progress_every;
-            }
-        }
+        step = sim_instant_end(sim, err);
+        end = sim->end_time;
     }
     finish(sim, end);
-    return ok;
+    return step != SIM_STEP_FAILED;
 }

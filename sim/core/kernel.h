@@ -234,6 +234,10 @@ struct Sim {
     SimTime end_time;
     uint64_t activations;
     SimKernelKind kernel;
+    SimRunOptions options;  /* of the run in progress */
+    SimTime next_progress;
+    SimTime checked_progress; /* last_progress when drained() last said no */
+    bool instant_due;       /* the current instant is one at which a component is due */
 };
 
 /* The slow path of a wake-up (the heap); see sim_kernel_wake_at. */
@@ -422,6 +426,33 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err);
  * way the statistics are closed at sim->end_time and can be written.
  */
 bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err);
+
+/*
+ * The run in steps, for a scheduler outside this file (the SystemC wrapper drives the same
+ * books with its own clocks). sim_run() is exactly:
+ *
+ *   sim_begin(opt)
+ *   repeat: t = next instant (every edge for every-cycle, sim_next_due() for fast), stop past
+ *           opt->until; sim_instant_begin(t); sim_domain_edge(d, t, all) for each domain with
+ *           an edge at t, in any order; step = sim_instant_end() until it is not CONTINUE
+ *   sim_end(end time: opt->until when stopped by it, else sim->end_time)
+ */
+typedef enum SimStep {
+    SIM_STEP_CONTINUE = 0,
+    SIM_STEP_DONE,   /* drained: sim->end_time is the last due instant */
+    SIM_STEP_FAILED, /* err filled: deadlock, watchdog, model failure */
+    SIM_STEP_MAX
+} SimStep;
+
+bool sim_begin(Sim *sim, const SimRunOptions *opt, SimError *err);
+/* The next instant at which a component is due, SIM_TIME_NEVER if none. */
+SimTime sim_next_due(const Sim *sim);
+void sim_instant_begin(Sim *sim, SimTime t);
+bool sim_domain_has_edge(const SimDomain *d, SimTime t);
+/* all: tick every member (every-cycle semantics); else only the due ones. */
+void sim_domain_edge(Sim *sim, SimDomain *d, SimTime t, bool all);
+SimStep sim_instant_end(Sim *sim, SimError *err);
+void sim_end(Sim *sim, SimTime end);
 
 /* A model reports a fatal condition (exhausted pool, impossible protocol state); the run stops
  * at the end of the current instant with this message. */
