@@ -9,14 +9,16 @@
  *   bank closed           -> ACT
  *
  * FR-FCFS (Rixner et al., ISCA 2000) with a row-hit cap (Mutlu and Moscibroda, MICRO 2007):
- *   1. the oldest ready column command of a row hit, unless its bank has served `cap` hits in a
- *      row while an older request waits for another row of that bank;
+ *   1. the oldest ready column command of a row hit;
  *   2. otherwise the oldest ready command of any request.
+ *   Once a bank has served `cap` hits since its ACT, hits younger than a request waiting for
+ *   another row of that bank are not eligible at all, so that request's PRE goes next.
  *   A PRE that would close a row some queued request still hits is held back until the bank's
  *   streak reaches the cap, so an older conflicting request cannot destroy a row that younger
  *   hits are about to use, and cannot be starved by them for longer than `cap` bursts either.
- * FCFS: the oldest ready command of any request, with no preference for row hits; a PRE is held
- *   back only while an older request hits the open row.
+ * FCFS: requests of one bank are served strictly in arrival order (only the oldest request of
+ *   each bank may send a command); across banks the oldest ready command goes first, so bank
+ *   parallelism remains but row hits get no preference.
  *
  * Both never look at requests of ranks masked in `blocked` (a refresh is due there).
  */

@@ -17,6 +17,15 @@
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
+#if MEMBOX_HAVE_SYSTEMC
+#include "sim/systemc/sc_kernel.h"
+#define RUN_HELP_KERNEL                                                                    \
+    "  --kernel K        fast (default: skips idle work), every-cycle (the reference) or\n" \
+    "                    systemc (the same models under the SystemC 2.3.4 kernel)\n"
+#else
+#define RUN_HELP_KERNEL                                                                    \
+    "  --kernel K        fast (default: skips idle work) or every-cycle (the reference)\n"
+#endif
 
 enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_INPUT = 2 };
 
@@ -48,7 +57,7 @@ static const char *const run_help =
     "  --csv FILE        append one CSV row of all statistics (header written if new)\n"
     "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
     "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the end)\n"
-    "  --kernel K        fast (default: skips idle work) or every-cycle (the reference)\n"
+    RUN_HELP_KERNEL
     "  --progress        report simulated time, speed and ETA on stderr\n"
     "  --quiet           no summary on stdout\n"
     "\n"
@@ -317,6 +326,7 @@ typedef struct RunArgs {
     bool has_until;
     SimTime until;
     SimKernelKind kernel;
+    bool systemc; /* --kernel systemc: sim_systemc_run() instead of sim_run() */
     bool progress;
     bool quiet;
 } RunArgs;
@@ -355,9 +365,17 @@ static int parse_run_args(int argc, char **argv, RunArgs *a)
             }
             a->has_until = true;
         } else if (strcmp(arg, "--kernel") == 0) {
-            if (!sim_kernel_parse(argv[++i], &a->kernel)) {
+            a->systemc = strcmp(argv[++i], "systemc") == 0;
+            if (a->systemc) {
+#if !MEMBOX_HAVE_SYSTEMC
+                fprintf(stderr, "membox-sim: --kernel 'systemc': this build has no SystemC "
+                                "(configure with -Dsystemc=enabled)\n");
+                return EXIT_INPUT;
+#endif
+            } else if (!sim_kernel_parse(argv[i], &a->kernel)) {
                 fprintf(stderr,
-                        "membox-sim: --kernel '%s': expected 'fast' or 'every-cycle'\n",
+                        "membox-sim: --kernel '%s': expected 'fast', 'every-cycle' or "
+                        "'systemc'\n",
                         argv[i]);
                 return EXIT_INPUT;
             }
@@ -429,12 +447,16 @@ static int cmd_run(int argc, char **argv)
     }
     double start = wall_now();
     prog.start = prog.last_print = start;
+#if MEMBOX_HAVE_SYSTEMC
+    bool ok = a.systemc ? sim_systemc_run(sim, &opt, &err) : sim_run(sim, &opt, &err);
+#else
     bool ok = sim_run(sim, &opt, &err);
+#endif
     double wall = wall_now() - start;
     SimRunInfo info = {
         .config = a.config,
         .seed = opt.seed,
-        .kernel = sim_kernel_name(opt.kernel),
+        .kernel = a.systemc ? "systemc" : sim_kernel_name(opt.kernel),
         .end_time = sim->end_time,
         .wall_seconds = wall,
         .activations = sim->activations,

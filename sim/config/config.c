@@ -30,8 +30,8 @@ static const SimParamDesc sim_section_params[] = {
      "stop at this simulated time (default: run until drained)"},
     {"watchdog", SIM_PARAM_TIME, offsetof(CfgSimSection, watchdog), "1ms", "1ps", NULL, NULL,
      "fail when no port makes progress for this long while work is outstanding"},
-    {"packets", SIM_PARAM_UINT, offsetof(CfgSimSection, packets), "65536", "1", "16777216",
-     NULL, "size of the packet pool"},
+    {"packets", SIM_PARAM_UINT, offsetof(CfgSimSection, packets), "65536", "1", "16777216", NULL,
+     "size of the packet pool"},
     {"payload_blocks", SIM_PARAM_UINT, offsetof(CfgSimSection, payload_blocks), "1024", "0",
      "1048576", NULL, "number of payload blocks"},
     {"payload_block_size", SIM_PARAM_BYTES, offsetof(CfgSimSection, payload_block_size), "4KiB",
@@ -69,8 +69,7 @@ static const SimParamDesc link_params[] = {
      "producer endpoint instance:port (an output port)"},
     {"to", SIM_PARAM_STRING, offsetof(LinkParams, to), NULL, NULL, NULL, NULL,
      "consumer endpoint instance:port (an input port)"},
-    {"depth", SIM_PARAM_UINT, offsetof(LinkParams, depth), "4", "1", "65536", NULL,
-     "FIFO entries"},
+    {"depth", SIM_PARAM_UINT, offsetof(LinkParams, depth), "4", "1", "65536", NULL, "FIFO entries"},
     {"latency", SIM_PARAM_UINT, offsetof(LinkParams, latency), "1", "0", "1000000", NULL,
      "consumer cycles from push to visibility"},
     {"sync", SIM_PARAM_UINT, offsetof(LinkParams, sync), "2", "0", "16", NULL,
@@ -109,14 +108,25 @@ typedef struct Loader {
     const char ***def_domain;
     /* instances sorted by name, for the link endpoints */
     NameIndex *by_name;
+    /* command-line overrides and whether each named an instance */
+    const SimConfigOverride *overrides;
+    size_t n_overrides;
+    bool *override_used;
 } Loader;
 
-static bool error_v(const SimConfig *c, SimError *err, const CfgNode *n, const char *fmt,
-                    va_list ap)
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 0)))
+#endif
+static bool
+error_v(const SimConfig *c, SimError *err, const CfgNode *n, const char *fmt, va_list ap)
 {
     char msg[SIM_ERROR_MSG_MAX];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    return sim_error_set(err, SIM_ERR_INPUT, "%s:%u:%u: %s", c->path, n ? n->line : 1u,
+    const char *file = n != NULL && n->file != NULL ? n->file : c->path;
+    if (n != NULL && n->line == 0) {
+        return sim_error_set(err, SIM_ERR_INPUT, "%s: %s", file, msg); /* a command-line value */
+    }
+    return sim_error_set(err, SIM_ERR_INPUT, "%s:%u:%u: %s", file, n ? n->line : 1u,
                          n ? n->col : 1u, msg);
 }
 
@@ -132,7 +142,8 @@ bool cfg_error_at(const SimConfig *c, SimError *err, const CfgNode *n, const cha
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static bool fail_at(Loader *l, const CfgNode *n, const char *fmt, ...)
+static bool
+fail_at(Loader *l, const CfgNode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -231,8 +242,8 @@ static void list_add(List *li, const char *word)
     if (li->used >= sizeof(li->buf)) {
         return;
     }
-    int k = snprintf(li->buf + li->used, sizeof(li->buf) - li->used, "%s%s",
-                     li->used ? ", " : "", word);
+    int k = snprintf(li->buf + li->used, sizeof(li->buf) - li->used, "%s%s", li->used ? ", " : "",
+                     word);
     if (k > 0) {
         li->used += (size_t)k;
     }
@@ -332,8 +343,8 @@ typedef struct Num {
 } Num;
 
 /* Parses text as a value of d's type into field (param_size(d->type) bytes). */
-static bool parse_value(const SimParamDesc *d, const char *text, void *field, Num *num,
-                        char *why, size_t ws)
+static bool parse_value(const SimParamDesc *d, const char *text, void *field, Num *num, char *why,
+                        size_t ws)
 {
     num->kind = -1;
     switch (d->type) {
@@ -427,8 +438,7 @@ static int num_compare(const Num *a, const Num *b)
     }
 }
 
-static bool check_range(const SimParamDesc *d, const char *text, const Num *v, char *why,
-                        size_t ws)
+static bool check_range(const SimParamDesc *d, const char *text, const Num *v, char *why, size_t ws)
 {
     if (v->kind < 0) {
         return true;
@@ -519,44 +529,55 @@ static bool set_param(Loader *l, const char *ctx, const SimParamDesc *d, const C
     return true;
 }
 
-/* "unknown key 'x' (did you mean 'y'?)" or "unknown key 'x'; <what> keys are: a, b". */
+/* "unknown key 'x' (did you mean 'y'?)" or "unknown key 'x'; <what> keys are: a, b". extra
+ * lists keys the caller handles itself ("type", "preset"), NULL-terminated, or NULL. */
 static bool unknown_key(Loader *l, const char *ctx, const CfgNode *key, const SimParamDesc *tab,
-                        size_t n, const char *extra, const char *what)
+                        size_t n, const char *const *extra, const char *what)
 {
     Suggest s;
     suggest_init(&s, key->text);
     List li = {.used = 0};
     li.buf[0] = '\0';
-    if (extra != NULL) {
-        suggest_try(&s, extra);
-        list_add(&li, extra);
+    size_t n_extra = 0;
+    for (; extra != NULL && extra[n_extra] != NULL; n_extra++) {
+        suggest_try(&s, extra[n_extra]);
+        list_add(&li, extra[n_extra]);
     }
     for (size_t i = 0; i < n; i++) {
         suggest_try(&s, tab[i].key);
         list_add(&li, tab[i].key);
     }
     if (s.best != NULL) {
-        return fail_at(l, key, "%sunknown key '%s' (did you mean '%s'?)", ctx, key->text,
-                       s.best);
+        return fail_at(l, key, "%sunknown key '%s' (did you mean '%s'?)", ctx, key->text, s.best);
     }
-    if (n == 0 && extra == NULL) {
+    if (n == 0 && n_extra == 0) {
         return fail_at(l, key, "%sunknown key '%s'; %s has no keys", ctx, key->text, what);
     }
     return fail_at(l, key, "%sunknown key '%s'; %s keys are: %s", ctx, key->text, what, li.buf);
 }
 
+static bool in_list(const char *const *list, const char *word)
+{
+    for (; list != NULL && *list != NULL; list++) {
+        if (strcmp(*list, word) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Reads the keys of map against a table in file order. given[i] receives the value node of
- * parameter i; skip names a key handled by the caller ("type").
+ * parameter i; skip lists keys handled by the caller ("type", "preset"), NULL-terminated.
  */
 static bool parse_keys(Loader *l, const char *ctx, const CfgNode *map, const SimParamDesc *tab,
                        size_t n, void *blob, const CfgNode **given, const char **domain,
-                       const char *skip, const char *what)
+                       const char *const *skip, const char *what)
 {
     for (size_t k = 0; k < map->n; k++) {
         const CfgNode *key = map->pairs[k].key;
         const CfgNode *value = map->pairs[k].value;
-        if (skip != NULL && strcmp(key->text, skip) == 0) {
+        if (in_list(skip, key->text)) {
             continue;
         }
         size_t i = param_index(tab, n, key->text);
@@ -654,8 +675,10 @@ static bool load_domain(Loader *l, const CfgNode *key, const CfgNode *v)
             return false;
         }
     } else {
-        return fail_at(l, v, "%sexpected a frequency or a mapping with 'freq' and 'phase', "
-                       "found %s", ctx, cfg_node_what(v));
+        return fail_at(l, v,
+                       "%sexpected a frequency or a mapping with 'freq' and 'phase', "
+                       "found %s",
+                       ctx, cfg_node_what(v));
     }
     if (given[DOMAIN_KEY_FREQ] == NULL) {
         if (d == NULL) {
@@ -701,18 +724,20 @@ static bool load_domains(Loader *l, const CfgNode *v)
     return true;
 }
 
+/* With a near miss the suggestion alone; else the list of types. */
 static bool unknown_type(Loader *l, const char *ctx, const CfgNode *v)
 {
-    List li;
-    type_list(l->c, &li);
     Suggest s;
     suggest_init(&s, v->text);
     for (size_t i = 0; i < l->c->n_types; i++) {
         suggest_try(&s, l->c->types[i]->name);
     }
-    char hint[160];
-    suggest_text(&s, hint, sizeof(hint));
-    return fail_at(l, v, "%sunknown type '%s'%s; known types: %s", ctx, v->text, hint, li.buf);
+    if (s.best != NULL) {
+        return fail_at(l, v, "%sunknown type '%s' (did you mean '%s'?)", ctx, v->text, s.best);
+    }
+    List li;
+    type_list(l->c, &li);
+    return fail_at(l, v, "%sunknown type '%s'; known types: %s", ctx, v->text, li.buf);
 }
 
 static bool load_defaults(Loader *l, const CfgNode *v)
@@ -752,6 +777,187 @@ static bool load_defaults(Loader *l, const CfgNode *v)
                         l->def_given[t], l->def_domain[t], NULL, what)) {
             return false;
         }
+    }
+    return true;
+}
+
+/* Reads a whole file of at most SIM_CONFIG_MAX_FILE_SIZE bytes into *out (malloc'd). */
+static bool read_file(const char *path, char **out, size_t *out_len, SimError *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = false;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= SIM_CONFIG_MAX_FILE_SIZE) {
+                sim_error_set(err, SIM_ERR_INPUT, "%s: file is too large (more than %u MiB)", path,
+                              SIM_CONFIG_MAX_FILE_SIZE >> 20);
+                goto done;
+            }
+            size_t ncap = cap ? 2 * cap : 65536;
+            char *nbuf = realloc(buf, ncap + 1);
+            if (nbuf == NULL) {
+                sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
+                goto done;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                sim_error_set(err, SIM_ERR_INPUT, "%s: cannot read: %s", path,
+                              strerror(errno ? errno : EIO));
+                goto done;
+            }
+            break;
+        }
+    }
+    ok = true;
+
+done:
+    fclose(f);
+    if (!ok) {
+        free(buf);
+        buf = NULL;
+    }
+    *out = buf;
+    *out_len = len;
+    return ok;
+}
+
+/* Keeps a tree (or a lone node) and the path its nodes name, for the configuration's life. */
+static bool keep_extra(SimConfig *c, CfgNode *root, char *path)
+{
+    CfgNode **roots = realloc(c->extra_roots, (c->n_extra + 1) * sizeof(*roots));
+    if (roots != NULL) {
+        c->extra_roots = roots;
+    }
+    char **paths = realloc(c->extra_paths, (c->n_extra + 1) * sizeof(*paths));
+    if (paths != NULL) {
+        c->extra_paths = paths;
+    }
+    if (roots == NULL || paths == NULL) {
+        cfg_tree_free(root);
+        free(path);
+        return false;
+    }
+    c->extra_roots[c->n_extra] = root;
+    c->extra_paths[c->n_extra] = path;
+    c->n_extra++;
+    return true;
+}
+
+/* A preset named in `from_file` is looked up beside it (unless the name is absolute). */
+static char *preset_path(const char *from_file, const char *name)
+{
+    const char *slash = strrchr(from_file, '/');
+    size_t dir = name[0] == '/' || slash == NULL ? 0 : (size_t)(slash - from_file) + 1;
+    size_t n = strlen(name);
+    char *p = malloc(dir + n + 1);
+    if (p != NULL) {
+        memcpy(p, from_file, dir);
+        memcpy(p + dir, name, n + 1);
+    }
+    return p;
+}
+
+/*
+ * `preset: FILE`: a YAML mapping of the type's parameters (a DRAM speed grade, say), applied
+ * after the defaults section and before the instance's own keys, so the instance overrides it.
+ * Errors inside it name the preset file's line and column.
+ */
+static bool load_preset(Loader *l, const char *ctx, CfgInstance *in, const CfgNode *pv,
+                        const char *what)
+{
+    SimConfig *c = l->c;
+    if (pv->kind != CFG_NODE_SCALAR || cfg_node_is_null(pv)) {
+        return fail_at(l, pv, "%skey 'preset': expected a file name, found %s", ctx,
+                       cfg_node_what(pv));
+    }
+    char *path = preset_path(pv->file ? pv->file : c->path, pv->text);
+    if (path == NULL) {
+        return fail_at(l, pv, "out of memory");
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    SimError ferr;
+    if (!read_file(path, &buf, &len, &ferr)) {
+        free(path);
+        return fail_at(l, pv, "%skey 'preset': %s", ctx, ferr.msg);
+    }
+    CfgNode *root = NULL;
+    bool parsed = cfg_tree_parse(path, buf, len, &root, l->err);
+    free(buf);
+    if (!keep_extra(c, root, path)) {
+        return parsed ? fail_at(l, pv, "out of memory") : false;
+    }
+    if (!parsed) {
+        return false;
+    }
+    if (root == NULL) {
+        return fail_at(l, pv, "%skey 'preset': '%s' is empty", ctx, path);
+    }
+    if (root->kind != CFG_NODE_MAP) {
+        return fail_at(l, root, "%spreset '%s': expected a mapping of parameters, found %s", ctx,
+                       pv->text, cfg_node_what(root));
+    }
+    return parse_keys(l, ctx, root, in->type->params, in->type->n_params, in->params, in->given,
+                      in->domain, NULL, what);
+}
+
+static CfgNode *origin_node(SimConfig *c, const char *origin, const char *text)
+{
+    CfgNode *n = calloc(1, sizeof(*n));
+    size_t len = strlen(text);
+    char *t = malloc(len + 1);
+    if (n == NULL || t == NULL) {
+        free(n);
+        free(t);
+        return NULL;
+    }
+    n->text = t; /* freed with the node */
+    if (!keep_extra(c, n, NULL)) {
+        return NULL;
+    }
+    memcpy(t, text, len + 1);
+    n->kind = CFG_NODE_SCALAR;
+    n->file = origin;
+    n->line = 0;
+    n->text = t;
+    n->len = len;
+    n->plain = true;
+    return n;
+}
+
+/* Command-line overrides of this instance's parameters, after its own keys. */
+static bool apply_overrides(Loader *l, const char *ctx, CfgInstance *in, const char *what)
+{
+    const SimModelType *type = in->type;
+    for (size_t k = 0; k < l->n_overrides; k++) {
+        const SimConfigOverride *ov = &l->overrides[k];
+        if (strcmp(ov->instance, in->name) != 0) {
+            continue;
+        }
+        l->override_used[k] = true;
+        CfgNode *key = origin_node(l->c, ov->origin, ov->key);
+        CfgNode *value = origin_node(l->c, ov->origin, ov->value);
+        if (key == NULL || value == NULL) {
+            return fail_at(l, in->node, "out of memory");
+        }
+        size_t i = param_index(type->params, type->n_params, ov->key);
+        if (i == SIZE_MAX) {
+            return unknown_key(l, ctx, key, type->params, type->n_params, NULL, what);
+        }
+        if (!set_param(l, ctx, &type->params[i], value, in->params, &in->domain[i])) {
+            return false;
+        }
+        in->given[i] = value;
     }
     return true;
 }
@@ -807,10 +1013,16 @@ static bool load_instance(Loader *l, CfgInstance *in, const CfgNode *key, const 
             apply_default(d, in->params, &in->domain[i]);
         }
     }
+    static const char *const instance_keys[] = {"type", "preset", NULL};
     char what[160];
     snprintf(what, sizeof(what), "type '%s'", type->name);
+    const CfgNode *pv = cfg_map_get(v, "preset");
+    if (pv != NULL && !load_preset(l, ctx, in, pv, what)) {
+        return false;
+    }
     if (!parse_keys(l, ctx, v, type->params, type->n_params, in->params, in->given, in->domain,
-                    "type", what)) {
+                    instance_keys, what) ||
+        !apply_overrides(l, ctx, in, what)) {
         return false;
     }
     for (size_t i = 0; i < type->n_params; i++) {
@@ -828,8 +1040,7 @@ static bool load_instance(Loader *l, CfgInstance *in, const CfgNode *key, const 
             if (i == SIZE_MAX) {
                 return fail_at(l, key, "%s%s", ctx, msg);
             }
-            return fail_at(l, in->given[i] ? in->given[i] : key, "%skey '%s': %s", ctx, bad,
-                           msg);
+            return fail_at(l, in->given[i] ? in->given[i] : key, "%skey '%s': %s", ctx, bad, msg);
         }
     }
     in->first_binding = c->n_bindings;
@@ -847,8 +1058,9 @@ static bool load_instances(Loader *l, const CfgNode *top, const CfgNode *v)
 {
     SimConfig *c = l->c;
     if (v == NULL) {
-        return fail_at(l, top, "key 'instances' is missing: a topology needs at least one "
-                               "instance");
+        return fail_at(l, top,
+                       "key 'instances' is missing: a topology needs at least one "
+                       "instance");
     }
     if (cfg_node_is_null(v) || (v->kind == CFG_NODE_MAP && v->n == 0)) {
         return fail_at(l, v, "key 'instances' is empty: a topology needs at least one instance");
@@ -943,11 +1155,10 @@ static bool resolve_endpoint(Loader *l, size_t k, const char *key, const CfgNode
     }
     if (type->ports[p].dir != want) {
         if (want == SIM_PORT_OUT) {
-            return fail_at(l, v, "%s'%s' is an input port; 'from' must name an output port",
-                           ctx, text);
+            return fail_at(l, v, "%s'%s' is an input port; 'from' must name an output port", ctx,
+                           text);
         }
-        return fail_at(l, v, "%s'%s' is an output port; 'to' must name an input port", ctx,
-                       text);
+        return fail_at(l, v, "%s'%s' is an output port; 'to' must name an input port", ctx, text);
     }
     if (in->port_link[p] != 0) {
         const CfgLink *prev = &c->links[in->port_link[p] - 1];
@@ -1182,6 +1393,12 @@ static bool load_top(Loader *l)
     if (!load_instances(l, root, cfg_map_get(root, "instances"))) {
         return false;
     }
+    for (size_t k = 0; k < l->n_overrides; k++) {
+        if (!l->override_used[k]) {
+            return sim_error_set(l->err, SIM_ERR_INPUT, "%s: %s has no instance '%s'",
+                                 l->overrides[k].origin, c->path, l->overrides[k].instance);
+        }
+    }
     if (!load_links(l, cfg_map_get(root, "links"))) {
         return false;
     }
@@ -1196,9 +1413,9 @@ static bool load_top(Loader *l)
 
 /* ---- public ---- */
 
-SimConfig *sim_config_load_string(const char *display_name, const char *yaml, size_t len,
-                                   const SimModelType *const *types, size_t n_types,
-                                   SimError *err)
+static SimConfig *load(const char *display_name, const char *yaml, size_t len,
+                       const SimModelType *const *types, size_t n_types,
+                       const SimConfigOverride *overrides, size_t n_overrides, SimError *err)
 {
     SimConfig *c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -1217,19 +1434,20 @@ SimConfig *sim_config_load_string(const char *display_name, const char *yaml, si
     if (!cfg_tree_parse(c->path, yaml, len, &c->root, err)) {
         goto fail_config;
     }
-    Loader l = {.c = c, .err = err};
+    Loader l = {.c = c, .err = err, .overrides = overrides, .n_overrides = n_overrides};
     l.def_params = calloc(n_types + 1, sizeof(*l.def_params));
     l.def_given = calloc(n_types + 1, sizeof(*l.def_given));
     l.def_domain = calloc(n_types + 1, sizeof(*l.def_domain));
-    bool ok = l.def_params != NULL && l.def_given != NULL && l.def_domain != NULL;
+    l.override_used = calloc(n_overrides + 1, sizeof(*l.override_used));
+    bool ok = l.def_params != NULL && l.def_given != NULL && l.def_domain != NULL &&
+              l.override_used != NULL;
     if (!ok) {
         sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", display_name);
     } else {
         ok = load_top(&l);
     }
-    for (size_t i = 0; i < n_types && l.def_params != NULL && l.def_given != NULL &&
-                       l.def_domain != NULL;
-         i++) {
+    for (size_t i = 0;
+         i < n_types && l.def_params != NULL && l.def_given != NULL && l.def_domain != NULL; i++) {
         free(l.def_params[i]);
         free((void *)l.def_given[i]);
         free((void *)l.def_domain[i]);
@@ -1238,6 +1456,7 @@ SimConfig *sim_config_load_string(const char *display_name, const char *yaml, si
     free((void *)l.def_given);
     free((void *)l.def_domain);
     free(l.by_name);
+    free(l.override_used);
     if (!ok) {
         goto fail_config;
     }
@@ -1248,50 +1467,30 @@ fail_config:
     return NULL;
 }
 
-SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types,
-                                size_t n_types, SimError *err)
+SimConfig *sim_config_load_string(const char *display_name, const char *yaml, size_t len,
+                                  const SimModelType *const *types, size_t n_types, SimError *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    return load(display_name, yaml, len, types, n_types, NULL, 0, err);
+}
+
+SimConfig *sim_config_load_file_ex(const char *path, const SimModelType *const *types,
+                                   size_t n_types, const SimConfigOverride *overrides,
+                                   size_t n_overrides, SimError *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (!read_file(path, &buf, &len, err)) {
         return NULL;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    SimConfig *c = NULL;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= SIM_CONFIG_MAX_FILE_SIZE) {
-                sim_error_set(err, SIM_ERR_INPUT, "%s: file is too large (more than %u MiB)",
-                              path, SIM_CONFIG_MAX_FILE_SIZE >> 20);
-                goto fail_read;
-            }
-            size_t ncap = cap ? 2 * cap : 65536;
-            char *nbuf = realloc(buf, ncap + 1);
-            if (nbuf == NULL) {
-                sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
-                goto fail_read;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                sim_error_set(err, SIM_ERR_INPUT, "%s: cannot read: %s", path,
-                              strerror(errno ? errno : EIO));
-                goto fail_read;
-            }
-            break;
-        }
-    }
-    c = sim_config_load_string(path, buf, len, types, n_types, err);
-
-fail_read:
+    SimConfig *c = load(path, buf, len, types, n_types, overrides, n_overrides, err);
     free(buf);
-    fclose(f);
     return c;
+}
+
+SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types, size_t n_types,
+                                SimError *err)
+{
+    return sim_config_load_file_ex(path, types, n_types, NULL, 0, err);
 }
 
 void sim_config_free(SimConfig *c)
@@ -1312,6 +1511,12 @@ void sim_config_free(SimConfig *c)
     free(c->links);
     free(c->domains);
     cfg_tree_free(c->root);
+    for (size_t i = 0; i < c->n_extra; i++) {
+        cfg_tree_free(c->extra_roots[i]);
+        free(c->extra_paths[i]);
+    }
+    free(c->extra_roots);
+    free(c->extra_paths);
     free(c->path);
     free(c);
 }

@@ -38,13 +38,28 @@ typedef struct SimConfig SimConfig;
  * filled (kind SIM_ERR_INPUT) on any error. A file that cannot be read gives
  * "PATH: cannot open: No such file or directory" (no line and column).
  */
-SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types,
-                                size_t n_types, SimError *err);
+SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types, size_t n_types,
+                                SimError *err);
 
 /* Same from memory; display_name stands for the path in messages. yaml need not end in NUL. */
 SimConfig *sim_config_load_string(const char *display_name, const char *yaml, size_t len,
-                                  const SimModelType *const *types, size_t n_types,
-                                  SimError *err);
+                                  const SimModelType *const *types, size_t n_types, SimError *err);
+
+/*
+ * A parameter given outside the file (a command-line flag): applied after the instance's own
+ * keys, checked like them; errors read "ORIGIN: instance 'x': key 'k': ...".
+ */
+typedef struct SimConfigOverride {
+    const char *instance;
+    const char *key;
+    const char *value;  /* as it would be written in YAML */
+    const char *origin; /* "--trace", for messages */
+} SimConfigOverride;
+
+/* sim_config_load_file with overrides; an override naming no instance of the file is an error. */
+SimConfig *sim_config_load_file_ex(const char *path, const SimModelType *const *types,
+                                   size_t n_types, const SimConfigOverride *overrides,
+                                   size_t n_overrides, SimError *err);
 
 /* NULL ok. */
 void sim_config_free(SimConfig *c);
@@ -81,8 +96,8 @@ bool sim_config_allows_cycles(const SimConfig *c);
  * of the doc, sorted by name); else the parameter table (key, type and unit, default, range,
  * doc) and the port table of that type. Returns false (writing nothing) if the type is unknown.
  */
-bool sim_config_describe(const SimModelType *const *types, size_t n_types,
-                         const char *type_name, FILE *out);
+bool sim_config_describe(const SimModelType *const *types, size_t n_types, const char *type_name,
+                         FILE *out);
 
 /* The type called name, or NULL. */
 const SimModelType *sim_config_find_type(const SimModelType *const *types, size_t n_types,

@@ -17,36 +17,36 @@ extern "C" {
 #endif
 
 typedef struct CfgDomain {
-    const char *name;     /* built-in literal, or text of the tree */
+    const char *name; /* built-in literal, or text of the tree */
     uint64_t hz;
     SimTime period;
     SimTime phase;
-    const CfgNode *node;  /* its key under `domains`; NULL for a built-in the file leaves alone */
+    const CfgNode *node; /* its key under `domains`; NULL for a built-in the file leaves alone */
 } CfgDomain;
 
 typedef struct CfgInstance {
-    const char *name;           /* text of the tree */
-    const CfgNode *node;        /* the name key under `instances` */
+    const char *name;    /* text of the tree */
+    const CfgNode *node; /* the name key under `instances` */
     const SimModelType *type;
-    void *params;               /* type->params_size bytes; domain fields are NULL until build */
-    const CfgNode **given;      /* per parameter: the value node, NULL for the table default */
-    const char **domain;        /* per parameter: the domain name of SIM_PARAM_DOMAIN ones */
-    size_t *port_link;          /* per port: index of its link + 1, or 0 while unconnected */
-    size_t first_binding;       /* where its ports start in the builder's binding array */
+    void *params;          /* type->params_size bytes; domain fields are NULL until build */
+    const CfgNode **given; /* per parameter: the value node, NULL for the table default */
+    const char **domain;   /* per parameter: the domain name of SIM_PARAM_DOMAIN ones */
+    size_t *port_link;     /* per port: index of its link + 1, or 0 while unconnected */
+    size_t first_binding;  /* where its ports start in the builder's binding array */
 } CfgInstance;
 
 typedef struct CfgLink {
-    size_t from;                /* instance index */
-    size_t from_port;           /* port index in its type's table */
+    size_t from;      /* instance index */
+    size_t from_port; /* port index in its type's table */
     size_t to;
     size_t to_port;
     uint32_t depth;
     uint32_t latency;
     uint32_t sync;
-    const CfgNode *node;        /* the sequence item */
+    const CfgNode *node; /* the sequence item */
     const CfgNode *from_node;
     const CfgNode *to_node;
-    char *name;                 /* "src0:out -> sink0:in" */
+    char *name; /* "src0:out -> sink0:in" */
 } CfgLink;
 
 typedef struct CfgSimSection {
@@ -73,7 +73,12 @@ struct SimConfig {
     size_t n_instances;
     CfgLink *links;
     size_t n_links;
-    size_t n_bindings;          /* ports of all instances */
+    size_t n_bindings; /* ports of all instances */
+    /* Trees and paths of preset files, and nodes made for command-line overrides: kept alive
+     * because parameters and error positions point into them. */
+    CfgNode **extra_roots;
+    char **extra_paths;
+    size_t n_extra;
 };
 
 /* "file:line:col: " + message, for the builder. n may be NULL (1:1). */

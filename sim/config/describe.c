@@ -42,7 +42,7 @@ static const char *type_units(SimParamType t)
 
 /* One table: rows of DESCRIBE_COLS cells, printed with aligned columns and no trailing spaces. */
 typedef struct Table {
-    char *cells;       /* rows * DESCRIBE_COLS cells of CELL bytes */
+    char *cells; /* rows * DESCRIBE_COLS cells of CELL bytes */
     size_t rows;
     size_t cols;
 } Table;

@@ -63,8 +63,8 @@ static const Unit length_units[] = {
 typedef struct UnitSet {
     const Unit *units;
     size_t n;
-    const char *base;   /* "picoseconds", for "not a whole number of ..." */
-    bool bare_zero;     /* "0" without a unit is accepted */
+    const char *base; /* "picoseconds", for "not a whole number of ..." */
+    bool bare_zero;   /* "0" without a unit is accepted */
 } UnitSet;
 
 static const UnitSet time_set = {time_units, N_OF(time_units), "picoseconds", true};
@@ -76,7 +76,8 @@ static const UnitSet length_set = {length_units, N_OF(length_units), "metres", t
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static bool why_set(char *why, size_t why_size, const char *fmt, ...)
+static bool
+why_set(char *why, size_t why_size, const char *fmt, ...)
 {
     if (why != NULL && why_size > 0) {
         va_list ap;
@@ -144,8 +145,8 @@ static bool lex_with_unit(const char *text, const UnitSet *set, Lexed *lx, char 
             }
         }
         together[n] = '\0';
-        return why_set(why, why_size, "'%s': spaces are not allowed in a value (write '%s')",
-                       text, together);
+        return why_set(why, why_size, "'%s': spaces are not allowed in a value (write '%s')", text,
+                       together);
     }
     if (text[0] == '-') {
         return why_set(why, why_size, "'%s': negative values are not allowed", text);
@@ -189,8 +190,7 @@ static bool lex_with_unit(const char *text, const UnitSet *set, Lexed *lx, char 
             return true;
         }
     }
-    return why_set(why, why_size, "unknown unit '%s' in '%s': expected one of %s", p, text,
-                   units);
+    return why_set(why, why_size, "unknown unit '%s' in '%s': expected one of %s", p, text, units);
 }
 
 /* Takes one factor f (2 or 5) out of *scale, else out of *m; false if neither has it. */
@@ -246,8 +246,7 @@ static bool parse_exact(const char *text, const UnitSet *set, uint64_t *out, cha
         }
     }
     if (m != 0 && scale > UINT64_MAX / m) {
-        return why_set(why, why_size, "'%s' is too large (more than 2^64-1 %s)", text,
-                       set->base);
+        return why_set(why, why_size, "'%s' is too large (more than 2^64-1 %s)", text, set->base);
     }
     *out = m * scale;
     return true;
@@ -456,8 +455,7 @@ bool sim_parse_real(const char *text, double *out, char *why, size_t why_size)
         }
         blen = (size_t)(p - b);
         if (blen == 0) {
-            return why_set(why, why_size, "'%s' is not a number: expected digits after '.'",
-                           text);
+            return why_set(why, why_size, "'%s' is not a number: expected digits after '.'", text);
         }
     }
     if (alen == 0) {
@@ -471,8 +469,7 @@ bool sim_parse_real(const char *text, double *out, char *why, size_t why_size)
             p++;
         }
         if (!is_digit(*p)) {
-            return why_set(why, why_size, "'%s' is not a number: expected digits after 'e'",
-                           text);
+            return why_set(why, why_size, "'%s' is not a number: expected digits after 'e'", text);
         }
         for (; is_digit(*p); p++) {
             if (exp10 < 1000000) {

@@ -30,7 +30,8 @@ typedef struct Reader {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static bool tree_error(Reader *r, size_t line, size_t col, const char *fmt, ...)
+static bool
+tree_error(Reader *r, size_t line, size_t col, const char *fmt, ...)
 {
     char msg[SIM_ERROR_MSG_MAX];
     va_list ap;
@@ -162,9 +163,8 @@ static bool parser_error(Reader *r)
     size_t line = p->problem_mark.line + 1;
     size_t col = p->problem_mark.column + 1;
     TextPos at = walk_text(r, SIZE_MAX, line, col);
-    bool tab = strstr(problem, "tab") != NULL ||
-               (at.line == line && at.col == col && at.offset < r->len &&
-                r->buf[at.offset] == '\t');
+    bool tab = strstr(problem, "tab") != NULL || (at.line == line && at.col == col &&
+                                                  at.offset < r->len && r->buf[at.offset] == '\t');
     if (tab) {
         return tree_error(r, line, col, "tabs are not allowed for indentation: use spaces");
     }
@@ -212,11 +212,12 @@ static bool check_properties(Reader *r, const yaml_event_t *ev, const yaml_char_
     return true;
 }
 
-static CfgNode *node_new(CfgNodeKind kind, const yaml_event_t *ev)
+static CfgNode *node_new(const Reader *r, CfgNodeKind kind, const yaml_event_t *ev)
 {
     CfgNode *n = calloc(1, sizeof(*n));
     if (n != NULL) {
         n->kind = kind;
+        n->file = r->file;
         n->line = (unsigned)ev->start_mark.line + 1;
         n->col = (unsigned)ev->start_mark.column + 1;
     }
@@ -247,7 +248,7 @@ static bool parse_scalar(Reader *r, const yaml_event_t *ev, CfgNode **out)
     if (memchr(value, 0, len) != NULL) {
         return event_error(r, ev, "a NUL character is not allowed in a value");
     }
-    CfgNode *n = node_new(CFG_NODE_SCALAR, ev);
+    CfgNode *n = node_new(r, CFG_NODE_SCALAR, ev);
     if (n == NULL || (n->text = malloc(len + 1)) == NULL) {
         free(n);
         return event_error(r, ev, "out of memory");
@@ -262,7 +263,7 @@ static bool parse_scalar(Reader *r, const yaml_event_t *ev, CfgNode **out)
 
 static bool parse_sequence(Reader *r, const yaml_event_t *start, int depth, CfgNode **out)
 {
-    CfgNode *seq = node_new(CFG_NODE_SEQ, start);
+    CfgNode *seq = node_new(r, CFG_NODE_SEQ, start);
     if (seq == NULL) {
         return event_error(r, start, "out of memory");
     }
@@ -317,8 +318,7 @@ static const CfgNode *find_key(const CfgNode *map, const CfgNode *key)
         return NULL;
     }
     size_t mask = map->index_cap - 1;
-    for (size_t h = hash_text(key->text, key->len) & mask; map->index[h] != 0;
-         h = (h + 1) & mask) {
+    for (size_t h = hash_text(key->text, key->len) & mask; map->index[h] != 0; h = (h + 1) & mask) {
         const CfgNode *k = map->pairs[map->index[h] - 1].key;
         if (k->len == key->len && memcmp(k->text, key->text, key->len) == 0) {
             return k;
@@ -366,8 +366,7 @@ static bool add_pair(Reader *r, CfgNode *map, CfgNode *key)
                           "duplicate key '%s' (first given at line %u, column %u)", key->text,
                           k->line, k->col);
     }
-    if (!grow((void **)&map->pairs, &map->cap, map->n, sizeof(*map->pairs)) ||
-        !index_grow(map)) {
+    if (!grow((void **)&map->pairs, &map->cap, map->n, sizeof(*map->pairs)) || !index_grow(map)) {
         return tree_error(r, key->line, key->col, "out of memory");
     }
     map->pairs[map->n].key = key;
@@ -381,7 +380,7 @@ static bool add_pair(Reader *r, CfgNode *map, CfgNode *key)
 
 static bool parse_mapping(Reader *r, const yaml_event_t *start, int depth, CfgNode **out)
 {
-    CfgNode *map = node_new(CFG_NODE_MAP, start);
+    CfgNode *map = node_new(r, CFG_NODE_MAP, start);
     if (map == NULL) {
         return event_error(r, start, "out of memory");
     }
@@ -402,8 +401,9 @@ static bool parse_mapping(Reader *r, const yaml_event_t *start, int depth, CfgNo
         } else if (ev.type == YAML_ALIAS_EVENT) {
             ok = parse_node(r, &ev, depth + 1, &key); /* reports the alias */
         } else {
-            ok = event_error(r, &ev, "a mapping key must be a plain name, not a mapping or "
-                                     "a sequence");
+            ok = event_error(r, &ev,
+                             "a mapping key must be a plain name, not a mapping or "
+                             "a sequence");
         }
         if (ok && key->plain && key->len == 0) {
             ok = event_error(r, &ev, "empty mapping key");
@@ -449,8 +449,7 @@ static bool parse_node(Reader *r, const yaml_event_t *ev, int depth, CfgNode **o
                                 ev->data.sequence_start.tag) &&
                parse_sequence(r, ev, depth, out);
     case YAML_MAPPING_START_EVENT:
-        return check_properties(r, ev, ev->data.mapping_start.anchor,
-                                ev->data.mapping_start.tag) &&
+        return check_properties(r, ev, ev->data.mapping_start.anchor, ev->data.mapping_start.tag) &&
                parse_mapping(r, ev, depth, out);
     case YAML_ALIAS_EVENT:
         return tree_error(r, ev->start_mark.line + 1, ev->start_mark.column + 1,

@@ -26,32 +26,34 @@ typedef enum CfgNodeKind {
 typedef struct CfgNode CfgNode;
 
 typedef struct CfgPair {
-    CfgNode *key;   /* always a scalar */
+    CfgNode *key; /* always a scalar */
     CfgNode *value;
 } CfgPair;
 
 struct CfgNode {
     CfgNodeKind kind;
-    unsigned line;   /* 1-based */
-    unsigned col;    /* 1-based, in characters */
-    char *text;      /* scalar: the value, NUL-terminated (and free of NUL bytes) */
+    const char *file; /* the file it was read from (outlives the tree), or the origin of a value
+                         given on the command line, with line 0 */
+    unsigned line; /* 1-based; 0 for a value from the command line */
+    unsigned col;  /* 1-based, in characters */
+    char *text;    /* scalar: the value, NUL-terminated (and free of NUL bytes) */
     size_t len;
     bool plain;      /* scalar written without quotes or block indicator */
     CfgPair *pairs;  /* map, in file order */
     CfgNode **items; /* sequence, in file order */
     size_t n;
     size_t cap;
-    size_t *index;   /* map with many keys: open-addressing table of pair index + 1 */
+    size_t *index; /* map with many keys: open-addressing table of pair index + 1 */
     size_t index_cap;
 };
 
 /*
- * Parse buf (len bytes, need not end in NUL) as one YAML document. *root is NULL for a stream
+ * Parse buf (len bytes, need not end in NUL) as one YAML document. `file` is kept in every node
+ * and must outlive the tree. *root is NULL for a stream
  * without a document (empty file, only comments). On error returns false with err set to
  * "file:line:col: reason".
  */
-bool cfg_tree_parse(const char *file, const char *buf, size_t len, CfgNode **root,
-                    SimError *err);
+bool cfg_tree_parse(const char *file, const char *buf, size_t len, CfgNode **root, SimError *err);
 
 void cfg_tree_free(CfgNode *n);
 

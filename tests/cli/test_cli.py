@@ -66,7 +66,7 @@ class Cli(unittest.TestCase):
 
     def test_bad_flag_values_name_the_flag(self):
         cases = [
-            (["--kernel", "slow"], "membox-sim: --kernel 'slow': expected 'fast' or 'every-cycle'"),
+            (["--kernel", "slow"], "membox-sim: --kernel 'slow': expected 'fast'"),
             (["--until", "10"], "membox-sim: --until '10': "),
             (["--until", "5 parsecs"], "membox-sim: --until '5 parsecs': "),
             (["--seed", "-1"], "membox-sim: --seed '-1': "),
@@ -184,6 +184,86 @@ class Cli(unittest.TestCase):
         r = run("run", "configs/generic-ring.yaml", "--progress", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, "")
+
+
+def systemc_built():
+    """True when this membox-sim was built with SystemC: its run help then lists the kernel."""
+    r = run("run", "--help")
+    return r.returncode == 0 and "systemc" in r.stdout
+
+
+class SystemcKernel(unittest.TestCase):
+    """--kernel systemc gives the statistics of the built-in kernels (ARCHITECTURE.md section 6).
+
+    Each run is its own process, as the SystemC kernel needs (it elaborates once per process).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        # What unittest.skipUnless does, done here: as a class decorator it would run before
+        # SIM is read from the command line.
+        if not systemc_built():
+            raise unittest.SkipTest("membox-sim built without SystemC")
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        # The library sets it too; the test must not depend on that to keep stdout clean.
+        os.environ.setdefault("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def stats(self, config, kernel, *flags):
+        out = os.path.join(self.dir, f"{os.path.basename(config)}.{kernel}.json")
+        r = run("run", config, "--quiet", "--stats", out, "--kernel", kernel, *flags)
+        self.assertEqual(r.returncode, 0, (config, kernel, flags, r.stderr))
+        self.assertEqual((r.stdout, r.stderr), ("", ""), (config, kernel, flags))
+        with open(out) as f:
+            return json.load(f)
+
+    def assertSameRun(self, config, *flags):
+        fast = self.stats(config, "fast", *flags)
+        sysc = self.stats(config, "systemc", *flags)
+        self.assertEqual(fast["stats"], sysc["stats"], (config, flags))
+        self.assertEqual(fast["run"], sysc["run"], (config, flags))
+        self.assertEqual(sysc["host"]["kernel"], "systemc")
+        return sysc
+
+    def test_every_shipped_config_gives_the_fast_kernels_stats(self):
+        configs = sorted(f for f in os.listdir(os.path.join(ROOT, "configs"))
+                         if f.endswith(".yaml"))
+        self.assertGreaterEqual(len(configs), 3)
+        for c in configs:
+            with self.subTest(config=c):
+                self.assertSameRun(os.path.join("configs", c))
+
+    def test_until_runs_the_edges_at_until_and_ends_there(self):
+        # 32 us is an edge of every default domain (periods 4000, 6400, 5000 and 1250 ps): the
+        # edges at exactly --until must run, so SystemC ticks as often as every-cycle does.
+        sysc = self.assertSameRun("configs/default.yaml", "--until", "32us")
+        self.assertEqual(sysc["run"]["end_time_ps"], 32_000_000)
+        every = self.stats("configs/default.yaml", "every-cycle", "--until", "32us")
+        self.assertEqual(sysc["host"]["activations"], every["host"]["activations"])
+        # Between edges, too: the run still ends at --until.
+        sysc = self.assertSameRun("configs/default.yaml", "--until", "10001ns")
+        self.assertEqual(sysc["run"]["end_time_ps"], 10_001_000)
+
+    def test_simulation_error_exits_1_with_the_same_message(self):
+        cfg = os.path.join(self.dir, "pool.yaml")
+        with open(cfg, "w") as f:
+            f.write("sim: {packets: 8}\ninstances:\n"
+                    "  src: {type: generic.source, count: 100}\n"
+                    "  q: {type: generic.delay, depth: 100}\n"
+                    "  snk: {type: generic.sink, accept_every: 1000}\n"
+                    "links:\n  - {from: src:out, to: q:in}\n  - {from: q:out, to: snk:in}\n")
+        out = os.path.join(self.dir, "never.json")
+        fast = run("run", cfg, "--stats", out)
+        sysc = run("run", cfg, "--stats", out, "--kernel", "systemc")
+        self.assertEqual(sysc.returncode, 1, sysc.stderr)
+        self.assertEqual(sysc.stderr, fast.stderr)
+        self.assertEqual(sysc.stdout, "")
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

@@ -81,16 +81,16 @@ static const SimParamDesc source_params[] = {
      "packets offered per cycle"},
     {"size", SIM_PARAM_BYTES, offsetof(FakeSourceParams, size), "64B", "1B", "1MiB", NULL,
      "bytes per packet"},
-    {"count", SIM_PARAM_UINT, offsetof(FakeSourceParams, count), "1000", "0", "1000000000000",
-     NULL, "packets to send"},
+    {"count", SIM_PARAM_UINT, offsetof(FakeSourceParams, count), "1000", "0", "1000000000000", NULL,
+     "packets to send"},
 };
 
 static const SimPortDesc source_ports[] = {
     {"out", SIM_PORT_OUT, false, "packets offered"},
 };
 
-static bool source_build(Sim *sim, const char *name, const void *params,
-                         SimPortBinding *bindings, SimError *err)
+static bool source_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                         SimError *err)
 {
     fake_last_source = *(const FakeSourceParams *)params;
     return fake_add(sim, name, fake_last_source.domain, source_ports, 1, bindings, err);
@@ -148,8 +148,8 @@ static const SimPortDesc delay_ports[] = {
     {"out", SIM_PORT_OUT, false, "packets forwarded"},
 };
 
-static bool delay_build(Sim *sim, const char *name, const void *params,
-                        SimPortBinding *bindings, SimError *err)
+static bool delay_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                        SimError *err)
 {
     const FakeDelayParams *p = params;
     return fake_add(sim, name, p->domain, delay_ports, 2, bindings, err);
@@ -171,7 +171,7 @@ static const SimModelType fake_delay = {
 typedef struct FakeAllParams {
     bool flag;
     int64_t offset;
-    uint64_t need;      /* required */
+    uint64_t need; /* required */
     double ratio;
     SimTime wait;
     uint64_t clock;
@@ -193,21 +193,19 @@ int fake_all_builds;
 static const char *const mode_names[] = {"fast", "slow", "off", NULL};
 
 static const SimParamDesc all_params[] = {
-    {"flag", SIM_PARAM_BOOL, offsetof(FakeAllParams, flag), "false", NULL, NULL, NULL,
-     "a boolean"},
+    {"flag", SIM_PARAM_BOOL, offsetof(FakeAllParams, flag), "false", NULL, NULL, NULL, "a boolean"},
     {"offset", SIM_PARAM_INT, offsetof(FakeAllParams, offset), "-1", "-100", "100", NULL,
      "a signed integer"},
     {"need", SIM_PARAM_UINT, offsetof(FakeAllParams, need), NULL, "1", NULL, NULL,
      "a required count"},
     {"ratio", SIM_PARAM_REAL, offsetof(FakeAllParams, ratio), "0.5", "0", "1", NULL, "a ratio"},
-    {"wait", SIM_PARAM_TIME, offsetof(FakeAllParams, wait), "6.4ns", "0", "1ms", NULL,
-     "a time"},
-    {"clock", SIM_PARAM_FREQ, offsetof(FakeAllParams, clock), "156.25MHz", "1MHz", "10GHz",
-     NULL, "a frequency"},
+    {"wait", SIM_PARAM_TIME, offsetof(FakeAllParams, wait), "6.4ns", "0", "1ms", NULL, "a time"},
+    {"clock", SIM_PARAM_FREQ, offsetof(FakeAllParams, clock), "156.25MHz", "1MHz", "10GHz", NULL,
+     "a frequency"},
     {"buffer", SIM_PARAM_BYTES, offsetof(FakeAllParams, buffer), "4KiB", "64B", "4GiB", NULL,
      "a size"},
-    {"speed", SIM_PARAM_BITRATE, offsetof(FakeAllParams, speed), "10.3125Gbps", "1Mbps",
-     "1Tbps", NULL, "a bit rate"},
+    {"speed", SIM_PARAM_BITRATE, offsetof(FakeAllParams, speed), "10.3125Gbps", "1Mbps", "1Tbps",
+     NULL, "a bit rate"},
     {"cable", SIM_PARAM_LENGTH, offsetof(FakeAllParams, cable), "3m", "0", "10km", NULL,
      "a length"},
     {"mode", SIM_PARAM_ENUM, offsetof(FakeAllParams, mode), "slow", NULL, NULL, mode_names,

@@ -60,7 +60,8 @@ extern const SimModelType *const fake_all_types[];
 extern const size_t fake_all_type_count;
 }
 
-namespace {
+namespace
+{
 
 std::string source_root()
 {
@@ -105,7 +106,8 @@ std::string garbage_bytes()
     return out;
 }
 
-class TempDir {
+class TempDir
+{
   public:
     TempDir()
     {
@@ -134,7 +136,8 @@ class TempDir {
 };
 
 /* Runs from the source root so that messages carry the repository-relative paths. */
-class ChdirToRoot {
+class ChdirToRoot
+{
   public:
     ChdirToRoot()
     {
@@ -232,8 +235,8 @@ std::vector<Case> error_cases(TempDir &tmp)
             ADD_FAILURE() << "case " << n << " has no .yaml";
             continue;
         }
-        c.expected = replace_all(first_line(read_text(dir + "/" + n + ".expected")), "@FILE@",
-                                 c.file);
+        c.expected =
+            replace_all(first_line(read_text(dir + "/" + n + ".expected")), "@FILE@", c.file);
         out.push_back(c);
     }
     return out;
@@ -337,12 +340,12 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:38: instance 'a': key 'wait': expected a single value, found a mapping"},
         /* no close key: the keys are listed */
         {"instances:\n  a: {type: test.all, need: 1, colour: red}\n",
-         "t.yaml:2:32: instance 'a': unknown key 'colour'; type 'test.all' keys are: type, flag, "
+         "t.yaml:2:32: instance 'a': unknown key 'colour'; type 'test.all' keys are: type, preset, flag, "
          "offset, need, ratio, wait, clock, buffer, speed, cable, mode, label, domain, lo, hi"},
         {"instances:\n  a: {type: test.all, need: 1, typ: x}\n",
          "t.yaml:2:32: instance 'a': unknown key 'typ' (did you mean 'type'?)"},
         {"instances:\n  a: {type: test.fail, x: 1}\n",
-         "t.yaml:2:24: instance 'a': unknown key 'x'; type 'test.fail' keys are: type"},
+         "t.yaml:2:24: instance 'a': unknown key 'x'; type 'test.fail' keys are: type, preset"},
         {"instances:\n  a: {type: [test.all]}\n",
          "t.yaml:2:13: instance 'a': key 'type': expected a type name, found a sequence"},
         {"instances:\n  1a: {type: test.all}\n",
@@ -395,8 +398,10 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:3: domain name 'x.y' is not valid: use letters, digits and '_', not starting "
          "with a digit"},
         {"defaults:\n  test.al: {}\ninstances:\n  a: {type: test.fail}\n",
-         "t.yaml:2:3: defaults: unknown type 'test.al' (did you mean 'test.all'?); known "
-         "types: generic.delay, generic.sink, generic.source, test.all, test.fail"},
+         "t.yaml:2:3: defaults: unknown type 'test.al' (did you mean 'test.all'?)"},
+        {"instances:\n  a: {type: ddr3}\n",
+         "t.yaml:2:13: instance 'a': key 'type': unknown type 'ddr3'; known types: "
+         "generic.delay, generic.sink, generic.source, test.all, test.fail"},
         {"defaults:\n  test.all: {need: x}\ninstances:\n  a: {type: test.fail}\n",
          "t.yaml:2:20: defaults for 'test.all': key 'need': 'x' is not an integer (no unit is "
          "expected here)"},
@@ -526,14 +531,15 @@ links:
   - {from: src1:out, to: all:in, depth: 65536, latency: 0, sync: 0}
 )";
 
-class ConfigBuild : public ::testing::Test {
+class ConfigBuild : public ::testing::Test
+{
   protected:
     void SetUp() override
     {
         sim_error_clear(&err_);
         Registry r = all_fakes();
-        config_ = sim_config_load_string("good.yaml", good_topology, strlen(good_topology),
-                                         r.types, r.n, &err_);
+        config_ = sim_config_load_string("good.yaml", good_topology, strlen(good_topology), r.types,
+                                         r.n, &err_);
         ASSERT_NE(config_, nullptr) << err_.msg;
         sim_ = sim_new();
         ASSERT_NE(sim_, nullptr);
@@ -591,7 +597,7 @@ TEST_F(ConfigBuild, DefaultsOfTheSimSection)
     o.until = 5;
     o.watchdog = 1;
     sim_config_run_options(c, &o);
-    EXPECT_EQ(o.seed, 77u);  /* not in the file: left alone */
+    EXPECT_EQ(o.seed, 77u); /* not in the file: left alone */
     EXPECT_EQ(o.until, 5u);
     EXPECT_EQ(o.watchdog, SIM_PS_PER_MS);
     SimPoolOptions p = {0, 0, 0};
@@ -702,8 +708,8 @@ TEST(ConfigLoad, ValuesOfOneInstanceOfEveryType)
     SimError err;
     sim_error_clear(&err);
     Registry r = all_fakes();
-    SimConfig *c = sim_config_load_string("one.yaml", only_all, strlen(only_all), r.types, r.n,
-                                          &err);
+    SimConfig *c =
+        sim_config_load_string("one.yaml", only_all, strlen(only_all), r.types, r.n, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
@@ -774,8 +780,8 @@ TEST(ConfigLoad, LargeTopologyLoadsFast)
     }
     yaml += "links:\n  - {from: s:out, to: d0:in}\n";
     for (int i = 0; i + 1 < n; i++) {
-        yaml += "  - {from: d" + std::to_string(i) + ":out, to: d" + std::to_string(i + 1) +
-                ":in}\n";
+        yaml +=
+            "  - {from: d" + std::to_string(i) + ":out, to: d" + std::to_string(i + 1) + ":in}\n";
     }
     yaml += "  - {from: d" + std::to_string(n - 1) + ":out, to: k:in}\n";
     auto t0 = std::chrono::steady_clock::now();
@@ -869,3 +875,77 @@ TEST(ConfigDescribe, OneTypeFromItsTables)
 }
 
 } // namespace
+
+/* ---- presets and command-line overrides ---- */
+
+namespace {
+
+const char *kAllTopology = "instances:\n"
+                           "  all: {type: test.all, preset: grade.yaml, need: 9, ratio: 0.5}\n";
+
+} // namespace
+
+TEST(ConfigPreset, PresetValuesApplyAndTheInstanceOverridesThem)
+{
+    TempDir dir;
+    dir.write("grade.yaml", "# a preset: a flat mapping of the type's keys\n"
+                            "need: 4\nwait: 6.4ns\nbuffer: 2KiB\n");
+    std::string topo = dir.write("topo.yaml", kAllTopology);
+    SimError err;
+    Registry r = all_fakes();
+    SimConfig *c = sim_config_load_file(topo.c_str(), r.types, r.n, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    Sim *sim = sim_new();
+    ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
+    EXPECT_EQ(fake_last_all.need, 9u);      /* the instance wins over the preset */
+    EXPECT_EQ(fake_last_all.wait, 6400u);   /* from the preset */
+    EXPECT_EQ(fake_last_all.buffer, 2048u); /* from the preset */
+    EXPECT_EQ(fake_last_all.ratio, 0.5);
+    sim_free(sim);
+    sim_config_free(c);
+}
+
+TEST(ConfigPreset, ErrorsInsideAPresetNameThePresetFile)
+{
+    TempDir dir;
+    std::string grade = dir.write("grade.yaml", "need: 4\nwait: 6.4 ns\n");
+    std::string topo = dir.write("topo.yaml", kAllTopology);
+    SimError err;
+    Registry r = all_fakes();
+    EXPECT_EQ(sim_config_load_file(topo.c_str(), r.types, r.n, &err), nullptr);
+    EXPECT_EQ(std::string(err.msg).rfind(grade + ":2:7: instance 'all': key 'wait': ", 0), 0u)
+        << err.msg;
+}
+
+TEST(ConfigOverride, OverridesApplyAfterTheFileAndAreChecked)
+{
+    TempDir dir;
+    dir.write("grade.yaml", "need: 4\n");
+    std::string topo = dir.write("topo.yaml", kAllTopology);
+    Registry r = all_fakes();
+    SimError err;
+    const SimConfigOverride good[] = {{"all", "need", "12", "--need"},
+                                      {"all", "label", "from the command line", "--label"}};
+    SimConfig *c = sim_config_load_file_ex(topo.c_str(), r.types, r.n, good, 2, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    Sim *sim = sim_new();
+    ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
+    EXPECT_EQ(fake_last_all.need, 12u);
+    EXPECT_STREQ(fake_last_all_label, "from the command line");
+    sim_free(sim);
+    sim_config_free(c);
+
+    const struct {
+        SimConfigOverride ov;
+        std::string msg;
+    } bad[] = {
+        {{"all", "wait", "5 parsecs", "--wait"}, "--wait: instance 'all': key 'wait': "},
+        {{"all", "nede", "1", "--nede"},
+         "--nede: instance 'all': unknown key 'nede' (did you mean 'need'?)"},
+        {{"nobody", "need", "1", "--x"}, "--x: " + topo + " has no instance 'nobody'"},
+    };
+    for (const auto &b : bad) {
+        EXPECT_EQ(sim_config_load_file_ex(topo.c_str(), r.types, r.n, &b.ov, 1, &err), nullptr);
+        EXPECT_EQ(std::string(err.msg).rfind(b.msg, 0), 0u) << err.msg;
+    }
+}

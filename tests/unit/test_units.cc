@@ -10,7 +10,8 @@
 
 #include "sim/config/units.h"
 
-namespace {
+namespace
+{
 
 template <typename T> struct Good {
     const char *text;
@@ -47,7 +48,7 @@ void check_parser(P parse, const Good<T> *good, size_t n_good, const Bad *bad, s
     }
 }
 
-#define CHECK_PARSER(fn, T, good, bad)                                                         \
+#define CHECK_PARSER(fn, T, good, bad)                                                             \
     check_parser<T>(fn, good, sizeof(good) / sizeof(good[0]), bad, sizeof(bad) / sizeof(bad[0]))
 
 TEST(Units, TimeIsExactInPicoseconds)
@@ -130,11 +131,11 @@ TEST(Units, PeriodFromFrequencyRoundsToNearestPicosecond)
         uint64_t hz;
         SimTime ps;
     } const rows[] = {
-        {250000000ULL, 4000},   {156250000ULL, 6400}, {200000000ULL, 5000},
-        {800000000ULL, 1250},   {933330000ULL, 1071}, {1000000000000ULL, 1},
-        {1, 1000000000000ULL},  {3, 333333333333ULL}, {1500000000000ULL, 1}, /* 0.67 -> 1 */
-        {400000000000ULL, 3},   /* 2.5 rounds up */
-        {2000000000000ULL, 1},  /* 0.5 rounds up */
+        {250000000ULL, 4000},  {156250000ULL, 6400}, {200000000ULL, 5000},
+        {800000000ULL, 1250},  {933330000ULL, 1071}, {1000000000000ULL, 1},
+        {1, 1000000000000ULL}, {3, 333333333333ULL}, {1500000000000ULL, 1}, /* 0.67 -> 1 */
+        {400000000000ULL, 3},                                               /* 2.5 rounds up */
+        {2000000000000ULL, 1},                                              /* 0.5 rounds up */
     };
     for (const auto &r : rows) {
         SCOPED_TRACE(r.hz);
@@ -265,9 +266,8 @@ TEST(Units, PlainIntegers)
 TEST(Units, PlainReals)
 {
     static const Good<double> good[] = {
-        {"0", 0.0},    {"0.5", 0.5},   {"1", 1.0},     {"-2.25", -2.25},
-        {"+3", 3.0},   {"1e-3", 1e-3}, {"2.5E2", 250}, {"0.000001", 1e-6},
-        {"1e-400", 0.0},
+        {"0", 0.0},     {"0.5", 0.5},   {"1", 1.0},         {"-2.25", -2.25}, {"+3", 3.0},
+        {"1e-3", 1e-3}, {"2.5E2", 250}, {"0.000001", 1e-6}, {"1e-400", 0.0},
     };
     static const Bad bad[] = {
         {"", "empty value: expected a number"},
