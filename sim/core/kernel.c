@@ -317,6 +317,7 @@ SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
     p->period = cd->period;
     p->phase = cd->phase;
     p->latency_ps = (SimTime)p->latency * cd->period;
+    p->same_clock_delay = p->latency ? p->latency_ps : cd->period;
     p->pop_time = SIM_TIME_NEVER;
     sim->ports[sim->n_ports++] = p;
     if (prod_slot != NULL) {

@@ -161,6 +161,8 @@ struct SimPort {
     SimTime period;          /* consumer period */
     SimTime phase;           /* consumer phase */
     bool same_clock;         /* producer and consumer share period and phase */
+    SimTime same_clock_delay; /* same clock: visible = push time + this (latency, at least 1
+                                 cycle, in ps) */
     SimTime pop_time;        /* time of the latest pop */
     uint32_t pops_at_pop_time;
     uint32_t max_count;
@@ -283,33 +285,30 @@ static inline bool sim_port_can_push(const SimPort *p)
     return sim_port_space(p) > 0;
 }
 
+/* Between different clocks: the consumer's first edge at or after now + latency, > now. */
+SimTime sim_port_crossing_time(const SimPort *p, SimTime now);
+
 /* Time at which an entry pushed now becomes visible to the consumer. */
 static inline SimTime sim_port_visible_time(const SimPort *p)
 {
     SimTime now = *p->now;
-    if (p->same_clock) {
-        return now + (p->latency ? p->latency_ps : p->period);
-    }
-    SimTime target = now + (p->latency ? p->latency_ps : 1);
-    if (target <= p->phase) {
-        return p->phase;
-    }
-    return p->phase + (target - p->phase + p->period - 1) / p->period * p->period;
+    return p->same_clock ? now + p->same_clock_delay : sim_port_crossing_time(p, now);
 }
 
 /* Producer side. Requires sim_port_can_push(p). */
 static inline void sim_port_push(SimPort *p, SimPacket *pkt)
 {
-    SimTime now = *p->now;
-    uint32_t tail = p->head + p->count;
+    const SimTime now = *p->now;
+    uint32_t count = p->count;
+    uint32_t tail = p->head + count;
     if (tail >= p->capacity) {
         tail -= p->capacity;
     }
-    SimTime visible = sim_port_visible_time(p);
-    uint32_t used = p->capacity - sim_port_space(p) + 1;
+    SimTime visible = p->same_clock ? now + p->same_clock_delay : sim_port_crossing_time(p, now);
+    uint32_t used = count + 1 + (p->pop_time == now ? p->pops_at_pop_time : 0);
     p->ring[tail].pkt = pkt;
     p->ring[tail].visible = visible;
-    p->count++;
+    p->count = count + 1;
     /* Slots in use as the producer sees them (an entry popped at this instant still holds its
      * slot): unlike the bare count, this does not depend on whether the consumer ticked first. */
     if (used > p->max_count) {
@@ -354,9 +353,11 @@ uint32_t sim_port_visible_count(const SimPort *p);
 /* Consumer side. Requires sim_port_peek(p) != NULL; returns that packet. */
 static inline SimPacket *sim_port_pop(SimPort *p)
 {
-    SimTime now = *p->now;
+    const SimTime now = *p->now;
     SimPacket *pkt = p->ring[p->head].pkt;
-    bool was_full = sim_port_space(p) == 0;
+    /* Only a sleeping producer that found the port full needs a wake-up. */
+    bool was_full = !p->producer->awake &&
+                    p->count + (p->pop_time == now ? p->pops_at_pop_time : 0) == p->capacity;
     if (++p->head == p->capacity) {
         p->head = 0;
     }
@@ -372,7 +373,7 @@ static inline SimPacket *sim_port_pop(SimPort *p)
     if (p->tap) {
         p->tap(p->tap_ctx, p, SIM_TAP_POP, pkt, now, now);
     }
-    if (was_full && !p->producer->awake) {
+    if (was_full) {
         sim_kernel_wake_at(p->producer, sim_domain_time(p->producer->domain,
                                                         sim_domain_cycle_after(
                                                             p->producer->domain, now)));

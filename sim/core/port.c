@@ -34,3 +34,12 @@ void sim_port_set_tap(SimPort *p, SimPortTapFn fn, void *ctx)
     p->tap = fn;
     p->tap_ctx = ctx;
 }
+
+SimTime sim_port_crossing_time(const SimPort *p, SimTime now)
+{
+    SimTime target = now + (p->latency ? p->latency_ps : 1);
+    if (target <= p->phase) {
+        return p->phase;
+    }
+    return p->phase + (target - p->phase + p->period - 1) / p->period * p->period;
+}
