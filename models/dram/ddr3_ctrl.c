@@ -10,10 +10,9 @@ struct Ddr3Ctrl {
     Ddr3Channel ch;
     DramAddrMap map;
     Ddr3SchedFn sched;
-    Ddr3Req *rq; /* oldest first */
-    Ddr3Req *wq;
-    uint32_t rq_n;
-    uint32_t wq_n;
+    Ddr3Queue rq;
+    Ddr3Queue wq;
+    uint64_t seq;    /* arrival counter: the age of requests */
     bool drain;      /* write queue crossed write_high and has not fallen to write_low */
     bool write_mode; /* the scheduler looks at the write queue */
     SimCycle ref_due[DDR3_MAX_RANKS];
@@ -28,7 +27,7 @@ struct Ddr3Ctrl {
 typedef struct Ddr3Sel {
     bool refresh;   /* a PREA or REF of rank `rank` */
     uint32_t rank;
-    int32_t index;  /* request index in the active queue otherwise */
+    int32_t slot;   /* request slot in the active queue otherwise */
     DramCmd cmd;
 } Ddr3Sel;
 
@@ -100,9 +99,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
     if (!dram_addr_map_init(&c->map, &cfg->geometry, cfg->mapping, cfg->hash, why)) {
         goto fail_map;
     }
-    c->rq = calloc(cfg->read_queue, sizeof(Ddr3Req));
-    c->wq = calloc(cfg->write_queue, sizeof(Ddr3Req));
-    if (c->rq == NULL || c->wq == NULL) {
+    if (!ddr3_queue_init(&c->rq, cfg->read_queue) || !ddr3_queue_init(&c->wq, cfg->write_queue)) {
         *why = "out of memory";
         goto fail_queues;
     }
@@ -122,8 +119,8 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
     return c;
 
 fail_queues:
-    free(c->rq);
-    free(c->wq);
+    ddr3_queue_destroy(&c->rq);
+    ddr3_queue_destroy(&c->wq);
 fail_map:
     free(c);
 fail_alloc:
@@ -135,8 +132,8 @@ void ddr3_ctrl_free(Ddr3Ctrl *c)
     if (c == NULL) {
         return;
     }
-    free(c->rq);
-    free(c->wq);
+    ddr3_queue_destroy(&c->rq);
+    ddr3_queue_destroy(&c->wq);
     free(c);
 }
 
@@ -149,26 +146,26 @@ void ddr3_ctrl_set_callbacks(Ddr3Ctrl *c, Ddr3DoneFn done, Ddr3CmdFn cmd, void *
 
 uint32_t ddr3_ctrl_space(const Ddr3Ctrl *c, bool write)
 {
-    return write ? c->cfg.write_queue - c->wq_n : c->cfg.read_queue - c->rq_n;
+    return write ? c->wq.cap - c->wq.n : c->rq.cap - c->rq.n;
 }
 
 uint32_t ddr3_ctrl_queued(const Ddr3Ctrl *c, bool write)
 {
-    return write ? c->wq_n : c->rq_n;
+    return write ? c->wq.n : c->rq.n;
 }
 
 /* Re-evaluate the write-drain hysteresis; true if the active queue changed. */
 static bool update_mode(Ddr3Ctrl *c)
 {
-    if (c->wq_n >= c->cfg.write_high) {
+    if (c->wq.n >= c->cfg.write_high) {
         if (!c->drain) {
             c->st.write_drains++;
         }
         c->drain = true;
-    } else if (c->wq_n <= c->cfg.write_low) {
+    } else if (c->wq.n <= c->cfg.write_low) {
         c->drain = false;
     }
-    bool mode = c->drain || (c->rq_n == 0 && c->wq_n > 0);
+    bool mode = c->drain || (c->rq.n == 0 && c->wq.n > 0);
     bool changed = mode != c->write_mode;
     c->write_mode = mode;
     return changed;
@@ -183,31 +180,31 @@ void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uin
     if (!write) {
         /* A read of a burst that still waits in the write queue gets the queued data: the
          * DRAM holds stale bytes until the write is sent. */
-        for (uint32_t i = 0; i < c->wq_n; i++) {
-            if (c->wq[i].addr == addr) {
-                c->st.read_forwards++;
-                if (c->done != NULL) {
-                    c->done(c->ctx, cookie, false, ready);
-                }
-                return;
+        if (ddr3_queue_find(&c->wq, addr) != DDR3_NO_SLOT) {
+            c->st.read_forwards++;
+            if (c->done != NULL) {
+                c->done(c->ctx, cookie, false, ready);
             }
+            return;
         }
     }
     DramLoc loc;
     dram_addr_decode(&c->map, addr, &loc);
-    Ddr3Req *r = write ? &c->wq[c->wq_n++] : &c->rq[c->rq_n++];
-    *r = (Ddr3Req){
+    Ddr3Req r = {
         .cookie = cookie,
         .addr = addr,
+        .seq = c->seq++,
         .arrive = now,
         .ready = ready,
         .row = loc.row,
         .col = (uint16_t)loc.col,
         .rank = (uint8_t)loc.rank,
         .bank = (uint8_t)loc.bank,
+        .bidx = (uint8_t)(loc.rank * c->ch.banks + loc.bank),
         .first = DRAM_CMD_MAX,
         .write = write,
     };
+    ddr3_queue_push(write ? &c->wq : &c->rq, &c->ch, &r);
     if (update_mode(c) && now + 1 < c->wake) {
         /* The other queue became active: its requests may be ready at once. */
         c->wake = now + 1;
@@ -221,7 +218,7 @@ void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uin
  * Find the command to send at cycle `at`. Returns true with *s filled, or false with *next the
  * earliest cycle (> at) at which one could be sent.
  */
-static bool select_cmd(const Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *next)
+static bool select_cmd(Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *next)
 {
     SimCycle nx = SIM_CYCLE_NEVER;
     uint32_t blocked = 0;
@@ -237,7 +234,7 @@ static bool select_cmd(const Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *nex
         DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
         SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
         if (e <= at && !found) {
-            *s = (Ddr3Sel){.refresh = true, .rank = r, .index = -1, .cmd = cmd};
+            *s = (Ddr3Sel){.refresh = true, .rank = r, .slot = DDR3_NO_SLOT, .cmd = cmd};
             found = true;
         } else if (e < nx) {
             nx = e;
@@ -246,13 +243,11 @@ static bool select_cmd(const Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *nex
     if (found) {
         return true;
     }
-    const Ddr3Req *q = c->write_mode ? c->wq : c->rq;
-    const uint32_t n = c->write_mode ? c->wq_n : c->rq_n;
-    if (n > 0) {
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    if (q->n > 0) {
         Ddr3SchedIn in = {
             .ch = &c->ch,
             .q = q,
-            .n = n,
             .now = at,
             .page = c->cfg.page,
             .row_hit_cap = c->cfg.row_hit_cap,
@@ -260,8 +255,8 @@ static bool select_cmd(const Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *nex
         };
         Ddr3Pick pick;
         c->sched(&in, &pick);
-        if (pick.index >= 0) {
-            *s = (Ddr3Sel){.refresh = false, .rank = 0, .index = pick.index, .cmd = pick.cmd};
+        if (pick.slot != DDR3_NO_SLOT) {
+            *s = (Ddr3Sel){.refresh = false, .rank = 0, .slot = pick.slot, .cmd = pick.cmd};
             return true;
         }
         if (pick.next < nx) {
@@ -283,21 +278,31 @@ static void notify_cmd(Ddr3Ctrl *c, SimCycle now, DramCmd cmd, uint32_t rank, ui
     }
 }
 
+/* The open row of a bank changed: both queues' caches of it are stale. */
+static void bank_changed(Ddr3Ctrl *c, uint32_t bidx)
+{
+    ddr3_queue_bank_changed(&c->rq, bidx);
+    ddr3_queue_bank_changed(&c->wq, bidx);
+}
+
 static void issue(Ddr3Ctrl *c, SimCycle now, const Ddr3Sel *s)
 {
     if (s->refresh) {
         ddr3_channel_issue(&c->ch, s->cmd, s->rank, 0, 0, now);
         notify_cmd(c, now, s->cmd, s->rank, 0, 0, 0);
-        if (s->cmd == DRAM_CMD_REF) {
+        if (s->cmd == DRAM_CMD_PREA) {
+            for (uint32_t b = 0; b < c->ch.banks; b++) {
+                bank_changed(c, s->rank * c->ch.banks + b);
+            }
+        } else {
             /* Due times advance by tREFI from the schedule, not from the late REF, so the
              * average interval stays tREFI. */
             c->ref_due[s->rank] += c->cfg.timing.trefi;
         }
         return;
     }
-    Ddr3Req *q = c->write_mode ? c->wq : c->rq;
-    uint32_t *n = c->write_mode ? &c->wq_n : &c->rq_n;
-    Ddr3Req *r = &q[s->index];
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    Ddr3Req *r = &q->slot[s->slot];
     if (r->first == DRAM_CMD_MAX) {
         r->first = (uint8_t)s->cmd;
         if (s->cmd == DRAM_CMD_ACT) {
@@ -312,6 +317,9 @@ static void issue(Ddr3Ctrl *c, SimCycle now, const Ddr3Sel *s)
     bool column = dram_cmd_is_column(s->cmd);
     notify_cmd(c, now, s->cmd, r->rank, r->bank, s->cmd == DRAM_CMD_PRE ? 0 : r->row,
                column ? r->col : 0);
+    if (s->cmd != DRAM_CMD_RD && s->cmd != DRAM_CMD_WR) {
+        bank_changed(c, r->bidx);
+    }
     if (!column) {
         return;
     }
@@ -328,8 +336,7 @@ static void issue(Ddr3Ctrl *c, SimCycle now, const Ddr3Sel *s)
     }
     uint64_t cookie = r->cookie;
     bool write = r->write;
-    memmove(r, r + 1, (size_t)(*n - (uint32_t)s->index - 1) * sizeof(*r));
-    (*n)--;
+    ddr3_queue_remove(q, s->slot);
     update_mode(c);
     if (c->done != NULL) {
         c->done(c->ctx, cookie, write, done);

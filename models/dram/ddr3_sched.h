@@ -1,7 +1,7 @@
 /*
- * Command schedulers: given one request queue (oldest first) and the channel state, choose the
- * command to send at cycle `now`, or say when the first one could go. They are plain functions
- * of their inputs, swappable through a table and tested on their own.
+ * Request queues and command schedulers. A scheduler looks at one queue (the read or the write
+ * queue) and the channel state, and chooses the command to send at cycle `now`, or says when
+ * the first one could go. Schedulers are plain functions, swappable through a table.
  *
  * Each request needs, depending on its bank:
  *   bank holds its row    -> its column command (RD/WR, or RDA/WRA under the closed-page policy)
@@ -11,16 +11,22 @@
  * FR-FCFS (Rixner et al., ISCA 2000) with a row-hit cap (Mutlu and Moscibroda, MICRO 2007):
  *   1. the oldest ready column command of a row hit;
  *   2. otherwise the oldest ready command of any request.
- *   Once a bank has served `cap` hits since its ACT, hits younger than a request waiting for
- *   another row of that bank are not eligible at all, so that request's PRE goes next.
  *   A PRE that would close a row some queued request still hits is held back until the bank's
- *   streak reaches the cap, so an older conflicting request cannot destroy a row that younger
- *   hits are about to use, and cannot be starved by them for longer than `cap` bursts either.
+ *   streak reaches `cap` hits since its ACT. From then on, hits younger than a request waiting
+ *   for another row of that bank are not eligible at all, so that request's PRE goes next.
  * FCFS: requests of one bank are served strictly in arrival order (only the oldest request of
  *   each bank may send a command); across banks the oldest ready command goes first, so bank
  *   parallelism remains but row hits get no preference.
+ * Both leave alone the ranks masked in `blocked` (a refresh is due there).
  *
- * Both never look at requests of ranks masked in `blocked` (a refresh is due there).
+ * The queue keeps its requests in one list per bank, in arrival order, and caches per bank the
+ * oldest request, the oldest row hit and the oldest conflict. Within one bank every request of
+ * a kind needs the same command, which has one earliest-issue cycle, and the oldest request of
+ * the kind is also the first ready (requests enter in arrival order); so a bank's best
+ * candidates are always among those three, and a scheduling decision costs a few operations
+ * per bank with waiting requests instead of a pass over the whole queue (whose unpredictable
+ * branches made that pass the simulator's hot spot). The cache of a bank is refreshed lazily
+ * after its list lost one of the cached requests or its open row changed.
  */
 #ifndef MEMBOX_DRAM_DDR3_SCHED_H
 #define MEMBOX_DRAM_DDR3_SCHED_H
@@ -31,6 +37,9 @@
 extern "C" {
 #endif
 
+#define DDR3_MAX_QUEUE 256
+#define DDR3_NO_SLOT   (-1)
+
 typedef enum DramSchedKind {
     DRAM_SCHED_FRFCFS = 0,
     DRAM_SCHED_FCFS,
@@ -38,8 +47,8 @@ typedef enum DramSchedKind {
 } DramSchedKind;
 
 typedef enum DramPagePolicy {
-    DRAM_PAGE_OPEN = 0,   /* rows stay open until a conflict or a refresh */
-    DRAM_PAGE_CLOSED,     /* every column command auto-precharges */
+    DRAM_PAGE_OPEN = 0, /* rows stay open until a conflict or a refresh */
+    DRAM_PAGE_CLOSED,   /* every column command auto-precharges */
     DRAM_PAGE_MAX
 } DramPagePolicy;
 
@@ -50,20 +59,55 @@ extern const char *const dram_page_names[DRAM_PAGE_MAX + 1];
 typedef struct Ddr3Req {
     uint64_t cookie;  /* the owner's handle, returned on completion */
     uint64_t addr;    /* burst-aligned physical address */
+    uint64_t seq;     /* arrival order: smaller is older */
     SimCycle arrive;  /* cycle it entered the queue */
     SimCycle ready;   /* earliest cycle of its first command (arrive + front-end delay) */
     uint32_t row;
     uint16_t col;
     uint8_t rank;
     uint8_t bank;
+    uint8_t bidx;     /* rank * banks + bank */
     uint8_t first;    /* DramCmd of its first command, DRAM_CMD_MAX until one was sent */
     bool write;
+    bool used;
+    int16_t prev;     /* bank list links (slots) */
+    int16_t next;
 } Ddr3Req;
+
+typedef struct Ddr3BankQueue {
+    int16_t head;       /* oldest request */
+    int16_t tail;
+    int16_t first_hit;  /* oldest request for the open row (cache) */
+    int16_t first_conf; /* oldest request for another row of the open bank (cache) */
+    bool valid;         /* the two cached fields are up to date */
+} Ddr3BankQueue;
+
+typedef struct Ddr3Queue {
+    Ddr3Req *slot;
+    uint32_t cap;
+    uint32_t n;
+    int16_t free_head;
+    uint64_t present; /* bit per bank index: its list is not empty */
+    Ddr3BankQueue bank[DDR3_MAX_RANKS * DDR3_MAX_BANKS];
+} Ddr3Queue;
+
+bool ddr3_queue_init(Ddr3Queue *q, uint32_t cap);
+void ddr3_queue_destroy(Ddr3Queue *q);
+
+/* Append a copy of r (n < cap); returns its slot. The channel gives the open rows. */
+int ddr3_queue_push(Ddr3Queue *q, const Ddr3Channel *ch, const Ddr3Req *r);
+void ddr3_queue_remove(Ddr3Queue *q, int slot);
+/* The open row of bank `bidx` changed (ACT, PRE, PREA, auto-precharge). */
+static inline void ddr3_queue_bank_changed(Ddr3Queue *q, uint32_t bidx)
+{
+    q->bank[bidx].valid = false;
+}
+/* The slot of a burst to this address, or DDR3_NO_SLOT. */
+int ddr3_queue_find(const Ddr3Queue *q, uint64_t addr);
 
 typedef struct Ddr3SchedIn {
     const Ddr3Channel *ch;
-    const Ddr3Req *q;   /* oldest first */
-    uint32_t n;
+    Ddr3Queue *q;       /* its per-bank caches may be refreshed */
     SimCycle now;
     DramPagePolicy page;
     uint32_t row_hit_cap;
@@ -71,7 +115,7 @@ typedef struct Ddr3SchedIn {
 } Ddr3SchedIn;
 
 typedef struct Ddr3Pick {
-    int32_t index;      /* request to serve now, -1 if none */
+    int32_t slot;       /* request to serve now, DDR3_NO_SLOT if none */
     DramCmd cmd;        /* its command */
     SimCycle next;      /* if none: earliest cycle a command of q could go, SIM_CYCLE_NEVER */
 } Ddr3Pick;
@@ -87,7 +131,7 @@ extern const Ddr3SchedFn ddr3_sched_table[DRAM_SCHED_MAX];
 static inline DramCmd ddr3_sched_next_cmd(const Ddr3Channel *ch, const Ddr3Req *r,
                                           DramPagePolicy page)
 {
-    const Ddr3Bank *b = ddr3_channel_bank_c(ch, r->rank, r->bank);
+    const Ddr3Bank *b = &ch->bank[r->bidx];
     if (!b->open) {
         return DRAM_CMD_ACT;
     }

@@ -641,7 +641,10 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
     }
     for (uint32_t k = 0; k < d->n_members; k++) {
         SimComponent *c = d->members[k];
-        bool due = edge_due && c->awake;
+        /* Due means in the awake set at this edge. Not c->awake: a delivery earlier in this
+         * instant may have set it (a pending bit, for the next edge), and this tick's answer
+         * must not be taken for that one. */
+        bool due = edge_due && (d->awake[k >> 6] >> (k & 63) & 1u);
         SimCycle next = c->ops->tick(c, cycle);
         sim->activations++;
         if (due) {

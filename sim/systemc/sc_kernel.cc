@@ -33,7 +33,8 @@
 
 #include "sc_kernel.h"
 
-namespace {
+namespace
+{
 
 /*
  * SystemC elaborates once per process (a second sc_start after sc_stop is an error, and modules
@@ -50,8 +51,9 @@ sc_core::sc_time sc_ps(SimTime ps)
 class ScRun;
 
 /* One clock domain: its clock and the process that ticks its members at each posedge. */
-class ScDomain : public sc_core::sc_module {
-public:
+class ScDomain : public sc_core::sc_module
+{
+  public:
     SC_HAS_PROCESS(ScDomain);
 
     ScDomain(sc_core::sc_module_name name, ScRun *run, SimDomain *d)
@@ -63,7 +65,7 @@ public:
         dont_initialize();
     }
 
-private:
+  private:
     void edge();
 
     ScRun *run_;
@@ -72,8 +74,9 @@ private:
 };
 
 /* The top module: the books of the instant in progress and the end-of-instant process. */
-class ScRun : public sc_core::sc_module {
-public:
+class ScRun : public sc_core::sc_module
+{
+  public:
     SC_HAS_PROCESS(ScRun);
 
     ScRun(sc_core::sc_module_name name, Sim *sim, SimError *err)
@@ -120,7 +123,7 @@ public:
         return instant_ != SIM_TIME_NEVER;
     }
 
-private:
+  private:
     void instant_end()
     {
         SimStep step = sim_instant_end(sim_, err_);

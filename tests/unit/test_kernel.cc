@@ -178,6 +178,29 @@ TEST_P(KernelBoth, UntilStopsTheRunAtThatTime)
     shim_free(r);
 }
 
+/*
+ * A sink that takes one packet every million cycles holds the fabric full for milliseconds:
+ * slow, not stuck (it sleeps on a timer), so no watchdog error, and both kernels agree. This
+ * once failed under every-cycle: a same-instant wake-up made a non-due tick count as due.
+ */
+TEST_P(KernelBoth, ASlowConsumerOnATimerIsNotAWatchdogError)
+{
+    std::string y = "sim: {watchdog: 1us}\ninstances:\n"
+                    "  src: {type: generic.source, count: 12}\n"
+                    "  q: {type: generic.delay, depth: 4}\n"
+                    "  snk: {type: generic.sink, accept_every: 1000000}\n"
+                    "links:\n  - {from: src:out, to: q:in}\n  - {from: q:out, to: snk:in}\n";
+    SimError err;
+    ShimRun *r = shim_build(y.c_str(), &err);
+    ASSERT_NE(r, nullptr) << err.msg;
+    ASSERT_TRUE(shim_run(r, GetParam(), SIM_TIME_NEVER, 0, &err)) << err.msg;
+    EXPECT_EQ(shim_stat(r, "snk.received"), 12);
+    /* The first packet is taken at cycle 2, then one every 10^6 cycles of 4 ns. */
+    EXPECT_EQ(shim_sim(r)->end_time, (2ull + 11ull * 1000000ull) * 4000ull);
+    shim_free(r);
+    EXPECT_EQ(run_yaml(y, SIM_KERNEL_FAST), run_yaml(y, SIM_KERNEL_EVERY_CYCLE));
+}
+
 TEST_P(KernelBoth, ExhaustedPacketPoolIsASimulationError)
 {
     std::string y = "sim: {packets: 8}\ninstances:\n"
