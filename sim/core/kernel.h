@@ -374,9 +374,12 @@ static inline SimPacket *sim_port_pop(SimPort *p)
         p->tap(p->tap_ctx, p, SIM_TAP_POP, pkt, now, now);
     }
     if (was_full) {
-        sim_kernel_wake_at(p->producer, sim_domain_time(p->producer->domain,
-                                                        sim_domain_cycle_after(
-                                                            p->producer->domain, now)));
+        /* The producer's first edge strictly after now: one period on when the clocks match
+         * (now is then an edge of both), else a division. */
+        const SimDomain *pd = p->producer->domain;
+        sim_kernel_wake_at(p->producer, p->same_clock
+                                            ? now + p->period
+                                            : sim_domain_time(pd, sim_domain_cycle_after(pd, now)));
     }
     return pkt;
 }
