@@ -325,6 +325,7 @@ static size_t param_size(SimParamType t)
     case SIM_PARAM_ENUM:
         return sizeof(int);
     case SIM_PARAM_STRING:
+    case SIM_PARAM_PATH:
         return sizeof(char *);
     case SIM_PARAM_DOMAIN:
         return sizeof(SimDomain *);
@@ -407,8 +408,10 @@ static bool parse_value(const SimParamDesc *d, const char *text, void *field, Nu
         snprintf(why, ws, "'%.200s' is not one of %.700s", text, li.buf);
         return false;
     }
-    case SIM_PARAM_STRING: {
-        /* Points into the tree or the table, both of which outlive the configuration's use. */
+    case SIM_PARAM_STRING:
+    case SIM_PARAM_PATH: {
+        /* Points into the tree or the table, both of which outlive the configuration's use; a
+         * path is resolved by set_param, which knows the file the value was written in. */
         char *v = (char *)text;
         memcpy(field, &v, sizeof(v));
         return true;
@@ -491,6 +494,9 @@ static void apply_default(const SimParamDesc *d, void *blob, const char **domain
  * Sets parameter d of blob from the value node v, checking type, unit, range and, for a domain,
  * that it exists. ctx prefixes the message ("instance 'src0': ").
  */
+static bool keep_extra(SimConfig *c, CfgNode *root, char *path);
+static char *preset_path(const char *from_file, const char *name);
+
 static bool set_param(Loader *l, const char *ctx, const SimParamDesc *d, const CfgNode *v,
                       void *blob, const char **domain)
 {
@@ -506,6 +512,14 @@ static bool set_param(Loader *l, const char *ctx, const SimParamDesc *d, const C
     if (!parse_value(d, v->text, (char *)blob + d->offset, &num, why, sizeof(why)) ||
         !check_range(d, v->text, &num, why, sizeof(why))) {
         return fail_at(l, v, "%skey '%s': %s", ctx, d->key, why);
+    }
+    if (d->type == SIM_PARAM_PATH && v->line != 0 && v->text[0] != '/') {
+        /* Relative to the file the value is written in, like a preset. */
+        char *resolved = preset_path(v->file ? v->file : l->c->path, v->text);
+        if (resolved == NULL || !keep_extra(l->c, NULL, resolved)) {
+            return fail_at(l, v, "out of memory");
+        }
+        memcpy((char *)blob + d->offset, &resolved, sizeof(resolved));
     }
     if (d->type == SIM_PARAM_DOMAIN) {
         if (find_domain(l->c, v->text) == NULL) {

@@ -16,6 +16,7 @@ const char *sim_param_type_name(SimParamType t)
         [SIM_PARAM_BYTES] = "bytes",   [SIM_PARAM_BITRATE] = "bitrate",
         [SIM_PARAM_LENGTH] = "length", [SIM_PARAM_ENUM] = "enum",
         [SIM_PARAM_STRING] = "string", [SIM_PARAM_DOMAIN] = "domain",
+        [SIM_PARAM_PATH] = "path",
     };
     return (unsigned)t < SIM_PARAM_TYPE_MAX ? names[t] : "?";
 }

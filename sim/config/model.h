@@ -34,6 +34,8 @@ typedef enum SimParamType {
     SIM_PARAM_ENUM,     /* int index into choices */
     SIM_PARAM_STRING,   /* char *, owned by the configuration */
     SIM_PARAM_DOMAIN,   /* SimDomain *, given as a domain name */
+    SIM_PARAM_PATH,     /* const char *: a file name, resolved relative to the file it is
+                           written in (a command-line value: relative to the working folder) */
     SIM_PARAM_TYPE_MAX
 } SimParamType;
 
