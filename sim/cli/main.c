@@ -14,6 +14,7 @@
 
 #include "membox_version.h"
 #include "models/registry.h"
+#include "sim/cli/cmd_trace.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
@@ -38,6 +39,8 @@ static const char *const main_help =
     "  run CONFIG       simulate a topology and print a summary\n"
     "  check CONFIG     validate a topology without simulating it\n"
     "  describe [TYPE]  list the model types, or one type's parameters and ports\n"
+    "  dram CONFIG --trace FILE   replay a memory trace into the DDR3 controller alone\n"
+    "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
     "  version          print the version\n"
     "  help [COMMAND]   this text, or a command's\n"
     "\n"
@@ -65,6 +68,22 @@ static const char *const run_help =
     "leaves no file behind.\n"
     "\n"
     "exit codes: 0 ok; 1 simulation error (deadlock, watchdog); 2 bad input or usage\n";
+
+static const char *const dram_help =
+    "usage: membox-sim dram CONFIG --trace FILE [--format native|dramsim3|ramulator] [options]\n"
+    "\n"
+    "Standalone DRAM mode: replay a memory trace straight into the DDR3 controller of CONFIG\n"
+    "(configs/dram-standalone.yaml, or any topology with exactly one dram.trace player and one\n"
+    "dram.ctrl controller). --trace and --format set the player's `file` and `format`.\n"
+    "Trace lines: native (docs/models/dram.md), DRAMsim3 `0x2000D5C0 READ 30` (address,\n"
+    "READ/WRITE, arrival DRAM cycle), Ramulator `0x12345680 R`; plain or gzip.\n"
+    "\n"
+    "options: --stats, --csv, --seed, --until, --kernel, --progress, --quiet as for `run`.\n"
+    "The summary and the JSON host section add the speed in simulated DRAM cycles per wall\n"
+    "second (dram_cycles_per_second).\n"
+    "\n"
+    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog, trace error at run time);\n"
+    "            2 bad input or usage\n";
 
 static const char *const check_help =
     "usage: membox-sim check CONFIG\n"
@@ -318,7 +337,10 @@ static int cmd_describe(int argc, char **argv)
 }
 
 typedef struct RunArgs {
+    const char *cmd;    /* "run" or "dram", for messages */
     const char *config;
+    const char *trace;  /* dram: --trace FILE */
+    const char *format; /* dram: --format F */
     const char *stats;
     const char *csv;
     bool has_seed;
@@ -331,24 +353,34 @@ typedef struct RunArgs {
     bool quiet;
 } RunArgs;
 
-static int parse_run_args(int argc, char **argv, RunArgs *a)
+/* The options of `run`, and of `dram` (which adds --trace and --format). */
+static int parse_run_args(int argc, char **argv, const char *cmd, const char *help, RunArgs *a)
 {
     memset(a, 0, sizeof(*a));
+    a->cmd = cmd;
     a->kernel = SIM_KERNEL_FAST;
+    const bool dram = strcmp(cmd, "dram") == 0;
+    char see[32];
+    snprintf(see, sizeof(see), "%s ", cmd);
     char why[256];
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
+        bool dram_opt = dram && (strcmp(arg, "--trace") == 0 || strcmp(arg, "--format") == 0);
         bool takes_value = strcmp(arg, "--stats") == 0 || strcmp(arg, "--csv") == 0 ||
                            strcmp(arg, "--seed") == 0 || strcmp(arg, "--until") == 0 ||
-                           strcmp(arg, "--kernel") == 0;
+                           strcmp(arg, "--kernel") == 0 || dram_opt;
         if (is_help(arg)) {
-            fputs(run_help, stdout);
+            fputs(help, stdout);
             return -1;
         }
         if (takes_value && i + 1 >= argc) {
-            return usage_error("run ", "option '%s' needs a value", arg);
+            return usage_error(see, "option '%s' needs a value", arg);
         }
-        if (strcmp(arg, "--stats") == 0) {
+        if (dram_opt && strcmp(arg, "--trace") == 0) {
+            a->trace = argv[++i];
+        } else if (dram_opt) {
+            a->format = argv[++i];
+        } else if (strcmp(arg, "--stats") == 0) {
             a->stats = argv[++i];
         } else if (strcmp(arg, "--csv") == 0) {
             a->csv = argv[++i];
@@ -384,30 +416,31 @@ static int parse_run_args(int argc, char **argv, RunArgs *a)
         } else if (strcmp(arg, "--quiet") == 0) {
             a->quiet = true;
         } else if (arg[0] == '-' && arg[1] != '\0') {
-            return usage_error("run ", "unknown option '%s' for 'run'", arg);
+            return usage_error(see, "unknown option '%s' for '%s'", arg, cmd);
         } else if (a->config != NULL) {
-            return usage_error("run ", "'run' takes one CONFIG, got also '%s'", arg);
+            return usage_error(see, "'%s' takes one CONFIG, got also '%s'", cmd, arg);
         } else {
             a->config = arg;
         }
     }
     if (a->config == NULL) {
-        return usage_error("run ", "%s", "'run' needs a CONFIG file");
+        return usage_error(see, "'%s' needs a CONFIG file", cmd);
+    }
+    if (dram && a->trace == NULL) {
+        return usage_error(see, "%s", "'dram' needs --trace FILE");
     }
     return EXIT_OK;
 }
 
-static int cmd_run(int argc, char **argv)
+/*
+ * Build, run and report a loaded configuration (which it frees). speed_of, when set, names an
+ * instance whose `cycles` statistic per wall second is reported as `speed_name`.
+ */
+static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of,
+                      const char *speed_name)
 {
-    RunArgs a;
-    int rc = parse_run_args(argc, argv, &a);
-    if (rc != EXIT_OK) {
-        return rc < 0 ? EXIT_OK : rc;
-    }
-    SimConfig *config = load(a.config);
-    if (config == NULL) {
-        return EXIT_INPUT;
-    }
+    const RunArgs a = *ap;
+    int rc;
     SimError err;
     sim_error_clear(&err);
     Sim *sim = sim_new();
@@ -461,6 +494,14 @@ static int cmd_run(int argc, char **argv)
         .wall_seconds = wall,
         .activations = sim->activations,
     };
+    double cycles = 0.0;
+    char key[256];
+    if (speed_of != NULL && wall > 0.0 &&
+        (size_t)snprintf(key, sizeof(key), "%s.cycles", speed_of) < sizeof(key) &&
+        sim_stats_get(sim->stats, key, &cycles)) {
+        info.speed_name = speed_name;
+        info.speed_value = cycles / wall;
+    }
     if (!ok) {
         out_abort(&stats_out);
         fprintf(stderr, "%s\n", err.msg);
@@ -499,6 +540,81 @@ done:
     return rc;
 }
 
+static int cmd_run(int argc, char **argv)
+{
+    RunArgs a;
+    int rc = parse_run_args(argc, argv, "run", run_help, &a);
+    if (rc != EXIT_OK) {
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    SimConfig *config = load(a.config);
+    if (config == NULL) {
+        return EXIT_INPUT;
+    }
+    return run_config(config, &a, NULL, NULL);
+}
+
+/* The one instance of a type in a configuration, or NULL with a message naming what is wrong. */
+static const char *only_instance_of(const SimConfig *c, const char *type, const char *role)
+{
+    const char *found = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < sim_config_instance_count(c); i++) {
+        if (strcmp(sim_config_instance_type(c, i)->name, type) == 0) {
+            found = sim_config_instance_name(c, i);
+            n++;
+        }
+    }
+    if (n != 1) {
+        fprintf(stderr,
+                "%s: the standalone DRAM mode needs exactly one instance of type '%s' (the %s); "
+                "found %zu\n",
+                sim_config_path(c), type, role, n);
+        return NULL;
+    }
+    return found;
+}
+
+static int cmd_dram(int argc, char **argv)
+{
+    RunArgs a;
+    int rc = parse_run_args(argc, argv, "dram", dram_help, &a);
+    if (rc != EXIT_OK) {
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    /* Find the trace player and the controller, then load again with the flags applied to the
+     * player, so they are checked like any other value of it. */
+    SimConfig *probe = load(a.config);
+    if (probe == NULL) {
+        return EXIT_INPUT;
+    }
+    const char *player = only_instance_of(probe, "dram.trace", "trace player");
+    const char *ctrl = player ? only_instance_of(probe, "dram.ctrl", "controller") : NULL;
+    if (ctrl == NULL) {
+        sim_config_free(probe);
+        return EXIT_INPUT;
+    }
+    char player_name[256], ctrl_name[256];
+    snprintf(player_name, sizeof(player_name), "%s", player);
+    snprintf(ctrl_name, sizeof(ctrl_name), "%s", ctrl);
+    sim_config_free(probe);
+
+    SimConfigOverride ov[2] = {{player_name, "file", a.trace, "--trace"}};
+    size_t n_ov = 1;
+    if (a.format != NULL) {
+        ov[n_ov++] = (SimConfigOverride){player_name, "format", a.format, "--format"};
+    }
+    SimError err;
+    sim_error_clear(&err);
+    SimConfig *config = sim_config_load_file_ex(a.config, membox_model_types,
+                                                membox_model_type_count, ov, n_ov, &err);
+    if (config == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+        return EXIT_INPUT;
+    }
+    return run_config(config, &a, ctrl_name, "dram_cycles_per_second");
+}
+
 static int cmd_version(int argc, char **argv)
 {
     if (argc > 0 && is_help(argv[0])) {
@@ -522,6 +638,8 @@ static const Command commands[] = {
     {"run", cmd_run, run_help},
     {"check", cmd_check, check_help},
     {"describe", cmd_describe, describe_help},
+    {"dram", cmd_dram, dram_help},
+    {"trace", cmd_trace, cmd_trace_help},
     {"version", cmd_version, version_help},
 };
 

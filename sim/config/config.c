@@ -1578,3 +1578,15 @@ const SimModelType *sim_config_find_type(const SimModelType *const *types, size_
     }
     return NULL;
 }
+
+const char *sim_config_instance_name(const SimConfig *c, size_t i)
+{
+    assert(i < c->n_instances);
+    return c->instances[i].name;
+}
+
+const SimModelType *sim_config_instance_type(const SimConfig *c, size_t i)
+{
+    assert(i < c->n_instances);
+    return c->instances[i].type;
+}

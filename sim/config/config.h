@@ -88,6 +88,10 @@ const char *sim_config_path(const SimConfig *c);
 
 size_t sim_config_instance_count(const SimConfig *c);
 
+/* Instance i (file order, i < sim_config_instance_count): its name and type. */
+const char *sim_config_instance_name(const SimConfig *c, size_t i);
+const SimModelType *sim_config_instance_type(const SimConfig *c, size_t i);
+
 /* Whether `sim.allow_cycles: true` was given. */
 bool sim_config_allows_cycles(const SimConfig *c);
 

@@ -823,6 +823,12 @@ bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
     /* Zero or negative wall time has no meaningful speed: null, like any non-finite value. */
     double speed = run->wall_seconds > 0.0 ? (double)run->activations / run->wall_seconds : NAN;
     stats_json_num(&o, stats_num_real(speed, 1.0));
+    if (run->speed_name != NULL) {
+        stats_out(&o, ",\n    ");
+        stats_json_string(&o, run->speed_name);
+        stats_out(&o, ": ");
+        stats_json_num(&o, stats_num_real(run->speed_value, 1.0));
+    }
     stats_out(&o, "\n  }\n}\n");
     return stats_out_finish(&o);
 }
@@ -1063,6 +1069,10 @@ bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
         stats_out(&o, " (%.2f M activations/s)", m);
     }
     stats_out_char(&o, '\n');
+    if (run->speed_name != NULL) {
+        stats_fmt_human(buf, stats_num_real(run->speed_value, 1.0));
+        stats_out(&o, "  %-*s  %s\n", (int)width, run->speed_name, buf);
+    }
 
 out:
     free(group);

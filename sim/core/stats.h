@@ -157,6 +157,10 @@ typedef struct SimRunInfo {
     SimTime end_time;     /* simulated time at the end of the run */
     double wall_seconds;  /* host time of the run phase */
     uint64_t activations; /* component ticks executed */
+    /* Optional speed in a unit of the command's own, e.g. "dram_cycles_per_second" for the
+     * standalone DRAM mode (simulated DRAM cycles per wall second); NULL when none. */
+    const char *speed_name;
+    double speed_value;
 } SimRunInfo;
 
 /*

@@ -180,6 +180,44 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.stderr.strip(),
                          "/nonexistent-dir/s.json: cannot write: No such file or directory")
 
+    def test_dram_mode_usage_and_bad_flags(self):
+        cases = [
+            (["dram", "configs/dram-standalone.yaml"],
+             "membox-sim: 'dram' needs --trace FILE; see 'membox-sim dram --help'"),
+            (["dram", "configs/dram-standalone.yaml", "--trace", "x.trc", "--format", "xx"],
+             "--format: instance 'trace': key 'format': 'xx' is not one of native, dramsim3, "
+             "ramulator"),
+            (["dram", "configs/default.yaml", "--trace", "x.trc"],
+             "configs/default.yaml: the standalone DRAM mode needs exactly one instance of type "
+             "'dram.trace' (the trace player); found 0"),
+            (["dram", "configs/dram-standalone.yaml", "--trace", "/nonexistent.trc"],
+             "configs/dram-standalone.yaml:21:3: instance 'trace': /nonexistent.trc: cannot "
+             "open: No such file or directory"),
+        ]
+        for args, msg in cases:
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertEqual(r.stderr.strip(), msg, args)
+
+    def test_dram_mode_replays_each_trace_format(self):
+        keys = ("dram.cycles", "dram.bandwidth_gbps", "dram.read_latency_avg_cycles",
+                "dram.read_latency_avg_ns", "dram.read_latency_ns.p99", "dram.row_hit_rate",
+                "dram.reads", "dram.writes", "dram.refreshes")
+        for trace, fmt in (("traces/dram/sample-dramsim3.trc", "dramsim3"),
+                           ("traces/dram/sample-ramulator.trc", "ramulator"),
+                           ("traces/dram/stream.trc", "native")):
+            out = os.path.join(self.dir, fmt + ".json")
+            r = run("dram", "configs/dram-standalone.yaml", "--trace", trace, "--format", fmt,
+                    "--stats", out)
+            self.assertEqual(r.returncode, 0, (fmt, r.stderr))
+            self.assertIn("dram_cycles_per_second", r.stdout)
+            with open(out) as f:
+                doc = json.load(f)
+            for k in keys:
+                self.assertIn(k, doc["stats"], (fmt, k))
+            self.assertGreater(doc["stats"]["dram.reads"] + doc["stats"]["dram.writes"], 0)
+            self.assertGreater(doc["host"]["dram_cycles_per_second"], 0)
+
     def test_progress_reports_on_stderr(self):
         r = run("run", "configs/generic-ring.yaml", "--progress", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)

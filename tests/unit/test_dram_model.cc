@@ -20,7 +20,8 @@
 #include "sim/config/config.h"
 #include "sim/trace/dram_trace.h"
 
-namespace {
+namespace
+{
 
 const SimModelType *const kTypes[] = {&dram_ctrl_type, &dram_arbiter_type, &dram_trace_type,
                                       &dram_gen_type};
@@ -102,8 +103,12 @@ struct Topo {
             o.until = until;
         }
         bool r = sim_run(sim, &o, &err);
-        info = SimRunInfo{"<dram-test>", o.seed, sim_kernel_name(k), sim->end_time, 0.0,
-                          sim->activations};
+        info = SimRunInfo{};
+        info.config = "<dram-test>";
+        info.seed = o.seed;
+        info.kernel = sim_kernel_name(k);
+        info.end_time = sim->end_time;
+        info.activations = sim->activations;
         return r;
     }
     double stat(const std::string &key) const
@@ -145,7 +150,9 @@ const char *kernel_name(SimKernelKind k)
 
 // ---- exact latencies ----
 
-class DramModelKernel : public ::testing::TestWithParam<SimKernelKind> {};
+class DramModelKernel : public ::testing::TestWithParam<SimKernelKind>
+{
+};
 
 TEST_P(DramModelKernel, NoLoadLatencyIsTheDocumentedSum)
 {
@@ -157,7 +164,9 @@ TEST_P(DramModelKernel, NoLoadLatencyIsTheDocumentedSum)
     Topo t("sim: {allow_cycles: true}\n"
            "instances:\n"
            "  dram: {type: dram.ctrl, write_ack: complete}\n"
-           "  trace: {type: dram.trace, file: '" + trace + "'}\n"
+           "  trace: {type: dram.trace, file: '" +
+           trace +
+           "'}\n"
            "links:\n"
            "  - {from: trace:req, to: dram:req, latency: 1, sync: 2}\n"
            "  - {from: dram:resp, to: trace:resp, latency: 1, sync: 2, depth: 8}\n");
@@ -192,7 +201,7 @@ TEST_P(DramModelKernel, NoLoadLatencyIsTheDocumentedSum)
         const TapEvent &taken = pop.at(kv.first);
         const TapEvent &r = rpush.at(kv.first);
         EXPECT_EQ(p.now % tmem, 0u);
-        EXPECT_EQ(taken.now, p.now + 3 * tck) << i;     // taken when it becomes visible
+        EXPECT_EQ(taken.now, p.now + 3 * tck) << i;         // taken when it becomes visible
         EXPECT_EQ(r.now - taken.now, want_l[i] * tck) << i; // the controller's L
         SimTime seen = r.now + 3 * tmem;
         seen = (seen + tmem - 1) / tmem * tmem;
@@ -291,7 +300,9 @@ struct MapCase {
     const char *hash;
 };
 
-class DramModelMapping : public ::testing::TestWithParam<MapCase> {};
+class DramModelMapping : public ::testing::TestWithParam<MapCase>
+{
+};
 
 TEST_P(DramModelMapping, ReadAfterWriteReturnsTheWrittenBytes)
 {
@@ -325,16 +336,14 @@ TEST_P(DramModelMapping, ReadAfterWriteReturnsTheWrittenBytes)
     EXPECT_EQ(t.stat("dram.checker_violations"), 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllMappings, DramModelMapping,
-                         ::testing::Values(MapCase{"RoBaRaCoCh", "none"},
-                                           MapCase{"RoRaBaChCo", "none"},
-                                           MapCase{"RoCoRaBaCh", "none"},
-                                           MapCase{"ChRaBaRoCo", "none"},
-                                           MapCase{"RoBaRaCoCh", "xor"},
-                                           MapCase{"RoCoRaBaCh", "xor"}),
-                         [](const ::testing::TestParamInfo<MapCase> &i) {
-                             return std::string(i.param.mapping) + "_" + i.param.hash;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllMappings, DramModelMapping,
+    ::testing::Values(MapCase{"RoBaRaCoCh", "none"}, MapCase{"RoRaBaChCo", "none"},
+                      MapCase{"RoCoRaBaCh", "none"}, MapCase{"ChRaBaRoCo", "none"},
+                      MapCase{"RoBaRaCoCh", "xor"}, MapCase{"RoCoRaBaCh", "xor"}),
+    [](const ::testing::TestParamInfo<MapCase> &i) {
+        return std::string(i.param.mapping) + "_" + i.param.hash;
+    });
 
 TEST(DramModel, TraceWritesStoreTheVersionedPattern)
 {
@@ -345,7 +354,9 @@ TEST(DramModel, TraceWritesStoreTheVersionedPattern)
     Topo t("sim: {allow_cycles: true}\n"
            "instances:\n"
            "  dram: {type: dram.ctrl}\n"
-           "  trace: {type: dram.trace, file: '" + trace + "', outstanding: 1}\n"
+           "  trace: {type: dram.trace, file: '" +
+           trace +
+           "', outstanding: 1}\n"
            "links:\n"
            "  - {from: trace:req, to: dram:req}\n"
            "  - {from: dram:resp, to: trace:resp}\n");
@@ -493,8 +504,9 @@ TEST(DramStandalone, SampleTracesOfEveryFormatReplay)
         Topo t("sim: {allow_cycles: true}\n"
                "instances:\n"
                "  dram: {type: dram.ctrl, check: true}\n"
-               "  trace: {type: dram.trace, file: " + std::string(tr.first) + ", format: " +
-               tr.second + "}\n"
+               "  trace: {type: dram.trace, file: " +
+               std::string(tr.first) + ", format: " + tr.second +
+               "}\n"
                "links:\n"
                "  - {from: trace:req, to: dram:req}\n"
                "  - {from: dram:resp, to: trace:resp, depth: 8}\n");
@@ -517,11 +529,14 @@ std::string preset_topology(const std::string &preset, const char *ddr, const ch
         indented += "    " + line + "\n";
     }
     return std::string("sim: {allow_cycles: true}\n"
-                       "domains: {ddr: ") + ddr + ", mem: " + mem + "}\n"
+                       "domains: {ddr: ") +
+           ddr + ", mem: " + mem +
+           "}\n"
            "instances:\n"
            "  dram:\n"
            "    type: dram.ctrl\n"
-           "    check: true\n" + indented +
+           "    check: true\n" +
+           indented +
            "  gen: {type: dram.gen, count: 20000, pattern: random, read_ratio: 0.67}\n"
            "links:\n"
            "  - {from: gen:req, to: dram:req}\n"
@@ -599,7 +614,9 @@ TEST(DramModel, MalformedTraceIsAnInputErrorNamingFileAndLine)
     Topo t("sim: {allow_cycles: true}\n"
            "instances:\n"
            "  dram: {type: dram.ctrl}\n"
-           "  trace: {type: dram.trace, format: dramsim3, file: '" + p + "'}\n"
+           "  trace: {type: dram.trace, format: dramsim3, file: '" +
+           p +
+           "'}\n"
            "links:\n"
            "  - {from: trace:req, to: dram:req}\n"
            "  - {from: dram:resp, to: trace:resp}\n");
@@ -616,8 +633,7 @@ TEST(DramModel, MalformedTraceIsAnInputErrorNamingFileAndLine)
            "  - {from: trace:req, to: dram:req}\n"
            "  - {from: dram:resp, to: trace:resp}\n");
     EXPECT_FALSE(u.ok());
-    EXPECT_NE(std::string(u.err.msg).find("key 'file' is empty"), std::string::npos)
-        << u.err.msg;
+    EXPECT_NE(std::string(u.err.msg).find("key 'file' is empty"), std::string::npos) << u.err.msg;
 }
 
 TEST(DramModel, IdleControllerSleepsBetweenRefreshes)
@@ -626,7 +642,9 @@ TEST(DramModel, IdleControllerSleepsBetweenRefreshes)
     Topo t("sim: {allow_cycles: true}\n"
            "instances:\n"
            "  dram: {type: dram.ctrl, check: true}\n"
-           "  trace: {type: dram.trace, file: '" + trace + "'}\n"
+           "  trace: {type: dram.trace, file: '" +
+           trace +
+           "'}\n"
            "links:\n"
            "  - {from: trace:req, to: dram:req}\n"
            "  - {from: dram:resp, to: trace:resp}\n");
