@@ -242,7 +242,13 @@ std::vector<Case> error_cases(TempDir &tmp)
     return out;
 }
 
-void run_error_cases(Registry r)
+/*
+ * Cases 01-59 and 90-99 exercise the configuration layer (through the generic models, or with
+ * no model at all); 60-89 and 100 on are the cases of other models' parameters (60-79 link,
+ * 80-89 PCIe and host, 100 on later models), which only the real registry knows. generic_only
+ * skips those.
+ */
+void run_error_cases(Registry r, bool generic_only = false)
 {
     ChdirToRoot root;
     ASSERT_TRUE(root.ok());
@@ -250,6 +256,10 @@ void run_error_cases(Registry r)
     std::vector<Case> cases = error_cases(tmp);
     EXPECT_GE(cases.size(), 20u);
     for (const auto &c : cases) {
+        int number = std::atoi(c.name.c_str());
+        if (generic_only && number >= 60 && !(number >= 90 && number <= 99)) {
+            continue;
+        }
         SCOPED_TRACE(c.name);
         SimError err;
         sim_error_clear(&err);
@@ -263,7 +273,7 @@ void run_error_cases(Registry r)
 
 TEST(ConfigErrors, ExactMessagesWithFakeGenericModels)
 {
-    run_error_cases(generic_fakes());
+    run_error_cases(generic_fakes(), true);
 }
 
 TEST(ConfigErrors, ExactMessagesWithRealModels)
