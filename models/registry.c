@@ -2,6 +2,9 @@
 
 #include "dram/dram.h"
 #include "generic/generic.h"
+#include "host/host.h"
+#include "link/link.h"
+#include "pcie/pcie.h"
 
 const SimModelType *const membox_model_types[] = {
     &generic_source_type,
@@ -11,6 +14,16 @@ const SimModelType *const membox_model_types[] = {
     &dram_arbiter_type,
     &dram_trace_type,
     &dram_gen_type,
+    &link_mpp_type,
+    &link_spp_type,
+    &link_cable_type,
+    &link_tester_type,
+    &link_memory_type,
+    &pcie_link_type,
+    &pcie_rc_type,
+    &pcie_adapter_type,
+    &host_memtrace_type,
+    &mem_ideal_type,
 };
 
 const size_t membox_model_type_count =

@@ -32,12 +32,12 @@ void ddr3_channel_issue(Ddr3Channel *ch, DramCmd cmd, uint32_t rank, uint32_t ba
         Ddr3Bank *b = ddr3_channel_bank(ch, rank, bank);
         for (uint32_t i = 0; i < t->list[DRAM_SCOPE_BANK][cmd].n; i++) {
             bump(&b->next[t->list[DRAM_SCOPE_BANK][cmd].next[i]],
-                  now + t->list[DRAM_SCOPE_BANK][cmd].delay[i]);
+                 now + t->list[DRAM_SCOPE_BANK][cmd].delay[i]);
         }
     }
     for (uint32_t i = 0; i < t->list[DRAM_SCOPE_RANK][cmd].n; i++) {
         bump(&r->next[t->list[DRAM_SCOPE_RANK][cmd].next[i]],
-              now + t->list[DRAM_SCOPE_RANK][cmd].delay[i]);
+             now + t->list[DRAM_SCOPE_RANK][cmd].delay[i]);
     }
     if (t->list[DRAM_SCOPE_OTHER][cmd].n > 0) {
         for (uint32_t k = 0; k < ch->ranks; k++) {
@@ -46,7 +46,7 @@ void ddr3_channel_issue(Ddr3Channel *ch, DramCmd cmd, uint32_t rank, uint32_t ba
             }
             for (uint32_t i = 0; i < t->list[DRAM_SCOPE_OTHER][cmd].n; i++) {
                 bump(&ch->rank[k].next[t->list[DRAM_SCOPE_OTHER][cmd].next[i]],
-                      now + t->list[DRAM_SCOPE_OTHER][cmd].delay[i]);
+                     now + t->list[DRAM_SCOPE_OTHER][cmd].delay[i]);
             }
         }
     }
@@ -67,6 +67,11 @@ void ddr3_channel_issue(Ddr3Channel *ch, DramCmd cmd, uint32_t rank, uint32_t ba
         } else {
             r->faw[r->faw_head] = now;
             r->faw_head = (r->faw_head + 1) & 3;
+        }
+        if (r->acts == 4) {
+            /* The window only moves at an ACT, so tFAW folds into the rank's earliest ACT
+             * like any pairwise constraint: the fifth ACT waits for the oldest of four. */
+            bump(&r->next[DRAM_CMD_ACT], r->faw[r->faw_head] + t->p.tfaw);
         }
         break;
     case DRAM_CMD_PRE:

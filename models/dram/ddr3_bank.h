@@ -5,9 +5,12 @@
  * is then a few max() operations, never a formula.
  *
  *   earliest(cmd, rank r, bank b) = max(bank[r][b].next[cmd],   bank-scope constraints
- *                                       rank[r].next[cmd],      rank- and other-rank scope
- *                                       tFAW window (ACT only),
+ *                                       rank[r].next[cmd],      rank- and other-rank scope,
+ *                                                               and tFAW for ACT
  *                                       cmd_free)               one command per cycle
+ *
+ * tFAW limits a window of four ACTs rather than a pair; the window only moves when an ACT is
+ * sent, so at that moment the rank's earliest ACT is raised to (oldest of the last four) + tFAW.
  *
  * PREA and REF address a whole rank: their earliest cycle also takes the maximum of the
  * bank-scope entries over the banks of the rank (a PREA must respect tRAS, tRTP and tWR of
@@ -48,7 +51,7 @@ typedef struct Ddr3Channel {
     uint32_t banks;
     Ddr3Rank rank[DDR3_MAX_RANKS];
     Ddr3Bank bank[DDR3_MAX_RANKS * DDR3_MAX_BANKS]; /* rank * banks + bank */
-    SimCycle cmd_free;                               /* first cycle the command bus is free */
+    SimCycle cmd_free;                              /* first cycle the command bus is free */
 } Ddr3Channel;
 
 /* The timing must outlive the channel. ranks and banks are taken from t->p. */
@@ -84,11 +87,7 @@ static inline SimCycle ddr3_channel_earliest(const Ddr3Channel *ch, DramCmd cmd,
         }
         return e;
     }
-    e = ddr3_max_cycle(e, ch->bank[rank * ch->banks + bank].next[cmd]);
-    if (cmd == DRAM_CMD_ACT && r->acts >= 4) {
-        e = ddr3_max_cycle(e, r->faw[r->faw_head] + ch->t->p.tfaw);
-    }
-    return e;
+    return ddr3_max_cycle(e, ch->bank[rank * ch->banks + bank].next[cmd]);
 }
 
 /*

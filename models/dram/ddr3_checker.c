@@ -34,7 +34,7 @@ struct Ddr3Checker {
     KBank bank[KMAX_BANKS];
     KRank rank[KMAX_BANKS];
     int64_t last_cmd;
-    int64_t data_end;  /* end of the last data burst on the bus */
+    int64_t data_end; /* end of the last data burst on the bus */
     uint32_t data_rank;
     uint64_t violations;
     uint64_t commands;
@@ -53,10 +53,13 @@ Ddr3Checker *ddr3_checker_new(const Ddr3TimingParams *p, bool check_refresh)
     k->p = *p;
     k->check_refresh = check_refresh;
     for (uint32_t i = 0; i < KMAX_BANKS; i++) {
-        k->bank[i] = (KBank){.open = false, .act = KNEVER, .pre = KNEVER, .rd = KNEVER,
+        k->bank[i] =
+            (KBank){.open = false, .act = KNEVER, .pre = KNEVER, .rd = KNEVER, .wr = KNEVER};
+        k->rank[i] = (KRank){.acts = {KNEVER, KNEVER, KNEVER, KNEVER},
+                             .ref = KNEVER,
+                             .ref_start = 0,
+                             .rd = KNEVER,
                              .wr = KNEVER};
-        k->rank[i] = (KRank){.acts = {KNEVER, KNEVER, KNEVER, KNEVER}, .ref = KNEVER,
-                             .ref_start = 0, .rd = KNEVER, .wr = KNEVER};
     }
     k->last_cmd = KNEVER;
     k->data_end = KNEVER;
@@ -71,13 +74,15 @@ void ddr3_checker_free(Ddr3Checker *k)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void fail(Ddr3Checker *k, const Ddr3CmdRecord *rec, const char *fmt, ...)
+static void
+fail(Ddr3Checker *k, const Ddr3CmdRecord *rec, const char *fmt, ...)
 {
     if (k->violations++ > 0) {
         return;
     }
-    int n = snprintf(k->first, sizeof(k->first), "cycle %" PRIu64 ": %s rank %u bank %u row %u: ",
-                     rec->cycle, dram_cmd_name(rec->cmd), rec->rank, rec->bank, rec->row);
+    int n = snprintf(k->first, sizeof(k->first),
+                     "cycle %" PRIu64 ": %s rank %u bank %u row %u: ", rec->cycle,
+                     dram_cmd_name(rec->cmd), rec->rank, rec->bank, rec->row);
     if (n < 0 || (size_t)n >= sizeof(k->first)) {
         return;
     }
@@ -95,8 +100,7 @@ static bool need(Ddr3Checker *k, const Ddr3CmdRecord *rec, int64_t since, int64_
     if (since == KNEVER || t >= since + gap) {
         return true;
     }
-    fail(k, rec, "%s violated: %s at cycle %" PRId64 " needs %" PRId64
-                 " cycles, %" PRId64 " given",
+    fail(k, rec, "%s violated: %s at cycle %" PRId64 " needs %" PRId64 " cycles, %" PRId64 " given",
          rule, event, since, gap, t - since);
     return false;
 }

@@ -16,18 +16,18 @@ struct Ddr3Ctrl {
     bool drain;      /* write queue crossed write_high and has not fallen to write_low */
     bool write_mode; /* the scheduler looks at the write queue */
     SimCycle ref_due[DDR3_MAX_RANKS];
-    SimCycle wake;   /* nothing can happen before this cycle unless a burst is enqueued */
+    SimCycle wake; /* nothing can happen before this cycle unless a burst is enqueued */
     Ddr3DoneFn done;
     Ddr3CmdFn on_cmd;
     void *ctx;
     Ddr3CtrlStats st;
 };
 
-/* What select() found to send. */
+/* What select_cmd() found to send. */
 typedef struct Ddr3Sel {
-    bool refresh;   /* a PREA or REF of rank `rank` */
+    bool refresh; /* a PREA or REF of rank `rank` */
     uint32_t rank;
-    int32_t slot;   /* request slot in the active queue otherwise */
+    int32_t slot; /* request slot in the active queue otherwise */
     DramCmd cmd;
 } Ddr3Sel;
 
@@ -215,14 +215,16 @@ void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uin
 }
 
 /*
- * Find the command to send at cycle `at`. Returns true with *s filled, or false with *next the
- * earliest cycle (> at) at which one could be sent.
+ * Find the command to send at cycle `at`, looking at the banks in `banks` only. Returns true
+ * with *s filled and *other the earliest cycle any other candidate could go (<= at if another
+ * was ready too; a refresh pick reports `at`, as it does not look further). Returns false with
+ * *next the earliest cycle (> at) at which a command could be sent.
  */
-static bool select_cmd(Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *next)
+static bool select_cmd(Ddr3Ctrl *c, SimCycle at, uint64_t banks, Ddr3Sel *s, SimCycle *next,
+                       SimCycle *other)
 {
     SimCycle nx = SIM_CYCLE_NEVER;
     uint32_t blocked = 0;
-    bool found = false;
     for (uint32_t r = 0; r < c->ch.ranks; r++) {
         if (at < c->ref_due[r]) {
             if (c->ref_due[r] < nx) {
@@ -233,15 +235,15 @@ static bool select_cmd(Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *next)
         blocked |= 1u << r;
         DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
         SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
-        if (e <= at && !found) {
+        if (e <= at) {
+            /* Refresh goes first; the caller probes everything again afterwards. */
             *s = (Ddr3Sel){.refresh = true, .rank = r, .slot = DDR3_NO_SLOT, .cmd = cmd};
-            found = true;
-        } else if (e < nx) {
+            *other = at;
+            return true;
+        }
+        if (e < nx) {
             nx = e;
         }
-    }
-    if (found) {
-        return true;
     }
     Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
     if (q->n > 0) {
@@ -252,11 +254,13 @@ static bool select_cmd(Ddr3Ctrl *c, SimCycle at, Ddr3Sel *s, SimCycle *next)
             .page = c->cfg.page,
             .row_hit_cap = c->cfg.row_hit_cap,
             .blocked = blocked,
+            .banks = banks,
         };
         Ddr3Pick pick;
         c->sched(&in, &pick);
         if (pick.slot != DDR3_NO_SLOT) {
             *s = (Ddr3Sel){.refresh = false, .rank = 0, .slot = pick.slot, .cmd = pick.cmd};
+            *other = pick.other < nx ? pick.other : nx;
             return true;
         }
         if (pick.next < nx) {
@@ -349,13 +353,34 @@ SimCycle ddr3_ctrl_tick(Ddr3Ctrl *c, SimCycle now)
         return c->wake;
     }
     Ddr3Sel s;
-    SimCycle next;
-    if (select_cmd(c, now, &s, &next)) {
+    SimCycle next = SIM_CYCLE_NEVER;
+    SimCycle other = SIM_CYCLE_NEVER;
+    if (select_cmd(c, now, UINT64_MAX, &s, &next, &other)) {
+        const bool mode = c->write_mode;
+        const uint32_t bidx = s.refresh ? 0 : (c->write_mode ? &c->wq : &c->rq)->slot[s.slot].bidx;
         issue(c, now, &s);
-        /* Probe the next cycle right away, so that the owner need not tick the cycles in
-         * between just to learn that nothing is ready. */
-        if (select_cmd(c, now + 1, &s, &next)) {
-            next = now + 1;
+        Ddr3Sel s2;
+        SimCycle other2;
+        if (s.refresh || mode != c->write_mode) {
+            /* Refresh or a switch of queue: probe everything at the next cycle. */
+            if (select_cmd(c, now + 1, UINT64_MAX, &s2, &next, &other2)) {
+                next = now + 1;
+            }
+        } else {
+            /*
+             * A command only delays the other banks' candidates (constraints only add), so
+             * their earliest cycles seen before it bound them from below; only the bank it
+             * addressed can have new candidates, and it is probed afresh. The result may be
+             * early, never late: an early tick changes nothing and finds the exact cycle.
+             */
+            SimCycle mine;
+            if (select_cmd(c, now + 1, 1ULL << bidx, &s2, &mine, &other2)) {
+                mine = now + 1;
+            }
+            next = other < mine ? other : mine;
+            if (next <= now) {
+                next = now + 1;
+            }
         }
     }
     assert(next > now);

@@ -38,15 +38,15 @@ typedef struct Ddr3CtrlConfig {
     DramGeometry geometry;
     DramMapping mapping;
     DramBankHash hash;
-    uint32_t read_queue;  /* bursts */
+    uint32_t read_queue; /* bursts */
     uint32_t write_queue;
-    uint32_t write_high;  /* start draining writes at this many */
-    uint32_t write_low;   /* stop draining at this many */
+    uint32_t write_high; /* start draining writes at this many */
+    uint32_t write_low;  /* stop draining at this many */
     DramSchedKind sched;
     DramPagePolicy page;
     uint32_t row_hit_cap;
     bool refresh;
-    uint32_t frontend;    /* cycles from enqueue to the earliest first command (>= 0) */
+    uint32_t frontend; /* cycles from enqueue to the earliest first command (>= 0) */
 } Ddr3CtrlConfig;
 
 /* The default: DDR3-1600K, 4 GiB of 8 x8 devices, 1 rank, FR-FCFS, open page. */

@@ -39,8 +39,8 @@ bool ddr3_queue_init(Ddr3Queue *q, uint32_t cap)
     }
     q->free_head = 0;
     for (uint32_t b = 0; b < DDR3_MAX_RANKS * DDR3_MAX_BANKS; b++) {
-        q->bank[b] = (Ddr3BankQueue){DDR3_NO_SLOT, DDR3_NO_SLOT, DDR3_NO_SLOT, DDR3_NO_SLOT,
-                                     true};
+        q->bank[b] = (Ddr3BankQueue){DDR3_NO_SLOT, DDR3_NO_SLOT, DDR3_NO_SLOT, DDR3_NO_SLOT, 0,
+                                     false,        false};
     }
     return true;
 }
@@ -62,9 +62,12 @@ int ddr3_queue_push(Ddr3Queue *q, const Ddr3Channel *ch, const Ddr3Req *r)
     Ddr3BankQueue *bq = &q->bank[r->bidx];
     e->prev = bq->tail;
     e->next = DDR3_NO_SLOT;
+    const Ddr3Bank *b = &ch->bank[r->bidx];
     if (bq->tail == DDR3_NO_SLOT) {
         bq->head = s;
         bq->first_hit = bq->first_conf = DDR3_NO_SLOT;
+        bq->row = b->row;
+        bq->open = b->open;
         bq->valid = true;
     } else {
         q->slot[bq->tail].next = s;
@@ -73,7 +76,6 @@ int ddr3_queue_push(Ddr3Queue *q, const Ddr3Channel *ch, const Ddr3Req *r)
     q->present |= 1ULL << r->bidx;
     q->n++;
     /* Appending the youngest request can only fill an empty cache field. */
-    const Ddr3Bank *b = &ch->bank[r->bidx];
     if (bq->valid && b->open) {
         if (b->row == r->row) {
             if (bq->first_hit == DDR3_NO_SLOT) {
@@ -101,8 +103,20 @@ void ddr3_queue_remove(Ddr3Queue *q, int slot)
     } else {
         bq->tail = e->prev;
     }
-    if (bq->first_hit == slot || bq->first_conf == slot) {
-        bq->valid = false;
+    if (bq->valid && bq->open) {
+        /* The next oldest of the same kind can only come after the removed one. */
+        const bool was_hit = bq->first_hit == slot;
+        if (was_hit || bq->first_conf == slot) {
+            int16_t s = e->next;
+            while (s != DDR3_NO_SLOT && (q->slot[s].row == bq->row) != was_hit) {
+                s = q->slot[s].next;
+            }
+            if (was_hit) {
+                bq->first_hit = s;
+            } else {
+                bq->first_conf = s;
+            }
+        }
     }
     if (bq->head == DDR3_NO_SLOT) {
         q->present &= ~(1ULL << e->bidx);
@@ -146,12 +160,17 @@ static void refresh_bank(Ddr3Queue *q, const Ddr3Channel *ch, uint32_t bi)
     }
     bq->first_hit = hit;
     bq->first_conf = conf;
+    bq->row = b->row;
+    bq->open = b->open;
     bq->valid = true;
 }
 
 /* Banks of the ranks a refresh blocks. */
 static uint64_t blocked_banks(const Ddr3SchedIn *in)
 {
+    if (in->blocked == 0) {
+        return 0;
+    }
     uint64_t m = 0;
     const uint32_t nb = in->ch->banks;
     for (uint32_t r = 0; r < in->ch->ranks; r++) {
@@ -162,10 +181,75 @@ static uint64_t blocked_banks(const Ddr3SchedIn *in)
     return m;
 }
 
-static inline SimCycle ready_at(const Ddr3SchedIn *in, const Ddr3Req *r, DramCmd cmd)
+/* ddr3_channel_earliest() for a bank command, with the request's own ready cycle. */
+static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, const Ddr3Req *r,
+                                  DramCmd cmd)
 {
-    SimCycle e = ddr3_channel_earliest(in->ch, cmd, r->rank, r->bank);
-    return e > r->ready ? e : r->ready;
+    const Ddr3Rank *rk = &ch->rank[r->rank];
+    SimCycle e = rk->next[cmd];
+    if (ch->cmd_free > e) {
+        e = ch->cmd_free;
+    }
+    if (b->next[cmd] > e) {
+        e = b->next[cmd];
+    }
+    return r->ready > e ? r->ready : e;
+}
+
+static inline DramCmd column_cmd(const Ddr3Req *r, DramPagePolicy page)
+{
+    if (page == DRAM_PAGE_CLOSED) {
+        return r->write ? DRAM_CMD_WRA : DRAM_CMD_RDA;
+    }
+    return r->write ? DRAM_CMD_WR : DRAM_CMD_RD;
+}
+
+/* What the scan found so far: the best ready candidates and the earliest of the others. */
+typedef struct Scan {
+    const Ddr3Req *hit_r; /* oldest ready eligible hit */
+    const Ddr3Req *any_r; /* oldest ready command of any kind */
+    DramCmd hit_cmd;
+    DramCmd any_cmd;
+    SimCycle next;   /* earliest not-ready candidate */
+    SimCycle ready2; /* a second ready candidate exists: now, else SIM_CYCLE_NEVER */
+} Scan;
+
+static inline void scan_add(Scan *sc, const Ddr3Req *r, DramCmd cmd, SimCycle e, SimCycle now,
+                            bool hit)
+{
+    if (e > now) {
+        if (e < sc->next) {
+            sc->next = e;
+        }
+        return;
+    }
+    if (sc->any_r != NULL) {
+        sc->ready2 = now;
+    }
+    if (hit && (sc->hit_r == NULL || r->seq < sc->hit_r->seq)) {
+        sc->hit_r = r;
+        sc->hit_cmd = cmd;
+    }
+    if (sc->any_r == NULL || r->seq < sc->any_r->seq) {
+        sc->any_r = r;
+        sc->any_cmd = cmd;
+    }
+}
+
+static void scan_result(const Scan *sc, const Ddr3Queue *q, SimCycle now, Ddr3Pick *out)
+{
+    const Ddr3Req *r = sc->hit_r != NULL ? sc->hit_r : sc->any_r;
+    if (r == NULL) {
+        out->slot = DDR3_NO_SLOT;
+        out->cmd = DRAM_CMD_MAX;
+        out->next = sc->next;
+        out->other = sc->next;
+        return;
+    }
+    out->slot = (int32_t)(r - q->slot);
+    out->cmd = sc->hit_r != NULL ? sc->hit_cmd : sc->any_cmd;
+    out->next = now;
+    out->other = sc->ready2 < sc->next ? sc->ready2 : sc->next;
 }
 
 /* ---- the schedulers ---- */
@@ -173,99 +257,55 @@ static inline SimCycle ready_at(const Ddr3SchedIn *in, const Ddr3Req *r, DramCmd
 void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
 {
     Ddr3Queue *q = in->q;
-    const Ddr3Req *hit_r = NULL; /* oldest ready eligible hit */
-    const Ddr3Req *any_r = NULL; /* oldest ready command of any kind */
-    DramCmd hit_cmd = DRAM_CMD_MAX;
-    DramCmd any_cmd = DRAM_CMD_MAX;
-    SimCycle next = SIM_CYCLE_NEVER;
-    for (uint64_t m = q->present & ~blocked_banks(in); m != 0; m &= m - 1) {
+    const Ddr3Channel *ch = in->ch;
+    const SimCycle now = in->now;
+    Scan sc = {NULL, NULL, DRAM_CMD_MAX, DRAM_CMD_MAX, SIM_CYCLE_NEVER, SIM_CYCLE_NEVER};
+    for (uint64_t m = q->present & in->banks & ~blocked_banks(in); m != 0; m &= m - 1) {
         const uint32_t bi = (uint32_t)__builtin_ctzll(m);
         Ddr3BankQueue *bq = &q->bank[bi];
-        const Ddr3Bank *b = &in->ch->bank[bi];
-        /* Candidates of this bank: at most one hit and one row command (PRE or ACT). */
-        int16_t cand[2] = {DDR3_NO_SLOT, DDR3_NO_SLOT};
+        const Ddr3Bank *b = &ch->bank[bi];
         if (!b->open) {
-            cand[1] = bq->head; /* ACT for the oldest request */
-        } else {
-            if (!bq->valid) {
-                refresh_bank(q, in->ch, bi);
-            }
-            const bool capped = b->hits >= in->row_hit_cap;
-            const bool has_hit = bq->first_hit != DDR3_NO_SLOT;
-            const bool has_conf = bq->first_conf != DDR3_NO_SLOT;
-            if (has_hit) {
-                /* Once the streak reached the cap, hits younger than a waiting conflict are
-                 * not eligible, so that conflict's PRE goes next: merely dropping their
-                 * priority would not do, as ready hits would keep pushing the PRE back. */
-                if (!capped || !has_conf ||
-                    q->slot[bq->first_hit].seq < q->slot[bq->first_conf].seq) {
-                    cand[0] = bq->first_hit;
-                }
-            }
-            if (has_conf && (!has_hit || capped)) {
-                cand[1] = bq->first_conf; /* PRE, unless queued hits still want the row */
+            /* ACT for the oldest request. */
+            const Ddr3Req *r = &q->slot[bq->head];
+            scan_add(&sc, r, DRAM_CMD_ACT, cand_ready(ch, b, r, DRAM_CMD_ACT), now, false);
+            continue;
+        }
+        if (!bq->valid) {
+            refresh_bank(q, ch, bi);
+        }
+        const bool capped = b->hits >= in->row_hit_cap;
+        const bool has_hit = bq->first_hit != DDR3_NO_SLOT;
+        const bool has_conf = bq->first_conf != DDR3_NO_SLOT;
+        if (has_hit) {
+            /* Once the streak reached the cap, hits younger than a waiting conflict are not
+             * eligible, so that conflict's PRE goes next: merely dropping their priority
+             * would not do, as ready hits would keep pushing the PRE back. */
+            const Ddr3Req *r = &q->slot[bq->first_hit];
+            if (!capped || !has_conf || r->seq < q->slot[bq->first_conf].seq) {
+                const DramCmd cmd = column_cmd(r, in->page);
+                scan_add(&sc, r, cmd, cand_ready(ch, b, r, cmd), now, true);
             }
         }
-        for (int k = 0; k < 2; k++) {
-            if (cand[k] == DDR3_NO_SLOT) {
-                continue;
-            }
-            const Ddr3Req *r = &q->slot[cand[k]];
-            const DramCmd cmd = ddr3_sched_next_cmd(in->ch, r, in->page);
-            const SimCycle e = ready_at(in, r, cmd);
-            if (e > in->now) {
-                if (e < next) {
-                    next = e;
-                }
-                continue;
-            }
-            if (k == 0 && (hit_r == NULL || r->seq < hit_r->seq)) {
-                hit_r = r;
-                hit_cmd = cmd;
-            }
-            if (any_r == NULL || r->seq < any_r->seq) {
-                any_r = r;
-                any_cmd = cmd;
-            }
+        if (has_conf && (!has_hit || capped)) {
+            /* PRE, unless queued hits still want the row. */
+            const Ddr3Req *r = &q->slot[bq->first_conf];
+            scan_add(&sc, r, DRAM_CMD_PRE, cand_ready(ch, b, r, DRAM_CMD_PRE), now, false);
         }
     }
-    if (hit_r != NULL) {
-        out->slot = (int32_t)(hit_r - q->slot);
-        out->cmd = hit_cmd;
-        out->next = in->now;
-    } else if (any_r != NULL) {
-        out->slot = (int32_t)(any_r - q->slot);
-        out->cmd = any_cmd;
-        out->next = in->now;
-    } else {
-        out->slot = DDR3_NO_SLOT;
-        out->cmd = DRAM_CMD_MAX;
-        out->next = next;
-    }
+    scan_result(&sc, q, now, out);
 }
 
 void ddr3_sched_fcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
 {
     Ddr3Queue *q = in->q;
-    const Ddr3Req *best = NULL;
-    DramCmd best_cmd = DRAM_CMD_MAX;
-    SimCycle next = SIM_CYCLE_NEVER;
+    const Ddr3Channel *ch = in->ch;
+    Scan sc = {NULL, NULL, DRAM_CMD_MAX, DRAM_CMD_MAX, SIM_CYCLE_NEVER, SIM_CYCLE_NEVER};
     /* In order within a bank: only the oldest request of each bank may send a command. */
-    for (uint64_t m = q->present & ~blocked_banks(in); m != 0; m &= m - 1) {
+    for (uint64_t m = q->present & in->banks & ~blocked_banks(in); m != 0; m &= m - 1) {
         const uint32_t bi = (uint32_t)__builtin_ctzll(m);
         const Ddr3Req *r = &q->slot[q->bank[bi].head];
-        const DramCmd cmd = ddr3_sched_next_cmd(in->ch, r, in->page);
-        const SimCycle e = ready_at(in, r, cmd);
-        if (e > in->now) {
-            if (e < next) {
-                next = e;
-            }
-        } else if (best == NULL || r->seq < best->seq) {
-            best = r;
-            best_cmd = cmd;
-        }
+        const DramCmd cmd = ddr3_sched_next_cmd(ch, r, in->page);
+        scan_add(&sc, r, cmd, cand_ready(ch, &ch->bank[bi], r, cmd), in->now, false);
     }
-    out->slot = best != NULL ? (int32_t)(best - q->slot) : DDR3_NO_SLOT;
-    out->cmd = best_cmd;
-    out->next = best != NULL ? in->now : next;
+    scan_result(&sc, q, in->now, out);
 }

@@ -40,11 +40,7 @@ extern "C" {
 #define DDR3_MAX_QUEUE 256
 #define DDR3_NO_SLOT   (-1)
 
-typedef enum DramSchedKind {
-    DRAM_SCHED_FRFCFS = 0,
-    DRAM_SCHED_FCFS,
-    DRAM_SCHED_MAX
-} DramSchedKind;
+typedef enum DramSchedKind { DRAM_SCHED_FRFCFS = 0, DRAM_SCHED_FCFS, DRAM_SCHED_MAX } DramSchedKind;
 
 typedef enum DramPagePolicy {
     DRAM_PAGE_OPEN = 0, /* rows stay open until a conflict or a refresh */
@@ -57,29 +53,31 @@ extern const char *const dram_page_names[DRAM_PAGE_MAX + 1];
 
 /* One 64 B burst waiting in a read or write queue. */
 typedef struct Ddr3Req {
-    uint64_t cookie;  /* the owner's handle, returned on completion */
-    uint64_t addr;    /* burst-aligned physical address */
-    uint64_t seq;     /* arrival order: smaller is older */
-    SimCycle arrive;  /* cycle it entered the queue */
-    SimCycle ready;   /* earliest cycle of its first command (arrive + front-end delay) */
+    uint64_t cookie; /* the owner's handle, returned on completion */
+    uint64_t addr;   /* burst-aligned physical address */
+    uint64_t seq;    /* arrival order: smaller is older */
+    SimCycle arrive; /* cycle it entered the queue */
+    SimCycle ready;  /* earliest cycle of its first command (arrive + front-end delay) */
     uint32_t row;
     uint16_t col;
     uint8_t rank;
     uint8_t bank;
-    uint8_t bidx;     /* rank * banks + bank */
-    uint8_t first;    /* DramCmd of its first command, DRAM_CMD_MAX until one was sent */
+    uint8_t bidx;  /* rank * banks + bank */
+    uint8_t first; /* DramCmd of its first command, DRAM_CMD_MAX until one was sent */
     bool write;
     bool used;
-    int16_t prev;     /* bank list links (slots) */
+    int16_t prev; /* bank list links (slots) */
     int16_t next;
 } Ddr3Req;
 
 typedef struct Ddr3BankQueue {
-    int16_t head;       /* oldest request */
+    int16_t head; /* oldest request */
     int16_t tail;
     int16_t first_hit;  /* oldest request for the open row (cache) */
     int16_t first_conf; /* oldest request for another row of the open bank (cache) */
-    bool valid;         /* the two cached fields are up to date */
+    uint32_t row;       /* the open row the cache was made for */
+    bool open;          /* the bank was open then */
+    bool valid;         /* the cached fields are up to date */
 } Ddr3BankQueue;
 
 typedef struct Ddr3Queue {
@@ -107,17 +105,20 @@ int ddr3_queue_find(const Ddr3Queue *q, uint64_t addr);
 
 typedef struct Ddr3SchedIn {
     const Ddr3Channel *ch;
-    Ddr3Queue *q;       /* its per-bank caches may be refreshed */
+    Ddr3Queue *q; /* its per-bank caches may be refreshed */
     SimCycle now;
     DramPagePolicy page;
     uint32_t row_hit_cap;
-    uint32_t blocked;   /* bit per rank: leave these ranks alone */
+    uint32_t blocked; /* bit per rank: leave these ranks alone */
+    uint64_t banks;   /* bit per bank index: look at these banks only */
 } Ddr3SchedIn;
 
 typedef struct Ddr3Pick {
-    int32_t slot;       /* request to serve now, DDR3_NO_SLOT if none */
-    DramCmd cmd;        /* its command */
-    SimCycle next;      /* if none: earliest cycle a command of q could go, SIM_CYCLE_NEVER */
+    int32_t slot;   /* request to serve now, DDR3_NO_SLOT if none */
+    DramCmd cmd;    /* its command */
+    SimCycle next;  /* if none: earliest cycle a command of q could go, SIM_CYCLE_NEVER */
+    SimCycle other; /* if one: earliest cycle any other candidate could go (<= now if
+                       another one was ready as well) */
 } Ddr3Pick;
 
 typedef void (*Ddr3SchedFn)(const Ddr3SchedIn *in, Ddr3Pick *out);

@@ -24,8 +24,8 @@ static const DramField dram_map_order[DRAM_MAP_MAX][DRAM_FIELD_MAX] = {
                              DRAM_FIELD_RANK, DRAM_FIELD_ROW},
     [DRAM_MAP_ROCORABACH] = {DRAM_FIELD_CHANNEL, DRAM_FIELD_BANK, DRAM_FIELD_RANK,
                              DRAM_FIELD_COLUMN, DRAM_FIELD_ROW},
-    [DRAM_MAP_CHRABAROCO] = {DRAM_FIELD_COLUMN, DRAM_FIELD_ROW, DRAM_FIELD_BANK,
-                             DRAM_FIELD_RANK, DRAM_FIELD_CHANNEL},
+    [DRAM_MAP_CHRABAROCO] = {DRAM_FIELD_COLUMN, DRAM_FIELD_ROW, DRAM_FIELD_BANK, DRAM_FIELD_RANK,
+                             DRAM_FIELD_CHANNEL},
 };
 
 static bool log2_exact(uint64_t v, uint32_t *out)
@@ -57,10 +57,8 @@ bool dram_addr_map_init(DramAddrMap *m, const DramGeometry *g, DramMapping mappi
         [DRAM_FIELD_COLUMN] = g->columns / g->burst_len,
     };
     static const char *const size_why[DRAM_FIELD_MAX] = {
-        "channels must be a power of two",
-        "ranks must be a power of two",
-        "banks must be a power of two",
-        "rows must be a power of two",
+        "channels must be a power of two", "ranks must be a power of two",
+        "banks must be a power of two",    "rows must be a power of two",
         "columns must be a power of two",
     };
     m->mapping = mapping;

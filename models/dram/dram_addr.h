@@ -36,11 +36,7 @@ typedef enum DramMapping {
     DRAM_MAP_MAX
 } DramMapping;
 
-typedef enum DramBankHash {
-    DRAM_HASH_NONE = 0,
-    DRAM_HASH_XOR,
-    DRAM_HASH_MAX
-} DramBankHash;
+typedef enum DramBankHash { DRAM_HASH_NONE = 0, DRAM_HASH_XOR, DRAM_HASH_MAX } DramBankHash;
 
 typedef enum DramField {
     DRAM_FIELD_CHANNEL = 0,
@@ -56,13 +52,13 @@ extern const char *const dram_mapping_names[DRAM_MAP_MAX + 1];
 extern const char *const dram_bank_hash_names[DRAM_HASH_MAX + 1];
 
 typedef struct DramGeometry {
-    uint32_t channels;    /* 1 per controller */
+    uint32_t channels; /* 1 per controller */
     uint32_t ranks;
-    uint32_t banks;       /* per rank */
-    uint32_t rows;        /* per bank */
-    uint32_t columns;     /* device columns per row */
-    uint32_t bus_bytes;   /* data bus width in bytes (8 for x64) */
-    uint32_t burst_len;   /* beats per burst (8) */
+    uint32_t banks;     /* per rank */
+    uint32_t rows;      /* per bank */
+    uint32_t columns;   /* device columns per row */
+    uint32_t bus_bytes; /* data bus width in bytes (8 for x64) */
+    uint32_t burst_len; /* beats per burst (8) */
 } DramGeometry;
 
 typedef struct DramLoc {

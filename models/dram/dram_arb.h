@@ -40,10 +40,10 @@ typedef struct DramArb {
     DramArbPolicy policy;
     uint32_t n;
     uint32_t weight[DRAM_ARB_MAX_PORTS];
-    uint32_t rr_next;                   /* round-robin pointer */
-    uint64_t pass[DRAM_ARB_MAX_PORTS];  /* weighted: virtual time of each port */
-    uint64_t last_pass;                 /* pass of the last port granted, before its advance */
-    uint32_t prev_mask;                 /* ports requesting at the previous grant */
+    uint32_t rr_next;                  /* round-robin pointer */
+    uint64_t pass[DRAM_ARB_MAX_PORTS]; /* weighted: virtual time of each port */
+    uint64_t last_pass;                /* pass of the last port granted, before its advance */
+    uint32_t prev_mask;                /* ports requesting at the previous grant */
 } DramArb;
 
 /* weights may be NULL (all 1); each weight >= 1. */

@@ -77,8 +77,8 @@ static bool check_ports(DramArbiter *a)
         bool has_req = a->req[i] != NULL;
         bool has_resp = a->resp[i] != NULL;
         if (i >= a->n && (has_req || has_resp)) {
-            sim_fail(a->c.sim, "instance '%s': port %s%u is connected but `ports` is %u",
-                     a->c.name, has_req ? "req" : "resp", i, a->n);
+            sim_fail(a->c.sim, "instance '%s': port %s%u is connected but `ports` is %u", a->c.name,
+                     has_req ? "req" : "resp", i, a->n);
             return false;
         }
         if (has_req != has_resp) {
@@ -164,8 +164,10 @@ static bool response_path(DramArbiter *a, SimCycle now)
     }
     uint32_t port = (uint32_t)(pkt->user[1] & 0xffu);
     if (port >= a->n || a->resp[port] == NULL) {
-        sim_fail(a->c.sim, "instance '%s': response %llu routed to port %u, which is not "
-                 "connected", a->c.name, (unsigned long long)pkt->id, port);
+        sim_fail(a->c.sim,
+                 "instance '%s': response %llu routed to port %u, which is not "
+                 "connected",
+                 a->c.name, (unsigned long long)pkt->id, port);
         return false;
     }
     sim_port_pop(a->mem_resp);
@@ -266,14 +268,30 @@ static const SimParamDesc arb_params[] = {
 };
 
 /* Two table rows per requester: its request input and its response output. */
-#define ARB_PORT(i)                                                                               \
-    {"req" #i, SIM_PORT_IN, true, "requests of requester " #i},                                   \
-        {"resp" #i, SIM_PORT_OUT, true, "responses to requester " #i}
+#define ARB_PORT(i)                                                                                \
+    {"req" #i, SIM_PORT_IN, true, "requests of requester " #i},                                    \
+    {                                                                                              \
+        "resp" #i, SIM_PORT_OUT, true, "responses to requester " #i                                \
+    }
 
 static const SimPortDesc arb_ports[] = {
-    ARB_PORT(0),  ARB_PORT(1),  ARB_PORT(2),  ARB_PORT(3),  ARB_PORT(4),  ARB_PORT(5),
-    ARB_PORT(6),  ARB_PORT(7),  ARB_PORT(8),  ARB_PORT(9),  ARB_PORT(10), ARB_PORT(11),
-    ARB_PORT(12), ARB_PORT(13), ARB_PORT(14), ARB_PORT(15), ARB_PORT(16),
+    ARB_PORT(0),
+    ARB_PORT(1),
+    ARB_PORT(2),
+    ARB_PORT(3),
+    ARB_PORT(4),
+    ARB_PORT(5),
+    ARB_PORT(6),
+    ARB_PORT(7),
+    ARB_PORT(8),
+    ARB_PORT(9),
+    ARB_PORT(10),
+    ARB_PORT(11),
+    ARB_PORT(12),
+    ARB_PORT(13),
+    ARB_PORT(14),
+    ARB_PORT(15),
+    ARB_PORT(16),
     {"mem_req", SIM_PORT_OUT, false, "granted requests to the controller"},
     {"mem_resp", SIM_PORT_IN, false, "responses from the controller"},
 };
@@ -334,18 +352,17 @@ static bool arb_build(Sim *sim, const char *name, const void *params, SimPortBin
         ok = ok && sim_stats_add(sim->stats, SIM_STAT_REAL, name, key, &ps->share, 1.0,
                                  "this port's fraction of all beats granted");
         snprintf(key, sizeof(key), "p%u.wait_cycles", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->wait_cycles,
-                                 1.0, "cycles requests waited from visible to granted");
+        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->wait_cycles, 1.0,
+                                 "cycles requests waited from visible to granted");
         snprintf(key, sizeof(key), "p%u.wait_avg_cycles", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_REAL, name, key, &ps->wait_avg_cycles,
-                                 1.0, "average wait from visible to granted, cycles");
+        ok = ok && sim_stats_add(sim->stats, SIM_STAT_REAL, name, key, &ps->wait_avg_cycles, 1.0,
+                                 "average wait from visible to granted, cycles");
         snprintf(key, sizeof(key), "p%u.responses", i);
         ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->responses, 1.0,
                                  "responses returned on this port");
     }
     if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics",
-                             name);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
     }
     return true;
 }

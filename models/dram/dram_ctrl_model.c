@@ -53,10 +53,10 @@ typedef struct DramCtrlParams {
 /* A request (one Avalon transaction) while the controller holds it. */
 typedef struct DramParent {
     SimPacket *pkt;
-    SimCycle accept;  /* cycle it was taken from the port */
-    SimCycle done;    /* latest data end of its bursts so far */
-    uint32_t left;    /* bursts whose data end is not known yet */
-    uint32_t next;    /* free list */
+    SimCycle accept; /* cycle it was taken from the port */
+    SimCycle done;   /* latest data end of its bursts so far */
+    uint32_t left;   /* bursts whose data end is not known yet */
+    uint32_t next;   /* free list */
     bool write;
 } DramParent;
 
@@ -72,14 +72,13 @@ typedef struct DramCtrl {
     DramParent *parents;
     uint32_t n_parents;
     uint32_t free_head;
-    uint32_t live;     /* parents in use */
-    uint32_t *ready;   /* complete parents, by data end then completion order */
+    uint32_t live;   /* parents in use */
+    uint32_t *ready; /* complete parents, by data end then completion order */
     uint32_t n_ready;
     /* the request being split into bursts */
     uint32_t cur;      /* parent, NO_PARENT if none */
     uint64_t cur_addr; /* next burst address */
     uint32_t cur_left; /* bursts still to queue */
-    SimCycle now;      /* the cycle being ticked, for the callbacks */
     /* statistics */
     uint64_t cycles;
     uint64_t reads;
@@ -163,8 +162,8 @@ static void on_cmd(void *ctx, const Ddr3CmdRecord *rec)
 
 /* ---- the functional store, wrapping at the capacity ---- */
 
-static bool store_access(DramCtrl *d, uint64_t addr, uint8_t *rd, const uint8_t *wr,
-                         bool pattern, uint32_t len)
+static bool store_access(DramCtrl *d, uint64_t addr, uint8_t *rd, const uint8_t *wr, bool pattern,
+                         uint32_t len)
 {
     while (len > 0) {
         addr &= d->capacity - 1;
@@ -201,8 +200,8 @@ static bool take_request(DramCtrl *d, SimCycle now)
     }
     bool write = pkt->type == MEM_WRITE;
     if (!write && pkt->type != MEM_READ) {
-        sim_fail(sim, "instance '%s': packet %llu of type 0x%x is not a memory request",
-                 d->c.name, (unsigned long long)pkt->id, pkt->type);
+        sim_fail(sim, "instance '%s': packet %llu of type 0x%x is not a memory request", d->c.name,
+                 (unsigned long long)pkt->id, pkt->type);
         return false;
     }
     if (pkt->len == 0 || pkt->len > MEM_MAX_LEN) {
@@ -220,23 +219,27 @@ static bool take_request(DramCtrl *d, SimCycle now)
                          (unsigned long long)pkt->id, pkt->payload->size, pkt->len);
                 return false;
             }
-            bool ok = store_access(d, pkt->addr, NULL,
-                                   pkt->payload != NULL ? pkt->payload->data : NULL,
-                                   pkt->payload == NULL, pkt->len);
+            bool ok =
+                store_access(d, pkt->addr, NULL, pkt->payload != NULL ? pkt->payload->data : NULL,
+                             pkt->payload == NULL, pkt->len);
             if (!ok) {
                 sim_fail(sim, "instance '%s': out of memory in the functional store", d->c.name);
                 return false;
             }
         } else {
             if (sim->pool.payload_block_size < pkt->len) {
-                sim_fail(sim, "instance '%s': a read of %u bytes needs payload blocks of that "
-                         "size; raise sim.payload_block_size", d->c.name, pkt->len);
+                sim_fail(sim,
+                         "instance '%s': a read of %u bytes needs payload blocks of that "
+                         "size; raise sim.payload_block_size",
+                         d->c.name, pkt->len);
                 return false;
             }
             SimPayload *pl = sim_payload_pool_get(&sim->pool);
             if (pl == NULL) {
-                sim_fail(sim, "instance '%s': payload pool exhausted; raise "
-                         "sim.payload_blocks", d->c.name);
+                sim_fail(sim,
+                         "instance '%s': payload pool exhausted; raise "
+                         "sim.payload_blocks",
+                         d->c.name);
                 return false;
             }
             store_access(d, pkt->addr, pl->data, NULL, false, pkt->len);
@@ -328,11 +331,12 @@ static void send_responses(DramCtrl *d, SimCycle now)
     }
 }
 
+static bool ctrl_busy(const SimComponent *c);
+
 static SimCycle ctrl_tick(SimComponent *c, SimCycle now)
 {
     DramCtrl *d = (DramCtrl *)c;
     Sim *sim = c->sim;
-    d->now = now;
     ddr3_ctrl_tick(d->core, now);
     if (d->cur == NO_PARENT && !take_request(d, now)) {
         return SIM_SLEEP;
@@ -344,6 +348,9 @@ static SimCycle ctrl_tick(SimComponent *c, SimCycle now)
     sim_timeavg_set(&d->rq_occ, sim->now, ddr3_ctrl_queued(d->core, false));
     sim_timeavg_set(&d->wq_occ, sim->now, ddr3_ctrl_queued(d->core, true));
 
+    if (!ctrl_busy(c)) {
+        sim_note_idle(sim); /* the last posted write may just have reached the DRAM */
+    }
     SimCycle wake = ddr3_ctrl_wake(d->core);
     if (d->n_ready > 0) {
         SimCycle due = d->parents[d->ready[0]].done;
@@ -364,15 +371,19 @@ static SimCycle ctrl_tick(SimComponent *c, SimCycle now)
 static bool ctrl_busy(const SimComponent *c)
 {
     const DramCtrl *d = (const DramCtrl *)c;
-    return d->live > 0;
+    /* Posted writes already acknowledged still have to reach the DRAM. */
+    return d->live > 0 || ddr3_ctrl_queued(d->core, false) > 0 ||
+           ddr3_ctrl_queued(d->core, true) > 0;
 }
 
 static void ctrl_dump(const SimComponent *c, SimError *report)
 {
     const DramCtrl *d = (const DramCtrl *)c;
-    sim_error_append(report, " (%u requests held, %u read and %u write bursts queued, "
-                     "%u responses ready)", d->live, ddr3_ctrl_queued(d->core, false),
-                     ddr3_ctrl_queued(d->core, true), d->n_ready);
+    sim_error_append(report,
+                     " (%u requests held, %u read and %u write bursts queued, "
+                     "%u responses ready)",
+                     d->live, ddr3_ctrl_queued(d->core, false), ddr3_ctrl_queued(d->core, true),
+                     d->n_ready);
 }
 
 static void ctrl_finish(SimComponent *c, SimTime end)
@@ -380,6 +391,10 @@ static void ctrl_finish(SimComponent *c, SimTime end)
     DramCtrl *d = (DramCtrl *)c;
     const Ddr3CtrlStats *st = ddr3_ctrl_stats(d->core);
     const double tck_ns = (double)c->domain->period / 1000.0;
+    /* Posted writes can reach the DRAM after the last response: the span covers both. */
+    if (st->last_data > d->cycles) {
+        d->cycles = st->last_data;
+    }
     d->reads = st->reads + st->read_forwards;
     d->writes = st->writes;
     d->precharges = st->cmds[DRAM_CMD_PRE] + st->cmds[DRAM_CMD_PREA];
@@ -440,10 +455,10 @@ static const SimParamDesc ctrl_params[] = {
     {"tWR", SIM_PARAM_UINT, P(twr), "12", "1", "64", NULL, "write recovery: data end to PRE, tCK"},
     {"tWTR", SIM_PARAM_UINT, P(twtr), "6", "1", "32", NULL, "data end of WR to RD, tCK"},
     {"tRTP", SIM_PARAM_UINT, P(trtp), "6", "4", "32", NULL, "RD to PRE, tCK"},
-    {"tCCD", SIM_PARAM_UINT, P(tccd), "4", "4", "16", NULL, "column command to column command, tCK"},
+    {"tCCD", SIM_PARAM_UINT, P(tccd), "4", "4", "16", NULL,
+     "column command to column command, tCK"},
     {"tRRD", SIM_PARAM_UINT, P(trrd), "5", "1", "32", NULL, "ACT to ACT of different banks, tCK"},
-    {"tFAW", SIM_PARAM_UINT, P(tfaw), "24", "1", "128", NULL,
-     "four-activate window per rank, tCK"},
+    {"tFAW", SIM_PARAM_UINT, P(tfaw), "24", "1", "128", NULL, "four-activate window per rank, tCK"},
     {"tRFC", SIM_PARAM_UINT, P(trfc), "208", "1", "2048", NULL,
      "refresh cycle time: REF to ACT, tCK (4Gb: 260 ns)"},
     {"tREFI", SIM_PARAM_UINT, P(trefi), "6240", "100", "1000000", NULL,
@@ -553,10 +568,10 @@ static bool pow2(uint64_t v)
 static const char *ctrl_check(const void *params, char *msg, size_t size)
 {
     const DramCtrlParams *p = params;
-#define BAD(key, ...)                                                                             \
-    do {                                                                                          \
-        snprintf(msg, size, __VA_ARGS__);                                                         \
-        return key;                                                                               \
+#define BAD(key, ...)                                                                              \
+    do {                                                                                           \
+        snprintf(msg, size, __VA_ARGS__);                                                          \
+        return key;                                                                                \
     } while (0)
     if (p->trc < p->tras + p->trp) {
         BAD("tRC", "tRC (%llu) must be at least tRAS + tRP (%llu)", (unsigned long long)p->trc,
@@ -672,58 +687,55 @@ static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBi
 
     const Ddr3CtrlStats *st = ddr3_ctrl_stats(d->core);
     SimStats *s = sim->stats;
-    bool ok =
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "cycles", &d->cycles, 1.0,
-                      "DRAM clock cycles from 0 to the last response") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &d->reads, 1.0,
-                      "64 B read bursts served (from the DRAM or the write queue)") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &d->writes, 1.0,
-                      "64 B write bursts written to the DRAM") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "read_requests", &d->read_requests, 1.0,
-                      "read requests taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "write_requests", &d->write_requests, 1.0,
-                      "write requests taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "read_forwards", &st->read_forwards, 1.0,
-                      "read bursts served from the write queue") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "refreshes", &st->cmds[DRAM_CMD_REF], 1.0,
-                      "REF commands") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "activates", &st->cmds[DRAM_CMD_ACT], 1.0,
-                      "ACT commands") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "precharges", &d->precharges, 1.0,
-                      "PRE and PREA commands") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "row_hits", &st->row_hits, 1.0,
-                      "bursts whose first command was their RD/WR") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "row_misses", &st->row_misses, 1.0,
-                      "bursts that found their bank closed") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "row_conflicts", &st->row_conflicts, 1.0,
-                      "bursts that found another row open") &&
-        sim_stats_add(s, SIM_STAT_REAL, name, "row_hit_rate", &d->row_hit_rate, 1.0,
-                      "row hits / bursts served by the DRAM") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "write_drains", &st->write_drains, 1.0,
-                      "times the write queue reached write_high") &&
-        sim_stats_add(s, SIM_STAT_REAL, name, "bandwidth_gbps", &d->bandwidth_gbps, 1.0,
-                      "DRAM data-bus bytes per second over `cycles`, GB/s") &&
-        sim_stats_add(s, SIM_STAT_REAL, name, "read_latency_avg_cycles",
-                      &d->read_latency_avg_cycles, 1.0,
-                      "read request taken to response sent, DRAM cycles") &&
-        sim_stats_add(s, SIM_STAT_REAL, name, "read_latency_avg_ns", &d->read_latency_avg_ns,
-                      1.0, "read request taken to response sent, ns") &&
-        sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &d->read_latency, 1000.0,
-                      "read request taken to response sent") &&
-        sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &d->write_latency, 1000.0,
-                      "write request taken to acknowledgement sent") &&
-        sim_stats_add(s, SIM_STAT_TIMEAVG, name, "read_queue", &d->rq_occ, 1.0,
-                      "read bursts queued") &&
-        sim_stats_add(s, SIM_STAT_TIMEAVG, name, "write_queue", &d->wq_occ, 1.0,
-                      "write bursts queued");
+    bool ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "cycles", &d->cycles, 1.0,
+                            "DRAM cycles from 0 to the last response or data burst") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &d->reads, 1.0,
+                            "64 B read bursts served (from the DRAM or the write queue)") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &d->writes, 1.0,
+                            "64 B write bursts written to the DRAM") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "read_requests", &d->read_requests, 1.0,
+                            "read requests taken") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "write_requests", &d->write_requests, 1.0,
+                            "write requests taken") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "read_forwards", &st->read_forwards, 1.0,
+                            "read bursts served from the write queue") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "refreshes", &st->cmds[DRAM_CMD_REF], 1.0,
+                            "REF commands") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "activates", &st->cmds[DRAM_CMD_ACT], 1.0,
+                            "ACT commands") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "precharges", &d->precharges, 1.0,
+                            "PRE and PREA commands") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "row_hits", &st->row_hits, 1.0,
+                            "bursts whose first command was their RD/WR") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "row_misses", &st->row_misses, 1.0,
+                            "bursts that found their bank closed") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "row_conflicts", &st->row_conflicts, 1.0,
+                            "bursts that found another row open") &&
+              sim_stats_add(s, SIM_STAT_REAL, name, "row_hit_rate", &d->row_hit_rate, 1.0,
+                            "row hits / bursts served by the DRAM") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "write_drains", &st->write_drains, 1.0,
+                            "times the write queue reached write_high") &&
+              sim_stats_add(s, SIM_STAT_REAL, name, "bandwidth_gbps", &d->bandwidth_gbps, 1.0,
+                            "DRAM data-bus bytes per second over `cycles`, GB/s") &&
+              sim_stats_add(s, SIM_STAT_REAL, name, "read_latency_avg_cycles",
+                            &d->read_latency_avg_cycles, 1.0,
+                            "read request taken to response sent, DRAM cycles") &&
+              sim_stats_add(s, SIM_STAT_REAL, name, "read_latency_avg_ns", &d->read_latency_avg_ns,
+                            1.0, "read request taken to response sent, ns") &&
+              sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &d->read_latency, 1000.0,
+                            "read request taken to response sent") &&
+              sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &d->write_latency, 1000.0,
+                            "write request taken to acknowledgement sent") &&
+              sim_stats_add(s, SIM_STAT_TIMEAVG, name, "read_queue", &d->rq_occ, 1.0,
+                            "read bursts queued") &&
+              sim_stats_add(s, SIM_STAT_TIMEAVG, name, "write_queue", &d->wq_occ, 1.0,
+                            "write bursts queued");
     if (ok && p->check) {
-        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "checker_violations",
-                           &d->checker_violations, 1.0,
-                           "JEDEC rules the command stream broke (must be 0)");
+        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "checker_violations", &d->checker_violations,
+                           1.0, "JEDEC rules the command stream broke (must be 0)");
     }
     if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics",
-                             name);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
     }
     return true;
 

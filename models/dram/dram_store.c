@@ -15,9 +15,9 @@ typedef struct DramStoreSlot {
 
 struct DramStore {
     DramStoreSlot *slots;
-    uint32_t bits;      /* table size is 2^bits */
+    uint32_t bits; /* table size is 2^bits */
     uint64_t used;
-    uint8_t *arena;     /* byte lines */
+    uint8_t *arena; /* byte lines */
     uint64_t arena_lines;
     uint64_t arena_cap; /* in lines */
 };

@@ -105,8 +105,7 @@ static bool master_stats_add(Sim *sim, const char *name, MemMasterStats *st)
                          "write requests started") &&
            sim_stats_add(s, SIM_STAT_COUNTER, name, "responses", &st->responses, 1.0,
                          "responses taken") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "bytes", &st->bytes, 1.0,
-                         "bytes requested") &&
+           sim_stats_add(s, SIM_STAT_COUNTER, name, "bytes", &st->bytes, 1.0, "bytes requested") &&
            sim_stats_add(s, SIM_STAT_HIST, name, "latency_ns", &st->latency, 1000.0,
                          "request start to response taken") &&
            sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &st->read_latency, 1000.0,
@@ -145,7 +144,7 @@ static const SimPortDesc master_ports[] = {
 typedef struct DramPlayerParams {
     SimDomain *domain;
     SimDomain *arrival_domain;
-    char *file;
+    const char *file;
     int format;
     uint64_t outstanding;
     uint64_t src;
@@ -230,7 +229,10 @@ static SimCycle player_tick(SimComponent *c, SimCycle now)
 static bool player_busy(const SimComponent *c)
 {
     const DramPlayer *p = (const DramPlayer *)c;
-    return p->has_rec || !p->eof || p->m.outstanding > 0 || p->m.hold != NULL;
+    /* A record waiting for its arrival time is not stuck work: a trace may be idle for longer
+     * than the watchdog's limit. Its timer keeps the run going. */
+    bool due = p->has_rec && sim_domain_time(c->domain, p->rec_start) <= c->sim->now;
+    return due || p->m.outstanding > 0 || p->m.hold != NULL;
 }
 
 static void player_dump(const SimComponent *c, SimError *report)
@@ -261,8 +263,8 @@ static const SimParamDesc player_params[] = {
      "Avalon-MM clock domain the player runs in"},
     {"arrival_domain", SIM_PARAM_DOMAIN, offsetof(DramPlayerParams, arrival_domain), "ddr", NULL,
      NULL, NULL, "clock the trace's arrival cycles count (DRAMsim3: the DRAM clock)"},
-    {"file", SIM_PARAM_STRING, offsetof(DramPlayerParams, file), "", NULL, NULL, NULL,
-     "trace file, plain or gzip (membox-sim dram --trace)"},
+    {"file", SIM_PARAM_PATH, offsetof(DramPlayerParams, file), "", NULL, NULL, NULL,
+     "trace file, plain or gzip, relative to the topology file (membox-sim dram --trace)"},
     {"format", SIM_PARAM_ENUM, offsetof(DramPlayerParams, format), "native", NULL, NULL,
      dram_trace_format_names, "native, dramsim3 or ramulator (membox-sim dram --format)"},
     {"outstanding", SIM_PARAM_UINT, offsetof(DramPlayerParams, outstanding), "256", "1", "65536",
@@ -271,8 +273,8 @@ static const SimParamDesc player_params[] = {
      "node id written into each request"},
 };
 
-static bool player_build(Sim *sim, const char *name, const void *params,
-                         SimPortBinding *bindings, SimError *err)
+static bool player_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                         SimError *err)
 {
     const DramPlayerParams *pp = params;
     if (pp->file == NULL || pp->file[0] == '\0') {
@@ -324,8 +326,7 @@ static bool player_build(Sim *sim, const char *name, const void *params,
     if (!master_stats_add(sim, name, &p->st) ||
         !sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "records", &p->records, 1.0,
                        "records in the trace")) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics",
-                             name);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
     }
     return true;
 }
@@ -425,8 +426,10 @@ static SimPacket *gen_make(DramGen *g, SimCycle now)
     if (write) {
         SimPayload *pl = sim_payload_pool_get(&sim->pool);
         if (pl == NULL || sim->pool.payload_block_size < pkt->len) {
-            sim_fail(sim, "instance '%s': no payload block of %u bytes; raise sim.payload_blocks "
-                     "or sim.payload_block_size", g->c.name, pkt->len);
+            sim_fail(sim,
+                     "instance '%s': no payload block of %u bytes; raise sim.payload_blocks "
+                     "or sim.payload_block_size",
+                     g->c.name, pkt->len);
             sim_packet_free(sim, pkt);
             return NULL;
         }
@@ -487,8 +490,10 @@ static SimCycle gen_tick(SimComponent *c, SimCycle now)
 static bool gen_busy(const SimComponent *c)
 {
     const DramGen *g = (const DramGen *)c;
-    return (g->p.count == 0 || g->st.requests < g->p.count) || g->m.outstanding > 0 ||
-           g->m.hold != NULL;
+    /* As for the player: a request not yet due is not stuck work. */
+    bool more = g->p.count == 0 || g->st.requests < g->p.count;
+    bool due = more && sim_domain_time(c->domain, g->next_emit) <= c->sim->now;
+    return due || g->m.outstanding > 0 || g->m.hold != NULL;
 }
 
 static void gen_dump(const SimComponent *c, SimError *report)
@@ -517,8 +522,8 @@ static const SimComponentOps gen_ops = {
 static const SimParamDesc gen_params[] = {
     {"domain", SIM_PARAM_DOMAIN, offsetof(DramGenParams, domain), "mem", NULL, NULL, NULL,
      "Avalon-MM clock domain the generator runs in"},
-    {"count", SIM_PARAM_UINT, offsetof(DramGenParams, count), "1000", "0", "1000000000000",
-     NULL, "requests to make; 0: until --until"},
+    {"count", SIM_PARAM_UINT, offsetof(DramGenParams, count), "1000", "0", "1000000000000", NULL,
+     "requests to make; 0: until --until"},
     {"size", SIM_PARAM_BYTES, offsetof(DramGenParams, size), "64B", "1B", "4KiB", NULL,
      "bytes per request"},
     {"pattern", SIM_PARAM_ENUM, offsetof(DramGenParams, pattern), "sequential", NULL, NULL,
@@ -529,8 +534,8 @@ static const SimParamDesc gen_params[] = {
      "lowest address"},
     {"range", SIM_PARAM_BYTES, offsetof(DramGenParams, range), "4GiB", "64B", "256TiB", NULL,
      "bytes of address space used from base"},
-    {"outstanding", SIM_PARAM_UINT, offsetof(DramGenParams, outstanding), "64", "1", "65536",
-     NULL, "requests waiting for their response at most"},
+    {"outstanding", SIM_PARAM_UINT, offsetof(DramGenParams, outstanding), "64", "1", "65536", NULL,
+     "requests waiting for their response at most"},
     {"rate", SIM_PARAM_REAL, offsetof(DramGenParams, rate), "1", "0.000001", "1", NULL,
      "requests offered per cycle"},
     {"src", SIM_PARAM_UINT, offsetof(DramGenParams, src), "0", "0", "65535", NULL,
@@ -576,14 +581,13 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimPortBin
     if (ok && g->p.verify) {
         ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "verified", &g->verified, 1.0,
                            "read responses that held the expected bytes") &&
-             sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "verify_errors",
-                           &g->verify_errors, 1.0, "read responses with wrong bytes") &&
-             sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "unverified", &g->unverified,
-                           1.0, "read responses without data (controller not functional)");
+             sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "verify_errors", &g->verify_errors,
+                           1.0, "read responses with wrong bytes") &&
+             sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "unverified", &g->unverified, 1.0,
+                           "read responses without data (controller not functional)");
     }
     if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics",
-                             name);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
     }
     return true;
 }

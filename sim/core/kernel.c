@@ -764,7 +764,9 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
     }
     if (sim->instant_due) {
         /* These checks run at due instants only, so every kernel makes them at the same times. */
-        if (sim->live == 0 && sim->checked_progress != sim->last_progress) {
+        if (sim->live == 0 &&
+            (sim->checked_progress != sim->last_progress || sim->idle_noted)) {
+            sim->idle_noted = false;
             /* Only daemons (refresh timers) are left: stop once nothing holds work. */
             if (drained(sim)) {
                 sim->end_time = sim->last_due;

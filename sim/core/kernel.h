@@ -240,6 +240,7 @@ struct Sim {
     SimTime next_progress;
     SimTime checked_progress; /* last_progress when drained() last said no */
     bool instant_due;       /* the current instant is one at which a component is due */
+    bool idle_noted;        /* a component said its busy() may have turned false */
 };
 
 /* The slow path of a wake-up (the heap); see sim_kernel_wake_at. */
@@ -457,6 +458,16 @@ bool sim_domain_has_edge(const SimDomain *d, SimTime t);
 void sim_domain_edge(Sim *sim, SimDomain *d, SimTime t, bool all);
 SimStep sim_instant_end(Sim *sim, SimError *err);
 void sim_end(Sim *sim, SimTime end);
+
+/*
+ * A component whose busy() may have turned false without a port moving (a controller whose last
+ * posted write just reached the DRAM) says so, so that a run with only daemons left ends at
+ * once instead of at the next port move or watchdog check. Cheap: it sets a flag.
+ */
+static inline void sim_note_idle(Sim *sim)
+{
+    sim->idle_noted = true;
+}
 
 /* A model reports a fatal condition (exhausted pool, impossible protocol state); the run stops
  * at the end of the current instant with this message. */

@@ -88,7 +88,8 @@ uint64_t dram_trace_line(const DramTrace *t)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int bad(DramTrace *t, SimError *err, const char *fmt, ...)
+static int
+bad(DramTrace *t, SimError *err, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -158,8 +159,7 @@ static int parse_hex(DramTrace *t, SimError *err, const char *s, uint64_t *out)
     return 0;
 }
 
-static int parse_dec(DramTrace *t, SimError *err, const char *s, const char *what,
-                     uint64_t *out)
+static int parse_dec(DramTrace *t, SimError *err, const char *s, const char *what, uint64_t *out)
 {
     if (*s == '-') {
         return bad(t, err, "negative %s '%s'", what, s);
@@ -238,8 +238,7 @@ static int read_line(DramTrace *t, SimError *err)
 int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
 {
     if (t->failed) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": trace already failed", t->path,
-                      t->line);
+        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": trace already failed", t->path, t->line);
         return -1;
     }
     for (;;) {
@@ -256,8 +255,8 @@ int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
         if (n == 0) {
             continue;
         }
-        DramTraceRecord out = {.addr = 0, .cycle = 0, .len = DRAM_TRACE_DEFAULT_LEN,
-                               .write = false};
+        DramTraceRecord out = {
+            .addr = 0, .cycle = 0, .len = DRAM_TRACE_DEFAULT_LEN, .write = false};
         switch (t->format) {
         case DRAM_TRACE_NATIVE:
             if (!t->header_seen) {
@@ -265,8 +264,10 @@ int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
                     return bad(t, err, "expected the header line '%s'", DRAM_TRACE_HEADER);
                 }
                 if (strcmp(tok[1], "1") != 0) {
-                    return bad(t, err, "unsupported native trace version '%s' (this reader "
-                               "knows 1)", tok[1]);
+                    return bad(t, err,
+                               "unsupported native trace version '%s' (this reader "
+                               "knows 1)",
+                               tok[1]);
                 }
                 t->header_seen = true;
                 continue;
@@ -317,8 +318,10 @@ int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
         }
         if (out.cycle != 0) {
             if (out.cycle < t->last_cycle) {
-                return bad(t, err, "cycle %" PRIu64 " is before the previous record's cycle %"
-                           PRIu64 " (records must be in time order)", out.cycle, t->last_cycle);
+                return bad(t, err,
+                           "cycle %" PRIu64 " is before the previous record's cycle %" PRIu64
+                           " (records must be in time order)",
+                           out.cycle, t->last_cycle);
             }
             t->last_cycle = out.cycle;
         }
@@ -355,8 +358,8 @@ DramTraceWriter *dram_trace_writer_open(const char *path, bool gzip, SimError *e
 
 bool dram_trace_writer_put(DramTraceWriter *w, const DramTraceRecord *rec)
 {
-    int n = gzprintf(w->gz, "%" PRIu64 " %c 0x%" PRIx64 " %u\n", rec->cycle,
-                     rec->write ? 'W' : 'R', rec->addr, rec->len);
+    int n = gzprintf(w->gz, "%" PRIu64 " %c 0x%" PRIx64 " %u\n", rec->cycle, rec->write ? 'W' : 'R',
+                     rec->addr, rec->len);
     if (n <= 0) {
         w->ok = false;
     }

@@ -5,7 +5,8 @@
 
 #include "models/dram/dram_addr.h"
 
-namespace {
+namespace
+{
 
 DramGeometry default_geometry()
 {

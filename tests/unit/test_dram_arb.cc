@@ -6,12 +6,13 @@
 
 #include "models/dram/dram_arb.h"
 
-namespace {
+namespace
+{
 
 // Grant `rounds` times with every port in `mask` requesting bursts of beats[i]; returns the
 // beats each port received.
-std::array<uint64_t, DRAM_ARB_MAX_PORTS> saturate(DramArb *a, uint32_t mask,
-                                                  const uint32_t *beats, int rounds)
+std::array<uint64_t, DRAM_ARB_MAX_PORTS> saturate(DramArb *a, uint32_t mask, const uint32_t *beats,
+                                                  int rounds)
 {
     std::array<uint64_t, DRAM_ARB_MAX_PORTS> got = {};
     for (int i = 0; i < rounds; i++) {

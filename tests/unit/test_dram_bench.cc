@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <string>
 
@@ -17,7 +18,8 @@
 #include "sim/config/config.h"
 #include "sim/trace/dram_trace.h"
 
-namespace {
+namespace
+{
 
 const SimModelType *const kTypes[] = {&dram_ctrl_type, &dram_arbiter_type, &dram_trace_type,
                                       &dram_gen_type};
@@ -51,8 +53,10 @@ std::string make_trace(const char *name, bool random)
 
 struct Result {
     double cycles;
-    double seconds;
+    double seconds; /* wall */
+    double cpu;     /* process CPU time: steadier on a shared machine */
     double bandwidth;
+    double activations;
 };
 
 Result replay(const std::string &trace, const char *ctrl_extra)
@@ -62,7 +66,9 @@ Result replay(const std::string &trace, const char *ctrl_extra)
                                    "  dram: {type: dram.ctrl") +
                        ctrl_extra +
                        "}\n"
-                       "  trace: {type: dram.trace, file: '" + trace + "'}\n"
+                       "  trace: {type: dram.trace, file: '" +
+                       trace +
+                       "'}\n"
                        "links:\n"
                        "  - {from: trace:req, to: dram:req, depth: 4}\n"
                        "  - {from: dram:resp, to: trace:resp, depth: 8}\n";
@@ -76,9 +82,11 @@ Result replay(const std::string &trace, const char *ctrl_extra)
     sim_config_run_options(cfg, &o);
     EXPECT_TRUE(sim_prepare(sim, &o, &err)) << err.msg;
     auto t0 = std::chrono::steady_clock::now();
+    std::clock_t c0 = std::clock();
     EXPECT_TRUE(sim_run(sim, &o, &err)) << err.msg;
+    double cpu = (double)(std::clock() - c0) / CLOCKS_PER_SEC;
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    Result r = {NAN, s, NAN};
+    Result r = {NAN, s, cpu, NAN, (double)sim->activations};
     sim_stats_get(sim->stats, "dram.cycles", &r.cycles);
     sim_stats_get(sim->stats, "dram.bandwidth_gbps", &r.bandwidth);
     sim_free(sim);
@@ -88,20 +96,48 @@ Result replay(const std::string &trace, const char *ctrl_extra)
 
 void report(const char *what, const Result &r)
 {
-    printf("[ bench    ] %-34s %10.0f DRAM cycles in %6.3f s: %6.2f M cycles/s, %5.2f GB/s\n",
-           what, r.cycles, r.seconds, r.cycles / r.seconds / 1e6, r.bandwidth);
+    printf("[ bench    ] %-34s %9.0f DRAM cycles, %5.2f GB/s: wall %6.3f s = %5.2f M cycles/s, "
+           "CPU %6.3f s = %5.2f M cycles/s; %.2f ticks per DRAM cycle\n",
+           what, r.cycles, r.bandwidth, r.seconds, r.cycles / r.seconds / 1e6, r.cpu,
+           r.cycles / r.cpu / 1e6, r.activations / r.cycles);
 }
 
-TEST(DramBench, SequentialAndRandomReplay)
+struct DramBench : ::testing::Test {
+    static std::string seq;
+    static std::string rnd;
+    static void SetUpTestSuite()
+    {
+        seq = make_trace("seq", false);
+        rnd = make_trace("rnd", true);
+    }
+    static void TearDownTestSuite()
+    {
+        remove(seq.c_str());
+        remove(rnd.c_str());
+    }
+};
+
+std::string DramBench::seq;
+std::string DramBench::rnd;
+
+TEST_F(DramBench, Sequential)
 {
-    std::string seq = make_trace("seq", false);
-    std::string rnd = make_trace("rnd", true);
     report("sequential reads", replay(seq, ""));
+}
+
+TEST_F(DramBench, Random)
+{
     report("random 2:1 read:write", replay(rnd, ""));
+}
+
+TEST_F(DramBench, RandomWithoutFunctionalStore)
+{
     report("random 2:1, no functional store", replay(rnd, ", functional: false"));
+}
+
+TEST_F(DramBench, RandomWithTimingChecker)
+{
     report("random 2:1, with timing checker", replay(rnd, ", check: true"));
-    remove(seq.c_str());
-    remove(rnd.c_str());
 }
 
 } // namespace

@@ -10,7 +10,8 @@
 #include "models/dram/ddr3_checker.h"
 #include "models/dram/ddr3_ctrl.h"
 
-namespace {
+namespace
+{
 
 // ---- hand-made command streams ----
 
@@ -71,10 +72,12 @@ TEST(Ddr3Checker, CatchesEachBrokenRule)
         {"tRCD", "tRCD violated", {C(0, DRAM_CMD_ACT), C(10, DRAM_CMD_RD)}},
         {"tRAS", "tRAS violated", {C(0, DRAM_CMD_ACT), C(27, DRAM_CMD_PRE)}},
         {"tRP", "tRP violated", {C(0, DRAM_CMD_ACT), C(30, DRAM_CMD_PRE), C(40, DRAM_CMD_ACT)}},
-        {"tRC", "tRC violated",
+        {"tRC",
+         "tRC violated",
          {C(0, DRAM_CMD_ACT), C(28, DRAM_CMD_PRE), C(38, DRAM_CMD_ACT, 0, 2)}},
         {"tRRD", "tRRD violated", {C(0, DRAM_CMD_ACT, 0), C(4, DRAM_CMD_ACT, 1)}},
-        {"tFAW", "tFAW violated",
+        {"tFAW",
+         "tFAW violated",
          {C(0, DRAM_CMD_ACT, 0), C(5, DRAM_CMD_ACT, 1), C(10, DRAM_CMD_ACT, 2),
           C(15, DRAM_CMD_ACT, 3), C(20, DRAM_CMD_ACT, 4)}},
         {"tCCD", "tCCD violated", {C(0, DRAM_CMD_ACT), C(11, DRAM_CMD_RD), C(14, DRAM_CMD_RD)}},
@@ -84,17 +87,22 @@ TEST(Ddr3Checker, CatchesEachBrokenRule)
         {"tWR", "tWR violated", {C(0, DRAM_CMD_ACT), C(11, DRAM_CMD_WR), C(34, DRAM_CMD_PRE)}},
         {"tRFC", "tRFC violated", {C(0, DRAM_CMD_REF), C(207, DRAM_CMD_ACT)}},
         {"REF open", "REF while bank 2", {C(0, DRAM_CMD_ACT, 2), C(50, DRAM_CMD_REF)}},
-        {"REF early", "tRP violated",
+        {"REF early",
+         "tRP violated",
          {C(0, DRAM_CMD_ACT), C(30, DRAM_CMD_PRE), C(40, DRAM_CMD_REF)}},
-        {"RDA lockout", "tRP violated",
+        {"RDA lockout",
+         "tRP violated",
          {C(0, DRAM_CMD_ACT), C(11, DRAM_CMD_RDA), C(30, DRAM_CMD_REF)}},
-        {"WRA", "tRP violated",
+        {"WRA",
+         "tRP violated",
          {C(0, DRAM_CMD_ACT), C(11, DRAM_CMD_WRA), C(40, DRAM_CMD_ACT, 0, 3)}},
-        {"PREA", "tRAS violated",
+        {"PREA",
+         "tRAS violated",
          {C(0, DRAM_CMD_ACT, 0), C(20, DRAM_CMD_ACT, 5), C(30, DRAM_CMD_PREA)}},
         {"closed", "column command to an idle bank", {C(0, DRAM_CMD_RD)}},
         {"row", "while row 1 is open", {C(0, DRAM_CMD_ACT), C(20, DRAM_CMD_RD, 0, 2)}},
-        {"ACT open", "ACT to a bank that has row 1 open",
+        {"ACT open",
+         "ACT to a bank that has row 1 open",
          {C(0, DRAM_CMD_ACT), C(50, DRAM_CMD_ACT, 0, 2)}},
         {"order", "one per cycle", {C(5, DRAM_CMD_ACT, 0), C(5, DRAM_CMD_ACT, 7)}},
         {"refresh", "refresh interval", {C(0, DRAM_CMD_REF), C(9 * 6240 + 1, DRAM_CMD_REF)}},
@@ -195,7 +203,9 @@ struct Variant {
     uint32_t ranks;
 };
 
-class Ddr3CheckerRandom : public ::testing::TestWithParam<Variant> {};
+class Ddr3CheckerRandom : public ::testing::TestWithParam<Variant>
+{
+};
 
 TEST_P(Ddr3CheckerRandom, MillionRandomRequestsBreakNoRule)
 {
@@ -223,13 +233,13 @@ std::vector<Variant> variants()
     for (int s = 0; s < DRAM_SCHED_MAX; s++) {
         for (int p = 0; p < DRAM_PAGE_MAX; p++) {
             for (int m = 0; m < DRAM_MAP_MAX; m++) {
-                out.push_back({(DramSchedKind)s, (DramPagePolicy)p, (DramMapping)m,
-                               DRAM_HASH_NONE, 1});
+                out.push_back(
+                    {(DramSchedKind)s, (DramPagePolicy)p, (DramMapping)m, DRAM_HASH_NONE, 1});
             }
-            out.push_back({(DramSchedKind)s, (DramPagePolicy)p, DRAM_MAP_ROBARACOCH,
-                           DRAM_HASH_XOR, 1});
-            out.push_back({(DramSchedKind)s, (DramPagePolicy)p, DRAM_MAP_RORABACHCO,
-                           DRAM_HASH_NONE, 2});
+            out.push_back(
+                {(DramSchedKind)s, (DramPagePolicy)p, DRAM_MAP_ROBARACOCH, DRAM_HASH_XOR, 1});
+            out.push_back(
+                {(DramSchedKind)s, (DramPagePolicy)p, DRAM_MAP_RORABACHCO, DRAM_HASH_NONE, 2});
         }
     }
     return out;
@@ -267,17 +277,25 @@ TEST(Ddr3Checker, BrokenSchedulerTablesAreCaught)
              }
          },
          "tRCD"},
-        {"tRP", [](Ddr3Timing *t) { ddr3_timing_override(t, DRAM_SCOPE_BANK, DRAM_CMD_PRE,
-                                                          DRAM_CMD_ACT, 9); },
+        {"tRP",
+         [](Ddr3Timing *t) {
+             ddr3_timing_override(t, DRAM_SCOPE_BANK, DRAM_CMD_PRE, DRAM_CMD_ACT, 9);
+         },
          "tRP"},
-        {"tRRD", [](Ddr3Timing *t) { ddr3_timing_override(t, DRAM_SCOPE_RANK, DRAM_CMD_ACT,
-                                                           DRAM_CMD_ACT, 2); },
+        {"tRRD",
+         [](Ddr3Timing *t) {
+             ddr3_timing_override(t, DRAM_SCOPE_RANK, DRAM_CMD_ACT, DRAM_CMD_ACT, 2);
+         },
          "tRRD"},
-        {"tWTR", [](Ddr3Timing *t) { ddr3_timing_override(t, DRAM_SCOPE_RANK, DRAM_CMD_WR,
-                                                           DRAM_CMD_RD, 12); },
+        {"tWTR",
+         [](Ddr3Timing *t) {
+             ddr3_timing_override(t, DRAM_SCOPE_RANK, DRAM_CMD_WR, DRAM_CMD_RD, 12);
+         },
          "tWTR"},
-        {"tRFC", [](Ddr3Timing *t) { ddr3_timing_override(t, DRAM_SCOPE_RANK, DRAM_CMD_REF,
-                                                           DRAM_CMD_ACT, 100); },
+        {"tRFC",
+         [](Ddr3Timing *t) {
+             ddr3_timing_override(t, DRAM_SCOPE_RANK, DRAM_CMD_REF, DRAM_CMD_ACT, 100);
+         },
          "tRFC"},
     };
     Ddr3CtrlConfig cfg;

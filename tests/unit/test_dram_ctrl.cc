@@ -12,7 +12,8 @@
 #include "models/dram/ddr3_checker.h"
 #include "models/dram/ddr3_ctrl.h"
 
-namespace {
+namespace
+{
 
 struct Req {
     SimCycle cycle; // earliest cycle it is offered
@@ -116,7 +117,9 @@ uint64_t at(uint32_t bank, uint32_t row, uint32_t col = 0)
     return ((uint64_t)row << 16) | ((uint64_t)bank << 13) | ((uint64_t)col << 6);
 }
 
-class Ddr3CtrlBoth : public ::testing::TestWithParam<bool> {};
+class Ddr3CtrlBoth : public ::testing::TestWithParam<bool>
+{
+};
 
 TEST_P(Ddr3CtrlBoth, NoLoadLatenciesAreExact)
 {
@@ -124,18 +127,18 @@ TEST_P(Ddr3CtrlBoth, NoLoadLatenciesAreExact)
     const SimCycle f = r.cfg.frontend;
     const Ddr3TimingParams &t = r.cfg.timing;
     std::vector<Req> reqs = {
-        {0, at(0, 5), false},     // bank closed: miss
+        {0, at(0, 5), false},       // bank closed: miss
         {1000, at(0, 5, 3), false}, // row hit
-        {2000, at(0, 9), false},  // row conflict
-        {3000, at(1, 2), true},   // write, bank closed
-        {4000, at(1, 2, 1), true}, // write, row hit
+        {2000, at(0, 9), false},    // row conflict
+        {3000, at(1, 2), true},     // write, bank closed
+        {4000, at(1, 2, 1), true},  // write, row hit
     };
     r.drive(reqs, GetParam());
-    EXPECT_EQ(r.done[0] - r.arrive[0], f + t.trcd + t.cl + t.bl / 2);            // 27
-    EXPECT_EQ(r.done[1] - r.arrive[1], f + t.cl + t.bl / 2);                     // 16
-    EXPECT_EQ(r.done[2] - r.arrive[2], f + t.trp + t.trcd + t.cl + t.bl / 2);    // 38
-    EXPECT_EQ(r.done[3] - r.arrive[3], f + t.trcd + t.cwl + t.bl / 2);           // 24
-    EXPECT_EQ(r.done[4] - r.arrive[4], f + t.cwl + t.bl / 2);                    // 13
+    EXPECT_EQ(r.done[0] - r.arrive[0], f + t.trcd + t.cl + t.bl / 2);         // 27
+    EXPECT_EQ(r.done[1] - r.arrive[1], f + t.cl + t.bl / 2);                  // 16
+    EXPECT_EQ(r.done[2] - r.arrive[2], f + t.trp + t.trcd + t.cl + t.bl / 2); // 38
+    EXPECT_EQ(r.done[3] - r.arrive[3], f + t.trcd + t.cwl + t.bl / 2);        // 24
+    EXPECT_EQ(r.done[4] - r.arrive[4], f + t.cwl + t.bl / 2);                 // 13
     EXPECT_EQ(r.done[1] - r.arrive[1], 16u);
     EXPECT_EQ(r.done[2] - r.arrive[2], 38u);
     const Ddr3CtrlStats *st = ddr3_ctrl_stats(r.c);

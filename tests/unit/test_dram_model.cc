@@ -57,6 +57,17 @@ struct Topo {
     {
         sim_error_clear(&err);
         cfg = sim_config_load_string("<dram-test>", yaml.data(), yaml.size(), kTypes, 4, &err);
+        build();
+    }
+    // From a file, with command-line style overrides (instance, key, value).
+    Topo(const std::string &path, const std::vector<SimConfigOverride> &over)
+    {
+        sim_error_clear(&err);
+        cfg = sim_config_load_file_ex(path.c_str(), kTypes, 4, over.data(), over.size(), &err);
+        build();
+    }
+    void build()
+    {
         if (cfg == nullptr) {
             return;
         }
@@ -473,13 +484,7 @@ std::string read_text(const std::string &path)
 
 TEST(DramStandalone, ShippedConfigRunsAndReportsTheKeys)
 {
-    Chdir cd(source_root());
-    SimError err;
-    SimConfig *cfg = sim_config_load_file("configs/dram-standalone.yaml", kTypes, 4, &err);
-    ASSERT_NE(cfg, nullptr) << err.msg;
-    sim_config_free(cfg);
-    std::string yaml = read_text("configs/dram-standalone.yaml");
-    Topo t(yaml);
+    Topo t(source_root() + "/configs/dram-standalone.yaml", {});
     ASSERT_TRUE(t.ok()) << t.err.msg;
     ASSERT_TRUE(t.run(SIM_KERNEL_FAST)) << t.err.msg;
     for (const char *k : {"dram.cycles", "dram.bandwidth_gbps", "dram.read_latency_avg_cycles",
@@ -487,8 +492,34 @@ TEST(DramStandalone, ShippedConfigRunsAndReportsTheKeys)
                           "dram.row_hit_rate", "dram.reads", "dram.writes", "dram.refreshes"}) {
         EXPECT_FALSE(std::isnan(t.stat(k))) << k;
     }
-    EXPECT_GT(t.stat("dram.reads"), 0.0);
+    EXPECT_EQ(t.stat("dram.reads"), 1024.0);
+    EXPECT_EQ(t.stat("dram.writes"), 1024.0); // 512 writes of 128 B
     EXPECT_EQ(t.stat("trace.requests"), t.stat("trace.records"));
+}
+
+TEST(DramStandalone, CommandLineOverridesPickTraceAndFormat)
+{
+    // What `membox-sim dram CONFIG --trace FILE --format F` does: override two keys.
+    Chdir cd(source_root());
+    const std::pair<const char *, const char *> traces[] = {
+        {"traces/dram/stream.trc", "native"},
+        {"traces/dram/random.trc.gz", "native"},
+        {"traces/dram/sample-dramsim3.trc", "dramsim3"},
+        {"traces/dram/sample-ramulator.trc", "ramulator"},
+    };
+    for (const auto &tr : traces) {
+        std::vector<SimConfigOverride> over = {{"trace", "file", tr.first, "--trace"},
+                                               {"trace", "format", tr.second, "--format"}};
+        Topo t("configs/dram-standalone.yaml", over);
+        ASSERT_TRUE(t.ok()) << tr.first << ": " << t.err.msg;
+        ASSERT_TRUE(t.run(SIM_KERNEL_FAST)) << tr.first << ": " << t.err.msg;
+        EXPECT_GT(t.stat("trace.records"), 100.0) << tr.first;
+        EXPECT_EQ(t.stat("trace.responses"), t.stat("trace.records")) << tr.first;
+    }
+    std::vector<SimConfigOverride> bad = {{"trace", "format", "drampower", "--format"}};
+    Topo t("configs/dram-standalone.yaml", bad);
+    EXPECT_FALSE(t.ok());
+    EXPECT_NE(std::string(t.err.msg).find("--format"), std::string::npos) << t.err.msg;
 }
 
 TEST(DramStandalone, SampleTracesOfEveryFormatReplay)
@@ -557,6 +588,50 @@ TEST(DramPresets, EveryPresetBuildsAndRunsClean)
         EXPECT_EQ(t.stat("dram.checker_violations"), 0.0) << c[0];
         EXPECT_EQ(t.stat("gen.responses"), 20000.0) << c[0];
     }
+}
+
+TEST(DramPresets, PresetKeyLoadsASpeedGrade)
+{
+    std::string p = temp_path("preset.yaml");
+    std::ofstream(p) << "sim: {allow_cycles: true}\n"
+                        "domains: {ddr: 666.667MHz, mem: 166.667MHz}\n"
+                        "instances:\n"
+                        "  dram: {type: dram.ctrl, check: true, preset: '"
+                     << source_root()
+                     << "/configs/dram/ddr3-1333.yaml', row_hit_cap: 8}\n"
+                        "  gen: {type: dram.gen, count: 2000, pattern: random}\n"
+                        "links:\n"
+                        "  - {from: gen:req, to: dram:req}\n"
+                        "  - {from: dram:resp, to: gen:resp, depth: 8}\n";
+    Topo t(p, {});
+    ASSERT_TRUE(t.ok()) << t.err.msg;
+    ASSERT_TRUE(t.run(SIM_KERNEL_FAST)) << t.err.msg;
+    EXPECT_EQ(t.stat("dram.checker_violations"), 0.0);
+    // 1.5 ns cycles: a row miss (F + tRCD + CL + BL/2 = 1 + 9 + 9 + 4) is 34.5 ns.
+    EXPECT_DOUBLE_EQ(t.stat("dram.read_latency_ns.min"), 34.5);
+    remove(p.c_str());
+}
+
+TEST(DramPresets, AnInconsistentOverrideBlamesThePresetLine)
+{
+    std::string p = temp_path("preset_bad.yaml");
+    std::ofstream(p) << "sim: {allow_cycles: true}\n"
+                        "domains: {ddr: 666.667MHz}\n"
+                        "instances:\n"
+                        "  dram: {type: dram.ctrl, preset: '"
+                     << source_root()
+                     << "/configs/dram/ddr3-1333.yaml', tRP: 10}\n"
+                        "  gen: {type: dram.gen}\n"
+                        "links:\n"
+                        "  - {from: gen:req, to: dram:req}\n"
+                        "  - {from: dram:resp, to: gen:resp}\n";
+    Topo t(p, {});
+    EXPECT_FALSE(t.ok());
+    EXPECT_NE(std::string(t.err.msg).find("ddr3-1333.yaml:"), std::string::npos) << t.err.msg;
+    EXPECT_NE(std::string(t.err.msg).find("key 'tRC': tRC (33) must be at least tRAS + tRP (34)"),
+              std::string::npos)
+        << t.err.msg;
+    remove(p.c_str());
 }
 
 TEST(DramPresets, DefaultsEqualTheDdr3_1600kPreset)
@@ -638,7 +713,8 @@ TEST(DramModel, MalformedTraceIsAnInputErrorNamingFileAndLine)
 
 TEST(DramModel, IdleControllerSleepsBetweenRefreshes)
 {
-    std::string trace = write_trace("idle.trc", {{0x40, 0, 64, false}, {0x80, 800000, 64, false}});
+    // 2 ms idle: longer than the 1 ms watchdog, which must not mistake it for a hang.
+    std::string trace = write_trace("idle.trc", {{0x40, 0, 64, false}, {0x80, 1600000, 64, false}});
     Topo t("sim: {allow_cycles: true}\n"
            "instances:\n"
            "  dram: {type: dram.ctrl, check: true}\n"
@@ -650,8 +726,8 @@ TEST(DramModel, IdleControllerSleepsBetweenRefreshes)
            "  - {from: dram:resp, to: trace:resp}\n");
     ASSERT_TRUE(t.ok()) << t.err.msg;
     ASSERT_TRUE(t.run(SIM_KERNEL_FAST)) << t.err.msg;
-    // 1 ms of simulated time, 128 refreshes, a few hundred activations, not 1e6 cycles' worth.
-    EXPECT_EQ(t.stat("dram.refreshes"), 128.0);
+    // 2 ms of simulated time, 256 refreshes, a few hundred activations, not 1.6e6 cycles' worth.
+    EXPECT_EQ(t.stat("dram.refreshes"), 256.0);
     EXPECT_LT(t.sim->activations, 1000u);
     EXPECT_EQ(t.stat("dram.checker_violations"), 0.0);
     remove(trace.c_str());

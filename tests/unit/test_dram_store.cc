@@ -9,7 +9,8 @@
 #include "models/dram/dram_store.h"
 #include "models/proto/mem.h"
 
-namespace {
+namespace
+{
 
 struct Store : ::testing::Test {
     DramStore *s = nullptr;

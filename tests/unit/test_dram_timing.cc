@@ -5,7 +5,8 @@
 #include "models/dram/ddr3_bank.h"
 #include "models/dram/ddr3_timing.h"
 
-namespace {
+namespace
+{
 
 struct Ddr3 : ::testing::Test {
     Ddr3TimingParams p;
@@ -45,19 +46,19 @@ TEST_F(Ddr3, DefaultsAreDdr3_1600K)
 
 TEST_F(Ddr3, TablesHoldTheJedecPairs)
 {
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_RD], 11u);   // tRCD
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_WRA], 11u);  // tRCD
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_ACT], 39u);  // tRC
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_PRE], 28u);  // tRAS
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_PRE][DRAM_CMD_ACT], 11u);  // tRP
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_RD][DRAM_CMD_PRE], 6u);    // tRTP
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_WR][DRAM_CMD_PRE], 24u);   // CWL + 4 + tWR
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_RDA][DRAM_CMD_ACT], 17u);  // tRTP + tRP
-    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_WRA][DRAM_CMD_ACT], 35u);  // 24 + tRP
-    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_ACT][DRAM_CMD_ACT], 5u);   // tRRD
-    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_RD][DRAM_CMD_RD], 4u);     // tCCD
-    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_RD][DRAM_CMD_WR], 9u);     // CL + tCCD + 2 - CWL
-    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_WR][DRAM_CMD_RD], 18u);    // CWL + 4 + tWTR
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_RD], 11u);  // tRCD
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_WRA], 11u); // tRCD
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_ACT], 39u); // tRC
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_ACT][DRAM_CMD_PRE], 28u); // tRAS
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_PRE][DRAM_CMD_ACT], 11u); // tRP
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_RD][DRAM_CMD_PRE], 6u);   // tRTP
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_WR][DRAM_CMD_PRE], 24u);  // CWL + 4 + tWR
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_RDA][DRAM_CMD_ACT], 17u); // tRTP + tRP
+    EXPECT_EQ(t.delay[DRAM_SCOPE_BANK][DRAM_CMD_WRA][DRAM_CMD_ACT], 35u); // 24 + tRP
+    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_ACT][DRAM_CMD_ACT], 5u);  // tRRD
+    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_RD][DRAM_CMD_RD], 4u);    // tCCD
+    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_RD][DRAM_CMD_WR], 9u);    // CL + tCCD + 2 - CWL
+    EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_WR][DRAM_CMD_RD], 18u);   // CWL + 4 + tWTR
     EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_WR][DRAM_CMD_WR], 4u);
     EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_REF][DRAM_CMD_ACT], 208u); // tRFC
     EXPECT_EQ(t.delay[DRAM_SCOPE_RANK][DRAM_CMD_PREA][DRAM_CMD_REF], 11u); // tRP
@@ -155,8 +156,8 @@ TEST_F(Ddr3, RanksShareTheDataBus)
     ddr3_channel_issue(&ch, DRAM_CMD_ACT, 0, 0, 1, 0);
     ddr3_channel_issue(&ch, DRAM_CMD_ACT, 1, 0, 1, 1); // no tRRD across ranks
     ddr3_channel_issue(&ch, DRAM_CMD_RD, 0, 0, 1, 12);
-    EXPECT_EQ(earliest(DRAM_CMD_RD, 0, 1), 18u);  // 12 + 4 + tRTRS
-    EXPECT_EQ(earliest(DRAM_CMD_RD, 1, 0), 16u);  // same rank: tCCD
+    EXPECT_EQ(earliest(DRAM_CMD_RD, 0, 1), 18u); // 12 + 4 + tRTRS
+    EXPECT_EQ(earliest(DRAM_CMD_RD, 1, 0), 16u); // same rank: tCCD
 }
 
 TEST_F(Ddr3, OverrideChangesTableAndList)

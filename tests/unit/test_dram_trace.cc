@@ -12,7 +12,8 @@
 
 #include "sim/trace/dram_trace.h"
 
-namespace {
+namespace
+{
 
 std::string temp_path(const std::string &name)
 {
@@ -142,7 +143,7 @@ TEST(DramTrace, WriterRoundTrip)
 
 struct Bad {
     DramTraceFormat format;
-    const char *text;
+    std::string text;
     const char *want; // expected message after "PATH:"
 };
 
@@ -173,8 +174,7 @@ TEST(DramTrace, GarbageNamesFileAndLine)
         {DRAM_TRACE_NATIVE, "membox-dram-trace 2\n",
          "1: unsupported native trace version '2' (this reader knows 1)"},
         {DRAM_TRACE_NATIVE, "", "1: missing header line 'membox-dram-trace 1'"},
-        {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n\n# c\n10 R 0xG\n",
-         "4: bad hex address '0xG'"},
+        {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n\n# c\n10 R 0xG\n", "4: bad hex address '0xG'"},
         {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n10 R 0x40 0\n", "2: length 0 is outside 1..4096"},
         {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n10 R 0x40 5000\n",
          "2: length 5000 is outside 1..4096"},
@@ -183,7 +183,8 @@ TEST(DramTrace, GarbageNamesFileAndLine)
         {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n-1 R 0x40\n", "2: negative cycle '-1'"},
         {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n10 R\n",
          "2: expected 'CYCLE R|W ADDRESS [LEN]', found 2 fields"},
-        {DRAM_TRACE_RAMULATOR, ("0x" + big + " R\n").c_str(), "1: line longer than 1024 characters"},
+        {DRAM_TRACE_RAMULATOR, "0x" + big + " R\n",
+         "1: line longer than 1024 characters"},
     };
     int i = 0;
     for (const Bad &b : cases) {

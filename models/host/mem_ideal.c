@@ -1,0 +1,316 @@
+/*
+ * mem.ideal: a memory with a fixed latency and real bytes, in its clock domain (`domain`,
+ * default "mem"). It exists so that a pipeline in front of it can be timed exactly.
+ *
+ * At each cycle c it takes at most one visible request from `req` (when fewer than `queue`
+ * responses wait), does the access at once (reads see every write taken before), and makes the
+ * response ready at c + `latency`; at most one ready response is pushed on `resp` per cycle, in
+ * the order the requests were taken.
+ *
+ *   cycle      c            c+1    ...    c+latency
+ *   req        taken, done
+ *   resp                                   pushed (visible one link latency later)
+ *
+ * Addresses wrap at `size`, as mem.h says of a controller. A write without payload stores the
+ * mem.h pattern of the new version of each 64 B line it touches (one version counter per line,
+ * bumped by every write, with or without data); `init: pattern` starts every line at version 0's
+ * pattern, `init: zero` at zeros. `functional: false` keeps no bytes (reads return no payload).
+ */
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/proto/mem.h"
+
+enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
+
+static const char *const init_names[] = {"zero", "pattern", NULL};
+
+typedef struct MemIdealParams {
+    SimDomain *domain;
+    uint64_t latency;
+    uint64_t size;
+    int init;
+    bool functional;
+    uint64_t queue;
+} MemIdealParams;
+
+typedef struct MemIdealEntry {
+    SimCycle ready;
+    SimPacket *pkt;
+} MemIdealEntry;
+
+typedef struct MemIdeal {
+    SimComponent c;
+    SimPort *req;
+    SimPort *resp;
+    MemIdealParams p;
+    uint8_t *mem;
+    uint32_t *version; /* per 64 B line */
+    MemIdealEntry *q;
+    uint32_t head;
+    uint32_t count;
+    uint32_t cap;
+    uint64_t reads;
+    uint64_t writes;
+    uint64_t read_bytes;
+    uint64_t write_bytes;
+} MemIdeal;
+
+static const SimComponentOps ideal_ops;
+
+/* Copies between the wrapped memory and a linear buffer. */
+static void copy_out(const MemIdeal *m, uint64_t addr, uint8_t *dst, size_t len)
+{
+    uint64_t a = addr % m->p.size;
+    while (len > 0) {
+        size_t n = m->p.size - a < len ? (size_t)(m->p.size - a) : len;
+        memcpy(dst, m->mem + a, n);
+        dst += n;
+        len -= n;
+        a = 0;
+    }
+}
+
+static void copy_in(MemIdeal *m, uint64_t addr, const uint8_t *src, size_t len)
+{
+    uint64_t a = addr % m->p.size;
+    while (len > 0) {
+        size_t n = m->p.size - a < len ? (size_t)(m->p.size - a) : len;
+        memcpy(m->mem + a, src, n);
+        src += n;
+        len -= n;
+        a = 0;
+    }
+}
+
+static void do_write(MemIdeal *m, const SimPacket *pkt)
+{
+    uint64_t first = pkt->addr / MEM_BEAT_BYTES;
+    uint64_t last = (pkt->addr + pkt->len - 1) / MEM_BEAT_BYTES;
+    uint64_t lines = m->p.size / MEM_BEAT_BYTES;
+    for (uint64_t l = first; l <= last; l++) {
+        uint32_t *v = &m->version[l % lines];
+        (*v)++;
+        if (pkt->payload != NULL) {
+            continue;
+        }
+        /* The covered bytes of this line take the pattern of its new version. */
+        uint64_t lo = l * MEM_BEAT_BYTES > pkt->addr ? l * MEM_BEAT_BYTES : pkt->addr;
+        uint64_t hi = (l + 1) * MEM_BEAT_BYTES < pkt->addr + pkt->len ? (l + 1) * MEM_BEAT_BYTES
+                                                                      : pkt->addr + pkt->len;
+        uint8_t buf[MEM_BEAT_BYTES];
+        mem_pattern_fill(buf, lo, (uint32_t)(hi - lo), *v);
+        copy_in(m, lo, buf, (size_t)(hi - lo));
+    }
+    if (pkt->payload != NULL) {
+        copy_in(m, pkt->addr, pkt->payload->data, pkt->len);
+    }
+}
+
+static SimCycle ideal_tick(SimComponent *c, SimCycle now)
+{
+    MemIdeal *m = (MemIdeal *)c;
+    Sim *sim = c->sim;
+    SimPacket *pkt = sim_port_peek(m->req);
+    if (pkt != NULL && m->count < m->cap) {
+        if (pkt->len == 0 || pkt->len > MEM_MAX_LEN) {
+            sim_fail(sim, "instance '%s': request of %u bytes", c->name, pkt->len);
+            return SIM_SLEEP;
+        }
+        if (pkt->type == MEM_READ) {
+            SimPayload *pl = NULL;
+            if (m->mem != NULL) {
+                pl = sim_payload_pool_get(&sim->pool);
+                if (pl == NULL || sim->pool.payload_block_size < pkt->len) {
+                    sim_fail(sim,
+                             "instance '%s': payload pool exhausted or blocks smaller than "
+                             "%u bytes: raise sim.payload_blocks",
+                             c->name, pkt->len);
+                    return SIM_SLEEP;
+                }
+                copy_out(m, pkt->addr, pl->data, pkt->len);
+                pl->size = pkt->len;
+            }
+            sim_port_pop(m->req);
+            pkt->payload = pl;
+            pkt->type = MEM_READ_RESP;
+            m->reads++;
+            m->read_bytes += pkt->len;
+        } else if (pkt->type == MEM_WRITE) {
+            sim_port_pop(m->req);
+            if (m->mem != NULL) {
+                do_write(m, pkt);
+            }
+            if (pkt->payload != NULL) {
+                sim_payload_unref(&sim->pool, pkt->payload);
+                pkt->payload = NULL;
+            }
+            pkt->type = MEM_WRITE_ACK;
+            m->writes++;
+            m->write_bytes += pkt->len;
+        } else {
+            sim_fail(sim, "instance '%s': packet type 0x%x is not a memory request", c->name,
+                     pkt->type);
+            return SIM_SLEEP;
+        }
+        pkt->dst = pkt->src;
+        uint32_t tail = m->head + m->count;
+        if (tail >= m->cap) {
+            tail -= m->cap;
+        }
+        m->q[tail] = (MemIdealEntry){now + m->p.latency, pkt};
+        m->count++;
+    }
+    /* After the request: with latency 0 its response leaves in the same cycle. */
+    if (m->count > 0 && m->q[m->head].ready <= now && sim_port_can_push(m->resp)) {
+        SimPacket *out = m->q[m->head].pkt;
+        if (++m->head == m->cap) {
+            m->head = 0;
+        }
+        m->count--;
+        sim_port_push(m->resp, out);
+    }
+    SimCycle next = SIM_SLEEP;
+    if (sim_port_peek(m->req) != NULL && m->count < m->cap) {
+        next = now + 1;
+    }
+    if (m->count > 0 && sim_port_can_push(m->resp)) {
+        SimCycle r = m->q[m->head].ready;
+        r = r > now ? r : now + 1;
+        next = r < next ? r : next;
+    }
+    return next;
+}
+
+static bool ideal_busy(const SimComponent *c)
+{
+    return ((const MemIdeal *)c)->count > 0;
+}
+
+static void ideal_destroy(SimComponent *c)
+{
+    MemIdeal *m = (MemIdeal *)c;
+    free(m->mem);
+    free(m->version);
+    free(m->q);
+}
+
+static const SimComponentOps ideal_ops = {
+    .tick = ideal_tick,
+    .busy = ideal_busy,
+    .destroy = ideal_destroy,
+};
+
+bool mem_ideal_read(const SimComponent *c, uint64_t addr, void *dst, size_t len)
+{
+    if (c == NULL || c->ops != &ideal_ops || ((const MemIdeal *)c)->mem == NULL) {
+        return false;
+    }
+    copy_out((const MemIdeal *)c, addr, dst, len);
+    return true;
+}
+
+bool mem_ideal_write(SimComponent *c, uint64_t addr, const void *src, size_t len)
+{
+    if (c == NULL || c->ops != &ideal_ops || ((MemIdeal *)c)->mem == NULL) {
+        return false;
+    }
+    copy_in((MemIdeal *)c, addr, src, len);
+    return true;
+}
+
+#define P(f) offsetof(MemIdealParams, f)
+
+static const SimParamDesc ideal_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, P(domain), "mem", NULL, NULL, NULL, "clock domain"},
+    {"latency", SIM_PARAM_UINT, P(latency), "10", "0", "1000000", NULL,
+     "cycles from a request taken to its response ready"},
+    {"size", SIM_PARAM_BYTES, P(size), "64MiB", "4KiB", "64GiB", NULL,
+     "bytes kept (a multiple of 64B); addresses wrap at it"},
+    {"init", SIM_PARAM_ENUM, P(init), "zero", NULL, NULL, init_names,
+     "initial contents: zero, or the mem.h pattern of version 0"},
+    {"functional", SIM_PARAM_BOOL, P(functional), "true", NULL, NULL, NULL,
+     "keep real bytes; false: timing only, reads carry no payload"},
+    {"queue", SIM_PARAM_UINT, P(queue), "1024", "1", "1048576", NULL,
+     "responses waiting at most (back-pressure beyond)"},
+};
+
+#undef P
+
+static const SimPortDesc ideal_ports[] = {
+    {"req", SIM_PORT_IN, false, "mem.h requests"},
+    {"resp", SIM_PORT_OUT, false, "mem.h responses"},
+};
+
+static const char *ideal_check(const void *params, char *msg, size_t size)
+{
+    const MemIdealParams *p = params;
+    if (p->size % MEM_BEAT_BYTES != 0) {
+        snprintf(msg, size, "%llu bytes is not a multiple of 64B", (unsigned long long)p->size);
+        return "size";
+    }
+    return NULL;
+}
+
+static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                        SimError *err)
+{
+    MemIdeal *m = calloc(1, sizeof(*m));
+    if (m == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    m->p = *(const MemIdealParams *)params;
+    m->cap = (uint32_t)m->p.queue;
+    m->q = calloc(m->cap, sizeof(*m->q));
+    bool ok = m->q != NULL;
+    if (ok && m->p.functional) {
+        m->mem = calloc(1, m->p.size);
+        m->version = calloc(m->p.size / MEM_BEAT_BYTES, sizeof(*m->version));
+        ok = m->mem != NULL && m->version != NULL;
+    }
+    if (!ok) {
+        unsigned long long bytes = (unsigned long long)m->p.size;
+        ideal_destroy(&m->c);
+        free(m);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory (size %llu)", name,
+                             bytes);
+    }
+    if (m->mem != NULL && m->p.init == INIT_PATTERN) {
+        for (uint64_t a = 0; a < m->p.size; a += 4096) {
+            uint64_t n = m->p.size - a < 4096 ? m->p.size - a : 4096;
+            mem_pattern_fill(m->mem + a, a, (uint32_t)n, 0);
+        }
+    }
+    if (!sim_add_component(sim, &m->c, name, m->p.domain, &ideal_ops, err)) {
+        ideal_destroy(&m->c);
+        free(m);
+        return false;
+    }
+    bindings[0] = (SimPortBinding){&m->c, &m->req};
+    bindings[1] = (SimPortBinding){&m->c, &m->resp};
+    SimStats *s = sim->stats;
+    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0, "writes taken") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &m->read_bytes, 1.0,
+                        "bytes read") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &m->write_bytes, 1.0,
+                        "bytes written"))) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
+    }
+    return true;
+}
+
+const SimModelType mem_ideal_type = {
+    .name = "mem.ideal",
+    .doc = "Ideal memory: one request a cycle, a fixed latency, real bytes (mem.h req/resp).",
+    .params = ideal_params,
+    .n_params = sizeof(ideal_params) / sizeof(ideal_params[0]),
+    .params_size = sizeof(MemIdealParams),
+    .ports = ideal_ports,
+    .n_ports = sizeof(ideal_ports) / sizeof(ideal_ports[0]),
+    .check = ideal_check,
+    .build = ideal_build,
+};

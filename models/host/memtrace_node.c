@@ -1,0 +1,732 @@
+/*
+ * host.memtrace: a compute node replaying a memory trace (traces/FORMAT.md, "Memory traces")
+ * against the MemBox's memory, through a root complex (pcie.rc) it talks to in mem.h.
+ * docs/models/host.md has the timing.
+ *
+ * Records start in trace order, at most one request pushed on `req` per cycle, with at most
+ * `outstanding` records in flight. A record starts at the first cycle at or after its time
+ * ('@': the time, offset by the start of the repetition when `repeat` > 1; '+': the delay after
+ * the previous record completed), once the one before it has started and a slot is free.
+ *
+ *   PIO  one MEM_READ or MEM_WRITE (no payload: the mem.h pattern) of the record's bytes at
+ *        window_base + address; it completes when the response arrives (a load is a full
+ *        non-posted round trip; a store completes when the root complex took it).
+ *   DMA  the driver of the Intel Avalon-MM DMA: for each piece of at most `desc_max` bytes, a
+ *        32-byte descriptor written into host memory at table + 0x200 + 32 * ID (IDs in ring
+ *        order, 128 per direction), then a doorbell write of the last ID to RD_DMA_LAST_PTR
+ *        (a W record: host buffer -> MemBox, read DMA) or WR_DMA_LAST_PTR (an R record:
+ *        MemBox -> host buffer, write DMA). A piece completes when the root complex reports the
+ *        adapter's write of its status DWORD (table + 4 * ID) on `notify`; the record completes
+ *        with its last piece. The host buffer of a record is buffer_base + (address mod
+ *        buffer_size), or buffer_base if the record would run past the buffer's end.
+ * Per-request latency is from the record's first push to its completion.
+ */
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/proto/mem.h"
+#include "sim/trace/memtrace.h"
+
+enum { ACCESS_DMA = 0, ACCESS_PIO, ACCESS_MAX };
+enum { ENG_RD = 0, ENG_WR, ENG_MAX };
+
+static const char *const access_names[] = {"dma", "pio", NULL};
+
+#define RING          128u
+#define DESC_OFFSET   0x200u
+#define REG_LAST_PTR0 0x10u /* RD_DMA_LAST_PTR; WR_DMA_LAST_PTR is 0x100 further */
+#define CTRL_TAG      0x80000000u
+#define PIO_LINE      64u
+
+typedef struct NodeParams {
+    SimDomain *domain;
+    const char *trace;
+    int access;
+    uint64_t outstanding;
+    uint64_t window;
+    uint64_t window_base;
+    uint64_t regs_base;
+    uint64_t rd_table;
+    uint64_t wr_table;
+    uint64_t buffer_base;
+    uint64_t buffer_size;
+    uint64_t desc_max;
+    uint64_t repeat;
+    uint64_t src;
+} NodeParams;
+
+typedef struct Slot {
+    bool used;
+    bool issuing; /* descriptors still to write */
+    uint8_t op;
+    uint8_t access;
+    uint32_t size;
+    uint32_t left; /* pieces written and not completed */
+    uint64_t addr;
+    SimTime start;
+} Slot;
+
+typedef struct NodeStats {
+    uint64_t records;
+    uint64_t completed;
+    uint64_t reads;
+    uint64_t writes;
+    uint64_t bytes;
+    uint64_t descriptors;
+    uint64_t doorbells;
+    SimTime first_start;
+    SimTime last_done;
+    SimHist latency;
+    SimHist read_latency;
+    SimHist write_latency;
+    double throughput_gbps;
+    double first_start_ns;
+    double last_done_ns;
+} NodeStats;
+
+typedef struct Node {
+    SimComponent c;
+    SimPort *req;
+    SimPort *resp;
+    SimPort *notify;
+    NodeParams p;
+    char *path;
+    MemTrace *trace;
+    uint64_t trace_records;
+    bool has_rec;
+    bool eof;
+    MemTraceRecord rec;
+    uint64_t rep;
+    SimTime rep_base;
+    Slot *slots;
+    uint32_t n_used;
+    int32_t last_slot; /* slot of the record started last */
+    SimTime prev_done; /* when that record completed; SIM_TIME_NEVER while it runs */
+    /* the DMA record being described */
+    int32_t cur;
+    uint32_t cur_off;
+    uint64_t cur_host;
+    uint32_t next_id[ENG_MAX];
+    int32_t owner[ENG_MAX][RING];
+    bool doorbell_due[ENG_MAX];
+    uint32_t doorbell_id[ENG_MAX];
+    NodeStats st;
+} Node;
+
+/* ---- trace validation (check and build) ---- */
+
+static int record_access(const NodeParams *p, const MemTraceRecord *r)
+{
+    if (r->access == MEMTRACE_ACCESS_DMA) {
+        return ACCESS_DMA;
+    }
+    if (r->access == MEMTRACE_ACCESS_PIO) {
+        return ACCESS_PIO;
+    }
+    return p->access;
+}
+
+/* Why the record cannot be replayed by a node with parameters p, or NULL. */
+static const char *record_problem(const NodeParams *p, const MemTraceRecord *r, char *buf,
+                                  size_t size)
+{
+    if (r->addr >= p->window || r->size > p->window - r->addr) {
+        snprintf(buf, size, "address 0x%llx + %u bytes is outside the MemBox window (%llu bytes)",
+                 (unsigned long long)r->addr, r->size, (unsigned long long)p->window);
+        return buf;
+    }
+    if (record_access(p, r) == ACCESS_DMA) {
+        if (r->addr % 4 != 0 || r->size % 4 != 0) {
+            snprintf(buf, size,
+                     "a DMA moves whole DWORDs: address 0x%llx and size %u must be "
+                     "multiples of 4",
+                     (unsigned long long)r->addr, r->size);
+            return buf;
+        }
+        if (r->size > p->buffer_size) {
+            snprintf(buf, size,
+                     "a DMA of %u bytes does not fit the host buffer (buffer_size "
+                     "%llu)",
+                     r->size, (unsigned long long)p->buffer_size);
+            return buf;
+        }
+    } else if (r->size > PIO_LINE || r->addr % PIO_LINE + r->size > PIO_LINE) {
+        snprintf(buf, size,
+                 "a PIO access is 1 to 64 bytes within one 64-byte line (address "
+                 "0x%llx, %u bytes)",
+                 (unsigned long long)r->addr, r->size);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Reads the whole trace; false with msg "where: reason". Counts the records. */
+static bool validate(const NodeParams *p, char *msg, size_t size, uint64_t *records)
+{
+    SimError err;
+    sim_error_clear(&err);
+    MemTrace *t = memtrace_open(p->trace, &err);
+    if (t == NULL) {
+        snprintf(msg, size, "%s", err.msg);
+        return false;
+    }
+    MemTraceRecord r;
+    int rc;
+    uint64_t n = 0;
+    bool ok = true;
+    while ((rc = memtrace_next(t, &r, &err)) > 0) {
+        char why[256];
+        if (record_problem(p, &r, why, sizeof(why)) != NULL) {
+            char where[512];
+            memtrace_where(t, where, sizeof(where));
+            snprintf(msg, size, "%s: %s", where, why);
+            ok = false;
+            break;
+        }
+        n++;
+    }
+    if (ok && rc < 0) {
+        snprintf(msg, size, "%s", err.msg);
+        ok = false;
+    }
+    memtrace_close(t);
+    if (records != NULL) {
+        *records = n;
+    }
+    return ok;
+}
+
+/* ---- the run ---- */
+
+static int engine_of(uint8_t op)
+{
+    return op == MEMTRACE_WRITE ? ENG_RD : ENG_WR;
+}
+
+static uint64_t table_of(const Node *n, int e)
+{
+    return e == ENG_RD ? n->p.rd_table : n->p.wr_table;
+}
+
+/* Loads the next record (rewinding for `repeat`); false if the run failed. */
+static bool fetch(Node *n)
+{
+    while (!n->has_rec && !n->eof) {
+        SimError err;
+        sim_error_clear(&err);
+        int r = memtrace_next(n->trace, &n->rec, &err);
+        if (r < 0) {
+            sim_fail(n->c.sim, "instance '%s': %s", n->c.name, err.msg);
+            return false;
+        }
+        if (r > 0) {
+            n->has_rec = true;
+            return true;
+        }
+        if (++n->rep >= n->p.repeat || n->trace_records == 0) {
+            n->eof = true;
+            return true;
+        }
+        if (!memtrace_rewind(n->trace, &err)) {
+            sim_fail(n->c.sim, "instance '%s': %s", n->c.name, err.msg);
+            return false;
+        }
+        n->rep_base = n->c.sim->now;
+    }
+    return true;
+}
+
+/* When the pending record may start; SIM_TIME_NEVER if it waits for the previous one. */
+static SimTime record_time(const Node *n)
+{
+    if (n->rec.when == MEMTRACE_AT) {
+        return n->rep_base + n->rec.time;
+    }
+    if (n->prev_done == SIM_TIME_NEVER) {
+        return SIM_TIME_NEVER;
+    }
+    return n->prev_done + n->rec.time;
+}
+
+static void complete_piece(Node *n, uint32_t s)
+{
+    Slot *sl = &n->slots[s];
+    SimTime now = n->c.sim->now;
+    sl->left--;
+    if (sl->left > 0 || sl->issuing) {
+        return;
+    }
+    SimTime lat = now - sl->start;
+    sim_hist_record(&n->st.latency, lat);
+    sim_hist_record(sl->op == MEMTRACE_READ ? &n->st.read_latency : &n->st.write_latency, lat);
+    n->st.completed++;
+    n->st.last_done = now;
+    if ((int32_t)s == n->last_slot) {
+        n->prev_done = now;
+    }
+    sl->used = false;
+    n->n_used--;
+}
+
+static SimPacket *new_request(Node *n, uint16_t type, uint64_t addr, uint32_t len, uint32_t tag)
+{
+    SimPacket *pkt = sim_packet_new(n->c.sim);
+    if (pkt == NULL) {
+        return NULL;
+    }
+    pkt->type = type;
+    pkt->addr = addr;
+    pkt->len = len;
+    pkt->tag = tag;
+    pkt->src = (uint16_t)n->p.src;
+    pkt->stamp[SIM_STAMP_CREATE] = n->c.sim->now;
+    pkt->stamp[SIM_STAMP_INJECT] = n->c.sim->now;
+    return pkt;
+}
+
+static SimPayload *payload(Node *n, uint32_t len)
+{
+    Sim *sim = n->c.sim;
+    SimPayload *pl = sim_payload_pool_get(&sim->pool);
+    if (pl == NULL) {
+        sim_fail(sim, "instance '%s': payload pool exhausted: raise sim.payload_blocks", n->c.name);
+        return NULL;
+    }
+    memset(pl->data, 0, len);
+    pl->size = len;
+    return pl;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+/* Pushes the next descriptor write or doorbell of the record being described; true if one was
+ * pushed. */
+static bool describe(Node *n)
+{
+    Slot *sl = &n->slots[n->cur];
+    int e = engine_of(sl->op);
+    uint32_t id = n->next_id[e];
+    if (n->cur_off < sl->size && n->owner[e][id] < 0) {
+        uint32_t len = sl->size - n->cur_off;
+        len = len < n->p.desc_max ? len : (uint32_t)n->p.desc_max;
+        uint64_t host = n->cur_host + n->cur_off;
+        uint64_t membox = sl->addr + n->cur_off;
+        uint64_t src = e == ENG_RD ? host : membox;
+        uint64_t dst = e == ENG_RD ? membox : host;
+        SimPacket *pkt =
+            new_request(n, MEM_WRITE, table_of(n, e) + DESC_OFFSET + (uint64_t)HOST_DESC_BYTES * id,
+                        HOST_DESC_BYTES, CTRL_TAG);
+        if (pkt == NULL) {
+            return false;
+        }
+        SimPayload *pl = payload(n, HOST_DESC_BYTES);
+        if (pl == NULL) {
+            sim_packet_free(n->c.sim, pkt);
+            return false;
+        }
+        put32(pl->data, (uint32_t)src);
+        put32(pl->data + 4, (uint32_t)(src >> 32));
+        put32(pl->data + 8, (uint32_t)dst);
+        put32(pl->data + 12, (uint32_t)(dst >> 32));
+        put32(pl->data + 16, (id & 0x7fu) << 18 | (len / 4));
+        pkt->payload = pl;
+        sim_port_push(n->req, pkt);
+        n->owner[e][id] = n->cur;
+        n->next_id[e] = (id + 1) % RING;
+        n->doorbell_due[e] = true;
+        n->doorbell_id[e] = id;
+        n->cur_off += len;
+        sl->left++;
+        n->st.descriptors++;
+        if (n->cur_off == sl->size) {
+            sl->issuing = false;
+        }
+        return true;
+    }
+    if (n->doorbell_due[e]) {
+        SimPacket *pkt =
+            new_request(n, MEM_WRITE, n->p.regs_base + REG_LAST_PTR0 + 0x100u * e, 4, CTRL_TAG);
+        if (pkt == NULL) {
+            return false;
+        }
+        SimPayload *pl = payload(n, 4);
+        if (pl == NULL) {
+            sim_packet_free(n->c.sim, pkt);
+            return false;
+        }
+        put32(pl->data, n->doorbell_id[e]);
+        pkt->payload = pl;
+        sim_port_push(n->req, pkt);
+        n->doorbell_due[e] = false;
+        n->st.doorbells++;
+        if (n->cur_off == sl->size) {
+            n->cur = -1;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Starts the pending record in a free slot. */
+static bool start_record(Node *n)
+{
+    Sim *sim = n->c.sim;
+    uint32_t s = 0;
+    while (n->slots[s].used) {
+        s++;
+    }
+    Slot *sl = &n->slots[s];
+    *sl = (Slot){.used = true,
+                 .op = (uint8_t)n->rec.op,
+                 .access = (uint8_t)record_access(&n->p, &n->rec),
+                 .size = n->rec.size,
+                 .addr = n->rec.addr,
+                 .start = sim->now};
+    if (n->st.records == 0) {
+        n->st.first_start = sim->now;
+    }
+    n->st.records++;
+    n->st.bytes += sl->size;
+    if (sl->op == MEMTRACE_READ) {
+        n->st.reads++;
+    } else {
+        n->st.writes++;
+    }
+    n->n_used++;
+    n->last_slot = (int32_t)s;
+    n->prev_done = SIM_TIME_NEVER;
+    n->has_rec = false;
+    if (sl->access == ACCESS_PIO) {
+        bool write = sl->op == MEMTRACE_WRITE;
+        SimPacket *pkt =
+            new_request(n, write ? MEM_WRITE : MEM_READ, n->p.window_base + sl->addr, sl->size, s);
+        if (pkt == NULL) {
+            return false;
+        }
+        sl->left = 1;
+        sim_port_push(n->req, pkt);
+        return true;
+    }
+    if (n->notify == NULL) {
+        sim_fail(sim,
+                 "instance '%s': a DMA record needs the `notify` port connected to the "
+                 "root complex's notify",
+                 n->c.name);
+        return false;
+    }
+    sl->issuing = true;
+    uint64_t host = n->p.buffer_base + sl->addr % n->p.buffer_size;
+    if (host + sl->size > n->p.buffer_base + n->p.buffer_size) {
+        host = n->p.buffer_base;
+    }
+    n->cur = (int32_t)s;
+    n->cur_off = 0;
+    n->cur_host = host;
+    return describe(n);
+}
+
+static SimCycle node_tick(SimComponent *c, SimCycle now)
+{
+    Node *n = (Node *)c;
+    Sim *sim = c->sim;
+    SimPacket *pkt;
+    while ((pkt = sim_port_peek(n->resp)) != NULL) {
+        sim_port_pop(n->resp);
+        uint32_t tag = pkt->tag;
+        if (pkt->payload != NULL) {
+            sim_payload_unref(&sim->pool, pkt->payload);
+            pkt->payload = NULL;
+        }
+        sim_packet_free(sim, pkt);
+        if ((tag & CTRL_TAG) == 0) {
+            if (tag >= n->p.outstanding || !n->slots[tag].used) {
+                sim_fail(sim, "instance '%s': response for no request (tag %u)", c->name, tag);
+                return SIM_SLEEP;
+            }
+            complete_piece(n, tag);
+        }
+    }
+    while (n->notify != NULL && (pkt = sim_port_peek(n->notify)) != NULL) {
+        sim_port_pop(n->notify);
+        uint64_t addr = pkt->addr;
+        if (pkt->payload != NULL) {
+            sim_payload_unref(&sim->pool, pkt->payload);
+            pkt->payload = NULL;
+        }
+        sim_packet_free(sim, pkt);
+        int e = -1;
+        for (int i = 0; i < ENG_MAX; i++) {
+            uint64_t t = table_of(n, i);
+            if (addr >= t && addr < t + 4u * RING) {
+                e = i;
+            }
+        }
+        if (e < 0) {
+            continue; /* a write into the range that is no status entry */
+        }
+        uint32_t id = (uint32_t)((addr - table_of(n, e)) / 4);
+        int32_t s = n->owner[e][id];
+        if (s < 0) {
+            sim_fail(sim, "instance '%s': status for descriptor %u that is not in flight", c->name,
+                     id);
+            return SIM_SLEEP;
+        }
+        n->owner[e][id] = -1;
+        complete_piece(n, (uint32_t)s);
+    }
+    if (!fetch(n)) {
+        return SIM_SLEEP;
+    }
+    bool pushed = false;
+    if (sim_port_can_push(n->req)) {
+        if (n->cur >= 0) {
+            pushed = describe(n);
+        } else if (n->has_rec && n->n_used < n->p.outstanding && record_time(n) <= sim->now) {
+            if (!start_record(n) || !fetch(n)) {
+                return SIM_SLEEP;
+            }
+            pushed = true;
+        }
+    }
+    if (sim->failed) {
+        return SIM_SLEEP;
+    }
+    /* Next: another push, or the pending record's time; responses wake us by themselves. */
+    if (!sim_port_can_push(n->req)) {
+        return SIM_SLEEP; /* a freed slot wakes us */
+    }
+    if (n->cur >= 0) {
+        const Slot *sl = &n->slots[n->cur];
+        int e = engine_of(sl->op);
+        bool more = (n->cur_off < sl->size && n->owner[e][n->next_id[e]] < 0) || n->doorbell_due[e];
+        return more ? now + 1 : SIM_SLEEP; /* else a notify frees an ID */
+    }
+    if (n->has_rec && n->n_used < n->p.outstanding) {
+        SimTime t = record_time(n);
+        if (t == SIM_TIME_NEVER) {
+            return SIM_SLEEP;
+        }
+        SimCycle at = sim_domain_cycle_at_or_after(c->domain, t);
+        return at > now ? at : now + 1;
+    }
+    (void)pushed;
+    return SIM_SLEEP;
+}
+
+static bool node_busy(const SimComponent *c)
+{
+    const Node *n = (const Node *)c;
+    return n->has_rec || !n->eof || n->n_used > 0;
+}
+
+static void node_dump(const SimComponent *c, SimError *report)
+{
+    const Node *n = (const Node *)c;
+    sim_error_append(report, " (%llu records started, %llu completed, %u in flight)",
+                     (unsigned long long)n->st.records, (unsigned long long)n->st.completed,
+                     n->n_used);
+}
+
+static void node_finish(SimComponent *c, SimTime end)
+{
+    Node *n = (Node *)c;
+    (void)end;
+    NodeStats *st = &n->st;
+    SimTime span = st->last_done > st->first_start ? st->last_done - st->first_start : 0;
+    st->throughput_gbps = span ? (double)st->bytes * 1000.0 / (double)span : 0.0;
+    st->first_start_ns = (double)st->first_start / 1000.0;
+    st->last_done_ns = (double)st->last_done / 1000.0;
+}
+
+static void node_destroy(SimComponent *c)
+{
+    Node *n = (Node *)c;
+    memtrace_close(n->trace);
+    free(n->slots);
+    free(n->path);
+    sim_hist_destroy(&n->st.latency);
+    sim_hist_destroy(&n->st.read_latency);
+    sim_hist_destroy(&n->st.write_latency);
+}
+
+static const SimComponentOps node_ops = {
+    .tick = node_tick,
+    .finish = node_finish,
+    .busy = node_busy,
+    .dump = node_dump,
+    .destroy = node_destroy,
+};
+
+/* ---- parameters ---- */
+
+#define P(f) offsetof(NodeParams, f)
+
+static const SimParamDesc node_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, P(domain), "pcie", NULL, NULL, NULL,
+     "clock the node issues requests in"},
+    {"trace", SIM_PARAM_PATH, P(trace), NULL, NULL, NULL, NULL,
+     "memory trace, text or binary, plain or gzip, relative to this file (traces/FORMAT.md)"},
+    {"access", SIM_PARAM_ENUM, P(access), "dma", NULL, NULL, access_names,
+     "how records without an access field go: dma or pio"},
+    {"outstanding", SIM_PARAM_UINT, P(outstanding), "16", "1", "127", NULL,
+     "records in flight at once"},
+    {"window", SIM_PARAM_BYTES, P(window), "4GiB", "4KiB", "1TiB", NULL,
+     "size of the MemBox memory: every record must fall inside"},
+    {"window_base", SIM_PARAM_UINT, P(window_base), "0x4000000000", NULL, NULL, NULL,
+     "host address of the MemBox window (the adapter's BAR2), for PIO"},
+    {"regs_base", SIM_PARAM_UINT, P(regs_base), "0xf0000000", NULL, NULL, NULL,
+     "host address of the DMA registers (the adapter's BAR0), for doorbells"},
+    {"rd_table", SIM_PARAM_UINT, P(rd_table), "0x10000", NULL, NULL, NULL,
+     "host address of the read DMA status table (descriptors at +0x200)"},
+    {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,
+     "host address of the write DMA status table (descriptors at +0x200)"},
+    {"buffer_base", SIM_PARAM_UINT, P(buffer_base), "0x100000", NULL, NULL, NULL,
+     "host buffer DMA data come from and go to"},
+    {"buffer_size", SIM_PARAM_BYTES, P(buffer_size), "16MiB", "4KiB", "16GiB", NULL,
+     "size of the host buffer"},
+    {"desc_max", SIM_PARAM_BYTES, P(desc_max), "512KiB", "4B", "1048572B", NULL,
+     "bytes per DMA descriptor at most (the Intel DMA's limit is 1 MB - 4 B)"},
+    {"repeat", SIM_PARAM_UINT, P(repeat), "1", "1", "1000000000", NULL,
+     "times the trace is replayed"},
+    {"src", SIM_PARAM_UINT, P(src), "0", "0", "65535", NULL, "node id written into each request"},
+};
+
+#undef P
+
+static const SimPortDesc node_ports[] = {
+    {"req", SIM_PORT_OUT, false, "mem.h requests to the root complex (cpu_req)"},
+    {"resp", SIM_PORT_IN, false, "mem.h responses (cpu_resp)"},
+    {"notify", SIM_PORT_IN, true, "status writes reported by the root complex (DMA)"},
+};
+
+static const char *node_check(const void *params, char *msg, size_t size)
+{
+    const NodeParams *p = params;
+    if (p->desc_max % 4 != 0) {
+        snprintf(msg, size, "%llu bytes is not a multiple of 4 (descriptors count DWORDs)",
+                 (unsigned long long)p->desc_max);
+        return "desc_max";
+    }
+    if (p->buffer_base % 4096 != 0) {
+        snprintf(msg, size, "0x%llx is not 4 KiB aligned", (unsigned long long)p->buffer_base);
+        return "buffer_base";
+    }
+    if (p->trace == NULL || p->trace[0] == '\0') {
+        snprintf(msg, size, "is empty: name a memory trace");
+        return "trace";
+    }
+    if (!validate(p, msg, size, NULL)) {
+        return "trace";
+    }
+    return NULL;
+}
+
+static bool node_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                       SimError *err)
+{
+    const NodeParams *pp = params;
+    char msg[1024];
+    uint64_t records = 0;
+    if (!validate(pp, msg, sizeof(msg), &records)) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
+    }
+    Node *n = calloc(1, sizeof(*n));
+    if (n == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    n->p = *pp;
+    n->path = strdup(pp->trace);
+    n->p.trace = n->path;
+    n->slots = calloc(n->p.outstanding, sizeof(*n->slots));
+    bool ok = n->path != NULL && n->slots != NULL && sim_hist_init(&n->st.latency) &&
+              sim_hist_init(&n->st.read_latency) && sim_hist_init(&n->st.write_latency);
+    if (!ok) {
+        node_destroy(&n->c);
+        free(n);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    n->trace = memtrace_open(n->path, err);
+    if (n->trace == NULL) {
+        node_destroy(&n->c);
+        free(n);
+        return false;
+    }
+    n->trace_records = records;
+    n->cur = -1;
+    n->last_slot = -1;
+    n->prev_done = 0; /* a first record with '+' counts from time 0 */
+    for (int e = 0; e < ENG_MAX; e++) {
+        for (uint32_t i = 0; i < RING; i++) {
+            n->owner[e][i] = -1;
+        }
+    }
+    if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
+        node_destroy(&n->c);
+        free(n);
+        return false;
+    }
+    /* The first record is read now, so that zlib's buffers are made before the run. */
+    SimError ferr;
+    sim_error_clear(&ferr);
+    int r = memtrace_next(n->trace, &n->rec, &ferr);
+    if (r < 0) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': %s", name, ferr.msg);
+    }
+    n->has_rec = r > 0;
+    n->eof = r == 0;
+    bindings[0] = (SimPortBinding){&n->c, &n->req};
+    bindings[1] = (SimPortBinding){&n->c, &n->resp};
+    bindings[2] = (SimPortBinding){&n->c, &n->notify};
+    SimStats *s = sim->stats;
+    NodeStats *st = &n->st;
+    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "records", &st->records, 1.0,
+                        "records started") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "completed", &st->completed, 1.0,
+                        "records completed") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &st->reads, 1.0,
+                        "read records (MemBox -> node)") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &st->writes, 1.0,
+                        "write records (node -> MemBox)") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "bytes", &st->bytes, 1.0,
+                        "bytes of the records started") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &st->descriptors, 1.0,
+                        "DMA descriptors written") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &st->doorbells, 1.0,
+                        "doorbell writes") &&
+          sim_stats_add(s, SIM_STAT_HIST, name, "latency_ns", &st->latency, 1000.0,
+                        "record started to completed") &&
+          sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &st->read_latency, 1000.0,
+                        "the same, read records") &&
+          sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &st->write_latency, 1000.0,
+                        "the same, write records") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "throughput_gbps", &st->throughput_gbps, 1.0,
+                        "bytes over first start to last completion, GB/s") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "first_start_ns", &st->first_start_ns, 1.0,
+                        "when the first record started") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "last_done_ns", &st->last_done_ns, 1.0,
+                        "when the last record completed"))) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
+    }
+    return true;
+}
+
+const SimModelType host_memtrace_type = {
+    .name = "host.memtrace",
+    .doc = "Compute node replaying a memory trace as DMA transfers or PIO accesses through a "
+           "root complex (pcie.rc), recording per-request latency and throughput.",
+    .params = node_params,
+    .n_params = sizeof(node_params) / sizeof(node_params[0]),
+    .params_size = sizeof(NodeParams),
+    .ports = node_ports,
+    .n_ports = sizeof(node_ports) / sizeof(node_ports[0]),
+    .check = node_check,
+    .build = node_build,
+};

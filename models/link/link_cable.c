@@ -1,0 +1,330 @@
+/*
+ * link.cable: the 40G optical cable between an MPP and an SPP (or any two lane groups), both
+ * directions: a_in -> b_out and b_in -> a_out. Wire it once:
+ *
+ *   - {from: mpp:tx, to: cable:a_in}     - {from: cable:b_out, to: spp:rx}
+ *   - {from: spp:tx, to: cable:b_in}     - {from: cable:a_out, to: mpp:rx}
+ *
+ * A packet is pushed on a_in by its sender when its last word leaves the transceiver; the link
+ * latency of that YAML link (default 1 cycle) is the serialisation of that last 66-bit block.
+ * The cable takes it at that cycle c and delivers it at c + F, F = ceil(length x delay_per_m /
+ * period): the first edge of its own clock at which the light has arrived; the YAML link to the
+ * receiver adds its latency again (the receiving PCS latching the block).
+ *
+ * Faults, drawn from the instance's own random stream in arrival order (both kernels draw the
+ * same numbers): each packet is hit by at least one bit error with probability
+ * 1 - (1 - ber)^bits, bits = 66 x its 64-bit words over all lanes (the sync headers can be hit
+ * too); an error changes the CRC the receiver computes (a syndrome derived from the error's bit
+ * position, never 0), so the receiver drops the packet: nothing is repaired. With drop_rate a
+ * packet vanishes whole (lost framing). fault_ab / fault_ba force one corruption or drop of
+ * chosen packets for tests. A cable cannot hold back light: when the receiver does not take
+ * packets the cable waits and counts the cycles (a topology error: give the link room).
+ */
+#include "link_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { FAULT_NONE = 0, FAULT_CORRUPT, FAULT_DROP, FAULT_MAX };
+static const char *const fault_names[] = {"none", "corrupt", "drop", NULL};
+
+enum {
+    MATCH_ANY = 0,
+    MATCH_DATA,
+    MATCH_CONTROL,
+    MATCH_MWP,
+    MATCH_MRD,
+    MATCH_MRRP,
+    MATCH_ACK,
+    MATCH_NAK,
+    MATCH_FC,
+    MATCH_MAX
+};
+static const char *const match_names[] = {"any",  "data", "control", "mwp", "mrd",
+                                          "mrrp", "ack",  "nak",     "fc",  NULL};
+
+typedef struct CableFault {
+    int kind;
+    int match;
+    uint64_t nth;
+    uint64_t count;
+} CableFault;
+
+typedef struct CableParams {
+    SimDomain *domain;
+    double length;
+    SimTime delay_per_m;
+    double ber;
+    double drop_rate;
+    CableFault fault[2];
+} CableParams;
+
+typedef struct CableSlot {
+    SimPacket *pkt;
+    SimCycle at;
+} CableSlot;
+
+typedef struct CableDir {
+    SimPort *in;
+    SimPort *out;
+    CableSlot *line; /* packets in flight: [head, head + count) mod cap */
+    uint32_t cap;
+    uint32_t head;
+    uint32_t count;
+    uint64_t matched; /* packets that matched the fault's type so far */
+    /* statistics */
+    uint64_t packets;
+    uint64_t bits;
+    uint64_t corrupted;
+    uint64_t dropped;
+    uint64_t blocked_cycles;
+    SimCycle blocked_since;
+} CableDir;
+
+typedef struct Cable {
+    SimComponent c;
+    CableParams p;
+    uint64_t flight; /* cycles */
+    CableDir dir[2]; /* 0: a -> b, 1: b -> a */
+} Cable;
+
+static bool fault_matches(int match, uint16_t type)
+{
+    switch (match) {
+    case MATCH_ANY:
+        return true;
+    case MATCH_DATA:
+        return link_is_data(type);
+    case MATCH_CONTROL:
+        return !link_is_data(type);
+    default:
+        return type == LINK_MWP + (match - MATCH_MWP);
+    }
+}
+
+/* A nonzero CRC syndrome for an error at bit `pos` (a bijective mix, forced odd). */
+static uint32_t syndrome(uint64_t pos)
+{
+    uint64_t z = pos + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (uint32_t)(z ^ (z >> 31)) | 1u;
+}
+
+/* Returns false if the packet is dropped (and freed). */
+static bool cable_hit(Cable *k, CableDir *d, const CableFault *f, SimPacket *pkt)
+{
+    Sim *sim = k->c.sim;
+    uint64_t bits = pkt->user[0] * LINK_LINE_BITS_PER_WORD;
+    d->packets++;
+    d->bits += bits;
+    bool corrupt = false;
+    bool drop = false;
+    if (f->kind != FAULT_NONE && fault_matches(f->match, pkt->type)) {
+        d->matched++;
+        if (d->matched >= f->nth && d->matched < f->nth + f->count) {
+            corrupt = f->kind == FAULT_CORRUPT;
+            drop = f->kind == FAULT_DROP;
+        }
+    }
+    uint64_t pos = 0;
+    if (k->p.ber > 0.0 && bits > 0) {
+        double p_err = -expm1((double)bits * log1p(-k->p.ber));
+        if (sim_rng_uniform(&k->c.rng) < p_err) {
+            corrupt = true;
+            pos = sim_rng_below(&k->c.rng, bits);
+        }
+    }
+    if (k->p.drop_rate > 0.0 && sim_rng_chance(&k->c.rng, k->p.drop_rate)) {
+        drop = true;
+    }
+    if (drop) {
+        d->dropped++;
+        sim_packet_free(sim, pkt);
+        return false;
+    }
+    if (corrupt) {
+        d->corrupted++;
+        pkt->crc ^= syndrome(pos);
+    }
+    return true;
+}
+
+static SimCycle cable_tick(SimComponent *c, SimCycle now)
+{
+    Cable *k = (Cable *)c;
+    SimCycle next = SIM_CYCLE_NEVER;
+    for (int i = 0; i < 2; i++) {
+        CableDir *d = &k->dir[i];
+        SimPacket *pkt;
+        while (d->count < d->cap && (pkt = sim_port_peek(d->in)) != NULL) {
+            sim_port_pop(d->in);
+            if (!cable_hit(k, d, &k->p.fault[i], pkt)) {
+                continue;
+            }
+            uint32_t t = (d->head + d->count) % d->cap;
+            d->line[t].pkt = pkt;
+            d->line[t].at = now + k->flight;
+            d->count++;
+        }
+        while (d->count > 0 && d->line[d->head].at <= now) {
+            if (!sim_port_can_push(d->out)) {
+                if (d->blocked_since == SIM_CYCLE_NEVER) {
+                    d->blocked_since = now;
+                }
+                break;
+            }
+            if (d->blocked_since != SIM_CYCLE_NEVER) {
+                d->blocked_cycles += now - d->blocked_since;
+                d->blocked_since = SIM_CYCLE_NEVER;
+            }
+            sim_port_push(d->out, d->line[d->head].pkt);
+            d->line[d->head].pkt = NULL;
+            d->head = (d->head + 1) % d->cap;
+            d->count--;
+        }
+        if (d->count > 0 && d->line[d->head].at > now && d->line[d->head].at < next) {
+            next = d->line[d->head].at;
+        }
+    }
+    return next;
+}
+
+static bool cable_busy(const SimComponent *c)
+{
+    const Cable *k = (const Cable *)c;
+    return k->dir[0].count > 0 || k->dir[1].count > 0;
+}
+
+static void cable_dump(const SimComponent *c, SimError *report)
+{
+    const Cable *k = (const Cable *)c;
+    sim_error_append(report, " (%u packets in flight a->b, %u b->a)", k->dir[0].count,
+                     k->dir[1].count);
+}
+
+static void cable_destroy(SimComponent *c)
+{
+    Cable *k = (Cable *)c;
+    free(k->dir[0].line);
+    free(k->dir[1].line);
+}
+
+static const SimComponentOps cable_ops = {
+    .tick = cable_tick,
+    .busy = cable_busy,
+    .dump = cable_dump,
+    .destroy = cable_destroy,
+};
+
+#define P(field) offsetof(CableParams, field)
+/* clang-format off */
+#define FAULT_ROWS(d, i)                                                                          \
+    {"fault_" d, SIM_PARAM_ENUM, P(fault[i].kind), "none", NULL, NULL, fault_names,              \
+     "forced fault " d ": none, corrupt (bad CRC) or drop chosen packets"},                      \
+    {"fault_" d "_type", SIM_PARAM_ENUM, P(fault[i].match), "any", NULL, NULL, match_names,      \
+     "packets the forced fault counts: any, data, control or one type"},                         \
+    {"fault_" d "_nth", SIM_PARAM_UINT, P(fault[i].nth), "1", "1", "1000000000000", NULL,        \
+     "first matching packet hit (1 = the first)"},                                               \
+    {"fault_" d "_count", SIM_PARAM_UINT, P(fault[i].count), "1", "1", "1000000000000", NULL,    \
+     "consecutive matching packets hit"}
+/* clang-format on */
+
+static const SimParamDesc cable_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, P(domain), "lane", NULL, NULL, NULL,
+     "clock the cable delivers on (the lanes' clock)"},
+    {"length", SIM_PARAM_LENGTH, P(length), "3m", "0", "100km", NULL, "cable length"},
+    {"delay_per_m", SIM_PARAM_TIME, P(delay_per_m), "5ns", "0", "1us", NULL,
+     "propagation delay per metre of fibre"},
+    {"ber", SIM_PARAM_REAL, P(ber), "1e-12", "0", "0.001", NULL,
+     "bit error rate per line bit (66 per 64-bit word)"},
+    {"drop_rate", SIM_PARAM_REAL, P(drop_rate), "0", "0", "1", NULL,
+     "probability that a packet is lost whole"},
+    FAULT_ROWS("ab", 0),
+    FAULT_ROWS("ba", 1),
+};
+
+#undef FAULT_ROWS
+#undef P
+
+static const SimPortDesc cable_ports[] = {
+    {"a_in", SIM_PORT_IN, false, "packets from end A's transmitter (an MPP's tx)"},
+    {"b_out", SIM_PORT_OUT, false, "those packets to end B's receiver (an SPP's rx)"},
+    {"b_in", SIM_PORT_IN, false, "packets from end B's transmitter"},
+    {"a_out", SIM_PORT_OUT, false, "those packets to end A's receiver"},
+};
+
+static bool cable_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                        SimError *err)
+{
+    const CableParams *p = params;
+    Cable *k = calloc(1, sizeof(*k));
+    if (k == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    k->p = *p;
+    double flight_ps = p->length * (double)p->delay_per_m;
+    SimTime period = p->domain->period;
+    k->flight = (uint64_t)ceil(flight_ps / (double)period - 1e-9);
+    /* Frames last at least 2 cycles: this many fit in the fibre at once. */
+    uint32_t cap = (uint32_t)(k->flight / 2 + 4);
+    for (int i = 0; i < 2; i++) {
+        k->dir[i].cap = cap;
+        k->dir[i].blocked_since = SIM_CYCLE_NEVER;
+        k->dir[i].line = calloc(cap, sizeof(*k->dir[i].line));
+        if (k->dir[i].line == NULL) {
+            cable_destroy(&k->c);
+            free(k);
+            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        }
+    }
+    if (!sim_add_component(sim, &k->c, name, p->domain, &cable_ops, err)) {
+        cable_destroy(&k->c);
+        free(k);
+        return false;
+    }
+    bindings[0] = (SimPortBinding){&k->c, &k->dir[0].in};
+    bindings[1] = (SimPortBinding){&k->c, &k->dir[0].out};
+    bindings[2] = (SimPortBinding){&k->c, &k->dir[1].in};
+    bindings[3] = (SimPortBinding){&k->c, &k->dir[1].out};
+    static const char *const dn[2] = {"ab", "ba"};
+    bool ok = true;
+    for (int i = 0; i < 2 && ok; i++) {
+        CableDir *d = &k->dir[i];
+        char key[64];
+        snprintf(key, sizeof(key), "%s_packets", dn[i]);
+        ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->packets, 1.0,
+                           "packets that entered this direction");
+        snprintf(key, sizeof(key), "%s_bits", dn[i]);
+        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->bits, 1.0,
+                                 "line bits of those packets (66 per word)");
+        snprintf(key, sizeof(key), "%s_corrupted", dn[i]);
+        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->corrupted, 1.0,
+                                 "packets hit by bit errors (the receiver's CRC fails)");
+        snprintf(key, sizeof(key), "%s_dropped", dn[i]);
+        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->dropped, 1.0,
+                                 "packets lost whole");
+        snprintf(key, sizeof(key), "%s_blocked_cycles", dn[i]);
+        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->blocked_cycles, 1.0,
+                                 "cycles the receiver did not take an arrived packet");
+    }
+    if (!ok) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
+    }
+    return true;
+}
+
+const SimModelType link_cable_type = {
+    .name = "link.cable",
+    .doc = "40G optical cable, both directions: propagation delay from its length, per-bit "
+           "error rate and packet drops from the instance's random stream, forced faults for "
+           "tests.",
+    .params = cable_params,
+    .n_params = sizeof(cable_params) / sizeof(cable_params[0]),
+    .params_size = sizeof(CableParams),
+    .ports = cable_ports,
+    .n_ports = sizeof(cable_ports) / sizeof(cable_ports[0]),
+    .check = NULL,
+    .build = cable_build,
+};

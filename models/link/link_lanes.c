@@ -1,0 +1,1075 @@
+/*
+ * The lane group of an MPP or SPP (NAME.lanes, in the lane clock): the request/completion packet
+ * formatter that hands 64 bits per lane per cycle to the transceivers, the retry controller with
+ * its retry buffers, the packet analyser that checks what arrives, and both ends of flow
+ * control. The lanes move in lock step (lane 0, the reference lane, carries the header and the
+ * other lanes their share of each beat in the same cycles), so one component serialises all of
+ * them; per-lane words are counted for the utilisation statistics. It computes when a packet's
+ * last word leaves instead of ticking per word (docs/models/link.md has the frame and formulas).
+ *
+ * Per tick, in this order (the order is part of the timing the doc derives):
+ *   1. tokens from the reader of the receive buffers: credits to advertise;
+ *   2. packets visible on `rx` enter the receive PHY (a port from this component to itself
+ *      whose latency is `phy_rx_cycles`, so that taking a packet out of it is an event the
+ *      kernel sees); those that come out are analysed: CRC, then Ack/Nak (retry controller),
+ * flow-control update (credits), or a data packet (in order: to `dst`; duplicate: dropped and
+ * Acked; out of order: dropped and Naked, or held in the reorder buffer in selective mode);
+ *   3. the transmit PHY hands packets whose last word left `phy_tx_cycles` ago to `tx`;
+ *   4. when the lanes are free the formatter starts one packet, by priority: Nak, Ack (when the
+ *      coalescing count or delay is reached, or a duplicate arrived), flow-control update, a
+ *      resend (after a Nak or a timeout), a new data packet (needs the far side's credits and
+ *      room in the retry buffers);
+ *   5. a token tells the writer of `src` what the formatter read.
+ *
+ * The retry buffer (RTHB entries; RTLB, RTAB and RTPB for packets with payload):
+ *
+ *       head: oldest unacknowledged, seq = acked + 1          tail: next new packet
+ *        v                                                      v
+ *   [ e0 | e1 | e2 | .. | e(n-1) | free .. ]  (mod rthb_depth)
+ *               ^ replay_next (go-back-n: next to resend)
+ *
+ *   RTPB: [ .. | payload e0 | payload e1 | .. ]  (mod its beats); RTAB holds each start
+ *
+ * An Ack for seq s frees every entry up to s; a Nak for s frees them too and resends the rest
+ * (go_back_n) or the one after s (selective); the replay timer, restarted whenever an Ack or
+ * Nak frees something, resends when it expires.
+ */
+#include "link_internal.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NTYPES (LINK_FC - LINK_MWP + 1)
+
+static const char *const type_keys[NTYPES] = {"mwp", "mrd", "mrrp", "ack", "nak", "fc"};
+
+typedef struct LinkTimed {
+    SimPacket *pkt;
+    SimCycle at;
+} LinkTimed;
+
+/* A bounded FIFO of packets, each with a cycle: [head .. head + count) mod cap. */
+typedef struct LinkQueue {
+    LinkTimed *e;
+    uint32_t cap;
+    uint32_t head;
+    uint32_t count;
+} LinkQueue;
+
+typedef struct LinkRetryEntry {
+    SimPacket *pkt;     /* the packet as first sent; each transmission sends a copy */
+    uint32_t beats;     /* its share of RTPB */
+    uint64_t rtpb_addr; /* RTAB: where its payload starts in RTPB, in beats */
+    bool payload;       /* holds an RTLB and an RTAB entry */
+    bool resend;        /* selective: marked for retransmission */
+} LinkRetryEntry;
+
+enum { STALL_NONE = 0, STALL_CREDIT, STALL_RETRY, STALL_MAX };
+
+struct LinkLanes {
+    SimComponent c;
+    SimPort *src;
+    SimPort *src_free;
+    SimPort *dst;
+    SimPort *dst_free;
+    SimPort *tx;
+    SimPort *rx;
+    SimPort *done;
+    SimPort *rx_phy; /* receive PHY: a port to ourselves, latency phy_rx_cycles */
+    LinkLaneParams p;
+    LinkRole role;
+    uint32_t lanes;
+    LinkHeaderPlacement placement;
+    uint16_t wire_format; /* lanes | placement << 4: both ends must agree */
+    uint64_t timeout_cycles;
+    uint64_t ack_delay_cycles;
+    uint64_t refresh_cycles;
+    uint64_t fc_threshold[LINK_CR_MAX];
+    uint64_t need_max[LINK_CR_MAX]; /* the most one packet can need of our receive buffers */
+
+    /* ---- transmit: formatter and retry controller ---- */
+    SimCycle tx_free; /* first cycle the lanes can start a packet */
+    uint32_t next_seq;
+    LinkRetryEntry *retry;
+    uint32_t rt_cap; /* RTHB */
+    uint32_t rt_head;
+    uint32_t rt_count;
+    uint32_t rtlb_cap;
+    uint32_t rtlb_used;
+    uint32_t rtab_cap;
+    uint32_t rtab_used;
+    uint64_t rtpb_cap; /* beats */
+    uint64_t rtpb_used;
+    uint64_t rtpb_tail;
+    bool replaying; /* go-back-n: resending from replay_next */
+    uint32_t replay_next;
+    uint32_t n_resend;              /* selective: entries marked */
+    SimCycle rt_timer;              /* replay timer start, SIM_CYCLE_NEVER when stopped */
+    uint64_t cr_limit[LINK_CR_MAX]; /* far receiver's credits, cumulative */
+    uint64_t cr_used[LINK_CR_MAX];
+    bool cr_known;                  /* its first update has arrived */
+    LinkQueue phy;                  /* packets in the transmit PHY, at = cycle pushed to tx */
+    uint64_t src_read[LINK_CR_MAX]; /* read from src this tick: the token to send */
+    LinkQueue parked;               /* acknowledged MWPs waiting for `done` (MPP, write_ack link) */
+    int stall_now;                  /* why a ready data packet waits at this tick (STALL_*) */
+    int stall;                      /* the stall being counted, since stall_since */
+    SimCycle stall_since;
+
+    /* ---- receive: packet analyser ---- */
+    uint32_t rx_expected; /* next sequence number in order */
+    uint32_t rx_unacked;  /* received in order since the last Ack */
+    SimCycle ack_due;
+    bool ack_now; /* a duplicate arrived: Ack at once */
+    bool nak_pending;
+    bool nak_blocked;    /* a Nak went out; none again until progress */
+    SimPacket **reorder; /* selective: held out-of-order packets */
+    uint32_t reorder_cap;
+    uint32_t reorder_base; /* slot of rx_expected */
+    uint32_t reorder_count;
+    LinkBudget rxbuf; /* own receive buffers: accepted - freed */
+    const char *rx_names[LINK_CR_MAX];
+    uint64_t rx_freed[LINK_CR_MAX];      /* cumulative space returned by the reader */
+    uint64_t rx_advertised[LINK_CR_MAX]; /* cumulative allocation last sent */
+    uint64_t rx_received[LINK_CR_MAX];   /* cumulative credits used by accepted packets */
+    bool fc_init;
+    SimCycle last_fc_sent;
+    SimCycle last_data_rx;
+
+    /* ---- statistics ---- */
+    uint64_t tx_pkts[NTYPES];
+    uint64_t tx_bytes[NTYPES]; /* wire bytes (64-bit words x 8, all lanes) */
+    uint64_t rx_pkts[NTYPES];
+    uint64_t tx_payload_bytes;
+    uint64_t rx_payload_bytes;
+    uint64_t tx_wire_bytes;
+    uint64_t retransmits;
+    uint64_t replays;
+    uint64_t timeouts;
+    uint64_t crc_errors;
+    uint64_t duplicates;
+    uint64_t out_of_order;
+    uint64_t stall_cycles[STALL_MAX];
+    uint64_t delivered;
+    uint64_t lane_busy[LINK_MAX_LANES];
+    double lane_util[LINK_MAX_LANES];
+    double wire_util;
+    SimTimeAvg rthb_occ;
+    SimTimeAvg rtlb_occ;
+    SimTimeAvg rtab_occ;
+    SimTimeAvg rtpb_occ;
+    SimTimeAvg reorder_occ;
+    SimHist one_way;    /* first transmission start -> delivered in order, ps */
+    SimHist retry_time; /* first transmission start -> acknowledged, ps */
+};
+
+/* ---- small FIFOs ---- */
+
+static bool queue_init(LinkQueue *q, uint32_t cap)
+{
+    q->e = calloc(cap ? cap : 1, sizeof(*q->e));
+    q->cap = cap;
+    q->head = 0;
+    q->count = 0;
+    return q->e != NULL;
+}
+
+static LinkTimed *queue_at(LinkQueue *q, uint32_t i)
+{
+    uint32_t k = q->head + i;
+    return &q->e[k >= q->cap ? k - q->cap : k];
+}
+
+static void queue_push(LinkQueue *q, SimPacket *pkt, SimCycle at)
+{
+    assert(q->count < q->cap && "sized at build for the most it can hold");
+    LinkTimed *t = queue_at(q, q->count);
+    t->pkt = pkt;
+    t->at = at;
+    q->count++;
+}
+
+static SimPacket *queue_pop(LinkQueue *q)
+{
+    SimPacket *pkt = q->e[q->head].pkt;
+    if (++q->head == q->cap) {
+        q->head = 0;
+    }
+    q->count--;
+    return pkt;
+}
+
+static SimTime now_ps(const LinkLanes *l)
+{
+    return l->c.sim->now;
+}
+
+static int type_index(uint16_t type)
+{
+    return (int)type - LINK_MWP;
+}
+
+/* ---- retry buffer ---- */
+
+static LinkRetryEntry *retry_at(LinkLanes *l, uint32_t i)
+{
+    uint32_t k = l->rt_head + i;
+    return &l->retry[k >= l->rt_cap ? k - l->rt_cap : k];
+}
+
+static void retry_occ(LinkLanes *l)
+{
+    SimTime t = now_ps(l);
+    sim_timeavg_set(&l->rthb_occ, t, l->rt_count);
+    sim_timeavg_set(&l->rtlb_occ, t, l->rtlb_used);
+    sim_timeavg_set(&l->rtab_occ, t, l->rtab_used);
+    sim_timeavg_set(&l->rtpb_occ, t, l->rtpb_used);
+}
+
+static bool retry_fits(const LinkLanes *l, bool payload, uint32_t beats)
+{
+    if (l->rt_count == l->rt_cap) {
+        return false;
+    }
+    return !payload || (l->rtlb_used < l->rtlb_cap && l->rtab_used < l->rtab_cap &&
+                        l->rtpb_used + beats <= l->rtpb_cap);
+}
+
+static void retry_append(LinkLanes *l, SimPacket *pkt, bool payload, uint32_t beats)
+{
+    LinkRetryEntry *e = retry_at(l, l->rt_count);
+    e->pkt = pkt;
+    e->beats = beats;
+    e->payload = payload;
+    e->resend = false;
+    e->rtpb_addr = l->rtpb_tail;
+    l->rt_count++;
+    if (payload) {
+        l->rtlb_used++;
+        l->rtab_used++;
+        l->rtpb_used += beats;
+        l->rtpb_tail = (l->rtpb_tail + beats) % l->rtpb_cap;
+    }
+    retry_occ(l);
+}
+
+/* Sequence number of the oldest unacknowledged packet. */
+static uint32_t retry_head_seq(const LinkLanes *l)
+{
+    return link_seq_add(l->next_seq, -(int32_t)l->rt_count);
+}
+
+static void retry_free_head(LinkLanes *l)
+{
+    LinkRetryEntry *e = &l->retry[l->rt_head];
+    SimPacket *pkt = e->pkt;
+    if (e->payload) {
+        l->rtlb_used--;
+        l->rtab_used--;
+        l->rtpb_used -= e->beats;
+    }
+    if (e->resend) {
+        l->n_resend--;
+    }
+    e->pkt = NULL;
+    if (++l->rt_head == l->rt_cap) {
+        l->rt_head = 0;
+    }
+    l->rt_count--;
+    sim_hist_record(&l->retry_time, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
+    if (l->done != NULL && pkt->type == LINK_MWP && pkt->user[0] != 0) {
+        /* The core answers the write once it is acknowledged: it waits in `parked`. */
+        queue_push(&l->parked, pkt, 0);
+    } else {
+        sim_packet_free(l->c.sim, pkt);
+    }
+}
+
+/* Ack (or Nak) for seq: free what it covers; a Nak also asks for a resend. */
+static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak)
+{
+    int32_t n = link_seq_diff(seq, retry_head_seq(l)) + 1; /* entries covered */
+    if (n < 0) {
+        n = 0; /* stale: everything it covers is gone already */
+    }
+    if ((uint32_t)n > l->rt_count) {
+        sim_fail(l->c.sim, "component %s: %s for sequence %u, which was never sent (next %u)",
+                 l->c.name, nak ? "Nak" : "Ack", seq, l->next_seq);
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        retry_free_head(l);
+    }
+    if (n > 0) {
+        l->replay_next = l->replay_next > (uint32_t)n ? l->replay_next - (uint32_t)n : 0;
+        l->rt_timer = l->rt_count > 0 ? now : SIM_CYCLE_NEVER;
+        retry_occ(l);
+    }
+    if (l->replaying && l->replay_next >= l->rt_count) {
+        l->replaying = false;
+    }
+    if (!nak || l->rt_count == 0) {
+        return;
+    }
+    l->replays++;
+    if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
+        l->replaying = true;
+        l->replay_next = 0;
+    } else if (!l->retry[l->rt_head].resend) {
+        l->retry[l->rt_head].resend = true;
+        l->n_resend++;
+    }
+    l->rt_timer = SIM_CYCLE_NEVER; /* restarts when the resend has gone out */
+}
+
+/* ---- receive buffers and flow control ---- */
+
+static void rx_accept(LinkLanes *l, const SimPacket *pkt)
+{
+    uint64_t need[LINK_CR_MAX];
+    link_credit_need(pkt->type, pkt->len, need);
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        l->rx_received[i] += need[i];
+    }
+    link_budget_take(&l->rxbuf, now_ps(l), need);
+}
+
+static void rx_deliver(LinkLanes *l, SimPacket *pkt)
+{
+    if (!sim_port_can_push(l->dst)) {
+        sim_fail(l->c.sim,
+                 "component %s: receive buffer %s full although credited (flow "
+                 "control broken)",
+                 l->c.name, l->dst->name);
+        sim_packet_free(l->c.sim, pkt);
+        return;
+    }
+    sim_hist_record(&l->one_way, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
+    pkt->flags = 0;
+    pkt->user[0] = 0;
+    l->delivered++;
+    sim_port_push(l->dst, pkt);
+}
+
+static uint64_t rx_alloc(const LinkLanes *l, int i)
+{
+    return l->rxbuf.cap[i] + l->rx_freed[i];
+}
+
+static bool fc_wanted(const LinkLanes *l, SimCycle now)
+{
+    if (l->fc_init) {
+        return true;
+    }
+    bool fresh = false;
+    bool starving = false;
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        uint64_t fresh_i = rx_alloc(l, i) - l->rx_advertised[i];
+        if (fresh_i >= l->fc_threshold[i]) {
+            return true;
+        }
+        fresh = fresh || fresh_i > 0;
+        /* The far side may be waiting for space it cannot see yet. */
+        starving = starving || l->rx_advertised[i] - l->rx_received[i] < l->need_max[i];
+    }
+    if (fresh && starving) {
+        return true;
+    }
+    SimCycle quiet = l->last_fc_sent > l->last_data_rx ? l->last_fc_sent : l->last_data_rx;
+    return now >= quiet + l->refresh_cycles;
+}
+
+static void credits_update(LinkLanes *l, uint64_t packed)
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        uint32_t adv = link_fc_field(packed, (LinkCredit)i);
+        if (!l->cr_known) {
+            l->cr_limit[i] = adv;
+        } else {
+            l->cr_limit[i] += (adv - (uint32_t)l->cr_limit[i]) & 0xffffu;
+        }
+    }
+    l->cr_known = true;
+}
+
+static void nak_request(LinkLanes *l)
+{
+    if (!l->nak_blocked) {
+        l->nak_pending = true;
+    }
+}
+
+/* In order: deliver it, then whatever the reorder buffer holds right behind it. */
+static void rx_in_order(LinkLanes *l, SimCycle now, SimPacket *pkt)
+{
+    for (;;) {
+        rx_deliver(l, pkt);
+        l->rx_expected = link_seq_add(l->rx_expected, 1);
+        if (l->rx_unacked++ == 0) {
+            l->ack_due = now + l->ack_delay_cycles;
+        }
+        l->nak_blocked = false;
+        if (l->reorder == NULL) {
+            return;
+        }
+        l->reorder_base = l->reorder_base + 1 == l->reorder_cap ? 0 : l->reorder_base + 1;
+        pkt = l->reorder[l->reorder_base];
+        if (pkt == NULL) {
+            break;
+        }
+        l->reorder[l->reorder_base] = NULL;
+        l->reorder_count--;
+    }
+    sim_timeavg_set(&l->reorder_occ, now_ps(l), l->reorder_count);
+    if (l->reorder_count > 0) {
+        nak_request(l); /* another hole behind the one just filled */
+    }
+}
+
+static void rx_data(LinkLanes *l, SimCycle now, SimPacket *pkt)
+{
+    bool ok = l->role == LINK_ROLE_MPP ? pkt->type == LINK_MRRP
+                                       : pkt->type == LINK_MWP || pkt->type == LINK_MRD;
+    if (!ok) {
+        sim_fail(l->c.sim, "component %s: received a %s packet, which the %s side never takes",
+                 l->c.name, link_type_name(pkt->type), l->role == LINK_ROLE_MPP ? "MPP" : "SPP");
+        sim_packet_free(l->c.sim, pkt);
+        return;
+    }
+    l->last_data_rx = now;
+    int32_t d = link_seq_diff(pkt->seq, l->rx_expected);
+    if (d < 0) {
+        l->duplicates++;
+        l->ack_now = true; /* our Ack was lost: tell the sender again */
+        sim_packet_free(l->c.sim, pkt);
+        return;
+    }
+    if (d > 0) {
+        if (l->reorder == NULL || (uint32_t)d >= l->reorder_cap) {
+            l->out_of_order++;
+            nak_request(l);
+            sim_packet_free(l->c.sim, pkt);
+            return;
+        }
+        uint32_t k = (l->reorder_base + (uint32_t)d) % l->reorder_cap;
+        if (l->reorder[k] != NULL) {
+            l->duplicates++;
+            sim_packet_free(l->c.sim, pkt);
+            return;
+        }
+        rx_accept(l, pkt);
+        l->reorder[k] = pkt;
+        l->reorder_count++;
+        sim_timeavg_set(&l->reorder_occ, now_ps(l), l->reorder_count);
+        l->out_of_order++;
+        nak_request(l);
+        return;
+    }
+    rx_accept(l, pkt);
+    rx_in_order(l, now, pkt);
+}
+
+static void rx_analyse(LinkLanes *l, SimCycle now, SimPacket *pkt)
+{
+    Sim *sim = l->c.sim;
+    if (!link_is_wire(pkt->type)) {
+        sim_fail(sim, "component %s: packet %llu of type 0x%x on the wire", l->c.name,
+                 (unsigned long long)pkt->id, pkt->type);
+        sim_packet_free(sim, pkt);
+        return;
+    }
+    if (pkt->flags != l->wire_format) {
+        sim_fail(sim,
+                 "component %s: the far end frames packets on %u lanes with %s header "
+                 "placement, this end on %u lanes with %s: give both the same lanes and "
+                 "header_placement",
+                 l->c.name, pkt->flags & 0xfu, link_placement_names[(pkt->flags >> 4) & 1u],
+                 l->lanes, link_placement_names[l->placement]);
+        sim_packet_free(sim, pkt);
+        return;
+    }
+    if (link_packet_crc(pkt) != pkt->crc) {
+        /* The header cannot be trusted either: whatever it was, ask for a resend. */
+        l->crc_errors++;
+        nak_request(l);
+        sim_packet_free(sim, pkt);
+        return;
+    }
+    l->rx_pkts[type_index(pkt->type)]++;
+    l->rx_payload_bytes += link_payload_bytes(pkt->type, pkt->len);
+    switch (pkt->type) {
+    case LINK_ACK:
+    case LINK_NAK:
+        retry_acknowledge(l, now, pkt->seq, pkt->type == LINK_NAK);
+        sim_packet_free(sim, pkt);
+        break;
+    case LINK_FC:
+        credits_update(l, pkt->addr);
+        sim_packet_free(sim, pkt);
+        break;
+    default:
+        rx_data(l, now, pkt);
+        break;
+    }
+}
+
+/* ---- transmit ---- */
+
+/* Hand a packet to the lanes at `now`: it occupies them for its frame's cycles. */
+static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w)
+{
+    LinkFrame f;
+    link_frame(w->type, w->len, l->lanes, l->placement, &f);
+    w->flags = l->wire_format;
+    w->user[0] = f.wire_words;
+    l->tx_free = now + f.cycles + l->p.ipg_cycles;
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        l->lane_busy[i] += f.lane_words[i];
+    }
+    l->tx_pkts[type_index(w->type)]++;
+    l->tx_bytes[type_index(w->type)] += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->tx_payload_bytes += link_payload_bytes(w->type, w->len);
+    l->tx_wire_bytes += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    if (link_is_data(w->type) && l->rt_timer == SIM_CYCLE_NEVER) {
+        l->rt_timer = now + f.cycles - 1; /* runs from the last word of the packet */
+    }
+    queue_push(&l->phy, w, now + f.cycles - 1 + l->p.phy_tx_cycles);
+}
+
+static bool tx_control(LinkLanes *l, SimCycle now, uint16_t type)
+{
+    SimPacket *w = sim_packet_new(l->c.sim);
+    if (w == NULL) {
+        return false;
+    }
+    w->type = type;
+    if (type == LINK_FC) {
+        uint64_t a[LINK_CR_MAX];
+        for (int i = 0; i < LINK_CR_MAX; i++) {
+            a[i] = rx_alloc(l, i);
+            l->rx_advertised[i] = a[i];
+        }
+        w->addr = link_fc_pack((uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+        l->fc_init = false;
+        l->last_fc_sent = now;
+    } else {
+        w->seq = link_seq_add(l->rx_expected, -1);
+    }
+    w->crc = link_packet_crc(w);
+    w->stamp[SIM_STAMP_CREATE] = w->stamp[SIM_STAMP_HOP] = now_ps(l);
+    tx_start(l, now, w);
+    return true;
+}
+
+static bool tx_resend(LinkLanes *l, SimCycle now, LinkRetryEntry *e)
+{
+    SimPacket *w = link_packet_clone(l->c.sim, e->pkt);
+    if (w == NULL) {
+        return false;
+    }
+    l->retransmits++;
+    tx_start(l, now, w);
+    return true;
+}
+
+static bool credits_fit(const LinkLanes *l, const uint64_t need[LINK_CR_MAX])
+{
+    if (!l->cr_known) {
+        return false;
+    }
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        if (l->cr_used[i] + need[i] > l->cr_limit[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A new data packet from src; sets l->stall_now when one is ready but must wait. */
+static bool tx_new(LinkLanes *l, SimCycle now)
+{
+    SimPacket *pkt = sim_port_peek(l->src);
+    if (pkt == NULL) {
+        return false;
+    }
+    uint64_t need[LINK_CR_MAX];
+    link_credit_need(pkt->type, pkt->len, need);
+    bool payload = need[LINK_CR_LEN] != 0;
+    uint32_t beats = (uint32_t)need[LINK_CR_DATA];
+    if (!credits_fit(l, need)) {
+        l->stall_now = STALL_CREDIT;
+        return false;
+    }
+    if (!retry_fits(l, payload, beats)) {
+        l->stall_now = STALL_RETRY;
+        return false;
+    }
+    /* The packet is ours from here (the writer never touches what it wrote). */
+    pkt->seq = l->next_seq;
+    pkt->crc = link_packet_crc(pkt);
+    pkt->stamp[SIM_STAMP_HOP] = now_ps(l);
+    SimPacket *w = link_packet_clone(l->c.sim, pkt);
+    if (w == NULL) {
+        return false;
+    }
+    sim_port_pop(l->src);
+    l->next_seq = link_seq_add(l->next_seq, 1);
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        l->cr_used[i] += need[i];
+        l->src_read[i] += need[i];
+    }
+    retry_append(l, pkt, payload, beats);
+    tx_start(l, now, w);
+    return true;
+}
+
+static bool ack_wanted(const LinkLanes *l, SimCycle now)
+{
+    return l->ack_now ||
+           (l->rx_unacked > 0 && (l->rx_unacked >= l->p.ack_every || now >= l->ack_due));
+}
+
+static bool timer_expired(const LinkLanes *l, SimCycle now)
+{
+    return l->rt_count > 0 && l->rt_timer != SIM_CYCLE_NEVER &&
+           now >= l->rt_timer + l->timeout_cycles;
+}
+
+static void tx_decide(LinkLanes *l, SimCycle now)
+{
+    if (l->phy.count == l->phy.cap) {
+        return; /* the transmit PHY is backed up (the cable is not taking packets) */
+    }
+    if (l->nak_pending) {
+        if (tx_control(l, now, LINK_NAK)) {
+            /* A Nak acknowledges what came in order before the gap, like an Ack. */
+            l->nak_pending = false;
+            l->nak_blocked = true;
+            l->rx_unacked = 0;
+            l->ack_due = SIM_CYCLE_NEVER;
+            l->ack_now = false;
+        }
+        return;
+    }
+    if (ack_wanted(l, now)) {
+        if (tx_control(l, now, LINK_ACK)) {
+            l->rx_unacked = 0;
+            l->ack_due = SIM_CYCLE_NEVER;
+            l->ack_now = false;
+        }
+        return;
+    }
+    if (fc_wanted(l, now)) {
+        tx_control(l, now, LINK_FC);
+        return;
+    }
+    if (timer_expired(l, now)) {
+        l->timeouts++;
+        l->replays++;
+        l->rt_timer = SIM_CYCLE_NEVER;
+        if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
+            l->replaying = true;
+            l->replay_next = 0;
+        } else if (!l->retry[l->rt_head].resend) {
+            l->retry[l->rt_head].resend = true;
+            l->n_resend++;
+        }
+    }
+    if (l->replaying) {
+        LinkRetryEntry *e = retry_at(l, l->replay_next);
+        if (tx_resend(l, now, e)) {
+            if (++l->replay_next >= l->rt_count) {
+                l->replaying = false;
+            }
+        }
+        return;
+    }
+    if (l->n_resend > 0) {
+        for (uint32_t i = 0; i < l->rt_count; i++) {
+            LinkRetryEntry *e = retry_at(l, i);
+            if (e->resend) {
+                if (tx_resend(l, now, e)) {
+                    e->resend = false;
+                    l->n_resend--;
+                }
+                return;
+            }
+        }
+    }
+    tx_new(l, now);
+}
+
+static void phy_flush(LinkLanes *l, SimCycle now)
+{
+    while (l->phy.count > 0 && l->phy.e[l->phy.head].at <= now && sim_port_can_push(l->tx)) {
+        sim_port_push(l->tx, queue_pop(&l->phy));
+    }
+    while (l->parked.count > 0 && sim_port_can_push(l->done)) {
+        sim_port_push(l->done, queue_pop(&l->parked));
+    }
+}
+
+/* Stall cycles are counted between the ticks at which the reason starts and ends: both are
+ * events (a packet visible, the lanes free, credits or an Ack arriving), so both kernels see
+ * them at the same cycles. */
+static void stall_account(LinkLanes *l, SimCycle now, int stall)
+{
+    if (stall == l->stall) {
+        return;
+    }
+    if (l->stall != STALL_NONE) {
+        l->stall_cycles[l->stall] += now - l->stall_since;
+    }
+    l->stall = stall;
+    l->stall_since = now;
+}
+
+/* ---- tick ---- */
+
+static SimCycle lanes_next(const LinkLanes *l, SimCycle now)
+{
+    SimCycle next = SIM_CYCLE_NEVER;
+#define AT(x)                                                                                      \
+    do {                                                                                           \
+        SimCycle x_ = (x);                                                                         \
+        if (x_ > now && x_ < next) {                                                               \
+            next = x_;                                                                             \
+        }                                                                                          \
+    } while (0)
+    if (l->phy.count > 0) {
+        AT(l->phy.e[l->phy.head].at); /* when it is due but blocked, the slot wakes us */
+    }
+    if (now < l->tx_free) {
+        AT(l->tx_free);
+    } else {
+        /* Idle lanes: the timers that can make something worth sending. */
+        if (l->rx_unacked > 0) {
+            AT(l->ack_due);
+        }
+        if (l->rt_count > 0 && l->rt_timer != SIM_CYCLE_NEVER) {
+            AT(l->rt_timer + l->timeout_cycles);
+        }
+        SimCycle quiet = l->last_fc_sent > l->last_data_rx ? l->last_fc_sent : l->last_data_rx;
+        AT(quiet + l->refresh_cycles);
+    }
+#undef AT
+    return next;
+}
+
+static SimCycle lanes_tick(SimComponent *c, SimCycle now)
+{
+    LinkLanes *l = (LinkLanes *)c;
+    Sim *sim = c->sim;
+    uint64_t freed[LINK_CR_MAX] = {0, 0, 0};
+    if (link_token_drain(sim, l->dst_free, freed) > 0) {
+        for (int i = 0; i < LINK_CR_MAX; i++) {
+            l->rx_freed[i] += freed[i];
+        }
+        link_budget_give(&l->rxbuf, now_ps(l), freed);
+    }
+    SimPacket *pkt;
+    while ((pkt = sim_port_peek(l->rx)) != NULL && !sim->failed) {
+        if (l->rx_phy == NULL) {
+            sim_port_pop(l->rx);
+            rx_analyse(l, now, pkt);
+            continue;
+        }
+        if (!sim_port_can_push(l->rx_phy)) {
+            break; /* cannot happen with frames of 2 cycles or more: the port is deep enough */
+        }
+        sim_port_pop(l->rx);
+        sim_port_push(l->rx_phy, pkt);
+    }
+    while (l->rx_phy != NULL && (pkt = sim_port_peek(l->rx_phy)) != NULL && !sim->failed) {
+        sim_port_pop(l->rx_phy);
+        rx_analyse(l, now, pkt);
+    }
+    phy_flush(l, now);
+    l->stall_now = STALL_NONE;
+    if (now >= l->tx_free && !sim->failed) {
+        tx_decide(l, now);
+    }
+    stall_account(l, now, l->stall_now);
+    bool read = false;
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        read = read || l->src_read[i] != 0;
+    }
+    if (read) {
+        link_token_send(sim, l->src_free, l->src_read);
+        memset(l->src_read, 0, sizeof(l->src_read));
+    }
+    if (sim->failed) {
+        return SIM_SLEEP;
+    }
+    return lanes_next(l, now);
+}
+
+static bool lanes_busy(const SimComponent *c)
+{
+    const LinkLanes *l = (const LinkLanes *)c;
+    return l->rt_count > 0 || l->phy.count > 0 || l->parked.count > 0 || l->rx_unacked > 0 ||
+           l->ack_now || l->nak_pending || l->reorder_count > 0;
+}
+
+static void lanes_dump(const SimComponent *c, SimError *report)
+{
+    const LinkLanes *l = (const LinkLanes *)c;
+    sim_error_append(report,
+                     " (retry: RTHB %u/%u, RTLB %u/%u, RTAB %u/%u, RTPB %llu/%llu beats, "
+                     "oldest seq %u, next seq %u%s; far credits: hdr %llu/%llu, data %llu/%llu, "
+                     "len %llu/%llu%s; receive:",
+                     l->rt_count, l->rt_cap, l->rtlb_used, l->rtlb_cap, l->rtab_used, l->rtab_cap,
+                     (unsigned long long)l->rtpb_used, (unsigned long long)l->rtpb_cap,
+                     retry_head_seq(l), l->next_seq, l->replaying ? ", replaying" : "",
+                     (unsigned long long)l->cr_used[0], (unsigned long long)l->cr_limit[0],
+                     (unsigned long long)l->cr_used[1], (unsigned long long)l->cr_limit[1],
+                     (unsigned long long)l->cr_used[2], (unsigned long long)l->cr_limit[2],
+                     l->cr_known ? "" : " (none received yet)");
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        if (l->rx_names[i] != NULL) {
+            sim_error_append(
+                report, " %s %llu/%llu%s", l->rx_names[i], (unsigned long long)l->rxbuf.used[i],
+                (unsigned long long)l->rxbuf.cap[i], i == LINK_CR_DATA ? " beats," : ",");
+        }
+    }
+    sim_error_append(report, " expected seq %u, %u unacked, %u held out of order; PHY: %u leaving)",
+                     l->rx_expected, l->rx_unacked, l->reorder_count, l->phy.count);
+}
+
+static void lanes_finish(SimComponent *c, SimTime end)
+{
+    LinkLanes *l = (LinkLanes *)c;
+    SimCycle end_cycle = sim_domain_cycle_at_or_after(c->domain, end);
+    if (l->stall != STALL_NONE && end_cycle > l->stall_since) {
+        l->stall_cycles[l->stall] += end_cycle - l->stall_since;
+        l->stall_since = end_cycle;
+    }
+    uint64_t words = 0;
+    for (uint32_t i = 0; i < l->lanes; i++) {
+        l->lane_util[i] = end_cycle ? (double)l->lane_busy[i] / (double)end_cycle : 0.0;
+        words += l->lane_busy[i];
+    }
+    l->wire_util = end_cycle ? (double)words / ((double)end_cycle * l->lanes) : 0.0;
+}
+
+static void lanes_destroy(SimComponent *c)
+{
+    LinkLanes *l = (LinkLanes *)c;
+    /* Packets still held belong to the run's pool, which sim_free() releases whole. */
+    free(l->retry);
+    free(l->phy.e);
+    free(l->parked.e);
+    free(l->reorder);
+    sim_hist_destroy(&l->one_way);
+    sim_hist_destroy(&l->retry_time);
+}
+
+static const SimComponentOps lanes_ops = {
+    .tick = lanes_tick,
+    .finish = lanes_finish,
+    .busy = lanes_busy,
+    .dump = lanes_dump,
+    .destroy = lanes_destroy,
+};
+
+/* ---- build ---- */
+
+static uint64_t cycles_of(SimTime t, const SimDomain *d)
+{
+    return (t + d->period - 1) / d->period;
+}
+
+static bool lanes_stats(LinkLanes *l, SimStats *s, const char *name,
+                        const char *const rx_names[LINK_CR_MAX])
+{
+    char key[96];
+    bool ok = true;
+    for (int i = 0; i < NTYPES && ok; i++) {
+        snprintf(key, sizeof(key), "tx_%s", type_keys[i]);
+        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->tx_pkts[i], 1.0,
+                           "packets of this type sent, retransmissions included");
+        snprintf(key, sizeof(key), "tx_%s_bytes", type_keys[i]);
+        ok = ok && sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->tx_bytes[i], 1.0,
+                                 "bytes of words of this type sent on all lanes, framing included");
+        snprintf(key, sizeof(key), "rx_%s", type_keys[i]);
+        ok = ok && sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->rx_pkts[i], 1.0,
+                                 "packets of this type received with a good CRC");
+    }
+    for (uint32_t i = 0; i < l->lanes && ok; i++) {
+        snprintf(key, sizeof(key), "lane%u_busy_cycles", i);
+        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->lane_busy[i], 1.0,
+                           "lane cycles carrying a word of a packet (framing included)");
+        snprintf(key, sizeof(key), "lane%u_util", i);
+        ok = ok && sim_stats_add(s, SIM_STAT_REAL, name, key, &l->lane_util[i], 1.0,
+                                 "busy cycles / lane cycles of the run");
+    }
+    ok = ok &&
+         sim_stats_add(s, SIM_STAT_REAL, name, "wire_util", &l->wire_util, 1.0,
+                       "words sent / (lanes x lane cycles of the run)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "tx_payload_bytes", &l->tx_payload_bytes, 1.0,
+                       "payload bytes sent, retransmissions included") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "rx_payload_bytes", &l->rx_payload_bytes, 1.0,
+                       "payload bytes received with a good CRC, duplicates included") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "tx_wire_bytes", &l->tx_wire_bytes, 1.0,
+                       "bytes of 64-bit words sent on all lanes (header, data, framing)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "delivered", &l->delivered, 1.0,
+                       "data packets received in order and passed on") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "retransmits", &l->retransmits, 1.0,
+                       "data packets sent again") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "replays", &l->replays, 1.0,
+                       "resends started (by a Nak or a timeout)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "timeouts", &l->timeouts, 1.0,
+                       "replay timer expiries") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "naks_sent", &l->tx_pkts[LINK_NAK - LINK_MWP],
+                       1.0, "Naks sent") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "crc_errors", &l->crc_errors, 1.0,
+                       "packets received with a bad CRC (dropped)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "duplicates", &l->duplicates, 1.0,
+                       "data packets received again (dropped)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "out_of_order", &l->out_of_order, 1.0,
+                       "data packets received after a gap (dropped, or held when selective)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "credit_stall_cycles",
+                       &l->stall_cycles[STALL_CREDIT], 1.0,
+                       "idle lane cycles with a packet ready but no credits from the far side") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "retry_stall_cycles",
+                       &l->stall_cycles[STALL_RETRY], 1.0,
+                       "idle lane cycles with a packet ready but full retry buffers") &&
+         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rthb", &l->rthb_occ, 1.0,
+                       "retry header buffer entries held, time-weighted") &&
+         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rtlb", &l->rtlb_occ, 1.0,
+                       "retry length buffer entries held, time-weighted") &&
+         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rtab", &l->rtab_occ, 1.0,
+                       "retry payload address buffer entries held, time-weighted") &&
+         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rtpb", &l->rtpb_occ,
+                       (double)l->lanes / (double)LINK_BEAT_BYTES,
+                       "retry payload buffer bytes per lane held, time-weighted") &&
+         sim_stats_add(s, SIM_STAT_HIST, name, "link_latency_ns", &l->one_way, 1000.0,
+                       "received data packets: first transmission start to delivery in order") &&
+         sim_stats_add(s, SIM_STAT_HIST, name, "retry_residency_ns", &l->retry_time, 1000.0,
+                       "sent data packets: first transmission start to acknowledgement") &&
+         link_budget_stats(&l->rxbuf, s, name, rx_names, l->lanes);
+    if (ok && l->reorder != NULL) {
+        ok = sim_stats_add(s, SIM_STAT_TIMEAVG, name, "reorder", &l->reorder_occ, 1.0,
+                           "out-of-order packets held (selective), time-weighted");
+    }
+    return ok;
+}
+
+LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg, SimError *err)
+{
+    const LinkLaneParams *p = cfg->p;
+    const SimDomain *d = p->lane_domain;
+    /* 64b/66b: the line carries 66 bits for every 64 the 72-bit interface hands over. */
+    double need_rate = 64.0 * 66.0 / 64.0 * 1e12 / (double)d->period;
+    if (p->lane_rate < need_rate * (1.0 - 1e-6) || p->lane_rate > need_rate * (1.0 + 1e-6)) {
+        sim_error_set(err, SIM_ERR_INPUT,
+                      "instance '%s': key 'lane_rate': %.6g Gbps does not carry 64 bits per "
+                      "cycle of domain '%s' (%.6g MHz) with 64b/66b coding: that needs %.6g Gbps",
+                      name, p->lane_rate / 1e9, d->name, 1e6 / (double)d->period, need_rate / 1e9);
+        return NULL;
+    }
+    LinkLanes *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return NULL;
+    }
+    l->p = *p;
+    l->role = cfg->role;
+    l->lanes = (uint32_t)p->lanes;
+    l->placement = (LinkHeaderPlacement)p->header_placement;
+    l->wire_format = (uint16_t)(l->lanes | (uint32_t)l->placement << 4);
+    l->timeout_cycles = cycles_of(p->replay_timeout, d);
+    l->ack_delay_cycles = cycles_of(p->ack_delay, d);
+    l->refresh_cycles = cycles_of(p->fc_refresh, d);
+    l->fc_threshold[LINK_CR_HDR] = p->fc_hdr_threshold;
+    l->fc_threshold[LINK_CR_LEN] = p->fc_hdr_threshold;
+    l->fc_threshold[LINK_CR_DATA] = p->fc_data_threshold / LINK_BEAT_BYTES;
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        uint64_t most = i == LINK_CR_DATA ? LINK_MAX_PAYLOAD / LINK_BEAT_BYTES : 1;
+        l->need_max[i] = most < cfg->rx_cap[i] ? most : cfg->rx_cap[i];
+    }
+    l->tx_free = 0;
+    l->rt_cap = (uint32_t)p->rthb_depth;
+    l->rtlb_cap = (uint32_t)p->rtlb_depth;
+    l->rtab_cap = (uint32_t)p->rtab_depth;
+    l->rtpb_cap = link_lane_bytes_to_beats(p->rtpb_size, p->lanes);
+    l->rt_timer = SIM_CYCLE_NEVER;
+    l->ack_due = SIM_CYCLE_NEVER;
+    l->fc_init = true;
+    link_budget_init(&l->rxbuf, cfg->rx_cap[LINK_CR_HDR], cfg->rx_cap[LINK_CR_DATA],
+                     cfg->rx_cap[LINK_CR_LEN]);
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        l->rx_names[i] = cfg->rx_names[i]; /* string literals of the owner */
+    }
+    sim_timeavg_init(&l->rthb_occ, 0, 0);
+    sim_timeavg_init(&l->rtlb_occ, 0, 0);
+    sim_timeavg_init(&l->rtab_occ, 0, 0);
+    sim_timeavg_init(&l->rtpb_occ, 0, 0);
+    sim_timeavg_init(&l->reorder_occ, 0, 0);
+    l->retry = calloc(l->rt_cap, sizeof(*l->retry));
+    /* Frames last at least 2 cycles, so a PHY of n cycles holds at most n / 2 + 1 packets. */
+    bool ok = l->retry != NULL && queue_init(&l->phy, (uint32_t)p->phy_tx_cycles + 4) &&
+              queue_init(&l->parked, cfg->done_depth) && sim_hist_init(&l->one_way) &&
+              sim_hist_init(&l->retry_time);
+    if (ok && p->retry_mode == LINK_RETRY_SELECTIVE) {
+        l->reorder_cap = (uint32_t)cfg->rx_cap[LINK_CR_HDR];
+        l->reorder = calloc(l->reorder_cap, sizeof(*l->reorder));
+        ok = l->reorder != NULL;
+    }
+    if (!ok) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        goto fail;
+    }
+    char cname[300];
+    snprintf(cname, sizeof(cname), "%s.lanes", name);
+    if (!sim_add_component(sim, &l->c, cname, p->lane_domain, &lanes_ops, err)) {
+        goto fail;
+    }
+    /* Its timers (Ack delay, flow-control refresh, replay) alone must not keep a run alive;
+     * busy() reports what it holds. */
+    l->c.daemon = true;
+    if (p->phy_rx_cycles > 0) {
+        /* Frames last at least 2 cycles, so this many are ever in the receive PHY at once. */
+        char pname[700];
+        snprintf(pname, sizeof(pname), "%s:rx_phy -> %s:rx_phy", cname, cname);
+        if (sim_connect(sim, &l->c, &l->rx_phy, &l->c, NULL, (uint32_t)p->phy_rx_cycles / 2 + 4,
+                        (uint32_t)p->phy_rx_cycles, 0, pname, err) == NULL) {
+            return NULL;
+        }
+    }
+    if (!lanes_stats(l, sim->stats, name, cfg->rx_names)) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
+        return NULL; /* the kernel owns the component now */
+    }
+    return l;
+
+fail:
+    lanes_destroy(&l->c);
+    free(l);
+    return NULL;
+}
+
+SimComponent *link_lanes_component(LinkLanes *l)
+{
+    return &l->c;
+}
+
+SimPort **link_lanes_port(LinkLanes *l, const char *which)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } map[] = {
+        {"src", offsetof(LinkLanes, src)},   {"src_free", offsetof(LinkLanes, src_free)},
+        {"dst", offsetof(LinkLanes, dst)},   {"dst_free", offsetof(LinkLanes, dst_free)},
+        {"tx", offsetof(LinkLanes, tx)},     {"rx", offsetof(LinkLanes, rx)},
+        {"done", offsetof(LinkLanes, done)},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(map[i].name, which) == 0) {
+            return (SimPort **)((char *)l + map[i].off);
+        }
+    }
+    return NULL;
+}

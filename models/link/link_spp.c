@@ -1,0 +1,365 @@
+/*
+ * link.spp: the slave protocol processor of one MemBox port (paper section 5.2.2).
+ *
+ * Two components: NAME (the core, in `domain`, default "mem" at 200 MHz, the DDR3 controller's
+ * Avalon-MM clock) and NAME.lanes (the lane group, link_lanes.c). The request packet analyser in
+ * the lanes stores each MWP and MRD received in order into the RHB/RPB/RPLB; the core holds:
+ *
+ *   - the protocol packet consumer: takes them in order and drives the Avalon-MM master on
+ *     `mem_req` (mem.h): an MWP of k beats holds the 512-bit bus k cycles and is pushed as a
+ *     MEM_WRITE at its last beat (start + k - 1); an MRD is a one-cycle MEM_READ, issued only
+ *     when fewer than `max_reads` reads are outstanding and the CPB/CLB have room reserved for
+ *     its response (an Avalon master cannot refuse read data);
+ *   - the response producer: every MEM_READ_RESP from `mem_resp` becomes an MRRP in the
+ *     CPB/CLB, in the order the memory answers (matched by the MRD's tag at the MPP);
+ *     MEM_WRITE_ACKs are counted and dropped (the link's writes are posted).
+ *
+ * The completion packet formatter, the retry buffers and flow control are in the lanes.
+ */
+#include "link_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/proto/mem.h"
+
+typedef struct SppParams {
+    SimDomain *domain;
+    LinkLaneParams lane;
+    uint64_t rhb_depth;
+    uint64_t rpb_size;
+    uint64_t rplb_depth;
+    uint64_t cpb_size;
+    uint64_t clb_depth;
+    uint64_t max_reads;
+} SppParams;
+
+typedef struct Spp {
+    SimComponent c;
+    SimPort *mem_req;
+    SimPort *mem_resp;
+    SimPort *rq; /* from the lanes: RHB/RPB/RPLB */
+    SimPort *rq_free;
+    SimPort *cp; /* to the lanes: CPB/CLB */
+    SimPort *cp_free;
+    SppParams p;
+    LinkLanes *lanes;
+    LinkBudget txbuf; /* CPB, CLB */
+    SimPacket *hold;  /* a write streaming its beats to mem_req */
+    SimCycle hold_at;
+    SimCycle bus_free;
+    uint32_t reads_out;
+    uint32_t writes_out;
+    /* statistics */
+    uint64_t mem_reads;
+    uint64_t mem_writes;
+    uint64_t mem_read_bytes;
+    uint64_t mem_write_bytes;
+    SimHist mem_read_latency; /* MEM_READ pushed -> its response taken, ps */
+    SimTimeAvg reads_occ;
+} Spp;
+
+static void hold_flush(Spp *s, SimCycle now)
+{
+    if (s->hold != NULL && now >= s->hold_at && sim_port_can_push(s->mem_req)) {
+        sim_port_push(s->mem_req, s->hold);
+        s->hold = NULL;
+    }
+}
+
+/* Responses from the memory: read data become MRRPs in the CPB/CLB. */
+static void take_responses(Spp *s)
+{
+    Sim *sim = s->c.sim;
+    SimPacket *r;
+    while ((r = sim_port_peek(s->mem_resp)) != NULL) {
+        sim_port_pop(s->mem_resp);
+        if (r->type == MEM_WRITE_ACK && s->writes_out > 0) {
+            s->writes_out--;
+            sim_packet_free(sim, r);
+            continue;
+        }
+        if (r->type != MEM_READ_RESP || s->reads_out == 0) {
+            sim_fail(sim, "instance '%s': unexpected packet %llu of type 0x%x from the memory",
+                     s->c.name, (unsigned long long)r->id, r->type);
+            sim_packet_free(sim, r);
+            return;
+        }
+        s->reads_out--;
+        sim_timeavg_set(&s->reads_occ, sim->now, s->reads_out);
+        sim_hist_record(&s->mem_read_latency, sim->now - r->stamp[SIM_STAMP_AUX]);
+        /* Room was reserved when the read was issued (see consume). */
+        r->type = LINK_MRRP;
+        r->seq = 0;
+        r->flags = 0;
+        r->user[0] = 0;
+        r->user[1] = 0;
+        if (r->payload != NULL && r->payload->size < r->len) {
+            sim_fail(sim, "instance '%s': read response %llu carries %u of its %u bytes", s->c.name,
+                     (unsigned long long)r->id, r->payload->size, r->len);
+            sim_packet_free(sim, r);
+            return;
+        }
+        if (!sim_port_can_push(s->cp)) {
+            sim_fail(sim, "instance '%s': no room in the CPB/CLB for a reserved response",
+                     s->c.name);
+            sim_packet_free(sim, r);
+            return;
+        }
+        sim_port_push(s->cp, r);
+    }
+}
+
+/* The consumer: one request from the RHB at a time onto the Avalon bus. */
+static void consume(Spp *s, SimCycle now, uint64_t freed[LINK_CR_MAX])
+{
+    Sim *sim = s->c.sim;
+    hold_flush(s, now);
+    if (s->hold != NULL || now < s->bus_free) {
+        return;
+    }
+    SimPacket *x = sim_port_peek(s->rq);
+    if (x == NULL) {
+        return;
+    }
+    uint64_t need[LINK_CR_MAX];
+    link_credit_need(x->type, x->len, need);
+    if (x->len == 0 || x->len > LINK_MAX_PAYLOAD) {
+        sim_fail(sim, "instance '%s': link request %llu of %u bytes (1..%u allowed)", s->c.name,
+                 (unsigned long long)x->id, x->len, LINK_MAX_PAYLOAD);
+        return;
+    }
+    if (x->type == LINK_MRD) {
+        uint64_t resp[LINK_CR_MAX];
+        link_credit_need(LINK_MRRP, x->len, resp);
+        if (s->reads_out >= s->p.max_reads || !link_budget_fits(&s->txbuf, resp) ||
+            !sim_port_can_push(s->mem_req)) {
+            return; /* a response, a token or a freed slot wakes us */
+        }
+        sim_port_pop(s->rq);
+        link_budget_take(&s->txbuf, sim->now, resp);
+        x->type = MEM_READ;
+        x->seq = 0;
+        x->crc = 0;
+        x->payload = NULL;
+        s->reads_out++;
+        sim_timeavg_set(&s->reads_occ, sim->now, s->reads_out);
+        s->mem_reads++;
+        s->mem_read_bytes += x->len;
+        x->stamp[SIM_STAMP_AUX] = sim->now;
+        x->user[1] = 0;
+        x->dst = 0;
+        sim_port_push(s->mem_req, x);
+        s->bus_free = now + 1;
+    } else {
+        sim_port_pop(s->rq);
+        uint32_t k = mem_beats(x->addr, x->len);
+        x->type = MEM_WRITE;
+        x->seq = 0;
+        x->crc = 0;
+        x->user[1] = 0;
+        x->dst = 0;
+        s->writes_out++;
+        s->mem_writes++;
+        s->mem_write_bytes += x->len;
+        s->hold = x;
+        s->hold_at = now + k - 1;
+        s->bus_free = now + k;
+        hold_flush(s, now);
+    }
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        freed[i] += need[i];
+    }
+}
+
+static SimCycle spp_tick(SimComponent *c, SimCycle now)
+{
+    Spp *s = (Spp *)c;
+    Sim *sim = c->sim;
+    uint64_t back[LINK_CR_MAX] = {0, 0, 0};
+    if (link_token_drain(sim, s->cp_free, back) > 0) {
+        link_budget_give(&s->txbuf, sim->now, back);
+    }
+    take_responses(s);
+    uint64_t freed[LINK_CR_MAX] = {0, 0, 0};
+    consume(s, now, freed);
+    if (freed[LINK_CR_HDR] > 0) {
+        link_token_send(sim, s->rq_free, freed);
+    }
+    if (sim->failed) {
+        return SIM_SLEEP;
+    }
+    if (s->hold != NULL) {
+        return s->hold_at > now ? s->hold_at : SIM_SLEEP; /* blocked: the slot wakes us */
+    }
+    if (sim_port_peek(s->rq) != NULL) {
+        if (s->bus_free > now) {
+            return s->bus_free;
+        }
+        /* Not taken although the bus is free: a read waits for room; events wake us. */
+    }
+    return SIM_SLEEP;
+}
+
+static bool spp_busy(const SimComponent *c)
+{
+    const Spp *s = (const Spp *)c;
+    return s->hold != NULL || s->reads_out > 0 || s->writes_out > 0;
+}
+
+static void spp_dump(const SimComponent *c, SimError *report)
+{
+    const Spp *s = (const Spp *)c;
+    const LinkBudget *b = &s->txbuf;
+    sim_error_append(report,
+                     " (CLB %llu/%llu, CPB %llu/%llu beats (reserved for %u outstanding reads "
+                     "included); %u writes outstanding%s)",
+                     (unsigned long long)b->used[0], (unsigned long long)b->cap[0],
+                     (unsigned long long)b->used[1], (unsigned long long)b->cap[1], s->reads_out,
+                     s->writes_out, s->hold != NULL ? ", a write streaming" : "");
+}
+
+static void spp_destroy(SimComponent *c)
+{
+    sim_hist_destroy(&((Spp *)c)->mem_read_latency);
+}
+
+static const SimComponentOps spp_ops = {
+    .tick = spp_tick,
+    .busy = spp_busy,
+    .dump = spp_dump,
+    .destroy = spp_destroy,
+};
+
+#define P(field) offsetof(SppParams, field)
+
+static const SimParamDesc spp_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, P(domain), "mem", NULL, NULL, NULL,
+     "clock domain of the Avalon-MM side (DDR3 controller's bus, 200 MHz)"},
+    LINK_LANE_PARAM_ROWS(SppParams),
+    {"rhb_depth", SIM_PARAM_UINT, P(rhb_depth), "64", "1", "4096", NULL,
+     "request header buffer entries (credits for MWP and MRD headers)"},
+    {"rpb_size", SIM_PARAM_BYTES, P(rpb_size), "8KiB", "8B", "128KiB", NULL,
+     "request payload buffer per lane, bytes (credits for MWP payload)"},
+    {"rplb_depth", SIM_PARAM_UINT, P(rplb_depth), "64", "1", "4096", NULL,
+     "request payload length buffer entries (credits for MWP lengths)"},
+    {"cpb_size", SIM_PARAM_BYTES, P(cpb_size), "8KiB", "8B", "128KiB", NULL,
+     "completion payload buffer per lane, bytes"},
+    {"clb_depth", SIM_PARAM_UINT, P(clb_depth), "64", "1", "4096", NULL,
+     "completion length buffer entries (MRRPs waiting for the lanes)"},
+    {"max_reads", SIM_PARAM_UINT, P(max_reads), "32", "1", "4096", NULL,
+     "memory reads outstanding at once"},
+};
+
+#undef P
+
+static const SimPortDesc spp_ports[] = {
+    {"rx", SIM_PORT_IN, false, "link packets from the cable (all lanes)"},
+    {"tx", SIM_PORT_OUT, false, "link packets to the cable (all lanes)"},
+    {"mem_req", SIM_PORT_OUT, false,
+     "memory requests (MEM_READ, MEM_WRITE) to the DRAM arbiter or controller"},
+    {"mem_resp", SIM_PORT_IN, false, "their responses (MEM_READ_RESP, MEM_WRITE_ACK)"},
+};
+
+static const char *spp_check(const void *params, char *msg, size_t size)
+{
+    const SppParams *p = params;
+    const char *key = link_lane_params_check(
+        &p->lane, p->rhb_depth < p->rplb_depth ? p->rhb_depth : p->rplb_depth,
+        p->rpb_size * p->lane.lanes, msg, size);
+    if (key != NULL) {
+        return key;
+    }
+    if (link_lane_buffer_check(p->rpb_size, p->lane.lanes, msg, size, "rpb_size") != NULL) {
+        return "rpb_size";
+    }
+    if (link_lane_buffer_check(p->cpb_size, p->lane.lanes, msg, size, "cpb_size") != NULL) {
+        return "cpb_size";
+    }
+    return NULL;
+}
+
+static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                      SimError *err)
+{
+    const SppParams *p = params;
+    Spp *s = calloc(1, sizeof(*s));
+    if (s == NULL || !sim_hist_init(&s->mem_read_latency)) {
+        free(s);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    s->p = *p;
+    link_budget_init(&s->txbuf, p->clb_depth, link_lane_bytes_to_beats(p->cpb_size, p->lane.lanes),
+                     p->clb_depth);
+    sim_timeavg_init(&s->reads_occ, 0, 0);
+    if (!sim_add_component(sim, &s->c, name, p->domain, &spp_ops, err)) {
+        spp_destroy(&s->c);
+        free(s);
+        return false;
+    }
+    LinkLanesConfig lc = {
+        .role = LINK_ROLE_SPP,
+        .p = &p->lane,
+        .rx_cap = {p->rhb_depth, link_lane_bytes_to_beats(p->rpb_size, p->lane.lanes),
+                   p->rplb_depth},
+        .rx_names = {"rhb", "rpb", "rplb"},
+        .done_depth = 0,
+    };
+    s->lanes = link_lanes_new(sim, name, &lc, err);
+    if (s->lanes == NULL) {
+        return false;
+    }
+    SimComponent *lc_ = link_lanes_component(s->lanes);
+    char lname[300];
+    snprintf(lname, sizeof(lname), "%s.lanes", name);
+    uint32_t sync = (uint32_t)p->lane.sync_depth;
+    if (link_connect(sim, lc_, lname, link_lanes_port(s->lanes, "dst"), &s->c, name, &s->rq, "rq",
+                     (uint32_t)p->rhb_depth, sync, err) == NULL ||
+        link_connect(sim, &s->c, name, &s->rq_free, lc_, lname,
+                     link_lanes_port(s->lanes, "dst_free"), "rq_free", (uint32_t)p->rhb_depth, sync,
+                     err) == NULL ||
+        link_connect(sim, &s->c, name, &s->cp, lc_, lname, link_lanes_port(s->lanes, "src"), "cp",
+                     (uint32_t)p->clb_depth, sync, err) == NULL ||
+        link_connect(sim, lc_, lname, link_lanes_port(s->lanes, "src_free"), &s->c, name,
+                     &s->cp_free, "cp_free", (uint32_t)p->clb_depth, sync, err) == NULL) {
+        return false;
+    }
+    bindings[0] = (SimPortBinding){lc_, link_lanes_port(s->lanes, "rx")};
+    bindings[1] = (SimPortBinding){lc_, link_lanes_port(s->lanes, "tx")};
+    bindings[2] = (SimPortBinding){&s->c, &s->mem_req};
+    bindings[3] = (SimPortBinding){&s->c, &s->mem_resp};
+    static const char *const tx_names[LINK_CR_MAX] = {"clb", "cpb", NULL};
+    SimStats *st = sim->stats;
+    bool ok = link_budget_stats(&s->txbuf, st, name, tx_names, p->lane.lanes) &&
+              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_reads", &s->mem_reads, 1.0,
+                            "MEM_READ requests issued") &&
+              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_writes", &s->mem_writes, 1.0,
+                            "MEM_WRITE requests issued") &&
+              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_read_bytes", &s->mem_read_bytes, 1.0,
+                            "bytes read from the memory") &&
+              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_write_bytes", &s->mem_write_bytes, 1.0,
+                            "bytes written to the memory") &&
+              sim_stats_add(st, SIM_STAT_HIST, name, "mem_read_latency_ns", &s->mem_read_latency,
+                            1000.0, "MEM_READ pushed to its response taken") &&
+              sim_stats_add(st, SIM_STAT_TIMEAVG, name, "reads_outstanding", &s->reads_occ, 1.0,
+                            "memory reads outstanding, time-weighted");
+    if (!ok) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
+    }
+    return true;
+}
+
+const SimModelType link_spp_type = {
+    .name = "link.spp",
+    .doc = "MemBox port's slave protocol processor: MWP/MRD packets in over 4 x 10GBase-R "
+           "lanes, Avalon-MM writes and reads out to the DRAM, MRRP read responses back, with "
+           "CRC, Ack/Nak retry and credit flow control.",
+    .params = spp_params,
+    .n_params = sizeof(spp_params) / sizeof(spp_params[0]),
+    .params_size = sizeof(SppParams),
+    .ports = spp_ports,
+    .n_ports = sizeof(spp_ports) / sizeof(spp_ports[0]),
+    .check = spp_check,
+    .build = spp_build,
+};
