@@ -157,11 +157,33 @@ TEST(HostPio, SumHoldsForOtherParametersAndAMemoryInAnotherClock)
     }
 }
 
+/*
+ * The optical segment of a read of N <= 64 bytes (one Avalon beat), from the adapter's push of
+ * MEM_READ at pcie cycle s0 to the response visible to it, as docs/models/link.md section 2
+ * ("One read") derives it with the default link parameters: S = 2, P = 15, an ideal memory of
+ * latency L mem cycles behind the SPP, C = 2 + 2 ceil(N / 64) = 4 lane cycles for the MRRP.
+ */
+SimTime link_read_visible(SimTime push, uint32_t mem_latency)
+{
+    const SimTime tp = 4000, tl = 6400, tm = 5000;
+    const uint64_t sync = 2, pipe = 15, c_mrrp = 4, beats = 1;
+    auto cross = [&](SimTime t, SimTime period) { return (t + period - 1) / period + sync; };
+    uint64_t s0 = push / tp;
+    uint64_t r = cross((s0 + 1) * tp, tl);      /* MRD starts on the lanes */
+    uint64_t x = r + 2 + pipe;                  /* analysed at the SPP */
+    uint64_t m1 = cross(x * tl, tm);            /* SPP pushes MEM_READ */
+    uint64_t q = m1 + 1 + mem_latency + 1;      /* SPP takes the answer */
+    uint64_t r2 = cross(q * tm, tl);            /* MRRP starts */
+    uint64_t e2 = r2 + c_mrrp - 1;              /* its last word */
+    uint64_t c = cross((e2 + pipe) * tl, tp);   /* the MPP's consumer takes it */
+    return (c + beats) * tp;
+}
+
 TEST(HostPio, LoadThroughTheOpticalLinkIsThePipelineSumAroundTheLinkSegment)
 {
-    /* adapter -> MPP -> cable -> SPP -> mem.ideal: the PCIe side is the documented sum; the
-     * segment from the adapter's Avalon read to its response belongs to the link models
-     * (docs/models/link.md) and is taken from the captured ports. */
+    /* adapter -> MPP -> cable -> SPP -> mem.ideal: the PCIe side is the documented sum
+     * (docs/models/pcie.md), the optical segment from the adapter's Avalon read to its
+     * response is link.md's read formula; the captured ports must agree with both. */
     PioParams p;
     Topo t;
     t.trace = pio_trace();
@@ -186,7 +208,8 @@ TEST(HostPio, LoadThroughTheOpticalLinkIsThePipelineSumAroundTheLinkSegment)
         ASSERT_NE(vis, SIM_TIME_NEVER);
         SimTime t7 = 0;
         SimTime want = pio_load(
-            p, [&](SimTime) { return vis; }, &t7);
+            p, [&](SimTime at) { return link_read_visible(at, t.mem_latency); }, &t7);
+        EXPECT_EQ(vis, link_read_visible(push, t.mem_latency)) << "the optical segment";
         EXPECT_EQ(push, t7) << "the PCIe half up to the Avalon read";
         EXPECT_EQ(pcie_topo::stat(r, "node.latency_ns.max"), (double)want / NS)
             << sim_kernel_name(k);
