@@ -218,6 +218,23 @@ class Cli(unittest.TestCase):
             self.assertGreater(doc["stats"]["dram.reads"] + doc["stats"]["dram.writes"], 0)
             self.assertGreater(doc["host"]["dram_cycles_per_second"], 0)
 
+    def test_malformed_traces_exit_2_naming_file_and_line(self):
+        bad = self.write("bad.trc", "0x2000D5C0 READ 30\n0xZZ READ 31\n")
+        r = run("dram", "configs/dram-standalone.yaml", "--trace", bad, "--format", "dramsim3")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.strip(), "configs/dram-standalone.yaml:21:3: instance 'trace': "
+                         + bad + ":2: bad hex address '0xZZ'")
+        mt = self.write("bad.trace", "membox-memtrace 1\nbogus\n")
+        with open(os.path.join(ROOT, "configs/host-ideal.yaml")) as f:
+            text = f.read().replace("../traces/mem/node-mixed.trace", mt)
+        cfg = self.write("host.yaml", text)
+        out = os.path.join(self.dir, "never.json")
+        r = run("run", cfg, "--stats", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("instance 'node0': key 'trace': " + mt +
+                      ":2: expected 'WHEN OP ADDRESS SIZE [ACCESS]', found 1 field", r.stderr)
+        self.assertFalse(os.path.exists(out))
+
     def test_progress_reports_on_stderr(self):
         r = run("run", "configs/generic-ring.yaml", "--progress", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
