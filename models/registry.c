@@ -5,6 +5,7 @@
 #include "host/host.h"
 #include "link/link.h"
 #include "pcie/pcie.h"
+#include "repeater/repeater.h"
 
 const SimModelType *const membox_model_types[] = {
     &generic_source_type,
@@ -24,6 +25,7 @@ const SimModelType *const membox_model_types[] = {
     &pcie_adapter_type,
     &host_memtrace_type,
     &mem_ideal_type,
+    &repeater_switch_type,
 };
 
 const size_t membox_model_type_count =

@@ -1,0 +1,471 @@
+/*
+ * repeater.switch: the switching stage of a MemBox repeater (docs/models/repeater.md).
+ *
+ * A repeater is a composition (sim/config wires it; a model never includes another model):
+ * one link.spp per down port, a link.mpp up, a pcie.adapter for the repeater's own host and
+ * this stage between them. Every port of the stage speaks mem.h on a 512-bit Avalon-MM bus:
+ *
+ *   down SPP 0 mem_req --> req0  \                              /--> up_req   --> up MPP req
+ *   down SPP 1 mem_req --> req1   |  round robin, one request  |
+ *   down SPP 2 mem_req --> req2   |  bus (up), store-and-      |
+ *   own adapter mem_req -> local_req  forward or cut-through  /
+ *   down SPP i mem_resp <-- resp<i>  <-- route by the port index <-- up_resp <-- up MPP resp
+ *
+ * Routing: a request pushes the index of the port it came in on into the return route
+ * (mem_route_push, the DDR3 arbiter's discipline); the up MPP hands each response back with the
+ * route untouched, and the stage pops it to choose the down port. So requests go up to the
+ * MemBox and responses come down by source node, at any depth (8 bits of route per level).
+ *
+ * Timing of one packet of k beats (k = 1 for a read command and a write acknowledgement), in
+ * the stage's cycles; v = the cycle the packet became visible at the input (it is pushed by
+ * its producer at its last beat, so its header beat passed the input at v - k + 1):
+ *
+ *   store_and_forward: the whole packet is in at v; after `processing` cycles (CRC check,
+ *     routing) the egress bus sends its k beats: start = max(v + processing, bus free),
+ *     push at start + k - 1.
+ *   cut_through: the egress starts `switching` cycles after the header beat:
+ *     start = max(v - k + 1 + switching, bus free), push at max(start + k - 1, now).
+ *     The push is never before v + switching, so it is never in the past.
+ *
+ *   cycle       v-k+1 ..... v      v+1 ...                       (k = 4, processing 2, switching 1)
+ *   in beats    H   D   D   D|
+ *   saf egress                      .   .  H   D   D   D| push at v + 2 + 3
+ *   ct egress       .  H   D   D   D| push at v + 1
+ *
+ * The egress bus of each direction and each down port holds at most one packet in flight
+ * (`hold`): the next grant is at the bus's next free cycle. Grants and pushes happen at
+ * events (visibility, bus free, a slot freed), so both kernels see the same cycles.
+ */
+#include "repeater.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/proto/mem.h"
+
+#define REP_MAX_DOWNS 8u
+#define REP_LOCAL     REP_MAX_DOWNS /* route index and slot of the local (own host) port */
+#define REP_NIN       (REP_MAX_DOWNS + 1u)
+
+typedef enum RepeaterMode { REP_MODE_SAF = 0, REP_MODE_CT, REP_MODE_MAX } RepeaterMode;
+
+static const char *const repeater_mode_names[REP_MODE_MAX + 1] = {
+    [REP_MODE_SAF] = "store_and_forward",
+    [REP_MODE_CT] = "cut_through",
+    [REP_MODE_MAX] = NULL,
+};
+
+typedef struct RepeaterParams {
+    SimDomain *domain;
+    int mode;
+    uint64_t downs;
+    bool local;
+    uint64_t processing;
+    uint64_t switching;
+    uint64_t bus_bytes;
+} RepeaterParams;
+
+/* A packet granted to an egress bus: it leaves at `push` (its last beat). */
+typedef struct RepHold {
+    SimPacket *pkt;
+    SimCycle push;
+    SimTime entered; /* when it became visible at the input: residency statistics */
+} RepHold;
+
+typedef struct RepInStats {
+    uint64_t requests;
+    uint64_t beats;
+    uint64_t responses;
+    double share;
+} RepInStats;
+
+typedef struct Repeater {
+    SimComponent c;
+    SimPort *req[REP_NIN];
+    SimPort *resp[REP_NIN];
+    SimPort *up_req;
+    SimPort *up_resp;
+    RepeaterParams p;
+    uint32_t nin;             /* inputs in use: downs (+1 with local) */
+    uint32_t in_idx[REP_NIN]; /* i -> port slot (0..downs-1, REP_LOCAL) */
+    uint32_t rr_next;         /* round robin over in_idx */
+    bool checked;
+    RepHold up;            /* request bus */
+    SimCycle up_free;      /* first cycle the request bus is free */
+    RepHold down[REP_NIN]; /* response bus per down port */
+    SimCycle down_free[REP_NIN];
+    /* statistics */
+    RepInStats in[REP_NIN];
+    uint64_t forwarded_up;
+    uint64_t forwarded_down;
+    uint64_t total_beats;
+    SimHist req_residency;
+    SimHist resp_residency;
+} Repeater;
+
+static uint32_t beats_of(const Repeater *r, const SimPacket *pkt)
+{
+    if (pkt->type == MEM_READ || pkt->type == MEM_WRITE_ACK || pkt->len == 0) {
+        return 1;
+    }
+    uint64_t b = r->p.bus_bytes;
+    return (uint32_t)((pkt->len + b - 1) / b);
+}
+
+static SimCycle cycle_of(const Repeater *r, SimTime t)
+{
+    const SimDomain *d = r->c.domain;
+    return t <= d->phase ? 0 : (t - d->phase) / d->period;
+}
+
+/* The egress start and push cycle of a packet visible at v with k beats, bus free at f. */
+static SimCycle egress_push(const Repeater *r, SimCycle v, uint32_t k, SimCycle f, SimCycle now)
+{
+    SimCycle start;
+    if (r->p.mode == REP_MODE_CT) {
+        SimCycle hdr = v + 1 >= k ? v + 1 - k : 0;
+        start = hdr + r->p.switching;
+    } else {
+        start = v + r->p.processing;
+    }
+    if (start < f) {
+        start = f;
+    }
+    SimCycle push = start + k - 1;
+    return push < now ? now : push;
+}
+
+static bool check_ports(Repeater *r)
+{
+    for (uint32_t i = 0; i < REP_NIN; i++) {
+        bool used = i < r->p.downs || (i == REP_LOCAL && r->p.local);
+        bool have_req = r->req[i] != NULL;
+        bool have_resp = r->resp[i] != NULL;
+        char pname[16];
+        if (i == REP_LOCAL) {
+            snprintf(pname, sizeof(pname), "local");
+        } else {
+            snprintf(pname, sizeof(pname), "%u", i);
+        }
+        if (used && (!have_req || !have_resp)) {
+            sim_fail(r->c.sim, "instance '%s': %s%s and %s%s must both be connected", r->c.name,
+                     i == REP_LOCAL ? "" : "req", i == REP_LOCAL ? "local_req" : pname,
+                     i == REP_LOCAL ? "" : "resp", i == REP_LOCAL ? "local_resp" : pname);
+            return false;
+        }
+        if (!used && (have_req || have_resp)) {
+            sim_fail(r->c.sim, "instance '%s': port %s%s is connected but %s", r->c.name,
+                     i == REP_LOCAL ? "local" : "req", i == REP_LOCAL ? "_req" : pname,
+                     i == REP_LOCAL ? "`local` is false" : "it is not below `downs`");
+            return false;
+        }
+    }
+    r->checked = true;
+    return true;
+}
+
+/* Request path: grant one input to the up bus when it is free. */
+static void up_grant(Repeater *r, SimCycle now)
+{
+    if (r->up.pkt != NULL) {
+        return;
+    }
+    for (uint32_t k = 0; k < r->nin; k++) {
+        uint32_t i = (r->rr_next + k) % r->nin;
+        uint32_t slot = r->in_idx[i];
+        SimPacket *pkt = sim_port_peek(r->req[slot]);
+        if (pkt == NULL) {
+            continue;
+        }
+        SimTime vis = sim_port_head_time(r->req[slot]);
+        sim_port_pop(r->req[slot]);
+        uint32_t beats = beats_of(r, pkt);
+        r->in[slot].requests++;
+        r->in[slot].beats += beats;
+        r->total_beats += beats;
+        mem_route_push(pkt, slot);
+        r->up.pkt = pkt;
+        r->up.entered = vis;
+        r->up.push = egress_push(r, cycle_of(r, vis), beats, r->up_free, now);
+        r->rr_next = (i + 1) % r->nin;
+        return;
+    }
+}
+
+/* Response path: route the head of up_resp to its down bus when that one is free. */
+static void down_take(Repeater *r, SimCycle now)
+{
+    for (;;) {
+        SimPacket *pkt = sim_port_peek(r->up_resp);
+        if (pkt == NULL) {
+            return;
+        }
+        uint32_t slot = (uint32_t)(pkt->user[1] & 0xffu);
+        if (slot >= REP_NIN || r->resp[slot] == NULL) {
+            sim_fail(r->c.sim,
+                     "instance '%s': a response routed to port %u, which is not "
+                     "connected (route 0x%llx)",
+                     r->c.name, slot, (unsigned long long)pkt->user[1]);
+            return;
+        }
+        if (r->down[slot].pkt != NULL) {
+            return; /* head-of-line: the up MPP delivers in one FIFO */
+        }
+        SimTime vis = sim_port_head_time(r->up_resp);
+        sim_port_pop(r->up_resp);
+        (void)mem_route_pop(pkt);
+        r->in[slot].responses++;
+        r->down[slot].pkt = pkt;
+        r->down[slot].entered = vis;
+        r->down[slot].push =
+            egress_push(r, cycle_of(r, vis), beats_of(r, pkt), r->down_free[slot], now);
+    }
+}
+
+static SimCycle repeater_tick(SimComponent *c, SimCycle now)
+{
+    Repeater *r = (Repeater *)c;
+    Sim *sim = c->sim;
+    if (!r->checked && !check_ports(r)) {
+        return SIM_SLEEP;
+    }
+    SimCycle next = SIM_SLEEP;
+    /* Pushes due now first, so a bus freed now can be granted again in the same tick only
+     * for a packet whose start is later (start >= free = now + 1). */
+    for (int pass = 0; pass < 2; pass++) {
+        if (r->up.pkt != NULL && r->up.push <= now && sim_port_can_push(r->up_req)) {
+            sim_port_push(r->up_req, r->up.pkt);
+            sim_hist_record(&r->req_residency, sim->now - r->up.entered);
+            r->forwarded_up++;
+            r->up.pkt = NULL;
+            r->up_free = now + 1;
+        }
+        for (uint32_t s = 0; s < REP_NIN; s++) {
+            RepHold *h = &r->down[s];
+            if (h->pkt != NULL && h->push <= now && sim_port_can_push(r->resp[s])) {
+                sim_port_push(r->resp[s], h->pkt);
+                sim_hist_record(&r->resp_residency, sim->now - h->entered);
+                r->forwarded_down++;
+                h->pkt = NULL;
+                r->down_free[s] = now + 1;
+            }
+        }
+        if (pass == 0) {
+            up_grant(r, now);
+            down_take(r, now);
+            if (sim->failed) {
+                return SIM_SLEEP;
+            }
+        }
+    }
+    /* When is the next thing due? A held packet at its push (or when a slot frees: the port
+     * wakes us); a visible input when its bus is free (bus free is now + 1 at the latest). */
+    if (r->up.pkt != NULL) {
+        if (r->up.push > now) {
+            next = r->up.push;
+        }
+    } else {
+        for (uint32_t i = 0; i < r->nin; i++) {
+            if (sim_port_peek(r->req[r->in_idx[i]]) != NULL) {
+                next = now + 1;
+                break;
+            }
+        }
+    }
+    for (uint32_t s = 0; s < REP_NIN; s++) {
+        if (r->down[s].pkt != NULL && r->down[s].push > now && r->down[s].push < next) {
+            next = r->down[s].push;
+        }
+    }
+    SimPacket *head = sim_port_peek(r->up_resp);
+    if (head != NULL) {
+        uint32_t slot = (uint32_t)(head->user[1] & 0xffu);
+        if (slot < REP_NIN && r->down[slot].pkt == NULL && now + 1 < next) {
+            next = now + 1;
+        }
+    }
+    return next;
+}
+
+static bool repeater_busy(const SimComponent *c)
+{
+    const Repeater *r = (const Repeater *)c;
+    if (r->up.pkt != NULL) {
+        return true;
+    }
+    for (uint32_t s = 0; s < REP_NIN; s++) {
+        if (r->down[s].pkt != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void repeater_dump(const SimComponent *c, SimError *report)
+{
+    const Repeater *r = (const Repeater *)c;
+    uint32_t held = 0;
+    for (uint32_t s = 0; s < REP_NIN; s++) {
+        held += r->down[s].pkt != NULL;
+    }
+    sim_error_append(report, " (request bus %s, %u responses held)",
+                     r->up.pkt != NULL ? "holds a request" : "free", held);
+}
+
+static void repeater_finish(SimComponent *c, SimTime end)
+{
+    Repeater *r = (Repeater *)c;
+    (void)end;
+    for (uint32_t s = 0; s < REP_NIN; s++) {
+        r->in[s].share = r->total_beats > 0 ? (double)r->in[s].beats / (double)r->total_beats : 0.0;
+    }
+}
+
+static void repeater_destroy(SimComponent *c)
+{
+    Repeater *r = (Repeater *)c;
+    sim_hist_destroy(&r->req_residency);
+    sim_hist_destroy(&r->resp_residency);
+}
+
+static const SimComponentOps repeater_ops = {
+    .tick = repeater_tick,
+    .finish = repeater_finish,
+    .busy = repeater_busy,
+    .dump = repeater_dump,
+    .destroy = repeater_destroy,
+};
+
+static const SimParamDesc repeater_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, offsetof(RepeaterParams, domain), "pcie", NULL, NULL, NULL,
+     "clock of the switching stage's Avalon-MM buses (the MPP side, 250 MHz)"},
+    {"mode", SIM_PARAM_ENUM, offsetof(RepeaterParams, mode), "store_and_forward", NULL, NULL,
+     repeater_mode_names,
+     "store_and_forward: forward once the whole packet is in; cut_through: once its header is"},
+    {"downs", SIM_PARAM_UINT, offsetof(RepeaterParams, downs), "3", "1", "8", NULL,
+     "down ports req<i>/resp<i> in use (the paper's repeater: 3)"},
+    {"local", SIM_PARAM_BOOL, offsetof(RepeaterParams, local), "true", NULL, NULL, NULL,
+     "the repeater's own host uses local_req/local_resp (through its pcie.adapter)"},
+    {"processing", SIM_PARAM_UINT, offsetof(RepeaterParams, processing), "2", "0", "1000", NULL,
+     "store_and_forward: cycles from a whole packet in to its first beat out (check, route)"},
+    {"switching", SIM_PARAM_UINT, offsetof(RepeaterParams, switching), "1", "0", "1000", NULL,
+     "cut_through: cycles from the header beat in to the first beat out (route lookup)"},
+    {"bus_bytes", SIM_PARAM_BYTES, offsetof(RepeaterParams, bus_bytes), "64B", "8B", "512B", NULL,
+     "bytes per beat of the switching stage's buses (Avalon-MM 512 bits)"},
+};
+
+/* clang-format off */
+#define REQ_PORT(i) {"req" #i, SIM_PORT_IN, true, "requests from down port " #i " (an SPP)"}, \
+                    {"resp" #i, SIM_PORT_OUT, true, "responses to down port " #i}
+/* clang-format on */
+
+static const SimPortDesc repeater_ports[] = {
+    {"up_req", SIM_PORT_OUT, false, "requests up (to the up MPP's req)"},
+    {"up_resp", SIM_PORT_IN, false, "responses from the up MPP's resp"},
+    {"local_req", SIM_PORT_IN, true, "requests of the repeater's own host (pcie.adapter)"},
+    {"local_resp", SIM_PORT_OUT, true, "responses to the repeater's own host"},
+    REQ_PORT(0),
+    REQ_PORT(1),
+    REQ_PORT(2),
+    REQ_PORT(3),
+    REQ_PORT(4),
+    REQ_PORT(5),
+    REQ_PORT(6),
+    REQ_PORT(7),
+};
+
+static const char *repeater_check(const void *params, char *msg, size_t msg_size)
+{
+    const RepeaterParams *p = params;
+    if (p->bus_bytes & (p->bus_bytes - 1)) {
+        snprintf(msg, msg_size, "%llu bytes is not a power of two",
+                 (unsigned long long)p->bus_bytes);
+        return "bus_bytes";
+    }
+    return NULL;
+}
+
+static bool add_stats(Repeater *r, SimStats *s, const char *name)
+{
+    static const char *const in_names[REP_NIN] = {"in0", "in1", "in2", "in3",  "in4",
+                                                  "in5", "in6", "in7", "local"};
+    bool ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "forwarded_up", &r->forwarded_up, 1.0,
+                            "requests sent up") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "forwarded_down", &r->forwarded_down, 1.0,
+                            "responses sent down") &&
+              sim_stats_add(s, SIM_STAT_HIST, name, "req_residency_ns", &r->req_residency, 1000.0,
+                            "per request: visible at an input to pushed up, ns") &&
+              sim_stats_add(s, SIM_STAT_HIST, name, "resp_residency_ns", &r->resp_residency, 1000.0,
+                            "per response: visible from up to pushed down, ns");
+    for (uint32_t i = 0; ok && i < REP_NIN; i++) {
+        if (!(i < r->p.downs || (i == REP_LOCAL && r->p.local))) {
+            continue;
+        }
+        char pre[256];
+        snprintf(pre, sizeof(pre), "%s.%s", name, in_names[i]);
+        ok = sim_stats_add(s, SIM_STAT_COUNTER, pre, "requests", &r->in[i].requests, 1.0,
+                           "requests granted") &&
+             sim_stats_add(s, SIM_STAT_COUNTER, pre, "beats", &r->in[i].beats, 1.0,
+                           "beats granted") &&
+             sim_stats_add(s, SIM_STAT_COUNTER, pre, "responses", &r->in[i].responses, 1.0,
+                           "responses routed down") &&
+             sim_stats_add(s, SIM_STAT_REAL, pre, "share", &r->in[i].share, 1.0,
+                           "share of the beats sent up");
+    }
+    return ok;
+}
+
+static bool repeater_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                           SimError *err)
+{
+    Repeater *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        goto fail_oom;
+    }
+    r->p = *(const RepeaterParams *)params;
+    for (uint32_t i = 0; i < r->p.downs; i++) {
+        r->in_idx[r->nin++] = i;
+    }
+    if (r->p.local) {
+        r->in_idx[r->nin++] = REP_LOCAL;
+    }
+    if (!sim_hist_init(&r->req_residency) || !sim_hist_init(&r->resp_residency)) {
+        sim_hist_destroy(&r->req_residency);
+        free(r);
+        goto fail_oom;
+    }
+    if (!sim_add_component(sim, &r->c, name, r->p.domain, &repeater_ops, err)) {
+        repeater_destroy(&r->c);
+        free(r);
+        return false;
+    }
+    bindings[0] = (SimPortBinding){&r->c, &r->up_req};
+    bindings[1] = (SimPortBinding){&r->c, &r->up_resp};
+    bindings[2] = (SimPortBinding){&r->c, &r->req[REP_LOCAL]};
+    bindings[3] = (SimPortBinding){&r->c, &r->resp[REP_LOCAL]};
+    for (uint32_t i = 0; i < REP_MAX_DOWNS; i++) {
+        bindings[4 + 2 * i] = (SimPortBinding){&r->c, &r->req[i]};
+        bindings[5 + 2 * i] = (SimPortBinding){&r->c, &r->resp[i]};
+    }
+    if (!add_stats(r, sim->stats, name)) {
+        goto fail_oom;
+    }
+    return true;
+
+fail_oom:
+    return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+}
+
+const SimModelType repeater_switch_type = {
+    .name = "repeater.switch",
+    .doc = "Switching stage of a MemBox repeater: requests from down SPPs and the local host go "
+           "up (round robin), responses come down by route; store-and-forward or cut-through.",
+    .params = repeater_params,
+    .n_params = sizeof(repeater_params) / sizeof(repeater_params[0]),
+    .params_size = sizeof(RepeaterParams),
+    .ports = repeater_ports,
+    .n_ports = sizeof(repeater_ports) / sizeof(repeater_ports[0]),
+    .check = repeater_check,
+    .build = repeater_build,
+};
