@@ -44,6 +44,7 @@ typedef struct DramCtrlParams {
     bool refresh;
     uint64_t frontend;
     bool functional;
+    uint64_t store_lines;
     bool check;
     int write_ack;
 } DramCtrlParams;
@@ -223,7 +224,10 @@ static bool take_request(DramCtrl *d, SimCycle now)
                 store_access(d, pkt->addr, NULL, pkt->payload != NULL ? pkt->payload->data : NULL,
                              pkt->payload == NULL, pkt->len);
             if (!ok) {
-                sim_fail(sim, "instance '%s': out of memory in the functional store", d->c.name);
+                sim_fail(sim,
+                         "instance '%s': the functional store is full (%llu distinct 64 B lines "
+                         "written); raise store_lines, or set functional: false",
+                         d->c.name, (unsigned long long)dram_store_max_lines(d->store));
                 return false;
             }
         } else {
@@ -501,6 +505,8 @@ static const SimParamDesc ctrl_params[] = {
      "DRAM cycles from taking a request to its first possible command"},
     {"functional", SIM_PARAM_BOOL, P(functional), "true", NULL, NULL, NULL,
      "keep the memory contents: reads return the bytes written"},
+    {"store_lines", SIM_PARAM_UINT, P(store_lines), "4194304", "1", "1073741824", NULL,
+     "distinct 64 B lines the functional store can hold (reserved at build, touched lazily)"},
     {"check", SIM_PARAM_BOOL, P(check), "false", NULL, NULL, NULL,
      "run the independent JEDEC timing checker on every command; fail the run on a violation"},
     {"write_ack", SIM_PARAM_ENUM, P(write_ack), "accept", NULL, NULL, write_ack_names,
@@ -665,7 +671,7 @@ static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBi
         d->parents[i].next = i + 1 < d->n_parents ? i + 1 : NO_PARENT;
     }
     d->free_head = 0;
-    if (p->functional && (d->store = dram_store_new()) == NULL) {
+    if (p->functional && (d->store = dram_store_new(p->store_lines)) == NULL) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
         goto fail_alloc;
     }

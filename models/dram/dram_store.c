@@ -15,25 +15,31 @@ typedef struct DramStoreSlot {
 
 struct DramStore {
     DramStoreSlot *slots;
-    uint32_t bits; /* table size is 2^bits */
+    uint32_t bits; /* table size is 2^bits >= 2 x max_lines */
     uint64_t used;
-    uint8_t *arena; /* byte lines */
+    uint64_t max_lines;
+    uint8_t *arena; /* byte lines, max_lines of them reserved */
     uint64_t arena_lines;
-    uint64_t arena_cap; /* in lines */
 };
 
-#define INITIAL_BITS 12
-
-DramStore *dram_store_new(void)
+DramStore *dram_store_new(uint64_t max_lines)
 {
+    if (max_lines == 0 || max_lines >= UINT32_MAX) {
+        return NULL; /* arena indices are 32-bit */
+    }
     DramStore *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return NULL;
     }
-    s->bits = INITIAL_BITS;
+    s->max_lines = max_lines;
+    s->bits = 1;
+    while (((uint64_t)1 << s->bits) < 2 * max_lines) {
+        s->bits++;
+    }
     s->slots = calloc((size_t)1 << s->bits, sizeof(DramStoreSlot));
-    if (s->slots == NULL) {
-        free(s);
+    s->arena = calloc(max_lines, DRAM_STORE_LINE);
+    if (s->slots == NULL || s->arena == NULL) {
+        dram_store_free(s);
         return NULL;
     }
     return s;
@@ -68,39 +74,14 @@ static DramStoreSlot *find(const DramStore *s, uint64_t line)
     }
 }
 
-static bool grow(DramStore *s)
-{
-    uint32_t bits = s->bits + 1;
-    DramStoreSlot *slots = calloc((size_t)1 << bits, sizeof(DramStoreSlot));
-    if (slots == NULL) {
-        return false;
-    }
-    const uint64_t mask = ((uint64_t)1 << bits) - 1;
-    for (uint64_t j = 0; j < ((uint64_t)1 << s->bits); j++) {
-        const DramStoreSlot *e = &s->slots[j];
-        if (e->key == 0) {
-            continue;
-        }
-        uint64_t i = slot_hash(e->key - 1, bits);
-        while (slots[i].key != 0) {
-            i = (i + 1) & mask;
-        }
-        slots[i] = *e;
-    }
-    free(s->slots);
-    s->slots = slots;
-    s->bits = bits;
-    return true;
-}
-
-/* The slot of a line, inserted (absent: version 0, pattern) if needed; NULL on OOM. */
+/* The slot of a line, inserted (absent: version 0, pattern) if needed; NULL when full. */
 static DramStoreSlot *get(DramStore *s, uint64_t line)
 {
     DramStoreSlot *e = find(s, line);
     if (e != NULL) {
         return e;
     }
-    if ((s->used + 1) * 2 > ((uint64_t)1 << s->bits) && !grow(s)) {
+    if (s->used == s->max_lines) {
         return NULL;
     }
     const uint64_t mask = ((uint64_t)1 << s->bits) - 1;
@@ -124,18 +105,7 @@ static uint8_t *materialise(DramStore *s, DramStoreSlot *e, uint64_t line)
     if (e->data != 0) {
         return line_bytes(s, e);
     }
-    if (s->arena_lines == s->arena_cap) {
-        uint64_t cap = s->arena_cap ? s->arena_cap * 2 : 1024;
-        if (cap >= UINT32_MAX) {
-            return NULL;
-        }
-        uint8_t *a = realloc(s->arena, cap * DRAM_STORE_LINE);
-        if (a == NULL) {
-            return NULL;
-        }
-        s->arena = a;
-        s->arena_cap = cap;
-    }
+    /* Never more byte lines than lines, and the arena holds max_lines of them. */
     e->data = (uint32_t)(++s->arena_lines);
     uint8_t *bytes = line_bytes(s, e);
     if (e->version == 0) {
@@ -229,4 +199,9 @@ uint64_t dram_store_lines(const DramStore *s)
 uint64_t dram_store_byte_lines(const DramStore *s)
 {
     return s->arena_lines;
+}
+
+uint64_t dram_store_max_lines(const DramStore *s)
+{
+    return s->max_lines;
 }

@@ -442,7 +442,7 @@ static SimPacket *gen_make(DramGen *g, SimCycle now)
         pl->size = pkt->len;
         pkt->payload = pl;
         if (!dram_store_write(g->shadow, addr, pl->data, pkt->len)) {
-            sim_fail(sim, "instance '%s': out of memory", g->c.name);
+            sim_fail(sim, "instance '%s': its shadow of the memory is full", g->c.name);
         }
     } else {
         dram_store_read(g->shadow, addr, buf, pkt->len);
@@ -565,7 +565,8 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimPortBin
     g->p = *(const DramGenParams *)params;
     g->m.limit = g->p.outstanding;
     if (!sim_hist_init(&g->st.latency) || !sim_hist_init(&g->st.read_latency) ||
-        (g->p.verify && (g->shadow = dram_store_new()) == NULL)) {
+        (g->p.verify && (g->shadow = dram_store_new(g->p.count ? g->p.count * 64 : 1u << 22)) ==
+                            NULL)) {
         gen_destroy(&g->c);
         free(g);
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);

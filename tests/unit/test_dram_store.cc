@@ -16,7 +16,7 @@ struct Store : ::testing::Test {
     DramStore *s = nullptr;
     void SetUp() override
     {
-        s = dram_store_new();
+        s = dram_store_new(1u << 20);
         ASSERT_NE(s, nullptr);
     }
     void TearDown() override
@@ -123,6 +123,23 @@ TEST_F(Store, ManyRandomLinesMatchAReferenceMap)
         EXPECT_EQ(v[63], l.second);
     }
     EXPECT_LE(dram_store_lines(s), 200000u);
+}
+
+TEST(DramStoreCapacity, AFullStoreRefusesNewLinesButKeepsOldOnes)
+{
+    DramStore *s = dram_store_new(4);
+    ASSERT_NE(s, nullptr);
+    uint8_t v[64];
+    memset(v, 7, sizeof(v));
+    for (uint64_t i = 0; i < 4; i++) {
+        ASSERT_TRUE(dram_store_write(s, i * 64, v, 64));
+    }
+    EXPECT_FALSE(dram_store_write(s, 4 * 64, v, 64));      /* a fifth line */
+    EXPECT_FALSE(dram_store_write_pattern(s, 9 * 64, 64)); /* likewise */
+    EXPECT_TRUE(dram_store_write(s, 64, v, 64));           /* an old one still takes writes */
+    EXPECT_EQ(dram_store_lines(s), 4u);
+    EXPECT_EQ(dram_store_max_lines(s), 4u);
+    dram_store_free(s);
 }
 
 TEST(MemProto, BeatsAndRoutes)
