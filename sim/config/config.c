@@ -405,7 +405,15 @@ static bool parse_value(const SimParamDesc *d, const char *text, void *field, Nu
         for (int i = 0; d->choices[i] != NULL; i++) {
             list_add(&li, d->choices[i]);
         }
+        /* A long list is cut at the end of `why`: the value and the first choices remain. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
         snprintf(why, ws, "'%.200s' is not one of %.700s", text, li.buf);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
         return false;
     }
     case SIM_PARAM_STRING:

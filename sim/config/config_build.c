@@ -19,9 +19,12 @@ static bool build_error(const SimConfig *c, SimError *err, const CfgNode *n, con
                         const SimError *inner)
 {
     char prefix[300];
-    snprintf(prefix, sizeof(prefix), "%s: ", who);
     const char *msg = inner->msg[0] != '\0' ? inner->msg : "build failed";
-    if (strncmp(msg, prefix, strlen(prefix)) == 0) {
+    int len = snprintf(prefix, sizeof(prefix), "%s: ", who);
+    if (len < 0 || (size_t)len >= sizeof(prefix)) {
+        return cfg_error_at(c, err, n, "%s: %s", who, msg); /* a name too long to compare */
+    }
+    if (strncmp(msg, prefix, (size_t)len) == 0) {
         return cfg_error_at(c, err, n, "%s", msg);
     }
     return cfg_error_at(c, err, n, "%s%s", prefix, msg);

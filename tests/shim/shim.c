@@ -17,18 +17,16 @@ struct ShimRun {
     SimRunInfo info;
 };
 
-static ShimRun *build(const char *path, const char *yaml, SimError *err)
+/* Takes the loaded configuration (NULL: loading failed, err says why) and builds it. */
+static ShimRun *build(SimConfig *config, SimError *err)
 {
     ShimRun *r = calloc(1, sizeof(*r));
     if (r == NULL) {
+        sim_config_free(config);
         sim_error_set(err, SIM_ERR_INPUT, "out of memory");
         return NULL;
     }
-    r->config = path != NULL ? sim_config_load_file(path, membox_model_types,
-                                                    membox_model_type_count, err)
-                             : sim_config_load_string("<test>", yaml, strlen(yaml),
-                                                      membox_model_types,
-                                                      membox_model_type_count, err);
+    r->config = config;
     if (r->config == NULL) {
         goto fail;
     }
@@ -45,12 +43,15 @@ fail:
 
 ShimRun *shim_build(const char *yaml, SimError *err)
 {
-    return build(NULL, yaml, err);
+    return build(sim_config_load_string("<test>", yaml, strlen(yaml), membox_model_types,
+                                        membox_model_type_count, err),
+                 err);
 }
 
 ShimRun *shim_build_file(const char *path, SimError *err)
 {
-    return build(path, NULL, err);
+    return build(sim_config_load_file(path, membox_model_types, membox_model_type_count, err),
+                 err);
 }
 
 void shim_free(ShimRun *r)
