@@ -367,6 +367,18 @@ static bool arb_build(Sim *sim, const char *name, const void *params, SimPortBin
     return true;
 }
 
+/* Requests taken on any request port go on to the controller (fabric checks). */
+#define ARB_FLOW(i) {"req" #i, SIM_FLOW_REQUEST, NULL}
+
+static const SimPortFlow arb_flows[] = {
+    ARB_FLOW(0),  ARB_FLOW(1),  ARB_FLOW(2),  ARB_FLOW(3),  ARB_FLOW(4),  ARB_FLOW(5),
+    ARB_FLOW(6),  ARB_FLOW(7),  ARB_FLOW(8),  ARB_FLOW(9),  ARB_FLOW(10), ARB_FLOW(11),
+    ARB_FLOW(12), ARB_FLOW(13), ARB_FLOW(14), ARB_FLOW(15), ARB_FLOW(16),
+    {"mem_req", SIM_FLOW_REQUEST, NULL},
+};
+
+#undef ARB_FLOW
+
 const SimModelType dram_arbiter_type = {
     .name = "dram.arbiter",
     .doc = "Multi-port Avalon-MM arbiter in front of the DDR3 controller: round-robin, fixed "
@@ -378,4 +390,6 @@ const SimModelType dram_arbiter_type = {
     .n_ports = sizeof(arb_ports) / sizeof(arb_ports[0]),
     .check = arb_check,
     .build = arb_build,
+    .flows = arb_flows,
+    .n_flows = sizeof(arb_flows) / sizeof(arb_flows[0]),
 };

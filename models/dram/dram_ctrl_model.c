@@ -752,6 +752,11 @@ fail_core:
     return false;
 }
 
+/* Requests end here (fabric checks). */
+static const SimPortFlow ctrl_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType dram_ctrl_type = {
     .name = "dram.ctrl",
     .doc = "DDR3 memory controller (default DDR3-1600K 4Gb x8, 4 GiB): read/write queues with "
@@ -764,4 +769,7 @@ const SimModelType dram_ctrl_type = {
     .n_ports = sizeof(ctrl_ports) / sizeof(ctrl_ports[0]),
     .check = ctrl_check,
     .build = ctrl_build,
+    .role = SIM_ROLE_MEMORY,
+    .flows = ctrl_flows,
+    .n_flows = sizeof(ctrl_flows) / sizeof(ctrl_flows[0]),
 };

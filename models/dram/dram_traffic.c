@@ -331,6 +331,11 @@ static bool player_build(Sim *sim, const char *name, const void *params, SimPort
     return true;
 }
 
+/* Both masters' requests must reach a memory (fabric checks). */
+static const SimPortFlow master_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType dram_trace_type = {
     .name = "dram.trace",
     .doc = "DRAM trace player for the standalone mode: replays a native, DRAMsim3 or Ramulator "
@@ -341,6 +346,9 @@ const SimModelType dram_trace_type = {
     .ports = master_ports,
     .n_ports = 2,
     .build = player_build,
+    .role = SIM_ROLE_REQUESTER,
+    .flows = master_flows,
+    .n_flows = sizeof(master_flows) / sizeof(master_flows[0]),
 };
 
 /* ================================ dram.gen ================================ */
@@ -604,4 +612,7 @@ const SimModelType dram_gen_type = {
     .n_ports = 2,
     .check = gen_check,
     .build = gen_build,
+    .role = SIM_ROLE_REQUESTER,
+    .flows = master_flows,
+    .n_flows = sizeof(master_flows) / sizeof(master_flows[0]),
 };

@@ -213,6 +213,11 @@ fail_oom:
     return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
 }
 
+/* A delay passes on whatever it takes, so it may sit on a request path (fabric checks). */
+static const SimPortFlow delay_flows[] = {
+    {"in", SIM_FLOW_THROUGH, "out"},
+};
+
 const SimModelType generic_delay_type = {
     .name = "generic.delay",
     .doc = "Delay/FIFO stage: holds each packet `delay` cycles in a FIFO of `depth` entries.",
@@ -223,4 +228,6 @@ const SimModelType generic_delay_type = {
     .n_ports = 2,
     .check = delay_check,
     .build = delay_build,
+    .flows = delay_flows,
+    .n_flows = sizeof(delay_flows) / sizeof(delay_flows[0]),
 };

@@ -303,6 +303,11 @@ static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortB
     return true;
 }
 
+/* Requests end here (fabric checks). */
+static const SimPortFlow ideal_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType mem_ideal_type = {
     .name = "mem.ideal",
     .doc = "Ideal memory: one request a cycle, a fixed latency, real bytes (mem.h req/resp).",
@@ -313,4 +318,7 @@ const SimModelType mem_ideal_type = {
     .n_ports = sizeof(ideal_ports) / sizeof(ideal_ports[0]),
     .check = ideal_check,
     .build = ideal_build,
+    .role = SIM_ROLE_MEMORY,
+    .flows = ideal_flows,
+    .n_flows = sizeof(ideal_flows) / sizeof(ideal_flows[0]),
 };

@@ -718,6 +718,11 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
     return true;
 }
 
+/* Its requests must reach a memory (fabric checks). */
+static const SimPortFlow node_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType host_memtrace_type = {
     .name = "host.memtrace",
     .doc = "Compute node replaying a memory trace as DMA transfers or PIO accesses through a "
@@ -729,4 +734,7 @@ const SimModelType host_memtrace_type = {
     .n_ports = sizeof(node_ports) / sizeof(node_ports[0]),
     .check = node_check,
     .build = node_build,
+    .role = SIM_ROLE_REQUESTER,
+    .flows = node_flows,
+    .n_flows = sizeof(node_flows) / sizeof(node_flows[0]),
 };

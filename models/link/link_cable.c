@@ -315,6 +315,12 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimPortB
     return true;
 }
 
+/* Either direction may carry the requests, depending on the wiring (fabric checks). */
+static const SimPortFlow cable_flows[] = {
+    {"a_in", SIM_FLOW_THROUGH, "b_out"},
+    {"b_in", SIM_FLOW_THROUGH, "a_out"},
+};
+
 const SimModelType link_cable_type = {
     .name = "link.cable",
     .doc = "40G optical cable, both directions: propagation delay from its length, per-bit "
@@ -327,4 +333,6 @@ const SimModelType link_cable_type = {
     .n_ports = sizeof(cable_ports) / sizeof(cable_ports[0]),
     .check = NULL,
     .build = cable_build,
+    .flows = cable_flows,
+    .n_flows = sizeof(cable_flows) / sizeof(cable_flows[0]),
 };

@@ -317,6 +317,11 @@ static bool memory_build(Sim *sim, const char *name, const void *params, SimPort
     return true;
 }
 
+/* Requests end here (fabric checks). */
+static const SimPortFlow memory_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType link_memory_type = {
     .name = "link.memory",
     .doc = "Ideal fixed-latency memory for link tests: one request a cycle, answered `latency` "
@@ -328,4 +333,7 @@ const SimModelType link_memory_type = {
     .n_ports = sizeof(memory_ports) / sizeof(memory_ports[0]),
     .check = memory_check,
     .build = memory_build,
+    .role = SIM_ROLE_MEMORY,
+    .flows = memory_flows,
+    .n_flows = sizeof(memory_flows) / sizeof(memory_flows[0]),
 };

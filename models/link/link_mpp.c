@@ -463,6 +463,12 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBin
     return true;
 }
 
+/* Requests go out on the cable (fabric checks). */
+static const SimPortFlow mpp_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+    {"tx", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType link_mpp_type = {
     .name = "link.mpp",
     .doc = "MemBox adapter's master protocol processor: Avalon-MM requests in, MWP/MRD packets "
@@ -475,4 +481,6 @@ const SimModelType link_mpp_type = {
     .n_ports = sizeof(mpp_ports) / sizeof(mpp_ports[0]),
     .check = mpp_check,
     .build = mpp_build,
+    .flows = mpp_flows,
+    .n_flows = sizeof(mpp_flows) / sizeof(mpp_flows[0]),
 };

@@ -350,6 +350,12 @@ static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBin
     return true;
 }
 
+/* Requests from the cable go on to the memory side (fabric checks). */
+static const SimPortFlow spp_flows[] = {
+    {"rx", SIM_FLOW_REQUEST, NULL},
+    {"mem_req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType link_spp_type = {
     .name = "link.spp",
     .doc = "MemBox port's slave protocol processor: MWP/MRD packets in over 4 x 10GBase-R "
@@ -362,4 +368,6 @@ const SimModelType link_spp_type = {
     .n_ports = sizeof(spp_ports) / sizeof(spp_ports[0]),
     .check = spp_check,
     .build = spp_build,
+    .flows = spp_flows,
+    .n_flows = sizeof(spp_flows) / sizeof(spp_flows[0]),
 };

@@ -396,6 +396,11 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimPort
     return true;
 }
 
+/* Its requests must reach a memory (fabric checks). */
+static const SimPortFlow tester_flows[] = {
+    {"req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType link_tester_type = {
     .name = "link.tester",
     .doc = "Avalon-MM requester for link tests: reads and writes of real bytes at sequential or "
@@ -407,4 +412,7 @@ const SimModelType link_tester_type = {
     .n_ports = sizeof(tester_ports) / sizeof(tester_ports[0]),
     .check = tester_check,
     .build = tester_build,
+    .role = SIM_ROLE_REQUESTER,
+    .flows = tester_flows,
+    .n_flows = sizeof(tester_flows) / sizeof(tester_flows[0]),
 };

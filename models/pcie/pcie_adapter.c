@@ -1061,6 +1061,13 @@ static bool adapter_build(Sim *sim, const char *name, const void *params, SimPor
     return true;
 }
 
+/* The host's requests and the DMA engines' go out on mem_req; what it sends up the PCIe
+ * link (completions, reads of host memory) is served by the root complex (fabric checks). */
+static const SimPortFlow adapter_flows[] = {
+    {"rx", SIM_FLOW_REQUEST, NULL},
+    {"mem_req", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType pcie_adapter_type = {
     .name = "pcie.adapter",
     .doc = "PCIe endpoint with the Arria 10 Avalon-MM DMA bridge: descriptor controller, read "
@@ -1072,4 +1079,7 @@ const SimModelType pcie_adapter_type = {
     .n_ports = sizeof(adapter_ports) / sizeof(adapter_ports[0]),
     .check = adapter_check,
     .build = adapter_build,
+    .role = SIM_ROLE_ADAPTER,
+    .flows = adapter_flows,
+    .n_flows = sizeof(adapter_flows) / sizeof(adapter_flows[0]),
 };

@@ -779,6 +779,12 @@ static bool link_build(Sim *sim, const char *name, const void *params, SimPortBi
     return true;
 }
 
+/* Each direction forwards what it takes, requests or not (fabric checks). */
+static const SimPortFlow link_flows[] = {
+    {"rc_tx", SIM_FLOW_THROUGH, "ep_rx"},
+    {"ep_tx", SIM_FLOW_THROUGH, "rc_rx"},
+};
+
 const SimModelType pcie_link_type = {
     .name = "pcie.link",
     .doc = "PCIe Gen3 link, both directions, at symbol timing: 128b/130b, SKP ordered sets, TLP "
@@ -790,4 +796,6 @@ const SimModelType pcie_link_type = {
     .n_ports = sizeof(link_ports) / sizeof(link_ports[0]),
     .check = link_check,
     .build = link_build,
+    .flows = link_flows,
+    .n_flows = sizeof(link_flows) / sizeof(link_flows[0]),
 };

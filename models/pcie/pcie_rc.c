@@ -645,6 +645,12 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
     return true;
 }
 
+/* The CPU's requests go down the link to the adapter (fabric checks). */
+static const SimPortFlow rc_flows[] = {
+    {"cpu_req", SIM_FLOW_REQUEST, NULL},
+    {"tx", SIM_FLOW_REQUEST, NULL},
+};
+
 const SimModelType pcie_rc_type = {
     .name = "pcie.rc",
     .doc = "PCIe root complex with functional host memory: the CPU's host-memory and uncached "
@@ -656,4 +662,6 @@ const SimModelType pcie_rc_type = {
     .n_ports = sizeof(rc_ports) / sizeof(rc_ports[0]),
     .check = rc_check,
     .build = rc_build,
+    .flows = rc_flows,
+    .n_flows = sizeof(rc_flows) / sizeof(rc_flows[0]),
 };

@@ -457,6 +457,18 @@ fail_oom:
     return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
 }
 
+/* Requests from the local and down ports go up; one switch level each (fabric checks). */
+#define REQ_FLOW(i) {"req" #i, SIM_FLOW_REQUEST, NULL}
+
+static const SimPortFlow repeater_flows[] = {
+    {"up_req", SIM_FLOW_REQUEST, NULL},
+    {"local_req", SIM_FLOW_REQUEST, NULL},
+    REQ_FLOW(0), REQ_FLOW(1), REQ_FLOW(2), REQ_FLOW(3),
+    REQ_FLOW(4), REQ_FLOW(5), REQ_FLOW(6), REQ_FLOW(7),
+};
+
+#undef REQ_FLOW
+
 const SimModelType repeater_switch_type = {
     .name = "repeater.switch",
     .doc = "Switching stage of a MemBox repeater: requests from down SPPs and the local host go "
@@ -468,4 +480,7 @@ const SimModelType repeater_switch_type = {
     .n_ports = sizeof(repeater_ports) / sizeof(repeater_ports[0]),
     .check = repeater_check,
     .build = repeater_build,
+    .role = SIM_ROLE_SWITCH,
+    .flows = repeater_flows,
+    .n_flows = sizeof(repeater_flows) / sizeof(repeater_flows[0]),
 };

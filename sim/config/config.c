@@ -6,7 +6,7 @@
  * order; then the top-level keys in file order; then the sections in the order sim, domains,
  * defaults, instances, links (each in file order, keys of one entry in file order, then its
  * missing required keys, then the type's check); then ports left open (instance order, then
- * port table order); then cycles.
+ * port table order); then cycles; then the fabric checks (fabric_check.c).
  */
 #include "config_internal.h"
 
@@ -38,6 +38,10 @@ static const SimParamDesc sim_section_params[] = {
      "64B", "1MiB", NULL, "bytes per payload block"},
     {"allow_cycles", SIM_PARAM_BOOL, offsetof(CfgSimSection, allow_cycles), "false", NULL, NULL,
      NULL, "accept directed cycles of links"},
+    {"max_depth", SIM_PARAM_UINT, offsetof(CfgSimSection, max_depth), "7", "0", "7", NULL,
+     "fabric checks: switch levels on a request path (the return route holds 7)"},
+    {"max_adapters", SIM_PARAM_UINT, offsetof(CfgSimSection, max_adapters), "256", "1", "256",
+     NULL, "fabric checks: adapters whose requests reach one memory (src is 8 bits)"},
 };
 
 enum { SIM_KEY_SEED = 0, SIM_KEY_UNTIL = 1 };
@@ -1185,8 +1189,9 @@ static bool resolve_endpoint(Loader *l, size_t k, const char *key, const CfgNode
     if (in->port_link[p] != 0) {
         const CfgLink *prev = &c->links[in->port_link[p] - 1];
         const CfgNode *pn = want == SIM_PORT_OUT ? prev->from_node : prev->to_node;
-        return fail_at(l, v, "%sport '%s' is already connected by link %zu (line %u, column %u)",
-                       ctx, text, in->port_link[p], pn->line, pn->col);
+        return fail_at(l, v,
+                       "%sport '%s' is already connected by link %zu '%s' (line %u, column %u)",
+                       ctx, text, in->port_link[p], prev->name, pn->line, pn->col);
     }
     *inst_out = inst;
     *port_out = p;
@@ -1430,7 +1435,7 @@ static bool load_top(Loader *l)
     if (!c->sim.allow_cycles && !check_cycles(l)) {
         return false;
     }
-    return true;
+    return cfg_check_fabric(c, l->err);
 }
 
 /* ---- public ---- */

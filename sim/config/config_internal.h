@@ -57,6 +57,8 @@ typedef struct CfgSimSection {
     uint64_t payload_blocks;
     uint64_t payload_block_size;
     bool allow_cycles;
+    uint64_t max_depth;    /* fabric checks: switch levels on a request path */
+    uint64_t max_adapters; /* fabric checks: adapters whose requests reach one memory */
 } CfgSimSection;
 
 struct SimConfig {
@@ -86,6 +88,12 @@ struct SimConfig {
 __attribute__((format(printf, 4, 5)))
 #endif
 bool cfg_error_at(const SimConfig *c, SimError *err, const CfgNode *n, const char *fmt, ...);
+
+/*
+ * The fabric checks (fabric_check.c, docs/config.md "Fabric checks") over the loaded graph, once
+ * ports and plain cycles are checked; true, doing nothing, while no instance has a role.
+ */
+bool cfg_check_fabric(const SimConfig *c, SimError *err);
 
 #ifdef __cplusplus
 }

@@ -64,6 +64,42 @@ typedef struct SimPortDesc {
 } SimPortDesc;
 
 /*
+ * Fabric checks (docs/config.md, "Fabric checks"). Request and response paths of a MemBox fabric
+ * form directed cycles, so such a topology sets sim.allow_cycles and the plain cycle check is
+ * off; these declarations let the loader check the tree that carries requests instead: no loop
+ * of requests, every requester's requests reach a memory, at most sim.max_depth switch levels on
+ * the way, at most sim.max_adapters adapters per memory. They live in SimModelType (designated
+ * initialisers), not in SimPortDesc, so that the positional port tables of every model keep
+ * compiling without -Wmissing-field-initializers warnings. Zero everywhere (the default) means
+ * "not part of the checks"; while no instance of a topology has a role, nothing is checked.
+ */
+typedef enum SimRole {
+    SIM_ROLE_NONE = 0,  /* not part of the checks */
+    SIM_ROLE_REQUESTER, /* a node's traffic source: its requests must reach a memory */
+    SIM_ROLE_ADAPTER,   /* a node's adapter card (pcie.adapter): what a memory must tell apart
+                           by source, counted against sim.max_adapters; checked like a requester */
+    SIM_ROLE_SWITCH,    /* one switch level (repeater.switch), counted against sim.max_depth */
+    SIM_ROLE_MEMORY,    /* terminates the requests entering on its SIM_FLOW_REQUEST inputs */
+    SIM_ROLE_MAX
+} SimRole;
+
+typedef enum SimFlow {
+    SIM_FLOW_NONE = 0, /* takes or gives no requests: responses, status, unlisted ports */
+    SIM_FLOW_REQUEST,  /* carries requests towards memory; a request taken on any REQUEST input
+                          of a non-memory instance may leave on every REQUEST output of it */
+    SIM_FLOW_THROUGH,  /* an input that hands whatever it takes, requests or not, to one output
+                          (`to`): a cable or delay, whose direction depends on its wiring */
+    SIM_FLOW_MAX
+} SimFlow;
+
+/* One port of the type's port table that takes part in the fabric checks. */
+typedef struct SimPortFlow {
+    const char *port; /* a name of the port table */
+    SimFlow flow;
+    const char *to; /* SIM_FLOW_THROUGH: the output it forwards to; NULL otherwise */
+} SimPortFlow;
+
+/*
  * Where a built instance keeps one of its declared ports: the component that owns it and the
  * field (SimPort *) the kernel stores the connected port in.
  */
@@ -92,6 +128,10 @@ typedef struct SimModelType {
      */
     bool (*build)(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
                   SimError *err);
+    /* Fabric checks: the type's role and its ports that carry requests (NULL, 0: none). */
+    SimRole role;
+    const SimPortFlow *flows;
+    size_t n_flows;
 } SimModelType;
 
 #ifdef __cplusplus
