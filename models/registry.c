@@ -25,6 +25,8 @@ const SimModelType *const membox_model_types[] = {
     &pcie_adapter_type,
     &host_memtrace_type,
     &mem_ideal_type,
+    &host_ps_type,
+    &ps_barrier_type,
     &repeater_switch_type,
 };
 

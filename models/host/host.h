@@ -20,6 +20,51 @@ extern "C" {
 
 extern const SimModelType host_memtrace_type;
 extern const SimModelType mem_ideal_type;
+extern const SimModelType host_ps_type;
+extern const SimModelType ps_barrier_type;
+
+/* ---- the parameter-server replay (docs/workloads.md) ---- */
+
+/* Messages between host.ps nodes and ps.barrier (SimPacket.type block 0x0900 - 0x09ff): src is
+ * the worker, addr the iteration, len the trace's worker count, flags PS_F_*. */
+typedef enum PsMsgType {
+    PS_MSG_FIRST = 0x0900,
+    PS_MSG_HELLO = PS_MSG_FIRST, /* node -> barrier: here I am (flags: PS_F_AGGREGATOR) */
+    PS_MSG_ARRIVE,               /* worker -> barrier: my pushes of iteration addr are done */
+    PS_MSG_UPDATE,               /* barrier -> aggregator: apply (one worker's, async) update */
+    PS_MSG_UPDATED,              /* aggregator -> barrier: parameters written */
+    PS_MSG_REDUCE,               /* barrier -> worker (sharded): reduce your slice */
+    PS_MSG_REDUCED,              /* worker -> barrier: slice written */
+    PS_MSG_RELEASE,              /* barrier -> worker: start the next iteration */
+    PS_MSG_END
+} PsMsgType;
+
+#define PS_F_AGGREGATOR 0x1u
+#define PS_F_SHARDED    0x2u
+#define PS_F_ASYNC      0x4u
+#define PS_NO_WORKER    0xffffu
+#define PS_MAX_WORKERS  64u
+
+/* The memory map of the replay in MemBox memory (offsets into the adapter's window). */
+#define PS_FLAG_ARRIVE  0x0000u /* + 64 * worker: the last iteration + 1 whose pushes are done */
+#define PS_FLAG_REDUCED 0x1000u /* + 64 * worker: sharded, the last iteration + 1 reduced */
+#define PS_FLAG_RELEASE 0x2000u /* + 64 * worker: the last iteration + 1 released */
+#define PS_PARAMS       0x4000u /* parameters; then gradient slot w at PS_PARAMS + (1 + w) * S */
+#define PS_ALIGN        64u     /* every tensor starts on a 64-byte line */
+
+typedef struct HostPsMap {
+    uint64_t ps_base;     /* MemBox address of the region (flags first) */
+    uint64_t params;      /* ps_base + PS_PARAMS */
+    uint64_t slot_bytes;  /* S: the tensors, each rounded up to 64 B, the sum to 4 KiB */
+    uint32_t workers;     /* W of the trace */
+    uint32_t n_tensors;
+    const uint64_t *offset; /* offset of tensor i in the parameters and in every slot */
+    const uint64_t *bytes;  /* its bytes */
+    uint64_t buffer_base;   /* the node's host buffer: parameters at +0, gradients at +S */
+} HostPsMap;
+
+/* The map a host.ps component uses; false if c is not one. For tests and tools. */
+bool host_ps_map(const SimComponent *c, HostPsMap *map);
 
 /* The contents of a mem.ideal component (addresses wrap at its size), for tests and tools; not
  * for the tick path. False if c is not a mem.ideal or it keeps no data. */

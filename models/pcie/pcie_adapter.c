@@ -716,6 +716,22 @@ static void wr_drain(PcieAdapter *a)
     }
 }
 
+/* Whether wr_drain would move a chunk now: what the tick's hint must not miss, since room in
+ * the MWr stream appears when tx_step sends, after this tick's wr_drain has run. */
+static bool wr_drain_ready(const PcieAdapter *a)
+{
+    if (a->wr_send >= a->wr_issue || pcie_fifo_full(&a->wtx)) {
+        return false;
+    }
+    const WrChunk *ch = &a->wr[a->wr_send % a->p.wr_outstanding];
+    if (ch->pkt == NULL) {
+        return false;
+    }
+    const DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
+    bool last = d->done + ch->len == d->len;
+    return !last || a->wtx.count + 2 <= a->wtx.cap;
+}
+
 static bool resp_step(PcieAdapter *a, SimCycle now)
 {
     Sim *sim = a->c.sim;
@@ -798,7 +814,7 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
     }
 
     SimCycle next = SIM_SLEEP;
-    if (sim_port_peek(a->rx) != NULL) {
+    if (sim_port_peek(a->rx) != NULL || wr_drain_ready(a)) {
         next = now + 1;
     }
     if (a->db_count > 0) {

@@ -238,6 +238,15 @@ class Cli(unittest.TestCase):
                       ":2: expected 'WHEN OP ADDRESS SIZE [ACCESS]', found 1 field", r.stderr)
         self.assertFalse(os.path.exists(out))
 
+    def test_reference_page_matches_the_parameter_tables(self):
+        out = os.path.join(self.dir, "reference.md")
+        r = subprocess.run([os.path.join(ROOT, "scripts/gen-reference"), SIM, out],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f, open(os.path.join(ROOT, "docs/reference.md")) as g:
+            self.assertEqual(f.read(), g.read(),
+                             "docs/reference.md is stale: run scripts/gen-reference")
+
     def test_progress_reports_on_stderr(self):
         r = run("run", "configs/generic-ring.yaml", "--progress", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -1,0 +1,1575 @@
+/*
+ * host.ps: a parameter-server training node replaying a logical trace (traces/FORMAT.md,
+ * "Parameter-server traces") on MemBox memory, through a root complex (pcie.rc), with the same
+ * DMA and PIO driver as host.memtrace: it can stand wherever a host.memtrace stands. A node is
+ * a worker (`worker: W`), the aggregator (`aggregator: true`: the node holding the MemBox
+ * applies the update) or both. docs/workloads.md has the memory map, the timeline, every
+ * option and the timing model.
+ *
+ * Per iteration i a worker
+ *   1. pulls every tensor the trace pulls (one DMA each: MemBox parameters -> host buffer),
+ *   2. computes forward, then backward; each gradient is written into the host buffer and
+ *      pushed (one DMA: host buffer -> its gradient slot) at its grad_ready instant, so pushes
+ *      overlap the rest of backward,
+ *   3. once backward has ended and every push completed, arrives at the barrier (a message to
+ *      ps.barrier, or a PIO flag store) and waits for the release (a message, or PIO polling of
+ *      its release flag); with `aggregation: sharded` it first reduces its slice of the
+ *      parameters (reads that slice of every gradient slot, adds, writes it back).
+ * The aggregator, on an update request (or once it has polled every arrive flag), reads the
+ * parameters and the gradient slots, waits the update's compute time, writes the parameters and
+ * releases the workers.
+ *
+ * The trace is streamed: each role has its own reader and loads one iteration's events into
+ * buffers sized at build (one entry per tensor). Nothing allocates on the tick path.
+ */
+#include "host.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/pcie/pcie.h"
+#include "models/proto/mem.h"
+#include "sim/trace/pstrace.h"
+
+enum { SYNC_BSP = 0, SYNC_ASYNC, SYNC_MAX };
+enum { AGG_MEMBOX_HOST = 0, AGG_SHARDED, AGG_MAX };
+enum { BAR_IDEAL = 0, BAR_POLLING, BAR_MAX };
+enum { COMPUTE_RECORDED = 0, COMPUTE_SCALED, COMPUTE_FIXED, COMPUTE_MAX };
+enum { ENG_RD = 0, ENG_WR, ENG_MAX };
+
+static const char *const sync_names[] = {"bsp", "async", NULL};
+static const char *const agg_names[] = {"membox_host", "sharded", NULL};
+static const char *const bar_names[] = {"ideal", "polling", NULL};
+static const char *const compute_names[] = {"recorded", "scaled", "fixed", NULL};
+
+#define RING          128u
+#define DESC_OFFSET   0x200u
+#define REG_LAST_PTR0 0x10u
+#define CTRL_TAG      0x80000000u
+#define SCRATCH       65536u
+#define OUTQ          8u
+#define NO_TIME       UINT64_MAX
+
+/* What a memory job is for: decides what its completion advances. */
+typedef enum JobGroup {
+    G_PULL = 0, /* worker: parameter tensor -> host buffer */
+    G_PUSH,     /* worker: gradient -> its slot */
+    G_SH_RD,    /* worker, sharded: a slice of a slot */
+    G_SH_WR,    /* worker, sharded: its slice of the parameters */
+    G_AGG_RD,   /* aggregator: parameters and slots */
+    G_AGG_WR,   /* aggregator: parameters */
+    G_FLAG,     /* a flag store (polling) */
+    G_WPOLL,    /* a flag load of the worker's poller */
+    G_APOLL,    /* a flag load of the aggregator's poller */
+    G_MAX
+} JobGroup;
+
+typedef enum JobKind { J_RD = 0, J_WR, J_LD, J_ST, J_MAX } JobKind;
+
+typedef enum WorkerPhase {
+    W_START = 0, /* load the iteration and issue its pulls */
+    W_PULL,
+    W_FWD,
+    W_BWD,    /* gradients become ready; then the last pushes complete */
+    W_ARRIVE, /* tell the barrier */
+    W_WAIT,   /* wait for REDUCE (sharded) or RELEASE */
+    W_SH_RD,
+    W_SH_WR,
+    W_SH_DONE, /* tell the barrier the slice is written */
+    W_WAIT_REL,
+    W_DONE,
+    W_PHASE_MAX
+} WorkerPhase;
+
+typedef enum AggPhase {
+    A_IDLE = 0, /* wait for an update request */
+    A_READ,
+    A_COMPUTE,
+    A_WRITE,
+    A_RELEASE, /* tell the barrier, or store release flags */
+    A_DONE,
+    A_PHASE_MAX
+} AggPhase;
+
+typedef struct PsParams {
+    SimDomain *domain;
+    const char *trace;
+    int64_t worker;
+    bool aggregator;
+    int sync;
+    int aggregation;
+    int barrier;
+    int compute;
+    double compute_scale;
+    SimTime compute_time;
+    SimTime update_time;
+    uint64_t iterations;
+    bool functional;
+    uint64_t ps_base;
+    SimTime poll_interval;
+    uint64_t outstanding;
+    uint64_t window;
+    uint64_t window_base;
+    uint64_t regs_base;
+    uint64_t rd_table;
+    uint64_t wr_table;
+    uint64_t buffer_base;
+    uint64_t buffer_size;
+    uint64_t desc_max;
+    uint64_t src;
+} PsParams;
+
+typedef struct Job {
+    uint8_t kind;
+    uint8_t grp;
+    uint64_t mb; /* MemBox address (window offset) */
+    uint64_t host;
+    uint64_t size;
+    uint64_t value; /* a flag store's value */
+} Job;
+
+typedef struct Slot {
+    bool used;
+    bool issuing;
+    uint8_t kind;
+    uint8_t grp;
+    uint32_t left;
+    uint64_t size;
+    uint64_t mb;
+    uint64_t host;
+} Slot;
+
+/* A flag poller: loads flag `base + 64 * k` for k in [0, count) until each reads >= need[k]
+ * (all of them), or (any) until one does. */
+typedef struct Poller {
+    bool active;
+    bool any;
+    bool inflight;
+    uint32_t k;
+    uint32_t count;
+    uint64_t base;
+    SimTime at;  /* the next load may go at */
+    int32_t hit; /* any: the flag that matched */
+} Poller;
+
+typedef struct PsStats {
+    uint64_t iterations;
+    uint64_t pushed_bytes;
+    uint64_t pulled_bytes;
+    uint64_t pushes;
+    uint64_t pulls;
+    uint64_t updates;
+    uint64_t agg_read_bytes;
+    uint64_t agg_write_bytes;
+    uint64_t flag_stores;
+    uint64_t flag_loads;
+    uint64_t descriptors;
+    uint64_t doorbells;
+    SimHist iteration;
+    SimHist barrier_wait;
+    SimHist update;
+    SimTime sum_iter;
+    SimTime sum_compute;
+    SimTime first_start;
+    SimTime last_done;
+    double comm_share;
+    double compute_ns;
+    double first_start_ns;
+    double last_done_ns;
+} PsStats;
+
+typedef struct PsNode {
+    SimComponent c;
+    SimPort *req;
+    SimPort *resp;
+    SimPort *notify;
+    SimPort *sync_out;
+    SimPort *sync_in;
+    PsParams p;
+    char *path;
+    SimComponent *rc;
+    /* the model */
+    uint32_t workers;
+    uint32_t iters;
+    uint32_t n_tensors;
+    uint64_t *offset;
+    uint64_t *bytes;
+    uint64_t S;
+    /* worker's stream and the iteration loaded from it */
+    PsTrace *tw;
+    bool w_look;
+    PsTraceEvent w_ev;
+    uint32_t *pull_list;
+    uint32_t n_pull;
+    uint32_t *push_list; /* tensors in grad_ready order (then pushes without one) */
+    SimTime *ready;      /* per entry of push_list: offset from backward start, ps */
+    uint32_t n_push;
+    uint32_t next_push;
+    SimTime fwd;
+    SimTime bwd;
+    /* worker state */
+    int wphase;
+    uint32_t iter;
+    SimTime t_start;
+    SimTime t_fwd_end;
+    SimTime t_bwd_start;
+    SimTime t_arrive;
+    uint32_t w_left; /* jobs of the current phase not completed */
+    bool got_reduce;
+    bool got_release;
+    Poller wpoll;
+    /* aggregator */
+    PsTrace *ta;
+    bool a_look;
+    PsTraceEvent a_ev;
+    int aphase;
+    uint32_t a_iter;    /* BSP: the next update's iteration */
+    uint32_t a_worker;  /* async: the worker being updated, or PS_NO_WORKER */
+    uint64_t a_updates; /* done */
+    uint64_t a_total;   /* to do */
+    uint32_t *a_next;   /* async polling: per worker, the next iteration expected */
+    SimTime a_t0;
+    SimTime a_done_at;
+    uint32_t a_left;
+    uint32_t a_rel_k;
+    Poller apoll;
+    bool hello_sent;
+    /* outgoing sync messages */
+    struct {
+        uint16_t type;
+        uint16_t worker;
+        uint64_t iter;
+    } outq[OUTQ];
+    uint32_t out_head;
+    uint32_t out_count;
+    /* the DMA/PIO driver, as in host.memtrace */
+    Job *jobs;
+    uint32_t job_cap;
+    uint32_t job_head;
+    uint32_t job_count;
+    Slot *slots;
+    uint32_t n_used;
+    int32_t cur;
+    uint64_t cur_off;
+    uint32_t next_id[ENG_MAX];
+    int32_t owner[ENG_MAX][RING];
+    uint32_t in_ring[ENG_MAX]; /* descriptors in flight: at most RING - 1 (128 reads as none) */
+    bool doorbell_due[ENG_MAX];
+    uint32_t doorbell_id[ENG_MAX];
+    uint8_t *scratch; /* SCRATCH bytes x 2 for the functional data */
+    PsStats st;
+} PsNode;
+
+/* ---- the model's layout ---- */
+
+static uint64_t round_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) / a * a;
+}
+
+static uint64_t slot_addr(const PsNode *n, uint32_t w)
+{
+    return n->p.ps_base + PS_PARAMS + (uint64_t)(1 + w) * n->S;
+}
+
+static uint64_t params_addr(const PsNode *n)
+{
+    return n->p.ps_base + PS_PARAMS;
+}
+
+/* Host buffer: parameters at +0, gradients at +S, the aggregator's (and a sharded worker's)
+ * copy of the parameters at +2S and of slot w at +(3 + w)S; without functional data every slot
+ * shares +3S. */
+static uint64_t host_agg_slot(const PsNode *n, uint32_t w)
+{
+    return n->p.buffer_base + (3 + (n->p.functional ? w : 0)) * n->S;
+}
+
+static void shard(const PsNode *n, uint32_t w, uint64_t *lo, uint64_t *hi)
+{
+    *lo = n->S * w / n->workers / PS_ALIGN * PS_ALIGN;
+    *hi = w + 1 == n->workers ? n->S : n->S * (w + 1) / n->workers / PS_ALIGN * PS_ALIGN;
+}
+
+static SimTime scale_ns(const PsNode *n, uint64_t ns, double f)
+{
+    (void)n;
+    return (SimTime)llround((double)ns * 1000.0 * f);
+}
+
+/* ---- the trace, one iteration at a time ---- */
+
+static int next_event(PsNode *n, PsTrace *t, bool *look, PsTraceEvent *ev)
+{
+    if (*look) {
+        *look = false;
+        return 1;
+    }
+    SimError err;
+    sim_error_clear(&err);
+    int r = pstrace_next(t, ev, &err);
+    if (r < 0) {
+        sim_fail(n->c.sim, "instance '%s': %s", n->c.name, err.msg);
+    }
+    return r;
+}
+
+/* Loads this worker's events of iteration i: pulls, forward, backward, grad_ready, pushes. */
+static bool load_worker_iter(PsNode *n, uint32_t i)
+{
+    uint32_t me = (uint32_t)n->p.worker;
+    uint64_t fwd = 0, bwd = 0, bwd_start = UINT64_MAX;
+    n->n_pull = 0;
+    n->n_push = 0;
+    n->next_push = 0;
+    int r;
+    while ((r = next_event(n, n->tw, &n->w_look, &n->w_ev)) > 0) {
+        const PsTraceEvent *e = &n->w_ev;
+        if (e->worker != me || e->iteration < i) {
+            continue;
+        }
+        if (e->iteration > i) {
+            n->w_look = true;
+            break;
+        }
+        switch (e->kind) {
+        case PSTRACE_FORWARD:
+            fwd += e->end_ns - e->start_ns;
+            break;
+        case PSTRACE_BACKWARD:
+            bwd += e->end_ns - e->start_ns;
+            bwd_start = e->start_ns < bwd_start ? e->start_ns : bwd_start;
+            break;
+        case PSTRACE_PULL:
+            if (n->n_pull < n->n_tensors) {
+                n->pull_list[n->n_pull++] = e->tensor;
+            }
+            break;
+        case PSTRACE_GRAD_READY:
+            if (n->n_push < n->n_tensors) {
+                n->push_list[n->n_push] = e->tensor;
+                /* the raw start for now; made relative below */
+                n->ready[n->n_push++] = e->start_ns;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (r < 0) {
+        return false;
+    }
+    double f = 1.0;
+    if (n->p.compute == COMPUTE_SCALED) {
+        f = n->p.compute_scale;
+    } else if (n->p.compute == COMPUTE_FIXED) {
+        f = fwd + bwd > 0 ? (double)n->p.compute_time / 1000.0 / (double)(fwd + bwd) : 0.0;
+    }
+    n->fwd = scale_ns(n, fwd, f);
+    n->bwd = scale_ns(n, bwd, f);
+    if (n->p.compute == COMPUTE_FIXED && fwd + bwd == 0) {
+        n->bwd = n->p.compute_time; /* nothing recorded: all of it is backward */
+    }
+    for (uint32_t k = 0; k < n->n_push; k++) {
+        uint64_t off =
+            bwd_start == UINT64_MAX || n->ready[k] < bwd_start ? 0 : n->ready[k] - bwd_start;
+        off = off > bwd ? bwd : off;
+        n->ready[k] = fwd + bwd == 0 ? n->bwd : scale_ns(n, off, f);
+        if (n->ready[k] > n->bwd) {
+            n->ready[k] = n->bwd;
+        }
+    }
+    return true;
+}
+
+/* The server's update time of iteration i (sum of its update events, scaled). */
+static bool load_update_time(PsNode *n, uint32_t i, SimTime *out)
+{
+    uint64_t ns = 0;
+    int r;
+    while ((r = next_event(n, n->ta, &n->a_look, &n->a_ev)) > 0) {
+        const PsTraceEvent *e = &n->a_ev;
+        if (e->kind != PSTRACE_UPDATE || e->iteration < i) {
+            continue;
+        }
+        if (e->iteration > i) {
+            n->a_look = true;
+            break;
+        }
+        ns += e->end_ns - e->start_ns;
+    }
+    if (r < 0) {
+        return false;
+    }
+    switch (n->p.compute) {
+    case COMPUTE_SCALED:
+        *out = scale_ns(n, ns, n->p.compute_scale);
+        break;
+    case COMPUTE_FIXED:
+        *out = n->p.update_time;
+        break;
+    default:
+        *out = scale_ns(n, ns, 1.0);
+        break;
+    }
+    return true;
+}
+
+/* ---- functional data (the node's CPU or GPU computing into its own host memory) ---- */
+
+/* Gradient of worker w, iteration i, tensor t: the mem.h pattern of its slot's addresses at
+ * version i + 1, written into the host buffer before the push. */
+static void write_gradient(PsNode *n, uint32_t i, uint32_t t)
+{
+    uint64_t off = n->offset[t];
+    uint64_t left = n->bytes[t];
+    uint64_t mb = slot_addr(n, (uint32_t)n->p.worker) + off;
+    uint64_t host = n->p.buffer_base + n->S + off;
+    while (left > 0) {
+        uint32_t len = left < SCRATCH ? (uint32_t)left : SCRATCH;
+        mem_pattern_fill(n->scratch, mb, len, i + 1);
+        pcie_rc_host_write(n->rc, host, n->scratch, len);
+        mb += len;
+        host += len;
+        left -= len;
+    }
+}
+
+/* The update: parameters[j] += sum over the slots of gradient[j], bytewise modulo 256 (a
+ * stand-in for SGD in which every lost or misplaced byte shows), over [lo, hi) of the model.
+ * `params` is the host copy updated in place; slots at host_agg_slot(); `only` one worker's
+ * slot (async) or all (PS_NO_WORKER). */
+static void apply_update(PsNode *n, uint64_t params, uint64_t lo, uint64_t hi, uint32_t only)
+{
+    uint8_t *a = n->scratch;
+    uint8_t *g = n->scratch + SCRATCH;
+    for (uint64_t o = lo; o < hi; o += SCRATCH) {
+        uint32_t len = hi - o < SCRATCH ? (uint32_t)(hi - o) : SCRATCH;
+        pcie_rc_host_read(n->rc, params + o, a, len);
+        for (uint32_t w = 0; w < n->workers; w++) {
+            if (only != PS_NO_WORKER && w != only) {
+                continue;
+            }
+            pcie_rc_host_read(n->rc, host_agg_slot(n, w) + o, g, len);
+            for (uint32_t j = 0; j < len; j++) {
+                a[j] = (uint8_t)(a[j] + g[j]);
+            }
+        }
+        pcie_rc_host_write(n->rc, params + o, a, len);
+    }
+}
+
+/* ---- the driver ---- */
+
+static void job_add(PsNode *n, int kind, int grp, uint64_t mb, uint64_t host, uint64_t size,
+                    uint64_t value)
+{
+    assert(n->job_count < n->job_cap);
+    n->jobs[(n->job_head + n->job_count) % n->job_cap] = (Job){.kind = (uint8_t)kind,
+                                                               .grp = (uint8_t)grp,
+                                                               .mb = mb,
+                                                               .host = host,
+                                                               .size = size,
+                                                               .value = value};
+    n->job_count++;
+}
+
+static void out_msg(PsNode *n, uint16_t type, uint16_t worker, uint64_t iter)
+{
+    assert(n->out_count < OUTQ);
+    uint32_t k = (n->out_head + n->out_count) % OUTQ;
+    n->outq[k].type = type;
+    n->outq[k].worker = worker;
+    n->outq[k].iter = iter;
+    n->out_count++;
+}
+
+static void poll_start(PsNode *n, Poller *pl, uint64_t base, uint32_t count, bool any)
+{
+    *pl = (Poller){
+        .active = true, .any = any, .count = count, .base = base, .at = n->c.sim->now, .hit = -1};
+}
+
+static void job_done(PsNode *n, int grp, uint64_t value);
+
+static SimPacket *new_request(PsNode *n, uint16_t type, uint64_t addr, uint32_t len, uint32_t tag)
+{
+    SimPacket *pkt = sim_packet_new(n->c.sim);
+    if (pkt == NULL) {
+        return NULL;
+    }
+    pkt->type = type;
+    pkt->addr = addr;
+    pkt->len = len;
+    pkt->tag = tag;
+    pkt->src = (uint16_t)n->p.src;
+    pkt->stamp[SIM_STAMP_CREATE] = n->c.sim->now;
+    pkt->stamp[SIM_STAMP_INJECT] = n->c.sim->now;
+    return pkt;
+}
+
+static SimPayload *payload(PsNode *n, uint32_t len)
+{
+    SimPayload *pl = sim_payload_pool_get(&n->c.sim->pool);
+    if (pl == NULL) {
+        sim_fail(n->c.sim, "instance '%s': payload pool exhausted: raise sim.payload_blocks",
+                 n->c.name);
+        return NULL;
+    }
+    memset(pl->data, 0, len);
+    pl->size = len;
+    return pl;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
+{
+    Slot *sl = &n->slots[s];
+    sl->left--;
+    if (sl->left > 0 || sl->issuing) {
+        return;
+    }
+    sl->used = false;
+    n->n_used--;
+    job_done(n, sl->grp, value);
+}
+
+/* A J_RD job is a write DMA of the adapter (MemBox -> host), a J_WR a read DMA. */
+static int engine_of(int kind)
+{
+    return kind == J_WR ? ENG_RD : ENG_WR;
+}
+
+static uint64_t table_of(const PsNode *n, int e)
+{
+    return e == ENG_RD ? n->p.rd_table : n->p.wr_table;
+}
+
+static bool describe(PsNode *n)
+{
+    Slot *sl = &n->slots[n->cur];
+    int e = engine_of(sl->kind);
+    uint32_t id = n->next_id[e];
+    if (n->cur_off < sl->size && n->owner[e][id] < 0 && n->in_ring[e] < RING - 1) {
+        uint64_t len = sl->size - n->cur_off;
+        len = len < n->p.desc_max ? len : n->p.desc_max;
+        uint64_t host = sl->host + n->cur_off;
+        uint64_t membox = sl->mb + n->cur_off;
+        uint64_t src = e == ENG_RD ? host : membox;
+        uint64_t dst = e == ENG_RD ? membox : host;
+        SimPacket *pkt =
+            new_request(n, MEM_WRITE, table_of(n, e) + DESC_OFFSET + (uint64_t)HOST_DESC_BYTES * id,
+                        HOST_DESC_BYTES, CTRL_TAG);
+        SimPayload *pl = pkt != NULL ? payload(n, HOST_DESC_BYTES) : NULL;
+        if (pl == NULL) {
+            if (pkt != NULL) {
+                sim_packet_free(n->c.sim, pkt);
+            }
+            return false;
+        }
+        put32(pl->data, (uint32_t)src);
+        put32(pl->data + 4, (uint32_t)(src >> 32));
+        put32(pl->data + 8, (uint32_t)dst);
+        put32(pl->data + 12, (uint32_t)(dst >> 32));
+        put32(pl->data + 16, (id & 0x7fu) << 18 | (uint32_t)(len / 4));
+        pkt->payload = pl;
+        sim_port_push(n->req, pkt);
+        n->owner[e][id] = n->cur;
+        n->in_ring[e]++;
+        n->next_id[e] = (id + 1) % RING;
+        n->doorbell_due[e] = true;
+        n->doorbell_id[e] = id;
+        n->cur_off += len;
+        sl->left++;
+        n->st.descriptors++;
+        if (n->cur_off == sl->size) {
+            sl->issuing = false;
+        }
+        return true;
+    }
+    if (n->doorbell_due[e]) {
+        SimPacket *pkt =
+            new_request(n, MEM_WRITE, n->p.regs_base + REG_LAST_PTR0 + 0x100u * e, 4, CTRL_TAG);
+        SimPayload *pl = pkt != NULL ? payload(n, 4) : NULL;
+        if (pl == NULL) {
+            if (pkt != NULL) {
+                sim_packet_free(n->c.sim, pkt);
+            }
+            return false;
+        }
+        put32(pl->data, n->doorbell_id[e]);
+        pkt->payload = pl;
+        sim_port_push(n->req, pkt);
+        n->doorbell_due[e] = false;
+        n->st.doorbells++;
+        if (n->cur_off == sl->size) {
+            n->cur = -1;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Starts the job at the head of the queue in a free slot; pushes its first request. */
+static bool start_job(PsNode *n)
+{
+    uint32_t s = 0;
+    while (n->slots[s].used) {
+        s++;
+    }
+    Job j = n->jobs[n->job_head];
+    n->job_head = (n->job_head + 1) % n->job_cap;
+    n->job_count--;
+    Slot *sl = &n->slots[s];
+    *sl = (Slot){
+        .used = true, .kind = j.kind, .grp = j.grp, .size = j.size, .mb = j.mb, .host = j.host};
+    n->n_used++;
+    if (j.kind == J_LD || j.kind == J_ST) {
+        bool st = j.kind == J_ST;
+        SimPacket *pkt = new_request(n, st ? MEM_WRITE : MEM_READ, n->p.window_base + j.mb, 8, s);
+        if (pkt == NULL) {
+            return false;
+        }
+        if (st) {
+            SimPayload *pl = payload(n, 8);
+            if (pl == NULL) {
+                sim_packet_free(n->c.sim, pkt);
+                return false;
+            }
+            for (int b = 0; b < 8; b++) {
+                pl->data[b] = (uint8_t)(j.value >> (8 * b));
+            }
+            pkt->payload = pl;
+            n->st.flag_stores++;
+        } else {
+            n->st.flag_loads++;
+        }
+        sl->left = 1;
+        sim_port_push(n->req, pkt);
+        return true;
+    }
+    sl->issuing = true;
+    n->cur = (int32_t)s;
+    n->cur_off = 0;
+    return describe(n);
+}
+
+/* ---- the worker ---- */
+
+static void worker_start_iter(PsNode *n)
+{
+    SimTime now = n->c.sim->now;
+    if (n->iter >= n->iters) {
+        n->wphase = W_DONE;
+        return;
+    }
+    if (!load_worker_iter(n, n->iter)) {
+        return;
+    }
+    n->t_start = now;
+    if (n->st.iterations == 0) {
+        n->st.first_start = now;
+    }
+    n->w_left = n->n_pull;
+    for (uint32_t k = 0; k < n->n_pull; k++) {
+        uint32_t t = n->pull_list[k];
+        job_add(n, J_RD, G_PULL, params_addr(n) + n->offset[t], n->p.buffer_base + n->offset[t],
+                n->bytes[t], 0);
+        n->st.pulls++;
+        n->st.pulled_bytes += n->bytes[t];
+    }
+    n->got_reduce = false;
+    n->got_release = false;
+    n->wphase = W_PULL;
+}
+
+static void worker_released(PsNode *n)
+{
+    SimTime now = n->c.sim->now;
+    SimTime it = now - n->t_start;
+    sim_hist_record(&n->st.iteration, it);
+    sim_hist_record(&n->st.barrier_wait, now - n->t_arrive);
+    n->st.sum_iter += it;
+    n->st.sum_compute += n->fwd + n->bwd;
+    n->st.iterations++;
+    n->st.last_done = now;
+    n->iter++;
+    n->wphase = W_START;
+}
+
+/* Advances the worker as far as it can go at this instant; true if anything changed. */
+static bool worker_step(PsNode *n)
+{
+    SimTime now = n->c.sim->now;
+    uint32_t me = (uint32_t)n->p.worker;
+    bool polling = n->p.barrier == BAR_POLLING;
+    switch (n->wphase) {
+    case W_START:
+        worker_start_iter(n);
+        return true;
+    case W_PULL:
+        if (n->w_left > 0) {
+            return false;
+        }
+        n->t_fwd_end = now + n->fwd;
+        n->wphase = W_FWD;
+        return true;
+    case W_FWD:
+        if (now < n->t_fwd_end) {
+            return false;
+        }
+        n->t_bwd_start = n->t_fwd_end;
+        n->w_left = n->n_push;
+        n->wphase = W_BWD;
+        return true;
+    case W_BWD: {
+        bool moved = false;
+        while (n->next_push < n->n_push && n->t_bwd_start + n->ready[n->next_push] <= now) {
+            uint32_t t = n->push_list[n->next_push++];
+            if (n->p.functional) {
+                write_gradient(n, n->iter, t);
+            }
+            job_add(n, J_WR, G_PUSH, slot_addr(n, me) + n->offset[t],
+                    n->p.buffer_base + n->S + n->offset[t], n->bytes[t], 0);
+            n->st.pushes++;
+            n->st.pushed_bytes += n->bytes[t];
+            moved = true;
+        }
+        if (n->next_push < n->n_push || now < n->t_bwd_start + n->bwd || n->w_left > 0) {
+            return moved;
+        }
+        n->wphase = W_ARRIVE;
+        return true;
+    }
+    case W_ARRIVE:
+        n->t_arrive = now;
+        if (polling) {
+            job_add(n, J_ST, G_FLAG, n->p.ps_base + PS_FLAG_ARRIVE + 64u * me, 0, 8, n->iter + 1);
+            if (n->p.aggregation == AGG_SHARDED) {
+                poll_start(n, &n->wpoll, n->p.ps_base + PS_FLAG_ARRIVE, n->workers, false);
+            } else {
+                poll_start(n, &n->wpoll, n->p.ps_base + PS_FLAG_RELEASE + 64u * me, 1, false);
+            }
+        } else {
+            out_msg(n, PS_MSG_ARRIVE, (uint16_t)me, n->iter);
+        }
+        n->wphase = W_WAIT;
+        return true;
+    case W_WAIT:
+        if (n->p.aggregation == AGG_SHARDED) {
+            bool go = polling ? !n->wpoll.active : n->got_reduce;
+            if (!go) {
+                return false;
+            }
+            uint64_t lo, hi;
+            shard(n, me, &lo, &hi);
+            n->w_left = n->workers;
+            for (uint32_t w = 0; w < n->workers; w++) {
+                job_add(n, J_RD, G_SH_RD, slot_addr(n, w) + lo, host_agg_slot(n, w) + lo, hi - lo,
+                        0);
+            }
+            n->wphase = W_SH_RD;
+            return true;
+        }
+        if (polling ? n->wpoll.active : !n->got_release) {
+            return false;
+        }
+        worker_released(n);
+        return true;
+    case W_SH_RD: {
+        if (n->w_left > 0) {
+            return false;
+        }
+        uint64_t lo, hi;
+        shard(n, me, &lo, &hi);
+        if (n->p.functional) {
+            apply_update(n, n->p.buffer_base, lo, hi, PS_NO_WORKER);
+        }
+        n->w_left = 1;
+        job_add(n, J_WR, G_SH_WR, params_addr(n) + lo, n->p.buffer_base + lo, hi - lo, 0);
+        n->wphase = W_SH_WR;
+        return true;
+    }
+    case W_SH_WR:
+        if (n->w_left > 0) {
+            return false;
+        }
+        n->wphase = W_SH_DONE;
+        return true;
+    case W_SH_DONE:
+        if (polling) {
+            job_add(n, J_ST, G_FLAG, n->p.ps_base + PS_FLAG_REDUCED + 64u * me, 0, 8, n->iter + 1);
+            poll_start(n, &n->wpoll, n->p.ps_base + PS_FLAG_REDUCED, n->workers, false);
+        } else {
+            out_msg(n, PS_MSG_REDUCED, (uint16_t)me, n->iter);
+        }
+        n->wphase = W_WAIT_REL;
+        return true;
+    case W_WAIT_REL:
+        if (polling ? n->wpoll.active : !n->got_release) {
+            return false;
+        }
+        worker_released(n);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- the aggregator ---- */
+
+static void agg_begin(PsNode *n, uint32_t iter, uint32_t worker)
+{
+    n->a_iter = iter;
+    n->a_worker = worker;
+    n->a_t0 = n->c.sim->now;
+    SimTime ut = 0;
+    if (!load_update_time(n, iter, &ut)) {
+        return;
+    }
+    if (worker != PS_NO_WORKER) {
+        ut /= n->workers; /* async: one worker's share of the recorded update */
+    }
+    n->a_done_at = ut; /* the duration for now; made a time when the reads are done */
+    n->a_left = 1;
+    job_add(n, J_RD, G_AGG_RD, params_addr(n), n->p.buffer_base + 2 * n->S, n->S, 0);
+    for (uint32_t w = 0; w < n->workers; w++) {
+        if (worker != PS_NO_WORKER && w != worker) {
+            continue;
+        }
+        n->a_left++;
+        job_add(n, J_RD, G_AGG_RD, slot_addr(n, w), host_agg_slot(n, w), n->S, 0);
+        n->st.agg_read_bytes += n->S;
+    }
+    n->st.agg_read_bytes += n->S;
+    n->aphase = A_READ;
+}
+
+static bool agg_step(PsNode *n)
+{
+    Sim *sim = n->c.sim;
+    SimTime now = sim->now;
+    bool polling = n->p.barrier == BAR_POLLING;
+    bool async = n->p.sync == SYNC_ASYNC;
+    switch (n->aphase) {
+    case A_IDLE: {
+        if (n->a_updates >= n->a_total) {
+            n->aphase = A_DONE;
+            return true;
+        }
+        if (polling) {
+            if (!n->apoll.active) {
+                poll_start(n, &n->apoll, n->p.ps_base + PS_FLAG_ARRIVE, n->workers, async);
+                return true;
+            }
+            if (n->apoll.k < n->apoll.count && !(async && n->apoll.hit >= 0)) {
+                return false;
+            }
+            uint32_t w = async ? (uint32_t)n->apoll.hit : PS_NO_WORKER;
+            n->apoll.active = false;
+            agg_begin(n, async ? n->a_next[w] : n->a_iter, w);
+            return true;
+        }
+        SimPacket *pkt = n->sync_in != NULL ? sim_port_peek(n->sync_in) : NULL;
+        if (pkt == NULL || pkt->type != PS_MSG_UPDATE) {
+            return false;
+        }
+        uint32_t iter = (uint32_t)pkt->addr;
+        uint32_t w = pkt->src;
+        sim_port_pop(n->sync_in);
+        sim_packet_free(sim, pkt);
+        agg_begin(n, iter, w);
+        return true;
+    }
+    case A_READ:
+        if (n->a_left > 0) {
+            return false;
+        }
+        n->a_done_at = now + n->a_done_at;
+        n->aphase = A_COMPUTE;
+        return true;
+    case A_COMPUTE:
+        if (now < n->a_done_at) {
+            return false;
+        }
+        if (n->p.functional) {
+            apply_update(n, n->p.buffer_base + 2 * n->S, 0, n->S, n->a_worker);
+        }
+        n->a_left = 1;
+        job_add(n, J_WR, G_AGG_WR, params_addr(n), n->p.buffer_base + 2 * n->S, n->S, 0);
+        n->st.agg_write_bytes += n->S;
+        n->aphase = A_WRITE;
+        return true;
+    case A_WRITE:
+        if (n->a_left > 0) {
+            return false;
+        }
+        sim_hist_record(&n->st.update, now - n->a_t0);
+        n->st.updates++;
+        n->a_updates++;
+        if (polling) {
+            for (uint32_t w = 0; w < n->workers; w++) {
+                if (n->a_worker != PS_NO_WORKER && w != n->a_worker) {
+                    continue;
+                }
+                job_add(n, J_ST, G_FLAG, n->p.ps_base + PS_FLAG_RELEASE + 64u * w, 0, 8,
+                        n->a_iter + 1);
+            }
+            if (async) {
+                n->a_next[n->a_worker]++;
+            }
+        } else {
+            out_msg(n, PS_MSG_UPDATED, (uint16_t)n->a_worker, n->a_iter);
+        }
+        if (!async) {
+            n->a_iter++;
+        }
+        n->aphase = A_IDLE;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- completions, pollers, messages ---- */
+
+static void job_done(PsNode *n, int grp, uint64_t value)
+{
+    switch (grp) {
+    case G_PULL:
+    case G_PUSH:
+    case G_SH_RD:
+    case G_SH_WR:
+        n->w_left--;
+        break;
+    case G_AGG_RD:
+    case G_AGG_WR:
+        n->a_left--;
+        break;
+    case G_WPOLL:
+    case G_APOLL: {
+        Poller *pl = grp == G_WPOLL ? &n->wpoll : &n->apoll;
+        pl->inflight = false;
+        uint64_t need;
+        if (grp == G_WPOLL) {
+            need = n->iter + 1;
+        } else if (pl->any) {
+            need = n->a_next[pl->k] + 1;
+        } else {
+            need = n->a_iter + 1;
+        }
+        bool ok = value >= need;
+        if (pl->any) {
+            if (ok && n->a_next[pl->k] < n->iters) {
+                pl->hit = (int32_t)pl->k;
+                pl->k = pl->count; /* stop polling */
+                return;
+            }
+            pl->k = (pl->k + 1) % pl->count;
+            pl->at = n->c.sim->now + n->p.poll_interval;
+            return;
+        }
+        if (ok) {
+            pl->k++;
+            pl->at = n->c.sim->now;
+            if (pl->k == pl->count) {
+                pl->active = grp == G_APOLL; /* the aggregator's step clears its own */
+            }
+        } else {
+            pl->at = n->c.sim->now + n->p.poll_interval;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Queues the poller's next load when it is due. */
+static bool poll_step(PsNode *n, Poller *pl, int grp)
+{
+    if (!pl->active || pl->inflight || pl->k >= pl->count || (pl->any && pl->hit >= 0) ||
+        n->c.sim->now < pl->at) {
+        return false;
+    }
+    pl->inflight = true;
+    job_add(n, J_LD, grp, pl->base + 64u * pl->k, 0, 8, 0);
+    return true;
+}
+
+static void take_messages(PsNode *n)
+{
+    Sim *sim = n->c.sim;
+    SimPacket *pkt;
+    while (n->sync_in != NULL && (pkt = sim_port_peek(n->sync_in)) != NULL) {
+        if (pkt->type == PS_MSG_UPDATE) {
+            return; /* the aggregator takes it when it is idle */
+        }
+        if (pkt->type == PS_MSG_REDUCE) {
+            n->got_reduce = true;
+        } else if (pkt->type == PS_MSG_RELEASE) {
+            n->got_release = true;
+        }
+        sim_port_pop(n->sync_in);
+        sim_packet_free(sim, pkt);
+    }
+}
+
+static SimCycle ps_tick(SimComponent *c, SimCycle now)
+{
+    PsNode *n = (PsNode *)c;
+    Sim *sim = c->sim;
+    if (n->rc == NULL) {
+        n->rc = n->req->consumer;
+    }
+    if (!n->hello_sent && n->p.barrier == BAR_IDEAL) {
+        n->hello_sent = true;
+        out_msg(n, PS_MSG_HELLO, n->p.worker >= 0 ? (uint16_t)n->p.worker : PS_NO_WORKER, 0);
+    }
+    SimPacket *pkt;
+    while ((pkt = sim_port_peek(n->resp)) != NULL) {
+        sim_port_pop(n->resp);
+        uint32_t tag = pkt->tag;
+        uint64_t value = 0;
+        if (pkt->payload != NULL) {
+            for (int b = 0; b < 8 && b < (int)pkt->payload->size; b++) {
+                value |= (uint64_t)pkt->payload->data[b] << (8 * b);
+            }
+            sim_payload_unref(&sim->pool, pkt->payload);
+            pkt->payload = NULL;
+        }
+        sim_packet_free(sim, pkt);
+        if ((tag & CTRL_TAG) == 0) {
+            if (tag >= n->p.outstanding || !n->slots[tag].used) {
+                sim_fail(sim, "instance '%s': response for no request (tag %u)", c->name, tag);
+                return SIM_SLEEP;
+            }
+            complete_piece(n, tag, value);
+        }
+    }
+    while ((pkt = sim_port_peek(n->notify)) != NULL) {
+        sim_port_pop(n->notify);
+        uint64_t addr = pkt->addr;
+        if (pkt->payload != NULL) {
+            sim_payload_unref(&sim->pool, pkt->payload);
+            pkt->payload = NULL;
+        }
+        sim_packet_free(sim, pkt);
+        int e = -1;
+        for (int i = 0; i < ENG_MAX; i++) {
+            uint64_t t = table_of(n, i);
+            if (addr >= t && addr < t + 4u * RING) {
+                e = i;
+            }
+        }
+        if (e < 0) {
+            continue;
+        }
+        uint32_t id = (uint32_t)((addr - table_of(n, e)) / 4);
+        int32_t s = n->owner[e][id];
+        if (s < 0) {
+            sim_fail(sim, "instance '%s': status for descriptor %u that is not in flight", c->name,
+                     id);
+            return SIM_SLEEP;
+        }
+        n->owner[e][id] = -1;
+        n->in_ring[e]--;
+        complete_piece(n, (uint32_t)s, 0);
+    }
+    if (n->p.functional && !pcie_rc_host_read(n->rc, n->p.buffer_base, n->scratch, 1)) {
+        sim_fail(sim,
+                 "instance '%s': functional: true needs req connected to a pcie.rc whose "
+                 "host_mem holds the buffer (buffer_base, buffer_size)",
+                 c->name);
+        return SIM_SLEEP;
+    }
+    /* Every state machine goes as far as it can at this instant. */
+    bool moved = true;
+    while (moved && !sim->failed) {
+        moved = false;
+        take_messages(n);
+        if (n->p.worker >= 0) {
+            moved = worker_step(n) || moved;
+            moved = poll_step(n, &n->wpoll, G_WPOLL) || moved;
+        }
+        if (n->p.aggregator) {
+            moved = agg_step(n) || moved;
+            moved = poll_step(n, &n->apoll, G_APOLL) || moved;
+        }
+    }
+    if (sim->failed) {
+        return SIM_SLEEP;
+    }
+    /* One request a cycle towards the root complex, one message a cycle to the barrier. */
+    if (sim_port_can_push(n->req)) {
+        if (n->cur >= 0) {
+            describe(n);
+        } else if (n->job_count > 0 && n->n_used < n->p.outstanding) {
+            start_job(n);
+        }
+    }
+    if (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out)) {
+        SimPacket *m = sim_packet_new(sim);
+        if (m != NULL) {
+            m->type = n->outq[n->out_head].type;
+            m->src = n->outq[n->out_head].worker;
+            m->addr = n->outq[n->out_head].iter;
+            m->len = n->workers;
+            m->flags = (uint16_t)((n->p.aggregator ? PS_F_AGGREGATOR : 0) |
+                                  (n->p.aggregation == AGG_SHARDED ? PS_F_SHARDED : 0) |
+                                  (n->p.sync == SYNC_ASYNC ? PS_F_ASYNC : 0));
+            m->stamp[SIM_STAMP_CREATE] = sim->now;
+            m->stamp[SIM_STAMP_INJECT] = sim->now;
+            sim_port_push(n->sync_out, m);
+            n->out_head = (n->out_head + 1) % OUTQ;
+            n->out_count--;
+        }
+    } else if (n->out_count > 0 && n->sync_out == NULL) {
+        sim_fail(sim,
+                 "instance '%s': barrier: ideal needs sync_out and sync_in connected to a "
+                 "ps.barrier",
+                 c->name);
+        return SIM_SLEEP;
+    }
+    if (sim->failed) {
+        return SIM_SLEEP;
+    }
+    /* Next: another push, or the earliest timer; inputs wake us by themselves. */
+    SimTime next = NO_TIME;
+    bool req_work = n->job_count > 0 && n->n_used < n->p.outstanding;
+    if (n->cur >= 0) {
+        /* else a notify frees a descriptor ID and wakes us */
+        const Slot *sl = &n->slots[n->cur];
+        int e = engine_of(sl->kind);
+        req_work =
+            (n->cur_off < sl->size && n->owner[e][n->next_id[e]] < 0 && n->in_ring[e] < RING - 1) ||
+            n->doorbell_due[e];
+    }
+    if ((req_work && sim_port_can_push(n->req)) ||
+        (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out))) {
+        return now + 1;
+    }
+    if (n->p.worker >= 0) {
+        if (n->wphase == W_FWD) {
+            next = n->t_fwd_end;
+        } else if (n->wphase == W_BWD) {
+            next = n->next_push < n->n_push ? n->t_bwd_start + n->ready[n->next_push]
+                                            : n->t_bwd_start + n->bwd;
+        }
+        if (n->wpoll.active && !n->wpoll.inflight && n->wpoll.k < n->wpoll.count &&
+            n->wpoll.at < next) {
+            next = n->wpoll.at;
+        }
+    }
+    if (n->p.aggregator) {
+        if (n->aphase == A_COMPUTE && n->a_done_at < next) {
+            next = n->a_done_at;
+        }
+        const Poller *pl = &n->apoll;
+        if (pl->active && !pl->inflight && pl->k < pl->count && !(pl->any && pl->hit >= 0) &&
+            pl->at < next) {
+            next = pl->at;
+        }
+    }
+    if (next == NO_TIME) {
+        return SIM_SLEEP;
+    }
+    SimCycle at = sim_domain_cycle_at_or_after(c->domain, next);
+    return at > now ? at : now + 1;
+}
+
+/* Holding work means memory transfers or messages under way. A node that computes (it is on a
+ * timer, so the run goes on) or waits at the barrier holds none: a compute phase far longer than
+ * sim.watchdog is no hang. The price: a topology missing a worker ends quietly with fewer
+ * `iterations` than the trace has, instead of a watchdog report. */
+static bool ps_busy(const SimComponent *c)
+{
+    const PsNode *n = (const PsNode *)c;
+    return n->n_used > 0 || n->job_count > 0 || n->out_count > 0;
+}
+
+static void ps_dump(const SimComponent *c, SimError *report)
+{
+    const PsNode *n = (const PsNode *)c;
+    sim_error_append(report,
+                     " (worker phase %d, iteration %u; aggregator phase %d, %llu of %llu updates;"
+                     " %u jobs queued, %u in flight)",
+                     n->wphase, n->iter, n->aphase, (unsigned long long)n->a_updates,
+                     (unsigned long long)n->a_total, n->job_count, n->n_used);
+}
+
+static void ps_finish(SimComponent *c, SimTime end)
+{
+    PsNode *n = (PsNode *)c;
+    (void)end;
+    PsStats *st = &n->st;
+    st->comm_share =
+        st->sum_iter > 0 ? (double)(st->sum_iter - st->sum_compute) / (double)st->sum_iter : 0.0;
+    st->compute_ns = (double)st->sum_compute / 1000.0;
+    st->first_start_ns = (double)st->first_start / 1000.0;
+    st->last_done_ns = (double)st->last_done / 1000.0;
+}
+
+static void ps_destroy(SimComponent *c)
+{
+    PsNode *n = (PsNode *)c;
+    pstrace_close(n->tw);
+    pstrace_close(n->ta);
+    free(n->path);
+    free(n->offset);
+    free(n->bytes);
+    free(n->pull_list);
+    free(n->push_list);
+    free(n->ready);
+    free(n->a_next);
+    free(n->jobs);
+    free(n->slots);
+    free(n->scratch);
+    sim_hist_destroy(&n->st.iteration);
+    sim_hist_destroy(&n->st.barrier_wait);
+    sim_hist_destroy(&n->st.update);
+}
+
+static const SimComponentOps ps_ops = {
+    .tick = ps_tick,
+    .finish = ps_finish,
+    .busy = ps_busy,
+    .dump = ps_dump,
+    .destroy = ps_destroy,
+};
+
+bool host_ps_map(const SimComponent *c, HostPsMap *map)
+{
+    if (c == NULL || c->ops != &ps_ops) {
+        return false;
+    }
+    const PsNode *n = (const PsNode *)c;
+    *map = (HostPsMap){.ps_base = n->p.ps_base,
+                       .params = params_addr(n),
+                       .slot_bytes = n->S,
+                       .workers = n->workers,
+                       .n_tensors = n->n_tensors,
+                       .offset = n->offset,
+                       .bytes = n->bytes,
+                       .buffer_base = n->p.buffer_base};
+    return true;
+}
+
+/* ---- parameters ---- */
+
+#define P(f) offsetof(PsParams, f)
+
+static const SimParamDesc ps_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, P(domain), "pcie", NULL, NULL, NULL,
+     "clock the node issues requests in"},
+    {"trace", SIM_PARAM_PATH, P(trace), NULL, NULL, NULL, NULL,
+     "parameter-server trace, text or binary, plain or gzip (traces/FORMAT.md)"},
+    {"worker", SIM_PARAM_INT, P(worker), "-1", "-1", "63", NULL,
+     "the trace's worker this node replays; -1: none (an aggregator only)"},
+    {"aggregator", SIM_PARAM_BOOL, P(aggregator), "false", NULL, NULL, NULL,
+     "this node holds the MemBox and applies the updates (aggregation: membox_host)"},
+    {"sync", SIM_PARAM_ENUM, P(sync), "bsp", NULL, NULL, sync_names,
+     "bsp: every worker waits for the update of all; async: each for its own"},
+    {"aggregation", SIM_PARAM_ENUM, P(aggregation), "membox_host", NULL, NULL, agg_names,
+     "who reduces: the MemBox host, or each worker its slice (sharded)"},
+    {"barrier", SIM_PARAM_ENUM, P(barrier), "ideal", NULL, NULL, bar_names,
+     "ideal: messages through a ps.barrier; polling: flag stores and PIO polling"},
+    {"compute", SIM_PARAM_ENUM, P(compute), "recorded", NULL, NULL, compute_names,
+     "compute time: as recorded, scaled by compute_scale, or fixed at compute_time"},
+    {"compute_scale", SIM_PARAM_REAL, P(compute_scale), "1", "0", "1000000", NULL,
+     "compute: scaled: factor on the recorded compute and update times"},
+    {"compute_time", SIM_PARAM_TIME, P(compute_time), "0", "0", NULL, NULL,
+     "compute: fixed: forward + backward per iteration"},
+    {"update_time", SIM_PARAM_TIME, P(update_time), "0", "0", NULL, NULL,
+     "compute: fixed: the aggregator's update per iteration"},
+    {"iterations", SIM_PARAM_UINT, P(iterations), "0", "0", NULL, NULL,
+     "iterations replayed; 0: all of the trace's"},
+    {"functional", SIM_PARAM_BOOL, P(functional), "true", NULL, NULL, NULL,
+     "write real gradient bytes and compute the update on them"},
+    {"ps_base", SIM_PARAM_UINT, P(ps_base), "0", NULL, NULL, NULL,
+     "MemBox address of the parameter-server region (4 KiB aligned)"},
+    {"poll_interval", SIM_PARAM_TIME, P(poll_interval), "1us", "0", NULL, NULL,
+     "barrier: polling: from a flag load that did not match to the next"},
+    {"outstanding", SIM_PARAM_UINT, P(outstanding), "16", "1", "127", NULL,
+     "transfers in flight at once"},
+    {"window", SIM_PARAM_BYTES, P(window), "4GiB", "4KiB", "1TiB", NULL,
+     "size of the MemBox memory: the region must fit"},
+    {"window_base", SIM_PARAM_UINT, P(window_base), "0x4000000000", NULL, NULL, NULL,
+     "host address of the MemBox window (the adapter's BAR2), for PIO"},
+    {"regs_base", SIM_PARAM_UINT, P(regs_base), "0xf0000000", NULL, NULL, NULL,
+     "host address of the DMA registers (the adapter's BAR0)"},
+    {"rd_table", SIM_PARAM_UINT, P(rd_table), "0x10000", NULL, NULL, NULL,
+     "host address of the read DMA status table"},
+    {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,
+     "host address of the write DMA status table"},
+    {"buffer_base", SIM_PARAM_UINT, P(buffer_base), "0x100000", NULL, NULL, NULL,
+     "host buffer: parameters, gradients, the aggregator's copies"},
+    {"buffer_size", SIM_PARAM_BYTES, P(buffer_size), "48MiB", "4KiB", "64GiB", NULL,
+     "size of the host buffer (inside the root complex's host_mem)"},
+    {"desc_max", SIM_PARAM_BYTES, P(desc_max), "512KiB", "4B", "1048572B", NULL,
+     "bytes per DMA descriptor at most"},
+    {"src", SIM_PARAM_UINT, P(src), "0", "0", "65535", NULL, "node id written into each request"},
+};
+
+#undef P
+
+static const SimPortDesc ps_ports[] = {
+    {"req", SIM_PORT_OUT, false, "mem.h requests to the root complex (cpu_req)"},
+    {"resp", SIM_PORT_IN, false, "mem.h responses (cpu_resp)"},
+    {"notify", SIM_PORT_IN, false, "status writes reported by the root complex"},
+    {"sync_out", SIM_PORT_OUT, true, "barrier: ideal: messages to a ps.barrier"},
+    {"sync_in", SIM_PORT_IN, true, "barrier: ideal: messages from the ps.barrier"},
+};
+
+/* Reads the header: W, the tensors' offsets and S. False with msg. */
+static bool read_model(const PsParams *p, char *msg, size_t size, uint32_t *workers,
+                       uint32_t *iters, uint32_t *n_tensors, uint64_t *S, uint64_t *offset,
+                       uint64_t *bytes)
+{
+    SimError err;
+    sim_error_clear(&err);
+    PsTrace *t = pstrace_open(p->trace, &err);
+    if (t == NULL) {
+        /* A message longer than msg is cut; its start names the file and the problem. */
+        size_t n = strlen(err.msg);
+        if (n >= size) {
+            n = size - 1;
+        }
+        memcpy(msg, err.msg, n);
+        msg[n] = '\0';
+        return false;
+    }
+    const PsTraceHeader *h = pstrace_header(t);
+    *workers = h->workers;
+    *iters = h->iterations;
+    *n_tensors = h->n_tensors;
+    uint64_t off = 0;
+    for (uint32_t i = 0; i < h->n_tensors; i++) {
+        if (offset != NULL) {
+            offset[i] = off;
+            bytes[i] = h->tensors[i].bytes;
+        }
+        off += round_up(h->tensors[i].bytes, PS_ALIGN);
+    }
+    *S = round_up(off, 4096);
+    pstrace_close(t);
+    return true;
+}
+
+static const char *ps_check(const void *params, char *msg, size_t size)
+{
+    const PsParams *p = params;
+    if (p->trace == NULL || p->trace[0] == '\0') {
+        snprintf(msg, size, "is empty: name a parameter-server trace");
+        return "trace";
+    }
+    if (p->worker < 0 && !p->aggregator) {
+        snprintf(msg, size,
+                 "the node is neither a worker nor the aggregator: give worker: N "
+                 "or aggregator: true");
+        return "worker";
+    }
+    if (p->sync == SYNC_ASYNC && p->aggregation == AGG_SHARDED) {
+        snprintf(msg, size,
+                 "sharded aggregation needs sync: bsp (a slice is reduced once "
+                 "every worker has pushed)");
+        return "aggregation";
+    }
+    if (p->aggregator && p->aggregation == AGG_SHARDED) {
+        snprintf(msg, size,
+                 "with aggregation: sharded the workers reduce; no node is the "
+                 "aggregator");
+        return "aggregator";
+    }
+    if (p->compute == COMPUTE_SCALED && p->compute_scale <= 0.0) {
+        snprintf(msg, size, "compute: scaled needs a factor above 0");
+        return "compute_scale";
+    }
+    if (p->ps_base % 4096 != 0) {
+        snprintf(msg, size, "0x%llx is not 4 KiB aligned", (unsigned long long)p->ps_base);
+        return "ps_base";
+    }
+    if (p->desc_max % 4 != 0) {
+        snprintf(msg, size, "%llu bytes is not a multiple of 4 (descriptors count DWORDs)",
+                 (unsigned long long)p->desc_max);
+        return "desc_max";
+    }
+    uint32_t w, it, nt;
+    uint64_t S;
+    if (!read_model(p, msg, size, &w, &it, &nt, &S, NULL, NULL)) {
+        return "trace";
+    }
+    if (p->worker >= (int64_t)w) {
+        snprintf(msg, size, "worker %lld is not in the trace (workers 0..%u)", (long long)p->worker,
+                 w - 1);
+        return "worker";
+    }
+    if (w > PS_MAX_WORKERS) {
+        snprintf(msg, size, "the trace has %u workers; at most %u are replayed", w, PS_MAX_WORKERS);
+        return "trace";
+    }
+    uint64_t need = p->ps_base + PS_PARAMS + (uint64_t)(1 + w) * S;
+    if (need > p->window) {
+        snprintf(msg, size,
+                 "the parameters and %u gradient slots of %llu bytes need the MemBox memory up "
+                 "to 0x%llx, beyond the window (%llu bytes)",
+                 w, (unsigned long long)S, (unsigned long long)need, (unsigned long long)p->window);
+        return "window";
+    }
+    bool copies = p->aggregator || p->aggregation == AGG_SHARDED;
+    uint64_t host = (copies ? (p->functional ? 3u + w : 4u) : 2u) * S;
+    if (host > p->buffer_size) {
+        snprintf(msg, size, "%llu bytes is too small: this node needs %llu (docs/workloads.md)",
+                 (unsigned long long)p->buffer_size, (unsigned long long)host);
+        return "buffer_size";
+    }
+    return NULL;
+}
+
+static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                     SimError *err)
+{
+    const PsParams *pp = params;
+    char msg[1024];
+    PsNode *n = calloc(1, sizeof(*n));
+    if (n == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    n->p = *pp;
+    n->path = strdup(pp->trace);
+    n->p.trace = n->path;
+    uint32_t nt = 0;
+    if (n->path == NULL ||
+        !read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, NULL, NULL)) {
+        free(n->path);
+        free(n);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
+    }
+    n->n_tensors = nt;
+    if (n->p.iterations > 0 && n->p.iterations < n->iters) {
+        n->iters = (uint32_t)n->p.iterations;
+    }
+    n->job_cap = 2 * nt + 4 * n->workers + 16;
+    n->offset = calloc(nt, sizeof(*n->offset));
+    n->bytes = calloc(nt, sizeof(*n->bytes));
+    n->pull_list = calloc(nt, sizeof(*n->pull_list));
+    n->push_list = calloc(nt, sizeof(*n->push_list));
+    n->ready = calloc(nt, sizeof(*n->ready));
+    n->a_next = calloc(n->workers, sizeof(*n->a_next));
+    n->jobs = calloc(n->job_cap, sizeof(*n->jobs));
+    n->slots = calloc(n->p.outstanding, sizeof(*n->slots));
+    n->scratch = malloc(2 * SCRATCH);
+    bool ok = n->offset && n->bytes && n->pull_list && n->push_list && n->ready && n->a_next &&
+              n->jobs && n->slots && n->scratch && sim_hist_init(&n->st.iteration) &&
+              sim_hist_init(&n->st.barrier_wait) && sim_hist_init(&n->st.update);
+    if (!ok) {
+        ps_destroy(&n->c);
+        free(n);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    }
+    read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, n->offset, n->bytes);
+    if (n->p.iterations > 0 && n->p.iterations < n->iters) {
+        n->iters = (uint32_t)n->p.iterations;
+    }
+    /* The streams are opened now, so that zlib's buffers exist before the run. */
+    if (n->p.worker >= 0 && (n->tw = pstrace_open(n->path, err)) == NULL) {
+        ps_destroy(&n->c);
+        free(n);
+        return false;
+    }
+    if (n->p.aggregator && (n->ta = pstrace_open(n->path, err)) == NULL) {
+        ps_destroy(&n->c);
+        free(n);
+        return false;
+    }
+    n->a_total = n->p.sync == SYNC_ASYNC ? (uint64_t)n->iters * n->workers : n->iters;
+    n->cur = -1;
+    n->wphase = W_START;
+    n->aphase = A_IDLE;
+    for (int e = 0; e < ENG_MAX; e++) {
+        for (uint32_t i = 0; i < RING; i++) {
+            n->owner[e][i] = -1;
+        }
+    }
+    if (!sim_add_component(sim, &n->c, name, n->p.domain, &ps_ops, err)) {
+        ps_destroy(&n->c);
+        free(n);
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(ps_ports) / sizeof(ps_ports[0]); i++) {
+        SimPort **slots[] = {&n->req, &n->resp, &n->notify, &n->sync_out, &n->sync_in};
+        bindings[i] = (SimPortBinding){&n->c, slots[i]};
+    }
+    SimStats *s = sim->stats;
+    PsStats *st = &n->st;
+    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "iterations", &st->iterations, 1.0,
+                        "iterations completed by the worker") &&
+          sim_stats_add(s, SIM_STAT_HIST, name, "iteration_ns", &st->iteration, 1000.0,
+                        "iteration time: first pull issued to release") &&
+          sim_stats_add(s, SIM_STAT_HIST, name, "barrier_wait_ns", &st->barrier_wait, 1000.0,
+                        "arrival at the barrier to release") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "comm_share", &st->comm_share, 1.0,
+                        "share of the iteration time not spent computing") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "compute_ns", &st->compute_ns, 1.0,
+                        "forward and backward compute replayed") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "pushed_bytes", &st->pushed_bytes, 1.0,
+                        "gradient bytes pushed") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "pulled_bytes", &st->pulled_bytes, 1.0,
+                        "parameter bytes pulled") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "pushes", &st->pushes, 1.0,
+                        "gradient tensors pushed") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "pulls", &st->pulls, 1.0,
+                        "parameter tensors pulled") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "updates", &st->updates, 1.0,
+                        "updates applied by the aggregator") &&
+          sim_stats_add(s, SIM_STAT_HIST, name, "update_ns", &st->update, 1000.0,
+                        "aggregator: update request to parameters written") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "agg_read_bytes", &st->agg_read_bytes, 1.0,
+                        "aggregator: bytes read (parameters and slots)") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "agg_write_bytes", &st->agg_write_bytes, 1.0,
+                        "aggregator: parameter bytes written") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_stores", &st->flag_stores, 1.0,
+                        "barrier: polling: flag stores") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_loads", &st->flag_loads, 1.0,
+                        "barrier: polling: flag loads") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &st->descriptors, 1.0,
+                        "DMA descriptors written") &&
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &st->doorbells, 1.0,
+                        "doorbell writes") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "first_start_ns", &st->first_start_ns, 1.0,
+                        "when the first iteration started") &&
+          sim_stats_add(s, SIM_STAT_REAL, name, "last_done_ns", &st->last_done_ns, 1.0,
+                        "when the last iteration was released"))) {
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
+    }
+    return true;
+}
+
+/* Requests leave on req (fabric checks, docs/config.md). */
+static const SimPortFlow ps_flows[] = {{"req", SIM_FLOW_REQUEST, NULL}};
+
+const SimModelType host_ps_type = {
+    .name = "host.ps",
+    .doc = "Parameter-server training node replaying a logical trace on MemBox memory through a "
+           "root complex (pcie.rc): pulls, compute, pushes as gradients become ready, barrier, "
+           "update; a worker, the MemBox-host aggregator, or both.",
+    .params = ps_params,
+    .n_params = sizeof(ps_params) / sizeof(ps_params[0]),
+    .params_size = sizeof(PsParams),
+    .ports = ps_ports,
+    .n_ports = sizeof(ps_ports) / sizeof(ps_ports[0]),
+    .check = ps_check,
+    .build = ps_build,
+    .role = SIM_ROLE_REQUESTER,
+    .flows = ps_flows,
+    .n_flows = 1,
+};

@@ -1,0 +1,381 @@
+/*
+ * host.ps and ps.barrier (docs/workloads.md): the replay of a parameter-server trace on MemBox
+ * memory. Every pushed byte lands in its gradient slot and every pulled byte is what the update
+ * wrote (functional memory: mem.ideal read back directly, and the DDR3 of configs/ps-2node.yaml
+ * through the traffic); the iteration time against compute plus the PCIe-bound transfer time
+ * of docs/models/pcie.md; every mode runs to completion; the same trace and seed give the same
+ * statistics twice, under both kernels and in shuffled tick orders.
+ */
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "models/host/host.h"
+#include "models/pcie/pcie.h"
+#include "models/proto/mem.h"
+#include "tests/shim/shim.h"
+
+namespace
+{
+
+std::string source_root()
+{
+    const char *r = std::getenv("MEMBOX_SOURCE_ROOT");
+    return r != nullptr ? r : ".";
+}
+
+std::string tiny_trace(unsigned workers)
+{
+    return source_root() + "/traces/ps/tiny-w" + std::to_string(workers) + "-i2.pstrace";
+}
+
+/* One worker, one iteration, one tensor of `bytes`, no compute and no update time. */
+std::string big_trace(uint64_t bytes)
+{
+    std::string path = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                       std::string("/test_ps_big.pstrace");
+    std::ofstream f(path);
+    f << "membox-pstrace 1\nmodel big\nworkers 1\niterations 1\nbatch 1\ndtype int8\n"
+         "origin test_ps.cc\ntensors 1\n"
+      << "tensor 0 big.weight " << bytes << " " << bytes << "\nevents\n"
+      << "0 0 pull 0 " << bytes << " 0.000 1.000\n"
+      << "0 0 forward - - 1.000 1.000\n0 0 backward - - 1.000 1.000\n"
+      << "0 0 grad_ready 0 - 1.000 1.000\n"
+      << "0 0 push 0 " << bytes << " 1.000 2.000\n"
+      << "- 0 update - - 2.000 2.000\n0 0 barrier - - 2.000 3.000\nend 7\n";
+    return path;
+}
+
+/*
+ * W nodes (1 or 2) on mem.ideal: node0 holds the MemBox (worker 0 and the aggregator) and
+ * reaches it over its own PCIe; node1 (worker 1) over its adapter. Both through a dram.arbiter
+ * into one mem.ideal, so the memory can be read back directly. `opts` go to every node.
+ */
+std::string ideal_topology(const std::string &trace, unsigned nodes, const std::string &opts,
+                           bool aggregator = true)
+{
+    std::string y = "sim: {allow_cycles: true, payload_blocks: 8192}\ninstances:\n";
+    for (unsigned i = 0; i < nodes; i++) {
+        std::string s = std::to_string(i);
+        y += "  node" + s + ": {type: host.ps, trace: " + trace + ", worker: " + s +
+             (i == 0 && aggregator ? ", aggregator: true" : "") + ", src: " + s + opts + "}\n";
+        y += "  rc" + s + ": {type: pcie.rc}\n  pcie" + s + ": {type: pcie.link}\n";
+        y += "  ad" + s + ": {type: pcie.adapter, src: " + s + "}\n";
+    }
+    y += "  arb: {type: dram.arbiter, ports: 2}\n"
+         "  mem: {type: mem.ideal, size: 64MiB}\n"
+         "  bar: {type: ps.barrier}\nlinks:\n";
+    for (unsigned i = 0; i < nodes; i++) {
+        std::string s = std::to_string(i);
+        std::string n = "node" + s, rc = "rc" + s, pc = "pcie" + s, ad = "ad" + s;
+        y += "  - {from: " + n + ":req, to: " + rc + ":cpu_req}\n";
+        y += "  - {from: " + rc + ":cpu_resp, to: " + n + ":resp}\n";
+        y += "  - {from: " + rc + ":notify, to: " + n + ":notify}\n";
+        y += "  - {from: " + rc + ":tx, to: " + pc + ":rc_tx}\n";
+        y += "  - {from: " + pc + ":rc_rx, to: " + rc + ":rx}\n";
+        y += "  - {from: " + ad + ":tx, to: " + pc + ":ep_tx}\n";
+        y += "  - {from: " + pc + ":ep_rx, to: " + ad + ":rx}\n";
+        y += "  - {from: " + ad + ":mem_req, to: arb:req" + s + ", depth: 8}\n";
+        y += "  - {from: arb:resp" + s + ", to: " + ad + ":mem_resp, depth: 8}\n";
+        y += "  - {from: " + n + ":sync_out, to: bar:in" + s + "}\n";
+        y += "  - {from: bar:out" + s + ", to: " + n + ":sync_in}\n";
+    }
+    y += "  - {from: arb:mem_req, to: mem:req}\n  - {from: mem:resp, to: arb:mem_resp}\n";
+    return y;
+}
+
+ShimRun *build_and_run(const std::string &yaml, SimKernelKind k, uint64_t order = 0)
+{
+    SimError err;
+    sim_error_clear(&err);
+    ShimRun *r = shim_build(yaml.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return nullptr;
+    }
+    bool ok = shim_run(r, k, SIM_TIME_NEVER, order, &err);
+    EXPECT_TRUE(ok) << err.msg;
+    if (!ok) {
+        shim_free(r);
+        return nullptr;
+    }
+    return r;
+}
+
+std::vector<uint8_t> gradient(uint64_t slot_addr, uint64_t bytes, uint32_t iteration)
+{
+    std::vector<uint8_t> g(bytes);
+    mem_pattern_fill(g.data(), slot_addr, (uint32_t)bytes, iteration + 1);
+    return g;
+}
+
+uint64_t slot_of(const HostPsMap &m, uint32_t w)
+{
+    return m.params + (uint64_t)(1 + w) * m.slot_bytes;
+}
+
+/* sum over workers of their gradients of one iteration, bytewise: the update's increment */
+std::vector<uint8_t> increment(const HostPsMap &m, uint32_t t, uint32_t iteration)
+{
+    std::vector<uint8_t> sum(m.bytes[t], 0);
+    for (uint32_t w = 0; w < m.workers; w++) {
+        std::vector<uint8_t> g = gradient(slot_of(m, w) + m.offset[t], m.bytes[t], iteration);
+        for (size_t j = 0; j < sum.size(); j++) {
+            sum[j] = (uint8_t)(sum[j] + g[j]);
+        }
+    }
+    return sum;
+}
+
+TEST(PsReplay, PushesLandInTheirSlotsAndPullsSeeTheUpdateOnIdealMemory)
+{
+    /* Two iterations: iteration 1 pulls what iteration 0's update wrote. */
+    std::string y = ideal_topology(tiny_trace(2), 2, "");
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        ShimRun *r = build_and_run(y, k);
+        ASSERT_NE(r, nullptr);
+        Sim *sim = shim_sim(r);
+        HostPsMap m;
+        ASSERT_TRUE(host_ps_map(sim_find_component(sim, "node0"), &m));
+        ASSERT_EQ(m.workers, 2u);
+        ASSERT_EQ(m.n_tensors, 3u);
+        EXPECT_EQ(m.params, 0x4000u);
+        EXPECT_EQ(m.slot_bytes, 69632u); /* 3456 + 64000 + 64 (40 rounded), to 4 KiB */
+        SimComponent *mem = sim_find_component(sim, "mem");
+        for (uint32_t t = 0; t < m.n_tensors; t++) {
+            std::vector<uint8_t> got(m.bytes[t]);
+            /* every slot holds its worker's last (iteration 1) gradient */
+            for (uint32_t w = 0; w < 2; w++) {
+                uint64_t a = slot_of(m, w) + m.offset[t];
+                ASSERT_TRUE(mem_ideal_read(mem, a, got.data(), got.size()));
+                EXPECT_EQ(got, gradient(a, m.bytes[t], 1)) << "slot " << w << " tensor " << t;
+            }
+            /* the parameters: 0 + both iterations' increments */
+            std::vector<uint8_t> i0 = increment(m, t, 0), i1 = increment(m, t, 1);
+            std::vector<uint8_t> want(m.bytes[t]);
+            for (size_t j = 0; j < want.size(); j++) {
+                want[j] = (uint8_t)(i0[j] + i1[j]);
+            }
+            ASSERT_TRUE(mem_ideal_read(mem, m.params + m.offset[t], got.data(), got.size()));
+            EXPECT_EQ(got, want) << "parameters, tensor " << t;
+            /* each worker pulled, in iteration 1, what iteration 0's update wrote */
+            for (const char *rc : {"rc0", "rc1"}) {
+                ASSERT_TRUE(pcie_rc_host_read(sim_find_component(sim, rc),
+                                              m.buffer_base + m.offset[t], got.data(), got.size()));
+                EXPECT_EQ(got, i0) << rc << " pulled tensor " << t;
+            }
+        }
+        EXPECT_EQ(shim_stat(r, "node0.pushed_bytes"), 2.0 * 67496);
+        EXPECT_EQ(shim_stat(r, "node1.pulled_bytes"), 2.0 * 67496);
+        EXPECT_EQ(shim_stat(r, "node0.updates"), 2.0);
+        EXPECT_EQ(shim_stat(r, "bar.releases"), 4.0);
+        shim_free(r);
+    }
+}
+
+TEST(PsReplay, PushesAndPullsThroughTheDdr3OfPs2Node)
+{
+    /* The DDR3 store has no test accessor: the traffic reads it back. The aggregator's copies
+     * (read from the DDR3 at iteration 1's update) hold each slot's iteration-1 gradient and
+     * the parameters iteration 0's update wrote, which is also what both workers pulled. */
+    SimError err;
+    sim_error_clear(&err);
+    ShimRun *r = shim_build_file((source_root() + "/configs/ps-2node.yaml").c_str(), &err);
+    ASSERT_NE(r, nullptr) << err.msg;
+    ASSERT_TRUE(shim_run(r, SIM_KERNEL_FAST, SIM_TIME_NEVER, 0, &err)) << err.msg;
+    Sim *sim = shim_sim(r);
+    HostPsMap m;
+    ASSERT_TRUE(host_ps_map(sim_find_component(sim, "node0"), &m));
+    SimComponent *rc0 = sim_find_component(sim, "rc0");
+    uint64_t S = m.slot_bytes;
+    for (uint32_t t = 0; t < m.n_tensors; t++) {
+        std::vector<uint8_t> got(m.bytes[t]), params(m.bytes[t]);
+        for (uint32_t w = 0; w < 2; w++) {
+            ASSERT_TRUE(pcie_rc_host_read(rc0, m.buffer_base + (3 + w) * S + m.offset[t],
+                                          got.data(), got.size()));
+            EXPECT_EQ(got, gradient(slot_of(m, w) + m.offset[t], m.bytes[t], 1))
+                << "slot " << w << " tensor " << t;
+        }
+        /* the aggregator's copy now holds the final parameters; before its last update it held
+         * what iteration 0 wrote: final - increment(1) */
+        ASSERT_TRUE(
+            pcie_rc_host_read(rc0, m.buffer_base + 2 * S + m.offset[t], params.data(), got.size()));
+        std::vector<uint8_t> i1 = increment(m, t, 1);
+        for (size_t j = 0; j < params.size(); j++) {
+            params[j] = (uint8_t)(params[j] - i1[j]);
+        }
+        for (const char *rc : {"rc0", "rc1"}) {
+            ASSERT_TRUE(pcie_rc_host_read(sim_find_component(sim, rc), m.buffer_base + m.offset[t],
+                                          got.data(), got.size()));
+            EXPECT_EQ(got, params) << rc << " pulled tensor " << t;
+        }
+    }
+    shim_free(r);
+}
+
+/* Payload rate of the data stream, x8 Gen3, bytes per ps (docs/models/pcie.md section 1). */
+double data_rate()
+{
+    return 8.0 * 16.0 / 16250.0 * 370.0 / 371.0;
+}
+
+TEST(PsReplay, IterationTimeIsComputePlusTransferAndExactAloneWithoutCompute)
+{
+    /* One worker alone on the MemBox host (also the aggregator), zero compute, one tensor of
+     * n = 4 MiB, mem.ideal behind its own PCIe: the iteration is the pull (write DMA: MWrs of
+     * 256 + 20 bytes UP), the push (read DMA: CplDs of 276 bytes DOWN, which also carry the
+     * Acks and UpdateFC(NP) DLLPs of the MRds: 16 bytes per 203 ns), the aggregator's reads of
+     * the parameters and the slot (2n, MWrs) and its write of the parameters (n, CplDs), one
+     * after the other. docs/models/pcie.md section 3 gives the rates. */
+    const uint64_t n = 4u << 20;
+    std::string y = ideal_topology(big_trace(n), 1, ", buffer_size: 32MiB");
+    ShimRun *r = build_and_run(y, SIM_KERNEL_FAST);
+    ASSERT_NE(r, nullptr);
+    double R = data_rate();
+    double mwr = R;
+    double cpld = R * (1.0 - 16.0 / (203000.0 * R));
+    double tlps = (double)n / 256.0 * 276.0;
+    double expect_ns = (3.0 * tlps / mwr + 2.0 * tlps / cpld) / 1000.0;
+    double it = shim_stat(r, "node0.iteration_ns.max");
+    EXPECT_GE(it, expect_ns);
+    EXPECT_LT(it, expect_ns * 1.01) << "iteration " << it << " ns, transfer " << expect_ns;
+    EXPECT_EQ(shim_stat(r, "node0.compute_ns"), 0.0);
+    shim_free(r);
+
+    /* With the recorded compute of the tiny trace (50 us a worker and iteration) and both
+     * workers: never below compute plus the pull at the raw data-stream rate. */
+    ShimRun *r2 = build_and_run(ideal_topology(tiny_trace(2), 2, ""), SIM_KERNEL_FAST);
+    ASSERT_NE(r2, nullptr);
+    double pull_ns = 67496.0 / R / 1000.0;
+    for (const char *node : {"node0", "node1"}) {
+        double min = shim_stat(r2, (std::string(node) + ".iteration_ns.min").c_str());
+        EXPECT_GE(min, 50000.0 + pull_ns) << node;
+        EXPECT_GT(shim_stat(r2, (std::string(node) + ".comm_share").c_str()), 0.0);
+    }
+    shim_free(r2);
+}
+
+TEST(PsReplay, EveryModeRunsToCompletionOnIdealMemory)
+{
+    struct Case {
+        const char *opts;
+        bool aggregator;
+        double flag_loads_min;
+    };
+    const Case cases[] = {
+        {", barrier: polling", true, 1},
+        {", sync: async", true, 0},
+        {", sync: async, barrier: polling", true, 1},
+        {", aggregation: sharded", false, 0},
+        {", aggregation: sharded, barrier: polling", false, 1},
+        {", compute: scaled, compute_scale: 0.5", true, 0},
+        {", compute: fixed, compute_time: 10us, update_time: 2us", true, 0},
+    };
+    for (const Case &c : cases) {
+        std::string y = ideal_topology(tiny_trace(2), 2, c.opts, c.aggregator);
+        for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+            ShimRun *r = build_and_run(y, k);
+            ASSERT_NE(r, nullptr) << c.opts;
+            for (const char *node : {"node0", "node1"}) {
+                std::string p = node;
+                EXPECT_EQ(shim_stat(r, (p + ".iterations").c_str()), 2.0) << c.opts;
+                EXPECT_EQ(shim_stat(r, (p + ".pushed_bytes").c_str()), 2.0 * 67496) << c.opts;
+                EXPECT_GE(shim_stat(r, (p + ".flag_loads").c_str()), c.flag_loads_min) << c.opts;
+            }
+            if (c.aggregator) {
+                bool async = std::strstr(c.opts, "async") != nullptr;
+                EXPECT_EQ(shim_stat(r, "node0.updates"), async ? 4.0 : 2.0) << c.opts;
+            }
+            shim_free(r);
+        }
+    }
+    /* compute: fixed replaces the recorded 50 us by 10 us */
+    ShimRun *r = build_and_run(
+        ideal_topology(tiny_trace(2), 2, ", compute: fixed, compute_time: 10us"), SIM_KERNEL_FAST);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(shim_stat(r, "node1.compute_ns"), 20000.0);
+    shim_free(r);
+}
+
+std::string stats_of(const std::string &path_or_yaml, bool file, SimKernelKind k, uint64_t order)
+{
+    SimError err;
+    sim_error_clear(&err);
+    ShimRun *r =
+        file ? shim_build_file(path_or_yaml.c_str(), &err) : shim_build(path_or_yaml.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return "";
+    }
+    EXPECT_TRUE(shim_run(r, k, SIM_TIME_NEVER, order, &err)) << err.msg;
+    char *j = shim_stats_json(r);
+    std::string s = j != nullptr ? j : "";
+    free(j);
+    shim_free(r);
+    return s;
+}
+
+/* The JSON lines of host.ps and ps.barrier statistics (keys "node*" and "bar.*"). */
+std::string own_lines(const std::string &json)
+{
+    std::string out;
+    size_t pos = 0;
+    while (pos < json.size()) {
+        size_t end = json.find('\n', pos);
+        end = end == std::string::npos ? json.size() : end;
+        std::string line = json.substr(pos, end - pos);
+        if (line.find("\"node") != std::string::npos || line.find("\"bar.") != std::string::npos) {
+            out += line + "\n";
+        }
+        pos = end + 1;
+    }
+    return out;
+}
+
+TEST(PsReplay, SameTraceAndSeedGiveIdenticalStatisticsTwiceAndUnderBothKernels)
+{
+    /* Everything, twice and in shuffled tick orders; host.ps and ps.barrier statistics under
+     * the every-cycle kernel too. The DDR3 side of a two-node fabric does not yet give the same
+     * arb.p16.wait_cycles and ddr3 read latencies under both kernels even when replaying
+     * host.memtrace alone (traces/ps/kernel-divergence/README.md), so the whole file is
+     * compared across kernels on one node, where it does. */
+    std::string cfg = source_root() + "/configs/ps-2node.yaml";
+    std::string ref = stats_of(cfg, true, SIM_KERNEL_FAST, 0);
+    ASSERT_FALSE(ref.empty());
+    EXPECT_NE(ref.find("node1.iteration_ns.max"), std::string::npos);
+    EXPECT_EQ(stats_of(cfg, true, SIM_KERNEL_FAST, 0), ref) << "second run";
+    for (uint64_t order : {1u, 7u}) {
+        EXPECT_EQ(stats_of(cfg, true, SIM_KERNEL_FAST, order), ref) << "tick order " << order;
+    }
+    EXPECT_EQ(own_lines(stats_of(cfg, true, SIM_KERNEL_EVERY_CYCLE, 0)), own_lines(ref))
+        << "every-cycle";
+    for (const char *opts : {"", ", barrier: polling", ", sync: async"}) {
+        std::string one = ideal_topology(tiny_trace(1), 1, opts);
+        std::string a = stats_of(one, false, SIM_KERNEL_FAST, 0);
+        EXPECT_EQ(stats_of(one, false, SIM_KERNEL_EVERY_CYCLE, 0), a) << "one node" << opts;
+        EXPECT_EQ(stats_of(one, false, SIM_KERNEL_EVERY_CYCLE, 5), a) << "one node" << opts;
+    }
+    /* Every mode with two workers on mem.ideal: twice and shuffled under the fast kernel; the
+     * nodes' statistics under every-cycle where the barrier is ideal (with polling the flag
+     * loads meet the arbiter divergence above and their timing moves). */
+    for (const char *opts : {", barrier: polling", ", sync: async", ", aggregation: sharded",
+                             ", aggregation: sharded, barrier: polling"}) {
+        bool agg = std::strstr(opts, "sharded") == nullptr;
+        std::string y = ideal_topology(tiny_trace(2), 2, opts, agg);
+        std::string a = stats_of(y, false, SIM_KERNEL_FAST, 0);
+        EXPECT_EQ(stats_of(y, false, SIM_KERNEL_FAST, 0), a) << opts;
+        EXPECT_EQ(stats_of(y, false, SIM_KERNEL_FAST, 3), a) << opts;
+        if (std::strstr(opts, "polling") == nullptr) {
+            EXPECT_EQ(own_lines(stats_of(y, false, SIM_KERNEL_EVERY_CYCLE, 0)), own_lines(a))
+                << opts;
+        }
+    }
+}
+
+} // namespace
