@@ -22,6 +22,7 @@
  * Per-request latency is from the record's first push to its completion.
  */
 #include "host.h"
+#include "host_dma.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +32,9 @@
 #include "sim/trace/memtrace.h"
 
 enum { ACCESS_DMA = 0, ACCESS_PIO, ACCESS_MAX };
-enum { ENG_RD = 0, ENG_WR, ENG_MAX };
 
 static const char *const access_names[] = {"dma", "pio", NULL};
 
-#define RING          128u
-#define DESC_OFFSET   0x200u
-#define REG_LAST_PTR0 0x10u /* RD_DMA_LAST_PTR; WR_DMA_LAST_PTR is 0x100 further */
-#define CTRL_TAG      0x80000000u
 #define PIO_LINE      64u
 
 typedef struct NodeParams {
@@ -75,8 +71,6 @@ typedef struct NodeStats {
     uint64_t reads;
     uint64_t writes;
     uint64_t bytes;
-    uint64_t descriptors;
-    uint64_t doorbells;
     SimTime first_start;
     SimTime last_done;
     SimHist latency;
@@ -105,14 +99,7 @@ typedef struct Node {
     uint32_t n_used;
     int32_t last_slot; /* slot of the record started last */
     SimTime prev_done; /* when that record completed; SIM_TIME_NEVER while it runs */
-    /* the DMA record being described */
-    int32_t cur;
-    uint32_t cur_off;
-    uint64_t cur_host;
-    uint32_t next_id[ENG_MAX];
-    int32_t owner[ENG_MAX][RING];
-    bool doorbell_due[ENG_MAX];
-    uint32_t doorbell_id[ENG_MAX];
+    HostDma dma; /* the DMA driver; dma.cur is the slot of the record being described */
     NodeStats st;
 } Node;
 
@@ -201,14 +188,10 @@ static bool validate(const NodeParams *p, char *msg, size_t size, uint64_t *reco
 
 /* ---- the run ---- */
 
+/* A write record is a read DMA of the adapter (host -> MemBox), a read record a write DMA. */
 static int engine_of(uint8_t op)
 {
-    return op == MEMTRACE_WRITE ? ENG_RD : ENG_WR;
-}
-
-static uint64_t table_of(const Node *n, int e)
-{
-    return e == ENG_RD ? n->p.rd_table : n->p.wr_table;
+    return op == MEMTRACE_WRITE ? HOST_DMA_RD : HOST_DMA_WR;
 }
 
 /* Loads the next record (rewinding for `repeat`); false if the run failed. */
@@ -271,108 +254,19 @@ static void complete_piece(Node *n, uint32_t s)
     n->n_used--;
 }
 
-static SimPacket *new_request(Node *n, uint16_t type, uint64_t addr, uint32_t len, uint32_t tag)
-{
-    SimPacket *pkt = sim_packet_new(n->c.sim);
-    if (pkt == NULL) {
-        return NULL;
-    }
-    pkt->type = type;
-    pkt->addr = addr;
-    pkt->len = len;
-    pkt->tag = tag;
-    pkt->src = (uint16_t)n->p.src;
-    pkt->stamp[SIM_STAMP_CREATE] = n->c.sim->now;
-    pkt->stamp[SIM_STAMP_INJECT] = n->c.sim->now;
-    return pkt;
-}
-
-static SimPayload *payload(Node *n, uint32_t len)
-{
-    Sim *sim = n->c.sim;
-    SimPayload *pl = sim_payload_pool_get(&sim->pool);
-    if (pl == NULL) {
-        sim_fail(sim, "instance '%s': payload pool exhausted: raise sim.payload_blocks", n->c.name);
-        return NULL;
-    }
-    memset(pl->data, 0, len);
-    pl->size = len;
-    return pl;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-/* Pushes the next descriptor write or doorbell of the record being described; true if one was
- * pushed. */
+/* Pushes the next descriptor or doorbell of the record being described; true if one went. */
 static bool describe(Node *n)
 {
-    Slot *sl = &n->slots[n->cur];
-    int e = engine_of(sl->op);
-    uint32_t id = n->next_id[e];
-    if (n->cur_off < sl->size && n->owner[e][id] < 0) {
-        uint32_t len = sl->size - n->cur_off;
-        len = len < n->p.desc_max ? len : (uint32_t)n->p.desc_max;
-        uint64_t host = n->cur_host + n->cur_off;
-        uint64_t membox = sl->addr + n->cur_off;
-        uint64_t src = e == ENG_RD ? host : membox;
-        uint64_t dst = e == ENG_RD ? membox : host;
-        SimPacket *pkt =
-            new_request(n, MEM_WRITE, table_of(n, e) + DESC_OFFSET + (uint64_t)HOST_DESC_BYTES * id,
-                        HOST_DESC_BYTES, CTRL_TAG);
-        if (pkt == NULL) {
-            return false;
-        }
-        SimPayload *pl = payload(n, HOST_DESC_BYTES);
-        if (pl == NULL) {
-            sim_packet_free(n->c.sim, pkt);
-            return false;
-        }
-        put32(pl->data, (uint32_t)src);
-        put32(pl->data + 4, (uint32_t)(src >> 32));
-        put32(pl->data + 8, (uint32_t)dst);
-        put32(pl->data + 12, (uint32_t)(dst >> 32));
-        put32(pl->data + 16, (id & 0x7fu) << 18 | (len / 4));
-        pkt->payload = pl;
-        sim_port_push(n->req, pkt);
-        n->owner[e][id] = n->cur;
-        n->next_id[e] = (id + 1) % RING;
-        n->doorbell_due[e] = true;
-        n->doorbell_id[e] = id;
-        n->cur_off += len;
+    int32_t owner = n->dma.cur;
+    HostDmaStep step = host_dma_step(&n->dma);
+    if (step == HOST_DMA_PIECE) {
+        Slot *sl = &n->slots[owner];
         sl->left++;
-        n->st.descriptors++;
-        if (n->cur_off == sl->size) {
+        if (host_dma_described(&n->dma)) {
             sl->issuing = false;
         }
-        return true;
     }
-    if (n->doorbell_due[e]) {
-        SimPacket *pkt =
-            new_request(n, MEM_WRITE, n->p.regs_base + REG_LAST_PTR0 + 0x100u * e, 4, CTRL_TAG);
-        if (pkt == NULL) {
-            return false;
-        }
-        SimPayload *pl = payload(n, 4);
-        if (pl == NULL) {
-            sim_packet_free(n->c.sim, pkt);
-            return false;
-        }
-        put32(pl->data, n->doorbell_id[e]);
-        pkt->payload = pl;
-        sim_port_push(n->req, pkt);
-        n->doorbell_due[e] = false;
-        n->st.doorbells++;
-        if (n->cur_off == sl->size) {
-            n->cur = -1;
-        }
-        return true;
-    }
-    return false;
+    return step == HOST_DMA_PIECE || step == HOST_DMA_DOORBELL;
 }
 
 /* Starts the pending record in a free slot. */
@@ -406,8 +300,8 @@ static bool start_record(Node *n)
     n->has_rec = false;
     if (sl->access == ACCESS_PIO) {
         bool write = sl->op == MEMTRACE_WRITE;
-        SimPacket *pkt =
-            new_request(n, write ? MEM_WRITE : MEM_READ, n->p.window_base + sl->addr, sl->size, s);
+        SimPacket *pkt = host_dma_request(&n->dma, write ? MEM_WRITE : MEM_READ,
+                                          n->p.window_base + sl->addr, sl->size, s);
         if (pkt == NULL) {
             return false;
         }
@@ -427,9 +321,7 @@ static bool start_record(Node *n)
     if (host + sl->size > n->p.buffer_base + n->p.buffer_size) {
         host = n->p.buffer_base;
     }
-    n->cur = (int32_t)s;
-    n->cur_off = 0;
-    n->cur_host = host;
+    host_dma_begin(&n->dma, (int32_t)s, engine_of(sl->op), host, sl->addr, sl->size);
     return describe(n);
 }
 
@@ -446,7 +338,7 @@ static SimCycle node_tick(SimComponent *c, SimCycle now)
             pkt->payload = NULL;
         }
         sim_packet_free(sim, pkt);
-        if ((tag & CTRL_TAG) == 0) {
+        if ((tag & HOST_DMA_CTRL_TAG) == 0) {
             if (tag >= n->p.outstanding || !n->slots[tag].used) {
                 sim_fail(sim, "instance '%s': response for no request (tag %u)", c->name, tag);
                 return SIM_SLEEP;
@@ -462,32 +354,20 @@ static SimCycle node_tick(SimComponent *c, SimCycle now)
             pkt->payload = NULL;
         }
         sim_packet_free(sim, pkt);
-        int e = -1;
-        for (int i = 0; i < ENG_MAX; i++) {
-            uint64_t t = table_of(n, i);
-            if (addr >= t && addr < t + 4u * RING) {
-                e = i;
-            }
-        }
-        if (e < 0) {
-            continue; /* a write into the range that is no status entry */
-        }
-        uint32_t id = (uint32_t)((addr - table_of(n, e)) / 4);
-        int32_t s = n->owner[e][id];
-        if (s < 0) {
-            sim_fail(sim, "instance '%s': status for descriptor %u that is not in flight", c->name,
-                     id);
+        int32_t s = host_dma_status(&n->dma, addr);
+        if (s == -2) {
             return SIM_SLEEP;
         }
-        n->owner[e][id] = -1;
-        complete_piece(n, (uint32_t)s);
+        if (s >= 0) {
+            complete_piece(n, (uint32_t)s);
+        }
     }
     if (!fetch(n)) {
         return SIM_SLEEP;
     }
     bool pushed = false;
     if (sim_port_can_push(n->req)) {
-        if (n->cur >= 0) {
+        if (n->dma.cur >= 0) {
             pushed = describe(n);
         } else if (n->has_rec && n->n_used < n->p.outstanding && record_time(n) <= sim->now) {
             if (!start_record(n) || !fetch(n)) {
@@ -503,11 +383,8 @@ static SimCycle node_tick(SimComponent *c, SimCycle now)
     if (!sim_port_can_push(n->req)) {
         return SIM_SLEEP; /* a freed slot wakes us */
     }
-    if (n->cur >= 0) {
-        const Slot *sl = &n->slots[n->cur];
-        int e = engine_of(sl->op);
-        bool more = (n->cur_off < sl->size && n->owner[e][n->next_id[e]] < 0) || n->doorbell_due[e];
-        return more ? now + 1 : SIM_SLEEP; /* else a notify frees an ID */
+    if (n->dma.cur >= 0) {
+        return host_dma_ready(&n->dma) ? now + 1 : SIM_SLEEP; /* else a notify frees an ID */
     }
     if (n->has_rec && n->n_used < n->p.outstanding) {
         SimTime t = record_time(n);
@@ -580,14 +457,7 @@ static const SimParamDesc node_params[] = {
      "records in flight at once"},
     {"window", SIM_PARAM_BYTES, P(window), "4GiB", "4KiB", "1TiB", NULL,
      "size of the MemBox memory: every record must fall inside"},
-    {"window_base", SIM_PARAM_UINT, P(window_base), "0x4000000000", NULL, NULL, NULL,
-     "host address of the MemBox window (the adapter's BAR2), for PIO"},
-    {"regs_base", SIM_PARAM_UINT, P(regs_base), "0xf0000000", NULL, NULL, NULL,
-     "host address of the DMA registers (the adapter's BAR0), for doorbells"},
-    {"rd_table", SIM_PARAM_UINT, P(rd_table), "0x10000", NULL, NULL, NULL,
-     "host address of the read DMA status table (descriptors at +0x200)"},
-    {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,
-     "host address of the write DMA status table (descriptors at +0x200)"},
+    HOST_DMA_ADDRESS_PARAMS(P),
     {"buffer_base", SIM_PARAM_UINT, P(buffer_base), "0x100000", NULL, NULL, NULL,
      "host buffer DMA data come from and go to"},
     {"buffer_size", SIM_PARAM_BYTES, P(buffer_size), "16MiB", "4KiB", "16GiB", NULL,
@@ -660,14 +530,10 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
         return false;
     }
     n->trace_records = records;
-    n->cur = -1;
+    host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
+                  n->p.desc_max, (uint16_t)n->p.src);
     n->last_slot = -1;
     n->prev_done = 0; /* a first record with '+' counts from time 0 */
-    for (int e = 0; e < ENG_MAX; e++) {
-        for (uint32_t i = 0; i < RING; i++) {
-            n->owner[e][i] = -1;
-        }
-    }
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
         node_destroy(&n->c);
         free(n);
@@ -697,9 +563,9 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
                         "write records (node -> MemBox)") &&
           sim_stats_add(s, SIM_STAT_COUNTER, name, "bytes", &st->bytes, 1.0,
                         "bytes of the records started") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &st->descriptors, 1.0,
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &n->dma.descriptors, 1.0,
                         "DMA descriptors written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &st->doorbells, 1.0,
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &n->dma.doorbells, 1.0,
                         "doorbell writes") &&
           sim_stats_add(s, SIM_STAT_HIST, name, "latency_ns", &st->latency, 1000.0,
                         "record started to completed") &&

@@ -23,6 +23,7 @@
  * buffers sized at build (one entry per tensor). Nothing allocates on the tick path.
  */
 #include "host.h"
+#include "host_dma.h"
 
 #include <assert.h>
 #include <math.h>
@@ -38,17 +39,12 @@ enum { SYNC_BSP = 0, SYNC_ASYNC, SYNC_MAX };
 enum { AGG_MEMBOX_HOST = 0, AGG_SHARDED, AGG_MAX };
 enum { BAR_IDEAL = 0, BAR_POLLING, BAR_MAX };
 enum { COMPUTE_RECORDED = 0, COMPUTE_SCALED, COMPUTE_FIXED, COMPUTE_MAX };
-enum { ENG_RD = 0, ENG_WR, ENG_MAX };
 
 static const char *const sync_names[] = {"bsp", "async", NULL};
 static const char *const agg_names[] = {"membox_host", "sharded", NULL};
 static const char *const bar_names[] = {"ideal", "polling", NULL};
 static const char *const compute_names[] = {"recorded", "scaled", "fixed", NULL};
 
-#define RING          128u
-#define DESC_OFFSET   0x200u
-#define REG_LAST_PTR0 0x10u
-#define CTRL_TAG      0x80000000u
 #define SCRATCH       65536u
 #define OUTQ          8u
 #define NO_TIME       UINT64_MAX
@@ -166,8 +162,6 @@ typedef struct PsStats {
     uint64_t agg_write_bytes;
     uint64_t flag_stores;
     uint64_t flag_loads;
-    uint64_t descriptors;
-    uint64_t doorbells;
     SimHist iteration;
     SimHist barrier_wait;
     SimHist update;
@@ -252,13 +246,7 @@ typedef struct PsNode {
     uint32_t job_count;
     Slot *slots;
     uint32_t n_used;
-    int32_t cur;
-    uint64_t cur_off;
-    uint32_t next_id[ENG_MAX];
-    int32_t owner[ENG_MAX][RING];
-    uint32_t in_ring[ENG_MAX]; /* descriptors in flight: at most RING - 1 (128 reads as none) */
-    bool doorbell_due[ENG_MAX];
-    uint32_t doorbell_id[ENG_MAX];
+    HostDma dma; /* the DMA driver; dma.cur is the slot of the job being described */
     uint8_t *scratch; /* SCRATCH bytes x 2 for the functional data */
     PsStats st;
 } PsNode;
@@ -495,42 +483,6 @@ static void poll_start(PsNode *n, Poller *pl, uint64_t base, uint32_t count, boo
 
 static void job_done(PsNode *n, int grp, uint64_t value);
 
-static SimPacket *new_request(PsNode *n, uint16_t type, uint64_t addr, uint32_t len, uint32_t tag)
-{
-    SimPacket *pkt = sim_packet_new(n->c.sim);
-    if (pkt == NULL) {
-        return NULL;
-    }
-    pkt->type = type;
-    pkt->addr = addr;
-    pkt->len = len;
-    pkt->tag = tag;
-    pkt->src = (uint16_t)n->p.src;
-    pkt->stamp[SIM_STAMP_CREATE] = n->c.sim->now;
-    pkt->stamp[SIM_STAMP_INJECT] = n->c.sim->now;
-    return pkt;
-}
-
-static SimPayload *payload(PsNode *n, uint32_t len)
-{
-    SimPayload *pl = sim_payload_pool_get(&n->c.sim->pool);
-    if (pl == NULL) {
-        sim_fail(n->c.sim, "instance '%s': payload pool exhausted: raise sim.payload_blocks",
-                 n->c.name);
-        return NULL;
-    }
-    memset(pl->data, 0, len);
-    pl->size = len;
-    return pl;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
 static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
 {
     Slot *sl = &n->slots[s];
@@ -546,77 +498,22 @@ static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
 /* A J_RD job is a write DMA of the adapter (MemBox -> host), a J_WR a read DMA. */
 static int engine_of(int kind)
 {
-    return kind == J_WR ? ENG_RD : ENG_WR;
+    return kind == J_WR ? HOST_DMA_RD : HOST_DMA_WR;
 }
 
-static uint64_t table_of(const PsNode *n, int e)
-{
-    return e == ENG_RD ? n->p.rd_table : n->p.wr_table;
-}
-
+/* Pushes the next descriptor or doorbell of the job being described; true if one went. */
 static bool describe(PsNode *n)
 {
-    Slot *sl = &n->slots[n->cur];
-    int e = engine_of(sl->kind);
-    uint32_t id = n->next_id[e];
-    if (n->cur_off < sl->size && n->owner[e][id] < 0 && n->in_ring[e] < RING - 1) {
-        uint64_t len = sl->size - n->cur_off;
-        len = len < n->p.desc_max ? len : n->p.desc_max;
-        uint64_t host = sl->host + n->cur_off;
-        uint64_t membox = sl->mb + n->cur_off;
-        uint64_t src = e == ENG_RD ? host : membox;
-        uint64_t dst = e == ENG_RD ? membox : host;
-        SimPacket *pkt =
-            new_request(n, MEM_WRITE, table_of(n, e) + DESC_OFFSET + (uint64_t)HOST_DESC_BYTES * id,
-                        HOST_DESC_BYTES, CTRL_TAG);
-        SimPayload *pl = pkt != NULL ? payload(n, HOST_DESC_BYTES) : NULL;
-        if (pl == NULL) {
-            if (pkt != NULL) {
-                sim_packet_free(n->c.sim, pkt);
-            }
-            return false;
-        }
-        put32(pl->data, (uint32_t)src);
-        put32(pl->data + 4, (uint32_t)(src >> 32));
-        put32(pl->data + 8, (uint32_t)dst);
-        put32(pl->data + 12, (uint32_t)(dst >> 32));
-        put32(pl->data + 16, (id & 0x7fu) << 18 | (uint32_t)(len / 4));
-        pkt->payload = pl;
-        sim_port_push(n->req, pkt);
-        n->owner[e][id] = n->cur;
-        n->in_ring[e]++;
-        n->next_id[e] = (id + 1) % RING;
-        n->doorbell_due[e] = true;
-        n->doorbell_id[e] = id;
-        n->cur_off += len;
+    int32_t owner = n->dma.cur;
+    HostDmaStep step = host_dma_step(&n->dma);
+    if (step == HOST_DMA_PIECE) {
+        Slot *sl = &n->slots[owner];
         sl->left++;
-        n->st.descriptors++;
-        if (n->cur_off == sl->size) {
+        if (host_dma_described(&n->dma)) {
             sl->issuing = false;
         }
-        return true;
     }
-    if (n->doorbell_due[e]) {
-        SimPacket *pkt =
-            new_request(n, MEM_WRITE, n->p.regs_base + REG_LAST_PTR0 + 0x100u * e, 4, CTRL_TAG);
-        SimPayload *pl = pkt != NULL ? payload(n, 4) : NULL;
-        if (pl == NULL) {
-            if (pkt != NULL) {
-                sim_packet_free(n->c.sim, pkt);
-            }
-            return false;
-        }
-        put32(pl->data, n->doorbell_id[e]);
-        pkt->payload = pl;
-        sim_port_push(n->req, pkt);
-        n->doorbell_due[e] = false;
-        n->st.doorbells++;
-        if (n->cur_off == sl->size) {
-            n->cur = -1;
-        }
-        return true;
-    }
-    return false;
+    return step == HOST_DMA_PIECE || step == HOST_DMA_DOORBELL;
 }
 
 /* Starts the job at the head of the queue in a free slot; pushes its first request. */
@@ -635,12 +532,13 @@ static bool start_job(PsNode *n)
     n->n_used++;
     if (j.kind == J_LD || j.kind == J_ST) {
         bool st = j.kind == J_ST;
-        SimPacket *pkt = new_request(n, st ? MEM_WRITE : MEM_READ, n->p.window_base + j.mb, 8, s);
+        SimPacket *pkt =
+            host_dma_request(&n->dma, st ? MEM_WRITE : MEM_READ, n->p.window_base + j.mb, 8, s);
         if (pkt == NULL) {
             return false;
         }
         if (st) {
-            SimPayload *pl = payload(n, 8);
+            SimPayload *pl = host_dma_payload(&n->dma, 8);
             if (pl == NULL) {
                 sim_packet_free(n->c.sim, pkt);
                 return false;
@@ -658,8 +556,7 @@ static bool start_job(PsNode *n)
         return true;
     }
     sl->issuing = true;
-    n->cur = (int32_t)s;
-    n->cur_off = 0;
+    host_dma_begin(&n->dma, (int32_t)s, engine_of(j.kind), j.host, j.mb, j.size);
     return describe(n);
 }
 
@@ -1048,7 +945,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             pkt->payload = NULL;
         }
         sim_packet_free(sim, pkt);
-        if ((tag & CTRL_TAG) == 0) {
+        if ((tag & HOST_DMA_CTRL_TAG) == 0) {
             if (tag >= n->p.outstanding || !n->slots[tag].used) {
                 sim_fail(sim, "instance '%s': response for no request (tag %u)", c->name, tag);
                 return SIM_SLEEP;
@@ -1064,26 +961,13 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             pkt->payload = NULL;
         }
         sim_packet_free(sim, pkt);
-        int e = -1;
-        for (int i = 0; i < ENG_MAX; i++) {
-            uint64_t t = table_of(n, i);
-            if (addr >= t && addr < t + 4u * RING) {
-                e = i;
-            }
-        }
-        if (e < 0) {
-            continue;
-        }
-        uint32_t id = (uint32_t)((addr - table_of(n, e)) / 4);
-        int32_t s = n->owner[e][id];
-        if (s < 0) {
-            sim_fail(sim, "instance '%s': status for descriptor %u that is not in flight", c->name,
-                     id);
+        int32_t s = host_dma_status(&n->dma, addr);
+        if (s == -2) {
             return SIM_SLEEP;
         }
-        n->owner[e][id] = -1;
-        n->in_ring[e]--;
-        complete_piece(n, (uint32_t)s, 0);
+        if (s >= 0) {
+            complete_piece(n, (uint32_t)s, 0);
+        }
     }
     if (n->p.functional && !pcie_rc_host_read(n->rc, n->p.buffer_base, n->scratch, 1)) {
         sim_fail(sim,
@@ -1111,7 +995,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     }
     /* One request a cycle towards the root complex, one message a cycle to the barrier. */
     if (sim_port_can_push(n->req)) {
-        if (n->cur >= 0) {
+        if (n->dma.cur >= 0) {
             describe(n);
         } else if (n->job_count > 0 && n->n_used < n->p.outstanding) {
             start_job(n);
@@ -1146,13 +1030,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     /* Next: another push, or the earliest timer; inputs wake us by themselves. */
     SimTime next = NO_TIME;
     bool req_work = n->job_count > 0 && n->n_used < n->p.outstanding;
-    if (n->cur >= 0) {
-        /* else a notify frees a descriptor ID and wakes us */
-        const Slot *sl = &n->slots[n->cur];
-        int e = engine_of(sl->kind);
-        req_work =
-            (n->cur_off < sl->size && n->owner[e][n->next_id[e]] < 0 && n->in_ring[e] < RING - 1) ||
-            n->doorbell_due[e];
+    if (n->dma.cur >= 0) {
+        req_work = host_dma_ready(&n->dma); /* else a notify frees a descriptor ID and wakes us */
     }
     if ((req_work && sim_port_can_push(n->req)) ||
         (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out))) {
@@ -1303,14 +1182,7 @@ static const SimParamDesc ps_params[] = {
      "transfers in flight at once"},
     {"window", SIM_PARAM_BYTES, P(window), "4GiB", "4KiB", "1TiB", NULL,
      "size of the MemBox memory: the region must fit"},
-    {"window_base", SIM_PARAM_UINT, P(window_base), "0x4000000000", NULL, NULL, NULL,
-     "host address of the MemBox window (the adapter's BAR2), for PIO"},
-    {"regs_base", SIM_PARAM_UINT, P(regs_base), "0xf0000000", NULL, NULL, NULL,
-     "host address of the DMA registers (the adapter's BAR0)"},
-    {"rd_table", SIM_PARAM_UINT, P(rd_table), "0x10000", NULL, NULL, NULL,
-     "host address of the read DMA status table"},
-    {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,
-     "host address of the write DMA status table"},
+    HOST_DMA_ADDRESS_PARAMS(P),
     {"buffer_base", SIM_PARAM_UINT, P(buffer_base), "0x100000", NULL, NULL, NULL,
      "host buffer: parameters, gradients, the aggregator's copies"},
     {"buffer_size", SIM_PARAM_BYTES, P(buffer_size), "48MiB", "4KiB", "64GiB", NULL,
@@ -1492,14 +1364,10 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
         return false;
     }
     n->a_total = n->p.sync == SYNC_ASYNC ? (uint64_t)n->iters * n->workers : n->iters;
-    n->cur = -1;
+    host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
+                  n->p.desc_max, (uint16_t)n->p.src);
     n->wphase = W_START;
     n->aphase = A_IDLE;
-    for (int e = 0; e < ENG_MAX; e++) {
-        for (uint32_t i = 0; i < RING; i++) {
-            n->owner[e][i] = -1;
-        }
-    }
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &ps_ops, err)) {
         ps_destroy(&n->c);
         free(n);
@@ -1541,9 +1409,9 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
                         "barrier: polling: flag stores") &&
           sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_loads", &st->flag_loads, 1.0,
                         "barrier: polling: flag loads") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &st->descriptors, 1.0,
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &n->dma.descriptors, 1.0,
                         "DMA descriptors written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &st->doorbells, 1.0,
+          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &n->dma.doorbells, 1.0,
                         "doorbell writes") &&
           sim_stats_add(s, SIM_STAT_REAL, name, "first_start_ns", &st->first_start_ns, 1.0,
                         "when the first iteration started") &&
