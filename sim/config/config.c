@@ -4,9 +4,10 @@
  * Validation order, which fixes which error is reported when there are several (only the first
  * is): the text (NUL bytes, UTF-8), YAML syntax, anchors, tags and duplicate keys, all in file
  * order; then the top-level keys in file order; then the sections in the order sim, domains,
- * defaults, instances, links (each in file order, keys of one entry in file order, then its
- * missing required keys, then the type's check); then ports left open (instance order, then
- * port table order); then cycles; then the fabric checks (fabric_check.c).
+ * defaults, fabric (its own structure, fabric_section.c, which then stands expanded in
+ * instances and links), instances, links (each in file order, keys of one entry in file order,
+ * then its missing required keys, then the type's check); then ports left open (instance order,
+ * then port table order); then cycles; then the fabric checks (fabric_check.c).
  */
 #include "config_internal.h"
 
@@ -94,7 +95,8 @@ static const BuiltinDomain builtin_domains[] = {
     {"ddr", "800MHz"},
 };
 
-static const char *const top_keys[] = {"sim", "domains", "defaults", "instances", "links"};
+static const char *const top_keys[] = {"sim",    "domains",   "defaults",
+                                       "fabric", "instances", "links"};
 
 /* ---- errors ---- */
 
@@ -158,7 +160,7 @@ fail_at(Loader *l, const CfgNode *n, const char *fmt, ...)
 
 /* ---- small helpers ---- */
 
-static bool valid_name(const char *s)
+bool cfg_valid_name(const char *s)
 {
     if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) {
         return false;
@@ -560,6 +562,12 @@ static bool set_param(Loader *l, const char *ctx, const SimParamDesc *d, const C
 static bool unknown_key(Loader *l, const char *ctx, const CfgNode *key, const SimParamDesc *tab,
                         size_t n, const char *const *extra, const char *what)
 {
+    return cfg_unknown_key(l->c, l->err, ctx, key, tab, n, extra, what);
+}
+
+bool cfg_unknown_key(const SimConfig *c, SimError *err, const char *ctx, const CfgNode *key,
+                     const SimParamDesc *tab, size_t n, const char *const *extra, const char *what)
+{
     Suggest s;
     suggest_init(&s, key->text);
     List li = {.used = 0};
@@ -574,12 +582,25 @@ static bool unknown_key(Loader *l, const char *ctx, const CfgNode *key, const Si
         list_add(&li, tab[i].key);
     }
     if (s.best != NULL) {
-        return fail_at(l, key, "%sunknown key '%s' (did you mean '%s'?)", ctx, key->text, s.best);
+        return cfg_error_at(c, err, key, "%sunknown key '%s' (did you mean '%s'?)", ctx, key->text,
+                            s.best);
     }
     if (n == 0 && n_extra == 0) {
-        return fail_at(l, key, "%sunknown key '%s'; %s has no keys", ctx, key->text, what);
+        return cfg_error_at(c, err, key, "%sunknown key '%s'; %s has no keys", ctx, key->text,
+                            what);
     }
-    return fail_at(l, key, "%sunknown key '%s'; %s keys are: %s", ctx, key->text, what, li.buf);
+    return cfg_error_at(c, err, key, "%sunknown key '%s'; %s keys are: %s", ctx, key->text, what,
+                        li.buf);
+}
+
+const char *cfg_closest(const char *word, const char *const *words, size_t n)
+{
+    Suggest s;
+    suggest_init(&s, word);
+    for (size_t i = 0; i < n; i++) {
+        suggest_try(&s, words[i]);
+    }
+    return s.best;
 }
 
 static bool in_list(const char *const *list, const char *word)
@@ -675,7 +696,7 @@ static bool load_domain(Loader *l, const CfgNode *key, const CfgNode *v)
     SimConfig *c = l->c;
     char ctx[256];
     snprintf(ctx, sizeof(ctx), "domain '%s': ", key->text);
-    if (!valid_name(key->text)) {
+    if (!cfg_valid_name(key->text)) {
         return fail_at(l, key,
                        "domain name '%s' is not valid: use letters, digits and '_', not "
                        "starting with a digit",
@@ -995,7 +1016,7 @@ static bool load_instance(Loader *l, CfgInstance *in, const CfgNode *key, const 
     snprintf(ctx, sizeof(ctx), "instance '%s': ", key->text);
     in->name = key->text;
     in->node = key;
-    if (!valid_name(key->text)) {
+    if (!cfg_valid_name(key->text)) {
         return fail_at(l, key,
                        "instance name '%s' is not valid: use letters, digits and '_', not "
                        "starting with a digit (dots separate statistics keys)",
@@ -1400,7 +1421,7 @@ static bool load_top(Loader *l)
             suggest_text(&s, hint, sizeof(hint));
             return fail_at(l, key,
                            "unknown top-level key '%s'%s; expected sim, domains, defaults, "
-                           "instances or links",
+                           "fabric, instances or links",
                            key->text, hint);
         }
     }
@@ -1417,6 +1438,11 @@ static bool load_top(Loader *l)
     if ((v = cfg_map_get(root, "defaults")) != NULL && !load_defaults(l, v)) {
         return false;
     }
+    /* The fabric section becomes plain instances and links (fabric_section.c). */
+    if (!cfg_fabric_expand(c, l->err)) {
+        return false;
+    }
+    root = c->root;
     if (!load_instances(l, root, cfg_map_get(root, "instances"))) {
         return false;
     }
@@ -1602,4 +1628,42 @@ const SimModelType *sim_config_instance_type(const SimConfig *c, size_t i)
 {
     assert(i < c->n_instances);
     return c->instances[i].type;
+}
+
+const char *sim_config_instance_value(const SimConfig *c, size_t i, const char *key)
+{
+    assert(i < c->n_instances);
+    const CfgInstance *in = &c->instances[i];
+    size_t k = param_index(in->type->params, in->type->n_params, key);
+    return k != SIZE_MAX && in->given[k] != NULL ? in->given[k]->text : NULL;
+}
+
+const char *sim_config_instance_where(const SimConfig *c, size_t i, unsigned *line, unsigned *col)
+{
+    assert(i < c->n_instances);
+    const CfgNode *n = c->instances[i].node;
+    *line = n->line;
+    *col = n->col;
+    return n->file != NULL ? n->file : c->path;
+}
+
+size_t sim_config_link_count(const SimConfig *c)
+{
+    return c->n_links;
+}
+
+void sim_config_link_info(const SimConfig *c, size_t i, SimConfigLinkInfo *out)
+{
+    assert(i < c->n_links);
+    const CfgLink *ln = &c->links[i];
+    out->from = ln->from;
+    out->from_port = c->instances[ln->from].type->ports[ln->from_port].name;
+    out->to = ln->to;
+    out->to_port = c->instances[ln->to].type->ports[ln->to_port].name;
+    out->depth = ln->depth;
+    out->latency = ln->latency;
+    out->sync = ln->sync;
+    out->file = ln->node->file != NULL ? ln->node->file : c->path;
+    out->line = ln->node->line;
+    out->col = ln->node->col;
 }

@@ -92,6 +92,38 @@ size_t sim_config_instance_count(const SimConfig *c);
 const char *sim_config_instance_name(const SimConfig *c, size_t i);
 const SimModelType *sim_config_instance_type(const SimConfig *c, size_t i);
 
+/*
+ * Parameter `key` of instance i as given (in the file, a preset, the `defaults` or `fabric`
+ * section, or a command-line override): the text as written, or NULL when the type's table
+ * default applies or the type has no such key.
+ */
+const char *sim_config_instance_value(const SimConfig *c, size_t i, const char *key);
+
+/*
+ * Where instance i is written: its name's file (returned), 1-based line and column. For an
+ * instance the fabric section made, that of the fabric entry it came from.
+ */
+const char *sim_config_instance_where(const SimConfig *c, size_t i, unsigned *line, unsigned *col);
+
+/* Links in file order (the fabric section's where it stands, docs/config.md). */
+size_t sim_config_link_count(const SimConfig *c);
+
+typedef struct SimConfigLinkInfo {
+    size_t from; /* instance index */
+    const char *from_port;
+    size_t to;
+    const char *to_port;
+    uint32_t depth;
+    uint32_t latency;
+    uint32_t sync;
+    const char *file; /* where the link is written (or the fabric entry that made it) */
+    unsigned line;
+    unsigned col;
+} SimConfigLinkInfo;
+
+/* Link i (i < sim_config_link_count). */
+void sim_config_link_info(const SimConfig *c, size_t i, SimConfigLinkInfo *out);
+
 /* Whether `sim.allow_cycles: true` was given. */
 bool sim_config_allows_cycles(const SimConfig *c);
 

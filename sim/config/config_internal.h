@@ -89,6 +89,28 @@ __attribute__((format(printf, 4, 5)))
 #endif
 bool cfg_error_at(const SimConfig *c, SimError *err, const CfgNode *n, const char *fmt, ...);
 
+/* Instance and domain names: [A-Za-z_][A-Za-z0-9_]*. */
+bool cfg_valid_name(const char *s);
+
+/*
+ * "ctx unknown key 'x' (did you mean 'y'?)", else "...; <what> keys are: <extra>, <table keys>",
+ * at key. extra is NULL-terminated or NULL. Returns false.
+ */
+bool cfg_unknown_key(const SimConfig *c, SimError *err, const char *ctx, const CfgNode *key,
+                     const SimParamDesc *tab, size_t n, const char *const *extra, const char *what);
+
+/* The closest of n words to word for a "did you mean" (edit distance 2 at most), or NULL. */
+const char *cfg_closest(const char *word, const char *const *words, size_t n);
+
+/*
+ * The `fabric:` section (fabric_section.c, docs/config.md "Fabric section"): expands the root's
+ * `fabric` entry into plain entries of its `instances` map and `links` sequence (made if absent),
+ * every node made carrying the mark of the fabric entry it came from. Called once the
+ * `defaults` section is loaded and before the instances are; true, doing nothing, without a
+ * `fabric` key. On error err is "file:line:col: fabric: ...".
+ */
+bool cfg_fabric_expand(SimConfig *c, SimError *err);
+
 /*
  * The fabric checks (fabric_check.c, docs/config.md "Fabric checks") over the loaded graph, once
  * ports and plain cycles are checked; true, doing nothing, while no instance has a role.

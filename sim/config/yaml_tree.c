@@ -8,6 +8,7 @@
  */
 #include "yaml_tree.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -305,26 +306,31 @@ static size_t hash_text(const char *s, size_t len)
     return (size_t)h;
 }
 
-/* The pair whose key equals key, or NULL. Small maps are scanned; big ones hashed. */
-static const CfgNode *find_key(const CfgNode *map, const CfgNode *key)
+/* The key equal to text (len bytes), or NULL. Small maps are scanned; big ones hashed. */
+static const CfgNode *find_text(const CfgNode *map, const char *text, size_t len)
 {
     if (map->index == NULL) {
         for (size_t i = 0; i < map->n; i++) {
             const CfgNode *k = map->pairs[i].key;
-            if (k->len == key->len && memcmp(k->text, key->text, key->len) == 0) {
+            if (k->len == len && memcmp(k->text, text, len) == 0) {
                 return k;
             }
         }
         return NULL;
     }
     size_t mask = map->index_cap - 1;
-    for (size_t h = hash_text(key->text, key->len) & mask; map->index[h] != 0; h = (h + 1) & mask) {
+    for (size_t h = hash_text(text, len) & mask; map->index[h] != 0; h = (h + 1) & mask) {
         const CfgNode *k = map->pairs[map->index[h] - 1].key;
-        if (k->len == key->len && memcmp(k->text, key->text, key->len) == 0) {
+        if (k->len == len && memcmp(k->text, text, len) == 0) {
             return k;
         }
     }
     return NULL;
+}
+
+static const CfgNode *find_key(const CfgNode *map, const CfgNode *key)
+{
+    return find_text(map, key->text, key->len);
 }
 
 static void index_insert(CfgNode *map, size_t i)
@@ -571,4 +577,163 @@ const CfgNode *cfg_map_get(const CfgNode *map, const char *key)
         }
     }
     return NULL;
+}
+
+const CfgNode *cfg_map_find(const CfgNode *map, const char *text)
+{
+    return find_text(map, text, strlen(text));
+}
+
+CfgNode *cfg_node_new(CfgNodeKind kind, const char *file, unsigned line, unsigned col)
+{
+    CfgNode *n = calloc(1, sizeof(*n));
+    if (n != NULL) {
+        n->kind = kind;
+        n->file = file;
+        n->line = line;
+        n->col = col;
+    }
+    return n;
+}
+
+CfgNode *cfg_scalar_new(const CfgNode *at, const char *file, const char *text)
+{
+    CfgNode *n = cfg_node_new(CFG_NODE_SCALAR, file, at ? at->line : 1u, at ? at->col : 1u);
+    size_t len = strlen(text);
+    if (n == NULL || (n->text = malloc(len + 1)) == NULL) {
+        free(n);
+        return NULL;
+    }
+    memcpy(n->text, text, len + 1);
+    n->len = len;
+    n->plain = true;
+    return n;
+}
+
+CfgNode *cfg_node_copy(const CfgNode *n)
+{
+    CfgNode *c = cfg_node_new(n->kind, n->file, n->line, n->col);
+    if (c == NULL) {
+        return NULL;
+    }
+    c->plain = n->plain;
+    if (n->kind == CFG_NODE_SCALAR) {
+        if ((c->text = malloc(n->len + 1)) == NULL) {
+            goto fail_copy;
+        }
+        memcpy(c->text, n->text, n->len + 1);
+        c->len = n->len;
+        return c;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->kind == CFG_NODE_MAP) {
+            CfgNode *k = cfg_node_copy(n->pairs[i].key);
+            CfgNode *v = k != NULL ? cfg_node_copy(n->pairs[i].value) : NULL;
+            const CfgNode *dup = NULL;
+            if (v == NULL || !cfg_map_add(c, k, v, &dup)) {
+                cfg_tree_free(k);
+                cfg_tree_free(v);
+                goto fail_copy;
+            }
+        } else {
+            CfgNode *item = cfg_node_copy(n->items[i]);
+            if (item == NULL || !cfg_seq_add(c, item)) {
+                cfg_tree_free(item);
+                goto fail_copy;
+            }
+        }
+    }
+    return c;
+
+fail_copy:
+    cfg_tree_free(c);
+    return NULL;
+}
+
+bool cfg_map_add(CfgNode *map, CfgNode *key, CfgNode *value, const CfgNode **dup)
+{
+    assert(map->kind == CFG_NODE_MAP && key->kind == CFG_NODE_SCALAR);
+    *dup = find_key(map, key);
+    if (*dup != NULL) {
+        return false;
+    }
+    if (!grow((void **)&map->pairs, &map->cap, map->n, sizeof(*map->pairs)) || !index_grow(map)) {
+        return false;
+    }
+    map->pairs[map->n].key = key;
+    map->pairs[map->n].value = value;
+    map->n++;
+    if (map->index != NULL) {
+        index_insert(map, map->n - 1);
+    }
+    return true;
+}
+
+bool cfg_seq_add(CfgNode *seq, CfgNode *item)
+{
+    assert(seq->kind == CFG_NODE_SEQ);
+    if (!grow((void **)&seq->items, &seq->cap, seq->n, sizeof(*seq->items))) {
+        return false;
+    }
+    seq->items[seq->n++] = item;
+    return true;
+}
+
+void cfg_node_free_shallow(CfgNode *n)
+{
+    if (n == NULL) {
+        return;
+    }
+    free(n->pairs);
+    free(n->index);
+    free(n->items);
+    free(n->text);
+    free(n);
+}
+
+bool cfg_node_splice(CfgNode *dst, size_t at, CfgNode *src)
+{
+    assert(dst->kind == src->kind && dst->kind != CFG_NODE_SCALAR && at <= dst->n);
+    size_t n = dst->n + src->n;
+    if (dst->kind == CFG_NODE_SEQ) {
+        CfgNode **items = malloc((n ? n : 1) * sizeof(*items));
+        if (items == NULL) {
+            return false;
+        }
+        memcpy(items, dst->items, at * sizeof(*items));
+        memcpy(items + at, src->items, src->n * sizeof(*items));
+        memcpy(items + at + src->n, dst->items + at, (dst->n - at) * sizeof(*items));
+        free(dst->items);
+        dst->items = items;
+        dst->n = dst->cap = n;
+        cfg_node_free_shallow(src);
+        return true;
+    }
+    CfgPair *pairs = malloc((n ? n : 1) * sizeof(*pairs));
+    size_t cap = 0;
+    size_t *index = NULL;
+    if (n >= 16) {
+        for (cap = 64; cap < 2 * n; cap *= 2) {
+        }
+        index = calloc(cap, sizeof(*index));
+    }
+    if (pairs == NULL || (n >= 16 && index == NULL)) {
+        free(pairs);
+        free(index);
+        return false;
+    }
+    memcpy(pairs, dst->pairs, at * sizeof(*pairs));
+    memcpy(pairs + at, src->pairs, src->n * sizeof(*pairs));
+    memcpy(pairs + at + src->n, dst->pairs + at, (dst->n - at) * sizeof(*pairs));
+    free(dst->pairs);
+    free(dst->index);
+    dst->pairs = pairs;
+    dst->n = dst->cap = n;
+    dst->index = index;
+    dst->index_cap = cap;
+    for (size_t i = 0; index != NULL && i < n; i++) {
+        index_insert(dst, i);
+    }
+    cfg_node_free_shallow(src);
+    return true;
 }

@@ -66,6 +66,36 @@ const char *cfg_node_what(const CfgNode *n);
 /* The value of key in map, or NULL. */
 const CfgNode *cfg_map_get(const CfgNode *map, const char *key);
 
+/* The key node equal to text in map, or NULL; hashed for big maps. */
+const CfgNode *cfg_map_find(const CfgNode *map, const char *text);
+
+/*
+ * Trees made by hand (the fabric section's expansion, fabric_section.c). A node made here
+ * carries the mark given, so that a message about it points where it came from; `file` must
+ * outlive the tree. NULL when out of memory.
+ */
+CfgNode *cfg_node_new(CfgNodeKind kind, const char *file, unsigned line, unsigned col);
+/* A plain scalar holding a copy of text, with the mark of `at` (which may be NULL: 1:1). */
+CfgNode *cfg_scalar_new(const CfgNode *at, const char *file, const char *text);
+/* A deep copy: every node keeps its file, line and column. */
+CfgNode *cfg_node_copy(const CfgNode *n);
+
+/*
+ * Appends key -> value to map and takes both. If the key is there already, returns false with
+ * *dup set to the key present (NULL when out of memory) and takes neither.
+ */
+bool cfg_map_add(CfgNode *map, CfgNode *key, CfgNode *value, const CfgNode **dup);
+/* Appends item to seq and takes it; false (taking nothing) when out of memory. */
+bool cfg_seq_add(CfgNode *seq, CfgNode *item);
+/* Frees a map or sequence whose pairs or items were moved elsewhere: the node alone. */
+void cfg_node_free_shallow(CfgNode *n);
+/*
+ * Moves every pair (item) of src, a map (sequence) like dst, into dst before its pair (item)
+ * `at` (0: in front; dst->n: at the end) and frees src's node. The caller makes sure no key is
+ * in both maps. All or nothing: false, changing nothing, when out of memory.
+ */
+bool cfg_node_splice(CfgNode *dst, size_t at, CfgNode *src);
+
 #ifdef __cplusplus
 }
 #endif

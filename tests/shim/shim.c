@@ -48,6 +48,13 @@ ShimRun *shim_build(const char *yaml, SimError *err)
                  err);
 }
 
+ShimRun *shim_build_named(const char *display_name, const char *yaml, SimError *err)
+{
+    return build(sim_config_load_string(display_name, yaml, strlen(yaml), membox_model_types,
+                                        membox_model_type_count, err),
+                 err);
+}
+
 ShimRun *shim_build_file(const char *path, SimError *err)
 {
     return build(sim_config_load_file(path, membox_model_types, membox_model_type_count, err),

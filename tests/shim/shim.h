@@ -28,6 +28,8 @@ typedef struct ShimRun ShimRun;
 /* Load and build; NULL with err filled on a configuration error. */
 ShimRun *shim_build(const char *yaml, SimError *err);
 ShimRun *shim_build_file(const char *path, SimError *err);
+/* From a string standing for the file display_name (relative paths resolve beside it). */
+ShimRun *shim_build_named(const char *display_name, const char *yaml, SimError *err);
 void shim_free(ShimRun *r);
 
 Sim *shim_sim(ShimRun *r);
