@@ -65,6 +65,7 @@ typedef struct LinkLaneParams {
     uint64_t rtlb_depth;
     uint64_t rtab_depth;
     uint64_t rtpb_size; /* bytes per lane */
+    bool cut_through;   /* receive: hand data packets on after their header (repeater ports) */
 } LinkLaneParams;
 
 extern const char *const link_placement_names[];
@@ -113,7 +114,10 @@ extern const char *const link_retry_names[];
     {"rtab_depth", SIM_PARAM_UINT, offsetof(T, lane.rtab_depth), "64", "1", "4096", NULL,        \
      "retry payload address buffer entries: unacknowledged packets with payload"},              \
     {"rtpb_size", SIM_PARAM_BYTES, offsetof(T, lane.rtpb_size), "8KiB", "8B", "128KiB", NULL,    \
-     "retry payload buffer per lane, bytes"}
+     "retry payload buffer per lane, bytes"},                                                   \
+    {"cut_through", SIM_PARAM_BOOL, offsetof(T, lane.cut_through), "false", NULL, NULL, NULL,    \
+     "hand received data packets on after their header, before the CRC at their tail "           \
+     "(repeater ports; docs/models/repeater.md)"}
 /* clang-format on */
 
 /* Cross-parameter checks of the link layer; rx_* are the instance's own receive buffers. NULL
