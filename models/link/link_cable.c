@@ -5,11 +5,13 @@
  *   - {from: mpp:tx, to: cable:a_in}     - {from: cable:b_out, to: spp:rx}
  *   - {from: spp:tx, to: cable:b_in}     - {from: cable:a_out, to: mpp:rx}
  *
- * A packet is pushed on a_in by its sender when its last word leaves the transceiver; the link
- * latency of that YAML link (default 1 cycle) is the serialisation of that last 66-bit block.
- * The cable takes it at that cycle c and delivers it at c + F, F = ceil(length x delay_per_m /
- * period): the first edge of its own clock at which the light has arrived; the YAML link to the
- * receiver adds its latency again (the receiving PCS latching the block).
+ * A packet is pushed on a_in by its sender when its last word leaves the transceiver (a data
+ * packet: its header's last word, with its tail following, SimPacket.tail); the link latency of
+ * that YAML link (default 1 cycle) is the serialisation of that last 66-bit block. The cable
+ * takes it at that cycle c and delivers it at c + F, F = ceil(length x delay_per_m / period):
+ * the first edge of its own clock at which the light has arrived, and its tail F after the tail
+ * arrived; the YAML link to the receiver adds its latency again (the receiving PCS latching the
+ * block).
  *
  * Faults, drawn from the instance's own random stream in arrival order (both kernels draw the
  * same numbers): each packet is hit by at least one bit error with probability
@@ -63,6 +65,7 @@ typedef struct CableParams {
 typedef struct CableSlot {
     SimPacket *pkt;
     SimCycle at;
+    SimTime tail; /* when its tail arrived (a frame sent at its header), 0 if whole */
 } CableSlot;
 
 typedef struct CableDir {
@@ -159,6 +162,7 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
         CableDir *d = &k->dir[i];
         SimPacket *pkt;
         while (d->count < d->cap && (pkt = sim_port_peek(d->in)) != NULL) {
+            SimTime tail = pkt->tail != 0 ? sim_port_tail_time(d->in, pkt) : 0;
             sim_port_pop(d->in);
             if (!cable_hit(k, d, &k->p.fault[i], pkt)) {
                 continue;
@@ -166,6 +170,7 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
             uint32_t t = (d->head + d->count) % d->cap;
             d->line[t].pkt = pkt;
             d->line[t].at = now + k->flight;
+            d->line[t].tail = tail;
             d->count++;
         }
         while (d->count > 0 && d->line[d->head].at <= now) {
@@ -179,7 +184,10 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
                 d->blocked_cycles += now - d->blocked_since;
                 d->blocked_since = SIM_CYCLE_NEVER;
             }
-            sim_port_push(d->out, d->line[d->head].pkt);
+            SimPacket *out = d->line[d->head].pkt;
+            SimTime tail = d->line[d->head].tail;
+            sim_packet_set_tail(out, tail ? tail + k->flight * c->domain->period : 0, c->sim->now);
+            sim_port_push(d->out, out);
             d->line[d->head].pkt = NULL;
             d->head = (d->head + 1) % d->cap;
             d->count--;

@@ -48,6 +48,7 @@ static const char *const type_keys[NTYPES] = {"mwp", "mrd", "mrrp", "ack", "nak"
 typedef struct LinkTimed {
     SimPacket *pkt;
     SimCycle at;
+    SimCycle tail; /* transmit PHY: cycle its tail is pushed (a data packet goes at its header) */
 } LinkTimed;
 
 /* A bounded FIFO of packets, each with a cycle: [head .. head + count) mod cap. */
@@ -67,6 +68,19 @@ typedef struct LinkRetryEntry {
 } LinkRetryEntry;
 
 enum { STALL_NONE = 0, STALL_CREDIT, STALL_RETRY, STALL_MAX };
+
+/* A received packet whose head is in and whose tail is not (at most one per wire). */
+typedef struct LinkRxWait {
+    bool active;
+    bool early;     /* handed on at its header (cut_through); else held in pkt */
+    bool bad;       /* early: its CRC fails at the tail */
+    bool stomped;   /* early: ... because the sender stomped it (no Nak) */
+    SimPacket *pkt; /* held until the tail (not early) */
+    SimCycle at;    /* cycle its tail is analysed */
+    uint16_t type;  /* early: what was handed on */
+    uint32_t len;
+    SimTime hop; /* early: its first transmission start (link_latency_ns) */
+} LinkRxWait;
 
 struct LinkLanes {
     SimComponent c;
@@ -128,6 +142,8 @@ struct LinkLanes {
     uint32_t reorder_cap;
     uint32_t reorder_base; /* slot of rx_expected */
     uint32_t reorder_count;
+    LinkRxWait wait;
+    uint64_t rx_penalty[LINK_CR_MAX]; /* space of discarded cut-through packets: no credits */
     LinkBudget rxbuf; /* own receive buffers: accepted - freed */
     const char *rx_names[LINK_CR_MAX];
     uint64_t rx_freed[LINK_CR_MAX];      /* cumulative space returned by the reader */
@@ -152,6 +168,11 @@ struct LinkLanes {
     uint64_t out_of_order;
     uint64_t stall_cycles[STALL_MAX];
     uint64_t delivered;
+    uint64_t cut_throughs;
+    uint64_t stomped_tx;
+    uint64_t stomped_rx;
+    uint64_t discarded;
+    uint64_t stretch_cycles;
     uint64_t lane_busy[LINK_MAX_LANES];
     double lane_util[LINK_MAX_LANES];
     double wire_util;
@@ -181,12 +202,13 @@ static LinkTimed *queue_at(LinkQueue *q, uint32_t i)
     return &q->e[k >= q->cap ? k - q->cap : k];
 }
 
-static void queue_push(LinkQueue *q, SimPacket *pkt, SimCycle at)
+static void queue_push(LinkQueue *q, SimPacket *pkt, SimCycle at, SimCycle tail)
 {
     assert(q->count < q->cap && "sized at build for the most it can hold");
     LinkTimed *t = queue_at(q, q->count);
     t->pkt = pkt;
     t->at = at;
+    t->tail = tail;
     q->count++;
 }
 
@@ -280,7 +302,7 @@ static void retry_free_head(LinkLanes *l)
     sim_hist_record(&l->retry_time, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
     if (l->done != NULL && pkt->type == LINK_MWP && pkt->user[0] != 0) {
         /* The core answers the write once it is acknowledged: it waits in `parked`. */
-        queue_push(&l->parked, pkt, 0);
+        queue_push(&l->parked, pkt, 0, 0);
     } else {
         sim_packet_free(l->c.sim, pkt);
     }
@@ -354,7 +376,7 @@ static void rx_deliver(LinkLanes *l, SimPacket *pkt)
 
 static uint64_t rx_alloc(const LinkLanes *l, int i)
 {
-    return l->rxbuf.cap[i] + l->rx_freed[i];
+    return l->rxbuf.cap[i] + l->rx_freed[i] - l->rx_penalty[i];
 }
 
 static bool fc_wanted(const LinkLanes *l, SimCycle now)
@@ -400,20 +422,28 @@ static void nak_request(LinkLanes *l)
     }
 }
 
+/* The packet rx_expected arrived whole and good. */
+static void rx_advance(LinkLanes *l, SimCycle now)
+{
+    l->rx_expected = link_seq_add(l->rx_expected, 1);
+    if (l->rx_unacked++ == 0) {
+        l->ack_due = now + l->ack_delay_cycles;
+    }
+    l->nak_blocked = false;
+    if (l->reorder != NULL) {
+        l->reorder_base = l->reorder_base + 1 == l->reorder_cap ? 0 : l->reorder_base + 1;
+    }
+}
+
 /* In order: deliver it, then whatever the reorder buffer holds right behind it. */
 static void rx_in_order(LinkLanes *l, SimCycle now, SimPacket *pkt)
 {
     for (;;) {
         rx_deliver(l, pkt);
-        l->rx_expected = link_seq_add(l->rx_expected, 1);
-        if (l->rx_unacked++ == 0) {
-            l->ack_due = now + l->ack_delay_cycles;
-        }
-        l->nak_blocked = false;
+        rx_advance(l, now);
         if (l->reorder == NULL) {
             return;
         }
-        l->reorder_base = l->reorder_base + 1 == l->reorder_cap ? 0 : l->reorder_base + 1;
         pkt = l->reorder[l->reorder_base];
         if (pkt == NULL) {
             break;
@@ -489,7 +519,15 @@ static void rx_analyse(LinkLanes *l, SimCycle now, SimPacket *pkt)
         sim_packet_free(sim, pkt);
         return;
     }
-    if (link_packet_crc(pkt) != pkt->crc) {
+    uint32_t good = link_packet_crc(pkt);
+    if (good != pkt->crc && pkt->crc == ~good && link_is_data(pkt->type)) {
+        /* Stomped by a cut-through sender that found it bad: it never took the sequence
+         * number, and the hop that saw the error asks for the resend. Drop it silently. */
+        l->stomped_rx++;
+        sim_packet_free(sim, pkt);
+        return;
+    }
+    if (good != pkt->crc) {
         /* The header cannot be trusted either: whatever it was, ask for a resend. */
         l->crc_errors++;
         nak_request(l);
@@ -514,16 +552,126 @@ static void rx_analyse(LinkLanes *l, SimCycle now, SimPacket *pkt)
     }
 }
 
+/* ---- cut-through receive ---- */
+
+/* Can a data packet whose header is in be handed on before its tail? Only the next one in
+ * order, with nothing held out of order, and room where it goes (credits promise it). */
+static bool rx_cut_ok(const LinkLanes *l, const SimPacket *pkt)
+{
+    bool ours = l->role == LINK_ROLE_MPP ? pkt->type == LINK_MRRP
+                                         : pkt->type == LINK_MWP || pkt->type == LINK_MRD;
+    return ours && pkt->flags == l->wire_format && pkt->seq == l->rx_expected &&
+           l->reorder_count == 0 && sim_port_can_push(l->dst);
+}
+
+/* Hand the packet on at its header; its tail enters dst at `tail`, the cycle the CRC is
+ * checked, and the verdict (known to the model now, acted on only then) travels with it. */
+static void rx_cut(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
+{
+    uint32_t good = link_packet_crc(pkt);
+    LinkRxWait *w = &l->wait;
+    w->active = true;
+    w->early = true;
+    w->pkt = NULL;
+    w->at = tail;
+    w->bad = good != pkt->crc;
+    w->stomped = w->bad && pkt->crc == ~good;
+    w->type = pkt->type;
+    w->len = pkt->len;
+    w->hop = pkt->stamp[SIM_STAMP_HOP];
+    rx_accept(l, pkt);
+    pkt->flags = 0;
+    pkt->user[0] = 0;
+    pkt->tail_bad = w->bad;
+    sim_packet_set_tail(pkt, sim_domain_time(l->c.domain, tail), now_ps(l));
+    l->cut_throughs++;
+    sim_port_push(l->dst, pkt);
+    (void)now;
+}
+
+/* The tail of the waiting packet is in: analyse it (held) or settle what was handed on. */
+static void rx_wait_finish(LinkLanes *l, SimCycle now)
+{
+    LinkRxWait *w = &l->wait;
+    w->active = false;
+    if (!w->early) {
+        SimPacket *pkt = w->pkt;
+        w->pkt = NULL;
+        rx_analyse(l, now, pkt);
+        return;
+    }
+    l->last_data_rx = now;
+    if (w->bad) {
+        /* Downstream discards it at its tail; its buffer space, when freed, returns no
+         * credits (the sender counted the sequence number once, or not at all if stomped). */
+        uint64_t need[LINK_CR_MAX];
+        link_credit_need(w->type, w->len, need);
+        for (int i = 0; i < LINK_CR_MAX; i++) {
+            l->rx_received[i] -= need[i];
+            l->rx_penalty[i] += need[i];
+        }
+        if (w->stomped) {
+            l->stomped_rx++;
+        } else {
+            l->crc_errors++;
+            nak_request(l);
+        }
+        return;
+    }
+    l->rx_pkts[type_index(w->type)]++;
+    l->rx_payload_bytes += link_payload_bytes(w->type, w->len);
+    sim_hist_record(&l->one_way, now_ps(l) - w->hop);
+    l->delivered++;
+    rx_advance(l, now);
+}
+
+/* A packet's head came out of the receive PHY now; its tail is analysed at `tail`. */
+static void rx_arrive(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
+{
+    if (l->wait.active) {
+        /* Only when a blocked cable released packets together: settle the older one first. */
+        rx_wait_finish(l, now);
+    }
+    if (tail <= now) {
+        rx_analyse(l, now, pkt);
+        return;
+    }
+    if (l->p.cut_through && link_is_data(pkt->type) && rx_cut_ok(l, pkt)) {
+        rx_cut(l, now, pkt, tail);
+        return;
+    }
+    l->wait.active = true;
+    l->wait.early = false;
+    l->wait.pkt = pkt;
+    l->wait.at = tail;
+}
+
+static SimCycle tail_cycle(const LinkLanes *l, const SimPort *p, const SimPacket *pkt)
+{
+    return sim_domain_cycle_at_or_after(l->c.domain, sim_port_tail_time(p, pkt));
+}
+
 /* ---- transmit ---- */
 
-/* Hand a packet to the lanes at `now`: it occupies them for its frame's cycles. */
-static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w)
+/*
+ * Hand a packet to the lanes at `now`: it occupies them for its frame's cycles, its trailer
+ * (CRC) no earlier than `tail_in`, the cycle its tail reaches the lanes (cut-through; NEVER
+ * when whole). A data packet goes to the wire at its header, its tail following (pkt->tail);
+ * a control packet whole.
+ */
+static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w, SimCycle tail_in, bool stomped)
 {
     LinkFrame f;
     link_frame(w->type, w->len, l->lanes, l->placement, &f);
     w->flags = l->wire_format;
     w->user[0] = f.wire_words;
-    l->tx_free = now + f.cycles + l->p.ipg_cycles;
+    w->tail_bad = false;
+    SimCycle e = now + f.cycles - 1;
+    if (tail_in != SIM_CYCLE_NEVER && tail_in > e) {
+        l->stretch_cycles += tail_in - e;
+        e = tail_in;
+    }
+    l->tx_free = e + 1 + l->p.ipg_cycles;
     for (uint32_t i = 0; i < l->lanes; i++) {
         l->lane_busy[i] += f.lane_words[i];
     }
@@ -531,10 +679,12 @@ static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w)
     l->tx_bytes[type_index(w->type)] += (uint64_t)f.wire_words * LINK_WORD_BYTES;
     l->tx_payload_bytes += link_payload_bytes(w->type, w->len);
     l->tx_wire_bytes += (uint64_t)f.wire_words * LINK_WORD_BYTES;
-    if (link_is_data(w->type) && l->rt_timer == SIM_CYCLE_NEVER) {
-        l->rt_timer = now + f.cycles - 1; /* runs from the last word of the packet */
+    bool data = link_is_data(w->type);
+    if (data && !stomped && l->rt_timer == SIM_CYCLE_NEVER) {
+        l->rt_timer = e; /* runs from the last word of the packet */
     }
-    queue_push(&l->phy, w, now + f.cycles - 1 + l->p.phy_tx_cycles);
+    SimCycle head = data ? now + f.header_cycles - 1 : e;
+    queue_push(&l->phy, w, head + l->p.phy_tx_cycles, e + l->p.phy_tx_cycles);
 }
 
 static bool tx_control(LinkLanes *l, SimCycle now, uint16_t type)
@@ -558,7 +708,7 @@ static bool tx_control(LinkLanes *l, SimCycle now, uint16_t type)
     }
     w->crc = link_packet_crc(w);
     w->stamp[SIM_STAMP_CREATE] = w->stamp[SIM_STAMP_HOP] = now_ps(l);
-    tx_start(l, now, w);
+    tx_start(l, now, w, SIM_CYCLE_NEVER, false);
     return true;
 }
 
@@ -569,7 +719,7 @@ static bool tx_resend(LinkLanes *l, SimCycle now, LinkRetryEntry *e)
         return false;
     }
     l->retransmits++;
-    tx_start(l, now, w);
+    tx_start(l, now, w, SIM_CYCLE_NEVER, false);
     return true;
 }
 
@@ -589,11 +739,22 @@ static bool credits_fit(const LinkLanes *l, const uint64_t need[LINK_CR_MAX])
 /* A new data packet from src; sets l->stall_now when one is ready but must wait. */
 static bool tx_new(LinkLanes *l, SimCycle now)
 {
-    SimPacket *pkt = sim_port_peek(l->src);
+    SimPacket *pkt;
+    uint64_t need[LINK_CR_MAX];
+    while ((pkt = sim_port_peek(l->src)) != NULL && pkt->tail_bad &&
+           tail_cycle(l, l->src, pkt) <= now) {
+        /* A cut-through packet whose tail is in and showed it bad before it could start. */
+        link_credit_need(pkt->type, pkt->len, need);
+        for (int i = 0; i < LINK_CR_MAX; i++) {
+            l->src_read[i] += need[i];
+        }
+        sim_port_pop(l->src);
+        sim_packet_free(l->c.sim, pkt);
+        l->discarded++;
+    }
     if (pkt == NULL) {
         return false;
     }
-    uint64_t need[LINK_CR_MAX];
     link_credit_need(pkt->type, pkt->len, need);
     bool payload = need[LINK_CR_LEN] != 0;
     uint32_t beats = (uint32_t)need[LINK_CR_DATA];
@@ -605,7 +766,15 @@ static bool tx_new(LinkLanes *l, SimCycle now)
         l->stall_now = STALL_RETRY;
         return false;
     }
-    /* The packet is ours from here (the writer never touches what it wrote). */
+    /* The packet is ours from here (the writer never touches what it wrote). A cut-through
+     * packet still arriving sends its trailer once its tail is in; one whose tail shows it bad
+     * goes out with the complemented CRC and takes no sequence number, credit or retry entry
+     * (the verdict is known to the model at the start; the lanes are busy until the trailer, so
+     * nothing can tell the difference). */
+    SimCycle tail_in = pkt->tail != 0 ? tail_cycle(l, l->src, pkt) : SIM_CYCLE_NEVER;
+    bool stomp = pkt->tail_bad;
+    pkt->tail = 0; /* a resend, from the retry buffer, is whole */
+    pkt->tail_bad = false;
     pkt->seq = l->next_seq;
     pkt->crc = link_packet_crc(pkt);
     pkt->stamp[SIM_STAMP_HOP] = now_ps(l);
@@ -614,13 +783,22 @@ static bool tx_new(LinkLanes *l, SimCycle now)
         return false;
     }
     sim_port_pop(l->src);
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        l->src_read[i] += need[i];
+    }
+    if (stomp) {
+        w->crc = ~w->crc;
+        l->stomped_tx++;
+        sim_packet_free(l->c.sim, pkt);
+        tx_start(l, now, w, tail_in, true);
+        return true;
+    }
     l->next_seq = link_seq_add(l->next_seq, 1);
     for (int i = 0; i < LINK_CR_MAX; i++) {
         l->cr_used[i] += need[i];
-        l->src_read[i] += need[i];
     }
     retry_append(l, pkt, payload, beats);
-    tx_start(l, now, w);
+    tx_start(l, now, w, tail_in, false);
     return true;
 }
 
@@ -703,7 +881,11 @@ static void tx_decide(LinkLanes *l, SimCycle now)
 static void phy_flush(LinkLanes *l, SimCycle now)
 {
     while (l->phy.count > 0 && l->phy.e[l->phy.head].at <= now && sim_port_can_push(l->tx)) {
-        sim_port_push(l->tx, queue_pop(&l->phy));
+        const LinkTimed *t = &l->phy.e[l->phy.head];
+        SimCycle tail = t->tail + (now - t->at); /* a blocked cable delays the whole frame */
+        SimPacket *w = queue_pop(&l->phy);
+        sim_packet_set_tail(w, sim_domain_time(l->c.domain, tail), now_ps(l));
+        sim_port_push(l->tx, w);
     }
     while (l->parked.count > 0 && sim_port_can_push(l->done)) {
         sim_port_push(l->done, queue_pop(&l->parked));
@@ -740,6 +922,9 @@ static SimCycle lanes_next(const LinkLanes *l, SimCycle now)
     if (l->phy.count > 0) {
         AT(l->phy.e[l->phy.head].at); /* when it is due but blocked, the slot wakes us */
     }
+    if (l->wait.active) {
+        AT(l->wait.at);
+    }
     if (now < l->tx_free) {
         AT(l->tx_free);
     } else {
@@ -768,22 +953,29 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         }
         link_budget_give(&l->rxbuf, now_ps(l), freed);
     }
+    if (l->wait.active && l->wait.at <= now) {
+        rx_wait_finish(l, now);
+    }
     SimPacket *pkt;
     while ((pkt = sim_port_peek(l->rx)) != NULL && !sim->failed) {
         if (l->rx_phy == NULL) {
+            SimCycle tail = tail_cycle(l, l->rx, pkt);
             sim_port_pop(l->rx);
-            rx_analyse(l, now, pkt);
+            rx_arrive(l, now, pkt, tail);
             continue;
         }
         if (!sim_port_can_push(l->rx_phy)) {
             break; /* cannot happen with frames of 2 cycles or more: the port is deep enough */
         }
+        SimTime tail = sim_port_tail_time(l->rx, pkt);
         sim_port_pop(l->rx);
+        sim_packet_set_tail(pkt, tail, now_ps(l));
         sim_port_push(l->rx_phy, pkt);
     }
     while (l->rx_phy != NULL && (pkt = sim_port_peek(l->rx_phy)) != NULL && !sim->failed) {
+        SimCycle tail = tail_cycle(l, l->rx_phy, pkt);
         sim_port_pop(l->rx_phy);
-        rx_analyse(l, now, pkt);
+        rx_arrive(l, now, pkt, tail);
     }
     phy_flush(l, now);
     l->stall_now = STALL_NONE;
@@ -809,7 +1001,7 @@ static bool lanes_busy(const SimComponent *c)
 {
     const LinkLanes *l = (const LinkLanes *)c;
     return l->rt_count > 0 || l->phy.count > 0 || l->parked.count > 0 || l->rx_unacked > 0 ||
-           l->ack_now || l->nak_pending || l->reorder_count > 0;
+           l->ack_now || l->nak_pending || l->reorder_count > 0 || l->wait.active;
 }
 
 static void lanes_dump(const SimComponent *c, SimError *report)
@@ -917,6 +1109,17 @@ static bool lanes_stats(LinkLanes *l, SimStats *s, const char *name,
                        "data packets received in order and passed on") &&
          sim_stats_add(s, SIM_STAT_COUNTER, name, "retransmits", &l->retransmits, 1.0,
                        "data packets sent again") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "cut_throughs", &l->cut_throughs, 1.0,
+                       "data packets handed on at their header, before their CRC (cut_through)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "stomped_tx", &l->stomped_tx, 1.0,
+                       "cut-through packets found bad at their tail, sent with a stomped CRC") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "stomped_rx", &l->stomped_rx, 1.0,
+                       "packets received with a stomped CRC (dropped silently, no Nak)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "discarded", &l->discarded, 1.0,
+                       "cut-through packets whose tail showed them bad before they could "
+                       "start (dropped)") &&
+         sim_stats_add(s, SIM_STAT_COUNTER, name, "tail_wait_cycles", &l->stretch_cycles, 1.0,
+                       "lane cycles trailers waited for a cut-through packet's tail to arrive") &&
          sim_stats_add(s, SIM_STAT_COUNTER, name, "replays", &l->replays, 1.0,
                        "resends started (by a Nak or a timeout)") &&
          sim_stats_add(s, SIM_STAT_COUNTER, name, "timeouts", &l->timeouts, 1.0,
@@ -1029,6 +1232,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
     /* Its timers (Ack delay, flow-control refresh, replay) alone must not keep a run alive;
      * busy() reports what it holds. */
     l->c.daemon = true;
+    l->c.takes_tails = true; /* src: the core passes cut-through packets on at their header */
     if (p->phy_rx_cycles > 0) {
         /* Frames last at least 2 cycles, so this many are ever in the receive PHY at once. */
         char pname[700];

@@ -66,6 +66,8 @@ typedef struct Mpp {
     uint32_t n_tags;
     SimPacket *hold; /* a read response streaming to `resp` */
     SimCycle hold_at;
+    SimCycle hold_tail; /* cut-through: cycle its tail is pushed; 0 when pushed whole */
+    bool hold_bad;      /* cut-through: marked bad, changes no books */
     SimTime hold_taken;
     SimCycle bus_free;
     /* statistics */
@@ -117,6 +119,7 @@ static void take_done(Mpp *m)
         }
         req->type = MEM_WRITE_ACK;
         req->dst = req->src;
+        req->tail = 0;
         sim_hist_record(&m->write_latency, sim->now - taken);
         m->responses++;
         sim_port_push(m->resp, req);
@@ -127,8 +130,15 @@ static void take_done(Mpp *m)
 static void hold_flush(Mpp *m, SimCycle now)
 {
     if (m->hold != NULL && now >= m->hold_at && sim_port_can_push(m->resp)) {
-        sim_hist_record(&m->read_latency, m->c.sim->now - m->hold_taken);
-        m->responses++;
+        SimTime tail = 0;
+        if (m->hold_tail != 0) {
+            tail = sim_domain_time(m->c.domain, m->hold_tail + (now - m->hold_at));
+        }
+        sim_packet_set_tail(m->hold, tail, m->c.sim->now);
+        if (!m->hold_bad) {
+            sim_hist_record(&m->read_latency, m->c.sim->now - m->hold_taken);
+            m->responses++;
+        }
         sim_port_push(m->resp, m->hold);
         m->hold = NULL;
     }
@@ -145,6 +155,10 @@ static void consume(Mpp *m, SimCycle now, uint64_t freed[LINK_CR_MAX])
     if (x == NULL) {
         return;
     }
+    /* Cut-through (docs/models/repeater.md section 6): as in link_spp.c's consume. */
+    SimCycle tc = sim_domain_cycle_at_or_after(m->c.domain, sim_port_tail_time(m->cpl, x));
+    bool pending = x->tail != 0 && tc > now;
+    bool early = pending && m->resp->consumer->takes_tails;
     sim_port_pop(m->cpl);
     uint64_t need[LINK_CR_MAX];
     link_credit_need(x->type, x->len, need);
@@ -152,6 +166,33 @@ static void consume(Mpp *m, SimCycle now, uint64_t freed[LINK_CR_MAX])
         freed[i] += need[i];
     }
     uint32_t t = x->tag;
+    uint32_t k = x->len > 0 ? mem_beats(x->addr, x->len) : 1;
+    if (x->tail_bad) {
+        /* Its read stays outstanding (the good copy follows). Sent on marked bad, with the
+         * route of the read it answers, or dropped here when `resp` needs whole packets. */
+        SimPacket *req = t < m->n_tags ? m->tags[t].req : NULL;
+        if (!early || req == NULL) {
+            sim_packet_free(sim, x);
+            m->bus_free = tc + 1;
+            return;
+        }
+        x->type = MEM_READ_RESP;
+        x->addr = req->addr;
+        x->len = req->len;
+        x->tag = req->tag;
+        x->src = req->src;
+        x->dst = req->src;
+        x->user[0] = req->user[0];
+        x->user[1] = req->user[1];
+        k = mem_beats(req->addr, req->len);
+        m->hold = x;
+        m->hold_bad = true;
+        m->hold_at = now;
+        m->hold_tail = now + k - 1 > tc ? now + k - 1 : tc;
+        m->bus_free = m->hold_tail + 1;
+        hold_flush(m, now);
+        return;
+    }
     SimTime taken = t < m->n_tags ? m->tags[t].taken : 0;
     SimPacket *req = tag_release(m, t);
     if (req == NULL || req->type != MEM_READ || x->len != req->len) {
@@ -162,14 +203,18 @@ static void consume(Mpp *m, SimCycle now, uint64_t freed[LINK_CR_MAX])
     }
     req->type = MEM_READ_RESP;
     req->dst = req->src;
+    req->tail_bad = false;
     req->payload = x->payload; /* the reference moves to the response */
     x->payload = NULL;
     sim_packet_free(sim, x);
-    uint32_t k = mem_beats(req->addr, req->len);
+    k = mem_beats(req->addr, req->len);
+    SimCycle last = pending && tc > now + k - 1 ? tc : now + k - 1;
     m->hold = req;
-    m->hold_at = now + k - 1;
+    m->hold_bad = false;
+    m->hold_at = early ? now : last;
+    m->hold_tail = early ? last : 0;
     m->hold_taken = taken;
-    m->bus_free = now + k;
+    m->bus_free = last + 1;
     hold_flush(m, now);
 }
 
@@ -209,14 +254,33 @@ static void produce(Mpp *m, SimCycle now)
     if (x == NULL) {
         return;
     }
+    /* Cut-through: a request from a repeater's switch may still be arriving; the packet goes
+     * into the buffers at once, its tail following (the lanes send the trailer after it). One
+     * whose tail shows it bad takes no tag and is not acknowledged: the lanes stomp it. */
+    SimTime tail = req->tail != 0 ? sim_port_tail_time(m->req, req) : 0;
+    bool bad = req->tail_bad;
     sim_port_pop(m->req);
+    if (bad && tail <= sim->now) {
+        sim_packet_free(sim, x); /* its tail is in: this stage sees it bad and drops it */
+        sim_packet_free(sim, req);
+        return;
+    }
+    sim_packet_set_tail(x, tail, sim->now);
+    x->tail_bad = bad;
+    req->tail = 0;
+    req->tail_bad = false;
     /* The header has 48 address bits and an 8-bit node id (models/proto/link.h). */
     x->type = type;
     x->addr = req->addr & 0xffffffffffffULL;
     x->len = req->len;
     x->src = req->src & 0xffu;
     x->stamp[SIM_STAMP_CREATE] = x->stamp[SIM_STAMP_INJECT] = sim->now;
-    if (write) {
+    if (bad) {
+        x->tag = req->tag & 0xffffu;
+        x->payload = req->payload; /* the reference moves to the packet */
+        req->payload = NULL;
+        sim_packet_free(sim, req);
+    } else if (write) {
         x->tag = req->tag & 0xffffu;
         if (req->payload != NULL) {
             x->payload = req->payload; /* the reference moves to the packet */
@@ -397,6 +461,7 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBin
     link_budget_init(&m->txbuf, p->rhb_depth, link_lane_bytes_to_beats(p->rpb_size, p->lane.lanes),
                      p->rplb_depth);
     sim_timeavg_init(&m->tags_occ, 0, 0);
+    m->c.takes_tails = true; /* req: cut-through requests from a repeater's switch */
     if (!sim_add_component(sim, &m->c, name, p->domain, &mpp_ops, err)) {
         mpp_destroy(&m->c);
         free(m);

@@ -48,6 +48,7 @@ typedef struct Spp {
     LinkBudget txbuf; /* CPB, CLB */
     SimPacket *hold;  /* a write streaming its beats to mem_req */
     SimCycle hold_at;
+    SimCycle hold_tail; /* cut-through: cycle its tail is pushed; 0 when pushed whole */
     SimCycle bus_free;
     uint32_t reads_out;
     uint32_t writes_out;
@@ -63,6 +64,11 @@ typedef struct Spp {
 static void hold_flush(Spp *s, SimCycle now)
 {
     if (s->hold != NULL && now >= s->hold_at && sim_port_can_push(s->mem_req)) {
+        SimTime tail = 0;
+        if (s->hold_tail != 0) {
+            tail = sim_domain_time(s->c.domain, s->hold_tail + (now - s->hold_at));
+        }
+        sim_packet_set_tail(s->hold, tail, s->c.sim->now);
         sim_port_push(s->mem_req, s->hold);
         s->hold = NULL;
     }
@@ -74,6 +80,29 @@ static void take_responses(Spp *s)
     Sim *sim = s->c.sim;
     SimPacket *r;
     while ((r = sim_port_peek(s->mem_resp)) != NULL) {
+        SimTime tail = sim_port_tail_time(s->mem_resp, r);
+        if (r->tail_bad) {
+            /* A cut-through response that will show bad at its tail: send it on (its lanes
+             * stomp it) if there is room beyond what the reads reserved, else drop it here. Its
+             * read stays outstanding: the good copy follows. */
+            uint64_t need[LINK_CR_MAX];
+            link_credit_need(LINK_MRRP, r->len, need);
+            sim_port_pop(s->mem_resp);
+            if (tail > sim->now && link_budget_fits(&s->txbuf, need) &&
+                sim_port_can_push(s->cp)) {
+                link_budget_take(&s->txbuf, sim->now, need);
+                r->type = LINK_MRRP;
+                r->seq = 0;
+                r->flags = 0;
+                r->user[0] = 0;
+                r->user[1] = 0;
+                sim_packet_set_tail(r, tail, sim->now);
+                sim_port_push(s->cp, r);
+            } else {
+                sim_packet_free(sim, r);
+            }
+            continue;
+        }
         sim_port_pop(s->mem_resp);
         if (r->type == MEM_WRITE_ACK && s->writes_out > 0) {
             s->writes_out--;
@@ -107,6 +136,7 @@ static void take_responses(Spp *s)
             sim_packet_free(sim, r);
             return;
         }
+        sim_packet_set_tail(r, tail, sim->now); /* the lanes send its trailer after it */
         sim_port_push(s->cp, r);
     }
 }
@@ -125,12 +155,38 @@ static void consume(Spp *s, SimCycle now, uint64_t freed[LINK_CR_MAX])
     }
     uint64_t need[LINK_CR_MAX];
     link_credit_need(x->type, x->len, need);
+    /* Cut-through (docs/models/repeater.md section 6): a packet handed on at its header has its
+     * tail in at cycle tc. It goes on at once if the consumer of mem_req takes such packets (a
+     * repeater's switch), else waits for its tail like a whole one; one whose tail shows it bad
+     * changes no books here and is dropped if it cannot go on. */
+    SimCycle tc = sim_domain_cycle_at_or_after(s->c.domain, sim_port_tail_time(s->rq, x));
+    bool pending = x->tail != 0 && tc > now;
+    bool early = pending && s->mem_req->consumer->takes_tails;
+    bool bad = x->tail_bad; /* with its tail in already, this stage sees it and drops it */
     if (x->len == 0 || x->len > LINK_MAX_PAYLOAD) {
         sim_fail(sim, "instance '%s': link request %llu of %u bytes (1..%u allowed)", s->c.name,
                  (unsigned long long)x->id, x->len, LINK_MAX_PAYLOAD);
         return;
     }
-    if (x->type == LINK_MRD) {
+    if (bad && !early) {
+        sim_port_pop(s->rq);
+        sim_packet_free(sim, x);
+        s->bus_free = tc + 1; /* its beats (or its one) held the bus until its tail */
+    } else if (bad) {
+        /* On to the switch marked bad: one beat for a read, the write's beats as they come. */
+        sim_port_pop(s->rq);
+        uint32_t k = x->type == LINK_MRD ? 1 : mem_beats(x->addr, x->len);
+        x->type = x->type == LINK_MRD ? MEM_READ : MEM_WRITE;
+        x->seq = 0;
+        x->crc = 0;
+        x->user[1] = 0;
+        x->dst = 0;
+        s->hold = x;
+        s->hold_at = now;
+        s->hold_tail = now + k - 1 > tc ? now + k - 1 : tc;
+        s->bus_free = s->hold_tail + 1;
+        hold_flush(s, now);
+    } else if (x->type == LINK_MRD) {
         uint64_t resp[LINK_CR_MAX];
         link_credit_need(LINK_MRRP, x->len, resp);
         if (s->reads_out >= s->p.max_reads || !link_budget_fits(&s->txbuf, resp) ||
@@ -150,8 +206,16 @@ static void consume(Spp *s, SimCycle now, uint64_t freed[LINK_CR_MAX])
         x->stamp[SIM_STAMP_AUX] = sim->now;
         x->user[1] = 0;
         x->dst = 0;
-        sim_port_push(s->mem_req, x);
-        s->bus_free = now + 1;
+        if (pending && !early) {
+            s->hold = x; /* one beat, once its tail (the CRC) is in */
+            s->hold_at = tc;
+            s->hold_tail = 0;
+            s->bus_free = tc + 1;
+        } else {
+            sim_packet_set_tail(x, pending ? sim_domain_time(s->c.domain, tc) : 0, sim->now);
+            sim_port_push(s->mem_req, x);
+            s->bus_free = now + 1;
+        }
     } else {
         sim_port_pop(s->rq);
         uint32_t k = mem_beats(x->addr, x->len);
@@ -164,8 +228,10 @@ static void consume(Spp *s, SimCycle now, uint64_t freed[LINK_CR_MAX])
         s->mem_writes++;
         s->mem_write_bytes += x->len;
         s->hold = x;
-        s->hold_at = now + k - 1;
-        s->bus_free = now + k;
+        SimCycle last = now + k - 1 > tc || !pending ? now + k - 1 : tc;
+        s->hold_at = early ? now : last;
+        s->hold_tail = early ? last : 0;
+        s->bus_free = last + 1;
         hold_flush(s, now);
     }
     for (int i = 0; i < LINK_CR_MAX; i++) {
@@ -293,6 +359,7 @@ static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBin
     link_budget_init(&s->txbuf, p->clb_depth, link_lane_bytes_to_beats(p->cpb_size, p->lane.lanes),
                      p->clb_depth);
     sim_timeavg_init(&s->reads_occ, 0, 0);
+    s->c.takes_tails = true; /* mem_resp: cut-through responses from a repeater's switch */
     if (!sim_add_component(sim, &s->c, name, p->domain, &spp_ops, err)) {
         spp_destroy(&s->c);
         free(s);

@@ -104,7 +104,10 @@ class Gen:
         self.inst.append(f"  # {r}: repeater at depth {depth} ({len(kids)} down ports + own host)")
         extra = f", downs: {len(kids)}" if len(kids) != 3 else ""
         self.inst.append(f"  {r}: {{type: repeater.switch{extra}}}")
-        self.inst.append(f"  {r}_up: {{type: link.mpp}}")
+        # Cut-through repeaters cut through at their links too: their SPPs and MPP hand a data
+        # packet on after its header (docs/models/repeater.md section 6).
+        ct = ", cut_through: true" if self.mode == "cut_through" else ""
+        self.inst.append(f"  {r}_up: {{type: link.mpp{ct}}}")
         self.links.append(f"  - {{from: {r}:up_req, to: {r}_up:req}}")
         self.links.append(f"  - {{from: {r}_up:resp, to: {r}:up_resp}}")
         self.cable(f"{r}_up", spp)
@@ -115,7 +118,7 @@ class Gen:
         self.links.append(f"  - {{from: {r}:local_resp, to: {ad}:mem_resp}}")
         for i, k in enumerate(kids):
             s = f"{r}_d{i}"
-            self.inst.append(f"  {s}: {{type: link.spp}}")
+            self.inst.append(f"  {s}: {{type: link.spp{ct}}}")
             self.links.append(f"  - {{from: {s}:mem_req, to: {r}:req{i}}}")
             self.links.append(f"  - {{from: {r}:resp{i}, to: {s}:mem_resp}}")
             self.child(k, s, depth + 1)

@@ -66,10 +66,12 @@ typedef struct RepeaterParams {
     uint64_t bus_bytes;
 } RepeaterParams;
 
-/* A packet granted to an egress bus: it leaves at `push` (its last beat). */
+/* A packet granted to an egress bus: it leaves at `push` (its last beat, or its header beat
+ * with its tail pushed at `tail` when it cuts through), freeing the bus after `tail`. */
 typedef struct RepHold {
     SimPacket *pkt;
     SimCycle push;
+    SimCycle tail;   /* cut-through: cycle its tail is pushed; 0 when pushed whole */
     SimTime entered; /* when it became visible at the input: residency statistics */
 } RepHold;
 
@@ -99,6 +101,8 @@ typedef struct Repeater {
     RepInStats in[REP_NIN];
     uint64_t forwarded_up;
     uint64_t forwarded_down;
+    uint64_t cut_throughs;
+    uint64_t discarded;
     uint64_t total_beats;
     SimHist req_residency;
     SimHist resp_residency;
@@ -134,6 +138,71 @@ static SimCycle egress_push(const Repeater *r, SimCycle v, uint32_t k, SimCycle 
     }
     SimCycle push = start + k - 1;
     return push < now ? now : push;
+}
+
+/*
+ * Plan the egress of a packet into h (pkt, entered already set): pushed at its last beat (a
+ * whole packet, visible at v) or at its header (cut-through from a link, header visible at v,
+ * tail at tv; docs/models/repeater.md section 3). Returns false when the packet is to be
+ * dropped: its tail shows it bad and it would have to leave whole (store_and_forward, or an
+ * output that takes only whole packets).
+ */
+static bool egress_plan(Repeater *r, const SimPort *in, const SimPort *out, RepHold *h,
+                        uint32_t k, SimCycle f, SimCycle now)
+{
+    const SimDomain *d = r->c.domain;
+    SimPacket *pkt = h->pkt;
+    SimCycle v = cycle_of(r, h->entered);
+    SimCycle tv = sim_domain_cycle_at_or_after(d, sim_port_tail_time(in, pkt));
+    h->tail = 0;
+    bool bad = pkt->tail_bad;
+    if (pkt->tail == 0 || tv <= v) {
+        if (bad) {
+            return false; /* its tail is in: seen bad here */
+        }
+        h->push = egress_push(r, v, k, f, now);
+        return true;
+    }
+    if (r->p.mode != REP_MODE_CT) {
+        if (bad) {
+            return false;
+        }
+        SimCycle start = tv + r->p.processing > f ? tv + r->p.processing : f;
+        h->push = start + k - 1 > now ? start + k - 1 : now;
+        return true;
+    }
+    SimCycle start = v + r->p.switching > f ? v + r->p.switching : f;
+    if (start < now) {
+        start = now;
+    }
+    SimCycle last = start + k - 1 > tv + r->p.switching ? start + k - 1 : tv + r->p.switching;
+    if (!out->consumer->takes_tails) {
+        if (bad) {
+            return false;
+        }
+        h->push = last; /* streamed as it came, handed over whole at its last beat */
+        return true;
+    }
+    h->push = start;
+    h->tail = last;
+    return true;
+}
+
+/* Push a planned packet; returns the first cycle its bus is free again. */
+static SimCycle egress_push_now(Repeater *r, SimPort *out, RepHold *h, SimCycle now)
+{
+    SimCycle free_at = now + 1;
+    SimTime tail = 0;
+    if (h->tail != 0) {
+        SimCycle last = h->tail + (now - h->push); /* a full output delays the whole packet */
+        tail = sim_domain_time(r->c.domain, last);
+        free_at = last + 1;
+        r->cut_throughs++;
+    }
+    sim_packet_set_tail(h->pkt, tail, r->c.sim->now);
+    sim_port_push(out, h->pkt);
+    h->pkt = NULL;
+    return free_at;
 }
 
 static bool check_ports(Repeater *r)
@@ -178,17 +247,24 @@ static void up_grant(Repeater *r, SimCycle now)
         if (pkt == NULL) {
             continue;
         }
-        SimTime vis = sim_port_head_time(r->req[slot]);
-        sim_port_pop(r->req[slot]);
         uint32_t beats = beats_of(r, pkt);
-        r->in[slot].requests++;
-        r->in[slot].beats += beats;
-        r->total_beats += beats;
-        mem_route_push(pkt, slot);
         r->up.pkt = pkt;
-        r->up.entered = vis;
-        r->up.push = egress_push(r, cycle_of(r, vis), beats, r->up_free, now);
+        r->up.entered = sim_port_head_time(r->req[slot]);
+        bool go = egress_plan(r, r->req[slot], r->up_req, &r->up, beats, r->up_free, now);
+        sim_port_pop(r->req[slot]);
         r->rr_next = (i + 1) % r->nin;
+        if (!go) {
+            r->up.pkt = NULL;
+            r->discarded++;
+            sim_packet_free(r->c.sim, pkt);
+            return;
+        }
+        if (!pkt->tail_bad) {
+            r->in[slot].requests++;
+            r->in[slot].beats += beats;
+            r->total_beats += beats;
+        }
+        mem_route_push(pkt, slot);
         return;
     }
 }
@@ -212,14 +288,22 @@ static void down_take(Repeater *r, SimCycle now)
         if (r->down[slot].pkt != NULL) {
             return; /* head-of-line: the up MPP delivers in one FIFO */
         }
-        SimTime vis = sim_port_head_time(r->up_resp);
+        RepHold *h = &r->down[slot];
+        h->pkt = pkt;
+        h->entered = sim_port_head_time(r->up_resp);
+        bool go = egress_plan(r, r->up_resp, r->resp[slot], h, beats_of(r, pkt),
+                              r->down_free[slot], now);
         sim_port_pop(r->up_resp);
+        if (!go) {
+            h->pkt = NULL;
+            r->discarded++;
+            sim_packet_free(r->c.sim, pkt);
+            continue;
+        }
         (void)mem_route_pop(pkt);
-        r->in[slot].responses++;
-        r->down[slot].pkt = pkt;
-        r->down[slot].entered = vis;
-        r->down[slot].push =
-            egress_push(r, cycle_of(r, vis), beats_of(r, pkt), r->down_free[slot], now);
+        if (!pkt->tail_bad) {
+            r->in[slot].responses++;
+        }
     }
 }
 
@@ -235,20 +319,16 @@ static SimCycle repeater_tick(SimComponent *c, SimCycle now)
      * for a packet whose start is later (start >= free = now + 1). */
     for (int pass = 0; pass < 2; pass++) {
         if (r->up.pkt != NULL && r->up.push <= now && sim_port_can_push(r->up_req)) {
-            sim_port_push(r->up_req, r->up.pkt);
             sim_hist_record(&r->req_residency, sim->now - r->up.entered);
             r->forwarded_up++;
-            r->up.pkt = NULL;
-            r->up_free = now + 1;
+            r->up_free = egress_push_now(r, r->up_req, &r->up, now);
         }
         for (uint32_t s = 0; s < REP_NIN; s++) {
             RepHold *h = &r->down[s];
             if (h->pkt != NULL && h->push <= now && sim_port_can_push(r->resp[s])) {
-                sim_port_push(r->resp[s], h->pkt);
                 sim_hist_record(&r->resp_residency, sim->now - h->entered);
                 r->forwarded_down++;
-                h->pkt = NULL;
-                r->down_free[s] = now + 1;
+                r->down_free[s] = egress_push_now(r, r->resp[s], h, now);
             }
         }
         if (pass == 0) {
@@ -394,6 +474,12 @@ static bool add_stats(Repeater *r, SimStats *s, const char *name)
                             "requests sent up") &&
               sim_stats_add(s, SIM_STAT_COUNTER, name, "forwarded_down", &r->forwarded_down, 1.0,
                             "responses sent down") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "cut_throughs", &r->cut_throughs, 1.0,
+                            "packets sent on at their header, their tail still coming from a "
+                            "cut_through link") &&
+              sim_stats_add(s, SIM_STAT_COUNTER, name, "discarded", &r->discarded, 1.0,
+                            "cut-through packets whose tail showed them bad, dropped here "
+                            "(they had to leave whole)") &&
               sim_stats_add(s, SIM_STAT_HIST, name, "req_residency_ns", &r->req_residency, 1000.0,
                             "per request: visible at an input to pushed up, ns") &&
               sim_stats_add(s, SIM_STAT_HIST, name, "resp_residency_ns", &r->resp_residency, 1000.0,
@@ -435,6 +521,7 @@ static bool repeater_build(Sim *sim, const char *name, const void *params, SimPo
         free(r);
         goto fail_oom;
     }
+    r->c.takes_tails = true; /* every input: cut-through packets from link.spp/link.mpp */
     if (!sim_add_component(sim, &r->c, name, r->p.domain, &repeater_ops, err)) {
         repeater_destroy(&r->c);
         free(r);

@@ -103,6 +103,8 @@ struct SimComponent {
     bool awake;             /* its awake or pending bit is set: it ticks at the domain's next
                                due edge, so ports need not wake it */
     bool daemon;            /* its own timers do not keep the run alive (refresh, polling) */
+    bool takes_tails;       /* its inputs accept packets whose tail is still coming
+                               (SimPacket.tail); others are only ever pushed whole packets */
     SimHeapNode wake;       /* its timed wake-up */
     SimPort **in;
     SimPort **out;
@@ -383,6 +385,33 @@ static inline SimPacket *sim_port_pop(SimPort *p)
                                             : sim_domain_time(pd, sim_domain_cycle_after(pd, now)));
     }
     return pkt;
+}
+
+/* Time at which an entry pushed at time t (>= now) becomes visible to the consumer. */
+static inline SimTime sim_port_visible_time_at(const SimPort *p, SimTime t)
+{
+    return p->same_clock ? t + p->same_clock_delay : sim_port_crossing_time(p, t);
+}
+
+/*
+ * Cut-through: the time the tail of pkt, the head entry of p, becomes visible to the consumer
+ * (an edge of its clock): pushed at pkt->tail into the same port, never before the head. For a
+ * whole packet, the head's time.
+ */
+static inline SimTime sim_port_tail_time(const SimPort *p, const SimPacket *pkt)
+{
+    SimTime head = p->count ? p->ring[p->head].visible : *p->now;
+    if (pkt->tail == 0) {
+        return head;
+    }
+    SimTime t = sim_port_visible_time_at(p, pkt->tail);
+    return t > head ? t : head;
+}
+
+/* Mark pkt, about to be pushed now, as whole (tail <= now) or with its tail entering at tail. */
+static inline void sim_packet_set_tail(SimPacket *pkt, SimTime tail, SimTime now)
+{
+    pkt->tail = tail > now ? tail : 0;
 }
 
 /* Time the head entry becomes visible, SIM_TIME_NEVER if empty. */

@@ -46,6 +46,10 @@ struct SimPacket {
     uint16_t dst;
     SimPayload *payload; /* NULL when no real bytes are carried */
     SimTime stamp[SIM_STAMP_MAX];
+    /* Cut-through (docs/kernel.md, "Packets whose tail is still coming"): a packet pushed at
+     * its head carries the time its tail enters the same port; 0 when it was pushed whole. */
+    SimTime tail;
+    bool tail_bad;     /* cut-through: its tail will show it corrupt (act on it at the tail) */
     uint64_t user[2];  /* model-private words */
     SimPacket *next;   /* free list, or a model's own chain */
 };
