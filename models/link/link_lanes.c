@@ -646,11 +646,6 @@ static void rx_arrive(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
     l->wait.at = tail;
 }
 
-static SimCycle tail_cycle(const LinkLanes *l, const SimPort *p, const SimPacket *pkt)
-{
-    return sim_domain_cycle_at_or_after(l->c.domain, sim_port_tail_time(p, pkt));
-}
-
 /* ---- transmit ---- */
 
 /*
@@ -742,7 +737,7 @@ static bool tx_new(LinkLanes *l, SimCycle now)
     SimPacket *pkt;
     uint64_t need[LINK_CR_MAX];
     while ((pkt = sim_port_peek(l->src)) != NULL && pkt->tail_bad &&
-           tail_cycle(l, l->src, pkt) <= now) {
+           sim_port_tail_cycle(l->src, pkt) <= now) {
         /* A cut-through packet whose tail is in and showed it bad before it could start. */
         link_credit_need(pkt->type, pkt->len, need);
         for (int i = 0; i < LINK_CR_MAX; i++) {
@@ -771,7 +766,7 @@ static bool tx_new(LinkLanes *l, SimCycle now)
      * goes out with the complemented CRC and takes no sequence number, credit or retry entry
      * (the verdict is known to the model at the start; the lanes are busy until the trailer, so
      * nothing can tell the difference). */
-    SimCycle tail_in = pkt->tail != 0 ? tail_cycle(l, l->src, pkt) : SIM_CYCLE_NEVER;
+    SimCycle tail_in = pkt->tail != 0 ? sim_port_tail_cycle(l->src, pkt) : SIM_CYCLE_NEVER;
     bool stomp = pkt->tail_bad;
     pkt->tail = 0; /* a resend, from the retry buffer, is whole */
     pkt->tail_bad = false;
@@ -882,9 +877,10 @@ static void phy_flush(LinkLanes *l, SimCycle now)
 {
     while (l->phy.count > 0 && l->phy.e[l->phy.head].at <= now && sim_port_can_push(l->tx)) {
         const LinkTimed *t = &l->phy.e[l->phy.head];
-        SimCycle tail = t->tail + (now - t->at); /* a blocked cable delays the whole frame */
+        SimCycle tail = t->tail;
+        SimCycle at = t->at;
         SimPacket *w = queue_pop(&l->phy);
-        sim_packet_set_tail(w, sim_domain_time(l->c.domain, tail), now_ps(l));
+        sim_packet_set_tail_planned(w, l->c.domain, tail, at, now);
         sim_port_push(l->tx, w);
     }
     while (l->parked.count > 0 && sim_port_can_push(l->done)) {
@@ -959,7 +955,7 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
     SimPacket *pkt;
     while ((pkt = sim_port_peek(l->rx)) != NULL && !sim->failed) {
         if (l->rx_phy == NULL) {
-            SimCycle tail = tail_cycle(l, l->rx, pkt);
+            SimCycle tail = sim_port_tail_cycle(l->rx, pkt);
             sim_port_pop(l->rx);
             rx_arrive(l, now, pkt, tail);
             continue;
@@ -973,7 +969,7 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         sim_port_push(l->rx_phy, pkt);
     }
     while (l->rx_phy != NULL && (pkt = sim_port_peek(l->rx_phy)) != NULL && !sim->failed) {
-        SimCycle tail = tail_cycle(l, l->rx_phy, pkt);
+        SimCycle tail = sim_port_tail_cycle(l->rx_phy, pkt);
         sim_port_pop(l->rx_phy);
         rx_arrive(l, now, pkt, tail);
     }

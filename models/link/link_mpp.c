@@ -130,11 +130,7 @@ static void take_done(Mpp *m)
 static void hold_flush(Mpp *m, SimCycle now)
 {
     if (m->hold != NULL && now >= m->hold_at && sim_port_can_push(m->resp)) {
-        SimTime tail = 0;
-        if (m->hold_tail != 0) {
-            tail = sim_domain_time(m->c.domain, m->hold_tail + (now - m->hold_at));
-        }
-        sim_packet_set_tail(m->hold, tail, m->c.sim->now);
+        sim_packet_set_tail_planned(m->hold, m->c.domain, m->hold_tail, m->hold_at, now);
         if (!m->hold_bad) {
             sim_hist_record(&m->read_latency, m->c.sim->now - m->hold_taken);
             m->responses++;
@@ -156,7 +152,7 @@ static void consume(Mpp *m, SimCycle now, uint64_t freed[LINK_CR_MAX])
         return;
     }
     /* Cut-through (docs/models/repeater.md section 6): as in link_spp.c's consume. */
-    SimCycle tc = sim_domain_cycle_at_or_after(m->c.domain, sim_port_tail_time(m->cpl, x));
+    SimCycle tc = sim_port_tail_cycle(m->cpl, x);
     bool pending = x->tail != 0 && tc > now;
     bool early = pending && m->resp->consumer->takes_tails;
     sim_port_pop(m->cpl);

@@ -64,11 +64,7 @@ typedef struct Spp {
 static void hold_flush(Spp *s, SimCycle now)
 {
     if (s->hold != NULL && now >= s->hold_at && sim_port_can_push(s->mem_req)) {
-        SimTime tail = 0;
-        if (s->hold_tail != 0) {
-            tail = sim_domain_time(s->c.domain, s->hold_tail + (now - s->hold_at));
-        }
-        sim_packet_set_tail(s->hold, tail, s->c.sim->now);
+        sim_packet_set_tail_planned(s->hold, s->c.domain, s->hold_tail, s->hold_at, now);
         sim_port_push(s->mem_req, s->hold);
         s->hold = NULL;
     }
@@ -159,7 +155,7 @@ static void consume(Spp *s, SimCycle now, uint64_t freed[LINK_CR_MAX])
      * tail in at cycle tc. It goes on at once if the consumer of mem_req takes such packets (a
      * repeater's switch), else waits for its tail like a whole one; one whose tail shows it bad
      * changes no books here and is dropped if it cannot go on. */
-    SimCycle tc = sim_domain_cycle_at_or_after(s->c.domain, sim_port_tail_time(s->rq, x));
+    SimCycle tc = sim_port_tail_cycle(s->rq, x);
     bool pending = x->tail != 0 && tc > now;
     bool early = pending && s->mem_req->consumer->takes_tails;
     bool bad = x->tail_bad; /* with its tail in already, this stage sees it and drops it */

@@ -150,10 +150,9 @@ static SimCycle egress_push(const Repeater *r, SimCycle v, uint32_t k, SimCycle 
 static bool egress_plan(Repeater *r, const SimPort *in, const SimPort *out, RepHold *h,
                         uint32_t k, SimCycle f, SimCycle now)
 {
-    const SimDomain *d = r->c.domain;
     SimPacket *pkt = h->pkt;
     SimCycle v = cycle_of(r, h->entered);
-    SimCycle tv = sim_domain_cycle_at_or_after(d, sim_port_tail_time(in, pkt));
+    SimCycle tv = sim_port_tail_cycle(in, pkt);
     h->tail = 0;
     bool bad = pkt->tail_bad;
     if (pkt->tail == 0 || tv <= v) {
@@ -192,14 +191,11 @@ static bool egress_plan(Repeater *r, const SimPort *in, const SimPort *out, RepH
 static SimCycle egress_push_now(Repeater *r, SimPort *out, RepHold *h, SimCycle now)
 {
     SimCycle free_at = now + 1;
-    SimTime tail = 0;
     if (h->tail != 0) {
-        SimCycle last = h->tail + (now - h->push); /* a full output delays the whole packet */
-        tail = sim_domain_time(r->c.domain, last);
-        free_at = last + 1;
+        free_at = h->tail + (now - h->push) + 1; /* a full output delays the whole packet */
         r->cut_throughs++;
     }
-    sim_packet_set_tail(h->pkt, tail, r->c.sim->now);
+    sim_packet_set_tail_planned(h->pkt, r->c.domain, h->tail, h->push, now);
     sim_port_push(out, h->pkt);
     h->pkt = NULL;
     return free_at;

@@ -408,10 +408,27 @@ static inline SimTime sim_port_tail_time(const SimPort *p, const SimPacket *pkt)
     return t > head ? t : head;
 }
 
+/* The same as a cycle of the consumer's clock. */
+static inline SimCycle sim_port_tail_cycle(const SimPort *p, const SimPacket *pkt)
+{
+    return sim_domain_cycle_at_or_after(p->consumer->domain, sim_port_tail_time(p, pkt));
+}
+
 /* Mark pkt, about to be pushed now, as whole (tail <= now) or with its tail entering at tail. */
 static inline void sim_packet_set_tail(SimPacket *pkt, SimTime tail, SimTime now)
 {
     pkt->tail = tail > now ? tail : 0;
+}
+
+/*
+ * The same for a push planned at cycle `planned` of d with the tail at cycle `tail` (0: whole),
+ * made at cycle `now`: a late push (a full port) delays the whole packet.
+ */
+static inline void sim_packet_set_tail_planned(SimPacket *pkt, const SimDomain *d, SimCycle tail,
+                                               SimCycle planned, SimCycle now)
+{
+    sim_packet_set_tail(pkt, tail != 0 ? sim_domain_time(d, tail + (now - planned)) : 0,
+                        sim_domain_time(d, now));
 }
 
 /* Time the head entry becomes visible, SIM_TIME_NEVER if empty. */
