@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
+#include "sim/core/region.h"
 
 /* A slot: key is the line address + 1 (0 marks an empty slot; line addresses are multiples of
  * 64, so + 1 cannot collide); data is the arena line + 1, 0 while the line is a pattern. */
@@ -36,8 +37,8 @@ DramStore *dram_store_new(uint64_t max_lines)
     while (((uint64_t)1 << s->bits) < 2 * max_lines) {
         s->bits++;
     }
-    s->slots = calloc((size_t)1 << s->bits, sizeof(DramStoreSlot));
-    s->arena = calloc(max_lines, DRAM_STORE_LINE);
+    s->slots = sim_region_map(((size_t)1 << s->bits) * sizeof(DramStoreSlot));
+    s->arena = sim_region_map((size_t)max_lines * DRAM_STORE_LINE);
     if (s->slots == NULL || s->arena == NULL) {
         dram_store_free(s);
         return NULL;
@@ -50,8 +51,8 @@ void dram_store_free(DramStore *s)
     if (s == NULL) {
         return;
     }
-    free(s->slots);
-    free(s->arena);
+    sim_region_unmap(s->slots, ((size_t)1 << s->bits) * sizeof(DramStoreSlot));
+    sim_region_unmap(s->arena, (size_t)s->max_lines * DRAM_STORE_LINE);
     free(s);
 }
 

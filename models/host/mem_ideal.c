@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
+#include "sim/core/region.h"
 
 enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
 
@@ -47,8 +48,8 @@ typedef struct MemIdeal {
     SimPort *req;
     SimPort *resp;
     MemIdealParams p;
-    uint8_t *mem;
-    uint32_t *version; /* per 64 B line */
+    SimMem mem;        /* [0, size), when functional */
+    uint32_t *version; /* per 64 B line, when functional */
     MemIdealEntry *q;
     uint32_t head;
     uint32_t count;
@@ -61,13 +62,18 @@ typedef struct MemIdeal {
 
 static const SimComponentOps ideal_ops;
 
+static size_t version_bytes(const MemIdealParams *p)
+{
+    return (size_t)(p->size / MEM_BEAT_BYTES * sizeof(uint32_t));
+}
+
 /* Copies between the wrapped memory and a linear buffer. */
 static void copy_out(const MemIdeal *m, uint64_t addr, uint8_t *dst, size_t len)
 {
     uint64_t a = addr % m->p.size;
     while (len > 0) {
         size_t n = m->p.size - a < len ? (size_t)(m->p.size - a) : len;
-        memcpy(dst, m->mem + a, n);
+        sim_mem_read(&m->mem, a, dst, n);
         dst += n;
         len -= n;
         a = 0;
@@ -79,7 +85,7 @@ static void copy_in(MemIdeal *m, uint64_t addr, const uint8_t *src, size_t len)
     uint64_t a = addr % m->p.size;
     while (len > 0) {
         size_t n = m->p.size - a < len ? (size_t)(m->p.size - a) : len;
-        memcpy(m->mem + a, src, n);
+        sim_mem_write(&m->mem, a, src, n);
         src += n;
         len -= n;
         a = 0;
@@ -122,7 +128,7 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
         }
         if (pkt->type == MEM_READ) {
             SimPayload *pl = NULL;
-            if (m->mem != NULL) {
+            if (m->p.functional) {
                 pl = sim_payload_pool_get(&sim->pool);
                 if (pl == NULL || sim->pool.payload_block_size < pkt->len) {
                     sim_fail(sim,
@@ -141,7 +147,7 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
             m->read_bytes += pkt->len;
         } else if (pkt->type == MEM_WRITE) {
             sim_port_pop(m->req);
-            if (m->mem != NULL) {
+            if (m->p.functional) {
                 do_write(m, pkt);
             }
             if (pkt->payload != NULL) {
@@ -193,8 +199,8 @@ static bool ideal_busy(const SimComponent *c)
 static void ideal_destroy(SimComponent *c)
 {
     MemIdeal *m = (MemIdeal *)c;
-    free(m->mem);
-    free(m->version);
+    sim_mem_destroy(&m->mem);
+    sim_region_unmap(m->version, version_bytes(&m->p));
     free(m->q);
 }
 
@@ -206,7 +212,7 @@ static const SimComponentOps ideal_ops = {
 
 bool mem_ideal_read(const SimComponent *c, uint64_t addr, void *dst, size_t len)
 {
-    if (c == NULL || c->ops != &ideal_ops || ((const MemIdeal *)c)->mem == NULL) {
+    if (c == NULL || c->ops != &ideal_ops || !((const MemIdeal *)c)->p.functional) {
         return false;
     }
     copy_out((const MemIdeal *)c, addr, dst, len);
@@ -215,7 +221,7 @@ bool mem_ideal_read(const SimComponent *c, uint64_t addr, void *dst, size_t len)
 
 bool mem_ideal_write(SimComponent *c, uint64_t addr, const void *src, size_t len)
 {
-    if (c == NULL || c->ops != &ideal_ops || ((MemIdeal *)c)->mem == NULL) {
+    if (c == NULL || c->ops != &ideal_ops || !((MemIdeal *)c)->p.functional) {
         return false;
     }
     copy_in((MemIdeal *)c, addr, src, len);
@@ -267,9 +273,10 @@ static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortB
     m->q = calloc(m->cap, sizeof(*m->q));
     bool ok = m->q != NULL;
     if (ok && m->p.functional) {
-        m->mem = calloc(1, m->p.size);
-        m->version = calloc(m->p.size / MEM_BEAT_BYTES, sizeof(*m->version));
-        ok = m->mem != NULL && m->version != NULL;
+        ok = sim_mem_init(&m->mem, 0, m->p.size,
+                          m->p.init == INIT_PATTERN ? mem_pattern_initial : NULL);
+        m->version = sim_region_map(version_bytes(&m->p));
+        ok = ok && m->version != NULL;
     }
     if (!ok) {
         unsigned long long bytes = (unsigned long long)m->p.size;
@@ -277,12 +284,6 @@ static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortB
         free(m);
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory (size %llu)", name,
                              bytes);
-    }
-    if (m->mem != NULL && m->p.init == INIT_PATTERN) {
-        for (uint64_t a = 0; a < m->p.size; a += 4096) {
-            uint64_t n = m->p.size - a < 4096 ? m->p.size - a : 4096;
-            mem_pattern_fill(m->mem + a, a, (uint32_t)n, 0);
-        }
     }
     if (!sim_add_component(sim, &m->c, name, m->p.domain, &ideal_ops, err)) {
         ideal_destroy(&m->c);

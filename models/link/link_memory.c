@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
+#include "sim/core/region.h"
 
 typedef struct MemoryParams {
     SimDomain *domain;
@@ -221,8 +222,8 @@ static void memory_dump(const SimComponent *c, SimError *report)
 static void memory_destroy(SimComponent *c)
 {
     Memory *m = (Memory *)c;
-    free(m->store);
-    free(m->version);
+    sim_region_unmap(m->store, (size_t)m->p.capacity);
+    sim_region_unmap(m->version, (size_t)(m->p.capacity / MEM_BEAT_BYTES * sizeof(uint32_t)));
     free(m->pending);
 }
 
@@ -282,8 +283,8 @@ static bool memory_build(Sim *sim, const char *name, const void *params, SimPort
     m->pending = calloc(m->cap, sizeof(*m->pending));
     bool ok = m->pending != NULL;
     if (ok && p->functional) {
-        m->store = calloc(p->capacity, 1);
-        m->version = calloc(p->capacity / MEM_BEAT_BYTES, sizeof(*m->version));
+        m->store = sim_region_map((size_t)p->capacity);
+        m->version = sim_region_map((size_t)(p->capacity / MEM_BEAT_BYTES * sizeof(uint32_t)));
         ok = m->store != NULL && m->version != NULL;
     }
     if (!ok) {

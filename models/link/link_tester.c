@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/region.h"
+
 #include "models/proto/mem.h"
 
 enum { ADDR_SEQUENTIAL = 0, ADDR_RANDOM, ADDR_MAX };
@@ -266,7 +268,7 @@ static void tester_dump(const SimComponent *c, SimError *report)
 static void tester_destroy(SimComponent *c)
 {
     Tester *t = (Tester *)c;
-    free(t->shadow);
+    sim_region_unmap(t->shadow, (size_t)t->p.range);
     free(t->expect);
     free(t->slots);
     free(t->free_slots);
@@ -351,7 +353,7 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimPort
     bool ok = t->slots != NULL && t->free_slots != NULL && sim_hist_init(&t->read_latency) &&
               sim_hist_init(&t->write_latency);
     if (ok && p->verify) {
-        t->shadow = calloc(p->range, 1);
+        t->shadow = sim_region_map((size_t)p->range);
         t->expect = calloc(t->n_slots, p->size);
         ok = t->shadow != NULL && t->expect != NULL;
     }

@@ -28,6 +28,7 @@
 
 #include "models/proto/mem.h"
 #include "pcie_fifo.h"
+#include "sim/core/region.h"
 
 enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
 
@@ -80,7 +81,7 @@ typedef struct PcieRc {
     SimPort *tx;
     SimPort *rx;
     PcieRcParams p;
-    uint8_t *mem;
+    SimMem mem;      /* host memory [host_base, host_base + host_mem) */
     uint32_t chunk;  /* completion size: min(cpl_max, mps) */
     PcieFifo hq;     /* host-memory responses to the CPU */
     PcieFifo mresp;  /* MMIO responses and write acks to the CPU */
@@ -103,8 +104,7 @@ static SimCycle at(const PcieRc *rc, SimTime delay)
 
 static bool host_range(const PcieRc *rc, uint64_t addr, uint64_t len)
 {
-    return addr >= rc->p.host_base && addr - rc->p.host_base < rc->p.host_mem &&
-           len <= rc->p.host_mem - (addr - rc->p.host_base);
+    return sim_mem_contains(&rc->mem, addr, len);
 }
 
 static const uint8_t *payload_bytes(const SimPacket *pkt)
@@ -137,7 +137,7 @@ static bool rx_step(PcieRc *rc)
         }
         sim_port_pop(rc->rx);
         if (pkt->payload != NULL) {
-            memcpy(rc->mem + (pkt->addr - rc->p.host_base), payload_bytes(pkt), pkt->len);
+            sim_mem_write(&rc->mem, pkt->addr, payload_bytes(pkt), pkt->len);
             sim_payload_unref(&sim->pool, pkt->payload);
             pkt->payload = NULL;
         }
@@ -227,7 +227,7 @@ static SimPacket *next_completion(PcieRc *rc)
         sim_packet_free(sim, cpl);
         return NULL;
     }
-    memcpy(pl->data, rc->mem + (cur - rc->p.host_base), n);
+    sim_mem_read(&rc->mem, cur, pl->data, n);
     pl->size = n;
     cpl->type = PCIE_TLP_CPLD;
     cpl->addr = cur;
@@ -287,7 +287,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
         sim_port_pop(rc->cpu_req);
         if (write) {
             if (req->payload != NULL) {
-                memcpy(rc->mem + (req->addr - rc->p.host_base), req->payload->data, req->len);
+                sim_mem_write(&rc->mem, req->addr, req->payload->data, req->len);
                 sim_payload_unref(&sim->pool, req->payload);
                 req->payload = NULL;
             }
@@ -300,7 +300,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
                          rc->c.name);
                 return false;
             }
-            memcpy(pl->data, rc->mem + (req->addr - rc->p.host_base), req->len);
+            sim_mem_read(&rc->mem, req->addr, pl->data, req->len);
             pl->size = req->len;
             req->payload = pl;
             req->type = MEM_READ_RESP;
@@ -454,7 +454,7 @@ static void rc_dump(const SimComponent *c, SimError *report)
 static void rc_destroy(SimComponent *c)
 {
     PcieRc *rc = (PcieRc *)c;
-    free(rc->mem);
+    sim_mem_destroy(&rc->mem);
     free(rc->tag);
     pcie_fifo_destroy(&rc->hq);
     pcie_fifo_destroy(&rc->mresp);
@@ -480,7 +480,7 @@ bool pcie_rc_host_read(const SimComponent *c, uint64_t addr, void *dst, size_t l
     if (!host_range(rc, addr, len)) {
         return false;
     }
-    memcpy(dst, rc->mem + (addr - rc->p.host_base), len);
+    sim_mem_read(&rc->mem, addr, dst, len);
     return true;
 }
 
@@ -493,7 +493,7 @@ bool pcie_rc_host_write(SimComponent *c, uint64_t addr, const void *src, size_t 
     if (!host_range(rc, addr, len)) {
         return false;
     }
-    memcpy(rc->mem + (addr - rc->p.host_base), src, len);
+    sim_mem_write(&rc->mem, addr, src, len);
     return true;
 }
 
@@ -582,11 +582,12 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
     }
     rc->p = *(const PcieRcParams *)params;
     rc->chunk = (uint32_t)(rc->p.cpl_max < rc->p.mps ? rc->p.cpl_max : rc->p.mps);
-    rc->mem = calloc(1, rc->p.host_mem);
+    bool mapped = sim_mem_init(&rc->mem, rc->p.host_base, rc->p.host_mem,
+                               rc->p.init == INIT_PATTERN ? mem_pattern_initial : NULL);
     rc->tag = calloc(rc->p.tags, sizeof(*rc->tag));
     rc->free_tags = (uint32_t)rc->p.tags;
     uint32_t q = (uint32_t)rc->p.read_queue;
-    bool ok = rc->mem != NULL && rc->tag != NULL && sim_hist_init(&rc->st.mmio_read_latency) &&
+    bool ok = mapped && rc->tag != NULL && sim_hist_init(&rc->st.mmio_read_latency) &&
               pcie_fifo_init(&rc->hq, 64) &&
               pcie_fifo_init(&rc->mresp, (uint32_t)rc->p.tags + 64) &&
               pcie_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) && pcie_fifo_init(&rc->rq, q) &&
@@ -599,12 +600,6 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
                              "instance '%s': out of memory (host_mem %llu "
                              "bytes)",
                              name, host_mem);
-    }
-    if (rc->p.init == INIT_PATTERN) {
-        for (uint64_t a = 0; a < rc->p.host_mem; a += 4096) {
-            uint64_t n = rc->p.host_mem - a < 4096 ? rc->p.host_mem - a : 4096;
-            mem_pattern_fill(rc->mem + a, rc->p.host_base + a, (uint32_t)n, 0);
-        }
     }
     if (!sim_add_component(sim, &rc->c, name, rc->p.domain, &rc_ops, err)) {
         rc_destroy(&rc->c);

@@ -124,6 +124,13 @@ static inline void mem_pattern_fill(uint8_t *dst, uint64_t addr, uint32_t len, u
     }
 }
 
+/* The initial contents of a memory with `init: pattern` (every line at version 0), in the form
+ * of a SimMemFill (sim/core/region.h). */
+static inline void mem_pattern_initial(uint8_t *dst, uint64_t addr, size_t len)
+{
+    mem_pattern_fill(dst, addr, (uint32_t)len, 0);
+}
+
 #ifdef __cplusplus
 }
 #endif

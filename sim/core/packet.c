@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "region.h"
+
 bool sim_packet_pool_init(SimPacketPool *p, uint32_t packets, uint32_t payload_blocks,
                           uint32_t payload_block_size)
 {
@@ -19,7 +21,8 @@ bool sim_packet_pool_init(SimPacketPool *p, uint32_t packets, uint32_t payload_b
     }
     if (payload_blocks > 0) {
         p->payloads = calloc(payload_blocks, sizeof(SimPayload));
-        p->payload_bytes = calloc(payload_blocks, payload_block_size);
+        /* Sized by parameters and touched only as blocks are used: mapped (region.h). */
+        p->payload_bytes = sim_region_map((size_t)payload_blocks * payload_block_size);
         if (p->payloads == NULL || p->payload_bytes == NULL) {
             goto fail_payloads;
         }
@@ -35,7 +38,7 @@ bool sim_packet_pool_init(SimPacketPool *p, uint32_t packets, uint32_t payload_b
 
 fail_payloads:
     free(p->payloads);
-    free(p->payload_bytes);
+    sim_region_unmap(p->payload_bytes, (size_t)payload_blocks * payload_block_size);
     free(p->packets);
 fail_packets:
     memset(p, 0, sizeof(*p));
@@ -46,7 +49,7 @@ void sim_packet_pool_destroy(SimPacketPool *p)
 {
     free(p->packets);
     free(p->payloads);
-    free(p->payload_bytes);
+    sim_region_unmap(p->payload_bytes, (size_t)p->payload_capacity * p->payload_block_size);
     memset(p, 0, sizeof(*p));
 }
 
