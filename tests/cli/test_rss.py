@@ -71,5 +71,5 @@ class Rss(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    SIM, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
+    SIM, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     unittest.main(argv=sys.argv[:1], verbosity=2)
