@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "membox_version.h"
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/cli/cmd_trace.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
@@ -277,7 +277,7 @@ static SimConfig *load(const char *path)
 {
     SimError err;
     sim_error_clear(&err);
-    SimConfig *c = sim_config_load_file(path, membox_model_types, membox_model_type_count, &err);
+    SimConfig *c = sim_config_load_file(path, &membox_registry, &err);
     if (c == NULL) {
         fprintf(stderr, "%s\n", err.msg);
     }
@@ -328,7 +328,7 @@ static int cmd_describe(int argc, char **argv)
         }
         type = argv[i];
     }
-    if (!sim_config_describe(membox_model_types, membox_model_type_count, type, stdout)) {
+    if (!sim_config_describe(&membox_registry, type, stdout)) {
         fprintf(stderr, "membox-sim: unknown model type '%s'; 'membox-sim describe' lists them\n",
                 type);
         return EXIT_INPUT;
@@ -606,8 +606,7 @@ static int cmd_dram(int argc, char **argv)
     }
     SimError err;
     sim_error_clear(&err);
-    SimConfig *config = sim_config_load_file_ex(a.config, membox_model_types,
-                                                membox_model_type_count, ov, n_ov, &err);
+    SimConfig *config = sim_config_load_file_ex(a.config, &membox_registry, ov, n_ov, &err);
     if (config == NULL) {
         fprintf(stderr, "%s\n", err.msg);
         return EXIT_INPUT;

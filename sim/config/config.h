@@ -22,6 +22,7 @@
 #include "../core/error.h"
 #include "../core/kernel.h"
 #include "model.h"
+#include "system.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,21 +30,30 @@ extern "C" {
 
 typedef struct SimConfig SimConfig;
 
+/*
+ * What the configuration layer may instantiate: the model types and the system expanders
+ * (system.h). The arrays must outlive every configuration loaded with them.
+ */
+typedef struct SimRegistry {
+    const SimModelType *const *types;
+    size_t n_types;
+    const SimSystemType *const *systems;
+    size_t n_systems;
+} SimRegistry;
+
 /* Files larger than this are rejected before parsing. */
 #define SIM_CONFIG_MAX_FILE_SIZE (64u << 20)
 
 /*
- * Parse and fully validate a topology; nothing is built. types is the model registry (an array
- * of n_types pointers, which must outlive the returned configuration). Returns NULL with err
- * filled (kind SIM_ERR_INPUT) on any error. A file that cannot be read gives
+ * Parse, expand (system sections) and fully validate a topology; nothing is built. Returns NULL
+ * with err filled (kind SIM_ERR_INPUT) on any error. A file that cannot be read gives
  * "PATH: cannot open: No such file or directory" (no line and column).
  */
-SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types, size_t n_types,
-                                SimError *err);
+SimConfig *sim_config_load_file(const char *path, const SimRegistry *reg, SimError *err);
 
 /* Same from memory; display_name stands for the path in messages. yaml need not end in NUL. */
 SimConfig *sim_config_load_string(const char *display_name, const char *yaml, size_t len,
-                                  const SimModelType *const *types, size_t n_types, SimError *err);
+                                  const SimRegistry *reg, SimError *err);
 
 /*
  * A parameter given outside the file (a command-line flag): applied after the instance's own
@@ -57,9 +67,9 @@ typedef struct SimConfigOverride {
 } SimConfigOverride;
 
 /* sim_config_load_file with overrides; an override naming no instance of the file is an error. */
-SimConfig *sim_config_load_file_ex(const char *path, const SimModelType *const *types,
-                                   size_t n_types, const SimConfigOverride *overrides,
-                                   size_t n_overrides, SimError *err);
+SimConfig *sim_config_load_file_ex(const char *path, const SimRegistry *reg,
+                                   const SimConfigOverride *overrides, size_t n_overrides,
+                                   SimError *err);
 
 /* NULL ok. */
 void sim_config_free(SimConfig *c);
@@ -129,15 +139,14 @@ bool sim_config_allows_cycles(const SimConfig *c);
 
 /*
  * For `membox-sim describe`: with type_name NULL, the list of all types (name and first sentence
- * of the doc, sorted by name); else the parameter table (key, type and unit, default, range,
- * doc) and the port table of that type. Returns false (writing nothing) if the type is unknown.
+ * of the doc, sorted by name) and of the system sections; else the parameter table (key, type
+ * and unit, default, range, doc) and the port table of that type, or the doc of the system
+ * section of that key. Returns false (writing nothing) if there is no such type or section.
  */
-bool sim_config_describe(const SimModelType *const *types, size_t n_types, const char *type_name,
-                         FILE *out);
+bool sim_config_describe(const SimRegistry *reg, const char *type_name, FILE *out);
 
 /* The type called name, or NULL. */
-const SimModelType *sim_config_find_type(const SimModelType *const *types, size_t n_types,
-                                         const char *name);
+const SimModelType *sim_config_find_type(const SimRegistry *reg, const char *name);
 
 /* "time", "frequency", "bytes", ... as shown by describe. */
 const char *sim_param_type_name(SimParamType t);

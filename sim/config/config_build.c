@@ -4,7 +4,7 @@
  * found by the loader; what fails here is the kernel or a model refusing (out of memory, a
  * model-specific limit), and the message is prefixed with the position of what failed.
  *
- * Kept apart from config.c so that a program that only loads and checks a topology does not
+ * Kept apart from the loader so that a program that only loads and checks a topology does not
  * link the kernel's build functions.
  */
 #include "config_internal.h"

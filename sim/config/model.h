@@ -109,7 +109,7 @@ typedef struct SimPortBinding {
 } SimPortBinding;
 
 typedef struct SimModelType {
-    const char *name;            /* "generic.source", "ddr3" */
+    const char *name;            /* "folder.block": the model folder, then the block */
     const char *doc;             /* one paragraph */
     const SimParamDesc *params;
     size_t n_params;

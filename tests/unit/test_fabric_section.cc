@@ -1,5 +1,6 @@
 /*
- * sim/config's fabric section (fabric_section.c, docs/config.md "Fabric section"): it expands to
+ * The MemBox fabric system section (systems/membox/fabric.c, docs/config.md "Fabric section"):
+ * it expands to
  * exactly what models/repeater/gen-fabric.py writes out for every shipped tree (instance by
  * instance, value by value, link by link, in the same order) and runs to the same statistics;
  * per-link values reach both ends; defaults give way to per-element keys; it mixes with written
@@ -16,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 #include "sim/core/kernel.h"
 #include "tests/shim/shim.h"
@@ -46,8 +47,7 @@ struct Loaded {
     {
         SimError err;
         sim_error_clear(&err);
-        c = sim_config_load_string(name.c_str(), yaml.data(), yaml.size(), membox_model_types,
-                                   membox_model_type_count, &err);
+        c = sim_config_load_string(name.c_str(), yaml.data(), yaml.size(), &membox_registry, &err);
         if (c == nullptr) {
             error = err.msg;
         }

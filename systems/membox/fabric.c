@@ -1,12 +1,13 @@
 /*
- * The `fabric:` section (docs/config.md, "Fabric section"): MemBoxes, repeaters, nodes and the
- * optical cables between them, expanded into plain entries of the same YAML tree's `instances`
- * map and `links` sequence before the loader reads those. After the expansion nothing tells the
- * made entries from written ones, so every check of the loader applies to them unchanged.
+ * The `fabric:` section (docs/config.md, "Fabric section"), the MemBox fabric's system expander
+ * (sim/config/system.h): MemBoxes, repeaters, nodes and the optical cables between them,
+ * expanded into plain entries of `instances` and `links` before the loader reads those. After the
+ * expansion nothing tells the made entries from written ones, so every check of the loader
+ * applies to them unchanged.
  *
  * This is a macro over the tree, not a model: it names model types and ports as text
- * (dram.arbiter, link.spp, req16, ...), exactly what models/repeater/gen-fabric.py writes out,
- * and everything it makes is checked afterwards against the registry like a written entry. It
+ * (dram.arbiter, link.spp, req16, ...), and everything it makes is checked afterwards against
+ * the registry like a written entry. It
  * checks itself only what the plain form cannot say: the shape of the section, what each
  * endpoint names, ports within `ports` / `downs`, a port or a node used twice, and names made
  * twice. Every node it makes carries the mark of the fabric entry it came from, and values copied
@@ -22,7 +23,7 @@
  * MemBox reaches (a loop) come last, in section order, so that the fabric checks can report
  * them. Cables are named by their position in `optical`, whatever the order they are made in.
  */
-#include "config_internal.h"
+#include "membox.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -31,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
+#include "sim/config/units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -119,8 +120,7 @@ typedef struct FabName {
 } FabName;
 
 typedef struct Fx {
-    SimConfig *c;
-    SimError *err;
+    SimExpansion *xp;
     const char *file;
     const CfgNode *fabric_key;
     const CfgNode *top_defaults; /* the root's `defaults` mapping; NULL */
@@ -134,7 +134,8 @@ typedef struct Fx {
     FabLink *ln;
     size_t n_ln;
     const CfgNode *written; /* the written `instances` mapping; NULL */
-    CfgNode *inst;          /* made instances and links, spliced into the tree at the end */
+    CfgNode *inst;          /* made instances and links (the expansion's), spliced into the tree
+                               by the loader */
     CfgNode *links;
     size_t *owner; /* per made instance: element index, or n_el + link index */
     size_t owner_cap;
@@ -153,12 +154,13 @@ fail(Fx *x, const CfgNode *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return cfg_error_at(x->c, x->err, at, "fabric: %s", msg);
+    return sim_expansion_fail(x->xp, at, "%s", msg);
 }
 
 static bool oom(Fx *x, const CfgNode *at)
 {
-    return cfg_error_at(x->c, x->err, at, "out of memory");
+    (void)at;
+    return sim_expansion_oom(x->xp);
 }
 
 static bool in_list(const char *const *list, const char *word)
@@ -220,7 +222,7 @@ static const CfgNode *owner_at(const Fx *x, size_t owner)
 /* The parameter table of a type of the registry, for keys passed on to its instances. */
 static const SimModelType *find_type(const Fx *x, const char *name)
 {
-    return sim_config_find_type(x->c->types, x->c->n_types, name);
+    return sim_expansion_find_type(x->xp, name);
 }
 
 /*
@@ -267,8 +269,6 @@ static bool check_keys(Fx *x, const char *ctx, const CfgNode *map, const char *c
                        const char *type, const char *what)
 {
     const SimModelType *t = type != NULL ? find_type(x, type) : NULL;
-    char fctx[3 * FAB_MADE_MAX];
-    snprintf(fctx, sizeof(fctx), "fabric: %s", ctx);
     for (size_t i = 0; map != NULL && i < map->n; i++) {
         const CfgNode *key = map->pairs[i].key;
         bool known = in_list(own, key->text);
@@ -276,8 +276,8 @@ static bool check_keys(Fx *x, const char *ctx, const CfgNode *map, const char *c
             known = strcmp(t->params[p].key, key->text) == 0;
         }
         if (!known) {
-            return cfg_unknown_key(x->c, x->err, fctx, key, t ? t->params : NULL,
-                                   t ? t->n_params : 0, own, what);
+            return sim_expansion_unknown_key(x->xp, ctx, key, t ? t->params : NULL,
+                                             t ? t->n_params : 0, own, what);
         }
     }
     return true;
@@ -366,7 +366,7 @@ static bool read_defaults(Fx *x, const CfgNode *v)
                 return false;
             }
         } else {
-            const char *best = cfg_closest(key->text, default_kinds, N_OF(default_kinds));
+            const char *best = sim_closest_word(key->text, default_kinds, N_OF(default_kinds));
             if (best != NULL) {
                 return fail(x, key, "defaults: unknown element kind '%s' (did you mean '%s'?)",
                             key->text, best);
@@ -394,7 +394,7 @@ static bool collect(Fx *x, FabKind kind, const CfgNode *v, size_t *n_nodes)
     for (size_t i = 0; map != NULL && i < map->n; i++) {
         const CfgNode *key = map->pairs[i].key;
         const CfgNode *val = map->pairs[i].value;
-        if (!cfg_valid_name(key->text)) {
+        if (!sim_valid_name(key->text)) {
             return fail(x, key,
                         "%s name '%s' is not valid: use letters, digits and '_', not starting "
                         "with a digit",
@@ -497,7 +497,7 @@ static bool unknown_name(Fx *x, const CfgNode *at, const char *ctx, const char *
     for (size_t i = 0; i < x->n_el; i++) {
         names[i] = x->el[i].key->text;
     }
-    const char *best = cfg_closest(name, names, x->n_el);
+    const char *best = sim_closest_word(name, names, x->n_el);
     char hint[FAB_MADE_MAX + 32] = "";
     if (best != NULL) {
         snprintf(hint, sizeof(hint), " (did you mean '%s'?)", best);
@@ -1227,58 +1227,6 @@ static bool emit_membox(Fx *x, size_t e)
     return true;
 }
 
-/* ---- into the tree ---- */
-
-static size_t pair_index(const CfgNode *map, const char *key)
-{
-    for (size_t i = 0; i < map->n; i++) {
-        if (strcmp(map->pairs[i].key->text, key) == 0) {
-            return i;
-        }
-    }
-    return SIZE_MAX;
-}
-
-/*
- * The made entries go where the `fabric` key stands relative to `instances` (and `links`):
- * before the written ones if it comes first, else after them. A section that is absent or
- * empty is made; one of the wrong kind is left for the loader to report.
- */
-static bool splice(Fx *x, const char *section, CfgNode **made)
-{
-    CfgNode *root = x->c->root;
-    if ((*made)->n == 0) {
-        return true;
-    }
-    size_t fi = pair_index(root, "fabric");
-    size_t si = pair_index(root, section);
-    if (si == SIZE_MAX) {
-        CfgNode *key = cfg_scalar_new(x->fabric_key, x->file, section);
-        const CfgNode *dup;
-        if (key == NULL || !cfg_map_add(root, key, *made, &dup)) {
-            cfg_tree_free(key);
-            return oom(x, x->fabric_key);
-        }
-        *made = NULL;
-        return true;
-    }
-    CfgNode *w = root->pairs[si].value;
-    if (cfg_node_is_null(w)) {
-        cfg_tree_free(w);
-        root->pairs[si].value = *made;
-        *made = NULL;
-        return true;
-    }
-    if (w->kind != (*made)->kind) {
-        return true;
-    }
-    if (!cfg_node_splice(w, fi < si ? 0 : w->n, *made)) {
-        return oom(x, x->fabric_key);
-    }
-    *made = NULL;
-    return true;
-}
-
 static bool expand(Fx *x, const CfgNode *fabric)
 {
     for (size_t i = 0; i < fabric->n; i++) {
@@ -1288,7 +1236,7 @@ static bool expand(Fx *x, const CfgNode *fabric)
             known = known || strcmp(key->text, fabric_keys[j]) == 0;
         }
         if (!known) {
-            const char *best = cfg_closest(key->text, fabric_keys, N_OF(fabric_keys));
+            const char *best = sim_closest_word(key->text, fabric_keys, N_OF(fabric_keys));
             if (best != NULL) {
                 return fail(x, key, "unknown element kind '%s' (did you mean '%s'?)", key->text,
                             best);
@@ -1346,11 +1294,6 @@ static bool expand(Fx *x, const CfgNode *fabric)
     if (!check_attached(x)) {
         return false;
     }
-    x->inst = cfg_node_new(CFG_NODE_MAP, x->file, x->fabric_key->line, x->fabric_key->col);
-    x->links = cfg_node_new(CFG_NODE_SEQ, x->file, x->fabric_key->line, x->fabric_key->col);
-    if (x->inst == NULL || x->links == NULL) {
-        return oom(x, x->fabric_key);
-    }
     for (size_t e = 0; e < x->n_el; e++) {
         if (x->el[e].kind == FAB_MEMBOX && !emit_membox(x, e)) {
             return false;
@@ -1364,38 +1307,41 @@ static bool expand(Fx *x, const CfgNode *fabric)
     for (size_t e = 0; e < x->n_el; e++) {
         assert(x->el[e].emitted && "every node is a host or on a link, every repeater emitted");
     }
-    return splice(x, "instances", &x->inst) && splice(x, "links", &x->links);
+    return true;
 }
 
-bool cfg_fabric_expand(SimConfig *c, SimError *err)
+static bool fabric_expand(SimExpansion *xp, const CfgNode *fabric)
 {
-    CfgNode *root = c->root;
-    if (root == NULL || root->kind != CFG_NODE_MAP) {
-        return true;
-    }
-    size_t fi = pair_index(root, "fabric");
-    if (fi == SIZE_MAX || cfg_node_is_null(root->pairs[fi].value)) {
-        return true;
-    }
-    const CfgNode *fabric = root->pairs[fi].value;
-    Fx x = {.c = c, .err = err, .file = c->path, .fabric_key = root->pairs[fi].key};
+    const CfgNode *key = sim_expansion_key(xp);
+    Fx x = {
+        .xp = xp,
+        .file = key->file,
+        .fabric_key = key,
+        .top_defaults = sim_expansion_defaults(xp),
+        .written = sim_expansion_written(xp),
+        .inst = sim_expansion_instances(xp),
+        .links = sim_expansion_links(xp),
+    };
+    bool ok;
     if (fabric->kind != CFG_NODE_MAP) {
-        return fail(&x, fabric,
-                    "expected a mapping of defaults, memboxes, repeaters, nodes and optical, "
-                    "found %s",
-                    cfg_node_what(fabric));
+        ok = fail(&x, fabric,
+                  "expected a mapping of defaults, memboxes, repeaters, nodes and optical, "
+                  "found %s",
+                  cfg_node_what(fabric));
+    } else {
+        ok = expand(&x, fabric);
     }
-    x.file = x.fabric_key->file;
-    const CfgNode *top = cfg_map_get(root, "defaults");
-    x.top_defaults = top != NULL && top->kind == CFG_NODE_MAP ? top : NULL;
-    const CfgNode *w = cfg_map_get(root, "instances");
-    x.written = w != NULL && w->kind == CFG_NODE_MAP ? w : NULL;
-    bool ok = expand(&x, fabric);
-    cfg_tree_free(x.inst);
-    cfg_tree_free(x.links);
     free(x.el);
     free(x.by_name);
     free(x.ln);
     free(x.owner);
     return ok;
 }
+
+const SimSystemType membox_fabric_system = {
+    .key = "fabric",
+    .doc = "A MemBox fabric by its elements: MemBoxes (DDR3 behind a 17-port arbiter and their "
+           "optical ports), repeaters, compute nodes with their adapter cards, and the 40G "
+           "optical links between them (docs/config.md, \"Fabric section\").",
+    .expand = fabric_expand,
+};
