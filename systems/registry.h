@@ -1,5 +1,5 @@
 /*
- * The simulator's registry: every model type (models/*) and every system expander
+ * The simulator's registry: every model type (models/) and every system expander
  * (systems/), for the configuration layer, `membox-sim describe` and the tests.
  */
 #ifndef MEMBOX_SYSTEMS_REGISTRY_H

@@ -38,6 +38,7 @@ static const char *const main_help =
     "commands:\n"
     "  run CONFIG       simulate a topology and print a summary\n"
     "  check CONFIG     validate a topology without simulating it\n"
+    "  expand CONFIG    print the flat topology CONFIG expands to (instances and links)\n"
     "  describe [TYPE]  list the model types, or one type's parameters and ports\n"
     "  dram CONFIG --trace FILE   replay a memory trace into the DDR3 controller alone\n"
     "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
@@ -92,6 +93,21 @@ static const char *const check_help =
     "without simulating. Prints the first error as FILE:LINE:COL: message.\n"
     "\n"
     "exit codes: 0 valid; 2 invalid or unreadable\n";
+
+static const char *const expand_help =
+    "usage: membox-sim expand CONFIG [-o OUT]\n"
+    "\n"
+    "Load and check CONFIG, then print the flat topology it expands to: its sim and domains\n"
+    "sections, and every instance and link as built, with system sections (fabric:) expanded\n"
+    "and defaults and presets applied. The result is YAML that `check` accepts and that runs\n"
+    "to the same statistics as CONFIG.\n"
+    "\n"
+    "options:\n"
+    "  -o OUT, --output OUT   write to OUT (under a temporary name, renamed when complete);\n"
+    "                         file paths in it are relative to OUT's folder. Without -o the\n"
+    "                         text goes to stdout with paths relative to the working folder.\n"
+    "\n"
+    "exit codes: 0 ok; 2 invalid CONFIG, usage or output file\n";
 
 static const char *const describe_help =
     "usage: membox-sim describe [TYPE]\n"
@@ -310,6 +326,85 @@ static int cmd_check(int argc, char **argv)
     printf("%s: ok (%zu instances)\n", path, sim_config_instance_count(c));
     sim_config_free(c);
     return EXIT_OK;
+}
+
+/* The folder of path ("." for a bare file name), malloc'd. */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+    char *d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, slash == NULL ? "." : path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static int cmd_expand(int argc, char **argv)
+{
+    const char *path = NULL;
+    const char *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(expand_help, stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("expand ", "option '%s' needs a value", argv[i]);
+            }
+            out = argv[++i];
+            continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("expand ", "unknown option '%s' for 'expand'", argv[i]);
+        }
+        if (path != NULL) {
+            return usage_error("expand ", "'expand' takes one CONFIG, got also '%s'", argv[i]);
+        }
+        path = argv[i];
+    }
+    if (path == NULL) {
+        return usage_error("expand ", "%s", "'expand' needs a CONFIG file");
+    }
+    SimConfig *c = load(path);
+    if (c == NULL) {
+        return EXIT_INPUT;
+    }
+    SimError err;
+    sim_error_clear(&err);
+    int rc = EXIT_OK;
+    if (out == NULL) {
+        if (!sim_config_write_flat(c, NULL, stdout, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = EXIT_INPUT;
+        } else if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "membox-sim: cannot write the expansion: %s\n", strerror(errno));
+            rc = EXIT_INPUT;
+        }
+        sim_config_free(c);
+        return rc;
+    }
+    char *dir = folder_of(out);
+    OutFile o;
+    if (dir == NULL || !out_open(&o, out)) {
+        fprintf(stderr, "%s: cannot write: %s\n", out, strerror(dir == NULL ? ENOMEM : errno));
+        free(dir);
+        sim_config_free(c);
+        return EXIT_INPUT;
+    }
+    if (!sim_config_write_flat(c, dir, o.f, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        out_abort(&o);
+        rc = EXIT_INPUT;
+    } else if (!out_commit(&o)) {
+        fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+        rc = EXIT_INPUT;
+    }
+    free(dir);
+    sim_config_free(c);
+    return rc;
 }
 
 static int cmd_describe(int argc, char **argv)
@@ -636,6 +731,7 @@ typedef struct Command {
 static const Command commands[] = {
     {"run", cmd_run, run_help},
     {"check", cmd_check, check_help},
+    {"expand", cmd_expand, expand_help},
     {"describe", cmd_describe, describe_help},
     {"dram", cmd_dram, dram_help},
     {"trace", cmd_trace, cmd_trace_help},

@@ -134,6 +134,15 @@ typedef struct SimConfigLinkInfo {
 /* Link i (i < sim_config_link_count). */
 void sim_config_link_info(const SimConfig *c, size_t i, SimConfigLinkInfo *out);
 
+/*
+ * The flat form of c (`membox-sim expand`, config_write.c): YAML with the file's `sim` and
+ * `domains` sections and every instance and link as built (system sections expanded, defaults
+ * and presets applied), which loads and runs to the same statistics. Paths are written relative
+ * to the folder out_dir (NULL or "": the working folder), where the flat file is meant to go.
+ * False with err set when out of memory; a write error shows in ferror(f).
+ */
+bool sim_config_write_flat(const SimConfig *c, const char *out_dir, FILE *f, SimError *err);
+
 /* Whether `sim.allow_cycles: true` was given. */
 bool sim_config_allows_cycles(const SimConfig *c);
 
