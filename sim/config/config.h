@@ -56,17 +56,19 @@ SimConfig *sim_config_load_string(const char *display_name, const char *yaml, si
                                   const SimRegistry *reg, SimError *err);
 
 /*
- * A parameter given outside the file (a command-line flag): applied after the instance's own
- * keys, checked like them; errors read "ORIGIN: instance 'x': key 'k': ...".
+ * A value given outside the file (`--set PATH=VALUE`, `--trace`), applied as an edit of the
+ * YAML and checked like a written value; errors start "ORIGIN: ". PATH is SECTION.KEY...
+ * (sim.seed, fabric.defaults.optical.length, fabric.optical.2.ber), TYPE.KEY (the type's
+ * defaults: link.mpp.rtpb_size) or INSTANCE.KEY (a written or made instance: mb_p0.lanes), in
+ * that order of precedence (docs/config.md, "Values from the command line").
  */
 typedef struct SimConfigOverride {
-    const char *instance;
-    const char *key;
+    const char *path;
     const char *value;  /* as it would be written in YAML */
-    const char *origin; /* "--trace", for messages */
+    const char *origin; /* "--set mb_p0.lanes=2", for messages */
 } SimConfigOverride;
 
-/* sim_config_load_file with overrides; an override naming no instance of the file is an error. */
+/* sim_config_load_file with overrides; one naming no instance, section key or type is an error. */
 SimConfig *sim_config_load_file_ex(const char *path, const SimRegistry *reg,
                                    const SimConfigOverride *overrides, size_t n_overrides,
                                    SimError *err);

@@ -107,10 +107,9 @@ typedef struct CfgLoader {
     const char ***def_domain;
     /* instances sorted by name, for the link endpoints */
     CfgNameIndex *by_name;
-    /* command-line overrides and whether each named an instance */
+    /* values given outside the file (config_override.c) */
     const SimConfigOverride *overrides;
     size_t n_overrides;
-    bool *override_used;
 } CfgLoader;
 
 /* ---- diagnostics (config_diag.c) ---- */
@@ -204,6 +203,15 @@ bool cfg_check_open_ports(CfgLoader *l);
 
 /* No directed cycle of links (unless sim.allow_cycles). */
 bool cfg_check_cycles(CfgLoader *l);
+
+/* ---- values given outside the file (config_override.c) ---- */
+
+/*
+ * Applies the loader's overrides as edits of the tree: with instances false the paths into
+ * sections and type defaults (before any section is read), with instances true the instance
+ * keys (after the system sections expanded).
+ */
+bool cfg_apply_overrides(CfgLoader *l, bool instances);
 
 /* ---- system sections (config_expand.c) ---- */
 

@@ -386,57 +386,6 @@ static bool load_preset(CfgLoader *l, const char *ctx, CfgInstance *in, const Cf
                       in->domain, NULL, what);
 }
 
-static CfgNode *origin_node(SimConfig *c, const char *origin, const char *text)
-{
-    CfgNode *n = calloc(1, sizeof(*n));
-    size_t len = strlen(text);
-    char *t = malloc(len + 1);
-    if (n == NULL || t == NULL) {
-        free(n);
-        free(t);
-        return NULL;
-    }
-    n->text = t; /* freed with the node */
-    if (!cfg_keep_extra(c, n, NULL)) {
-        return NULL;
-    }
-    memcpy(t, text, len + 1);
-    n->kind = CFG_NODE_SCALAR;
-    n->file = origin;
-    n->line = 0;
-    n->text = t;
-    n->len = len;
-    n->plain = true;
-    return n;
-}
-
-/* Command-line overrides of this instance's parameters, after its own keys. */
-static bool apply_overrides(CfgLoader *l, const char *ctx, CfgInstance *in, const char *what)
-{
-    const SimModelType *type = in->type;
-    for (size_t k = 0; k < l->n_overrides; k++) {
-        const SimConfigOverride *ov = &l->overrides[k];
-        if (strcmp(ov->instance, in->name) != 0) {
-            continue;
-        }
-        l->override_used[k] = true;
-        CfgNode *key = origin_node(l->c, ov->origin, ov->key);
-        CfgNode *value = origin_node(l->c, ov->origin, ov->value);
-        if (key == NULL || value == NULL) {
-            return cfg_fail(l, in->node, "out of memory");
-        }
-        size_t i = cfg_param_index(type->params, type->n_params, ov->key);
-        if (i == SIZE_MAX) {
-            return cfg_unknown_key(l->c, l->err, ctx, key, type->params, type->n_params, NULL, what);
-        }
-        if (!cfg_set_param(l, ctx, &type->params[i], value, in->params, &in->domain[i])) {
-            return false;
-        }
-        in->given[i] = value;
-    }
-    return true;
-}
-
 static bool load_instance(CfgLoader *l, CfgInstance *in, const CfgNode *key, const CfgNode *v)
 {
     SimConfig *c = l->c;
@@ -496,8 +445,7 @@ static bool load_instance(CfgLoader *l, CfgInstance *in, const CfgNode *key, con
         return false;
     }
     if (!cfg_parse_keys(l, ctx, v, type->params, type->n_params, in->params, in->given, in->domain,
-                    instance_keys, what) ||
-        !apply_overrides(l, ctx, in, what)) {
+                    instance_keys, what)) {
         return false;
     }
     for (size_t i = 0; i < type->n_params; i++) {
@@ -602,6 +550,10 @@ static bool load_top(CfgLoader *l)
                             hint, li.buf, top_keys[N_OF(top_keys) - 1]);
         }
     }
+    /* Values given outside the file for sections and type defaults (config_override.c). */
+    if (!cfg_apply_overrides(l, false)) {
+        return false;
+    }
     const CfgNode *v;
     if (!load_sim(l, cfg_map_get(root, "sim"))) {
         return false;
@@ -615,19 +567,14 @@ static bool load_top(CfgLoader *l)
     if ((v = cfg_map_get(root, "defaults")) != NULL && !load_defaults(l, v)) {
         return false;
     }
-    /* System sections become plain instances and links (config_expand.c). */
-    if (!cfg_expand_systems(c, l->err)) {
+    /* System sections become plain instances and links (config_expand.c); then the values
+     * given for instances outside the file (config_override.c). */
+    if (!cfg_expand_systems(c, l->err) || !cfg_apply_overrides(l, true)) {
         return false;
     }
     root = c->root;
     if (!load_instances(l, root, cfg_map_get(root, "instances"))) {
         return false;
-    }
-    for (size_t k = 0; k < l->n_overrides; k++) {
-        if (!l->override_used[k]) {
-            return sim_error_set(l->err, SIM_ERR_INPUT, "%s: %s has no instance '%s'",
-                                 l->overrides[k].origin, c->path, l->overrides[k].instance);
-        }
     }
     if (!cfg_load_links(l, cfg_map_get(root, "links"))) {
         return false;
@@ -668,9 +615,7 @@ static SimConfig *load(const char *display_name, const char *yaml, size_t len,
     l.def_params = calloc(n_types + 1, sizeof(*l.def_params));
     l.def_given = calloc(n_types + 1, sizeof(*l.def_given));
     l.def_domain = calloc(n_types + 1, sizeof(*l.def_domain));
-    l.override_used = calloc(n_overrides + 1, sizeof(*l.override_used));
-    bool ok = l.def_params != NULL && l.def_given != NULL && l.def_domain != NULL &&
-              l.override_used != NULL;
+    bool ok = l.def_params != NULL && l.def_given != NULL && l.def_domain != NULL;
     if (!ok) {
         sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", display_name);
     } else {
@@ -686,7 +631,6 @@ static SimConfig *load(const char *display_name, const char *yaml, size_t len,
     free((void *)l.def_given);
     free((void *)l.def_domain);
     free(l.by_name);
-    free(l.override_used);
     if (!ok) {
         goto fail_config;
     }

@@ -48,7 +48,8 @@ typedef enum FabKind { FAB_MEMBOX = 0, FAB_REPEATER, FAB_NODE, FAB_KIND_MAX } Fa
 
 static const char *const kind_name[FAB_KIND_MAX] = {"MemBox", "repeater", "node"};
 static const char *const kind_section[FAB_KIND_MAX] = {"memboxes", "repeaters", "nodes"};
-static const char *const fabric_keys[] = {"defaults", "memboxes", "repeaters", "nodes", "optical"};
+static const char *const fabric_keys[] = {"defaults", "memboxes", "repeaters",
+                                          "nodes",    "optical",  "workload"};
 static const char *const default_kinds[] = {"node", "repeater", "optical"};
 
 /*
@@ -101,6 +102,7 @@ typedef struct FabElem {
     bool cut_through;      /* repeater: its mode is cut_through */
     bool downs_known;      /* repeater: n_ports is its downs (not a stand-in for a bad value) */
     size_t port_link[FAB_PORTS_MAX]; /* p<i> / d<i>: the optical link on it; SIZE_MAX */
+    size_t worker;                   /* node: its position among the workload's nodes; SIZE_MAX */
     bool emitted;
 } FabElem;
 
@@ -128,6 +130,10 @@ typedef struct Fx {
     const CfgNode *def_rep;
     const CfgNode *def_rep_part[2]; /* up, down */
     const CfgNode *def_opt;
+    const CfgNode *workload; /* the section's `workload` mapping; NULL */
+    const CfgNode *wl_type;  /* its `type` */
+    size_t n_workers;        /* nodes replaying it */
+    size_t *workers;         /* those nodes, in worker order */
     FabElem *el;
     size_t n_el;
     FabName *by_name; /* the elements sorted by name */
@@ -204,10 +210,16 @@ static void link_what(const Fx *x, size_t k, char *buf, size_t size)
              is_text(l->to_v) ? l->to_v->text : "?");
 }
 
-/* Who made an instance: an element or an optical link, for the name-collision message. */
+/* The owner of what the workload makes (the barrier). */
+#define FAB_OWNER_WORKLOAD SIZE_MAX
+
+/* Who made an instance: an element, an optical link or the workload, for the name-collision
+ * message. */
 static void owner_what(const Fx *x, size_t owner, char *buf, size_t size)
 {
-    if (owner < x->n_el) {
+    if (owner == FAB_OWNER_WORKLOAD) {
+        snprintf(buf, size, "the workload");
+    } else if (owner < x->n_el) {
         elem_what(x, owner, buf, size);
     } else {
         link_what(x, owner - x->n_el, buf, size);
@@ -216,6 +228,9 @@ static void owner_what(const Fx *x, size_t owner, char *buf, size_t size)
 
 static const CfgNode *owner_at(const Fx *x, size_t owner)
 {
+    if (owner == FAB_OWNER_WORKLOAD) {
+        return x->wl_type;
+    }
     return owner < x->n_el ? x->el[owner].key : x->ln[owner - x->n_el].item;
 }
 
@@ -411,6 +426,7 @@ static bool collect(Fx *x, FabKind kind, const CfgNode *v, size_t *n_nodes)
         e->host = SIZE_MAX;
         e->host_of = SIZE_MAX;
         e->link = SIZE_MAX;
+        e->worker = SIZE_MAX;
         for (size_t p = 0; p < FAB_PORTS_MAX; p++) {
             e->port_link[p] = SIZE_MAX;
         }
@@ -840,6 +856,73 @@ static bool read_link(Fx *x, size_t k, const CfgNode *item)
  * Every node is a host or on one link; every repeater's up port and each of its `downs` down
  * ports is on a link (repeater.switch fails its run on a down port in use but unconnected).
  */
+/*
+ * The section's `workload`: a model type and its keys, replayed by the nodes listed in `nodes`
+ * (default: every node, in section order), each as its position in that list. For host.ps the
+ * expansion also numbers the workers, makes a MemBox's host that replays the workload its
+ * aggregator (aggregation membox_host), and, with the ideal barrier, makes the ps.barrier
+ * `ps_bar` every worker meets at (docs/config.md, "Fabric section").
+ */
+static const char *const workload_keys[] = {"type", "nodes", NULL};
+
+static bool read_workload(Fx *x, const CfgNode *v)
+{
+    if (!map_or_empty(x, "workload: ", v, "a mapping with the workload's type and keys",
+                      &x->workload) ||
+        x->workload == NULL) {
+        return true;
+    }
+    const CfgNode *type = cfg_map_get(x->workload, "type");
+    if (type == NULL) {
+        return fail(x, v, "workload: key 'type' is missing: name the model type every node "
+                          "replays (host.memtrace, host.ps, ...)");
+    }
+    if (!is_text(type)) {
+        return fail(x, type, "workload: key 'type': expected a model type, found %s",
+                    cfg_node_what(type));
+    }
+    if (find_type(x, type->text) == NULL) {
+        return fail(x, type, "workload: key 'type': unknown model type '%s'", type->text);
+    }
+    x->wl_type = type;
+    if (!check_keys(x, "workload: ", x->workload, workload_keys, type->text, "the workload's")) {
+        return false;
+    }
+    x->workers = calloc(x->n_el + 1, sizeof(*x->workers));
+    if (x->workers == NULL) {
+        return oom(x, v);
+    }
+    const CfgNode *nodes = cfg_map_get(x->workload, "nodes");
+    if (nodes == NULL || (is_text(nodes) && strcmp(nodes->text, "all") == 0)) {
+        for (size_t e = 0; e < x->n_el; e++) {
+            if (x->el[e].kind == FAB_NODE) {
+                x->el[e].worker = x->n_workers;
+                x->workers[x->n_workers++] = e;
+            }
+        }
+        return true;
+    }
+    if (nodes->kind != CFG_NODE_SEQ) {
+        return fail(x, nodes, "workload: key 'nodes': expected 'all' or a sequence of node "
+                              "names, found %s",
+                    cfg_node_what(nodes));
+    }
+    for (size_t i = 0; i < nodes->n; i++) {
+        const CfgNode *n = nodes->items[i];
+        size_t e = is_text(n) ? find_elem(x, n->text) : SIZE_MAX;
+        if (e == SIZE_MAX || x->el[e].kind != FAB_NODE) {
+            return fail(x, n, "workload: key 'nodes': '%s' is not a node of the section",
+                        is_text(n) ? n->text : cfg_node_what(n));
+        }
+        if (x->el[e].worker != SIZE_MAX) {
+            return fail(x, n, "workload: key 'nodes': node '%s' is listed twice", n->text);
+        }
+        x->el[e].worker = x->n_workers;
+        x->workers[x->n_workers++] = e;
+    }
+    return true;
+}
+
 static bool check_attached(Fx *x)
 {
     for (size_t e = 0; e < x->n_el; e++) {
@@ -1029,6 +1112,68 @@ static void spp_name(const Fx *x, size_t k, char *buf, size_t size)
     snprintf(buf, size, "%s_%c%zu", to->key->text, to->kind == FAB_MEMBOX ? 'p' : 'd', l->port);
 }
 
+/* The workload's value of key for node instance w (own, then the workload's, then the type's
+ * defaults), as effective() reads it. */
+static const char *workload_value(const Fx *x, const CfgNode *w, const char *key)
+{
+    return effective(x, w, x->workload, x->wl_type->text, key);
+}
+
+/* host.ps: the worker number and, on a MemBox's host, the aggregator role. */
+static bool emit_worker(Fx *x, size_t e, CfgNode *w)
+{
+    const FabElem *el = &x->el[e];
+    const CfgNode *type = cfg_map_get(w, "type");
+    if (!is_text(type) || strcmp(type->text, "host.ps") != 0) {
+        return true;
+    }
+    char idx[32];
+    snprintf(idx, sizeof(idx), "%zu", el->worker);
+    if (!put(x, w, el->key, "worker", idx)) {
+        return false;
+    }
+    const char *agg = workload_value(x, w, "aggregation");
+    bool membox_host = el->host_of != SIZE_MAX && x->el[el->host_of].kind == FAB_MEMBOX;
+    return !(membox_host && agg != NULL && strcmp(agg, "membox_host") == 0) ||
+           put(x, w, el->key, "aggregator", "true");
+}
+
+/* host.ps with the ideal barrier: the ps.barrier `ps_bar`, port pair i for worker i. */
+static bool emit_barrier(Fx *x)
+{
+    if (x->wl_type == NULL || strcmp(x->wl_type->text, "host.ps") != 0 || x->n_workers == 0) {
+        return true;
+    }
+    const char *barrier = effective(x, NULL, x->workload, "host.ps", "barrier");
+    if (barrier == NULL || strcmp(barrier, "ideal") != 0) {
+        return true;
+    }
+    const CfgNode *at = sim_expansion_key(x->xp);
+    /* ps.barrier has 17 port pairs (its port table). */
+    const SimModelType *t = find_type(x, "ps.barrier");
+    size_t pairs = t != NULL ? t->n_ports / 2 : 0;
+    if (x->n_workers > pairs) {
+        return fail(x, x->wl_type,
+                    "workload: %zu nodes replay host.ps with the ideal barrier, whose ps.barrier "
+                    "meets %zu: set barrier: polling, or list fewer nodes",
+                    x->n_workers, pairs);
+    }
+    if (add_instance(x, FAB_OWNER_WORKLOAD, x->wl_type, "ps_bar", "ps.barrier") == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < x->n_workers; i++) {
+        const char *n = x->el[x->workers[i]].key->text;
+        char in[32], out[32];
+        snprintf(in, sizeof(in), "in%zu", i);
+        snprintf(out, sizeof(out), "out%zu", i);
+        if (!add_link(x, at, n, "sync_out", "ps_bar", in, false) ||
+            !add_link(x, at, "ps_bar", out, n, "sync_in", false)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* gen-fabric.py Gen.host(): the workload, its root complex, PCIe link and adapter. */
 static bool emit_host(Fx *x, size_t e)
 {
@@ -1042,8 +1187,12 @@ static bool emit_host(Fx *x, size_t e)
     snprintf(idx, sizeof(idx), "%zu", el->index);
     el->emitted = true;
     CfgNode *w = add_instance(x, e, at, n, NULL);
+    bool replays = el->worker != SIZE_MAX;
     if (w == NULL || !merge(x, w, el->part[NODE_WORKLOAD], NULL) ||
-        !merge(x, w, x->def_node, NULL)) {
+        !(replays ? merge(x, w, x->workload, workload_keys + 1) : merge(x, w, x->def_node, NULL))) {
+        return false;
+    }
+    if (replays && !emit_worker(x, e, w)) {
         return false;
     }
     /* The node id: the workload's src if it takes one, and the adapter's, unless given. */
@@ -1243,7 +1392,7 @@ static bool expand(Fx *x, const CfgNode *fabric)
             }
             return fail(x, key,
                         "unknown element kind '%s'; the fabric section has defaults, memboxes, "
-                        "repeaters, nodes and optical",
+                        "repeaters, nodes, optical and workload",
                         key->text);
         }
     }
@@ -1291,7 +1440,7 @@ static bool expand(Fx *x, const CfgNode *fabric)
             return false;
         }
     }
-    if (!check_attached(x)) {
+    if (!check_attached(x) || !read_workload(x, cfg_map_get(fabric, "workload"))) {
         return false;
     }
     for (size_t e = 0; e < x->n_el; e++) {
@@ -1307,7 +1456,7 @@ static bool expand(Fx *x, const CfgNode *fabric)
     for (size_t e = 0; e < x->n_el; e++) {
         assert(x->el[e].emitted && "every node is a host or on a link, every repeater emitted");
     }
-    return true;
+    return emit_barrier(x);
 }
 
 static bool fabric_expand(SimExpansion *xp, const CfgNode *fabric)
@@ -1335,6 +1484,7 @@ static bool fabric_expand(SimExpansion *xp, const CfgNode *fabric)
     free(x.by_name);
     free(x.ln);
     free(x.owner);
+    free(x.workers);
     return ok;
 }
 

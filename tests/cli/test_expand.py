@@ -77,7 +77,7 @@ class Expand(unittest.TestCase):
                 self.assertEqual(body(r.stdout), body(text))
 
     def test_fabric_section_expands_to_plain_instances(self):
-        r = sim("expand", "configs/fabric-8node-ct.yaml")
+        r = sim("expand", "configs/membox-8node-ct.yaml")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("  mb_ddr3: {type: dram.ctrl}\n", r.stdout)
         self.assertIn("  node1: {type: host.memtrace, trace: traces/mem/fabric-mixed.trace, "
@@ -118,6 +118,55 @@ class Expand(unittest.TestCase):
         r = sim("expand", bad, "-o", out)
         self.assertEqual(r.returncode, 2)
         self.assertEqual(os.listdir(self.tmp), ["bad.yaml"])
+
+    def test_set_reaches_instances_type_defaults_and_sections(self):
+        r = sim("expand", "configs/membox-2node.yaml", "--set", "mb_p0.lanes=2",
+                "--set", "pcie.adapter.tags=32", "--set", "fabric.defaults.optical.length=10m",
+                "--set", "sim.seed=7")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("  mb_p0: {type: link.spp, lanes: 2}\n", r.stdout)
+        self.assertIn("  node1_ad: {type: pcie.adapter, tags: 32, src: 1}\n", r.stdout)
+        self.assertIn("  cable0: {type: link.cable, length: 10m}\n", r.stdout)
+        self.assertIn("sim: {allow_cycles: true, seed: 7, payload_blocks: 8192}\n", r.stdout)
+        # The run records them, and check accepts them.
+        out = os.path.join(self.tmp, "s.json")
+        r = sim("run", "configs/membox-2node.yaml", "--quiet", "--stats", out,
+                "--set", "mb_p0.lanes=2", "--set", "node1_mpp.lanes=2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import json
+        with open(out) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["run"]["overrides"], ["mb_p0.lanes=2", "node1_mpp.lanes=2"])
+        r = sim("check", "configs/membox-2node.yaml", "--set", "mb_p0.lanes=2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_set_bad_input_names_the_flag(self):
+        cases = [
+            (["--set", "mb_p0.lanes=9"],
+             "--set mb_p0.lanes=9: instance 'mb_p0': key 'lanes': 9 is above the maximum 8"),
+            (["--set", "mb_p9.lanes=2"],
+             "--set mb_p9.lanes=2: configs/membox-2node.yaml has no instance 'mb_p9'"),
+            (["--set", "link.spp.lane=2"],
+             "--set link.spp.lane=2: defaults for 'link.spp': unknown key 'lane' (did you mean "
+             "'lanes'?)"),
+            (["--set", "fabric.nodez.node9=x"],
+             "--set fabric.nodez.node9=x: fabric: unknown element kind 'nodez' (did you mean "
+             "'nodes'?)"),
+            (["--set", "sim.sede=1"],
+             "--set sim.sede=1: sim: unknown key 'sede' (did you mean 'seed'?)"),
+            (["--set", "lanes=2"],
+             "--set lanes=2: 'lanes' is not a path: write SECTION.KEY, TYPE.KEY or INSTANCE.KEY"),
+            (["--set", "mb_p0.lanes"],
+             "membox-sim: --set 'mb_p0.lanes': expected PATH=VALUE, e.g. mb_p0.lanes=2; see "
+             "'membox-sim CMD --help'"),
+            (["--set"], "membox-sim: option '--set' needs a value; see 'membox-sim CMD --help'"),
+        ]
+        for cmd in ("check", "expand", "run"):
+            for extra, msg in cases:
+                r = sim(cmd, "configs/membox-2node.yaml", *extra)
+                self.assertEqual(r.returncode, 2, (cmd, extra, r.stderr))
+                self.assertEqual(r.stderr.strip(), msg.replace("CMD", cmd), (cmd, extra))
+                self.assertEqual(r.stdout, "", (cmd, extra))
 
     def test_help(self):
         r = sim("expand", "--help")

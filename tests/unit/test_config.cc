@@ -946,8 +946,8 @@ TEST(ConfigOverride, OverridesApplyAfterTheFileAndAreChecked)
     std::string topo = dir.write("topo.yaml", kAllTopology);
     Registry r = all_fakes();
     SimError err;
-    const SimConfigOverride good[] = {{"all", "need", "12", "--need"},
-                                      {"all", "label", "from the command line", "--label"}};
+    const SimConfigOverride good[] = {{"all.need", "12", "--need"},
+                                      {"all.label", "from the command line", "--label"}};
     SimConfig *c = sim_config_load_file_ex(topo.c_str(), &r, good, 2, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
@@ -961,10 +961,18 @@ TEST(ConfigOverride, OverridesApplyAfterTheFileAndAreChecked)
         SimConfigOverride ov;
         std::string msg;
     } bad[] = {
-        {{"all", "wait", "5 parsecs", "--wait"}, "--wait: instance 'all': key 'wait': "},
-        {{"all", "nede", "1", "--nede"},
+        {{"all.wait", "5 parsecs", "--wait"}, "--wait: instance 'all': key 'wait': "},
+        {{"all.nede", "1", "--nede"},
          "--nede: instance 'all': unknown key 'nede' (did you mean 'need'?)"},
-        {{"nobody", "need", "1", "--x"}, "--x: " + topo + " has no instance 'nobody'"},
+        {{"nobody.need", "1", "--x"}, "--x: " + topo + " has no instance 'nobody'"},
+        {{"need", "1", "--y"},
+         "--y: 'need' is not a path: write SECTION.KEY, TYPE.KEY or INSTANCE.KEY"},
+        {{"all.need.deeper", "1", "--z"},
+         "--z: 'all.need.deeper' names no section or model type, and an instance key is "
+         "INSTANCE.KEY"},
+        {{"test.all.nede", "1", "--t"},
+         "--t: defaults for 'test.all': unknown key 'nede' (did you mean 'need'?)"},
+        {{"sim.sede", "1", "--s"}, "--s: sim: unknown key 'sede' (did you mean 'seed'?)"},
     };
     for (const auto &b : bad) {
         EXPECT_EQ(sim_config_load_file_ex(topo.c_str(), &r, &b.ov, 1, &err), nullptr);

@@ -163,12 +163,12 @@ TEST(ConfigFabric, SixtyFourNodeTreePassesWithTheDefaults)
     /* Its deepest nodes are two repeater levels down: 2 passes, 1 does not. */
     EXPECT_EQ(load_error(path, with_sim_key(text, "  max_depth: 2")), "");
     std::string msg = load_error(path, with_sim_key(text, "  max_depth: 1"));
-    EXPECT_NE(msg.find("switch levels on their way to memory 'ddr3'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("switch levels on their way to memory 'mb_ddr3'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("above sim.max_depth 1"), std::string::npos) << msg;
-    /* 65 adapters (the MemBox host's and 64 behind repeaters) reach the one ddr3. */
+    /* 65 adapters (the MemBox host's and 64 behind repeaters) reach the one mb_ddr3. */
     EXPECT_EQ(load_error(path, with_sim_key(text, "  max_adapters: 65")), "");
     msg = load_error(path, with_sim_key(text, "  max_adapters: 64"));
-    EXPECT_NE(msg.find("65 adapters send requests to memory 'ddr3' ('node0_ad' first, this one "
+    EXPECT_NE(msg.find("65 adapters send requests to memory 'mb_ddr3' ('node0_ad' first, this one "
                        "last), above sim.max_adapters 64"),
               std::string::npos)
         << msg;

@@ -509,15 +509,15 @@ TEST(DramStandalone, CommandLineOverridesPickTraceAndFormat)
         {"traces/dram/sample-ramulator.trc", "ramulator"},
     };
     for (const auto &tr : traces) {
-        std::vector<SimConfigOverride> over = {{"trace", "file", tr.first, "--trace"},
-                                               {"trace", "format", tr.second, "--format"}};
+        std::vector<SimConfigOverride> over = {{"trace.file", tr.first, "--trace"},
+                                               {"trace.format", tr.second, "--format"}};
         Topo t("configs/dram-standalone.yaml", over);
         ASSERT_TRUE(t.ok()) << tr.first << ": " << t.err.msg;
         ASSERT_TRUE(t.run(SIM_KERNEL_FAST)) << tr.first << ": " << t.err.msg;
         EXPECT_GT(t.stat("trace.records"), 100.0) << tr.first;
         EXPECT_EQ(t.stat("trace.responses"), t.stat("trace.records")) << tr.first;
     }
-    std::vector<SimConfigOverride> bad = {{"trace", "format", "drampower", "--format"}};
+    std::vector<SimConfigOverride> bad = {{"trace.format", "drampower", "--format"}};
     Topo t("configs/dram-standalone.yaml", bad);
     EXPECT_FALSE(t.ok());
     EXPECT_NE(std::string(t.err.msg).find("--format"), std::string::npos) << t.err.msg;
