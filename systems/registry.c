@@ -30,6 +30,7 @@ static const SimModelType *const types[] = {
     &pcie_link_type,
     &pcie_rc_type,
     &pcie_adapter_type,
+    &host_memory_type,
     &host_memtrace_type,
     &mem_ideal_type,
     &host_ps_type,

@@ -208,6 +208,47 @@ bool cfg_check_open_ports(CfgLoader *l)
     return true;
 }
 
+bool cfg_check_objects(CfgLoader *l)
+{
+    const SimConfig *c = l->c;
+    for (size_t i = 0; i < c->n_instances; i++) {
+        const CfgInstance *in = &c->instances[i];
+        const SimModelType *t = in->type;
+        for (size_t p = 0; p < t->n_params; p++) {
+            const SimParamDesc *d = &t->params[p];
+            const char *name = in->domain[p];
+            if (d->type != SIM_PARAM_OBJECT || name == NULL || name[0] == '\0') {
+                continue;
+            }
+            const CfgNode *at = in->given[p] != NULL ? in->given[p] : in->node;
+            const char *kind = d->choices[0];
+            size_t o = find_instance(l, name);
+            if (o == SIZE_MAX) {
+                /* Suggest the instances that make this kind of object. */
+                CfgSuggest s;
+                cfg_suggest_init(&s, name);
+                for (size_t k = 0; k < c->n_instances; k++) {
+                    const char *prov = c->instances[k].type->provides;
+                    if (prov != NULL && strcmp(prov, kind) == 0) {
+                        cfg_suggest_try(&s, c->instances[k].name);
+                    }
+                }
+                char hint[300];
+                cfg_suggest_text(&s, hint, sizeof(hint));
+                return cfg_fail(l, at, "instance '%s': key '%s': no instance '%s'%s", in->name,
+                                d->key, name, hint);
+            }
+            const SimModelType *ot = c->instances[o].type;
+            if (ot->provides == NULL || strcmp(ot->provides, kind) != 0) {
+                return cfg_fail(l, at,
+                                "instance '%s': key '%s': instance '%s' (%s) makes no %s", in->name,
+                                d->key, name, ot->name, kind);
+            }
+        }
+    }
+    return true;
+}
+
 /*
  * Depth-first search over instances (file order) and their outgoing links (file order); the
  * first link that reaches an instance still on the stack closes the reported cycle.

@@ -39,7 +39,8 @@ typedef struct CfgInstance {
     const SimModelType *type;
     void *params;          /* type->params_size bytes; domain fields are NULL until build */
     const CfgNode **given; /* per parameter: the value node, NULL for the table default */
-    const char **domain;   /* per parameter: the domain name of SIM_PARAM_DOMAIN ones */
+    const char **domain;   /* per parameter: the name a SIM_PARAM_DOMAIN or SIM_PARAM_OBJECT
+                              value refers to (a domain, an instance) */
     size_t *port_link;     /* per port: index of its link + 1, or 0 while unconnected */
     size_t first_binding;  /* where its ports start in the builder's binding array */
 } CfgInstance;
@@ -200,6 +201,9 @@ bool cfg_load_links(CfgLoader *l, const CfgNode *v);
 
 /* Every port a type does not declare optional is linked. */
 bool cfg_check_open_ports(CfgLoader *l);
+
+/* Every SIM_PARAM_OBJECT value names an instance whose type provides that kind of object. */
+bool cfg_check_objects(CfgLoader *l);
 
 /* No directed cycle of links (unless sim.allow_cycles). */
 bool cfg_check_cycles(CfgLoader *l);

@@ -8,9 +8,9 @@
  * order; then the top-level keys in file order; then the sections in the order sim, domains,
  * defaults, the system sections in file order (each its own structure, checked by its expander,
  * which then stands expanded in instances and links), instances, links (each in file order, keys
- * of one entry in file order, then its missing required keys, then the type's check); then ports
- * left open (instance order, then port table order); then cycles; then the fabric checks
- * (fabric_check.c).
+ * of one entry in file order, then its missing required keys, then the type's check); then the
+ * objects instances name (instance order, then table order); then ports left open (instance
+ * order, then port table order); then cycles; then the fabric checks (fabric_check.c).
  */
 #include "config_internal.h"
 
@@ -579,7 +579,7 @@ static bool load_top(CfgLoader *l)
     if (!cfg_load_links(l, cfg_map_get(root, "links"))) {
         return false;
     }
-    if (!cfg_check_open_ports(l)) {
+    if (!cfg_check_objects(l) || !cfg_check_open_ports(l)) {
         return false;
     }
     if (!c->sim.allow_cycles && !cfg_check_cycles(l)) {

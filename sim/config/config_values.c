@@ -59,6 +59,8 @@ size_t cfg_param_size(SimParamType t)
         return sizeof(char *);
     case SIM_PARAM_DOMAIN:
         return sizeof(SimDomain *);
+    case SIM_PARAM_OBJECT:
+        return sizeof(void *);
     default:
         assert(0 && "unknown parameter type");
         return 0;
@@ -154,8 +156,9 @@ static bool parse_value(const SimParamDesc *d, const char *text, void *field, Nu
         memcpy(field, &v, sizeof(v));
         return true;
     }
-    case SIM_PARAM_DOMAIN: {
-        SimDomain *v = NULL; /* resolved at build */
+    case SIM_PARAM_DOMAIN:
+    case SIM_PARAM_OBJECT: {
+        void *v = NULL; /* resolved at build, from the name kept beside (CfgInstance.names) */
         memcpy(field, &v, sizeof(v));
         return true;
     }
@@ -223,7 +226,7 @@ void cfg_apply_default(const SimParamDesc *d, void *blob, const char **domain)
               check_range(d, d->def, &num, why, sizeof(why));
     assert(ok && "a parameter table default does not parse or is out of range");
     (void)ok;
-    if (d->type == SIM_PARAM_DOMAIN && domain != NULL) {
+    if ((d->type == SIM_PARAM_DOMAIN || d->type == SIM_PARAM_OBJECT) && domain != NULL) {
         *domain = d->def;
     }
 }
@@ -311,6 +314,9 @@ bool cfg_set_param(CfgLoader *l, const char *ctx, const SimParamDesc *d, const C
         if (domain != NULL) {
             *domain = v->text;
         }
+    }
+    if (d->type == SIM_PARAM_OBJECT && domain != NULL) {
+        *domain = v->text; /* an instance's name, checked once every instance is read */
     }
     return true;
 }

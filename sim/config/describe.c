@@ -16,7 +16,7 @@ const char *sim_param_type_name(SimParamType t)
         [SIM_PARAM_BYTES] = "bytes",   [SIM_PARAM_BITRATE] = "bitrate",
         [SIM_PARAM_LENGTH] = "length", [SIM_PARAM_ENUM] = "enum",
         [SIM_PARAM_STRING] = "string", [SIM_PARAM_DOMAIN] = "domain",
-        [SIM_PARAM_PATH] = "path",
+        [SIM_PARAM_PATH] = "path",     [SIM_PARAM_OBJECT] = "object",
     };
     return (unsigned)t < SIM_PARAM_TYPE_MAX ? names[t] : "?";
 }
@@ -156,6 +156,8 @@ static void range_text(const SimParamDesc *d, char *buf, size_t size)
             int k = snprintf(buf + used, size - used, "%s%s", i ? "|" : "", d->choices[i]);
             used += k > 0 ? (size_t)k : 0;
         }
+    } else if (d->type == SIM_PARAM_OBJECT && d->choices != NULL) {
+        snprintf(buf, size, "an instance making %s", d->choices[0]);
     } else if (d->min != NULL && d->max != NULL) {
         snprintf(buf, size, "%s..%s", d->min, d->max);
     } else if (d->min != NULL) {

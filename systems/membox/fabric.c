@@ -56,7 +56,7 @@ static const char *const default_kinds[] = {"node", "repeater", "optical"};
  * Parts: sub-maps of an element, each handed to one of the instances it makes, whose type the
  * fabric section sets (so a part has no `type`; NULL: the workload, which names its own).
  */
-#define PART_MAX 5
+#define PART_MAX 6
 typedef struct FabPart {
     const char *key;
     const char *type;
@@ -70,19 +70,21 @@ static const FabPart kind_parts[FAB_KIND_MAX][PART_MAX] = {
      {"adapter", "pcie.adapter", false},
      {"mpp", "link.mpp", true},
      {"rc", "pcie.rc", false},
-     {"pcie", "pcie.link", false}},
+     {"pcie", "pcie.link", false},
+     {"memory", "host.memory", false}},
 };
 
-static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 5};
+static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 6};
 
 enum { MB_DRAM = 0, MB_ARBITER, MB_PORT };
 enum { REP_UP = 0, REP_DOWN };
-enum { NODE_WORKLOAD = 0, NODE_ADAPTER, NODE_MPP, NODE_RC, NODE_PCIE };
+enum { NODE_WORKLOAD = 0, NODE_ADAPTER, NODE_MPP, NODE_RC, NODE_PCIE, NODE_MEMORY };
 
 /* Keys of an element: its own, its parts, then (repeater) the switch's parameters. */
 static const char *const membox_keys[] = {"ports", "host", "dram", "arbiter", "port", NULL};
 static const char *const repeater_keys[] = {"host", "up", "down", NULL};
-static const char *const node_keys[] = {"workload", "adapter", "mpp", "rc", "pcie", NULL};
+static const char *const node_keys[] = {"workload", "adapter", "mpp",
+                                        "rc",       "pcie",    "memory", NULL};
 static const char *const optical_keys[] = {"from", "to", "lanes", NULL};
 static const char *const repeater_default_keys[] = {"up", "down", NULL};
 static const char *const optical_default_keys[] = {"lanes", NULL};
@@ -1180,7 +1182,8 @@ static bool emit_host(Fx *x, size_t e)
     FabElem *el = &x->el[e];
     const char *n = el->key->text;
     const CfgNode *at = el->key;
-    char rc[FAB_MADE_MAX], pcie[FAB_MADE_MAX], ad[FAB_MADE_MAX], idx[32];
+    char mem[FAB_MADE_MAX], rc[FAB_MADE_MAX], pcie[FAB_MADE_MAX], ad[FAB_MADE_MAX], idx[32];
+    snprintf(mem, sizeof(mem), "%s_mem", n);
     snprintf(rc, sizeof(rc), "%s_rc", n);
     snprintf(pcie, sizeof(pcie), "%s_pcie", n);
     snprintf(ad, sizeof(ad), "%s_ad", n);
@@ -1202,10 +1205,20 @@ static bool emit_host(Fx *x, size_t e)
         !put(x, w, at, "src", idx)) {
         return false;
     }
+    /* The node's host memory, handed to the workload when its type takes one. */
+    const SimModelType *wt = is_text(type) ? find_type(x, type->text) : NULL;
+    for (size_t i = 0; wt != NULL && i < wt->n_params; i++) {
+        if (wt->params[i].type == SIM_PARAM_OBJECT && strcmp(wt->params[i].key, "memory") == 0 &&
+            !put(x, w, at, "memory", mem)) {
+            return false;
+        }
+    }
     const CfgNode *src = cfg_map_get(w, "src");
     CfgNode *m;
-    if ((m = add_instance(x, e, at, rc, "pcie.rc")) == NULL ||
-        !merge(x, m, el->part[NODE_RC], NULL) ||
+    if ((m = add_instance(x, e, at, mem, "host.memory")) == NULL ||
+        !merge(x, m, el->part[NODE_MEMORY], NULL) ||
+        (m = add_instance(x, e, at, rc, "pcie.rc")) == NULL ||
+        !merge(x, m, el->part[NODE_RC], NULL) || !put(x, m, at, "memory", mem) ||
         (m = add_instance(x, e, at, pcie, "pcie.link")) == NULL ||
         !merge(x, m, el->part[NODE_PCIE], NULL) ||
         (m = add_instance(x, e, at, ad, "pcie.adapter")) == NULL ||
