@@ -323,6 +323,7 @@ static void send_responses(DramCtrl *d, SimCycle now)
             d->read_lat_n++;
         }
         sim_port_push(d->out, pkt);
+        sim_work_done(d->c.sim);
         if (now > d->cycles) {
             d->cycles = now;
         }

@@ -198,6 +198,7 @@ static SimCycle player_tick(SimComponent *c, SimCycle now)
     while ((rsp = sim_port_peek(p->m.resp)) != NULL) {
         sim_port_pop(p->m.resp);
         master_response(&p->m, &p->st, rsp, sim->now);
+        sim_work_done(sim);
         sim_packet_free(sim, rsp);
     }
     master_flush(&p->m, now);
@@ -316,6 +317,7 @@ static bool player_build(Sim *sim, const char *name, const void *params, SimPort
         free(p);
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
+    p->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &p->c, name, pp->domain, &player_ops, err)) {
         player_destroy(&p->c);
         free(p);
@@ -468,6 +470,7 @@ static SimCycle gen_tick(SimComponent *c, SimCycle now)
     while ((rsp = sim_port_peek(g->m.resp)) != NULL) {
         sim_port_pop(g->m.resp);
         master_response(&g->m, &g->st, rsp, sim->now);
+        sim_work_done(sim);
         if (g->shadow != NULL && rsp->type == MEM_READ_RESP) {
             if (rsp->payload == NULL) {
                 g->unverified++;
@@ -579,6 +582,7 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimPortBin
         free(g);
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
+    g->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &g->c, name, g->p.domain, &gen_ops, err)) {
         gen_destroy(&g->c);
         free(g);

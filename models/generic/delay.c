@@ -98,6 +98,7 @@ static SimCycle delay_tick(SimComponent *c, SimCycle now)
             break;
         }
         sim_port_push(d->out, s->pkt);
+        sim_work_done(c->sim); /* a stage's work is handing its packet on */
         if (++d->head == d->depth) {
             d->head = 0;
         }

@@ -41,6 +41,7 @@ static SimCycle sink_tick(SimComponent *c, SimCycle now)
     sim_hist_record(&s->latency, sim->now - pkt->stamp[SIM_STAMP_INJECT]);
     sim_hist_record(&s->end_to_end, sim->now - pkt->stamp[SIM_STAMP_CREATE]);
     s->received++;
+    sim_work_done(sim);
     s->bytes += pkt->len;
     sim_packet_free(sim, pkt);
     s->next_accept = now + s->p.accept_every;

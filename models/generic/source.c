@@ -156,6 +156,7 @@ static bool source_build(Sim *sim, const char *name, const void *params,
         free(s);
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
+    s->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &s->c, name, s->p.domain, &source_ops, err)) {
         sim_hist_destroy(&s->backpressure);
         free(s);

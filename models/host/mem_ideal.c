@@ -144,6 +144,7 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
             pkt->payload = pl;
             pkt->type = MEM_READ_RESP;
             m->reads++;
+            sim_work_done(sim);
             m->read_bytes += pkt->len;
         } else if (pkt->type == MEM_WRITE) {
             sim_port_pop(m->req);
@@ -156,6 +157,7 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
             }
             pkt->type = MEM_WRITE_ACK;
             m->writes++;
+            sim_work_done(sim);
             m->write_bytes += pkt->len;
         } else {
             sim_fail(sim, "instance '%s': packet type 0x%x is not a memory request", c->name,

@@ -246,6 +246,7 @@ static void complete_piece(Node *n, uint32_t s)
     sim_hist_record(&n->st.latency, lat);
     sim_hist_record(sl->op == MEMTRACE_READ ? &n->st.read_latency : &n->st.write_latency, lat);
     n->st.completed++;
+    sim_work_done(n->c.sim);
     n->st.last_done = now;
     if ((int32_t)s == n->last_slot) {
         n->prev_done = now;
@@ -534,6 +535,7 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
                   n->p.desc_max, (uint16_t)n->p.src);
     n->last_slot = -1;
     n->prev_done = 0; /* a first record with '+' counts from time 0 */
+    n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
         node_destroy(&n->c);
         free(n);

@@ -117,6 +117,7 @@ static void bar_take(Barrier *b, uint32_t port, const SimPacket *pkt)
     if (from_worker && w != PS_NO_WORKER && w < PS_MAX_WORKERS) {
         b->port_of_worker[w] = (int32_t)port;
     }
+    sim_work_done(b->c.sim);
     switch (pkt->type) {
     case PS_MSG_HELLO:
         if ((pkt->flags & PS_F_AGGREGATOR) != 0) {

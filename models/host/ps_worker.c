@@ -487,6 +487,7 @@ static void job_done(PsNode *n, int grp, uint64_t value);
 static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
 {
     Slot *sl = &n->slots[s];
+    sim_work_done(n->c.sim);
     sl->left--;
     if (sl->left > 0 || sl->issuing) {
         return;
@@ -1380,6 +1381,7 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
                   n->p.desc_max, (uint16_t)n->p.src);
     n->wphase = W_START;
     n->aphase = A_IDLE;
+    n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &ps_ops, err)) {
         ps_destroy(&n->c);
         free(n);

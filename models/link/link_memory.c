@@ -128,6 +128,7 @@ static bool accept(Memory *m, SimCycle now, SimPacket *pkt)
             sim_payload_unref(&sim->pool, pkt->payload);
             pkt->payload = NULL;
         }
+        sim_work_done(m->c.sim);
         if (m->writes++ == 0) {
             m->first_write_ps = sim->now;
         }
@@ -158,6 +159,7 @@ static bool accept(Memory *m, SimCycle now, SimPacket *pkt)
             pkt->payload = pl;
         }
         m->reads++;
+        sim_work_done(m->c.sim);
         m->read_bytes += pkt->len;
         pkt->type = MEM_READ_RESP;
     } else {

@@ -149,6 +149,7 @@ static void take_responses(Tester *t)
         t->slots[slot].used = false;
         t->free_slots[t->n_free++] = slot;
         t->responses++;
+        sim_work_done(t->c.sim);
         t->last_response_ps = sim->now;
         sim_packet_free(sim, r);
     }
@@ -366,6 +367,7 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimPort
         t->free_slots[i] = t->n_slots - 1 - i;
     }
     t->start_cycle = sim_domain_cycle_at_or_after(p->domain, p->start);
+    t->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &t->c, name, p->domain, &tester_ops, err)) {
         tester_destroy(&t->c);
         free(t);

@@ -139,6 +139,7 @@ static bool rx_step(PcieRc *rc)
             pkt->payload = NULL;
         }
         rc->st.dma_writes++;
+        sim_work_done(sim);
         rc->st.dma_write_bytes += pkt->len;
         if (pkt->addr >= rc->p.notify_base && pkt->addr - rc->p.notify_base < rc->p.notify_size &&
             rc->notify != NULL) {
@@ -164,6 +165,7 @@ static bool rx_step(PcieRc *rc)
         }
         sim_port_pop(rc->rx);
         rc->st.dma_reads++;
+        sim_work_done(sim);
         rc->st.dma_read_bytes += pkt->len;
         pcie_fifo_push(&rc->rq, at(rc, rc->p.read_latency), pkt);
         return true;
@@ -290,6 +292,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
             }
             req->type = MEM_WRITE_ACK;
             rc->st.cpu_writes++;
+            sim_work_done(sim);
         } else {
             SimPayload *pl = sim_payload_pool_get(&sim->pool);
             if (pl == NULL || sim->pool.payload_block_size < req->len) {
@@ -302,6 +305,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
             req->payload = pl;
             req->type = MEM_READ_RESP;
             rc->st.cpu_reads++;
+            sim_work_done(sim);
         }
         req->dst = req->src;
         pcie_fifo_push(&rc->hq, at(rc, rc->p.mem_latency), req);

@@ -33,7 +33,7 @@ static const SimParamDesc sim_section_params[] = {
     {"until", SIM_PARAM_TIME, offsetof(CfgSimSection, until), "0", NULL, NULL, NULL,
      "stop at this simulated time (default: run until drained)"},
     {"watchdog", SIM_PARAM_TIME, offsetof(CfgSimSection, watchdog), "1ms", "1ps", NULL, NULL,
-     "fail when no port makes progress for this long while work is outstanding"},
+     "fail when no work is delivered for this long while requests are outstanding"},
     {"packets", SIM_PARAM_UINT, offsetof(CfgSimSection, packets), "65536", "1", "16777216", NULL,
      "size of the packet pool"},
     {"payload_blocks", SIM_PARAM_UINT, offsetof(CfgSimSection, payload_blocks), "1024", "0",

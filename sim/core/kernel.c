@@ -524,6 +524,18 @@ static bool drained(const Sim *sim)
     return true;
 }
 
+/* Requests outstanding: a requester (SimComponent.requester) waits for work to be delivered. */
+static bool requests_outstanding(const Sim *sim)
+{
+    for (uint32_t i = 0; i < sim->n_components; i++) {
+        const SimComponent *c = sim->components[i];
+        if (c->requester && c->ops->busy != NULL && c->ops->busy(c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void report_buffers(const Sim *sim, SimError *err)
 {
     for (uint32_t i = 0; i < sim->n_ports; i++) {
@@ -614,6 +626,7 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
     }
     sim->now = 0;
     sim->last_progress = 0;
+    sim->last_work = 0;
     sim->last_due = 0;
     sim->activations = 0;
     sim->failed = false;
@@ -712,6 +725,15 @@ static SimTime next_due(const Sim *sim)
         }
     }
     return t;
+}
+
+/* The instant at which the watchdog must look even if nothing is due then: `watchdog` of
+ * simulated time after the last work. Such an instant ticks nothing (it is not due) and changes
+ * no statistic; it only ends a run that delivers no work on time. */
+static SimTime watchdog_deadline(const Sim *sim)
+{
+    SimTime w = sim->options.watchdog;
+    return w == 0 || sim->last_work > SIM_TIME_NEVER - w ? SIM_TIME_NEVER : sim->last_work + w;
 }
 
 static SimTime next_edge_any(const Sim *sim, SimTime after_or_at)
@@ -821,24 +843,31 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
             }
             sim->checked_progress = sim->last_progress;
         }
-        if (opt->watchdog && t - sim->last_progress > opt->watchdog) {
-            if (!drained(sim)) {
-                sim_error_set(err, SIM_ERR_SIMULATION,
-                              "watchdog at %.3f ns: no packet moved for %.3f ns while these "
-                              "buffers hold work:",
-                              (double)t / 1000.0, (double)opt->watchdog / 1000.0);
-                report_buffers(sim, err);
-                sim->end_time = t;
-                return SIM_STEP_FAILED;
-            }
-            sim->last_progress = t;
-        }
         if (t >= sim->next_progress) {
             opt->progress(opt->progress_ctx, t, opt->until);
             while (sim->next_progress <= t) {
                 sim->next_progress += opt->progress_every;
             }
         }
+    }
+    /* The watchdog, at any instant (its own deadline is one: watchdog_deadline()). */
+    if (opt->watchdog && t - sim->last_work >= opt->watchdog) {
+        if (requests_outstanding(sim)) {
+            sim_error_set(err, SIM_ERR_SIMULATION,
+                          "watchdog at %.3f ns: no work delivered for %.3f ns (sim.watchdog "
+                          "%.3f ns: a memory access, a response, a finished transfer) while "
+                          "requests are outstanding; these buffers hold work:",
+                          (double)t / 1000.0, (double)(t - sim->last_work) / 1000.0,
+                          (double)opt->watchdog / 1000.0);
+            report_buffers(sim, err);
+            sim->end_time = t;
+            return SIM_STEP_FAILED;
+        }
+        /* No request was outstanding (a compute phase, a fabric that only refreshes its
+         * links): the clock starts again, and the next due instant looks whether only daemons
+         * are left (a component may have fallen idle unnoticed). */
+        sim->last_work = t;
+        sim->idle_noted = true;
     }
     if (next_due(sim) == SIM_TIME_NEVER) {
         sim->end_time = sim->last_due;
@@ -881,6 +910,10 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
         SimTime t = every ? next_edge_any(sim, from) : due;
         if (t > due) {
             t = due; /* a due instant is always a domain edge; never skip one */
+        }
+        SimTime wd = watchdog_deadline(sim);
+        if (wd < t && due != SIM_TIME_NEVER) {
+            t = wd;
         }
         from = t + 1;
         if (t > opt->until) {

@@ -105,6 +105,10 @@ struct SimComponent {
     bool daemon;            /* its own timers do not keep the run alive (refresh, polling) */
     bool takes_tails;       /* its inputs accept packets whose tail is still coming
                                (SimPacket.tail); others are only ever pushed whole packets */
+    bool requester;         /* a traffic source whose busy() means requests outstanding that only
+                               delivered work (sim_work_done) can end: the watchdog fires only
+                               while such a component is busy, so link maintenance (flow-control
+                               refreshes, Acks in flight) around an idle fabric is no error */
     SimHeapNode wake;       /* its timed wake-up */
     SimPort **in;
     SimPort **out;
@@ -196,7 +200,8 @@ typedef struct SimRunOptions {
     SimKernelKind kernel;
     uint64_t seed;
     SimTime until;          /* SIM_TIME_NEVER: run until drained */
-    SimTime watchdog;       /* no port progress for this long while work is outstanding */
+    SimTime watchdog;       /* no work delivered (sim_work_done) for this long while buffers
+                               hold work: a livelock or deadlock, reported as an error */
     uint64_t order_seed;    /* 0: instance order; else tick order within a domain is shuffled */
     /* Optional progress report, called about every `progress_every` of simulated time. */
     void (*progress)(void *ctx, SimTime now, SimTime until);
@@ -236,6 +241,7 @@ struct Sim {
     SimError failure;
     uint32_t live;          /* scheduled non-daemon components */
     SimTime last_progress;  /* latest push or pop */
+    SimTime last_work;      /* latest sim_work_done(): the watchdog's clock */
     SimTime last_due;       /* latest instant at which a component was due */
     SimTime end_time;
     uint64_t activations;
@@ -518,6 +524,18 @@ bool sim_domain_has_edge(const SimDomain *d, SimTime t);
 void sim_domain_edge(Sim *sim, SimDomain *d, SimTime t, bool all);
 SimStep sim_instant_end(Sim *sim, SimError *err);
 void sim_end(Sim *sim, SimTime end);
+
+/*
+ * Forward progress, for the watchdog: a model calls this where the simulated system delivers
+ * work, not where packets merely move: a memory completing an access, a requester receiving a
+ * response or completing a transfer, a sink taking a packet, a workload finishing an event. A
+ * cable that drops every flow-control update keeps packets moving (refreshes, resends) and
+ * delivers nothing; the watchdog ends such a run after `watchdog` of simulated time without work.
+ */
+static inline void sim_work_done(Sim *sim)
+{
+    sim->last_work = sim->now;
+}
 
 /*
  * A component whose busy() may have turned false without a port moving (a controller whose last

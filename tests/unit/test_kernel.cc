@@ -182,13 +182,14 @@ TEST_P(KernelBoth, UntilStopsTheRunAtThatTime)
 }
 
 /*
- * A sink that takes one packet every million cycles holds the fabric full for milliseconds:
- * slow, not stuck (it sleeps on a timer), so no watchdog error, and both kernels agree. This
- * once failed under every-cycle: a same-instant wake-up made a non-due tick count as due.
+ * A sink that takes one packet every million cycles (4 ms) holds the fabric full for
+ * milliseconds: slow, not stuck, so no watchdog error while the watchdog is longer than that
+ * (5 ms: each packet taken is work delivered), and both kernels agree. This once failed under
+ * every-cycle: a same-instant wake-up made a non-due tick count as due.
  */
 TEST_P(KernelBoth, ASlowConsumerOnATimerIsNotAWatchdogError)
 {
-    std::string y = "sim: {watchdog: 1us}\ninstances:\n"
+    std::string y = "sim: {watchdog: 5ms}\ninstances:\n"
                     "  src: {type: generic.source, count: 12}\n"
                     "  q: {type: generic.delay, depth: 4}\n"
                     "  snk: {type: generic.sink, accept_every: 1000000}\n"
@@ -302,6 +303,7 @@ Failure run_feeder_hoarder(SimKernelKind k, bool spin, int packets, bool with_da
     auto *feeder = static_cast<Feeder *>(calloc(1, sizeof(Feeder)));
     auto *hoarder = static_cast<Hoarder *>(calloc(1, sizeof(Hoarder)));
     feeder->left = packets;
+    feeder->c.requester = true; /* its packets left are requests outstanding */
     hoarder->spin = spin;
     EXPECT_TRUE(sim_add_component(sim, &feeder->c, "feeder", d, &feeder_ops, &f.err));
     EXPECT_TRUE(sim_add_component(sim, &hoarder->c, "hoarder", d, &hoarder_ops, &f.err));
@@ -341,10 +343,10 @@ TEST_P(KernelBoth, WatchdogCatchesAFabricThatTicksButNeverMoves)
     Failure f = run_feeder_hoarder(GetParam(), true, 5, false, 2);
     ASSERT_FALSE(f.ok);
     std::string m = f.err.msg;
-    /* Last push at 4 ns; the first due instant more than 100 ns later is 108 ns. */
-    EXPECT_EQ(m.rfind("watchdog at 108.000 ns: no packet moved for 100.000 ns", 0), 0u) << m;
+    /* No work is ever delivered: the watchdog's own deadline, 100 ns after the start. */
+    EXPECT_EQ(m.rfind("watchdog at 100.000 ns: no work delivered for 100.000 ns", 0), 0u) << m;
     EXPECT_NE(m.find("port feeder:out -> hoarder:in: 2 of 2 entries"), std::string::npos) << m;
-    EXPECT_EQ(f.end, 108000u);
+    EXPECT_EQ(f.end, 100000u);
 }
 
 TEST_P(KernelBoth, DaemonTimersDoNotKeepADrainedRunAlive)

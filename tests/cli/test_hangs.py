@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Livelocks end with a clear error, in seconds of wall time (issue 14): a fabric that keeps
+packets moving (flow-control refreshes, resends) but delivers no work is stopped by the
+forward-progress watchdog (sim.watchdog of simulated time without a memory access, a response
+or a finished transfer while requests are outstanding), which runs on its own deadline.
+
+Each case runs configs/link-membox.yaml with a fault given by --set; before the watchdog
+counted delivered work, every one of them ran forever.
+
+Usage: test_hangs.py MEMBOX_SIM SOURCE_ROOT
+"""
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+SIM = None
+ROOT = None
+WALL_LIMIT_S = 60  # each case takes well under a second here
+
+FOREVER = "1000000000000"
+CASES = {
+    "every flow-control update dropped": [
+        "cable0.fault_ba=drop", "cable0.fault_ba_type=fc", "cable0.fault_ba_count=" + FOREVER],
+    "every Ack dropped": [
+        "cable0.fault_ba=drop", "cable0.fault_ba_type=ack", "cable0.fault_ba_count=" + FOREVER],
+    "every packet dropped": ["cable0.drop_rate=1"],
+    "BER 1e-3 with 4 KiB packets": ["cable0.ber=1e-3", "link.tester.size=4KiB"],
+    "flow-control updates dropped and refreshed once a second": [
+        "cable0.fault_ba=drop", "cable0.fault_ba_type=fc", "cable0.fault_ba_count=" + FOREVER,
+        "link.spp.fc_refresh=1s", "link.mpp.fc_refresh=1s"],
+}
+
+
+def run(sets, *extra):
+    args = [SIM, "run", "configs/link-membox.yaml", "--quiet", *extra]
+    for s in sets:
+        args += ["--set", s]
+    t0 = time.monotonic()
+    r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=WALL_LIMIT_S)
+    return r, time.monotonic() - t0
+
+
+class Hangs(unittest.TestCase):
+    def test_livelocks_end_with_the_watchdog_naming_what_is_stuck(self):
+        for name, sets in CASES.items():
+            with self.subTest(case=name):
+                r, wall = run(sets)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                first = r.stderr.splitlines()[0]
+                self.assertRegex(first, r"^watchdog at [0-9.]+ ns: no work delivered for "
+                                        r"1000000\.000 ns \(sim\.watchdog 1000000\.000 ns")
+                # What is stuck: the requester with its count, and the link's buffers.
+                self.assertIn("component host0: busy (issued ", r.stderr)
+                self.assertIn("mpp0", r.stderr)
+                self.assertLess(wall, WALL_LIMIT_S / 2)
+
+    def test_the_watchdog_fires_on_its_own_deadline_not_at_the_next_event(self):
+        # With refreshes a second apart, the next scheduled event after the stall is far away;
+        # the watchdog still fires exactly sim.watchdog after the last work.
+        r, _ = run(CASES["flow-control updates dropped and refreshed once a second"],
+                   "--set", "sim.watchdog=50us")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        first = r.stderr.splitlines()[0]
+        self.assertIn("no work delivered for 50000.000 ns (sim.watchdog 50000.000 ns", first)
+        at = float(first.split()[2])
+        self.assertLess(at, 200000.0, first)  # within microseconds of the stall, not 1 s later
+
+    def test_slow_but_live_traffic_is_no_error(self):
+        # BER 1e-5: many retries, but work keeps being delivered.
+        r, _ = run(["cable0.ber=1e-5", "cable1.ber=1e-5"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    SIM, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
