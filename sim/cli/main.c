@@ -4,6 +4,7 @@
  * time), 2 bad input or usage (configuration, trace, flags, output files).
  */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,9 +69,12 @@ static const char *const run_help =
     "                    checked like YAML, listed in the stats' run section\n"
     "  --progress        report simulated time, speed and ETA on stderr\n"
     "  --quiet           no summary on stdout\n"
+    "  --stats-on-interrupt  on SIGINT or SIGTERM, still write --stats with the statistics\n"
+    "                    so far (closed at the instant the run stopped)\n"
     "\n"
     "Output files are written under a temporary name and renamed when complete: a failed run\n"
-    "leaves no file behind.\n"
+    "leaves no file behind. SIGINT and SIGTERM stop the run at the end of its current instant,\n"
+    "remove the temporary files and exit 130 and 143.\n"
     "\n"
     "exit codes: 0 ok; 1 simulation error (deadlock, watchdog); 2 bad input or usage\n";
 
@@ -520,6 +524,7 @@ typedef struct RunArgs {
     bool systemc; /* --kernel systemc: sim_systemc_run() instead of sim_run() */
     bool progress;
     bool quiet;
+    bool stats_on_interrupt;
     Sets sets;
 } RunArgs;
 
@@ -588,6 +593,8 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
             }
         } else if (strcmp(arg, "--progress") == 0) {
             a->progress = true;
+        } else if (strcmp(arg, "--stats-on-interrupt") == 0) {
+            a->stats_on_interrupt = true;
         } else if (strcmp(arg, "--quiet") == 0) {
             a->quiet = true;
         } else if (arg[0] == '-' && arg[1] != '\0') {
@@ -605,6 +612,36 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
         return usage_error(see, "%s", "'dram' needs --trace FILE");
     }
     return EXIT_OK;
+}
+
+/* ---- SIGINT and SIGTERM: the run stops at the end of its instant, outputs stay atomic ---- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The exit code of a run stopped by a signal: 128 + its number (130 SIGINT, 143 SIGTERM). */
+static int stopped_exit(void)
+{
+    return 128 + (int)stop_signal;
+}
+
+static const char *stop_signal_name(void)
+{
+    return stop_signal == SIGINT ? "SIGINT" : stop_signal == SIGTERM ? "SIGTERM" : "a signal";
 }
 
 /*
@@ -633,6 +670,7 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     sim_run_options_default(&opt);
     sim_config_run_options(config, &opt);
     opt.kernel = a.kernel;
+    opt.stop = &stop_signal;
     if (a.has_seed) {
         opt.seed = a.seed;
     }
@@ -679,6 +717,20 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
         info.speed_name = speed_name;
         info.speed_value = cycles / wall;
     }
+    if (!ok && err.kind == SIM_ERR_INTERRUPTED) {
+        /* Stopped by SIGINT or SIGTERM: the statistics so far only when asked for. */
+        bool kept = false;
+        if (a.stats != NULL && a.stats_on_interrupt &&
+            sim_stats_write_json(sim->stats, &info, stats_out.f)) {
+            kept = out_commit(&stats_out);
+        } else {
+            out_abort(&stats_out);
+        }
+        fprintf(stderr, "membox-sim: %s by %s; %s\n", err.msg, stop_signal_name(),
+                kept ? "the statistics so far are in the --stats file" : "no output written");
+        rc = stopped_exit();
+        goto done;
+    }
     if (!ok) {
         out_abort(&stats_out);
         fprintf(stderr, "%s\n", err.msg);
@@ -697,6 +749,14 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
             out_abort(&stats_out);
             fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(e));
             rc = EXIT_INPUT;
+            goto done;
+        }
+        if (stop_signal != 0) {
+            /* Stopped while writing: no half-finished output. */
+            out_abort(&stats_out);
+            fprintf(stderr, "membox-sim: interrupted by %s; no output written\n",
+                    stop_signal_name());
+            rc = stopped_exit();
             goto done;
         }
         if (!out_commit(&stats_out)) {
@@ -856,5 +916,6 @@ int main(int argc, char **argv)
     if (c == NULL) {
         return usage_error("", "unknown command '%s'", cmd);
     }
+    catch_stop_signals();
     return c->fn(argc - 2, argv + 2);
 }

@@ -850,6 +850,12 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
             }
         }
     }
+    if (opt->stop != NULL && *opt->stop) {
+        sim_error_set(err, SIM_ERR_INTERRUPTED, "interrupted at %.3f ns of simulated time",
+                      (double)t / 1000.0);
+        sim->end_time = t;
+        return SIM_STEP_FAILED;
+    }
     /* The watchdog, at any instant (its own deadline is one: watchdog_deadline()). */
     if (opt->watchdog && t - sim->last_work >= opt->watchdog) {
         if (requests_outstanding(sim)) {

@@ -23,6 +23,8 @@
 #ifndef MEMBOX_SIM_KERNEL_H
 #define MEMBOX_SIM_KERNEL_H
 
+#include <signal.h>
+
 #include "error.h"
 #include "heap.h"
 #include "packet.h"
@@ -207,6 +209,10 @@ typedef struct SimRunOptions {
     void (*progress)(void *ctx, SimTime now, SimTime until);
     void *progress_ctx;
     SimTime progress_every;
+    /* Optional: set non-zero from outside (a signal handler) to stop the run at the end of the
+     * current instant with an error of kind SIM_ERR_INTERRUPTED; statistics are closed at that
+     * instant as at any other end. */
+    const volatile sig_atomic_t *stop;
 } SimRunOptions;
 
 void sim_run_options_default(SimRunOptions *o);

@@ -73,6 +73,43 @@ class Hangs(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class Signals(unittest.TestCase):
+    """SIGINT and SIGTERM end a run cleanly: no temporary file left, exit 130 and 143."""
+
+    def run_and_signal(self, sig, *extra):
+        import signal
+        import tempfile
+        tmp = tempfile.mkdtemp()
+        out = os.path.join(tmp, "s.json")
+        p = subprocess.Popen([SIM, "run", "configs/membox-4node.yaml", "--quiet", "--stats", out,
+                              "--set", "fabric.defaults.node.repeat=1000000", *extra],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+        time.sleep(1.0)  # loaded and running: the full run takes minutes
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=WALL_LIMIT_S)
+        return p.returncode, err, tmp, out
+
+    def test_sigint_removes_the_temporary_file(self):
+        import signal
+        code, err, tmp, out = self.run_and_signal(signal.SIGINT)
+        self.assertEqual(code, 130, err)
+        self.assertIn("by SIGINT; no output written", err)
+        self.assertEqual(os.listdir(tmp), [])
+
+    def test_sigterm_with_stats_on_interrupt_writes_the_statistics_so_far(self):
+        import json
+        import signal
+        code, err, tmp, out = self.run_and_signal(signal.SIGTERM, "--stats-on-interrupt")
+        self.assertEqual(code, 143, err)
+        self.assertIn("by SIGTERM; the statistics so far are in the --stats file", err)
+        self.assertEqual(os.listdir(tmp), ["s.json"])
+        with open(out) as f:
+            doc = json.load(f)
+        self.assertGreater(doc["run"]["end_time_ps"], 0)
+        self.assertGreater(doc["stats"]["node1.completed"], 0)
+
+
 if __name__ == "__main__":
     SIM, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     unittest.main(argv=sys.argv[:1], verbosity=2)
