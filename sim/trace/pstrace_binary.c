@@ -119,7 +119,6 @@ static int bin_header_record(PsTrace *t, SimError *err)
 static int bin_tensor(PsTrace *t, SimError *err, uint32_t i, uint32_t count, PsTraceNames *names)
 {
     PsTraceHeader *h = &t->h;
-    PsTraceTensor *ts = &h->tensors[i];
     unsigned char tb[PSTRACE_BIN_TENSOR_FIXED + 8 * PSTRACE_MAX_RANK];
     t->pos++;
     int r = bin_read(t, err, tb, PSTRACE_BIN_TENSOR_FIXED, 0, PSTRACE_BIN_TENSOR_FIXED);
@@ -130,6 +129,10 @@ static int bin_tensor(PsTrace *t, SimError *err, uint32_t i, uint32_t count, PsT
                                    " of %" PRIu32 " is missing",
                                    i, count);
     }
+    if (!pstrace_table_reserve(h, i, count)) {
+        return pstrace_bad(t, err, "out of memory");
+    }
+    PsTraceTensor *ts = &h->tensors[i];
     uint32_t id = trace_get_le32(tb);
     ts->bytes = trace_get_le64(tb + 4);
     ts->rank = tb[12];
@@ -162,8 +165,12 @@ static int bin_tensor(PsTrace *t, SimError *err, uint32_t i, uint32_t count, PsT
     if (!pstrace_check_tensor(h, i, why, sizeof(why))) {
         return pstrace_bad(t, err, "%s", why);
     }
-    uint32_t dup = pstrace_names_add(names, h->tensors, i);
-    if (dup != UINT32_MAX) {
+    uint32_t dup = 0;
+    int added = pstrace_names_add(names, h->tensors, i, &dup);
+    if (added < 0) {
+        return pstrace_bad(t, err, "out of memory");
+    }
+    if (added == 0) {
         return pstrace_bad(t, err, "duplicate tensor name '%s' (also tensor %" PRIu32 ")", ts->name,
                            dup);
     }
@@ -177,22 +184,16 @@ int pstrace_bin_header(PsTrace *t, SimError *err)
         return -1;
     }
     /* The fields are checked before the tensor table is read; the checks look at the count
-     * only, not at the tensors. */
+     * only. Then the table starts empty and grows as its records come. */
     PsTraceWhy why;
     uint32_t count = h->n_tensors;
-    if (!pstrace_check_header_fields(h, why, sizeof(why))) {
-        h->n_tensors = 0;
+    bool fields_ok = pstrace_check_header_fields(h, why, sizeof(why));
+    h->n_tensors = 0;
+    if (!fields_ok) {
         return pstrace_bad(t, err, "%s", why);
     }
-    h->tensors = calloc(count, sizeof(*h->tensors));
-    if (h->tensors == NULL) {
-        h->n_tensors = 0;
-        return pstrace_bad(t, err, "out of memory");
-    }
     PsTraceNames names;
-    if (!pstrace_names_init(&names, count)) {
-        return pstrace_bad(t, err, "out of memory");
-    }
+    pstrace_names_init(&names);
     int r = 0;
     for (uint32_t i = 0; i < count && r == 0; i++) {
         r = bin_tensor(t, err, i, count, &names);

@@ -294,7 +294,29 @@ bool pstrace_check_event(const PsTraceHeader *h, const PsTraceEvent *ev, uint64_
            check_event_times(ev, prev_start, n_before, why, size);
 }
 
-/* ---- a small set of names, to find duplicate tensor names in one pass ---- */
+/* ---- the tensor table as it is read ---- */
+
+bool pstrace_table_reserve(PsTraceHeader *h, uint32_t i, uint32_t count)
+{
+    if (i < h->n_tensors) {
+        return true;
+    }
+    /* count <= PSTRACE_MAX_TENSORS, so neither the doubling nor the size can overflow. */
+    uint32_t cap = h->n_tensors < 64 ? 64 : 2 * h->n_tensors;
+    if (cap > count) {
+        cap = count;
+    }
+    PsTraceTensor *p = realloc(h->tensors, (size_t)cap * sizeof(*p));
+    if (p == NULL) {
+        return false;
+    }
+    memset(p + h->n_tensors, 0, (size_t)(cap - h->n_tensors) * sizeof(*p));
+    h->tensors = p;
+    h->n_tensors = cap;
+    return true;
+}
+
+/* ---- a set of names, to find duplicate tensor names in one pass ---- */
 
 static uint64_t name_hash(const char *s)
 {
@@ -305,36 +327,70 @@ static uint64_t name_hash(const char *s)
     return h;
 }
 
-bool pstrace_names_init(PsTraceNames *ns, uint32_t n)
+#define NAMES_FIRST_CAP 64u
+
+void pstrace_names_init(PsTraceNames *ns)
 {
-    uint32_t cap = 16;
-    while (cap < 2 * n) {
-        cap *= 2;
-    }
-    ns->slot = calloc(cap, sizeof(*ns->slot));
-    ns->mask = cap - 1;
-    return ns->slot != NULL;
+    ns->slot = NULL;
+    ns->mask = 0;
+    ns->used = 0;
 }
 
 void pstrace_names_destroy(PsTraceNames *ns)
 {
     free(ns->slot);
     ns->slot = NULL;
+    ns->mask = 0;
+    ns->used = 0;
 }
 
-/* Adds tensor i; returns the index of an earlier tensor of the same name, or UINT32_MAX. */
-uint32_t pstrace_names_add(PsTraceNames *ns, const PsTraceTensor *tensors, uint32_t i)
+/* The slot of name: where it is, or the empty slot where it would go. */
+static uint32_t names_find(const PsTraceNames *ns, const PsTraceTensor *tensors, const char *name)
 {
-    uint32_t s = (uint32_t)name_hash(tensors[i].name) & ns->mask;
-    while (ns->slot[s] != 0) {
-        uint32_t j = ns->slot[s] - 1;
-        if (strcmp(tensors[j].name, tensors[i].name) == 0) {
-            return j;
-        }
+    uint32_t s = (uint32_t)name_hash(name) & ns->mask;
+    while (ns->slot[s] != 0 && strcmp(tensors[ns->slot[s] - 1].name, name) != 0) {
         s = (s + 1) & ns->mask;
     }
+    return s;
+}
+
+/* Doubles the table (or makes the first), moving every name over. */
+static bool names_grow(PsTraceNames *ns, const PsTraceTensor *tensors)
+{
+    uint32_t old_cap = ns->slot != NULL ? ns->mask + 1 : 0;
+    uint32_t cap = old_cap != 0 ? 2 * old_cap : NAMES_FIRST_CAP;
+    PsTraceNames bigger = {.slot = calloc(cap, sizeof(uint32_t)), .mask = cap - 1, .used = 0};
+    if (bigger.slot == NULL) {
+        return false;
+    }
+    for (uint32_t s = 0; s < old_cap; s++) {
+        uint32_t v = ns->slot[s];
+        if (v != 0) {
+            bigger.slot[names_find(&bigger, tensors, tensors[v - 1].name)] = v;
+        }
+    }
+    bigger.used = ns->used;
+    free(ns->slot);
+    *ns = bigger;
+    return true;
+}
+
+int pstrace_names_add(PsTraceNames *ns, const PsTraceTensor *tensors, uint32_t i, uint32_t *dup)
+{
+    /* At most half full, so that probes stay short. */
+    if (ns->slot == NULL || 2 * (ns->used + 1) > ns->mask + 1) {
+        if (!names_grow(ns, tensors)) {
+            return -1;
+        }
+    }
+    uint32_t s = names_find(ns, tensors, tensors[i].name);
+    if (ns->slot[s] != 0) {
+        *dup = ns->slot[s] - 1;
+        return 0;
+    }
     ns->slot[s] = i + 1;
-    return UINT32_MAX;
+    ns->used++;
+    return 1;
 }
 
 void pstrace_header_free(PsTraceHeader *h)

@@ -68,17 +68,29 @@ bool pstrace_check_event(const PsTraceHeader *h, const PsTraceEvent *ev, uint64_
 /* Frees what h owns and zeroes it; h->tensors[0 .. h->n_tensors - 1] may hold NULL names. */
 void pstrace_header_free(PsTraceHeader *h);
 
-/* The names of a tensor table, to find a duplicate in one pass. */
+/*
+ * Makes room for tensor i of a table announced with count tensors (i < count <=
+ * PSTRACE_MAX_TENSORS). A header's count is a claim, not a budget: the table grows with the
+ * tensors actually read, doubling but never past count, so that a few bytes announcing a
+ * million tensors cost a few bytes of memory before their error. h->n_tensors counts the
+ * entries allocated (zeroed until read, freed by pstrace_header_free()); it reaches count with
+ * the last tensor. False when out of memory.
+ */
+bool pstrace_table_reserve(PsTraceHeader *h, uint32_t i, uint32_t count);
+
+/* The names of a tensor table, to find a duplicate in one pass. It grows as names are added,
+ * like the table. */
 typedef struct PsTraceNames {
     uint32_t *slot; /* tensor index + 1; 0 is empty */
-    uint32_t mask;
+    uint32_t mask;  /* slots - 1 */
+    uint32_t used;
 } PsTraceNames;
 
-/* For a table of n tensors. False when out of memory. */
-bool pstrace_names_init(PsTraceNames *ns, uint32_t n);
+void pstrace_names_init(PsTraceNames *ns);
 void pstrace_names_destroy(PsTraceNames *ns);
-/* Adds tensor i; returns the index of an earlier tensor of the same name, or UINT32_MAX. */
-uint32_t pstrace_names_add(PsTraceNames *ns, const PsTraceTensor *tensors, uint32_t i);
+/* Adds the name of tensors[i]: 1 if it is new; 0 with *dup set to the index of an earlier
+ * tensor of the same name; -1 when out of memory. */
+int pstrace_names_add(PsTraceNames *ns, const PsTraceTensor *tensors, uint32_t i, uint32_t *dup);
 
 /* ---- the reader (pstrace.c), and its two forms ---- */
 

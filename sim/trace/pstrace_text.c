@@ -350,7 +350,6 @@ static int text_tensor(PsTrace *t, SimError *err, uint32_t i, uint32_t count, ui
                        PsTraceNames *names)
 {
     PsTraceHeader *h = &t->h;
-    PsTraceTensor *ts = &h->tensors[i];
     char *tok[TEXT_MAX_FIELDS];
     int n = text_line(t, err, tok, TEXT_MAX_FIELDS);
     if (n < 0) {
@@ -384,12 +383,20 @@ static int text_tensor(PsTrace *t, SimError *err, uint32_t i, uint32_t count, ui
                            "characters",
                            tok[2], PSTRACE_NAME_MAX);
     }
+    if (!pstrace_table_reserve(h, i, count)) {
+        return pstrace_bad(t, err, "out of memory");
+    }
+    PsTraceTensor *ts = &h->tensors[i];
     ts->name = strdup(tok[2]);
     if (ts->name == NULL) {
         return pstrace_bad(t, err, "out of memory");
     }
-    uint32_t dup = pstrace_names_add(names, h->tensors, i);
-    if (dup != UINT32_MAX) {
+    uint32_t dup = 0;
+    int added = pstrace_names_add(names, h->tensors, i, &dup);
+    if (added < 0) {
+        return pstrace_bad(t, err, "out of memory");
+    }
+    if (added == 0) {
         return pstrace_bad(t, err, "duplicate tensor name '%s' (also tensor %" PRIu32 ")", tok[2],
                            dup);
     }
@@ -409,10 +416,9 @@ static int text_tensor(PsTrace *t, SimError *err, uint32_t i, uint32_t count, ui
     return 0;
 }
 
-/* "tensors N" (its tokens in tok), then the N tensor lines. */
+/* "tensors N" (its tokens in tok), then the N tensor lines: the table grows as they come. */
 static int text_tensor_table(PsTrace *t, SimError *err, char **tok, int n, uint64_t *count_line)
 {
-    PsTraceHeader *h = &t->h;
     if (n != 2) {
         return pstrace_bad(t, err, "expected 'tensors N'");
     }
@@ -424,18 +430,11 @@ static int text_tensor_table(PsTrace *t, SimError *err, char **tok, int n, uint6
         return pstrace_bad(t, err, "the tensor table must hold at least one tensor");
     }
     *count_line = t->pos;
-    h->tensors = calloc((size_t)count, sizeof(*h->tensors));
-    if (h->tensors == NULL) {
-        return pstrace_bad(t, err, "out of memory");
-    }
-    h->n_tensors = (uint32_t)count;
     PsTraceNames names;
-    if (!pstrace_names_init(&names, h->n_tensors)) {
-        return pstrace_bad(t, err, "out of memory");
-    }
+    pstrace_names_init(&names);
     int r = 0;
-    for (uint32_t i = 0; i < h->n_tensors && r == 0; i++) {
-        r = text_tensor(t, err, i, h->n_tensors, *count_line, &names);
+    for (uint32_t i = 0; i < (uint32_t)count && r == 0; i++) {
+        r = text_tensor(t, err, i, (uint32_t)count, *count_line, &names);
     }
     pstrace_names_destroy(&names);
     return r;

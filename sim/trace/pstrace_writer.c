@@ -57,10 +57,7 @@ static bool copy_header(PsTraceWriter *w, const PsTraceHeader *h, char *why, siz
     }
     c->n_tensors = h->n_tensors;
     PsTraceNames names;
-    if (!pstrace_names_init(&names, c->n_tensors)) {
-        snprintf(why, size, "out of memory");
-        return false;
-    }
+    pstrace_names_init(&names);
     bool ok = true;
     for (uint32_t i = 0; i < c->n_tensors && ok; i++) {
         c->tensors[i] = h->tensors[i];
@@ -71,8 +68,12 @@ static bool copy_header(PsTraceWriter *w, const PsTraceHeader *h, char *why, siz
         } else if (!pstrace_check_tensor(c, i, why, size)) {
             ok = false;
         } else {
-            uint32_t dup = pstrace_names_add(&names, c->tensors, i);
-            if (dup != UINT32_MAX) {
+            uint32_t dup = 0;
+            int added = pstrace_names_add(&names, c->tensors, i, &dup);
+            if (added < 0) {
+                snprintf(why, size, "out of memory");
+                ok = false;
+            } else if (added == 0) {
                 snprintf(why, size,
                          "duplicate tensor name '%s' (tensors %" PRIu32 " and %" PRIu32 ")",
                          c->tensors[i].name, dup, i);
