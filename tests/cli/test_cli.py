@@ -91,6 +91,32 @@ class Cli(unittest.TestCase):
             self.assertEqual(r.returncode, 0, (c, r.stderr))
             self.assertTrue(r.stdout.startswith(f"configs/{c}: ok"), r.stdout)
 
+    def test_a_byte_order_mark_is_taken_where_yaml_allows_one(self):
+        # A UTF-8 byte-order mark used to shift the first line one column right, so a file
+        # with more than one top-level key failed ("did not find expected <document start>").
+        # Here it opens a shipped config stripped of its leading comment (so that the first key
+        # follows the mark), and before the comment after a document end marker; both run to
+        # the same statistics as the file without them.
+        with open(os.path.join(ROOT, "configs", "generic-fanin.yaml")) as f:
+            lines = f.read().splitlines(keepends=True)
+        body = "".join(line for line in lines if not line.startswith("#"))
+        self.assertTrue(body.startswith("sim:"))
+        plain = self.write("plain.yaml", body)
+        marked = self.write("marked.yaml", "\ufeff" + body)
+        doc = self.write("doc.yaml", "\ufeff---\n" + body + "...\n\ufeff# the end\n")
+        stats = []
+        for path in (plain, marked, doc):
+            r = run("check", path)
+            self.assertEqual((r.returncode, r.stdout), (0, path + ": ok (6 instances)\n"),
+                             r.stderr)
+            out = path + ".json"
+            r = run("run", path, "--quiet", "--stats", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                stats.append(json.load(f)["stats"])
+        self.assertEqual(stats[1], stats[0])
+        self.assertEqual(stats[2], stats[0])
+
     def test_describe_lists_types_and_tables(self):
         r = run("describe")
         self.assertEqual(r.returncode, 0)
