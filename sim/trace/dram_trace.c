@@ -169,6 +169,8 @@ static int read_line(DramTrace *t, SimError *err)
     case TRACE_LINE_ERROR:
         trace_file_describe(&t->f, why, sizeof(why));
         return bad(t, err, "%s", why);
+    case TRACE_LINE_NUL:
+        return bad(t, err, "NUL byte at column %zu: this is not a text trace", strlen(t->buf) + 1);
     case TRACE_LINE_LONG:
         return bad(t, err, "line longer than %u characters", DRAM_TRACE_LINE_MAX);
     default:

@@ -307,6 +307,9 @@ static int next_line(MemTrace *t, SimError *err)
             return 0;
         case TRACE_LINE_ERROR:
             return check_gz(t, err);
+        case TRACE_LINE_NUL:
+            return bad(t, err, "NUL byte at column %zu: this is not a text trace",
+                       strlen(t->buf) + 1);
         case TRACE_LINE_LONG:
             return bad(t, err, "line longer than %u characters", MEMTRACE_LINE_MAX);
         default:

@@ -27,6 +27,9 @@ static int text_line(PsTrace *t, SimError *err, char **tok, int max)
             return 0;
         case TRACE_LINE_ERROR:
             return pstrace_stream_error(t, err);
+        case TRACE_LINE_NUL:
+            return pstrace_bad(t, err, "NUL byte at column %zu: this is not a text trace",
+                               strlen(t->buf) + 1);
         case TRACE_LINE_LONG:
             return pstrace_bad(t, err, "line longer than %u characters", PSTRACE_LINE_MAX);
         default:

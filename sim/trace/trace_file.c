@@ -113,6 +113,7 @@ int trace_file_describe(const TraceFile *f, char *buf, size_t size)
 
 TraceLine trace_file_line(TraceFile *f, char *buf, size_t size, TraceCheck check, uint64_t *line)
 {
+    z_off_t before = gztell(f->gz);
     if (gzgets(f->gz, buf, (int)size) == NULL) {
         if (trace_file_error(f, NULL) != TRACE_FILE_OK) {
             ++*line; /* the error is at the first line that could not be read */
@@ -121,13 +122,19 @@ TraceLine trace_file_line(TraceFile *f, char *buf, size_t size, TraceCheck check
         return TRACE_LINE_END;
     }
     ++*line;
-    /* No newline: the last line of the file, a line cut by damage, or an overlong one. A NUL
-     * byte ends the line as strlen, and so every parser, sees it. */
+    /* No newline: the last line of the file, a line cut by damage, or an overlong one. */
     size_t n = strlen(buf);
     bool unterminated = n > 0 && buf[n - 1] != '\n';
     if ((check == TRACE_CHECK_EACH_LINE || unterminated) &&
         trace_file_error(f, NULL) != TRACE_FILE_OK) {
         return TRACE_LINE_ERROR;
+    }
+    /* gzgets() reads up to the newline whatever bytes come before it; a NUL among them would
+     * end the line early for every parser, which would read less than the file holds (and
+     * /dev/zero as a trace would be an endless stream of empty lines). */
+    z_off_t after = gztell(f->gz);
+    if (before >= 0 && after >= before && (uint64_t)(after - before) != n) {
+        return TRACE_LINE_NUL;
     }
     if (unterminated && n == size - 1) {
         return TRACE_LINE_LONG;

@@ -90,6 +90,7 @@ typedef enum TraceLine {
     TRACE_LINE_END = 0, /* no line left: the stream ended cleanly; *line is unchanged */
     TRACE_LINE_OK,      /* buf holds the line, NUL-terminated, with its '\n' if it had one */
     TRACE_LINE_LONG,    /* the line has more than size - 2 characters: it does not fit */
+    TRACE_LINE_NUL,     /* the line holds a NUL byte, at buf[strlen(buf)]: not text */
     TRACE_LINE_ERROR,   /* a stream error: trace_file_error() tells which */
     TRACE_LINE_MAX
 } TraceLine;
@@ -98,7 +99,7 @@ typedef enum TraceLine {
  * Reads the next physical line into buf (size >= 3: a line of up to size - 2 characters and its
  * newline fit). *line counts lines: it is incremented for every line read, and for an error
  * found at the end of the stream (so that the error names the first missing line). A stream
- * error takes precedence over an overlong line.
+ * error takes precedence over a NUL byte, and that over an overlong line.
  */
 TraceLine trace_file_line(TraceFile *f, char *buf, size_t size, TraceCheck check, uint64_t *line);
 

@@ -264,6 +264,32 @@ class Cli(unittest.TestCase):
                       ":2: expected 'WHEN OP ADDRESS SIZE [ACCESS]', found 1 field", r.stderr)
         self.assertFalse(os.path.exists(out))
 
+    def test_nul_bytes_in_a_text_trace_are_an_error_not_an_endless_read(self):
+        # Every text trace reader used to take /dev/zero for an endless run of empty lines, and
+        # a NUL inside a line for its end, dropping the rest of the line without a word.
+        nul = self.write("nul.trc", "0x10 READ\n0x20 WRITE\0junk\n")
+        cases = [
+            ("host.memtrace", "{type: host.memtrace, trace: /dev/zero}", "2:39"),
+            ("host.ps", "{type: host.ps, trace: /dev/zero, worker: 0}", "2:33"),
+        ]
+        for name, inst, where in cases:
+            with self.subTest(model=name):
+                path = self.write("zero.yaml", "instances:\n  node0: " + inst + "\n")
+                r = subprocess.run([SIM, "check", path], capture_output=True, text=True,
+                                   timeout=20)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stderr, f"{path}:{where}: instance 'node0': key 'trace': "
+                                           "/dev/zero:1: NUL byte at column 1: this is not a "
+                                           "text trace\n")
+        for trace, fmt, msg in (("/dev/zero", "native", "/dev/zero:1: NUL byte at column 1"),
+                                (nul, "dramsim3", nul + ":2: NUL byte at column 11")):
+            with self.subTest(trace=trace):
+                r = subprocess.run([SIM, "dram", "configs/dram-standalone.yaml", "--trace", trace,
+                                    "--format", fmt], capture_output=True, text=True, timeout=20,
+                                   cwd=ROOT)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertTrue(r.stderr.endswith(msg + ": this is not a text trace\n"), r.stderr)
+
     def test_reference_page_matches_the_parameter_tables(self):
         out = os.path.join(self.dir, "reference.md")
         r = subprocess.run([os.path.join(ROOT, "scripts/gen-reference"), SIM, out],

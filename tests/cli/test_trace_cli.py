@@ -261,6 +261,17 @@ class TraceCli(unittest.TestCase):
         self.assertTrue(r.stderr.startswith(config + ":2:"), r.stderr)
         self.assertTrue(r.stderr.endswith(trace + text_msg + "\n"), r.stderr)
 
+    def test_an_endless_stream_of_nul_bytes_is_not_a_trace(self):
+        # /dev/zero used to be read as empty lines, forever.
+        r = subprocess.run([SIM, "trace", "info", "/dev/zero"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, "/dev/zero:1: NUL byte at column 1: this is not a text trace\n")
+        path = self.write("nul.pstrace", BASE.replace("model tiny", "model ti\0ny"))
+        r = run("trace", "info", path)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, path + ":2: NUL byte at column 9: this is not a text trace\n")
+
     def test_info_summarises(self):
         r = run("trace", "info", self.write("ok.pstrace", BASE))
         self.assertEqual(r.returncode, 0, r.stderr)

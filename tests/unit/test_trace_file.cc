@@ -61,6 +61,7 @@ std::string read_lines(const std::string &path, size_t size, TraceCheck check)
         const char *name = r == TRACE_LINE_OK     ? "ok"
                            : r == TRACE_LINE_END  ? "end"
                            : r == TRACE_LINE_LONG ? "long"
+                           : r == TRACE_LINE_NUL  ? "nul"
                                                   : "error";
         out += std::string(out.empty() ? "" : " ") + name + ":" + std::to_string(line);
         if (r != TRACE_LINE_OK) {
@@ -98,6 +99,18 @@ TEST(TraceFile, LineOfSizeMinusTwoCharactersFitsOneMoreIsLong)
     EXPECT_EQ(read_lines(path, 8, TRACE_CHECK_AT_END), "ok:1 long:2");
     path = write_file("empty.txt", "");
     EXPECT_EQ(read_lines(path, 8, TRACE_CHECK_AT_END), "end:0");
+}
+
+TEST(TraceFile, ANulByteIsNotText)
+{
+    // gzgets() reads past a NUL byte up to the newline; the line as a parser sees it would end
+    // at the NUL, so the rest of it would be lost without a word.
+    std::string path = write_file("nul.txt", std::string("ok\nab\0cd\nmore\n", 14));
+    EXPECT_EQ(read_lines(path, 64, TRACE_CHECK_AT_END), "ok:1 nul:2");
+    path = write_file("nul.txt.gz", gzip_bytes(std::string("ok\n\0\n", 5)));
+    EXPECT_EQ(read_lines(path, 64, TRACE_CHECK_EACH_LINE), "ok:1 nul:2");
+    // An endless stream of them ends at its first line.
+    EXPECT_EQ(read_lines("/dev/zero", 64, TRACE_CHECK_AT_END), "nul:1");
 }
 
 TEST(TraceFile, GzipAndPlainReadAlike)
