@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* zlib's own buffer size, which a reader asking for a bigger one gets for a smaller file. */
+#define TRACE_ZLIB_DEFAULT_BUFFER 8192u
 
 static bool trace_file_gzopen(TraceFile *f, const char *path, const char *mode, unsigned buffer,
                               const char *verb, SimError *err)
@@ -38,6 +42,17 @@ static bool trace_file_gzopen(TraceFile *f, const char *path, const char *mode, 
 
 bool trace_file_init(TraceFile *f, const char *path, unsigned buffer, SimError *err)
 {
+    /*
+     * A buffer larger than the file only costs memory (zlib allocates it, and twice as much
+     * again for inflated data, at the first read): every node of a fabric opens its trace,
+     * and the traces of tests and examples are small. A file that grows while it is read (a
+     * pipe, a trace being written) keeps the buffer asked for.
+     */
+    struct stat st;
+    if (buffer > TRACE_ZLIB_DEFAULT_BUFFER && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size < (off_t)buffer) {
+        buffer = st.st_size > (off_t)TRACE_ZLIB_DEFAULT_BUFFER ? (unsigned)st.st_size : 0;
+    }
     return trace_file_gzopen(f, path, "rb", buffer, "open", err);
 }
 

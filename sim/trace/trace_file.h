@@ -29,8 +29,9 @@ typedef struct TraceFile {
 } TraceFile;
 
 /*
- * Opens path for reading. buffer: zlib's buffer size in bytes, 0 for zlib's default. False with
- * err (SIM_ERR_INPUT) filled: "PATH: cannot open: REASON" or "PATH: out of memory"; f then holds
+ * Opens path for reading. buffer: zlib's buffer size in bytes, 0 for zlib's default; a regular
+ * file smaller than buffer gets a buffer of its size (zlib's default at least). False with err
+ * (SIM_ERR_INPUT) filled: "PATH: cannot open: REASON" or "PATH: out of memory"; f then holds
  * nothing to destroy.
  */
 bool trace_file_init(TraceFile *f, const char *path, unsigned buffer, SimError *err);
