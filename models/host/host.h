@@ -6,6 +6,8 @@
  *                  status table) or PIO loads and stores through the MemBox window. It speaks
  *                  models/proto/mem.h to a root complex (pcie.rc): req/resp, and notify for the
  *                  status writes.
+ *   host.memory    a node's host memory: an object (no component) the builder hands by name to
+ *                  the root complex and the node's software.
  *   mem.ideal      a memory with a fixed latency and real bytes, for exact pipeline tests: the
  *                  same mem.h ports (req/resp) as the DRAM controller.
  */
@@ -18,6 +20,7 @@
 extern "C" {
 #endif
 
+extern const SimModelType host_memory_type;
 extern const SimModelType host_memtrace_type;
 extern const SimModelType mem_ideal_type;
 extern const SimModelType host_ps_type;

@@ -31,8 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/pcie/pcie.h"
 #include "models/proto/mem.h"
+#include "sim/core/region.h"
 #include "sim/trace/pstrace.h"
 
 enum { SYNC_BSP = 0, SYNC_ASYNC, SYNC_MAX };
@@ -116,6 +116,7 @@ typedef struct PsParams {
     uint64_t buffer_size;
     uint64_t desc_max;
     uint64_t src;
+    SimMem *memory;
 } PsParams;
 
 typedef struct Job {
@@ -184,7 +185,7 @@ typedef struct PsNode {
     SimPort *sync_in;
     PsParams p;
     char *path;
-    SimComponent *rc;
+    SimMem *mem; /* the node's host memory (host.memory), shared with its root complex */
     /* the model */
     uint32_t workers;
     uint32_t iters;
@@ -419,7 +420,7 @@ static void write_gradient(PsNode *n, uint32_t i, uint32_t t)
     while (left > 0) {
         uint32_t len = left < SCRATCH ? (uint32_t)left : SCRATCH;
         mem_pattern_fill(n->scratch, mb, len, i + 1);
-        pcie_rc_host_write(n->rc, host, n->scratch, len);
+        sim_mem_write(n->mem, host, n->scratch, len);
         mb += len;
         host += len;
         left -= len;
@@ -436,17 +437,17 @@ static void apply_update(PsNode *n, uint64_t params, uint64_t lo, uint64_t hi, u
     uint8_t *g = n->scratch + SCRATCH;
     for (uint64_t o = lo; o < hi; o += SCRATCH) {
         uint32_t len = hi - o < SCRATCH ? (uint32_t)(hi - o) : SCRATCH;
-        pcie_rc_host_read(n->rc, params + o, a, len);
+        sim_mem_read(n->mem, params + o, a, len);
         for (uint32_t w = 0; w < n->workers; w++) {
             if (only != PS_NO_WORKER && w != only) {
                 continue;
             }
-            pcie_rc_host_read(n->rc, host_agg_slot(n, w) + o, g, len);
+            sim_mem_read(n->mem, host_agg_slot(n, w) + o, g, len);
             for (uint32_t j = 0; j < len; j++) {
                 a[j] = (uint8_t)(a[j] + g[j]);
             }
         }
-        pcie_rc_host_write(n->rc, params + o, a, len);
+        sim_mem_write(n->mem, params + o, a, len);
     }
 }
 
@@ -925,9 +926,6 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
 {
     PsNode *n = (PsNode *)c;
     Sim *sim = c->sim;
-    if (n->rc == NULL) {
-        n->rc = n->req->consumer;
-    }
     if (!n->hello_sent && n->p.barrier == BAR_IDEAL) {
         n->hello_sent = true;
         out_msg(n, PS_MSG_HELLO, n->p.worker >= 0 ? (uint16_t)n->p.worker : PS_NO_WORKER, 0);
@@ -968,13 +966,6 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
         if (s >= 0) {
             complete_piece(n, (uint32_t)s, 0);
         }
-    }
-    if (n->p.functional && !pcie_rc_host_read(n->rc, n->p.buffer_base, n->scratch, 1)) {
-        sim_fail(sim,
-                 "instance '%s': functional: true needs req connected to a pcie.rc whose "
-                 "host_mem holds the buffer (buffer_base, buffer_size)",
-                 c->name);
-        return SIM_SLEEP;
     }
     /* Every state machine goes as far as it can at this instant. */
     bool moved = true;
@@ -1147,6 +1138,8 @@ bool host_ps_map(const SimComponent *c, HostPsMap *map)
 
 #define P(f) offsetof(PsParams, f)
 
+static const char *const memory_kind[] = {"memory", NULL};
+
 static const SimParamDesc ps_params[] = {
     {"domain", SIM_PARAM_DOMAIN, P(domain), "pcie", NULL, NULL, NULL,
      "clock the node issues requests in"},
@@ -1186,10 +1179,12 @@ static const SimParamDesc ps_params[] = {
     {"buffer_base", SIM_PARAM_UINT, P(buffer_base), "0x100000", NULL, NULL, NULL,
      "host buffer: parameters, gradients, the aggregator's copies"},
     {"buffer_size", SIM_PARAM_BYTES, P(buffer_size), "48MiB", "4KiB", "64GiB", NULL,
-     "size of the host buffer (inside the root complex's host_mem)"},
+     "size of the host buffer (inside the host memory)"},
     {"desc_max", SIM_PARAM_BYTES, P(desc_max), "512KiB", "4B", "1048572B", NULL,
      "bytes per DMA descriptor at most"},
     {"src", SIM_PARAM_UINT, P(src), "0", "0", "65535", NULL, "node id written into each request"},
+    {"memory", SIM_PARAM_OBJECT, P(memory), "", NULL, NULL, memory_kind,
+     "the node's host memory (its host.memory instance, as its pcie.rc's); functional needs it"},
 };
 
 #undef P
@@ -1312,11 +1307,28 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
 {
     const PsParams *pp = params;
     char msg[1024];
+    /* Functional data live in the node's host memory, which the buffer must fit in. */
+    if (pp->functional && pp->memory == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "instance '%s': key 'memory': functional: true needs the node's host "
+                             "memory (the host.memory instance its pcie.rc uses)",
+                             name);
+    }
+    if (pp->functional && !sim_mem_contains(pp->memory, pp->buffer_base, pp->buffer_size)) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "instance '%s': key 'buffer_size': the host buffer [0x%llx, +%llu) is "
+                             "not inside the host memory [0x%llx, +%llu)",
+                             name, (unsigned long long)pp->buffer_base,
+                             (unsigned long long)pp->buffer_size,
+                             (unsigned long long)pp->memory->base,
+                             (unsigned long long)pp->memory->size);
+    }
     PsNode *n = calloc(1, sizeof(*n));
     if (n == NULL) {
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
     n->p = *pp;
+    n->mem = pp->memory;
     n->path = strdup(pp->trace);
     n->p.trace = n->path;
     uint32_t nt = 0;

@@ -118,10 +118,6 @@ uint32_t pcie_spec_ack_symbols(uint32_t lanes, uint32_t mps);
 
 /* ---- functional memory views for tests and tools (not for the tick path) ---- */
 
-/* Host memory of a pcie.rc component (sim_find_component(sim, "rc0")). False if out of range
- * or the component is not a pcie.rc. */
-bool pcie_rc_host_read(const SimComponent *rc, uint64_t addr, void *dst, size_t len);
-bool pcie_rc_host_write(SimComponent *rc, uint64_t addr, const void *src, size_t len);
 
 #ifdef __cplusplus
 }

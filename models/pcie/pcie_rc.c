@@ -2,9 +2,12 @@
  * pcie.rc: the host side of a PCIe link: the root complex with its host memory, in its clock
  * domain (`domain`, default "pcie"). docs/models/pcie.md has the cycle diagrams.
  *
+ * Host memory is the node's host.memory object (`memory`, the instance that makes it), shared
+ * with the node's software: the root complex reads and writes it, nobody else's code.
+ *
  * CPU side (models/proto/mem.h), from the node on `cpu_req`:
- *   - an address in [host_base, host_base + host_mem) is host memory: the access is done when
- *     it is taken and the
+ *   - an address inside the host memory is host memory: the access is done when it is taken and
+ *     the
  *     response (MEM_READ_RESP with the bytes, MEM_WRITE_ACK) is ready `mem_latency` later;
  *   - any other address is MMIO below the root port: after `cpu_latency` (core to root port) a
  *     MEM_WRITE leaves as a posted MWr TLP and is acknowledged to the CPU at the same cycle; a
@@ -30,18 +33,12 @@
 #include "pcie_fifo.h"
 #include "sim/core/region.h"
 
-enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
-
-static const char *const init_names[] = {"zero", "pattern", NULL};
-
 typedef struct PcieRcParams {
     SimDomain *domain;
     uint64_t mps;
     uint64_t rcb;
     uint64_t cpl_max;
-    uint64_t host_base;
-    uint64_t host_mem;
-    int init;
+    SimMem *memory;
     SimTime mem_latency;
     SimTime cpu_latency;
     SimTime read_latency;
@@ -81,7 +78,7 @@ typedef struct PcieRc {
     SimPort *tx;
     SimPort *rx;
     PcieRcParams p;
-    SimMem mem;      /* host memory [host_base, host_base + host_mem) */
+    SimMem *mem;     /* the node's host memory (host.memory, not ours) */
     uint32_t chunk;  /* completion size: min(cpl_max, mps) */
     PcieFifo hq;     /* host-memory responses to the CPU */
     PcieFifo mresp;  /* MMIO responses and write acks to the CPU */
@@ -104,7 +101,7 @@ static SimCycle at(const PcieRc *rc, SimTime delay)
 
 static bool host_range(const PcieRc *rc, uint64_t addr, uint64_t len)
 {
-    return sim_mem_contains(&rc->mem, addr, len);
+    return sim_mem_contains(rc->mem, addr, len);
 }
 
 static const uint8_t *payload_bytes(const SimPacket *pkt)
@@ -128,7 +125,7 @@ static bool rx_step(PcieRc *rc)
                      "instance '%s': device write of %u bytes at 0x%llx is outside host "
                      "memory (0x%llx + %llu bytes)",
                      rc->c.name, pkt->len, (unsigned long long)pkt->addr,
-                     (unsigned long long)rc->p.host_base, (unsigned long long)rc->p.host_mem);
+                     (unsigned long long)rc->mem->base, (unsigned long long)rc->mem->size);
             return false;
         }
         if (pkt->addr >= rc->p.notify_base && pkt->addr - rc->p.notify_base < rc->p.notify_size &&
@@ -137,7 +134,7 @@ static bool rx_step(PcieRc *rc)
         }
         sim_port_pop(rc->rx);
         if (pkt->payload != NULL) {
-            sim_mem_write(&rc->mem, pkt->addr, payload_bytes(pkt), pkt->len);
+            sim_mem_write(rc->mem, pkt->addr, payload_bytes(pkt), pkt->len);
             sim_payload_unref(&sim->pool, pkt->payload);
             pkt->payload = NULL;
         }
@@ -162,7 +159,7 @@ static bool rx_step(PcieRc *rc)
                      "instance '%s': device read of %u bytes at 0x%llx is outside host "
                      "memory (0x%llx + %llu bytes)",
                      rc->c.name, pkt->len, (unsigned long long)pkt->addr,
-                     (unsigned long long)rc->p.host_base, (unsigned long long)rc->p.host_mem);
+                     (unsigned long long)rc->mem->base, (unsigned long long)rc->mem->size);
             return false;
         }
         sim_port_pop(rc->rx);
@@ -227,7 +224,7 @@ static SimPacket *next_completion(PcieRc *rc)
         sim_packet_free(sim, cpl);
         return NULL;
     }
-    sim_mem_read(&rc->mem, cur, pl->data, n);
+    sim_mem_read(rc->mem, cur, pl->data, n);
     pl->size = n;
     cpl->type = PCIE_TLP_CPLD;
     cpl->addr = cur;
@@ -287,7 +284,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
         sim_port_pop(rc->cpu_req);
         if (write) {
             if (req->payload != NULL) {
-                sim_mem_write(&rc->mem, req->addr, req->payload->data, req->len);
+                sim_mem_write(rc->mem, req->addr, req->payload->data, req->len);
                 sim_payload_unref(&sim->pool, req->payload);
                 req->payload = NULL;
             }
@@ -300,7 +297,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
                          rc->c.name);
                 return false;
             }
-            sim_mem_read(&rc->mem, req->addr, pl->data, req->len);
+            sim_mem_read(rc->mem, req->addr, pl->data, req->len);
             pl->size = req->len;
             req->payload = pl;
             req->type = MEM_READ_RESP;
@@ -454,7 +451,6 @@ static void rc_dump(const SimComponent *c, SimError *report)
 static void rc_destroy(SimComponent *c)
 {
     PcieRc *rc = (PcieRc *)c;
-    sim_mem_destroy(&rc->mem);
     free(rc->tag);
     pcie_fifo_destroy(&rc->hq);
     pcie_fifo_destroy(&rc->mresp);
@@ -471,35 +467,11 @@ static const SimComponentOps rc_ops = {
     .destroy = rc_destroy,
 };
 
-bool pcie_rc_host_read(const SimComponent *c, uint64_t addr, void *dst, size_t len)
-{
-    if (c == NULL || c->ops != &rc_ops) {
-        return false;
-    }
-    const PcieRc *rc = (const PcieRc *)c;
-    if (!host_range(rc, addr, len)) {
-        return false;
-    }
-    sim_mem_read(&rc->mem, addr, dst, len);
-    return true;
-}
-
-bool pcie_rc_host_write(SimComponent *c, uint64_t addr, const void *src, size_t len)
-{
-    if (c == NULL || c->ops != &rc_ops) {
-        return false;
-    }
-    PcieRc *rc = (PcieRc *)c;
-    if (!host_range(rc, addr, len)) {
-        return false;
-    }
-    sim_mem_write(&rc->mem, addr, src, len);
-    return true;
-}
-
 /* ---- parameters ---- */
 
 #define P(f) offsetof(PcieRcParams, f)
+
+static const char *const memory_kind[] = {"memory", NULL};
 
 static const SimParamDesc rc_params[] = {
     {"domain", SIM_PARAM_DOMAIN, P(domain), "pcie", NULL, NULL, NULL,
@@ -510,12 +482,8 @@ static const SimParamDesc rc_params[] = {
      "read completion boundary of the root complex: 64B or 128B"},
     {"cpl_max", SIM_PARAM_BYTES, P(cpl_max), "256B", "64B", "4KiB", NULL,
      "largest completion the root complex sends (power of two; clipped to mps)"},
-    {"host_base", SIM_PARAM_UINT, P(host_base), "0", NULL, NULL, NULL,
-     "first address of the host memory modelled (4 KiB aligned)"},
-    {"host_mem", SIM_PARAM_BYTES, P(host_mem), "64MiB", "4KiB", "16GiB", NULL,
-     "host memory modelled (functional), from host_base"},
-    {"init", SIM_PARAM_ENUM, P(init), "zero", NULL, NULL, init_names,
-     "initial host memory: zero, or the mem.h pattern of version 0"},
+    {"memory", SIM_PARAM_OBJECT, P(memory), NULL, NULL, NULL, memory_kind,
+     "the node's host memory: the name of its host.memory instance"},
     {"mem_latency", SIM_PARAM_TIME, P(mem_latency), "20ns", "0", "1ms", NULL,
      "CPU access to host memory (the paper's ~20 ns main-memory access)"},
     {"cpu_latency", SIM_PARAM_TIME, P(cpu_latency), "300ns", "0", "1ms", NULL,
@@ -561,10 +529,6 @@ static const char *rc_check(const void *params, char *msg, size_t size)
                  (unsigned long long)p->rcb);
         return "rcb";
     }
-    if (p->host_base % 4096 != 0) {
-        snprintf(msg, size, "0x%llx is not 4 KiB aligned", (unsigned long long)p->host_base);
-        return "host_base";
-    }
     if (!is_pow2(p->cpl_max) || p->cpl_max < p->rcb) {
         snprintf(msg, size, "%lluB must be a power of two and at least rcb (%lluB)",
                  (unsigned long long)p->cpl_max, (unsigned long long)p->rcb);
@@ -582,24 +546,19 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
     }
     rc->p = *(const PcieRcParams *)params;
     rc->chunk = (uint32_t)(rc->p.cpl_max < rc->p.mps ? rc->p.cpl_max : rc->p.mps);
-    bool mapped = sim_mem_init(&rc->mem, rc->p.host_base, rc->p.host_mem,
-                               rc->p.init == INIT_PATTERN ? mem_pattern_initial : NULL);
+    rc->mem = rc->p.memory;
     rc->tag = calloc(rc->p.tags, sizeof(*rc->tag));
     rc->free_tags = (uint32_t)rc->p.tags;
     uint32_t q = (uint32_t)rc->p.read_queue;
-    bool ok = mapped && rc->tag != NULL && sim_hist_init(&rc->st.mmio_read_latency) &&
+    bool ok = rc->tag != NULL && sim_hist_init(&rc->st.mmio_read_latency) &&
               pcie_fifo_init(&rc->hq, 64) &&
               pcie_fifo_init(&rc->mresp, (uint32_t)rc->p.tags + 64) &&
               pcie_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) && pcie_fifo_init(&rc->rq, q) &&
               pcie_fifo_init(&rc->nq, 1024);
     if (!ok) {
-        unsigned long long host_mem = (unsigned long long)rc->p.host_mem;
         rc_destroy(&rc->c);
         free(rc);
-        return sim_error_set(err, SIM_ERR_INPUT,
-                             "instance '%s': out of memory (host_mem %llu "
-                             "bytes)",
-                             name, host_mem);
+        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
     if (!sim_add_component(sim, &rc->c, name, rc->p.domain, &rc_ops, err)) {
         rc_destroy(&rc->c);
@@ -648,7 +607,8 @@ static const SimPortFlow rc_flows[] = {
 
 const SimModelType pcie_rc_type = {
     .name = "pcie.rc",
-    .doc = "PCIe root complex with functional host memory: the CPU's host-memory and uncached "
+    .doc = "PCIe root complex in front of the node's host memory (a host.memory): the CPU's "
+           "host-memory and uncached "
            "MMIO accesses (mem.h), completions for device reads, status-write notification.",
     .params = rc_params,
     .n_params = sizeof(rc_params) / sizeof(rc_params[0]),

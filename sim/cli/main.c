@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "membox_version.h"
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/cli/cmd_trace.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
@@ -38,6 +38,7 @@ static const char *const main_help =
     "commands:\n"
     "  run CONFIG       simulate a topology and print a summary\n"
     "  check CONFIG     validate a topology without simulating it\n"
+    "  expand CONFIG    print the flat topology CONFIG expands to (instances and links)\n"
     "  describe [TYPE]  list the model types, or one type's parameters and ports\n"
     "  dram CONFIG --trace FILE   replay a memory trace into the DDR3 controller alone\n"
     "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
@@ -61,6 +62,10 @@ static const char *const run_help =
     "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
     "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the end)\n"
     RUN_HELP_KERNEL
+    "  --set PATH=VALUE  a value over the file's (repeatable): INSTANCE.KEY (mb_p0.lanes=2),\n"
+    "                    TYPE.KEY for every instance of a type (link.mpp.rtpb_size=8KiB),\n"
+    "                    SECTION.KEY... (sim.seed=3, fabric.defaults.optical.length=10m);\n"
+    "                    checked like YAML, listed in the stats' run section\n"
     "  --progress        report simulated time, speed and ETA on stderr\n"
     "  --quiet           no summary on stdout\n"
     "\n"
@@ -78,7 +83,8 @@ static const char *const dram_help =
     "Trace lines: native (docs/models/dram.md), DRAMsim3 `0x2000D5C0 READ 30` (address,\n"
     "READ/WRITE, arrival DRAM cycle), Ramulator `0x12345680 R`; plain or gzip.\n"
     "\n"
-    "options: --stats, --csv, --seed, --until, --kernel, --progress, --quiet as for `run`.\n"
+    "options: --stats, --csv, --seed, --until, --kernel, --set, --progress, --quiet as for\n"
+    "`run`.\n"
     "The summary and the JSON host section add the speed in simulated DRAM cycles per wall\n"
     "second (dram_cycles_per_second).\n"
     "\n"
@@ -86,12 +92,28 @@ static const char *const dram_help =
     "            2 bad input or usage\n";
 
 static const char *const check_help =
-    "usage: membox-sim check CONFIG\n"
+    "usage: membox-sim check CONFIG [--set PATH=VALUE ...]\n"
     "\n"
     "Parse and validate CONFIG completely (types, keys, units, ranges, ports, links, cycles)\n"
-    "without simulating. Prints the first error as FILE:LINE:COL: message.\n"
+    "without simulating. Prints the first error as FILE:LINE:COL: message. --set as for `run`.\n"
     "\n"
     "exit codes: 0 valid; 2 invalid or unreadable\n";
+
+static const char *const expand_help =
+    "usage: membox-sim expand CONFIG [-o OUT] [--set PATH=VALUE ...]\n"
+    "\n"
+    "Load and check CONFIG, then print the flat topology it expands to: its sim and domains\n"
+    "sections, and every instance and link as built, with system sections (fabric:) expanded\n"
+    "and defaults and presets applied. The result is YAML that `check` accepts and that runs\n"
+    "to the same statistics as CONFIG.\n"
+    "\n"
+    "options:\n"
+    "  -o OUT, --output OUT   write to OUT (under a temporary name, renamed when complete);\n"
+    "                         file paths in it are relative to OUT's folder. Without -o the\n"
+    "                         text goes to stdout with paths relative to the working folder.\n"
+    "  --set PATH=VALUE       a value over the file's, as for `run` (applied, then expanded)\n"
+    "\n"
+    "exit codes: 0 ok; 2 invalid CONFIG, usage or output file\n";
 
 static const char *const describe_help =
     "usage: membox-sim describe [TYPE]\n"
@@ -273,24 +295,81 @@ static void progress_report(void *ctx, SimTime now, SimTime until)
 
 /* ---- commands ---- */
 
-static SimConfig *load(const char *path)
+/* `--set PATH=VALUE`, repeatable (docs/config.md, "Values from the command line"). */
+#define SETS_MAX 64
+
+typedef struct Sets {
+    SimConfigOverride ov[SETS_MAX + 2]; /* and room for dram's --trace and --format */
+    const char *text[SETS_MAX];         /* "PATH=VALUE" as given, for the stats' run section */
+    char path[SETS_MAX][256];
+    char origin[SETS_MAX][300];
+    size_t n;
+} Sets;
+
+/* Takes the argument of --set; a usage error (exit 2) when it is not PATH=VALUE. */
+static int parse_set(Sets *s, const char *cmd, const char *arg)
 {
+    char see[32];
+    snprintf(see, sizeof(see), "%s ", cmd);
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg) {
+        return usage_error(see, "--set '%s': expected PATH=VALUE, e.g. mb_p0.lanes=2", arg);
+    }
+    if (s->n == SETS_MAX) {
+        return usage_error(see, "--set '%s': more than %d values", arg, SETS_MAX);
+    }
+    size_t n = (size_t)(eq - arg);
+    if (n >= sizeof(s->path[0])) {
+        return usage_error(see, "--set '%s': the path is too long", arg);
+    }
+    memcpy(s->path[s->n], arg, n);
+    s->path[s->n][n] = '\0';
+    snprintf(s->origin[s->n], sizeof(s->origin[0]), "--set %.290s", arg);
+    s->ov[s->n] = (SimConfigOverride){s->path[s->n], eq + 1, s->origin[s->n]};
+    s->text[s->n] = arg;
+    s->n++;
+    return EXIT_OK;
+}
+
+static SimConfig *load_with(const char *path, const Sets *sets, const SimConfigOverride *extra,
+                            size_t n_extra)
+{
+    SimConfigOverride ov[SETS_MAX + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < sets->n; i++) {
+        ov[n++] = sets->ov[i];
+    }
+    for (size_t i = 0; i < n_extra && n < SETS_MAX + 2; i++) {
+        ov[n++] = extra[i];
+    }
     SimError err;
     sim_error_clear(&err);
-    SimConfig *c = sim_config_load_file(path, membox_model_types, membox_model_type_count, &err);
+    SimConfig *c = sim_config_load_file_ex(path, &membox_registry, ov, n, &err);
     if (c == NULL) {
         fprintf(stderr, "%s\n", err.msg);
     }
     return c;
 }
 
+
 static int cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
+    static Sets sets;
     for (int i = 0; i < argc; i++) {
         if (is_help(argv[i])) {
             fputs(check_help, stdout);
             return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--set") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("check ", "option '%s' needs a value", argv[i]);
+            }
+            int rc = parse_set(&sets, "check", argv[++i]);
+            if (rc != EXIT_OK) {
+                return rc;
+            }
+            continue;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return usage_error("check ", "unknown option '%s' for 'check'", argv[i]);
@@ -303,13 +382,103 @@ static int cmd_check(int argc, char **argv)
     if (path == NULL) {
         return usage_error("check ", "%s", "'check' needs a CONFIG file");
     }
-    SimConfig *c = load(path);
+    SimConfig *c = load_with(path, &sets, NULL, 0);
     if (c == NULL) {
         return EXIT_INPUT;
     }
     printf("%s: ok (%zu instances)\n", path, sim_config_instance_count(c));
     sim_config_free(c);
     return EXIT_OK;
+}
+
+/* The folder of path ("." for a bare file name), malloc'd. */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+    char *d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, slash == NULL ? "." : path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static int cmd_expand(int argc, char **argv)
+{
+    const char *path = NULL;
+    const char *out = NULL;
+    static Sets sets;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i])) {
+            fputs(expand_help, stdout);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--set") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("expand ", "option '%s' needs a value", argv[i]);
+            }
+            int rc = parse_set(&sets, "expand", argv[++i]);
+            if (rc != EXIT_OK) {
+                return rc;
+            }
+            continue;
+        }
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("expand ", "option '%s' needs a value", argv[i]);
+            }
+            out = argv[++i];
+            continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("expand ", "unknown option '%s' for 'expand'", argv[i]);
+        }
+        if (path != NULL) {
+            return usage_error("expand ", "'expand' takes one CONFIG, got also '%s'", argv[i]);
+        }
+        path = argv[i];
+    }
+    if (path == NULL) {
+        return usage_error("expand ", "%s", "'expand' needs a CONFIG file");
+    }
+    SimConfig *c = load_with(path, &sets, NULL, 0);
+    if (c == NULL) {
+        return EXIT_INPUT;
+    }
+    SimError err;
+    sim_error_clear(&err);
+    int rc = EXIT_OK;
+    if (out == NULL) {
+        if (!sim_config_write_flat(c, NULL, stdout, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = EXIT_INPUT;
+        } else if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "membox-sim: cannot write the expansion: %s\n", strerror(errno));
+            rc = EXIT_INPUT;
+        }
+        sim_config_free(c);
+        return rc;
+    }
+    char *dir = folder_of(out);
+    OutFile o;
+    if (dir == NULL || !out_open(&o, out)) {
+        fprintf(stderr, "%s: cannot write: %s\n", out, strerror(dir == NULL ? ENOMEM : errno));
+        free(dir);
+        sim_config_free(c);
+        return EXIT_INPUT;
+    }
+    if (!sim_config_write_flat(c, dir, o.f, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        out_abort(&o);
+        rc = EXIT_INPUT;
+    } else if (!out_commit(&o)) {
+        fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+        rc = EXIT_INPUT;
+    }
+    free(dir);
+    sim_config_free(c);
+    return rc;
 }
 
 static int cmd_describe(int argc, char **argv)
@@ -328,7 +497,7 @@ static int cmd_describe(int argc, char **argv)
         }
         type = argv[i];
     }
-    if (!sim_config_describe(membox_model_types, membox_model_type_count, type, stdout)) {
+    if (!sim_config_describe(&membox_registry, type, stdout)) {
         fprintf(stderr, "membox-sim: unknown model type '%s'; 'membox-sim describe' lists them\n",
                 type);
         return EXIT_INPUT;
@@ -351,6 +520,7 @@ typedef struct RunArgs {
     bool systemc; /* --kernel systemc: sim_systemc_run() instead of sim_run() */
     bool progress;
     bool quiet;
+    Sets sets;
 } RunArgs;
 
 /* The options of `run`, and of `dram` (which adds --trace and --format). */
@@ -368,7 +538,7 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
         bool dram_opt = dram && (strcmp(arg, "--trace") == 0 || strcmp(arg, "--format") == 0);
         bool takes_value = strcmp(arg, "--stats") == 0 || strcmp(arg, "--csv") == 0 ||
                            strcmp(arg, "--seed") == 0 || strcmp(arg, "--until") == 0 ||
-                           strcmp(arg, "--kernel") == 0 || dram_opt;
+                           strcmp(arg, "--kernel") == 0 || strcmp(arg, "--set") == 0 || dram_opt;
         if (is_help(arg)) {
             fputs(help, stdout);
             return -1;
@@ -380,6 +550,11 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
             a->trace = argv[++i];
         } else if (dram_opt) {
             a->format = argv[++i];
+        } else if (strcmp(arg, "--set") == 0) {
+            int rc = parse_set(&a->sets, cmd, argv[++i]);
+            if (rc != EXIT_OK) {
+                return rc;
+            }
         } else if (strcmp(arg, "--stats") == 0) {
             a->stats = argv[++i];
         } else if (strcmp(arg, "--csv") == 0) {
@@ -493,6 +668,8 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
         .end_time = sim->end_time,
         .wall_seconds = wall,
         .activations = sim->activations,
+        .overrides = a.sets.text,
+        .n_overrides = a.sets.n,
     };
     double cycles = 0.0;
     char key[256];
@@ -542,12 +719,12 @@ done:
 
 static int cmd_run(int argc, char **argv)
 {
-    RunArgs a;
+    static RunArgs a; /* big (the --set values): not on the stack */
     int rc = parse_run_args(argc, argv, "run", run_help, &a);
     if (rc != EXIT_OK) {
         return rc < 0 ? EXIT_OK : rc;
     }
-    SimConfig *config = load(a.config);
+    SimConfig *config = load_with(a.config, &a.sets, NULL, 0);
     if (config == NULL) {
         return EXIT_INPUT;
     }
@@ -577,14 +754,14 @@ static const char *only_instance_of(const SimConfig *c, const char *type, const 
 
 static int cmd_dram(int argc, char **argv)
 {
-    RunArgs a;
+    static RunArgs a; /* big (the --set values): not on the stack */
     int rc = parse_run_args(argc, argv, "dram", dram_help, &a);
     if (rc != EXIT_OK) {
         return rc < 0 ? EXIT_OK : rc;
     }
     /* Find the trace player and the controller, then load again with the flags applied to the
      * player, so they are checked like any other value of it. */
-    SimConfig *probe = load(a.config);
+    SimConfig *probe = load_with(a.config, &a.sets, NULL, 0);
     if (probe == NULL) {
         return EXIT_INPUT;
     }
@@ -599,17 +776,16 @@ static int cmd_dram(int argc, char **argv)
     snprintf(ctrl_name, sizeof(ctrl_name), "%s", ctrl);
     sim_config_free(probe);
 
-    SimConfigOverride ov[2] = {{player_name, "file", a.trace, "--trace"}};
+    char file_path[300], format_path[300];
+    snprintf(file_path, sizeof(file_path), "%s.file", player_name);
+    snprintf(format_path, sizeof(format_path), "%s.format", player_name);
+    SimConfigOverride ov[2] = {{file_path, a.trace, "--trace"}};
     size_t n_ov = 1;
     if (a.format != NULL) {
-        ov[n_ov++] = (SimConfigOverride){player_name, "format", a.format, "--format"};
+        ov[n_ov++] = (SimConfigOverride){format_path, a.format, "--format"};
     }
-    SimError err;
-    sim_error_clear(&err);
-    SimConfig *config = sim_config_load_file_ex(a.config, membox_model_types,
-                                                membox_model_type_count, ov, n_ov, &err);
+    SimConfig *config = load_with(a.config, &a.sets, ov, n_ov);
     if (config == NULL) {
-        fprintf(stderr, "%s\n", err.msg);
         return EXIT_INPUT;
     }
     return run_config(config, &a, ctrl_name, "dram_cycles_per_second");
@@ -637,6 +813,7 @@ typedef struct Command {
 static const Command commands[] = {
     {"run", cmd_run, run_help},
     {"check", cmd_check, check_help},
+    {"expand", cmd_expand, expand_help},
     {"describe", cmd_describe, describe_help},
     {"dram", cmd_dram, dram_help},
     {"trace", cmd_trace, cmd_trace_help},

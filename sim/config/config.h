@@ -22,6 +22,7 @@
 #include "../core/error.h"
 #include "../core/kernel.h"
 #include "model.h"
+#include "system.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,37 +30,48 @@ extern "C" {
 
 typedef struct SimConfig SimConfig;
 
+/*
+ * What the configuration layer may instantiate: the model types and the system expanders
+ * (system.h). The arrays must outlive every configuration loaded with them.
+ */
+typedef struct SimRegistry {
+    const SimModelType *const *types;
+    size_t n_types;
+    const SimSystemType *const *systems;
+    size_t n_systems;
+} SimRegistry;
+
 /* Files larger than this are rejected before parsing. */
 #define SIM_CONFIG_MAX_FILE_SIZE (64u << 20)
 
 /*
- * Parse and fully validate a topology; nothing is built. types is the model registry (an array
- * of n_types pointers, which must outlive the returned configuration). Returns NULL with err
- * filled (kind SIM_ERR_INPUT) on any error. A file that cannot be read gives
+ * Parse, expand (system sections) and fully validate a topology; nothing is built. Returns NULL
+ * with err filled (kind SIM_ERR_INPUT) on any error. A file that cannot be read gives
  * "PATH: cannot open: No such file or directory" (no line and column).
  */
-SimConfig *sim_config_load_file(const char *path, const SimModelType *const *types, size_t n_types,
-                                SimError *err);
+SimConfig *sim_config_load_file(const char *path, const SimRegistry *reg, SimError *err);
 
 /* Same from memory; display_name stands for the path in messages. yaml need not end in NUL. */
 SimConfig *sim_config_load_string(const char *display_name, const char *yaml, size_t len,
-                                  const SimModelType *const *types, size_t n_types, SimError *err);
+                                  const SimRegistry *reg, SimError *err);
 
 /*
- * A parameter given outside the file (a command-line flag): applied after the instance's own
- * keys, checked like them; errors read "ORIGIN: instance 'x': key 'k': ...".
+ * A value given outside the file (`--set PATH=VALUE`, `--trace`), applied as an edit of the
+ * YAML and checked like a written value; errors start "ORIGIN: ". PATH is SECTION.KEY...
+ * (sim.seed, fabric.defaults.optical.length, fabric.optical.2.ber), TYPE.KEY (the type's
+ * defaults: link.mpp.rtpb_size) or INSTANCE.KEY (a written or made instance: mb_p0.lanes), in
+ * that order of precedence (docs/config.md, "Values from the command line").
  */
 typedef struct SimConfigOverride {
-    const char *instance;
-    const char *key;
+    const char *path;
     const char *value;  /* as it would be written in YAML */
-    const char *origin; /* "--trace", for messages */
+    const char *origin; /* "--set mb_p0.lanes=2", for messages */
 } SimConfigOverride;
 
-/* sim_config_load_file with overrides; an override naming no instance of the file is an error. */
-SimConfig *sim_config_load_file_ex(const char *path, const SimModelType *const *types,
-                                   size_t n_types, const SimConfigOverride *overrides,
-                                   size_t n_overrides, SimError *err);
+/* sim_config_load_file with overrides; one naming no instance, section key or type is an error. */
+SimConfig *sim_config_load_file_ex(const char *path, const SimRegistry *reg,
+                                   const SimConfigOverride *overrides, size_t n_overrides,
+                                   SimError *err);
 
 /* NULL ok. */
 void sim_config_free(SimConfig *c);
@@ -124,20 +136,28 @@ typedef struct SimConfigLinkInfo {
 /* Link i (i < sim_config_link_count). */
 void sim_config_link_info(const SimConfig *c, size_t i, SimConfigLinkInfo *out);
 
+/*
+ * The flat form of c (`membox-sim expand`, config_write.c): YAML with the file's `sim` and
+ * `domains` sections and every instance and link as built (system sections expanded, defaults
+ * and presets applied), which loads and runs to the same statistics. Paths are written relative
+ * to the folder out_dir (NULL or "": the working folder), where the flat file is meant to go.
+ * False with err set when out of memory; a write error shows in ferror(f).
+ */
+bool sim_config_write_flat(const SimConfig *c, const char *out_dir, FILE *f, SimError *err);
+
 /* Whether `sim.allow_cycles: true` was given. */
 bool sim_config_allows_cycles(const SimConfig *c);
 
 /*
  * For `membox-sim describe`: with type_name NULL, the list of all types (name and first sentence
- * of the doc, sorted by name); else the parameter table (key, type and unit, default, range,
- * doc) and the port table of that type. Returns false (writing nothing) if the type is unknown.
+ * of the doc, sorted by name) and of the system sections; else the parameter table (key, type
+ * and unit, default, range, doc) and the port table of that type, or the doc of the system
+ * section of that key. Returns false (writing nothing) if there is no such type or section.
  */
-bool sim_config_describe(const SimModelType *const *types, size_t n_types, const char *type_name,
-                         FILE *out);
+bool sim_config_describe(const SimRegistry *reg, const char *type_name, FILE *out);
 
 /* The type called name, or NULL. */
-const SimModelType *sim_config_find_type(const SimModelType *const *types, size_t n_types,
-                                         const char *name);
+const SimModelType *sim_config_find_type(const SimRegistry *reg, const char *name);
 
 /* "time", "frequency", "bytes", ... as shown by describe. */
 const char *sim_param_type_name(SimParamType t);

@@ -1,10 +1,11 @@
 /*
- * Checked topology -> Sim: domains, then instances through their type's build op, then links
+ * Checked topology -> Sim: domains, then instances through their type's build op (those that
+ * make objects for others first), then links
  * through sim_connect(), then the pool sizes. Everything that can be wrong with the file was
  * found by the loader; what fails here is the kernel or a model refusing (out of memory, a
  * model-specific limit), and the message is prefixed with the position of what failed.
  *
- * Kept apart from config.c so that a program that only loads and checks a topology does not
+ * Kept apart from the loader so that a program that only loads and checks a topology does not
  * link the kernel's build functions.
  */
 #include "config_internal.h"
@@ -64,12 +65,22 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     }
     memcpy(params, in->params, type->params_size);
     for (size_t i = 0; i < type->n_params; i++) {
-        if (type->params[i].type != SIM_PARAM_DOMAIN) {
-            continue;
+        const SimParamDesc *pd = &type->params[i];
+        if (pd->type == SIM_PARAM_DOMAIN) {
+            SimDomain *d = sim_find_domain(sim, in->domain[i]);
+            assert(d != NULL && "domains were checked and built");
+            memcpy((char *)params + pd->offset, &d, sizeof(d));
+        } else if (pd->type == SIM_PARAM_OBJECT && in->domain[i] != NULL &&
+                   in->domain[i][0] != '\0') {
+            /* Made by its instance, built before this one (sim_config_build). */
+            void *o = sim_find_object(sim, in->domain[i], pd->choices[0]);
+            if (o == NULL) {
+                free(params);
+                return cfg_error_at(c, err, in->node, "%s: key '%s': instance '%s' made no %s",
+                                    who, pd->key, in->domain[i], pd->choices[0]);
+            }
+            memcpy((char *)params + pd->offset, &o, sizeof(o));
         }
-        SimDomain *d = sim_find_domain(sim, in->domain[i]);
-        assert(d != NULL && "domains were checked and built");
-        memcpy((char *)params + type->params[i].offset, &d, sizeof(d));
     }
     SimError inner;
     sim_error_clear(&inner);
@@ -90,10 +101,16 @@ bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err)
     if (bindings == NULL) {
         return cfg_error_at(c, err, NULL, "out of memory");
     }
+    /* Instances that make objects for others first (SimModelType.provides), then the rest,
+     * each group in file order. */
     bool ok = true;
-    for (size_t i = 0; i < c->n_instances && ok; i++) {
-        const CfgInstance *in = &c->instances[i];
-        ok = build_instance(c, in, sim, bindings + in->first_binding, err);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < c->n_instances && ok; i++) {
+            const CfgInstance *in = &c->instances[i];
+            if ((in->type->provides != NULL) == (pass == 0)) {
+                ok = build_instance(c, in, sim, bindings + in->first_binding, err);
+            }
+        }
     }
     for (size_t k = 0; k < c->n_links && ok; k++) {
         const CfgLink *ln = &c->links[k];

@@ -1,6 +1,15 @@
 /*
- * Internal to sim/config: the checked topology graph shared by the loader (config.c), the
- * builder (config_build.c) and describe (describe.c).
+ * Internal to sim/config: the checked topology graph and the helpers its parts share. The parts,
+ * each calling only those above it in this list (a DAG):
+ *
+ *   config_diag.c    errors at file:line:col, name rules, "did you mean"
+ *   config_values.c  typed parameter values, a mapping into a parameter struct
+ *   config_graph.c   links, open ports, cycles
+ *   config_expand.c  system sections (system.h) spliced into instances and links
+ *   fabric_check.c   the request-tree checks from the types' roles
+ *   config_load.c    the loader that drives them all, and the public accessors
+ *   config_build.c   checked graph -> Sim
+ *   describe.c       `membox-sim describe`
  *
  * Every value keeps the tree node it came from, so that an error found later (a type's check, a
  * failed build) can still name file:line:col. The tree is kept alive with the configuration, and
@@ -30,7 +39,8 @@ typedef struct CfgInstance {
     const SimModelType *type;
     void *params;          /* type->params_size bytes; domain fields are NULL until build */
     const CfgNode **given; /* per parameter: the value node, NULL for the table default */
-    const char **domain;   /* per parameter: the domain name of SIM_PARAM_DOMAIN ones */
+    const char **domain;   /* per parameter: the name a SIM_PARAM_DOMAIN or SIM_PARAM_OBJECT
+                              value refers to (a domain, an instance) */
     size_t *port_link;     /* per port: index of its link + 1, or 0 while unconnected */
     size_t first_binding;  /* where its ports start in the builder's binding array */
 } CfgInstance;
@@ -64,8 +74,7 @@ typedef struct CfgSimSection {
 struct SimConfig {
     char *path;
     CfgNode *root;
-    const SimModelType *const *types;
-    size_t n_types;
+    const SimRegistry *reg;
     CfgSimSection sim;
     bool has_seed;
     bool has_until;
@@ -83,14 +92,40 @@ struct SimConfig {
     size_t n_extra;
 };
 
-/* "file:line:col: " + message, for the builder. n may be NULL (1:1). */
+/* Instance names sorted, for the link endpoints. */
+typedef struct CfgNameIndex {
+    const char *name;
+    size_t index;
+} CfgNameIndex;
+
+/* The loader's working state (config_load.c), shared with the values and the graph. */
+typedef struct CfgLoader {
+    SimConfig *c;
+    SimError *err;
+    /* defaults section, per type of the registry */
+    void **def_params;
+    const CfgNode ***def_given;
+    const char ***def_domain;
+    /* instances sorted by name, for the link endpoints */
+    CfgNameIndex *by_name;
+    /* values given outside the file (config_override.c) */
+    const SimConfigOverride *overrides;
+    size_t n_overrides;
+} CfgLoader;
+
+/* ---- diagnostics (config_diag.c) ---- */
+
+/* "file:line:col: " + message (the file's path when n is NULL: 1:1), kind SIM_ERR_INPUT. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
 bool cfg_error_at(const SimConfig *c, SimError *err, const CfgNode *n, const char *fmt, ...);
 
-/* Instance and domain names: [A-Za-z_][A-Za-z0-9_]*. */
-bool cfg_valid_name(const char *s);
+/* cfg_error_at() into the loader's error. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+bool cfg_fail(CfgLoader *l, const CfgNode *n, const char *fmt, ...);
 
 /*
  * "ctx unknown key 'x' (did you mean 'y'?)", else "...; <what> keys are: <extra>, <table keys>",
@@ -99,17 +134,100 @@ bool cfg_valid_name(const char *s);
 bool cfg_unknown_key(const SimConfig *c, SimError *err, const char *ctx, const CfgNode *key,
                      const SimParamDesc *tab, size_t n, const char *const *extra, const char *what);
 
-/* The closest of n words to word for a "did you mean" (edit distance 2 at most), or NULL. */
-const char *cfg_closest(const char *word, const char *const *words, size_t n);
+/* Picks the closest candidate within distance 2 (and shorter than the candidate); first wins. */
+typedef struct CfgSuggest {
+    const char *word;
+    const char *best;
+    size_t dist;
+} CfgSuggest;
+
+void cfg_suggest_init(CfgSuggest *s, const char *word);
+void cfg_suggest_try(CfgSuggest *s, const char *cand);
+/* " (did you mean 'x'?)" or "" */
+void cfg_suggest_text(const CfgSuggest *s, char *buf, size_t size);
+
+/* Appends ", "-separated words to a fixed buffer (cut when full). */
+typedef struct CfgList {
+    char buf[1024];
+    size_t used;
+} CfgList;
+
+void cfg_list_add(CfgList *li, const char *word);
+
+/* strcmp over two `const char *` array elements, for qsort. */
+int cfg_compare_strings(const void *a, const void *b);
+
+/* ---- typed values (config_values.c) ---- */
+
+/* Index of key in a parameter table, SIZE_MAX if absent. */
+size_t cfg_param_index(const SimParamDesc *tab, size_t n, const char *key);
+
+/* Bytes of a parameter struct field of type t. */
+size_t cfg_param_size(SimParamType t);
+
+/* Writes the table default of d; a default that does not parse or fit is a programming error. */
+void cfg_apply_default(const SimParamDesc *d, void *blob, const char **domain);
 
 /*
- * The `fabric:` section (fabric_section.c, docs/config.md "Fabric section"): expands the root's
- * `fabric` entry into plain entries of its `instances` map and `links` sequence (made if absent),
- * every node made carrying the mark of the fabric entry it came from. Called once the
- * `defaults` section is loaded and before the instances are; true, doing nothing, without a
- * `fabric` key. On error err is "file:line:col: fabric: ...".
+ * Sets parameter d of blob from the value node v, checking type, unit, range and, for a domain,
+ * that it exists (domain receives its name). ctx prefixes the message ("instance 'src0': ").
  */
-bool cfg_fabric_expand(SimConfig *c, SimError *err);
+bool cfg_set_param(CfgLoader *l, const char *ctx, const SimParamDesc *d, const CfgNode *v,
+                   void *blob, const char **domain);
+
+/*
+ * Reads the keys of map against a table in file order. given[i] receives the value node of
+ * parameter i; skip lists keys handled by the caller ("type", "preset"), NULL-terminated.
+ */
+bool cfg_parse_keys(CfgLoader *l, const char *ctx, const CfgNode *map, const SimParamDesc *tab,
+                    size_t n, void *blob, const CfgNode **given, const char **domain,
+                    const char *const *skip, const char *what);
+
+/* An error unless v is a mapping: "<ctx>expected <expected>, found <what v is>". */
+bool cfg_expect_map(CfgLoader *l, const CfgNode *v, const char *ctx, const char *expected);
+
+bool cfg_in_list(const char *const *list, const char *word);
+
+/* Keeps a tree (or a lone node) and the path its nodes name, for the configuration's life. */
+bool cfg_keep_extra(SimConfig *c, CfgNode *root, char *path);
+
+/* name looked up beside from_file (unless absolute), malloc'd; NULL when out of memory. */
+char *cfg_path_beside(const char *from_file, const char *name);
+
+/* ---- the graph (config_graph.c) ---- */
+
+/* The `links` section, once every instance is loaded. */
+bool cfg_load_links(CfgLoader *l, const CfgNode *v);
+
+/* Every port a type does not declare optional is linked. */
+bool cfg_check_open_ports(CfgLoader *l);
+
+/* Every SIM_PARAM_OBJECT value names an instance whose type provides that kind of object. */
+bool cfg_check_objects(CfgLoader *l);
+
+/* No directed cycle of links (unless sim.allow_cycles). */
+bool cfg_check_cycles(CfgLoader *l);
+
+/* ---- values given outside the file (config_override.c) ---- */
+
+/*
+ * Applies the loader's overrides as edits of the tree: with instances false the paths into
+ * sections and type defaults (before any section is read), with instances true the instance
+ * keys (after the system sections expanded).
+ */
+bool cfg_apply_overrides(CfgLoader *l, bool instances);
+
+/* ---- system sections (config_expand.c) ---- */
+
+/*
+ * Expands every top-level key a system expander of the registry owns (system.h), in file order,
+ * splicing what each makes into the tree's `instances` and `links`. Called once the `defaults`
+ * section is loaded and before the instances are.
+ */
+bool cfg_expand_systems(SimConfig *c, SimError *err);
+
+/* The system expander owning top-level key, or NULL. */
+const SimSystemType *cfg_find_system(const SimConfig *c, const char *key);
 
 /*
  * The fabric checks (fabric_check.c, docs/config.md "Fabric checks") over the loaded graph, once

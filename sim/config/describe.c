@@ -16,7 +16,7 @@ const char *sim_param_type_name(SimParamType t)
         [SIM_PARAM_BYTES] = "bytes",   [SIM_PARAM_BITRATE] = "bitrate",
         [SIM_PARAM_LENGTH] = "length", [SIM_PARAM_ENUM] = "enum",
         [SIM_PARAM_STRING] = "string", [SIM_PARAM_DOMAIN] = "domain",
-        [SIM_PARAM_PATH] = "path",
+        [SIM_PARAM_PATH] = "path",     [SIM_PARAM_OBJECT] = "object",
     };
     return (unsigned)t < SIM_PARAM_TYPE_MAX ? names[t] : "?";
 }
@@ -103,8 +103,10 @@ static int compare_types(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static bool describe_all(const SimModelType *const *types, size_t n_types, FILE *out)
+static bool describe_all(const SimRegistry *reg, FILE *out)
 {
+    const SimModelType *const *types = reg->types;
+    size_t n_types = reg->n_types;
     const SimModelType **sorted = malloc((n_types ? n_types : 1) * sizeof(*sorted));
     Table t = {calloc((n_types ? n_types : 1) * DESCRIBE_COLS, CELL), n_types, 2};
     if (sorted == NULL || t.cells == NULL) {
@@ -122,6 +124,26 @@ static bool describe_all(const SimModelType *const *types, size_t n_types, FILE 
     table_print(&t, out);
     free(t.cells);
     free(sorted);
+    if (reg->n_systems > 0) {
+        Table s = {calloc(reg->n_systems * DESCRIBE_COLS, CELL), reg->n_systems, 2};
+        if (s.cells == NULL) {
+            return false;
+        }
+        for (size_t i = 0; i < reg->n_systems; i++) {
+            snprintf(cell(&s, i, 0), CELL, "%s:", reg->systems[i]->key);
+            first_sentence(reg->systems[i]->doc, cell(&s, i, 1), CELL);
+        }
+        fprintf(out, "\nSystem sections (top-level keys expanded into instances and links; "
+                     "membox-sim describe KEY):\n");
+        table_print(&s, out);
+        free(s.cells);
+    }
+    return true;
+}
+
+static bool describe_system(const SimSystemType *sys, FILE *out)
+{
+    fprintf(out, "%s: (system section)\n  %s\n", sys->key, sys->doc);
     return true;
 }
 
@@ -134,6 +156,8 @@ static void range_text(const SimParamDesc *d, char *buf, size_t size)
             int k = snprintf(buf + used, size - used, "%s%s", i ? "|" : "", d->choices[i]);
             used += k > 0 ? (size_t)k : 0;
         }
+    } else if (d->type == SIM_PARAM_OBJECT && d->choices != NULL) {
+        snprintf(buf, size, "an instance making %s", d->choices[0]);
     } else if (d->min != NULL && d->max != NULL) {
         snprintf(buf, size, "%s..%s", d->min, d->max);
     } else if (d->min != NULL) {
@@ -213,15 +237,19 @@ static bool describe_type(const SimModelType *type, FILE *out)
     return true;
 }
 
-bool sim_config_describe(const SimModelType *const *types, size_t n_types, const char *type_name,
-                         FILE *out)
+bool sim_config_describe(const SimRegistry *reg, const char *type_name, FILE *out)
 {
     if (type_name == NULL) {
-        return describe_all(types, n_types, out);
+        return describe_all(reg, out);
     }
-    const SimModelType *type = sim_config_find_type(types, n_types, type_name);
-    if (type == NULL) {
-        return false;
+    const SimModelType *type = sim_config_find_type(reg, type_name);
+    if (type != NULL) {
+        return describe_type(type, out);
     }
-    return describe_type(type, out);
+    for (size_t i = 0; i < reg->n_systems; i++) {
+        if (strcmp(reg->systems[i]->key, type_name) == 0) {
+            return describe_system(reg->systems[i], out);
+        }
+    }
+    return false;
 }

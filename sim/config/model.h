@@ -36,6 +36,9 @@ typedef enum SimParamType {
     SIM_PARAM_DOMAIN,   /* SimDomain *, given as a domain name */
     SIM_PARAM_PATH,     /* const char *: a file name, resolved relative to the file it is
                            written in (a command-line value: relative to the working folder) */
+    SIM_PARAM_OBJECT,   /* void *: an object another instance makes (sim_add_object), given as
+                           that instance's name; choices[0] is the kind it must provide
+                           (SimModelType.provides). Default "": none (NULL) */
     SIM_PARAM_TYPE_MAX
 } SimParamType;
 
@@ -109,7 +112,7 @@ typedef struct SimPortBinding {
 } SimPortBinding;
 
 typedef struct SimModelType {
-    const char *name;            /* "generic.source", "ddr3" */
+    const char *name;            /* "folder.block": the model folder, then the block */
     const char *doc;             /* one paragraph */
     const SimParamDesc *params;
     size_t n_params;
@@ -132,6 +135,12 @@ typedef struct SimModelType {
     SimRole role;
     const SimPortFlow *flows;
     size_t n_flows;
+    /*
+     * The kind of object an instance of this type makes for others (its build calls
+     * sim_add_object() with the instance's name), e.g. "memory"; NULL: none. Such instances are
+     * built before all others, so that SIM_PARAM_OBJECT values can be handed to their users.
+     */
+    const char *provides;
 } SimModelType;
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /*
- * Internal to sim/config: a YAML document read through libyaml's event API into a small tree
- * whose every node keeps its 1-based line and column. The reader is strict where libyaml is
+ * The YAML tree of sim/config, also what system expanders (system.h) read and make: a YAML
+ * document read through libyaml's event API into a small tree whose every node keeps its
+ * 1-based line and column. The reader is strict where libyaml is
  * lenient: duplicate keys, non-scalar keys, anchors, aliases, tags, several documents, NUL bytes
  * and invalid UTF-8 are errors, each reported at its position.
  */
@@ -70,7 +71,7 @@ const CfgNode *cfg_map_get(const CfgNode *map, const char *key);
 const CfgNode *cfg_map_find(const CfgNode *map, const char *text);
 
 /*
- * Trees made by hand (the fabric section's expansion, fabric_section.c). A node made here
+ * Trees made by hand (a system section's expansion, system.h). A node made here
  * carries the mark given, so that a message about it points where it came from; `file` must
  * outlive the tree. NULL when out of memory.
  */

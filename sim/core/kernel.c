@@ -39,6 +39,14 @@ static char *dup_string(const char *s)
     return d;
 }
 
+/* An object of sim_add_object(). */
+struct SimObject {
+    char *name;
+    const char *kind;
+    void *obj;
+    void (*destroy)(void *obj);
+};
+
 static inline SimComponent *component_of(SimHeapNode *n)
 {
     return (SimComponent *)((char *)n - offsetof(SimComponent, wake));
@@ -115,6 +123,13 @@ void sim_free(Sim *sim)
         free(c);
     }
     free(sim->components);
+    for (uint32_t i = sim->n_objects; i-- > 0;) {
+        if (sim->objects[i].destroy != NULL) {
+            sim->objects[i].destroy(sim->objects[i].obj);
+        }
+        free(sim->objects[i].name);
+    }
+    free(sim->objects);
     for (uint32_t i = 0; i < sim->n_ports; i++) {
         SimPort *p = sim->ports[i];
         free(p->ring);
@@ -191,6 +206,38 @@ SimComponent *sim_find_component(const Sim *sim, const char *name)
     for (uint32_t i = 0; i < sim->n_components; i++) {
         if (strcmp(sim->components[i]->name, name) == 0) {
             return sim->components[i];
+        }
+    }
+    return NULL;
+}
+
+bool sim_add_object(Sim *sim, const char *name, const char *kind, void *obj,
+                    void (*destroy)(void *obj), SimError *err)
+{
+    assert(!sim->running && "objects are made while building");
+    if (sim_find_object(sim, name, NULL) != NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT, "object '%s' made twice", name);
+    }
+    struct SimObject *arr = realloc(sim->objects, (sim->n_objects + 1) * sizeof(*arr));
+    char *copy = dup_string(name);
+    if (arr == NULL || copy == NULL) {
+        free(copy);
+        if (arr != NULL) {
+            sim->objects = arr;
+        }
+        return sim_error_set(err, SIM_ERR_INPUT, "out of memory adding object '%s'", name);
+    }
+    sim->objects = arr;
+    sim->objects[sim->n_objects++] = (struct SimObject){copy, kind, obj, destroy};
+    return true;
+}
+
+void *sim_find_object(const Sim *sim, const char *name, const char *kind)
+{
+    for (uint32_t i = 0; i < sim->n_objects; i++) {
+        const struct SimObject *o = &sim->objects[i];
+        if (strcmp(o->name, name) == 0) {
+            return kind == NULL || strcmp(o->kind, kind) == 0 ? o->obj : NULL;
         }
     }
     return NULL;

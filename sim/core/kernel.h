@@ -227,6 +227,8 @@ struct Sim {
     uint32_t n_ports;
     uint32_t ports_cap;
     SimHeap timers;
+    struct SimObject *objects; /* sim_add_object */
+    uint32_t n_objects;
     SimPoolOptions pool_options;
     bool prepared;          /* sim_prepare() done: everything the run needs is allocated */
     bool running;
@@ -453,6 +455,18 @@ SimDomain *sim_find_domain(const Sim *sim, const char *name);
 bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d,
                        const SimComponentOps *ops, SimError *err);
 SimComponent *sim_find_component(const Sim *sim, const char *name);
+
+/*
+ * Objects that are not components, made while building and handed to the models that use them
+ * by name (a node's host memory: ARCHITECTURE.md section 1, "objects the builder declares").
+ * `kind` says what the object is ("memory": a SimMem, sim/core/region.h); the Sim owns the
+ * object and calls destroy(obj) in sim_free, after every component is destroyed. Names are
+ * unique among objects. Build phase only.
+ */
+bool sim_add_object(Sim *sim, const char *name, const char *kind, void *obj,
+                    void (*destroy)(void *obj), SimError *err);
+/* The object called name of that kind, or NULL. */
+void *sim_find_object(const Sim *sim, const char *name, const char *kind);
 
 /*
  * Make a port from producer to consumer and store it in *prod_slot and *cons_slot (fields of the

@@ -791,6 +791,14 @@ bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
               run->end_time);
     stats_out(&o, "    \"end_time_ns\": ");
     stats_json_num(&o, stats_num_scaled(run->end_time, (double)SIM_PS_PER_NS));
+    if (run->n_overrides > 0) {
+        stats_out(&o, ",\n    \"overrides\": [");
+        for (size_t i = 0; i < run->n_overrides; i++) {
+            stats_out(&o, i ? ", " : "");
+            stats_json_string(&o, run->overrides[i]);
+        }
+        stats_out(&o, "]");
+    }
     stats_out(&o, "\n  },\n  \"stats\": {");
 
     bool first = true;

@@ -161,6 +161,9 @@ typedef struct SimRunInfo {
      * standalone DRAM mode (simulated DRAM cycles per wall second); NULL when none. */
     const char *speed_name;
     double speed_value;
+    /* Values given on the command line ("mb_p0.lanes=2"), written in the run section. */
+    const char *const *overrides;
+    size_t n_overrides;
 } SimRunInfo;
 
 /*

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
         return 2;
     }
     SimError err;
-    SimConfig *c = sim_config_load_file(path, membox_model_types, membox_model_type_count, &err);
+    SimConfig *c = sim_config_load_file(path, &membox_registry, &err);
     if (c == NULL) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
@@ -28,8 +28,7 @@ static int bench(unsigned n, SimTime until, SimKernelKind kernel)
 {
     char *yaml = shim_ring_yaml(n);
     SimError err;
-    SimConfig *c = yaml ? sim_config_load_string("<ring>", yaml, strlen(yaml), membox_model_types,
-                                                 membox_model_type_count, &err)
+    SimConfig *c = yaml ? sim_config_load_string("<ring>", yaml, strlen(yaml), &membox_registry, &err)
                         : NULL;
     free(yaml);
     if (c == NULL) {

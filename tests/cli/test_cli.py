@@ -144,7 +144,7 @@ class Cli(unittest.TestCase):
             self.assertEqual(doc["stats"][node + ".completed"], doc["stats"][node + ".records"])
             self.assertGreater(doc["stats"][node + ".completed"], 0)
             self.assertIn(node + ".latency_ns.p99", doc["stats"])
-        self.assertGreater(doc["stats"]["ddr3.reads"], 0)
+        self.assertGreater(doc["stats"]["mb_ddr3.reads"], 0)
         self.assertEqual(doc["host"]["kernel"], "fast")
         self.assertEqual([f for f in os.listdir(self.dir)], ["s.json"])
 

@@ -41,7 +41,7 @@ class Rss(unittest.TestCase):
                         f"{' '.join(args)}: max RSS {rss:.0f} MB, declared {declared_mb} MB")
 
     def test_64_node_fabric_declaring_four_gib_of_host_memory(self):
-        # 65 pcie.rc x 64 MiB host memory (the default host_mem), and the DDR3 store's table and
+        # 65 host.memory x 64 MiB (the default size), and the DDR3 store's table and
         # arena for 4 Mi lines (384 MiB).
         self.check(["run", "configs/membox-64node-tree.yaml", "--quiet"], 65 * 64 + 384)
 
@@ -52,7 +52,8 @@ class Rss(unittest.TestCase):
         with open(os.path.join(ROOT, "configs/host-ideal.yaml")) as f:
             text = f.read()
         text = text.replace("latency: 10, init: pattern}", "latency: 10, init: pattern, size: 16GiB}")
-        text = text.replace("{type: pcie.rc}", "{type: pcie.rc, host_mem: 3GiB, init: pattern}")
+        text = text.replace("hmem0: {type: host.memory}",
+                            "hmem0: {type: host.memory, size: 3GiB, init: pattern}")
         text = text.replace("../traces/", os.path.join(ROOT, "traces") + "/")
         self.assertIn("16GiB", text)
         self.assertIn("3GiB", text)

@@ -1,8 +1,9 @@
 /*
- * Fuzz target: the configuration loader with the real model registry, as `membox-sim check`
- * runs it (parse, expand the fabric section, check every value, port and link; nothing is
- * built). Every rejected input must be bad input with a message that starts with the file's
- * name, or with the position in a file it includes (a preset).
+ * Fuzz target: the configuration loader with the real registry of model types and system
+ * expanders, as `membox-sim check` runs it (parse, expand system sections such as the MemBox
+ * fabric, check every value, port and link; nothing is built). Every rejected input must be
+ * bad input with a message that starts with the file's name, or with the position in a file
+ * it includes (a preset).
  *
  * The input stands for the file named by $FUZZ_CONFIG_NAME (default "fuzz.yaml"); paths in it
  * (presets, traces) resolve relative to that name's folder. scripts/fuzz names a file in
@@ -12,8 +13,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "models/registry.h"
 #include "sim/config/config.h"
+#include "systems/registry.h"
 
 /* True if msg starts with "PATH:LINE:COL: ", as a message about a file the input includes (a
  * preset) does. */
@@ -41,8 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     SimError err;
     sim_error_clear(&err);
-    SimConfig *c = sim_config_load_string(name, (const char *)data, size, membox_model_types,
-                                          membox_model_type_count, &err);
+    SimConfig *c = sim_config_load_string(name, (const char *)data, size, &membox_registry, &err);
     if (c == NULL) {
         bool included = strncmp(err.msg, name, strlen(name)) != 0 && names_a_position(err.msg);
         if (!included) {

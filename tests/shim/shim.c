@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 
 struct ShimRun {
@@ -43,21 +43,19 @@ fail:
 
 ShimRun *shim_build(const char *yaml, SimError *err)
 {
-    return build(sim_config_load_string("<test>", yaml, strlen(yaml), membox_model_types,
-                                        membox_model_type_count, err),
+    return build(sim_config_load_string("<test>", yaml, strlen(yaml), &membox_registry, err),
                  err);
 }
 
 ShimRun *shim_build_named(const char *display_name, const char *yaml, SimError *err)
 {
-    return build(sim_config_load_string(display_name, yaml, strlen(yaml), membox_model_types,
-                                        membox_model_type_count, err),
+    return build(sim_config_load_string(display_name, yaml, strlen(yaml), &membox_registry, err),
                  err);
 }
 
 ShimRun *shim_build_file(const char *path, SimError *err)
 {
-    return build(sim_config_load_file(path, membox_model_types, membox_model_type_count, err),
+    return build(sim_config_load_file(path, &membox_registry, err),
                  err);
 }
 

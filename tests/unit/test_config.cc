@@ -18,7 +18,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "models/registry.h"
+#include "systems/membox/membox.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
@@ -161,24 +162,25 @@ class ChdirToRoot
     bool ok_;
 };
 
-struct Registry {
-    const SimModelType *const *types;
-    size_t n;
-};
+using Registry = SimRegistry;
+
+/* The fakes come with the real system sections, so that messages listing the top-level keys
+ * read as with the real registry. */
+const SimSystemType *const kSystems[] = {&membox_fabric_system};
 
 Registry generic_fakes()
 {
-    return {fake_generic_types, fake_generic_type_count};
+    return {fake_generic_types, fake_generic_type_count, kSystems, 1};
 }
 
 Registry all_fakes()
 {
-    return {fake_all_types, fake_all_type_count};
+    return {fake_all_types, fake_all_type_count, kSystems, 1};
 }
 
 Registry real_models()
 {
-    return {membox_model_types, membox_model_type_count};
+    return membox_registry;
 }
 
 /* Loads a string; returns the error message, or "" on success (and frees the config). */
@@ -187,7 +189,7 @@ std::string load_error(const std::string &yaml, Registry r = all_fakes(),
 {
     SimError err;
     sim_error_clear(&err);
-    SimConfig *c = sim_config_load_string(name, yaml.data(), yaml.size(), r.types, r.n, &err);
+    SimConfig *c = sim_config_load_string(name, yaml.data(), yaml.size(), &r, &err);
     if (c == nullptr) {
         EXPECT_EQ(err.kind, SIM_ERR_INPUT);
         return err.msg;
@@ -263,7 +265,7 @@ void run_error_cases(Registry r, bool generic_only = false)
         SCOPED_TRACE(c.name);
         SimError err;
         sim_error_clear(&err);
-        SimConfig *cfg = sim_config_load_file(c.file.c_str(), r.types, r.n, &err);
+        SimConfig *cfg = sim_config_load_file(c.file.c_str(), &r, &err);
         EXPECT_EQ(cfg, nullptr);
         sim_config_free(cfg);
         EXPECT_EQ(err.kind, SIM_ERR_INPUT);
@@ -289,7 +291,7 @@ TEST(ConfigErrors, BinaryGarbageIsRejectedQuickly)
     SimError err;
     sim_error_clear(&err);
     Registry r = all_fakes();
-    EXPECT_EQ(sim_config_load_file(path.c_str(), r.types, r.n, &err), nullptr);
+    EXPECT_EQ(sim_config_load_file(path.c_str(), &r, &err), nullptr);
     EXPECT_EQ(std::string(err.msg),
               path + ":1:1: invalid UTF-8 (byte 0xDC): a topology must be UTF-8 text");
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
@@ -489,9 +491,9 @@ TEST(ConfigErrors, MissingFileHasNoPosition)
     SimError err;
     sim_error_clear(&err);
     Registry r = all_fakes();
-    EXPECT_EQ(sim_config_load_file("/nonexistent/dir/topo.yaml", r.types, r.n, &err), nullptr);
+    EXPECT_EQ(sim_config_load_file("/nonexistent/dir/topo.yaml", &r, &err), nullptr);
     EXPECT_STREQ(err.msg, "/nonexistent/dir/topo.yaml: cannot open: No such file or directory");
-    EXPECT_EQ(sim_config_load_file("/", r.types, r.n, &err), nullptr);
+    EXPECT_EQ(sim_config_load_file("/", &r, &err), nullptr);
     EXPECT_STREQ(err.msg, "/: cannot read: Is a directory");
 }
 
@@ -548,8 +550,8 @@ class ConfigBuild : public ::testing::Test
     {
         sim_error_clear(&err_);
         Registry r = all_fakes();
-        config_ = sim_config_load_string("good.yaml", good_topology, strlen(good_topology), r.types,
-                                         r.n, &err_);
+        config_ = sim_config_load_string("good.yaml", good_topology, strlen(good_topology), &r,
+                                         &err_);
         ASSERT_NE(config_, nullptr) << err_.msg;
         sim_ = sim_new();
         ASSERT_NE(sim_, nullptr);
@@ -599,7 +601,7 @@ TEST_F(ConfigBuild, DefaultsOfTheSimSection)
 {
     const char *yaml = "instances:\n  a: {type: test.fail}\n";
     Registry r = all_fakes();
-    SimConfig *c = sim_config_load_string("d.yaml", yaml, strlen(yaml), r.types, r.n, &err_);
+    SimConfig *c = sim_config_load_string("d.yaml", yaml, strlen(yaml), &r, &err_);
     ASSERT_NE(c, nullptr) << err_.msg;
     SimRunOptions o;
     sim_run_options_default(&o);
@@ -719,7 +721,7 @@ TEST(ConfigLoad, ValuesOfOneInstanceOfEveryType)
     sim_error_clear(&err);
     Registry r = all_fakes();
     SimConfig *c =
-        sim_config_load_string("one.yaml", only_all, strlen(only_all), r.types, r.n, &err);
+        sim_config_load_string("one.yaml", only_all, strlen(only_all), &r, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
@@ -748,7 +750,7 @@ TEST(ConfigLoad, BuildFailureNamesTheInstance)
     SimError err;
     sim_error_clear(&err);
     Registry r = all_fakes();
-    SimConfig *c = sim_config_load_string("f.yaml", yaml, strlen(yaml), r.types, r.n, &err);
+    SimConfig *c = sim_config_load_string("f.yaml", yaml, strlen(yaml), &r, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     EXPECT_FALSE(sim_config_build(c, sim, &err));
@@ -768,7 +770,7 @@ TEST(ConfigLoad, RealModelsBuildAndRun)
     SimError err;
     sim_error_clear(&err);
     Registry r = real_models();
-    SimConfig *c = sim_config_load_string("real.yaml", yaml, strlen(yaml), r.types, r.n, &err);
+    SimConfig *c = sim_config_load_string("real.yaml", yaml, strlen(yaml), &r, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
@@ -813,9 +815,9 @@ TEST(ConfigLoad, DuplicateInABigMapping)
 TEST(ConfigLoad, FindType)
 {
     Registry r = all_fakes();
-    ASSERT_NE(sim_config_find_type(r.types, r.n, "test.all"), nullptr);
-    EXPECT_STREQ(sim_config_find_type(r.types, r.n, "test.all")->name, "test.all");
-    EXPECT_EQ(sim_config_find_type(r.types, r.n, "test.al"), nullptr);
+    ASSERT_NE(sim_config_find_type(&r, "test.all"), nullptr);
+    EXPECT_STREQ(sim_config_find_type(&r, "test.all")->name, "test.all");
+    EXPECT_EQ(sim_config_find_type(&r, "test.al"), nullptr);
     EXPECT_STREQ(sim_param_type_name(SIM_PARAM_FREQ), "frequency");
     EXPECT_STREQ(sim_param_type_name(SIM_PARAM_DOMAIN), "domain");
 }
@@ -828,7 +830,7 @@ std::string describe(const char *type, bool *ok)
     char *buf = nullptr;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    *ok = sim_config_describe(r.types, r.n, type, f);
+    *ok = sim_config_describe(&r, type, f);
     fclose(f);
     std::string s(buf, len);
     free(buf);
@@ -844,8 +846,18 @@ TEST(ConfigDescribe, ListsTypesSorted)
               "  generic.sink    Fake sink.\n"
               "  generic.source  Fake source.\n"
               "  test.all        Every parameter type.\n"
-              "  test.fail\n");
+              "  test.fail\n"
+              "\n"
+              "System sections (top-level keys expanded into instances and links; membox-sim "
+              "describe KEY):\n"
+              "  fabric:  A MemBox fabric by its elements: MemBoxes (DDR3 behind a 17-port "
+              "arbiter and their optical ports), repeaters, compute nodes with their adapter "
+              "cards, and the 40G optical links between them (docs/config.md, \"Fabric "
+              "section\").\n");
     EXPECT_TRUE(ok);
+    std::string fabric = describe("fabric", &ok);
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(fabric.rfind("fabric: (system section)\n", 0), 0u) << fabric;
 }
 
 TEST(ConfigDescribe, OneTypeFromItsTables)
@@ -903,7 +915,7 @@ TEST(ConfigPreset, PresetValuesApplyAndTheInstanceOverridesThem)
     std::string topo = dir.write("topo.yaml", kAllTopology);
     SimError err;
     Registry r = all_fakes();
-    SimConfig *c = sim_config_load_file(topo.c_str(), r.types, r.n, &err);
+    SimConfig *c = sim_config_load_file(topo.c_str(), &r, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
@@ -922,7 +934,7 @@ TEST(ConfigPreset, ErrorsInsideAPresetNameThePresetFile)
     std::string topo = dir.write("topo.yaml", kAllTopology);
     SimError err;
     Registry r = all_fakes();
-    EXPECT_EQ(sim_config_load_file(topo.c_str(), r.types, r.n, &err), nullptr);
+    EXPECT_EQ(sim_config_load_file(topo.c_str(), &r, &err), nullptr);
     EXPECT_EQ(std::string(err.msg).rfind(grade + ":2:7: instance 'all': key 'wait': ", 0), 0u)
         << err.msg;
 }
@@ -934,9 +946,9 @@ TEST(ConfigOverride, OverridesApplyAfterTheFileAndAreChecked)
     std::string topo = dir.write("topo.yaml", kAllTopology);
     Registry r = all_fakes();
     SimError err;
-    const SimConfigOverride good[] = {{"all", "need", "12", "--need"},
-                                      {"all", "label", "from the command line", "--label"}};
-    SimConfig *c = sim_config_load_file_ex(topo.c_str(), r.types, r.n, good, 2, &err);
+    const SimConfigOverride good[] = {{"all.need", "12", "--need"},
+                                      {"all.label", "from the command line", "--label"}};
+    SimConfig *c = sim_config_load_file_ex(topo.c_str(), &r, good, 2, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
@@ -949,13 +961,21 @@ TEST(ConfigOverride, OverridesApplyAfterTheFileAndAreChecked)
         SimConfigOverride ov;
         std::string msg;
     } bad[] = {
-        {{"all", "wait", "5 parsecs", "--wait"}, "--wait: instance 'all': key 'wait': "},
-        {{"all", "nede", "1", "--nede"},
+        {{"all.wait", "5 parsecs", "--wait"}, "--wait: instance 'all': key 'wait': "},
+        {{"all.nede", "1", "--nede"},
          "--nede: instance 'all': unknown key 'nede' (did you mean 'need'?)"},
-        {{"nobody", "need", "1", "--x"}, "--x: " + topo + " has no instance 'nobody'"},
+        {{"nobody.need", "1", "--x"}, "--x: " + topo + " has no instance 'nobody'"},
+        {{"need", "1", "--y"},
+         "--y: 'need' is not a path: write SECTION.KEY, TYPE.KEY or INSTANCE.KEY"},
+        {{"all.need.deeper", "1", "--z"},
+         "--z: 'all.need.deeper' names no section or model type, and an instance key is "
+         "INSTANCE.KEY"},
+        {{"test.all.nede", "1", "--t"},
+         "--t: defaults for 'test.all': unknown key 'nede' (did you mean 'need'?)"},
+        {{"sim.sede", "1", "--s"}, "--s: sim: unknown key 'sede' (did you mean 'seed'?)"},
     };
     for (const auto &b : bad) {
-        EXPECT_EQ(sim_config_load_file_ex(topo.c_str(), r.types, r.n, &b.ov, 1, &err), nullptr);
+        EXPECT_EQ(sim_config_load_file_ex(topo.c_str(), &r, &b.ov, 1, &err), nullptr);
         EXPECT_EQ(std::string(err.msg).rfind(b.msg, 0), 0u) << err.msg;
     }
 }

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 #include "sim/config/model.h"
 
@@ -50,7 +50,7 @@ std::string load_error(const std::string &path, const std::string &yaml)
     SimError err;
     sim_error_clear(&err);
     SimConfig *c = sim_config_load_string(path.c_str(), yaml.data(), yaml.size(),
-                                          membox_model_types, membox_model_type_count, &err);
+                                          &membox_registry, &err);
     if (c == nullptr) {
         return err.msg;
     }
@@ -90,8 +90,8 @@ std::vector<std::string> shipped_fabrics()
 
 TEST(ConfigFabric, FlowsNamePortsOfTheirTypeInTheRightDirection)
 {
-    for (size_t i = 0; i < membox_model_type_count; i++) {
-        const SimModelType *t = membox_model_types[i];
+    for (size_t i = 0; i < membox_registry.n_types; i++) {
+        const SimModelType *t = membox_registry.types[i];
         bool request_out = false;
         bool request_in = false;
         for (size_t k = 0; k < t->n_flows; k++) {
@@ -134,7 +134,7 @@ TEST(ConfigFabric, RolesOfTheFabricModels)
     };
     for (const auto &w : want) {
         const SimModelType *t =
-            sim_config_find_type(membox_model_types, membox_model_type_count, w.type);
+            sim_config_find_type(&membox_registry, w.type);
         ASSERT_NE(t, nullptr) << w.type;
         EXPECT_EQ(t->role, w.role) << w.type;
     }
@@ -148,7 +148,7 @@ TEST(ConfigFabric, EveryShippedFabricPasses)
         SimError err;
         sim_error_clear(&err);
         SimConfig *c =
-            sim_config_load_file(path.c_str(), membox_model_types, membox_model_type_count, &err);
+            sim_config_load_file(path.c_str(), &membox_registry, &err);
         EXPECT_NE(c, nullptr) << path << ": " << err.msg;
         sim_config_free(c);
     }
@@ -163,12 +163,12 @@ TEST(ConfigFabric, SixtyFourNodeTreePassesWithTheDefaults)
     /* Its deepest nodes are two repeater levels down: 2 passes, 1 does not. */
     EXPECT_EQ(load_error(path, with_sim_key(text, "  max_depth: 2")), "");
     std::string msg = load_error(path, with_sim_key(text, "  max_depth: 1"));
-    EXPECT_NE(msg.find("switch levels on their way to memory 'ddr3'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("switch levels on their way to memory 'mb_ddr3'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("above sim.max_depth 1"), std::string::npos) << msg;
-    /* 65 adapters (the MemBox host's and 64 behind repeaters) reach the one ddr3. */
+    /* 65 adapters (the MemBox host's and 64 behind repeaters) reach the one mb_ddr3. */
     EXPECT_EQ(load_error(path, with_sim_key(text, "  max_adapters: 65")), "");
     msg = load_error(path, with_sim_key(text, "  max_adapters: 64"));
-    EXPECT_NE(msg.find("65 adapters send requests to memory 'ddr3' ('node0_ad' first, this one "
+    EXPECT_NE(msg.find("65 adapters send requests to memory 'mb_ddr3' ('node0_ad' first, this one "
                        "last), above sim.max_adapters 64"),
               std::string::npos)
         << msg;

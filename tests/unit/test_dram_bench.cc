@@ -23,6 +23,7 @@ namespace
 
 const SimModelType *const kTypes[] = {&dram_ctrl_type, &dram_arbiter_type, &dram_trace_type,
                                       &dram_gen_type};
+const SimRegistry kRegistry = {kTypes, 4, nullptr, 0};
 
 uint64_t requests()
 {
@@ -73,7 +74,7 @@ Result replay(const std::string &trace, const char *ctrl_extra)
                        "  - {from: trace:req, to: dram:req, depth: 4}\n"
                        "  - {from: dram:resp, to: trace:resp, depth: 8}\n";
     SimError err;
-    SimConfig *cfg = sim_config_load_string("<bench>", yaml.data(), yaml.size(), kTypes, 4, &err);
+    SimConfig *cfg = sim_config_load_string("<bench>", yaml.data(), yaml.size(), &kRegistry, &err);
     EXPECT_NE(cfg, nullptr) << err.msg;
     Sim *sim = sim_new();
     EXPECT_TRUE(sim_config_build(cfg, sim, &err)) << err.msg;

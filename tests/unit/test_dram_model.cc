@@ -25,6 +25,7 @@ namespace
 
 const SimModelType *const kTypes[] = {&dram_ctrl_type, &dram_arbiter_type, &dram_trace_type,
                                       &dram_gen_type};
+const SimRegistry kRegistry = {kTypes, 4, nullptr, 0};
 
 std::string source_root()
 {
@@ -56,14 +57,14 @@ struct Topo {
     explicit Topo(const std::string &yaml)
     {
         sim_error_clear(&err);
-        cfg = sim_config_load_string("<dram-test>", yaml.data(), yaml.size(), kTypes, 4, &err);
+        cfg = sim_config_load_string("<dram-test>", yaml.data(), yaml.size(), &kRegistry, &err);
         build();
     }
     // From a file, with command-line style overrides (instance, key, value).
     Topo(const std::string &path, const std::vector<SimConfigOverride> &over)
     {
         sim_error_clear(&err);
-        cfg = sim_config_load_file_ex(path.c_str(), kTypes, 4, over.data(), over.size(), &err);
+        cfg = sim_config_load_file_ex(path.c_str(), &kRegistry, over.data(), over.size(), &err);
         build();
     }
     void build()
@@ -508,15 +509,15 @@ TEST(DramStandalone, CommandLineOverridesPickTraceAndFormat)
         {"traces/dram/sample-ramulator.trc", "ramulator"},
     };
     for (const auto &tr : traces) {
-        std::vector<SimConfigOverride> over = {{"trace", "file", tr.first, "--trace"},
-                                               {"trace", "format", tr.second, "--format"}};
+        std::vector<SimConfigOverride> over = {{"trace.file", tr.first, "--trace"},
+                                               {"trace.format", tr.second, "--format"}};
         Topo t("configs/dram-standalone.yaml", over);
         ASSERT_TRUE(t.ok()) << tr.first << ": " << t.err.msg;
         ASSERT_TRUE(t.run(SIM_KERNEL_FAST)) << tr.first << ": " << t.err.msg;
         EXPECT_GT(t.stat("trace.records"), 100.0) << tr.first;
         EXPECT_EQ(t.stat("trace.responses"), t.stat("trace.records")) << tr.first;
     }
-    std::vector<SimConfigOverride> bad = {{"trace", "format", "drampower", "--format"}};
+    std::vector<SimConfigOverride> bad = {{"trace.format", "drampower", "--format"}};
     Topo t("configs/dram-standalone.yaml", bad);
     EXPECT_FALSE(t.ok());
     EXPECT_NE(std::string(t.err.msg).find("--format"), std::string::npos) << t.err.msg;

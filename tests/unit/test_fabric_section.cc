@@ -1,10 +1,10 @@
 /*
- * sim/config's fabric section (fabric_section.c, docs/config.md "Fabric section"): it expands to
- * exactly what models/repeater/gen-fabric.py writes out for every shipped tree (instance by
- * instance, value by value, link by link, in the same order) and runs to the same statistics;
+ * The MemBox fabric system section (systems/membox/fabric.c, docs/config.md "Fabric section"):
  * per-link values reach both ends; defaults give way to per-element keys; it mixes with written
  * instances and links; everything it makes points into the section. The negative cases with
- * exact messages are tests/config_errors/130-149, more are in the table below.
+ * exact messages are tests/config_errors/130-149, more are in the table below. The shipped
+ * configs/membox-*.yaml are fabric sections: tests/cli/test_golden.py holds their statistics
+ * and test_expand.py their flat forms.
  */
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "models/registry.h"
+#include "systems/registry.h"
 #include "sim/config/config.h"
 #include "sim/core/kernel.h"
 #include "tests/shim/shim.h"
@@ -46,8 +46,7 @@ struct Loaded {
     {
         SimError err;
         sim_error_clear(&err);
-        c = sim_config_load_string(name.c_str(), yaml.data(), yaml.size(), membox_model_types,
-                                   membox_model_type_count, &err);
+        c = sim_config_load_string(name.c_str(), yaml.data(), yaml.size(), &membox_registry, &err);
         if (c == nullptr) {
             error = err.msg;
         }
@@ -88,178 +87,8 @@ std::string load_error(const std::string &yaml)
     return l.error;
 }
 
-/* ---- the shipped trees of gen-fabric.py, written as fabric sections ---- */
-
-struct Tree {
-    bool rep;
-    std::vector<Tree> kids;
-};
-
-const Tree N{false, {}};
-
-Tree rep(std::vector<Tree> kids)
-{
-    return Tree{true, kids};
-}
-
-/* Walks a tree the way gen-fabric.py's Gen does, numbering nodes, repeaters and cables alike. */
-struct FabricWriter {
-    std::vector<std::string> reps;
-    std::vector<std::string> optical;
-    int nodes = 0;
-
-    void child(const Tree &t, const std::string &spp)
-    {
-        if (!t.rep) {
-            nodes++;
-            optical.push_back("{from: node" + std::to_string(nodes) + ", to: " + spp + "}");
-            return;
-        }
-        std::string r = "rep" + std::to_string(reps.size());
-        reps.push_back("");
-        size_t at = reps.size() - 1;
-        optical.push_back("{from: " + r + ":up, to: " + spp + "}");
-        nodes++;
-        std::string line = r + ": {host: node" + std::to_string(nodes);
-        if (t.kids.size() != 3) {
-            line += ", downs: " + std::to_string(t.kids.size());
-        }
-        reps[at] = line + "}";
-        for (size_t i = 0; i < t.kids.size(); i++) {
-            child(t.kids[i], r + ":d" + std::to_string(i));
-        }
-    }
-
-    std::string yaml(const std::vector<Tree> &tree, const std::string &mode)
-    {
-        for (size_t p = 0; p < tree.size(); p++) {
-            child(tree[p], "mb:p" + std::to_string(p));
-        }
-        std::string y =
-            "sim:\n  allow_cycles: true\n  seed: 1\n  payload_blocks: 8192\n"
-            "fabric:\n  defaults:\n"
-            "    node: {type: host.memtrace, trace: ../traces/mem/fabric-mixed.trace}\n";
-        if (!reps.empty()) {
-            y += "    repeater: {mode: " + mode + "}\n";
-        }
-        y += "  memboxes:\n    mb: {host: node0}\n";
-        if (!reps.empty()) {
-            y += "  repeaters:\n";
-            for (const auto &r : reps) {
-                y += "    " + r + "\n";
-            }
-        }
-        y += "  nodes:\n";
-        for (int n = 0; n <= nodes; n++) {
-            y += "    node" + std::to_string(n) + ": {}\n";
-        }
-        if (!optical.empty()) {
-            y += "  optical:\n";
-            for (const auto &o : optical) {
-                y += "    - " + o + "\n";
-            }
-        }
-        return y;
-    }
-};
-
-struct Shipped {
-    const char *file;
-    const char *mode;
-    std::vector<Tree> tree;
-};
-
-/* gen-fabric.py's CONFIGS. */
-std::vector<Shipped> shipped()
-{
-    Tree r3 = rep({N, N, N});
-    Tree r4 = rep({N, N, N, N});
-    Tree deep = rep({r4, r4, r4});
-    return {
-        {"membox-1node.yaml", "store_and_forward", {}},
-        {"membox-2node.yaml", "store_and_forward", {N}},
-        {"membox-4node.yaml", "store_and_forward", {N, N, N}},
-        {"membox-8node-saf.yaml", "store_and_forward", {N, N, N, r3}},
-        {"membox-8node-ct.yaml", "cut_through", {N, N, N, r3}},
-        {"membox-16node-saf.yaml", "store_and_forward", {r3, r3, r3, r3}},
-        {"membox-16node-ct.yaml", "cut_through", {r3, r3, r3, r3}},
-        {"membox-64node-tree.yaml", "cut_through", {deep, deep, deep, deep}},
-    };
-}
-
-/* The generated files name the MemBox's parts arb and ddr3; a fabric names them after it. */
-std::string fabric_name(const std::string &generated)
-{
-    if (generated == "arb") {
-        return "mb_arb";
-    }
-    if (generated == "ddr3") {
-        return "mb_ddr3";
-    }
-    return generated;
-}
-
-bool is_repeater_port(const Loaded &l, size_t i)
-{
-    std::string type = sim_config_instance_type(l.c, i)->name;
-    std::string name = sim_config_instance_name(l.c, i);
-    return (type == "link.mpp" || type == "link.spp") && name.rfind("rep", 0) == 0;
-}
-
-/*
- * Instance by instance and link by link in order, every parameter's written value equal; the
- * one difference allowed: cut_through: true on the ports of a cut-through repeater, which the
- * fabric section adds and the generated files do not have (or, once gen-fabric.py writes it,
- * have too).
- */
-void expect_same_expansion(const Loaded &fab, const Loaded &gen, bool cut_through)
-{
-    ASSERT_NE(fab.c, nullptr) << fab.error;
-    ASSERT_NE(gen.c, nullptr) << gen.error;
-    size_t n = sim_config_instance_count(gen.c);
-    ASSERT_EQ(sim_config_instance_count(fab.c), n);
-    size_t ct_ports = 0;
-    for (size_t i = 0; i < n; i++) {
-        std::string name = fabric_name(sim_config_instance_name(gen.c, i));
-        ASSERT_EQ(std::string(sim_config_instance_name(fab.c, i)), name) << "instance " << i;
-        const SimModelType *t = sim_config_instance_type(gen.c, i);
-        ASSERT_EQ(sim_config_instance_type(fab.c, i), t) << name;
-        for (size_t p = 0; p < t->n_params; p++) {
-            const char *key = t->params[p].key;
-            const char *a = sim_config_instance_value(fab.c, i, key);
-            const char *b = sim_config_instance_value(gen.c, i, key);
-            if (std::strcmp(key, "cut_through") == 0 && cut_through && is_repeater_port(fab, i)) {
-                EXPECT_STREQ(a, "true") << name;
-                EXPECT_STREQ(b ? b : "true", "true") << name;
-                ct_ports++;
-                continue;
-            }
-            EXPECT_STREQ(a ? a : "<default>", b ? b : "<default>") << name << "." << key;
-        }
-    }
-    if (cut_through) {
-        EXPECT_GT(ct_ports, 0u);
-    }
-    size_t m = sim_config_link_count(gen.c);
-    ASSERT_EQ(sim_config_link_count(fab.c), m);
-    for (size_t k = 0; k < m; k++) {
-        SimConfigLinkInfo a, b;
-        sim_config_link_info(fab.c, k, &a);
-        sim_config_link_info(gen.c, k, &b);
-        std::string la = std::string(sim_config_instance_name(fab.c, a.from)) + ":" + a.from_port +
-                         " -> " + sim_config_instance_name(fab.c, a.to) + ":" + a.to_port;
-        std::string lb = fabric_name(sim_config_instance_name(gen.c, b.from)) + ":" + b.from_port +
-                         " -> " + fabric_name(sim_config_instance_name(gen.c, b.to)) + ":" +
-                         b.to_port;
-        EXPECT_EQ(la, lb) << "link " << k + 1;
-        EXPECT_EQ(a.depth, b.depth) << lb;
-        EXPECT_EQ(a.latency, b.latency) << lb;
-        EXPECT_EQ(a.sync, b.sync) << lb;
-    }
-}
-
-/* The statistics of a run (fast kernel), with the generated names mapped to the fabric's. */
-std::string stats_of(ShimRun *r, bool rename)
+/* The statistics of a run (fast kernel) as JSON. */
+std::string stats_of(ShimRun *r)
 {
     SimError err;
     sim_error_clear(&err);
@@ -267,15 +96,6 @@ std::string stats_of(ShimRun *r, bool rename)
     char *j = shim_stats_json(r);
     std::string s = j ? j : "";
     free(j);
-    if (rename) {
-        for (const auto &p :
-             {std::make_pair("\"arb.", "\"mb_arb."), std::make_pair("\"ddr3.", "\"mb_ddr3.")}) {
-            for (size_t at = s.find(p.first); at != std::string::npos;
-                 at = s.find(p.first, at + 1)) {
-                s.replace(at, std::strlen(p.first), p.second);
-            }
-        }
-    }
     return s;
 }
 
@@ -291,64 +111,9 @@ std::string replace_once(std::string s, const std::string &from, const std::stri
 
 } // namespace
 
-TEST(FabricSection, ExpandsToWhatGenFabricWritesForEveryShippedTree)
-{
-    for (const Shipped &s : shipped()) {
-        SCOPED_TRACE(s.file);
-        std::string path = source_root() + "/configs/" + s.file;
-        FabricWriter w;
-        Loaded fab(path, w.yaml(s.tree, s.mode));
-        Loaded gen(path, read_text(path));
-        expect_same_expansion(fab, gen, std::string(s.mode) == "cut_through");
-    }
-}
-
-TEST(FabricSection, TheShippedConfigIsTheGeneratedEightNodeCutThroughFabric)
-{
-    std::string dir = source_root() + "/configs/";
-    Loaded fab(dir + "fabric-8node-ct.yaml", read_text(dir + "fabric-8node-ct.yaml"));
-    Loaded gen(dir + "membox-8node-ct.yaml", read_text(dir + "membox-8node-ct.yaml"));
-    expect_same_expansion(fab, gen, true);
-}
-
-TEST(FabricSection, StatisticsAreByteIdenticalToTheGeneratedConfig)
-{
-    /* Without the cut_through keys the fabric section adds on the repeater's ports (unless the
-     * generated file has them too), it is the generated file to the byte, after naming the
-     * MemBox's parts. */
-    std::string dir = source_root() + "/configs/";
-    Loaded generated(dir + "membox-8node-ct.yaml", read_text(dir + "membox-8node-ct.yaml"));
-    ASSERT_NE(generated.c, nullptr) << generated.error;
-    bool gen_ct = generated.value("rep0_up", "cut_through") == "true";
-    std::string text = read_text(dir + "fabric-8node-ct.yaml");
-    if (!gen_ct) {
-        text = replace_once(
-            text, "repeater: {mode: cut_through}",
-            "repeater: {mode: cut_through, up: {cut_through: false}, down: {cut_through: false}}");
-    }
-    SimError err;
-    sim_error_clear(&err);
-    ShimRun *fab = shim_build_named((dir + "fabric-8node-ct.yaml").c_str(), text.c_str(), &err);
-    ASSERT_NE(fab, nullptr) << err.msg;
-    ShimRun *gen = shim_build_file((dir + "membox-8node-ct.yaml").c_str(), &err);
-    ASSERT_NE(gen, nullptr) << err.msg;
-    std::string a = stats_of(fab, false);
-    std::string b = stats_of(gen, true);
-    EXPECT_GT(a.size(), 10000u);
-    EXPECT_NE(a.find("\"mb_ddr3."), std::string::npos);
-    EXPECT_NE(a.find("\"rep0_d2."), std::string::npos);
-    EXPECT_EQ(a, b);
-    shim_free(fab);
-    shim_free(gen);
-
-    Loaded l(dir + "fabric-8node-ct.yaml", text);
-    EXPECT_EQ(l.value("rep0_up", "cut_through"), gen_ct ? "true" : "false");
-    EXPECT_EQ(l.value("rep0_d1", "cut_through"), gen_ct ? "true" : "false");
-}
-
 TEST(FabricSection, EverythingMadePointsIntoTheFabricEntryItCameFrom)
 {
-    std::string path = source_root() + "/configs/fabric-8node-ct.yaml";
+    std::string path = source_root() + "/configs/membox-8node-ct.yaml";
     std::string text = read_text(path);
     /* Line numbers of the section: from its key to the end of the file. */
     unsigned first = 1;
@@ -593,7 +358,7 @@ TEST(FabricSection, MixesWithWrittenInstancesAndLinksInFileOrder)
     ASSERT_NE(before.c, nullptr) << before.error;
     ASSERT_NE(after.c, nullptr) << after.error;
     size_t n = sim_config_instance_count(before.c);
-    ASSERT_EQ(n, 14u);
+    ASSERT_EQ(n, 16u); /* with the two nodes' host memories */
     ASSERT_EQ(sim_config_instance_count(after.c), n);
     EXPECT_STREQ(sim_config_instance_name(before.c, 0), "node0");
     EXPECT_STREQ(sim_config_instance_name(before.c, n - 1), "bar");
@@ -623,7 +388,7 @@ TEST(FabricSection, MixesWithWrittenInstancesAndLinksInFileOrder)
     ASSERT_NE(gen, nullptr) << err.msg;
     auto flat = [](ShimRun *r, bool rename) {
         std::map<std::string, std::string> out;
-        std::string s = stats_of(r, false);
+        std::string s = stats_of(r);
         std::istringstream in(s.substr(s.find("\"stats\"")));
         std::string line;
         while (std::getline(in, line)) {
@@ -748,4 +513,100 @@ TEST(FabricSection, ErrorsNameTheEntryAndBothEndsOfALink)
         SCOPED_TRACE(r.yaml);
         EXPECT_EQ(load_error(r.yaml), r.msg);
     }
+}
+
+TEST(FabricSection, WorkloadNumbersWorkersAndMakesTheAggregatorAndTheBarrier)
+{
+    std::string trace = source_root() + "/traces/ps/tiny-w2-i2.pstrace";
+    std::string yaml = "sim: {allow_cycles: true, payload_blocks: 4096}\n"
+                       "fabric:\n"
+                       "  memboxes:\n"
+                       "    mb: {host: node0}\n"
+                       "  nodes:\n"
+                       "    node0: {}\n"
+                       "    node1: {}\n"
+                       "    node2: {workload: {type: host.memtrace, trace: " +
+                       source_root() +
+                       "/traces/mem/fabric-mixed.trace}}\n"
+                       "  optical:\n"
+                       "    - {from: node1, to: mb:p0}\n"
+                       "    - {from: node2, to: mb:p1}\n"
+                       "  workload: {type: host.ps, trace: " +
+                       trace + ", nodes: [node1, node0], functional: false}\n";
+    Loaded l("w.yaml", yaml);
+    ASSERT_NE(l.c, nullptr) << l.error;
+    /* Workers in the order listed; the MemBox's host aggregates; node2 keeps its own. */
+    EXPECT_EQ(l.value("node1", "worker"), "0");
+    EXPECT_EQ(l.value("node0", "worker"), "1");
+    EXPECT_EQ(l.value("node0", "aggregator"), "true");
+    EXPECT_EQ(l.value("node1", "aggregator"), "<default>");
+    EXPECT_EQ(l.value("node1", "functional"), "false");
+    EXPECT_EQ(sim_config_instance_type(l.c, l.find("node2"))->name, std::string("host.memtrace"));
+    size_t bar = l.find("ps_bar");
+    ASSERT_NE(bar, SIZE_MAX);
+    EXPECT_EQ(bar, sim_config_instance_count(l.c) - 1); /* made after the tree */
+    size_t n = sim_config_link_count(l.c);
+    SimConfigLinkInfo li;
+    sim_config_link_info(l.c, n - 4, &li);
+    EXPECT_STREQ(sim_config_instance_name(l.c, li.from), "node1");
+    EXPECT_STREQ(li.from_port, "sync_out");
+    EXPECT_STREQ(li.to_port, "in0");
+    sim_config_link_info(l.c, n - 1, &li);
+    EXPECT_STREQ(li.from_port, "out1");
+    EXPECT_STREQ(sim_config_instance_name(l.c, li.to), "node0");
+
+    /* It runs: both workers finish both iterations under both kernels alike. */
+    SimError err;
+    sim_error_clear(&err);
+    std::string stats[2];
+    for (int k = 0; k < 2; k++) {
+        ShimRun *r = shim_build_named("w.yaml", yaml.c_str(), &err);
+        ASSERT_NE(r, nullptr) << err.msg;
+        ASSERT_TRUE(shim_run(r, k ? SIM_KERNEL_EVERY_CYCLE : SIM_KERNEL_FAST, SIM_TIME_NEVER, 0,
+                             &err))
+            << err.msg;
+        char *j = shim_stats_json(r);
+        stats[k] = j;
+        free(j);
+        EXPECT_NE(stats[k].find("\"node0.iterations\": 2"), std::string::npos);
+        EXPECT_NE(stats[k].find("\"node1.iterations\": 2"), std::string::npos);
+        shim_free(r);
+    }
+    EXPECT_EQ(stats[0].substr(stats[0].find("\"stats\"")),
+              stats[1].substr(stats[1].find("\"stats\"")));
+
+    /* Sharded: nobody aggregates; polling: no barrier. */
+    Loaded s("s.yaml", replace_once(yaml, "functional: false}", "aggregation: sharded, "
+                                                                 "barrier: polling}"));
+    ASSERT_NE(s.c, nullptr) << s.error;
+    EXPECT_EQ(s.value("node0", "aggregator"), "<default>");
+    EXPECT_EQ(s.find("ps_bar"), SIZE_MAX);
+}
+
+TEST(FabricSection, TheIdealBarrierMeetsSeventeenWorkersAtMost)
+{
+    std::string yaml = "sim: {allow_cycles: true}\nfabric:\n  memboxes:\n    mb: {host: n0}\n"
+                       "  repeaters:\n";
+    std::string nodes = "  nodes:\n    n0: {}\n", optical = "  optical:\n";
+    int k = 1;
+    for (int r = 0; r < 4; r++) {
+        yaml += "    r" + std::to_string(r) + ": {host: n" + std::to_string(k++) + "}\n";
+        optical += "    - {from: r" + std::to_string(r) + ":up, to: mb:p" + std::to_string(r) +
+                   "}\n";
+        for (int d = 0; d < 3; d++) {
+            optical += "    - {from: n" + std::to_string(k) + ", to: r" + std::to_string(r) +
+                       ":d" + std::to_string(d) + "}\n";
+            k++;
+        }
+    }
+    /* 17 nodes so far; one more on the MemBox's fifth port makes 18. */
+    yaml = replace_once(yaml, "{host: n0}", "{host: n0, ports: 5}");
+    optical += "    - {from: n17, to: mb:p4}\n";
+    for (int i = 1; i <= 17; i++) {
+        nodes += "    n" + std::to_string(i) + ": {}\n";
+    }
+    yaml += nodes + optical + "  workload: {type: host.ps, trace: x.pstrace}\n";
+    EXPECT_EQ(load_error(yaml),
+              "t.yaml:47:20: fabric: workload: 18 nodes replay host.ps with the ideal barrier, "
+              "whose ps.barrier meets 17: set barrier: polling, or list fewer nodes");
 }

@@ -29,7 +29,7 @@ TEST(HostBench, OneGibibyteOfFourKibibyteDmaWrites)
     pcie_topo::Topo t;
     t.trace = source_root() + "/traces/mem/dma-4k-writes.trace";
     t.node = ", repeat: 1024, outstanding: 16";
-    t.rc = ", host_mem: 32MiB";
+    t.host = ", size: 32MiB";
     t.mem = ", functional: false";
     std::string y = pcie_topo::yaml(t);
     SimError err;

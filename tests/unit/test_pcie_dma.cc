@@ -14,6 +14,7 @@
 #include "models/host/host.h"
 #include "models/pcie/pcie.h"
 #include "models/proto/mem.h"
+#include "sim/core/region.h"
 #include "test_pcie_topo.h"
 
 namespace
@@ -37,16 +38,16 @@ TEST(PcieDma, OneMebibyteEachWayArrivesIntactAndInOrder)
      * (the node's buffer mapping: buffer_base + address mod buffer_size). */
     Topo t;
     t.trace = pcie_topo::write_trace("dma1m.trace", "@0 W 0x0 1MiB\n+0 R 0x100000 1MiB\n");
-    t.rc = ", init: pattern";
+    t.host = ", init: pattern";
     t.mem = ", init: pattern, size: 16MiB";
     t.mem_domain = "mem";
     for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
         ShimRun *r = pcie_topo::run(t, k, 0, "ad.mem_req", "ad.tx");
         ASSERT_NE(r, nullptr);
         Sim *sim = shim_sim(r);
-        SimComponent *rc = sim_find_component(sim, "rc");
+        auto *host = static_cast<SimMem *>(sim_find_object(sim, "hmem", "memory"));
         SimComponent *mem = sim_find_component(sim, "mem");
-        ASSERT_NE(rc, nullptr);
+        ASSERT_NE(host, nullptr);
         ASSERT_NE(mem, nullptr);
         std::vector<uint8_t> got(MIB), want(MIB);
         /* host -> MemBox */
@@ -54,7 +55,7 @@ TEST(PcieDma, OneMebibyteEachWayArrivesIntactAndInOrder)
         mem_pattern_fill(want.data(), BUF, MIB, 0);
         EXPECT_EQ(memcmp(got.data(), want.data(), MIB), 0) << "read DMA data differ";
         /* MemBox -> host */
-        ASSERT_TRUE(pcie_rc_host_read(rc, BUF + MIB, got.data(), MIB));
+        sim_mem_read(host, BUF + MIB, got.data(), MIB);
         mem_pattern_fill(want.data(), MIB, MIB, 0);
         EXPECT_EQ(memcmp(got.data(), want.data(), MIB), 0) << "write DMA data differ";
         /* In order: the Avalon writes of the read DMA and the MWrs of the write DMA each walk

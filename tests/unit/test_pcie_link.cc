@@ -37,7 +37,8 @@ Topo at_base(uint64_t base, const std::string &trace)
         snprintf(b, sizeof(b), "0x%llx", (unsigned long long)(base + off));
         return std::string(b);
     };
-    t.rc = ", host_base: " + hb + ", notify_base: " + plus(0x10000);
+    t.host = ", base: " + hb;
+    t.rc = ", notify_base: " + plus(0x10000);
     t.node = ", buffer_base: " + plus(0x100000) + ", rd_table: " + plus(0x10000) +
              ", wr_table: " + plus(0x20000);
     t.ad = ", rd_table: " + plus(0x10000) + ", wr_table: " + plus(0x20000);

@@ -33,6 +33,7 @@ struct Topo {
     Back back = Back::IDEAL;
     std::string sim = "";  /* extra keys of `sim:` */
     std::string node = ""; /* extra parameters, ", key: value" */
+    std::string host = ""; /* the node's host memory (host.memory `hmem`) */
     std::string rc = "";
     std::string link = "";
     std::string ad = "";
@@ -46,7 +47,8 @@ inline std::string yaml(const Topo &t)
     std::string y = "sim: {allow_cycles: true, payload_blocks: 4096" + t.sim + "}\n";
     y += "instances:\n";
     y += "  node: {type: host.memtrace, trace: '" + t.trace + "'" + t.node + "}\n";
-    y += "  rc: {type: pcie.rc" + t.rc + "}\n";
+    y += "  hmem: {type: host.memory" + t.host + "}\n";
+    y += "  rc: {type: pcie.rc, memory: hmem" + t.rc + "}\n";
     y += "  pcie: {type: pcie.link" + t.link + "}\n";
     y += "  ad: {type: pcie.adapter" + t.ad + "}\n";
     bool optical = t.back == Back::OPTICAL_IDEAL || t.back == Back::OPTICAL_DDR3;

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "models/host/host.h"
-#include "models/pcie/pcie.h"
 #include "models/proto/mem.h"
+#include "sim/core/region.h"
 #include "tests/shim/shim.h"
 
 namespace
@@ -52,6 +52,15 @@ std::string big_trace(uint64_t bytes)
     return path;
 }
 
+/* Reads out->size() bytes at addr of the host memory (host.memory) called name. */
+void host_read(Sim *sim, const char *name, uint64_t addr, std::vector<uint8_t> *out)
+{
+    auto *m = static_cast<SimMem *>(sim_find_object(sim, name, "memory"));
+    ASSERT_NE(m, nullptr) << name;
+    ASSERT_TRUE(sim_mem_contains(m, addr, out->size()));
+    sim_mem_read(m, addr, out->data(), out->size());
+}
+
 /*
  * W nodes (1 or 2) on mem.ideal: node0 holds the MemBox (worker 0 and the aggregator) and
  * reaches it over its own PCIe; node1 (worker 1) over its adapter. Both through a dram.arbiter
@@ -64,8 +73,11 @@ std::string ideal_topology(const std::string &trace, unsigned nodes, const std::
     for (unsigned i = 0; i < nodes; i++) {
         std::string s = std::to_string(i);
         y += "  node" + s + ": {type: host.ps, trace: " + trace + ", worker: " + s +
-             (i == 0 && aggregator ? ", aggregator: true" : "") + ", src: " + s + opts + "}\n";
-        y += "  rc" + s + ": {type: pcie.rc}\n  pcie" + s + ": {type: pcie.link}\n";
+             (i == 0 && aggregator ? ", aggregator: true" : "") + ", src: " + s +
+             ", memory: hmem" + s + opts + "}\n";
+        y += "  hmem" + s + ": {type: host.memory}\n";
+        y += "  rc" + s + ": {type: pcie.rc, memory: hmem" + s + "}\n  pcie" + s +
+             ": {type: pcie.link}\n";
         y += "  ad" + s + ": {type: pcie.adapter, src: " + s + "}\n";
     }
     y += "  arb: {type: dram.arbiter, ports: 2}\n"
@@ -165,10 +177,9 @@ TEST(PsReplay, PushesLandInTheirSlotsAndPullsSeeTheUpdateOnIdealMemory)
             ASSERT_TRUE(mem_ideal_read(mem, m.params + m.offset[t], got.data(), got.size()));
             EXPECT_EQ(got, want) << "parameters, tensor " << t;
             /* each worker pulled, in iteration 1, what iteration 0's update wrote */
-            for (const char *rc : {"rc0", "rc1"}) {
-                ASSERT_TRUE(pcie_rc_host_read(sim_find_component(sim, rc),
-                                              m.buffer_base + m.offset[t], got.data(), got.size()));
-                EXPECT_EQ(got, i0) << rc << " pulled tensor " << t;
+            for (const char *host : {"hmem0", "hmem1"}) {
+                host_read(sim, host, m.buffer_base + m.offset[t], &got);
+                EXPECT_EQ(got, i0) << host << " pulled tensor " << t;
             }
         }
         EXPECT_EQ(shim_stat(r, "node0.pushed_bytes"), 2.0 * 67496);
@@ -192,28 +203,24 @@ TEST(PsReplay, PushesAndPullsThroughTheDdr3OfPs2Node)
     Sim *sim = shim_sim(r);
     HostPsMap m;
     ASSERT_TRUE(host_ps_map(sim_find_component(sim, "node0"), &m));
-    SimComponent *rc0 = sim_find_component(sim, "rc0");
     uint64_t S = m.slot_bytes;
     for (uint32_t t = 0; t < m.n_tensors; t++) {
         std::vector<uint8_t> got(m.bytes[t]), params(m.bytes[t]);
         for (uint32_t w = 0; w < 2; w++) {
-            ASSERT_TRUE(pcie_rc_host_read(rc0, m.buffer_base + (3 + w) * S + m.offset[t],
-                                          got.data(), got.size()));
+            host_read(sim, "mem0", m.buffer_base + (3 + w) * S + m.offset[t], &got);
             EXPECT_EQ(got, gradient(slot_of(m, w) + m.offset[t], m.bytes[t], 1))
                 << "slot " << w << " tensor " << t;
         }
         /* the aggregator's copy now holds the final parameters; before its last update it held
          * what iteration 0 wrote: final - increment(1) */
-        ASSERT_TRUE(
-            pcie_rc_host_read(rc0, m.buffer_base + 2 * S + m.offset[t], params.data(), got.size()));
+        host_read(sim, "mem0", m.buffer_base + 2 * S + m.offset[t], &params);
         std::vector<uint8_t> i1 = increment(m, t, 1);
         for (size_t j = 0; j < params.size(); j++) {
             params[j] = (uint8_t)(params[j] - i1[j]);
         }
-        for (const char *rc : {"rc0", "rc1"}) {
-            ASSERT_TRUE(pcie_rc_host_read(sim_find_component(sim, rc), m.buffer_base + m.offset[t],
-                                          got.data(), got.size()));
-            EXPECT_EQ(got, params) << rc << " pulled tensor " << t;
+        for (const char *host : {"mem0", "mem1"}) {
+            host_read(sim, host, m.buffer_base + m.offset[t], &got);
+            EXPECT_EQ(got, params) << host << " pulled tensor " << t;
         }
     }
     shim_free(r);

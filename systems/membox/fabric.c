@@ -1,12 +1,13 @@
 /*
- * The `fabric:` section (docs/config.md, "Fabric section"): MemBoxes, repeaters, nodes and the
- * optical cables between them, expanded into plain entries of the same YAML tree's `instances`
- * map and `links` sequence before the loader reads those. After the expansion nothing tells the
- * made entries from written ones, so every check of the loader applies to them unchanged.
+ * The `fabric:` section (docs/config.md, "Fabric section"), the MemBox fabric's system expander
+ * (sim/config/system.h): MemBoxes, repeaters, nodes and the optical cables between them,
+ * expanded into plain entries of `instances` and `links` before the loader reads those. After the
+ * expansion nothing tells the made entries from written ones, so every check of the loader
+ * applies to them unchanged.
  *
  * This is a macro over the tree, not a model: it names model types and ports as text
- * (dram.arbiter, link.spp, req16, ...), exactly what models/repeater/gen-fabric.py writes out,
- * and everything it makes is checked afterwards against the registry like a written entry. It
+ * (dram.arbiter, link.spp, req16, ...), and everything it makes is checked afterwards against
+ * the registry like a written entry. It
  * checks itself only what the plain form cannot say: the shape of the section, what each
  * endpoint names, ports within `ports` / `downs`, a port or a node used twice, and names made
  * twice. Every node it makes carries the mark of the fabric entry it came from, and values copied
@@ -22,7 +23,7 @@
  * MemBox reaches (a loop) come last, in section order, so that the fabric checks can report
  * them. Cables are named by their position in `optical`, whatever the order they are made in.
  */
-#include "config_internal.h"
+#include "membox.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -31,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
+#include "sim/config/units.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -47,14 +48,15 @@ typedef enum FabKind { FAB_MEMBOX = 0, FAB_REPEATER, FAB_NODE, FAB_KIND_MAX } Fa
 
 static const char *const kind_name[FAB_KIND_MAX] = {"MemBox", "repeater", "node"};
 static const char *const kind_section[FAB_KIND_MAX] = {"memboxes", "repeaters", "nodes"};
-static const char *const fabric_keys[] = {"defaults", "memboxes", "repeaters", "nodes", "optical"};
+static const char *const fabric_keys[] = {"defaults", "memboxes", "repeaters",
+                                          "nodes",    "optical",  "workload"};
 static const char *const default_kinds[] = {"node", "repeater", "optical"};
 
 /*
  * Parts: sub-maps of an element, each handed to one of the instances it makes, whose type the
  * fabric section sets (so a part has no `type`; NULL: the workload, which names its own).
  */
-#define PART_MAX 5
+#define PART_MAX 6
 typedef struct FabPart {
     const char *key;
     const char *type;
@@ -68,19 +70,21 @@ static const FabPart kind_parts[FAB_KIND_MAX][PART_MAX] = {
      {"adapter", "pcie.adapter", false},
      {"mpp", "link.mpp", true},
      {"rc", "pcie.rc", false},
-     {"pcie", "pcie.link", false}},
+     {"pcie", "pcie.link", false},
+     {"memory", "host.memory", false}},
 };
 
-static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 5};
+static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 6};
 
 enum { MB_DRAM = 0, MB_ARBITER, MB_PORT };
 enum { REP_UP = 0, REP_DOWN };
-enum { NODE_WORKLOAD = 0, NODE_ADAPTER, NODE_MPP, NODE_RC, NODE_PCIE };
+enum { NODE_WORKLOAD = 0, NODE_ADAPTER, NODE_MPP, NODE_RC, NODE_PCIE, NODE_MEMORY };
 
 /* Keys of an element: its own, its parts, then (repeater) the switch's parameters. */
 static const char *const membox_keys[] = {"ports", "host", "dram", "arbiter", "port", NULL};
 static const char *const repeater_keys[] = {"host", "up", "down", NULL};
-static const char *const node_keys[] = {"workload", "adapter", "mpp", "rc", "pcie", NULL};
+static const char *const node_keys[] = {"workload", "adapter", "mpp",
+                                        "rc",       "pcie",    "memory", NULL};
 static const char *const optical_keys[] = {"from", "to", "lanes", NULL};
 static const char *const repeater_default_keys[] = {"up", "down", NULL};
 static const char *const optical_default_keys[] = {"lanes", NULL};
@@ -100,6 +104,7 @@ typedef struct FabElem {
     bool cut_through;      /* repeater: its mode is cut_through */
     bool downs_known;      /* repeater: n_ports is its downs (not a stand-in for a bad value) */
     size_t port_link[FAB_PORTS_MAX]; /* p<i> / d<i>: the optical link on it; SIZE_MAX */
+    size_t worker;                   /* node: its position among the workload's nodes; SIZE_MAX */
     bool emitted;
 } FabElem;
 
@@ -119,8 +124,7 @@ typedef struct FabName {
 } FabName;
 
 typedef struct Fx {
-    SimConfig *c;
-    SimError *err;
+    SimExpansion *xp;
     const char *file;
     const CfgNode *fabric_key;
     const CfgNode *top_defaults; /* the root's `defaults` mapping; NULL */
@@ -128,13 +132,18 @@ typedef struct Fx {
     const CfgNode *def_rep;
     const CfgNode *def_rep_part[2]; /* up, down */
     const CfgNode *def_opt;
+    const CfgNode *workload; /* the section's `workload` mapping; NULL */
+    const CfgNode *wl_type;  /* its `type` */
+    size_t n_workers;        /* nodes replaying it */
+    size_t *workers;         /* those nodes, in worker order */
     FabElem *el;
     size_t n_el;
     FabName *by_name; /* the elements sorted by name */
     FabLink *ln;
     size_t n_ln;
     const CfgNode *written; /* the written `instances` mapping; NULL */
-    CfgNode *inst;          /* made instances and links, spliced into the tree at the end */
+    CfgNode *inst;          /* made instances and links (the expansion's), spliced into the tree
+                               by the loader */
     CfgNode *links;
     size_t *owner; /* per made instance: element index, or n_el + link index */
     size_t owner_cap;
@@ -153,12 +162,13 @@ fail(Fx *x, const CfgNode *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return cfg_error_at(x->c, x->err, at, "fabric: %s", msg);
+    return sim_expansion_fail(x->xp, at, "%s", msg);
 }
 
 static bool oom(Fx *x, const CfgNode *at)
 {
-    return cfg_error_at(x->c, x->err, at, "out of memory");
+    (void)at;
+    return sim_expansion_oom(x->xp);
 }
 
 static bool in_list(const char *const *list, const char *word)
@@ -202,10 +212,16 @@ static void link_what(const Fx *x, size_t k, char *buf, size_t size)
              is_text(l->to_v) ? l->to_v->text : "?");
 }
 
-/* Who made an instance: an element or an optical link, for the name-collision message. */
+/* The owner of what the workload makes (the barrier). */
+#define FAB_OWNER_WORKLOAD SIZE_MAX
+
+/* Who made an instance: an element, an optical link or the workload, for the name-collision
+ * message. */
 static void owner_what(const Fx *x, size_t owner, char *buf, size_t size)
 {
-    if (owner < x->n_el) {
+    if (owner == FAB_OWNER_WORKLOAD) {
+        snprintf(buf, size, "the workload");
+    } else if (owner < x->n_el) {
         elem_what(x, owner, buf, size);
     } else {
         link_what(x, owner - x->n_el, buf, size);
@@ -214,13 +230,16 @@ static void owner_what(const Fx *x, size_t owner, char *buf, size_t size)
 
 static const CfgNode *owner_at(const Fx *x, size_t owner)
 {
+    if (owner == FAB_OWNER_WORKLOAD) {
+        return x->wl_type;
+    }
     return owner < x->n_el ? x->el[owner].key : x->ln[owner - x->n_el].item;
 }
 
 /* The parameter table of a type of the registry, for keys passed on to its instances. */
 static const SimModelType *find_type(const Fx *x, const char *name)
 {
-    return sim_config_find_type(x->c->types, x->c->n_types, name);
+    return sim_expansion_find_type(x->xp, name);
 }
 
 /*
@@ -267,8 +286,6 @@ static bool check_keys(Fx *x, const char *ctx, const CfgNode *map, const char *c
                        const char *type, const char *what)
 {
     const SimModelType *t = type != NULL ? find_type(x, type) : NULL;
-    char fctx[3 * FAB_MADE_MAX];
-    snprintf(fctx, sizeof(fctx), "fabric: %s", ctx);
     for (size_t i = 0; map != NULL && i < map->n; i++) {
         const CfgNode *key = map->pairs[i].key;
         bool known = in_list(own, key->text);
@@ -276,8 +293,8 @@ static bool check_keys(Fx *x, const char *ctx, const CfgNode *map, const char *c
             known = strcmp(t->params[p].key, key->text) == 0;
         }
         if (!known) {
-            return cfg_unknown_key(x->c, x->err, fctx, key, t ? t->params : NULL,
-                                   t ? t->n_params : 0, own, what);
+            return sim_expansion_unknown_key(x->xp, ctx, key, t ? t->params : NULL,
+                                             t ? t->n_params : 0, own, what);
         }
     }
     return true;
@@ -366,7 +383,7 @@ static bool read_defaults(Fx *x, const CfgNode *v)
                 return false;
             }
         } else {
-            const char *best = cfg_closest(key->text, default_kinds, N_OF(default_kinds));
+            const char *best = sim_closest_word(key->text, default_kinds, N_OF(default_kinds));
             if (best != NULL) {
                 return fail(x, key, "defaults: unknown element kind '%s' (did you mean '%s'?)",
                             key->text, best);
@@ -394,7 +411,7 @@ static bool collect(Fx *x, FabKind kind, const CfgNode *v, size_t *n_nodes)
     for (size_t i = 0; map != NULL && i < map->n; i++) {
         const CfgNode *key = map->pairs[i].key;
         const CfgNode *val = map->pairs[i].value;
-        if (!cfg_valid_name(key->text)) {
+        if (!sim_valid_name(key->text)) {
             return fail(x, key,
                         "%s name '%s' is not valid: use letters, digits and '_', not starting "
                         "with a digit",
@@ -411,6 +428,7 @@ static bool collect(Fx *x, FabKind kind, const CfgNode *v, size_t *n_nodes)
         e->host = SIZE_MAX;
         e->host_of = SIZE_MAX;
         e->link = SIZE_MAX;
+        e->worker = SIZE_MAX;
         for (size_t p = 0; p < FAB_PORTS_MAX; p++) {
             e->port_link[p] = SIZE_MAX;
         }
@@ -497,7 +515,7 @@ static bool unknown_name(Fx *x, const CfgNode *at, const char *ctx, const char *
     for (size_t i = 0; i < x->n_el; i++) {
         names[i] = x->el[i].key->text;
     }
-    const char *best = cfg_closest(name, names, x->n_el);
+    const char *best = sim_closest_word(name, names, x->n_el);
     char hint[FAB_MADE_MAX + 32] = "";
     if (best != NULL) {
         snprintf(hint, sizeof(hint), " (did you mean '%s'?)", best);
@@ -840,6 +858,73 @@ static bool read_link(Fx *x, size_t k, const CfgNode *item)
  * Every node is a host or on one link; every repeater's up port and each of its `downs` down
  * ports is on a link (repeater.switch fails its run on a down port in use but unconnected).
  */
+/*
+ * The section's `workload`: a model type and its keys, replayed by the nodes listed in `nodes`
+ * (default: every node, in section order), each as its position in that list. For host.ps the
+ * expansion also numbers the workers, makes a MemBox's host that replays the workload its
+ * aggregator (aggregation membox_host), and, with the ideal barrier, makes the ps.barrier
+ * `ps_bar` every worker meets at (docs/config.md, "Fabric section").
+ */
+static const char *const workload_keys[] = {"type", "nodes", NULL};
+
+static bool read_workload(Fx *x, const CfgNode *v)
+{
+    if (!map_or_empty(x, "workload: ", v, "a mapping with the workload's type and keys",
+                      &x->workload) ||
+        x->workload == NULL) {
+        return true;
+    }
+    const CfgNode *type = cfg_map_get(x->workload, "type");
+    if (type == NULL) {
+        return fail(x, v, "workload: key 'type' is missing: name the model type every node "
+                          "replays (host.memtrace, host.ps, ...)");
+    }
+    if (!is_text(type)) {
+        return fail(x, type, "workload: key 'type': expected a model type, found %s",
+                    cfg_node_what(type));
+    }
+    if (find_type(x, type->text) == NULL) {
+        return fail(x, type, "workload: key 'type': unknown model type '%s'", type->text);
+    }
+    x->wl_type = type;
+    if (!check_keys(x, "workload: ", x->workload, workload_keys, type->text, "the workload's")) {
+        return false;
+    }
+    x->workers = calloc(x->n_el + 1, sizeof(*x->workers));
+    if (x->workers == NULL) {
+        return oom(x, v);
+    }
+    const CfgNode *nodes = cfg_map_get(x->workload, "nodes");
+    if (nodes == NULL || (is_text(nodes) && strcmp(nodes->text, "all") == 0)) {
+        for (size_t e = 0; e < x->n_el; e++) {
+            if (x->el[e].kind == FAB_NODE) {
+                x->el[e].worker = x->n_workers;
+                x->workers[x->n_workers++] = e;
+            }
+        }
+        return true;
+    }
+    if (nodes->kind != CFG_NODE_SEQ) {
+        return fail(x, nodes, "workload: key 'nodes': expected 'all' or a sequence of node "
+                              "names, found %s",
+                    cfg_node_what(nodes));
+    }
+    for (size_t i = 0; i < nodes->n; i++) {
+        const CfgNode *n = nodes->items[i];
+        size_t e = is_text(n) ? find_elem(x, n->text) : SIZE_MAX;
+        if (e == SIZE_MAX || x->el[e].kind != FAB_NODE) {
+            return fail(x, n, "workload: key 'nodes': '%s' is not a node of the section",
+                        is_text(n) ? n->text : cfg_node_what(n));
+        }
+        if (x->el[e].worker != SIZE_MAX) {
+            return fail(x, n, "workload: key 'nodes': node '%s' is listed twice", n->text);
+        }
+        x->el[e].worker = x->n_workers;
+        x->workers[x->n_workers++] = e;
+    }
+    return true;
+}
+
 static bool check_attached(Fx *x)
 {
     for (size_t e = 0; e < x->n_el; e++) {
@@ -1029,21 +1114,88 @@ static void spp_name(const Fx *x, size_t k, char *buf, size_t size)
     snprintf(buf, size, "%s_%c%zu", to->key->text, to->kind == FAB_MEMBOX ? 'p' : 'd', l->port);
 }
 
+/* The workload's value of key for node instance w (own, then the workload's, then the type's
+ * defaults), as effective() reads it. */
+static const char *workload_value(const Fx *x, const CfgNode *w, const char *key)
+{
+    return effective(x, w, x->workload, x->wl_type->text, key);
+}
+
+/* host.ps: the worker number and, on a MemBox's host, the aggregator role. */
+static bool emit_worker(Fx *x, size_t e, CfgNode *w)
+{
+    const FabElem *el = &x->el[e];
+    const CfgNode *type = cfg_map_get(w, "type");
+    if (!is_text(type) || strcmp(type->text, "host.ps") != 0) {
+        return true;
+    }
+    char idx[32];
+    snprintf(idx, sizeof(idx), "%zu", el->worker);
+    if (!put(x, w, el->key, "worker", idx)) {
+        return false;
+    }
+    const char *agg = workload_value(x, w, "aggregation");
+    bool membox_host = el->host_of != SIZE_MAX && x->el[el->host_of].kind == FAB_MEMBOX;
+    return !(membox_host && agg != NULL && strcmp(agg, "membox_host") == 0) ||
+           put(x, w, el->key, "aggregator", "true");
+}
+
+/* host.ps with the ideal barrier: the ps.barrier `ps_bar`, port pair i for worker i. */
+static bool emit_barrier(Fx *x)
+{
+    if (x->wl_type == NULL || strcmp(x->wl_type->text, "host.ps") != 0 || x->n_workers == 0) {
+        return true;
+    }
+    const char *barrier = effective(x, NULL, x->workload, "host.ps", "barrier");
+    if (barrier == NULL || strcmp(barrier, "ideal") != 0) {
+        return true;
+    }
+    const CfgNode *at = sim_expansion_key(x->xp);
+    /* ps.barrier has 17 port pairs (its port table). */
+    const SimModelType *t = find_type(x, "ps.barrier");
+    size_t pairs = t != NULL ? t->n_ports / 2 : 0;
+    if (x->n_workers > pairs) {
+        return fail(x, x->wl_type,
+                    "workload: %zu nodes replay host.ps with the ideal barrier, whose ps.barrier "
+                    "meets %zu: set barrier: polling, or list fewer nodes",
+                    x->n_workers, pairs);
+    }
+    if (add_instance(x, FAB_OWNER_WORKLOAD, x->wl_type, "ps_bar", "ps.barrier") == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < x->n_workers; i++) {
+        const char *n = x->el[x->workers[i]].key->text;
+        char in[32], out[32];
+        snprintf(in, sizeof(in), "in%zu", i);
+        snprintf(out, sizeof(out), "out%zu", i);
+        if (!add_link(x, at, n, "sync_out", "ps_bar", in, false) ||
+            !add_link(x, at, "ps_bar", out, n, "sync_in", false)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* gen-fabric.py Gen.host(): the workload, its root complex, PCIe link and adapter. */
 static bool emit_host(Fx *x, size_t e)
 {
     FabElem *el = &x->el[e];
     const char *n = el->key->text;
     const CfgNode *at = el->key;
-    char rc[FAB_MADE_MAX], pcie[FAB_MADE_MAX], ad[FAB_MADE_MAX], idx[32];
+    char mem[FAB_MADE_MAX], rc[FAB_MADE_MAX], pcie[FAB_MADE_MAX], ad[FAB_MADE_MAX], idx[32];
+    snprintf(mem, sizeof(mem), "%s_mem", n);
     snprintf(rc, sizeof(rc), "%s_rc", n);
     snprintf(pcie, sizeof(pcie), "%s_pcie", n);
     snprintf(ad, sizeof(ad), "%s_ad", n);
     snprintf(idx, sizeof(idx), "%zu", el->index);
     el->emitted = true;
     CfgNode *w = add_instance(x, e, at, n, NULL);
+    bool replays = el->worker != SIZE_MAX;
     if (w == NULL || !merge(x, w, el->part[NODE_WORKLOAD], NULL) ||
-        !merge(x, w, x->def_node, NULL)) {
+        !(replays ? merge(x, w, x->workload, workload_keys + 1) : merge(x, w, x->def_node, NULL))) {
+        return false;
+    }
+    if (replays && !emit_worker(x, e, w)) {
         return false;
     }
     /* The node id: the workload's src if it takes one, and the adapter's, unless given. */
@@ -1053,10 +1205,20 @@ static bool emit_host(Fx *x, size_t e)
         !put(x, w, at, "src", idx)) {
         return false;
     }
+    /* The node's host memory, handed to the workload when its type takes one. */
+    const SimModelType *wt = is_text(type) ? find_type(x, type->text) : NULL;
+    for (size_t i = 0; wt != NULL && i < wt->n_params; i++) {
+        if (wt->params[i].type == SIM_PARAM_OBJECT && strcmp(wt->params[i].key, "memory") == 0 &&
+            !put(x, w, at, "memory", mem)) {
+            return false;
+        }
+    }
     const CfgNode *src = cfg_map_get(w, "src");
     CfgNode *m;
-    if ((m = add_instance(x, e, at, rc, "pcie.rc")) == NULL ||
-        !merge(x, m, el->part[NODE_RC], NULL) ||
+    if ((m = add_instance(x, e, at, mem, "host.memory")) == NULL ||
+        !merge(x, m, el->part[NODE_MEMORY], NULL) ||
+        (m = add_instance(x, e, at, rc, "pcie.rc")) == NULL ||
+        !merge(x, m, el->part[NODE_RC], NULL) || !put(x, m, at, "memory", mem) ||
         (m = add_instance(x, e, at, pcie, "pcie.link")) == NULL ||
         !merge(x, m, el->part[NODE_PCIE], NULL) ||
         (m = add_instance(x, e, at, ad, "pcie.adapter")) == NULL ||
@@ -1227,58 +1389,6 @@ static bool emit_membox(Fx *x, size_t e)
     return true;
 }
 
-/* ---- into the tree ---- */
-
-static size_t pair_index(const CfgNode *map, const char *key)
-{
-    for (size_t i = 0; i < map->n; i++) {
-        if (strcmp(map->pairs[i].key->text, key) == 0) {
-            return i;
-        }
-    }
-    return SIZE_MAX;
-}
-
-/*
- * The made entries go where the `fabric` key stands relative to `instances` (and `links`):
- * before the written ones if it comes first, else after them. A section that is absent or
- * empty is made; one of the wrong kind is left for the loader to report.
- */
-static bool splice(Fx *x, const char *section, CfgNode **made)
-{
-    CfgNode *root = x->c->root;
-    if ((*made)->n == 0) {
-        return true;
-    }
-    size_t fi = pair_index(root, "fabric");
-    size_t si = pair_index(root, section);
-    if (si == SIZE_MAX) {
-        CfgNode *key = cfg_scalar_new(x->fabric_key, x->file, section);
-        const CfgNode *dup;
-        if (key == NULL || !cfg_map_add(root, key, *made, &dup)) {
-            cfg_tree_free(key);
-            return oom(x, x->fabric_key);
-        }
-        *made = NULL;
-        return true;
-    }
-    CfgNode *w = root->pairs[si].value;
-    if (cfg_node_is_null(w)) {
-        cfg_tree_free(w);
-        root->pairs[si].value = *made;
-        *made = NULL;
-        return true;
-    }
-    if (w->kind != (*made)->kind) {
-        return true;
-    }
-    if (!cfg_node_splice(w, fi < si ? 0 : w->n, *made)) {
-        return oom(x, x->fabric_key);
-    }
-    *made = NULL;
-    return true;
-}
-
 static bool expand(Fx *x, const CfgNode *fabric)
 {
     for (size_t i = 0; i < fabric->n; i++) {
@@ -1288,14 +1398,14 @@ static bool expand(Fx *x, const CfgNode *fabric)
             known = known || strcmp(key->text, fabric_keys[j]) == 0;
         }
         if (!known) {
-            const char *best = cfg_closest(key->text, fabric_keys, N_OF(fabric_keys));
+            const char *best = sim_closest_word(key->text, fabric_keys, N_OF(fabric_keys));
             if (best != NULL) {
                 return fail(x, key, "unknown element kind '%s' (did you mean '%s'?)", key->text,
                             best);
             }
             return fail(x, key,
                         "unknown element kind '%s'; the fabric section has defaults, memboxes, "
-                        "repeaters, nodes and optical",
+                        "repeaters, nodes, optical and workload",
                         key->text);
         }
     }
@@ -1343,13 +1453,8 @@ static bool expand(Fx *x, const CfgNode *fabric)
             return false;
         }
     }
-    if (!check_attached(x)) {
+    if (!check_attached(x) || !read_workload(x, cfg_map_get(fabric, "workload"))) {
         return false;
-    }
-    x->inst = cfg_node_new(CFG_NODE_MAP, x->file, x->fabric_key->line, x->fabric_key->col);
-    x->links = cfg_node_new(CFG_NODE_SEQ, x->file, x->fabric_key->line, x->fabric_key->col);
-    if (x->inst == NULL || x->links == NULL) {
-        return oom(x, x->fabric_key);
     }
     for (size_t e = 0; e < x->n_el; e++) {
         if (x->el[e].kind == FAB_MEMBOX && !emit_membox(x, e)) {
@@ -1364,38 +1469,42 @@ static bool expand(Fx *x, const CfgNode *fabric)
     for (size_t e = 0; e < x->n_el; e++) {
         assert(x->el[e].emitted && "every node is a host or on a link, every repeater emitted");
     }
-    return splice(x, "instances", &x->inst) && splice(x, "links", &x->links);
+    return emit_barrier(x);
 }
 
-bool cfg_fabric_expand(SimConfig *c, SimError *err)
+static bool fabric_expand(SimExpansion *xp, const CfgNode *fabric)
 {
-    CfgNode *root = c->root;
-    if (root == NULL || root->kind != CFG_NODE_MAP) {
-        return true;
-    }
-    size_t fi = pair_index(root, "fabric");
-    if (fi == SIZE_MAX || cfg_node_is_null(root->pairs[fi].value)) {
-        return true;
-    }
-    const CfgNode *fabric = root->pairs[fi].value;
-    Fx x = {.c = c, .err = err, .file = c->path, .fabric_key = root->pairs[fi].key};
+    const CfgNode *key = sim_expansion_key(xp);
+    Fx x = {
+        .xp = xp,
+        .file = key->file,
+        .fabric_key = key,
+        .top_defaults = sim_expansion_defaults(xp),
+        .written = sim_expansion_written(xp),
+        .inst = sim_expansion_instances(xp),
+        .links = sim_expansion_links(xp),
+    };
+    bool ok;
     if (fabric->kind != CFG_NODE_MAP) {
-        return fail(&x, fabric,
-                    "expected a mapping of defaults, memboxes, repeaters, nodes and optical, "
-                    "found %s",
-                    cfg_node_what(fabric));
+        ok = fail(&x, fabric,
+                  "expected a mapping of defaults, memboxes, repeaters, nodes and optical, "
+                  "found %s",
+                  cfg_node_what(fabric));
+    } else {
+        ok = expand(&x, fabric);
     }
-    x.file = x.fabric_key->file;
-    const CfgNode *top = cfg_map_get(root, "defaults");
-    x.top_defaults = top != NULL && top->kind == CFG_NODE_MAP ? top : NULL;
-    const CfgNode *w = cfg_map_get(root, "instances");
-    x.written = w != NULL && w->kind == CFG_NODE_MAP ? w : NULL;
-    bool ok = expand(&x, fabric);
-    cfg_tree_free(x.inst);
-    cfg_tree_free(x.links);
     free(x.el);
     free(x.by_name);
     free(x.ln);
     free(x.owner);
+    free(x.workers);
     return ok;
 }
+
+const SimSystemType membox_fabric_system = {
+    .key = "fabric",
+    .doc = "A MemBox fabric by its elements: MemBoxes (DDR3 behind a 17-port arbiter and their "
+           "optical ports), repeaters, compute nodes with their adapter cards, and the 40G "
+           "optical links between them (docs/config.md, \"Fabric section\").",
+    .expand = fabric_expand,
+};

@@ -1,0 +1,50 @@
+/*
+ * Every model type and system expander the simulator knows. A new model adds its type to
+ * `types`, a new system its expander to `systems`.
+ */
+#include "registry.h"
+
+#include "membox/membox.h"
+#include "models/dram/dram.h"
+#include "models/generic/generic.h"
+#include "models/host/host.h"
+#include "models/link/link.h"
+#include "models/pcie/pcie.h"
+#include "models/repeater/repeater.h"
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const SimModelType *const types[] = {
+    &generic_source_type,
+    &generic_sink_type,
+    &generic_delay_type,
+    &dram_ctrl_type,
+    &dram_arbiter_type,
+    &dram_trace_type,
+    &dram_gen_type,
+    &link_mpp_type,
+    &link_spp_type,
+    &link_cable_type,
+    &link_tester_type,
+    &link_memory_type,
+    &pcie_link_type,
+    &pcie_rc_type,
+    &pcie_adapter_type,
+    &host_memory_type,
+    &host_memtrace_type,
+    &mem_ideal_type,
+    &host_ps_type,
+    &ps_barrier_type,
+    &repeater_switch_type,
+};
+
+static const SimSystemType *const systems[] = {
+    &membox_fabric_system,
+};
+
+const SimRegistry membox_registry = {
+    .types = types,
+    .n_types = N_OF(types),
+    .systems = systems,
+    .n_systems = N_OF(systems),
+};
