@@ -1,6 +1,6 @@
 """Parameter-server traces in Python: the canonical text writer and a small text reader.
 
-traces/FORMAT.md ("Parameter-server traces") is the specification; sim/trace/pstrace.c is the
+traces/FORMAT.md ("Parameter-server traces") is the specification; sim/trace/pstrace*.c are the
 reference reader and writer. This module is what scripts/record-ps-trace and
 scripts/gen-ps-trace write with, and what the tests read with. Standard library only.
 

@@ -142,6 +142,36 @@ static bool check_text(Reader *r)
     return true;
 }
 
+/*
+ * The line of the first byte-order mark that starts a line before offset stop, other than
+ * the one that may open the file; 0 if there is none. libyaml skips such a mark but counts it
+ * as a column, so the line's indentation looks one deeper than it is, and the error it then
+ * reports says nothing about the mark. YAML allows a mark only at the start of the stream and
+ * of a document prefix (before "---" or comments after "..."); where it is harmless, libyaml
+ * takes it and so do we: this is asked only once libyaml has failed.
+ */
+static size_t inner_bom_line(const Reader *r, size_t stop)
+{
+    size_t line = 1;
+    bool line_start = true;
+    for (size_t i = has_bom(r) ? 3 : 0; i < r->len && i < stop;) {
+        const unsigned char *p = r->buf + i;
+        size_t n = utf8_length(p, r->len - i);
+        if (n == 0) {
+            return 0;
+        }
+        if (line_start && n == 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+            return line;
+        }
+        line_start = *p == '\n' || (*p == '\r' && (i + 1 >= r->len || p[1] != '\n'));
+        if (line_start) {
+            line++;
+        }
+        i += n;
+    }
+    return 0;
+}
+
 static bool parser_error(Reader *r)
 {
     const yaml_parser_t *p = &r->parser;
@@ -164,6 +194,12 @@ static bool parser_error(Reader *r)
     size_t line = p->problem_mark.line + 1;
     size_t col = p->problem_mark.column + 1;
     TextPos at = walk_text(r, SIZE_MAX, line, col);
+    size_t bom_line = inner_bom_line(r, at.offset + 1);
+    if (bom_line != 0) {
+        return tree_error(r, bom_line, 1,
+                          "byte-order mark (U+FEFF) at the start of a line: YAML allows one only "
+                          "at the start of the file (were files joined together?)");
+    }
     bool tab = strstr(problem, "tab") != NULL || (at.line == line && at.col == col &&
                                                   at.offset < r->len && r->buf[at.offset] == '\t');
     if (tab) {
@@ -523,8 +559,16 @@ bool cfg_tree_parse(const char *file, const char *buf, size_t len, CfgNode **roo
     if (!yaml_parser_initialize(&r.parser)) {
         return sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", file);
     }
+    /*
+     * check_text() has made sure the text is UTF-8; the encoding is left for libyaml to find
+     * all the same, because that is what makes its reader take a byte-order mark at the start
+     * as one and count the first line's columns after it. Told the encoding, libyaml keeps the
+     * mark as a character, its scanner skips it at column 0 but counts it, and the first key
+     * of a file sits one column right of the next: "did not find expected <document start>".
+     * Reader errors still give byte offsets from the start of the buffer, mark included, which
+     * is how walk_text() counts.
+     */
     yaml_parser_set_input_string(&r.parser, r.buf, len);
-    yaml_parser_set_encoding(&r.parser, YAML_UTF8_ENCODING);
     bool ok = parse_stream(&r, root);
     yaml_parser_delete(&r.parser);
     return ok;

@@ -1,12 +1,13 @@
 #include "dram_trace.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+#include "trace_file.h"
 
 const char *const dram_trace_format_names[DRAM_TRACE_FORMAT_MAX + 1] = {
     [DRAM_TRACE_NATIVE] = "native",
@@ -27,8 +28,7 @@ bool dram_trace_format_parse(const char *name, DramTraceFormat *out)
 }
 
 struct DramTrace {
-    gzFile gz;
-    char *path;
+    TraceFile f;
     DramTraceFormat format;
     uint64_t line;
     uint64_t last_cycle;
@@ -48,26 +48,12 @@ DramTrace *dram_trace_open(const char *path, DramTraceFormat format, SimError *e
         sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
         return NULL;
     }
-    t->path = strdup(path);
-    if (t->path == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
-        goto fail_path;
-    }
-    errno = 0;
-    t->gz = gzopen(path, "rb");
-    if (t->gz == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot open: %s", path,
-                      errno ? strerror(errno) : "out of memory");
-        goto fail_open;
+    if (!trace_file_init(&t->f, path, 0, err)) {
+        free(t);
+        return NULL;
     }
     t->format = format;
     return t;
-
-fail_open:
-    free(t->path);
-fail_path:
-    free(t);
-    return NULL;
 }
 
 void dram_trace_close(DramTrace *t)
@@ -75,8 +61,7 @@ void dram_trace_close(DramTrace *t)
     if (t == NULL) {
         return;
     }
-    gzclose(t->gz);
-    free(t->path);
+    trace_file_destroy(&t->f);
     free(t);
 }
 
@@ -96,34 +81,9 @@ bad(DramTrace *t, SimError *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": %s", t->path, t->line, msg);
+    sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": %s", t->f.path, t->line, msg);
     t->failed = true;
     return -1;
-}
-
-/* Split a line into at most `max` whitespace-separated tokens; returns how many there were
- * (possibly more than max, which the caller reports). */
-static int tokenize(char *s, char **tok, int max)
-{
-    int n = 0;
-    for (;;) {
-        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-            s++;
-        }
-        if (*s == '\0') {
-            return n;
-        }
-        if (n < max) {
-            tok[n] = s;
-        }
-        n++;
-        while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
-            s++;
-        }
-        if (*s != '\0') {
-            *s++ = '\0';
-        }
-    }
 }
 
 static int parse_hex(DramTrace *t, SimError *err, const char *s, uint64_t *out)
@@ -202,31 +162,19 @@ static int parse_op(DramTrace *t, SimError *err, const char *s, const char *rd, 
 /* The next line with its comment stripped; 1, 0 at the end, -1 on error. */
 static int read_line(DramTrace *t, SimError *err)
 {
-    if (gzgets(t->gz, t->buf, (int)sizeof(t->buf)) == NULL) {
-        int errnum = Z_OK;
-        const char *msg = gzerror(t->gz, &errnum);
-        if (errnum != Z_OK && errnum != Z_STREAM_END) {
-            t->line++;
-            return bad(t, err, "%s: %s",
-                       errnum == Z_BUF_ERROR ? "truncated gzip stream" : "read error",
-                       errnum == Z_ERRNO ? strerror(errno) : msg);
-        }
+    char why[256];
+    switch (trace_file_line(&t->f, t->buf, sizeof(t->buf), TRACE_CHECK_AT_END, &t->line)) {
+    case TRACE_LINE_END:
         return 0;
-    }
-    t->line++;
-    size_t n = strlen(t->buf);
-    if (n > 0 && t->buf[n - 1] != '\n') {
-        /* No newline: the last line of the file, a truncated stream, or an overlong line. */
-        int errnum = Z_OK;
-        const char *msg = gzerror(t->gz, &errnum);
-        if (errnum != Z_OK && errnum != Z_STREAM_END) {
-            return bad(t, err, "%s: %s",
-                       errnum == Z_BUF_ERROR ? "truncated gzip stream" : "read error",
-                       errnum == Z_ERRNO ? strerror(errno) : msg);
-        }
-        if (n > DRAM_TRACE_LINE_MAX) {
-            return bad(t, err, "line longer than %u characters", DRAM_TRACE_LINE_MAX);
-        }
+    case TRACE_LINE_ERROR:
+        trace_file_describe(&t->f, why, sizeof(why));
+        return bad(t, err, "%s", why);
+    case TRACE_LINE_NUL:
+        return bad(t, err, "NUL byte at column %zu: this is not a text trace", strlen(t->buf) + 1);
+    case TRACE_LINE_LONG:
+        return bad(t, err, "line longer than %u characters", DRAM_TRACE_LINE_MAX);
+    default:
+        break;
     }
     char *hash = strchr(t->buf, '#');
     if (hash != NULL) {
@@ -238,7 +186,8 @@ static int read_line(DramTrace *t, SimError *err)
 int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
 {
     if (t->failed) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": trace already failed", t->path, t->line);
+        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": trace already failed", t->f.path,
+                      t->line);
         return -1;
     }
     for (;;) {
@@ -251,7 +200,7 @@ int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
             return r;
         }
         char *tok[5];
-        int n = tokenize(t->buf, tok, 5);
+        int n = trace_split(t->buf, tok, 5);
         if (n == 0) {
             continue;
         }
@@ -333,7 +282,7 @@ int dram_trace_next(DramTrace *t, DramTraceRecord *rec, SimError *err)
 /* ---- writer ---- */
 
 struct DramTraceWriter {
-    gzFile gz;
+    TraceFile f;
     bool ok;
 };
 
@@ -344,22 +293,18 @@ DramTraceWriter *dram_trace_writer_open(const char *path, bool gzip, SimError *e
         sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
         return NULL;
     }
-    errno = 0;
-    w->gz = gzopen(path, gzip ? "wb6" : "wT");
-    if (w->gz == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot create: %s", path,
-                      errno ? strerror(errno) : "out of memory");
+    if (!trace_file_create(&w->f, path, gzip, 0, err)) {
         free(w);
         return NULL;
     }
-    w->ok = gzprintf(w->gz, "%s\n", DRAM_TRACE_HEADER) > 0;
+    w->ok = gzprintf(w->f.gz, "%s\n", DRAM_TRACE_HEADER) > 0;
     return w;
 }
 
 bool dram_trace_writer_put(DramTraceWriter *w, const DramTraceRecord *rec)
 {
-    int n = gzprintf(w->gz, "%" PRIu64 " %c 0x%" PRIx64 " %u\n", rec->cycle, rec->write ? 'W' : 'R',
-                     rec->addr, rec->len);
+    int n = gzprintf(w->f.gz, "%" PRIu64 " %c 0x%" PRIx64 " %u\n", rec->cycle,
+                     rec->write ? 'W' : 'R', rec->addr, rec->len);
     if (n <= 0) {
         w->ok = false;
     }
@@ -371,7 +316,8 @@ bool dram_trace_writer_close(DramTraceWriter *w)
     if (w == NULL) {
         return true;
     }
-    bool ok = w->ok && gzclose(w->gz) == Z_OK;
+    bool ok = trace_file_close(&w->f) == Z_OK && w->ok;
+    trace_file_destroy(&w->f);
     free(w);
     return ok;
 }

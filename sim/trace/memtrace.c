@@ -8,7 +8,6 @@
  */
 #include "memtrace.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,9 +15,10 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "trace_file.h"
+
 struct MemTrace {
-    gzFile gz;
-    char *path;
+    TraceFile f;
     MemTraceFormat format;
     uint64_t pos;     /* line (text) or record (binary) last read */
     uint64_t rec_pos; /* position of the record last returned */
@@ -58,11 +58,11 @@ bad(MemTrace *t, SimError *err, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (t->format == MEMTRACE_BINARY && t->pos == 0) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: header: %s", t->path, msg);
+        sim_error_set(err, SIM_ERR_INPUT, "%s: header: %s", t->f.path, msg);
     } else if (t->format == MEMTRACE_BINARY) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: record %" PRIu64 ": %s", t->path, t->pos, msg);
+        sim_error_set(err, SIM_ERR_INPUT, "%s: record %" PRIu64 ": %s", t->f.path, t->pos, msg);
     } else {
-        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": %s", t->path, t->pos, msg);
+        sim_error_set(err, SIM_ERR_INPUT, "%s:%" PRIu64 ": %s", t->f.path, t->pos, msg);
     }
     t->failed = true;
     return -1;
@@ -71,20 +71,15 @@ bad(MemTrace *t, SimError *err, const char *fmt, ...)
 /* The zlib error state after a read: non-zero (and err filled) if the stream is damaged. */
 static int check_gz(MemTrace *t, SimError *err)
 {
-    int errnum = Z_OK;
-    const char *what = gzerror(t->gz, &errnum);
-    if (errnum == Z_OK || errnum == Z_STREAM_END) {
+    const char *what = "";
+    switch (trace_file_error(&t->f, &what)) {
+    case TRACE_FILE_OK:
         return 0;
+    case TRACE_FILE_IO:
+        return bad(t, err, "read error: %s", what);
+    default:
+        return bad(t, err, "truncated or corrupt gzip data (zlib: %s)", what);
     }
-    if (errnum == Z_ERRNO) {
-        return bad(t, err, "read error: %s", strerror(errno));
-    }
-    /* zlib prefixes its message with the path, which ours already names. */
-    size_t n = strlen(t->path);
-    if (strncmp(what, t->path, n) == 0 && what[n] == ':' && what[n + 1] == ' ') {
-        what += n + 2;
-    }
-    return bad(t, err, "truncated or corrupt gzip data (zlib: %s)", what);
 }
 
 /* ---- number parsers: exact, no floating point ---- */
@@ -226,16 +221,7 @@ MemTrace *memtrace_open(const char *path, SimError *err)
         sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
         return NULL;
     }
-    t->path = strdup(path);
-    if (t->path == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
-        goto fail_path;
-    }
-    errno = 0;
-    t->gz = gzopen(path, "rb");
-    if (t->gz == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot open: %s", path,
-                      errno ? strerror(errno) : "out of memory");
+    if (!trace_file_init(&t->f, path, 0, err)) {
         goto fail_open;
     }
     if (!memtrace_rewind(t, err)) {
@@ -244,10 +230,8 @@ MemTrace *memtrace_open(const char *path, SimError *err)
     return t;
 
 fail_header:
-    gzclose(t->gz);
+    trace_file_destroy(&t->f);
 fail_open:
-    free(t->path);
-fail_path:
     free(t);
     return NULL;
 }
@@ -257,8 +241,7 @@ void memtrace_close(MemTrace *t)
     if (t == NULL) {
         return;
     }
-    gzclose(t->gz);
-    free(t->path);
+    trace_file_destroy(&t->f);
     free(t);
 }
 
@@ -269,7 +252,7 @@ MemTraceFormat memtrace_format(const MemTrace *t)
 
 const char *memtrace_path(const MemTrace *t)
 {
-    return t->path;
+    return t->f.path;
 }
 
 uint64_t memtrace_position(const MemTrace *t)
@@ -280,26 +263,16 @@ uint64_t memtrace_position(const MemTrace *t)
 int memtrace_where(const MemTrace *t, char *buf, size_t size)
 {
     if (t->format == MEMTRACE_BINARY) {
-        return snprintf(buf, size, "%s: record %" PRIu64, t->path, t->rec_pos);
+        return snprintf(buf, size, "%s: record %" PRIu64, t->f.path, t->rec_pos);
     }
-    return snprintf(buf, size, "%s:%" PRIu64, t->path, t->rec_pos);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+    return snprintf(buf, size, "%s:%" PRIu64, t->f.path, t->rec_pos);
 }
 
 /* Reads the binary header after the magic; false with err filled. */
 static bool binary_header(MemTrace *t, SimError *err)
 {
     unsigned char h[8];
-    int n = gzread(t->gz, h, sizeof(h));
+    int n = gzread(t->f.gz, h, sizeof(h));
     if (check_gz(t, err) != 0) {
         return false;
     }
@@ -307,8 +280,8 @@ static bool binary_header(MemTrace *t, SimError *err)
         bad(t, err, "truncated (%d of 16 bytes)", n < 0 ? 8 : 8 + n);
         return false;
     }
-    uint32_t version = get_u32(h);
-    uint32_t rsize = get_u32(h + 4);
+    uint32_t version = trace_get_le32(h);
+    uint32_t rsize = trace_get_le32(h + 4);
     if (version != MEMTRACE_VERSION) {
         bad(t, err, "unsupported memory-trace version %" PRIu32 " (this reader knows version %u)",
             version, MEMTRACE_VERSION);
@@ -322,30 +295,6 @@ static bool binary_header(MemTrace *t, SimError *err)
     return true;
 }
 
-/* Splits at blanks; returns the number of tokens (may exceed max, which callers report). */
-static int tokenize(char *s, char **tok, int max)
-{
-    int n = 0;
-    for (;;) {
-        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-            s++;
-        }
-        if (*s == '\0') {
-            return n;
-        }
-        if (n < max) {
-            tok[n] = s;
-        }
-        n++;
-        while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
-            s++;
-        }
-        if (*s != '\0') {
-            *s++ = '\0';
-        }
-    }
-}
-
 /*
  * The next meaningful line of a text trace in t->buf, comments and blanks removed: 1, or 0 at
  * the end, or -1 with err filled.
@@ -353,28 +302,24 @@ static int tokenize(char *s, char **tok, int max)
 static int next_line(MemTrace *t, SimError *err)
 {
     for (;;) {
-        char *s = gzgets(t->gz, t->buf, (int)sizeof(t->buf));
-        if (s == NULL) {
-            t->pos++;
-            if (check_gz(t, err) != 0) {
-                return -1;
-            }
-            t->pos--;
+        switch (trace_file_line(&t->f, t->buf, sizeof(t->buf), TRACE_CHECK_EACH_LINE, &t->pos)) {
+        case TRACE_LINE_END:
             return 0;
-        }
-        t->pos++;
-        size_t n = strlen(s);
-        if (check_gz(t, err) != 0) {
-            return -1;
-        }
-        if (n == sizeof(t->buf) - 1 && s[n - 1] != '\n') {
+        case TRACE_LINE_ERROR:
+            return check_gz(t, err);
+        case TRACE_LINE_NUL:
+            return bad(t, err, "NUL byte at column %zu: this is not a text trace",
+                       strlen(t->buf) + 1);
+        case TRACE_LINE_LONG:
             return bad(t, err, "line longer than %u characters", MEMTRACE_LINE_MAX);
+        default:
+            break;
         }
-        char *hash = strchr(s, '#');
+        char *hash = strchr(t->buf, '#');
         if (hash != NULL) {
             *hash = '\0';
         }
-        for (char *p = s; *p != '\0'; p++) {
+        for (char *p = t->buf; *p != '\0'; p++) {
             if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
                 return 1;
             }
@@ -384,8 +329,8 @@ static int next_line(MemTrace *t, SimError *err)
 
 bool memtrace_rewind(MemTrace *t, SimError *err)
 {
-    if (gzrewind(t->gz) != 0) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot rewind", t->path);
+    if (gzrewind(t->f.gz) != 0) {
+        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot rewind", t->f.path);
         return false;
     }
     t->pos = 0;
@@ -393,14 +338,14 @@ bool memtrace_rewind(MemTrace *t, SimError *err)
     t->last_at = 0;
     t->failed = false;
     unsigned char magic[8];
-    int n = gzread(t->gz, magic, sizeof(magic));
+    int n = gzread(t->f.gz, magic, sizeof(magic));
     if (n == (int)sizeof(magic) && memcmp(magic, MEMTRACE_MAGIC, sizeof(magic)) == 0) {
         t->format = MEMTRACE_BINARY;
         return binary_header(t, err);
     }
     t->format = MEMTRACE_TEXT;
-    if (gzrewind(t->gz) != 0) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot rewind", t->path);
+    if (gzrewind(t->f.gz) != 0) {
+        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot rewind", t->f.path);
         return false;
     }
     int r = next_line(t, err);
@@ -414,7 +359,7 @@ bool memtrace_rewind(MemTrace *t, SimError *err)
         return false;
     }
     char *tok[3];
-    int nt = tokenize(t->buf, tok, 3);
+    int nt = trace_split(t->buf, tok, 3);
     if (nt < 1 || strcmp(tok[0], MEMTRACE_TEXT_HEADER) != 0) {
         bad(t, err, "expected the header '%s %u' before any record", MEMTRACE_TEXT_HEADER,
             MEMTRACE_VERSION);
@@ -467,7 +412,7 @@ static int next_text(MemTrace *t, MemTraceRecord *rec, SimError *err)
         return r;
     }
     char *tok[6];
-    int n = tokenize(t->buf, tok, 6);
+    int n = trace_split(t->buf, tok, 6);
     if (n < 4) {
         return bad(t, err, "expected 'WHEN OP ADDRESS SIZE [ACCESS]', found %d field%s", n,
                    n == 1 ? "" : "s");
@@ -526,7 +471,7 @@ static int next_binary(MemTrace *t, MemTraceRecord *rec, SimError *err)
 {
     unsigned char b[MEMTRACE_RECORD_SIZE];
     t->pos++;
-    int n = gzread(t->gz, b, sizeof(b));
+    int n = gzread(t->f.gz, b, sizeof(b));
     if (check_gz(t, err) != 0) {
         return -1;
     }
@@ -538,9 +483,9 @@ static int next_binary(MemTrace *t, MemTraceRecord *rec, SimError *err)
         return bad(t, err, "truncated (%d of %u bytes)", n < 0 ? 0 : n, MEMTRACE_RECORD_SIZE);
     }
     memset(rec, 0, sizeof(*rec));
-    rec->time = get_u64(b);
-    rec->addr = get_u64(b + 8);
-    rec->size = get_u32(b + 16);
+    rec->time = trace_get_le64(b);
+    rec->addr = trace_get_le64(b + 8);
+    rec->size = trace_get_le32(b + 16);
     if (b[20] >= MEMTRACE_OP_MAX) {
         return bad(t, err, "unknown op %u (0: read, 1: write)", b[20]);
     }
@@ -562,7 +507,7 @@ static int next_binary(MemTrace *t, MemTraceRecord *rec, SimError *err)
 int memtrace_next(MemTrace *t, MemTraceRecord *rec, SimError *err)
 {
     if (t->failed) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: reading past an earlier error", t->path);
+        sim_error_set(err, SIM_ERR_INPUT, "%s: reading past an earlier error", t->f.path);
         return -1;
     }
     return t->format == MEMTRACE_BINARY ? next_binary(t, rec, err) : next_text(t, rec, err);
@@ -571,24 +516,10 @@ int memtrace_next(MemTrace *t, MemTraceRecord *rec, SimError *err)
 /* ---- writer ---- */
 
 struct MemTraceWriter {
-    gzFile gz;
+    TraceFile f;
     MemTraceFormat format;
     bool ok;
 };
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
-}
 
 MemTraceWriter *memtrace_writer_open(const char *path, MemTraceFormat format, bool gzip,
                                      SimError *err)
@@ -602,11 +533,7 @@ MemTraceWriter *memtrace_writer_open(const char *path, MemTraceFormat format, bo
         sim_error_set(err, SIM_ERR_INPUT, "%s: out of memory", path);
         return NULL;
     }
-    errno = 0;
-    w->gz = gzopen(path, gzip ? "wb6" : "wbT");
-    if (w->gz == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "%s: cannot create: %s", path,
-                      errno ? strerror(errno) : "out of memory");
+    if (!trace_file_create(&w->f, path, gzip, 0, err)) {
         free(w);
         return NULL;
     }
@@ -615,11 +542,11 @@ MemTraceWriter *memtrace_writer_open(const char *path, MemTraceFormat format, bo
     if (format == MEMTRACE_BINARY) {
         unsigned char h[16];
         memcpy(h, MEMTRACE_MAGIC, 8);
-        put_u32(h + 8, MEMTRACE_VERSION);
-        put_u32(h + 12, MEMTRACE_RECORD_SIZE);
-        w->ok = gzwrite(w->gz, h, sizeof(h)) == (int)sizeof(h);
+        trace_put_le32(h + 8, MEMTRACE_VERSION);
+        trace_put_le32(h + 12, MEMTRACE_RECORD_SIZE);
+        w->ok = gzwrite(w->f.gz, h, sizeof(h)) == (int)sizeof(h);
     } else {
-        w->ok = gzprintf(w->gz, "%s %u\n", MEMTRACE_TEXT_HEADER, MEMTRACE_VERSION) > 0;
+        w->ok = gzprintf(w->f.gz, "%s %u\n", MEMTRACE_TEXT_HEADER, MEMTRACE_VERSION) > 0;
     }
     return w;
 }
@@ -651,14 +578,14 @@ bool memtrace_writer_put(MemTraceWriter *w, const MemTraceRecord *rec)
     }
     if (w->format == MEMTRACE_BINARY) {
         unsigned char b[MEMTRACE_RECORD_SIZE];
-        put_u64(b, rec->time);
-        put_u64(b + 8, rec->addr);
-        put_u32(b + 16, rec->size);
+        trace_put_le64(b, rec->time);
+        trace_put_le64(b + 8, rec->addr);
+        trace_put_le32(b + 16, rec->size);
         b[20] = (unsigned char)rec->op;
         b[21] = (unsigned char)rec->when;
         b[22] = (unsigned char)rec->access;
         b[23] = 0;
-        if (gzwrite(w->gz, b, sizeof(b)) != (int)sizeof(b)) {
+        if (gzwrite(w->f.gz, b, sizeof(b)) != (int)sizeof(b)) {
             w->ok = false;
         }
         return w->ok;
@@ -666,7 +593,7 @@ bool memtrace_writer_put(MemTraceWriter *w, const MemTraceRecord *rec)
     char when[32];
     format_time(when, sizeof(when), rec->time);
     const char *acc = memtrace_access_name(rec->access);
-    if (gzprintf(w->gz, "%c%s %s 0x%" PRIx64 " %" PRIu32 "%s%s\n",
+    if (gzprintf(w->f.gz, "%c%s %s 0x%" PRIx64 " %" PRIu32 "%s%s\n",
                  rec->when == MEMTRACE_AT ? '@' : '+', when, memtrace_op_name(rec->op), rec->addr,
                  rec->size, acc[0] ? " " : "", acc) <= 0) {
         w->ok = false;
@@ -680,9 +607,10 @@ bool memtrace_writer_close(MemTraceWriter *w)
         return true;
     }
     bool ok = w->ok;
-    if (gzclose(w->gz) != Z_OK) {
+    if (trace_file_close(&w->f) != Z_OK) {
         ok = false;
     }
+    trace_file_destroy(&w->f);
     free(w);
     return ok;
 }

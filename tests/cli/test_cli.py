@@ -91,6 +91,32 @@ class Cli(unittest.TestCase):
             self.assertEqual(r.returncode, 0, (c, r.stderr))
             self.assertTrue(r.stdout.startswith(f"configs/{c}: ok"), r.stdout)
 
+    def test_a_byte_order_mark_is_taken_where_yaml_allows_one(self):
+        # A UTF-8 byte-order mark used to shift the first line one column right, so a file
+        # with more than one top-level key failed ("did not find expected <document start>").
+        # Here it opens a shipped config stripped of its leading comment (so that the first key
+        # follows the mark), and before the comment after a document end marker; both run to
+        # the same statistics as the file without them.
+        with open(os.path.join(ROOT, "configs", "generic-fanin.yaml")) as f:
+            lines = f.read().splitlines(keepends=True)
+        body = "".join(line for line in lines if not line.startswith("#"))
+        self.assertTrue(body.startswith("sim:"))
+        plain = self.write("plain.yaml", body)
+        marked = self.write("marked.yaml", "\ufeff" + body)
+        doc = self.write("doc.yaml", "\ufeff---\n" + body + "...\n\ufeff# the end\n")
+        stats = []
+        for path in (plain, marked, doc):
+            r = run("check", path)
+            self.assertEqual((r.returncode, r.stdout), (0, path + ": ok (6 instances)\n"),
+                             r.stderr)
+            out = path + ".json"
+            r = run("run", path, "--quiet", "--stats", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                stats.append(json.load(f)["stats"])
+        self.assertEqual(stats[1], stats[0])
+        self.assertEqual(stats[2], stats[0])
+
     def test_describe_lists_types_and_tables(self):
         r = run("describe")
         self.assertEqual(r.returncode, 0)
@@ -237,6 +263,32 @@ class Cli(unittest.TestCase):
         self.assertIn("instance 'node0': key 'trace': " + mt +
                       ":2: expected 'WHEN OP ADDRESS SIZE [ACCESS]', found 1 field", r.stderr)
         self.assertFalse(os.path.exists(out))
+
+    def test_nul_bytes_in_a_text_trace_are_an_error_not_an_endless_read(self):
+        # Every text trace reader used to take /dev/zero for an endless run of empty lines, and
+        # a NUL inside a line for its end, dropping the rest of the line without a word.
+        nul = self.write("nul.trc", "0x10 READ\n0x20 WRITE\0junk\n")
+        cases = [
+            ("host.memtrace", "{type: host.memtrace, trace: /dev/zero}", "2:39"),
+            ("host.ps", "{type: host.ps, trace: /dev/zero, worker: 0}", "2:33"),
+        ]
+        for name, inst, where in cases:
+            with self.subTest(model=name):
+                path = self.write("zero.yaml", "instances:\n  node0: " + inst + "\n")
+                r = subprocess.run([SIM, "check", path], capture_output=True, text=True,
+                                   timeout=20)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stderr, f"{path}:{where}: instance 'node0': key 'trace': "
+                                           "/dev/zero:1: NUL byte at column 1: this is not a "
+                                           "text trace\n")
+        for trace, fmt, msg in (("/dev/zero", "native", "/dev/zero:1: NUL byte at column 1"),
+                                (nul, "dramsim3", nul + ":2: NUL byte at column 11")):
+            with self.subTest(trace=trace):
+                r = subprocess.run([SIM, "dram", "configs/dram-standalone.yaml", "--trace", trace,
+                                    "--format", fmt], capture_output=True, text=True, timeout=20,
+                                   cwd=ROOT)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertTrue(r.stderr.endswith(msg + ": this is not a text trace\n"), r.stderr)
 
     def test_reference_page_matches_the_parameter_tables(self):
         out = os.path.join(self.dir, "reference.md")

@@ -217,6 +217,61 @@ class TraceCli(unittest.TestCase):
         self.assertEqual(r.stderr, "/nonexistent-dir/x.pstb: cannot write: No such file or "
                                    "directory\n")
 
+    def test_a_header_claiming_a_million_tensors_costs_no_memory(self):
+        """A header's tensor count is checked against the tensors that follow, not allocated.
+
+        These files of 33 to 90 bytes announce the largest table the format allows; reading
+        them used to allocate it (about 94 MB) before finding that its first tensor is missing.
+        """
+        header = ("membox-pstrace 1\nmodel m\nworkers 1\niterations 1\nbatch 1\n"
+                  "dtype int8\norigin\ntensors 1000000\n").encode()
+        binary = (b"MBPSTRC\0" + (1).to_bytes(4, "little") + (1).to_bytes(4, "little") * 3
+                  + (1000000).to_bytes(4, "little") + bytes([4, 1]) + (0).to_bytes(2, "little")
+                  + b"m")
+        gz = zlib.compressobj(6, zlib.DEFLATED, 31)
+        gz_header = gz.compress(header) + gz.flush()
+        gz = zlib.compressobj(6, zlib.DEFLATED, 31)
+        gz_binary = gz.compress(binary) + gz.flush()
+        text_msg = (":9: the file ends in the tensor table: tensor 0 of the 1000000 announced "
+                    "on line 8 is missing")
+        bin_msg = ": record 2: the file ends in the tensor table: tensor 0 of 1000000 is missing"
+        cases = [("claim.pstrace", header, text_msg), ("claim.pstrace.gz", gz_header, text_msg),
+                 ("claim.pstb", binary, bin_msg), ("claim.pstb.gz", gz_binary, bin_msg)]
+        for name, data, msg in cases:
+            with self.subTest(name=name):
+                path = self.write(name, data)
+                p = subprocess.Popen([SIM, "trace", "info", path], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+                _, status, usage = os.wait4(p.pid, 0)
+                out, err = p.stdout.read().decode(), p.stderr.read().decode()
+                p.stdout.close()
+                p.stderr.close()
+                self.assertEqual(os.waitstatus_to_exitcode(status), 2, err)
+                self.assertEqual(err, path + msg + "\n")
+                self.assertEqual(out, "")
+                # The whole process, libc and zlib included, stays far below the 88 MB a
+                # table of a million tensors takes.
+                self.assertLess(usage.ru_maxrss / 1024.0, 32, name)
+        # The same through a model that reads the trace while the topology is checked.
+        trace = self.write("claim2.pstrace", header)
+        config = self.write("claim.yaml", "instances:\n  node0: {type: host.ps, trace: "
+                                          "claim2.pstrace, worker: 0}\n")
+        r = run("check", config)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertTrue(r.stderr.startswith(config + ":2:"), r.stderr)
+        self.assertTrue(r.stderr.endswith(trace + text_msg + "\n"), r.stderr)
+
+    def test_an_endless_stream_of_nul_bytes_is_not_a_trace(self):
+        # /dev/zero used to be read as empty lines, forever.
+        r = subprocess.run([SIM, "trace", "info", "/dev/zero"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, "/dev/zero:1: NUL byte at column 1: this is not a text trace\n")
+        path = self.write("nul.pstrace", BASE.replace("model tiny", "model ti\0ny"))
+        r = run("trace", "info", path)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr, path + ":2: NUL byte at column 9: this is not a text trace\n")
+
     def test_info_summarises(self):
         r = run("trace", "info", self.write("ok.pstrace", BASE))
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -216,6 +216,27 @@ TEST(DramTrace, TruncatedGzipIsAnError)
     remove(p.c_str());
 }
 
+TEST(DramTrace, GzipErrorsNameThePathOnce)
+{
+    // The shared trace opener words stream errors as the other readers do: zlib's text without
+    // the "PATH: " zlib puts in front of it, since the message starts with the path already.
+    std::string p = write_gz("notrailer.trc.gz", "0x10 READ\n0x20 WRITE\n");
+    std::ifstream in(p, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 8);
+    std::vector<DramTraceRecord> recs;
+    EXPECT_EQ(read_all(p, DRAM_TRACE_DRAMSIM3, &recs),
+              p + ":3: truncated gzip stream: unexpected end of file");
+    EXPECT_EQ(recs.size(), 2u);
+    remove(p.c_str());
+    p = write_file("corrupt.trc.gz", bytes.substr(0, 10) + std::string(64, '\x55'));
+    std::string msg = read_all(p, DRAM_TRACE_DRAMSIM3, nullptr);
+    EXPECT_EQ(msg.rfind(p + ":1: corrupt gzip stream: ", 0), 0u) << msg;
+    EXPECT_EQ(msg.find(p, 1), std::string::npos) << msg;
+    remove(p.c_str());
+}
+
 TEST(DramTrace, MissingFile)
 {
     std::string msg = read_all("/nonexistent/x.trc", DRAM_TRACE_NATIVE, nullptr);

@@ -600,6 +600,55 @@ TEST(PsTrace, MalformedBinaryTracesNameFileAndRecord)
     }
 }
 
+TEST(PsTrace, TheTensorTableGrowsWithTheTensorsNotWithTheCountAHeaderClaims)
+{
+    // The table and its name set start small and double as tensors arrive: a real table of
+    // 5000 tensors reads back whole in both forms, and a duplicate name is found across the
+    // doublings.
+    std::string text = "membox-pstrace 1\nmodel big\nworkers 1\niterations 1\nbatch 1\n"
+                       "dtype float32\norigin\ntensors 5000\n";
+    for (int i = 0; i < 5000; i++) {
+        text += "tensor " + std::to_string(i) + " t" + std::to_string(i) + " 2x" +
+                std::to_string(i + 1) + " " + std::to_string(8 * (i + 1)) + "\n";
+    }
+    text += "events\n0 0 pull 4999 40000 0 1\nend 1\n";
+    std::string path = write_file("big.pstrace", text);
+    Read r = read_all(path);
+    ASSERT_EQ(r.error, "");
+    ASSERT_EQ(r.n_tensors, 5000u);
+    ASSERT_EQ(r.names.size(), 5000u);
+    EXPECT_EQ(r.names[4999], "t4999");
+    EXPECT_EQ(r.bytes[4999], 40000u);
+    ASSERT_EQ(r.events.size(), 1u);
+    std::string bin = temp_path("big.pstb.gz");
+    convert(path, bin, PSTRACE_BINARY, true);
+    Read rb = read_all(bin);
+    ASSERT_EQ(rb.error, "");
+    EXPECT_EQ(rb.names, r.names);
+    EXPECT_EQ(rb.bytes, r.bytes);
+
+    std::string dup = text;
+    dup.replace(dup.find("tensor 4321 t4321 "), 18, "tensor 4321 t17 ");
+    path = write_file("dup.pstrace", dup);
+    EXPECT_EQ(read_all(path).error, path + ":4330: duplicate tensor name 't17' (also tensor 17)");
+
+    // A header that claims the largest table the format allows, with no tensor after it.
+    std::string claim = "membox-pstrace 1\nmodel m\nworkers 1\niterations 1\nbatch 1\n"
+                        "dtype int8\norigin\ntensors 1000000\n";
+    path = write_file("claim.pstrace", claim);
+    EXPECT_EQ(read_all(path).error, path + ":9: the file ends in the tensor table: tensor 0 of "
+                                           "the 1000000 announced on line 8 is missing");
+    path = write_file("claim.pstrace.gz", gzip_bytes(claim + "tensor 0 a 1 1\n"));
+    EXPECT_EQ(read_all(path).error, path + ":10: the file ends in the tensor table: tensor 1 of "
+                                           "the 1000000 announced on line 8 is missing");
+    std::string b = base_binary().substr(0, 53 + 39); // header and tensor 0 of 2
+    put_le(b, 24, 1000000, 4);
+    path = write_file("claim.pstb", b);
+    EXPECT_EQ(read_all(path).error,
+              path + ": record 3: the file ends in the tensor table: tensor 1 of 1000000 is "
+                     "missing");
+}
+
 TEST(PsTrace, MissingFileAndWriterErrors)
 {
     std::string missing = temp_path("no-such.pstrace");
