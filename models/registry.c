@@ -31,4 +31,4 @@ const SimModelType *const membox_model_types[] = {
 };
 
 const size_t membox_model_type_count =
-    sizeof(membox_model_types) / sizeof(membox_model_types[0]);
+    N_OF(membox_model_types);

@@ -384,12 +384,12 @@ const SimModelType dram_arbiter_type = {
     .doc = "Multi-port Avalon-MM arbiter in front of the DDR3 controller: round-robin, fixed "
            "priority or weighted, burst-aware, with per-port statistics.",
     .params = arb_params,
-    .n_params = sizeof(arb_params) / sizeof(arb_params[0]),
+    .n_params = N_OF(arb_params),
     .params_size = sizeof(DramArbParams),
     .ports = arb_ports,
-    .n_ports = sizeof(arb_ports) / sizeof(arb_ports[0]),
+    .n_ports = N_OF(arb_ports),
     .check = arb_check,
     .build = arb_build,
     .flows = arb_flows,
-    .n_flows = sizeof(arb_flows) / sizeof(arb_flows[0]),
+    .n_flows = N_OF(arb_flows),
 };

@@ -566,11 +566,6 @@ static void params_to_config(const DramCtrlParams *p, Ddr3CtrlConfig *cfg)
     cfg->frontend = (uint32_t)p->frontend;
 }
 
-static bool pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *ctrl_check(const void *params, char *msg, size_t size)
 {
     const DramCtrlParams *p = params;
@@ -602,16 +597,16 @@ static const char *ctrl_check(const void *params, char *msg, size_t size)
         BAD("tREFI", "tREFI (%llu) must exceed tRFC + tRP (%llu)", (unsigned long long)p->trefi,
             (unsigned long long)(p->trfc + p->trp));
     }
-    if (!pow2(p->ranks)) {
+    if (!is_pow2(p->ranks)) {
         BAD("ranks", "ranks must be a power of two");
     }
-    if (!pow2(p->banks)) {
+    if (!is_pow2(p->banks)) {
         BAD("banks", "banks must be a power of two");
     }
-    if (!pow2(p->rows)) {
+    if (!is_pow2(p->rows)) {
         BAD("rows", "rows must be a power of two");
     }
-    if (!pow2(p->columns) || p->columns < p->bl) {
+    if (!is_pow2(p->columns) || p->columns < p->bl) {
         BAD("columns", "columns must be a power of two and at least BL");
     }
     if (p->device_width != 4 && p->device_width != 8 && p->device_width != 16) {
@@ -763,13 +758,13 @@ const SimModelType dram_ctrl_type = {
            "write drain, FR-FCFS or FCFS, open or closed page, all-bank refresh, address "
            "mappings, a functional store and an optional independent JEDEC timing checker.",
     .params = ctrl_params,
-    .n_params = sizeof(ctrl_params) / sizeof(ctrl_params[0]),
+    .n_params = N_OF(ctrl_params),
     .params_size = sizeof(DramCtrlParams),
     .ports = ctrl_ports,
-    .n_ports = sizeof(ctrl_ports) / sizeof(ctrl_ports[0]),
+    .n_ports = N_OF(ctrl_ports),
     .check = ctrl_check,
     .build = ctrl_build,
     .role = SIM_ROLE_MEMORY,
     .flows = ctrl_flows,
-    .n_flows = sizeof(ctrl_flows) / sizeof(ctrl_flows[0]),
+    .n_flows = N_OF(ctrl_flows),
 };

@@ -341,14 +341,14 @@ const SimModelType dram_trace_type = {
     .doc = "DRAM trace player for the standalone mode: replays a native, DRAMsim3 or Ramulator "
            "trace (plain or gzip) into a memory controller as an Avalon-MM master.",
     .params = player_params,
-    .n_params = sizeof(player_params) / sizeof(player_params[0]),
+    .n_params = N_OF(player_params),
     .params_size = sizeof(DramPlayerParams),
     .ports = master_ports,
     .n_ports = 2,
     .build = player_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = master_flows,
-    .n_flows = sizeof(master_flows) / sizeof(master_flows[0]),
+    .n_flows = N_OF(master_flows),
 };
 
 /* ================================ dram.gen ================================ */
@@ -606,7 +606,7 @@ const SimModelType dram_gen_type = {
     .doc = "Synthetic memory requests: sequential or uniformly random addresses, a read ratio, "
            "an offered rate and an outstanding limit; optionally verifies read data.",
     .params = gen_params,
-    .n_params = sizeof(gen_params) / sizeof(gen_params[0]),
+    .n_params = N_OF(gen_params),
     .params_size = sizeof(DramGenParams),
     .ports = master_ports,
     .n_ports = 2,
@@ -614,5 +614,5 @@ const SimModelType dram_gen_type = {
     .build = gen_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = master_flows,
-    .n_flows = sizeof(master_flows) / sizeof(master_flows[0]),
+    .n_flows = N_OF(master_flows),
 };

@@ -594,13 +594,13 @@ const SimModelType host_memtrace_type = {
     .doc = "Compute node replaying a memory trace as DMA transfers or PIO accesses through a "
            "root complex (pcie.rc), recording per-request latency and throughput.",
     .params = node_params,
-    .n_params = sizeof(node_params) / sizeof(node_params[0]),
+    .n_params = N_OF(node_params),
     .params_size = sizeof(NodeParams),
     .ports = node_ports,
-    .n_ports = sizeof(node_ports) / sizeof(node_ports[0]),
+    .n_ports = N_OF(node_ports),
     .check = node_check,
     .build = node_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = node_flows,
-    .n_flows = sizeof(node_flows) / sizeof(node_flows[0]),
+    .n_flows = N_OF(node_flows),
 };

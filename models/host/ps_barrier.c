@@ -292,9 +292,9 @@ const SimModelType ps_barrier_type = {
     .doc = "Ideal rendezvous of the parameter-server replay (host.ps, barrier: ideal): nodes "
            "meet through ports, no memory traffic.",
     .params = bar_params,
-    .n_params = sizeof(bar_params) / sizeof(bar_params[0]),
+    .n_params = N_OF(bar_params),
     .params_size = sizeof(BarParams),
     .ports = bar_ports,
-    .n_ports = sizeof(bar_ports) / sizeof(bar_ports[0]),
+    .n_ports = N_OF(bar_ports),
     .build = bar_build,
 };

@@ -1373,7 +1373,7 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
         free(n);
         return false;
     }
-    for (size_t i = 0; i < sizeof(ps_ports) / sizeof(ps_ports[0]); i++) {
+    for (size_t i = 0; i < N_OF(ps_ports); i++) {
         SimPort **slots[] = {&n->req, &n->resp, &n->notify, &n->sync_out, &n->sync_in};
         bindings[i] = (SimPortBinding){&n->c, slots[i]};
     }
@@ -1431,10 +1431,10 @@ const SimModelType host_ps_type = {
            "root complex (pcie.rc): pulls, compute, pushes as gradients become ready, barrier, "
            "update; a worker, the MemBox-host aggregator, or both.",
     .params = ps_params,
-    .n_params = sizeof(ps_params) / sizeof(ps_params[0]),
+    .n_params = N_OF(ps_params),
     .params_size = sizeof(PsParams),
     .ports = ps_ports,
-    .n_ports = sizeof(ps_ports) / sizeof(ps_ports[0]),
+    .n_ports = N_OF(ps_ports),
     .check = ps_check,
     .build = ps_build,
     .role = SIM_ROLE_REQUESTER,

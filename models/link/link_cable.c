@@ -335,12 +335,12 @@ const SimModelType link_cable_type = {
            "error rate and packet drops from the instance's random stream, forced faults for "
            "tests.",
     .params = cable_params,
-    .n_params = sizeof(cable_params) / sizeof(cable_params[0]),
+    .n_params = N_OF(cable_params),
     .params_size = sizeof(CableParams),
     .ports = cable_ports,
-    .n_ports = sizeof(cable_ports) / sizeof(cable_ports[0]),
+    .n_ports = N_OF(cable_ports),
     .check = NULL,
     .build = cable_build,
     .flows = cable_flows,
-    .n_flows = sizeof(cable_flows) / sizeof(cable_flows[0]),
+    .n_flows = N_OF(cable_flows),
 };

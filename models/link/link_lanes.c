@@ -1266,7 +1266,7 @@ SimPort **link_lanes_port(LinkLanes *l, const char *which)
         {"tx", offsetof(LinkLanes, tx)},     {"rx", offsetof(LinkLanes, rx)},
         {"done", offsetof(LinkLanes, done)},
     };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+    for (size_t i = 0; i < N_OF(map); i++) {
         if (strcmp(map[i].name, which) == 0) {
             return (SimPort **)((char *)l + map[i].off);
         }

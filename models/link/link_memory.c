@@ -263,7 +263,7 @@ static const SimPortDesc memory_ports[] = {
 static const char *memory_check(const void *params, char *msg, size_t size)
 {
     const MemoryParams *p = params;
-    if ((p->capacity & (p->capacity - 1)) != 0) {
+    if (!is_pow2(p->capacity)) {
         snprintf(msg, size, "capacity must be a power of two");
         return "capacity";
     }
@@ -328,13 +328,13 @@ const SimModelType link_memory_type = {
     .doc = "Ideal fixed-latency memory for link tests: one request a cycle, answered `latency` "
            "cycles later, with a flat functional store.",
     .params = memory_params,
-    .n_params = sizeof(memory_params) / sizeof(memory_params[0]),
+    .n_params = N_OF(memory_params),
     .params_size = sizeof(MemoryParams),
     .ports = memory_ports,
-    .n_ports = sizeof(memory_ports) / sizeof(memory_ports[0]),
+    .n_ports = N_OF(memory_ports),
     .check = memory_check,
     .build = memory_build,
     .role = SIM_ROLE_MEMORY,
     .flows = memory_flows,
-    .n_flows = sizeof(memory_flows) / sizeof(memory_flows[0]),
+    .n_flows = N_OF(memory_flows),
 };

@@ -536,12 +536,12 @@ const SimModelType link_mpp_type = {
            "out over 4 x 10GBase-R lanes with CRC, Ack/Nak retry and credit flow control; read "
            "responses back to the requester.",
     .params = mpp_params,
-    .n_params = sizeof(mpp_params) / sizeof(mpp_params[0]),
+    .n_params = N_OF(mpp_params),
     .params_size = sizeof(MppParams),
     .ports = mpp_ports,
-    .n_ports = sizeof(mpp_ports) / sizeof(mpp_ports[0]),
+    .n_ports = N_OF(mpp_ports),
     .check = mpp_check,
     .build = mpp_build,
     .flows = mpp_flows,
-    .n_flows = sizeof(mpp_flows) / sizeof(mpp_flows[0]),
+    .n_flows = N_OF(mpp_flows),
 };

@@ -425,12 +425,12 @@ const SimModelType link_spp_type = {
            "lanes, Avalon-MM writes and reads out to the DRAM, MRRP read responses back, with "
            "CRC, Ack/Nak retry and credit flow control.",
     .params = spp_params,
-    .n_params = sizeof(spp_params) / sizeof(spp_params[0]),
+    .n_params = N_OF(spp_params),
     .params_size = sizeof(SppParams),
     .ports = spp_ports,
-    .n_ports = sizeof(spp_ports) / sizeof(spp_ports[0]),
+    .n_ports = N_OF(spp_ports),
     .check = spp_check,
     .build = spp_build,
     .flows = spp_flows,
-    .n_flows = sizeof(spp_flows) / sizeof(spp_flows[0]),
+    .n_flows = N_OF(spp_flows),
 };

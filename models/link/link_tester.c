@@ -408,13 +408,13 @@ const SimModelType link_tester_type = {
     .doc = "Avalon-MM requester for link tests: reads and writes of real bytes at sequential or "
            "random addresses, every read checked against a shadow of what was written.",
     .params = tester_params,
-    .n_params = sizeof(tester_params) / sizeof(tester_params[0]),
+    .n_params = N_OF(tester_params),
     .params_size = sizeof(TesterParams),
     .ports = tester_ports,
-    .n_ports = sizeof(tester_ports) / sizeof(tester_ports[0]),
+    .n_ports = N_OF(tester_ports),
     .check = tester_check,
     .build = tester_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = tester_flows,
-    .n_flows = sizeof(tester_flows) / sizeof(tester_flows[0]),
+    .n_flows = N_OF(tester_flows),
 };

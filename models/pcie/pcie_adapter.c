@@ -951,11 +951,6 @@ static const SimPortDesc adapter_ports[] = {
     {"mem_resp", SIM_PORT_IN, false, "Avalon-MM responses (mem.h)"},
 };
 
-static bool is_pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *adapter_check(const void *params, char *msg, size_t size)
 {
     const PcieAdapterParams *p = params;
@@ -1089,13 +1084,13 @@ const SimModelType pcie_adapter_type = {
     .doc = "PCIe endpoint with the Arria 10 Avalon-MM DMA bridge: descriptor controller, read "
            "and write data movers, BAR2 PIO; Avalon-MM side speaks mem.h (docs/models/pcie.md).",
     .params = adapter_params,
-    .n_params = sizeof(adapter_params) / sizeof(adapter_params[0]),
+    .n_params = N_OF(adapter_params),
     .params_size = sizeof(PcieAdapterParams),
     .ports = adapter_ports,
-    .n_ports = sizeof(adapter_ports) / sizeof(adapter_ports[0]),
+    .n_ports = N_OF(adapter_ports),
     .check = adapter_check,
     .build = adapter_build,
     .role = SIM_ROLE_ADAPTER,
     .flows = adapter_flows,
-    .n_flows = sizeof(adapter_flows) / sizeof(adapter_flows[0]),
+    .n_flows = N_OF(adapter_flows),
 };

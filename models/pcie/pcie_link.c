@@ -614,11 +614,6 @@ static const SimPortDesc link_ports[] = {
     {"ep_rx", SIM_PORT_OUT, false, "TLPs to the endpoint"},
 };
 
-static bool is_pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *link_check(const void *params, char *msg, size_t size)
 {
     const PcieLinkParams *p = params;
@@ -638,7 +633,7 @@ static const char *link_check(const void *params, char *msg, size_t size)
         uint64_t v;
     } const pd[] = {
         {"rc_pd", p->rc_pd}, {"ep_pd", p->ep_pd}, {"rc_cpld", p->rc_cpld}, {"ep_cpld", p->ep_cpld}};
-    for (size_t i = 0; i < sizeof(pd) / sizeof(pd[0]); i++) {
+    for (size_t i = 0; i < N_OF(pd); i++) {
         if (pd[i].v != 0 && pd[i].v * 16 < p->mps) {
             snprintf(msg, size, "%llu credits of 16 B cannot hold one %lluB TLP (mps)",
                      (unsigned long long)pd[i].v, (unsigned long long)p->mps);
@@ -790,12 +785,12 @@ const SimModelType pcie_link_type = {
     .doc = "PCIe Gen3 link, both directions, at symbol timing: 128b/130b, SKP ordered sets, TLP "
            "framing, credits and UpdateFC, Ack and the replay buffer (docs/models/pcie.md).",
     .params = link_params,
-    .n_params = sizeof(link_params) / sizeof(link_params[0]),
+    .n_params = N_OF(link_params),
     .params_size = sizeof(PcieLinkParams),
     .ports = link_ports,
-    .n_ports = sizeof(link_ports) / sizeof(link_ports[0]),
+    .n_ports = N_OF(link_ports),
     .check = link_check,
     .build = link_build,
     .flows = link_flows,
-    .n_flows = sizeof(link_flows) / sizeof(link_flows[0]),
+    .n_flows = N_OF(link_flows),
 };

@@ -544,11 +544,6 @@ static const SimPortDesc rc_ports[] = {
     {"rx", SIM_PORT_IN, false, "TLPs from the link (rc_rx)"},
 };
 
-static bool is_pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *rc_check(const void *params, char *msg, size_t size)
 {
     const PcieRcParams *p = params;
@@ -651,12 +646,12 @@ const SimModelType pcie_rc_type = {
     .doc = "PCIe root complex with functional host memory: the CPU's host-memory and uncached "
            "MMIO accesses (mem.h), completions for device reads, status-write notification.",
     .params = rc_params,
-    .n_params = sizeof(rc_params) / sizeof(rc_params[0]),
+    .n_params = N_OF(rc_params),
     .params_size = sizeof(PcieRcParams),
     .ports = rc_ports,
-    .n_ports = sizeof(rc_ports) / sizeof(rc_ports[0]),
+    .n_ports = N_OF(rc_ports),
     .check = rc_check,
     .build = rc_build,
     .flows = rc_flows,
-    .n_flows = sizeof(rc_flows) / sizeof(rc_flows[0]),
+    .n_flows = N_OF(rc_flows),
 };

@@ -454,7 +454,7 @@ static const SimPortDesc repeater_ports[] = {
 static const char *repeater_check(const void *params, char *msg, size_t msg_size)
 {
     const RepeaterParams *p = params;
-    if (p->bus_bytes & (p->bus_bytes - 1)) {
+    if (!is_pow2(p->bus_bytes)) {
         snprintf(msg, msg_size, "%llu bytes is not a power of two",
                  (unsigned long long)p->bus_bytes);
         return "bus_bytes";
@@ -557,13 +557,13 @@ const SimModelType repeater_switch_type = {
     .doc = "Switching stage of a MemBox repeater: requests from down SPPs and the local host go "
            "up (round robin), responses come down by route; store-and-forward or cut-through.",
     .params = repeater_params,
-    .n_params = sizeof(repeater_params) / sizeof(repeater_params[0]),
+    .n_params = N_OF(repeater_params),
     .params_size = sizeof(RepeaterParams),
     .ports = repeater_ports,
-    .n_ports = sizeof(repeater_ports) / sizeof(repeater_ports[0]),
+    .n_ports = N_OF(repeater_ports),
     .check = repeater_check,
     .build = repeater_build,
     .role = SIM_ROLE_SWITCH,
     .flows = repeater_flows,
-    .n_flows = sizeof(repeater_flows) / sizeof(repeater_flows[0]),
+    .n_flows = N_OF(repeater_flows),
 };

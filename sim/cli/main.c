@@ -18,6 +18,7 @@
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
+#include "sim/core/util.h"
 #if MEMBOX_HAVE_SYSTEMC
 #include "sim/systemc/sc_kernel.h"
 #define RUN_HELP_KERNEL                                                                    \
@@ -645,7 +646,7 @@ static const Command commands[] = {
 
 static const Command *find_command(const char *name)
 {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    for (size_t i = 0; i < N_OF(commands); i++) {
         if (strcmp(name, commands[i].name) == 0) {
             return &commands[i];
         }

@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/util.h"
 #include "units.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- the fixed tables: sim section, domains, links ---- */
 

@@ -31,9 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/util.h"
 #include "units.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The longest element name: the names made from it must stay short enough for an endpoint. */
 #define FAB_NAME_MAX 200

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "../core/kernel.h"
+#include "../core/util.h"
 
 #ifdef __cplusplus
 extern "C" {
