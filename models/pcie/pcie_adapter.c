@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
-#include "pcie_fifo.h"
+#include "sim/core/ring.h"
 
 enum { ENG_RD = 0, ENG_WR, ENG_MAX };
 /* What a mem.h tag's top byte says the request was for. */
@@ -88,8 +88,7 @@ typedef struct Engine {
     DmaDesc desc[RING];
     uint32_t q[RING]; /* fetched descriptors not fully issued, in ring order */
     SimCycle q_ready[RING];
-    uint32_t q_head;
-    uint32_t q_count;
+    SimRing qr; /* over q and q_ready */
 } Engine;
 
 typedef struct Doorbell {
@@ -143,19 +142,19 @@ typedef struct PcieAdapter {
     PcieAdapterParams p;
     Engine eng[ENG_MAX];
     Doorbell db[DOORBELLS];
-    uint32_t db_head, db_count;
+    SimRing dbr; /* over db */
     AdTag *tag;
     uint32_t tags_used;
     SimTime pio_start[256];
     uint16_t pio_requester[256];
-    PcieFifo pq;  /* PIO Avalon requests */
-    PcieFifo cq;  /* completions to send */
-    PcieFifo rdw; /* read-mover Avalon writes */
-    PcieFifo wtx; /* write-mover MWrs and their status writes, in order */
-    PcieFifo rst; /* read-mover status writes */
-    WrChunk *wr;  /* write-mover reorder ring, wr_outstanding entries */
-    uint64_t wr_issue;
-    uint64_t wr_send;
+    SimTimedFifo pq;  /* PIO Avalon requests */
+    SimTimedFifo cq;  /* completions to send */
+    SimTimedFifo rdw; /* read-mover Avalon writes */
+    SimTimedFifo wtx; /* write-mover MWrs and their status writes, in order */
+    SimTimedFifo rst; /* read-mover status writes */
+    WrChunk *wr;      /* write-mover reorder buffer, wr_outstanding entries: allocated in issue
+                         order, filled in any order, sent in issue order */
+    SimRing wrr;      /* over wr */
     /* Avalon-MM master */
     SimPacket *hold;
     SimCycle push_at;
@@ -248,26 +247,23 @@ static void descriptor_arrived(PcieAdapter *a, int e, uint32_t slot, SimCycle no
                  slot);
         return;
     }
-    uint32_t tail = (g->q_head + g->q_count) % RING;
+    uint32_t tail = sim_ring_push(&g->qr);
     g->q[tail] = slot;
     g->q_ready[tail] = now + a->p.desc_cycles;
-    g->q_count++;
 }
 
 static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
 {
     uint64_t off = pkt->addr - a->p.regs_base;
     if (pkt->type == PCIE_TLP_MWR) {
-        if (a->db_count == DOORBELLS) {
+        if (sim_ring_full(&a->dbr)) {
             return false;
         }
         sim_port_pop(a->rx);
         if (off == REG_RD_LAST_PTR || off == REG_WR_LAST_PTR) {
             uint32_t v = pkt->payload != NULL ? le32(pkt->payload->data + pkt->user[0]) : 0;
-            Doorbell *db = &a->db[(a->db_head + a->db_count) % DOORBELLS];
-            *db = (Doorbell){now + a->p.desc_cycles, off == REG_RD_LAST_PTR ? ENG_RD : ENG_WR,
-                             v % RING};
-            a->db_count++;
+            a->db[sim_ring_push(&a->dbr)] = (Doorbell){
+                now + a->p.desc_cycles, off == REG_RD_LAST_PTR ? ENG_RD : ENG_WR, v % RING};
             a->st.doorbells++;
         }
         /* Other registers (table bases, sizes) are set up before the run: their values are
@@ -275,7 +271,7 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         free_packet(a, pkt);
         return true;
     }
-    if (pcie_fifo_full(&a->cq)) {
+    if (sim_timed_fifo_full(&a->cq)) {
         return false;
     }
     sim_port_pop(a->rx);
@@ -295,13 +291,13 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     pkt->type = PCIE_TLP_CPLD;
     pkt->flags = PCIE_F_LAST;
     pkt->dst = pkt->src;
-    pcie_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
+    sim_timed_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
     return true;
 }
 
 static bool rx_window(PcieAdapter *a, SimPacket *pkt, SimCycle now)
 {
-    if (pcie_fifo_full(&a->pq)) {
+    if (sim_timed_fifo_full(&a->pq)) {
         return false;
     }
     uint64_t off = pkt->addr - a->p.window_base;
@@ -338,7 +334,7 @@ static bool rx_window(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     pkt->flags = 0;
     pkt->user[0] = 0;
     pkt->user[1] = 0;
-    pcie_fifo_push(&a->pq, now + a->p.bar_cycles, pkt);
+    sim_timed_fifo_push(&a->pq, now + a->p.bar_cycles, pkt);
     return true;
 }
 
@@ -373,7 +369,7 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         free_packet(a, pkt);
         return true;
     }
-    if (pcie_fifo_full(&a->rdw)) {
+    if (sim_timed_fifo_full(&a->rdw)) {
         return false;
     }
     sim_port_pop(a->rx);
@@ -392,7 +388,7 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     pkt->user[0] = 0;
     tg->received += pkt->len;
     tg->writes++;
-    pcie_fifo_push(&a->rdw, now, pkt);
+    sim_timed_fifo_push(&a->rdw, now, pkt);
     return true;
 }
 
@@ -426,14 +422,12 @@ static bool rx_step(PcieAdapter *a, SimCycle now)
 
 static void doorbells(PcieAdapter *a, SimCycle now)
 {
-    while (a->db_count > 0 && a->db[a->db_head].ready <= now) {
-        Doorbell *db = &a->db[a->db_head];
+    while (!sim_ring_empty(&a->dbr) && a->db[sim_ring_head(&a->dbr)].ready <= now) {
+        const Doorbell *db = &a->db[sim_ring_pop(&a->dbr)];
         Engine *g = &a->eng[db->eng];
         uint32_t end = (db->value + 1) % RING;
         g->to_fetch += (end + RING - g->announced_end) % RING;
         g->announced_end = end;
-        a->db_head = (a->db_head + 1) % DOORBELLS;
-        a->db_count--;
     }
 }
 
@@ -454,19 +448,17 @@ static int free_tag(const PcieAdapter *a)
 static DmaDesc *issuing(PcieAdapter *a, int e, SimCycle now, uint32_t *slot)
 {
     Engine *g = &a->eng[e];
-    if (g->q_count == 0 || g->q_ready[g->q_head] > now) {
+    if (sim_ring_empty(&g->qr) || g->q_ready[sim_ring_head(&g->qr)] > now) {
         return NULL;
     }
-    *slot = g->q[g->q_head];
+    *slot = g->q[sim_ring_head(&g->qr)];
     return &g->desc[*slot];
 }
 
 static void issued(PcieAdapter *a, int e, DmaDesc *d)
 {
     if (d->issued == d->len) {
-        Engine *g = &a->eng[e];
-        g->q_head = (g->q_head + 1) % RING;
-        g->q_count--;
+        sim_ring_pop(&a->eng[e].qr);
     }
 }
 
@@ -542,10 +534,10 @@ static void tx_step(PcieAdapter *a, SimCycle now)
         return;
     }
     bool ready[TX_MAX] = {
-        pcie_fifo_ready(&a->cq, now) != NULL,
+        sim_timed_fifo_ready(&a->cq, now) != NULL,
         mrd_possible(a, now),
-        pcie_fifo_ready(&a->wtx, now) != NULL,
-        pcie_fifo_ready(&a->rst, now) != NULL,
+        sim_timed_fifo_ready(&a->wtx, now) != NULL,
+        sim_timed_fifo_ready(&a->rst, now) != NULL,
     };
     for (uint32_t i = 0; i < TX_MAX; i++) {
         uint32_t s = (a->tx_turn + i) % TX_MAX;
@@ -555,7 +547,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
         SimPacket *pkt = NULL;
         switch (s) {
         case TX_CPL:
-            pkt = pcie_fifo_pop(&a->cq);
+            pkt = sim_timed_fifo_pop(&a->cq);
             if ((pkt->tag >> 24) == SRC_PIO_R) {
                 uint32_t t = pkt->tag & 0xffu;
                 sim_hist_record(&a->st.pio_read_latency, now_time(a) - a->pio_start[t]);
@@ -566,10 +558,10 @@ static void tx_step(PcieAdapter *a, SimCycle now)
             pkt = make_mrd(a, now);
             break;
         case TX_WTX:
-            pkt = pcie_fifo_pop(&a->wtx);
+            pkt = sim_timed_fifo_pop(&a->wtx);
             break;
         default:
-            pkt = pcie_fifo_pop(&a->rst);
+            pkt = sim_timed_fifo_pop(&a->rst);
             break;
         }
         if (pkt == NULL) {
@@ -592,7 +584,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
 static bool wr_possible(PcieAdapter *a, SimCycle now)
 {
     uint32_t slot;
-    return a->wr_issue - a->wr_send < a->p.wr_outstanding && issuing(a, ENG_WR, now, &slot) != NULL;
+    return !sim_ring_full(&a->wrr) && issuing(a, ENG_WR, now, &slot) != NULL;
 }
 
 static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
@@ -604,7 +596,7 @@ static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
     uint32_t slot = 0;
     DmaDesc *d = issuing(a, ENG_WR, now, &slot);
     uint32_t n = piece(d->dst + d->issued, d->len - d->issued, a->p.mps);
-    uint32_t idx = (uint32_t)(a->wr_issue % a->p.wr_outstanding);
+    uint32_t idx = sim_ring_push(&a->wrr);
     a->wr[idx] = (WrChunk){.pkt = NULL, .dst = d->dst + d->issued, .len = n, .slot = slot};
     pkt->type = MEM_READ;
     pkt->addr = d->src + d->issued;
@@ -613,7 +605,6 @@ static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
     pkt->src = (uint16_t)a->p.src;
     d->issued += n;
     issued(a, ENG_WR, d);
-    a->wr_issue++;
     return pkt;
 }
 
@@ -630,8 +621,8 @@ static void avalon_step(PcieAdapter *a, SimCycle now)
         return;
     }
     bool ready[AV_MAX] = {
-        pcie_fifo_ready(&a->pq, now) != NULL,
-        pcie_fifo_ready(&a->rdw, now) != NULL,
+        sim_timed_fifo_ready(&a->pq, now) != NULL,
+        sim_timed_fifo_ready(&a->rdw, now) != NULL,
         wr_possible(a, now),
     };
     for (uint32_t i = 0; i < AV_MAX; i++) {
@@ -641,9 +632,9 @@ static void avalon_step(PcieAdapter *a, SimCycle now)
         }
         SimPacket *pkt;
         if (s == AV_PIO) {
-            pkt = pcie_fifo_pop(&a->pq);
+            pkt = sim_timed_fifo_pop(&a->pq);
         } else if (s == AV_RDW) {
-            pkt = pcie_fifo_pop(&a->rdw);
+            pkt = sim_timed_fifo_pop(&a->rdw);
             uint32_t t = (pkt->tag >> 8) & 0xffu;
             AdTag *tg = &a->tag[t];
             tg->writes--;
@@ -680,14 +671,14 @@ static void avalon_step(PcieAdapter *a, SimCycle now)
 /* Moves write-mover data that arrived in order into the MWr stream. */
 static void wr_drain(PcieAdapter *a)
 {
-    while (a->wr_send < a->wr_issue && !pcie_fifo_full(&a->wtx)) {
-        WrChunk *ch = &a->wr[a->wr_send % a->p.wr_outstanding];
+    while (!sim_ring_empty(&a->wrr) && !sim_timed_fifo_full(&a->wtx)) {
+        WrChunk *ch = &a->wr[sim_ring_head(&a->wrr)];
         if (ch->pkt == NULL) {
             return;
         }
         DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
         bool last = d->done + ch->len == d->len;
-        if (last && a->wtx.count + 2 > a->wtx.cap) {
+        if (last && sim_timed_fifo_space(&a->wtx) < 2) {
             return;
         }
         SimPacket *pkt = ch->pkt;
@@ -700,16 +691,16 @@ static void wr_drain(PcieAdapter *a)
         pkt->src = (uint16_t)a->p.src;
         pkt->user[0] = 0;
         pkt->user[1] = 0;
-        pcie_fifo_push(&a->wtx, 0, pkt);
+        sim_timed_fifo_push(&a->wtx, 0, pkt);
         d->done += ch->len;
         a->st.wr_bytes += ch->len;
-        a->wr_send++;
+        sim_ring_pop(&a->wrr);
         if (last) {
             SimPacket *s = status_write(a, ENG_WR, ch->slot);
             if (s == NULL) {
                 return;
             }
-            pcie_fifo_push(&a->wtx, 0, s);
+            sim_timed_fifo_push(&a->wtx, 0, s);
             d->active = false;
             a->st.wr_descs++;
         }
@@ -720,16 +711,16 @@ static void wr_drain(PcieAdapter *a)
  * the MWr stream appears when tx_step sends, after this tick's wr_drain has run. */
 static bool wr_drain_ready(const PcieAdapter *a)
 {
-    if (a->wr_send >= a->wr_issue || pcie_fifo_full(&a->wtx)) {
+    if (sim_ring_empty(&a->wrr) || sim_timed_fifo_full(&a->wtx)) {
         return false;
     }
-    const WrChunk *ch = &a->wr[a->wr_send % a->p.wr_outstanding];
+    const WrChunk *ch = &a->wr[sim_ring_head(&a->wrr)];
     if (ch->pkt == NULL) {
         return false;
     }
     const DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
     bool last = d->done + ch->len == d->len;
-    return !last || a->wtx.count + 2 <= a->wtx.cap;
+    return !last || sim_timed_fifo_space(&a->wtx) >= 2;
 }
 
 static bool resp_step(PcieAdapter *a, SimCycle now)
@@ -738,7 +729,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
     SimPacket *pkt;
     while ((pkt = sim_port_peek(a->mem_resp)) != NULL) {
         uint32_t src = pkt->tag >> 24;
-        if (src == SRC_PIO_R && pcie_fifo_full(&a->cq)) {
+        if (src == SRC_PIO_R && sim_timed_fifo_full(&a->cq)) {
             break;
         }
         sim_port_pop(a->mem_resp);
@@ -752,7 +743,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
             pkt->user[0] = 0;
             pkt->user[1] = 0;
             /* the tag keeps SRC_PIO_R until the CplD leaves, for the latency statistic */
-            pcie_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
+            sim_timed_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
             break;
         }
         case SRC_PIO_W:
@@ -765,7 +756,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
             a->st.rd_bytes += pkt->len;
             free_packet(a, pkt);
             if (d->done == d->len) {
-                if (pcie_fifo_full(&a->rst)) {
+                if (sim_timed_fifo_full(&a->rst)) {
                     sim_fail(sim, "instance '%s': read status queue overflow", a->c.name);
                     return false;
                 }
@@ -773,7 +764,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
                 if (s == NULL) {
                     return false;
                 }
-                pcie_fifo_push(&a->rst, now, s);
+                sim_timed_fifo_push(&a->rst, now, s);
                 d->active = false;
                 a->st.rd_descs++;
             }
@@ -817,18 +808,19 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
     if (sim_port_peek(a->rx) != NULL || wr_drain_ready(a)) {
         next = now + 1;
     }
-    if (a->db_count > 0) {
-        SimCycle r = a->db[a->db_head].ready;
+    if (!sim_ring_empty(&a->dbr)) {
+        SimCycle r = a->db[sim_ring_head(&a->dbr)].ready;
         next = min_cycle(next, r > now ? r : now + 1);
     }
     /* Avalon master */
     if (a->hold != NULL) {
         next = min_cycle(next, a->push_at > now ? a->push_at : SIM_SLEEP);
     } else if (sim_port_can_push(a->mem_req)) {
-        SimCycle w = min_cycle(pcie_fifo_head_ready(&a->pq), pcie_fifo_head_ready(&a->rdw));
+        SimCycle w =
+            min_cycle(sim_timed_fifo_head_ready(&a->pq), sim_timed_fifo_head_ready(&a->rdw));
         const Engine *g = &a->eng[ENG_WR];
-        if (g->q_count > 0 && a->wr_issue - a->wr_send < a->p.wr_outstanding) {
-            w = min_cycle(w, g->q_ready[g->q_head]);
+        if (!sim_ring_empty(&g->qr) && !sim_ring_full(&a->wrr)) {
+            w = min_cycle(w, g->q_ready[sim_ring_head(&g->qr)]);
         }
         if (w != SIM_CYCLE_NEVER) {
             w = w > a->bus_free ? w : a->bus_free;
@@ -837,16 +829,16 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
     }
     /* TX */
     if (sim_port_can_push(a->tx)) {
-        next = min_cycle(next, pcie_fifo_wake(&a->cq, now));
-        next = min_cycle(next, pcie_fifo_wake(&a->wtx, now));
-        next = min_cycle(next, pcie_fifo_wake(&a->rst, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&a->cq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&a->wtx, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&a->rst, now));
         if (a->tags_used < a->p.tags) {
             if (a->eng[ENG_RD].to_fetch > 0 || a->eng[ENG_WR].to_fetch > 0) {
                 next = min_cycle(next, now + 1);
             }
             const Engine *g = &a->eng[ENG_RD];
-            if (g->q_count > 0) {
-                SimCycle r = g->q_ready[g->q_head];
+            if (!sim_ring_empty(&g->qr)) {
+                SimCycle r = g->q_ready[sim_ring_head(&g->qr)];
                 next = min_cycle(next, r > now ? r : now + 1);
             }
         }
@@ -857,12 +849,14 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
 static bool adapter_busy(const SimComponent *c)
 {
     const PcieAdapter *a = (const PcieAdapter *)c;
-    if (a->hold != NULL || a->db_count || a->tags_used || a->pq.count || a->cq.count ||
-        a->rdw.count || a->wtx.count || a->rst.count || a->wr_issue != a->wr_send) {
+    if (a->hold != NULL || !sim_ring_empty(&a->dbr) || a->tags_used ||
+        sim_timed_fifo_count(&a->pq) || sim_timed_fifo_count(&a->cq) ||
+        sim_timed_fifo_count(&a->rdw) || sim_timed_fifo_count(&a->wtx) ||
+        sim_timed_fifo_count(&a->rst) || !sim_ring_empty(&a->wrr)) {
         return true;
     }
     for (int e = 0; e < ENG_MAX; e++) {
-        if (a->eng[e].to_fetch || a->eng[e].q_count) {
+        if (a->eng[e].to_fetch || !sim_ring_empty(&a->eng[e].qr)) {
             return true;
         }
         for (uint32_t i = 0; i < RING; i++) {
@@ -879,10 +873,9 @@ static void adapter_dump(const SimComponent *c, SimError *report)
     const PcieAdapter *a = (const PcieAdapter *)c;
     sim_error_append(report,
                      " (tags %u/%llu, read descriptors queued %u, write descriptors "
-                     "queued %u, write-mover reads in flight %llu, PIO %u)",
-                     a->tags_used, (unsigned long long)a->p.tags, a->eng[ENG_RD].q_count,
-                     a->eng[ENG_WR].q_count, (unsigned long long)(a->wr_issue - a->wr_send),
-                     a->pq.count);
+                     "queued %u, write-mover reads in flight %u, PIO %u)",
+                     a->tags_used, (unsigned long long)a->p.tags, a->eng[ENG_RD].qr.count,
+                     a->eng[ENG_WR].qr.count, a->wrr.count, sim_timed_fifo_count(&a->pq));
 }
 
 static void adapter_destroy(SimComponent *c)
@@ -890,11 +883,11 @@ static void adapter_destroy(SimComponent *c)
     PcieAdapter *a = (PcieAdapter *)c;
     free(a->tag);
     free(a->wr);
-    pcie_fifo_destroy(&a->pq);
-    pcie_fifo_destroy(&a->cq);
-    pcie_fifo_destroy(&a->rdw);
-    pcie_fifo_destroy(&a->wtx);
-    pcie_fifo_destroy(&a->rst);
+    sim_timed_fifo_destroy(&a->pq);
+    sim_timed_fifo_destroy(&a->cq);
+    sim_timed_fifo_destroy(&a->rdw);
+    sim_timed_fifo_destroy(&a->wtx);
+    sim_timed_fifo_destroy(&a->rst);
     sim_hist_destroy(&a->st.pio_read_latency);
     sim_hist_destroy(&a->st.rd_latency);
     sim_hist_destroy(&a->st.wr_latency);
@@ -1008,16 +1001,21 @@ static bool adapter_build(Sim *sim, const char *name, const void *params, SimPor
     a->p = *(const PcieAdapterParams *)params;
     a->eng[ENG_RD].table = a->p.rd_table;
     a->eng[ENG_WR].table = a->p.wr_table;
+    for (int e = 0; e < ENG_MAX; e++) {
+        sim_ring_init(&a->eng[e].qr, RING);
+    }
+    sim_ring_init(&a->dbr, DOORBELLS);
     uint32_t per_read = (uint32_t)(a->p.mrrs / 64) + 2;
     uint32_t wo = (uint32_t)a->p.wr_outstanding;
     a->tag = calloc(a->p.tags, sizeof(*a->tag));
     a->wr = calloc(wo, sizeof(*a->wr));
-    bool ok = a->tag != NULL && a->wr != NULL && pcie_fifo_init(&a->pq, 512) &&
-              pcie_fifo_init(&a->cq, 512) &&
-              pcie_fifo_init(&a->rdw, (uint32_t)a->p.tags * per_read + 8) &&
-              pcie_fifo_init(&a->wtx, wo + 2 * RING) && pcie_fifo_init(&a->rst, 2 * RING) &&
-              sim_hist_init(&a->st.pio_read_latency) && sim_hist_init(&a->st.rd_latency) &&
-              sim_hist_init(&a->st.wr_latency);
+    sim_ring_init(&a->wrr, wo);
+    bool ok = a->tag != NULL && a->wr != NULL && sim_timed_fifo_init(&a->pq, 512) &&
+              sim_timed_fifo_init(&a->cq, 512) &&
+              sim_timed_fifo_init(&a->rdw, (uint32_t)a->p.tags * per_read + 8) &&
+              sim_timed_fifo_init(&a->wtx, wo + 2 * RING) &&
+              sim_timed_fifo_init(&a->rst, 2 * RING) && sim_hist_init(&a->st.pio_read_latency) &&
+              sim_hist_init(&a->st.rd_latency) && sim_hist_init(&a->st.wr_latency);
     if (!ok) {
         adapter_destroy(&a->c);
         free(a);

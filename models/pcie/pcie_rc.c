@@ -27,8 +27,8 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
-#include "pcie_fifo.h"
 #include "sim/core/region.h"
+#include "sim/core/ring.h"
 
 enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
 
@@ -83,11 +83,11 @@ typedef struct PcieRc {
     PcieRcParams p;
     SimMem mem;      /* host memory [host_base, host_base + host_mem) */
     uint32_t chunk;  /* completion size: min(cpl_max, mps) */
-    PcieFifo hq;     /* host-memory responses to the CPU */
-    PcieFifo mresp;  /* MMIO responses and write acks to the CPU */
-    PcieFifo mq;     /* MMIO TLPs to send */
-    PcieFifo rq;     /* device reads waiting for their data */
-    PcieFifo nq;     /* notifications */
+    SimTimedFifo hq; /* host-memory responses to the CPU */
+    SimTimedFifo mresp; /* MMIO responses and write acks to the CPU */
+    SimTimedFifo mq;    /* MMIO TLPs to send */
+    SimTimedFifo rq;    /* device reads waiting for their data */
+    SimTimedFifo nq;    /* notifications */
     uint32_t rq_off; /* bytes of rq's head already completed */
     bool cpl_turn;   /* TX arbitration: completions go first on the next tie */
     RcTag *tag;
@@ -132,7 +132,7 @@ static bool rx_step(PcieRc *rc)
             return false;
         }
         if (pkt->addr >= rc->p.notify_base && pkt->addr - rc->p.notify_base < rc->p.notify_size &&
-            rc->notify != NULL && pcie_fifo_full(&rc->nq)) {
+            rc->notify != NULL && sim_timed_fifo_full(&rc->nq)) {
             return true; /* wait for room */
         }
         sim_port_pop(rc->rx);
@@ -148,13 +148,13 @@ static bool rx_step(PcieRc *rc)
             pkt->type = MEM_WRITE;
             pkt->user[0] = 0;
             pkt->user[1] = 0;
-            pcie_fifo_push(&rc->nq, at(rc, rc->p.write_latency), pkt);
+            sim_timed_fifo_push(&rc->nq, at(rc, rc->p.write_latency), pkt);
         } else {
             sim_packet_free(sim, pkt);
         }
         return true;
     case PCIE_TLP_MRD:
-        if (pcie_fifo_full(&rc->rq)) {
+        if (sim_timed_fifo_full(&rc->rq)) {
             return true;
         }
         if (!host_range(rc, pkt->addr, pkt->len)) {
@@ -168,10 +168,10 @@ static bool rx_step(PcieRc *rc)
         sim_port_pop(rc->rx);
         rc->st.dma_reads++;
         rc->st.dma_read_bytes += pkt->len;
-        pcie_fifo_push(&rc->rq, at(rc, rc->p.read_latency), pkt);
+        sim_timed_fifo_push(&rc->rq, at(rc, rc->p.read_latency), pkt);
         return true;
     default: {
-        if (pcie_fifo_full(&rc->mresp)) {
+        if (sim_timed_fifo_full(&rc->mresp)) {
             return true;
         }
         sim_port_pop(rc->rx);
@@ -198,7 +198,7 @@ static bool rx_step(PcieRc *rc)
             req->type = MEM_READ_RESP;
             req->dst = req->src;
             req->stamp[SIM_STAMP_AUX] = tg->start;
-            pcie_fifo_push(&rc->mresp, at(rc, rc->p.cpu_latency), req);
+            sim_timed_fifo_push(&rc->mresp, at(rc, rc->p.cpu_latency), req);
         }
         return true;
     }
@@ -209,7 +209,7 @@ static bool rx_step(PcieRc *rc)
 static SimPacket *next_completion(PcieRc *rc)
 {
     Sim *sim = rc->c.sim;
-    SimPacket *rd = pcie_fifo_head(&rc->rq);
+    SimPacket *rd = sim_timed_fifo_head(&rc->rq);
     uint64_t cur = rd->addr + rc->rq_off;
     uint64_t end = rd->addr + rd->len;
     uint64_t cut = (cur / rc->chunk + 1) * rc->chunk;
@@ -239,7 +239,7 @@ static SimPacket *next_completion(PcieRc *rc)
     rc->rq_off += n;
     if (rc->rq_off == rd->len) {
         cpl->flags = PCIE_F_LAST;
-        pcie_fifo_pop(&rc->rq);
+        sim_timed_fifo_pop(&rc->rq);
         sim_packet_free(sim, rd);
         rc->rq_off = 0;
     }
@@ -252,8 +252,8 @@ static void tx_step(PcieRc *rc, SimCycle now)
     if (!sim_port_can_push(rc->tx)) {
         return;
     }
-    bool mmio = pcie_fifo_ready(&rc->mq, now) != NULL;
-    bool cpl = pcie_fifo_ready(&rc->rq, now) != NULL;
+    bool mmio = sim_timed_fifo_ready(&rc->mq, now) != NULL;
+    bool cpl = sim_timed_fifo_ready(&rc->rq, now) != NULL;
     if (!mmio && !cpl) {
         return;
     }
@@ -265,7 +265,7 @@ static void tx_step(PcieRc *rc, SimCycle now)
         }
         sim_port_push(rc->tx, c);
     } else {
-        sim_port_push(rc->tx, pcie_fifo_pop(&rc->mq));
+        sim_port_push(rc->tx, sim_timed_fifo_pop(&rc->mq));
     }
     rc->cpl_turn = !take_cpl;
 }
@@ -281,7 +281,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
     }
     bool write = req->type == MEM_WRITE;
     if (host_range(rc, req->addr, req->len)) {
-        if (pcie_fifo_full(&rc->hq)) {
+        if (sim_timed_fifo_full(&rc->hq)) {
             return true;
         }
         sim_port_pop(rc->cpu_req);
@@ -307,11 +307,12 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
             rc->st.cpu_reads++;
         }
         req->dst = req->src;
-        pcie_fifo_push(&rc->hq, at(rc, rc->p.mem_latency), req);
+        sim_timed_fifo_push(&rc->hq, at(rc, rc->p.mem_latency), req);
         return true;
     }
     /* MMIO: a TLP towards the device. */
-    if (pcie_fifo_full(&rc->mq) || pcie_fifo_full(&rc->mresp) || (!write && rc->free_tags == 0)) {
+    if (sim_timed_fifo_full(&rc->mq) || sim_timed_fifo_full(&rc->mresp) ||
+        (!write && rc->free_tags == 0)) {
         return true; /* a completion or a sent TLP makes room */
     }
     SimPacket *tlp = sim_packet_new(sim);
@@ -330,8 +331,8 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
         req->payload = NULL;
         req->type = MEM_WRITE_ACK;
         req->dst = req->src;
-        pcie_fifo_push(&rc->mq, ready, tlp);
-        pcie_fifo_push(&rc->mresp, ready, req);
+        sim_timed_fifo_push(&rc->mq, ready, tlp);
+        sim_timed_fifo_push(&rc->mresp, ready, req);
         rc->st.mmio_writes++;
         return true;
     }
@@ -353,7 +354,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
     rc->free_tags--;
     tlp->type = PCIE_TLP_MRD;
     tlp->tag = t;
-    pcie_fifo_push(&rc->mq, ready, tlp);
+    sim_timed_fifo_push(&rc->mq, ready, tlp);
     rc->st.mmio_reads++;
     (void)now;
     return true;
@@ -364,15 +365,15 @@ static void resp_step(PcieRc *rc, SimCycle now)
     if (!sim_port_can_push(rc->cpu_resp)) {
         return;
     }
-    SimPacket *h = pcie_fifo_ready(&rc->hq, now);
-    SimPacket *m = pcie_fifo_ready(&rc->mresp, now);
+    SimPacket *h = sim_timed_fifo_ready(&rc->hq, now);
+    SimPacket *m = sim_timed_fifo_ready(&rc->mresp, now);
     if (h == NULL && m == NULL) {
         return;
     }
     /* The one ready first goes first; host memory wins a tie. */
-    bool take_h = h != NULL &&
-                  (m == NULL || pcie_fifo_head_ready(&rc->hq) <= pcie_fifo_head_ready(&rc->mresp));
-    SimPacket *pkt = pcie_fifo_pop(take_h ? &rc->hq : &rc->mresp);
+    bool take_h = h != NULL && (m == NULL || sim_timed_fifo_head_ready(&rc->hq) <=
+                                                 sim_timed_fifo_head_ready(&rc->mresp));
+    SimPacket *pkt = sim_timed_fifo_pop(take_h ? &rc->hq : &rc->mresp);
     if (pkt->type == MEM_READ_RESP && !take_h) {
         sim_hist_record(&rc->st.mmio_read_latency, rc->c.sim->now - pkt->stamp[SIM_STAMP_AUX]);
     }
@@ -384,11 +385,11 @@ static void notify_step(PcieRc *rc, SimCycle now)
     if (rc->notify == NULL || !sim_port_can_push(rc->notify)) {
         return;
     }
-    SimPacket *pkt = pcie_fifo_ready(&rc->nq, now);
+    SimPacket *pkt = sim_timed_fifo_ready(&rc->nq, now);
     if (pkt == NULL) {
         return;
     }
-    pcie_fifo_pop(&rc->nq);
+    sim_timed_fifo_pop(&rc->nq);
     rc->st.notifications++;
     sim_port_push(rc->notify, pkt);
 }
@@ -411,9 +412,9 @@ static SimCycle rc_tick(SimComponent *c, SimCycle now)
     SimCycle next = SIM_SLEEP;
     const SimPacket *in = sim_port_peek(rc->rx);
     if (in != NULL) {
-        bool blocked = (in->type == PCIE_TLP_MRD && pcie_fifo_full(&rc->rq)) ||
-                       (in->type == PCIE_TLP_CPLD && pcie_fifo_full(&rc->mresp)) ||
-                       (in->type == PCIE_TLP_MWR && pcie_fifo_full(&rc->nq));
+        bool blocked = (in->type == PCIE_TLP_MRD && sim_timed_fifo_full(&rc->rq)) ||
+                       (in->type == PCIE_TLP_CPLD && sim_timed_fifo_full(&rc->mresp)) ||
+                       (in->type == PCIE_TLP_MWR && sim_timed_fifo_full(&rc->nq));
         if (!blocked) {
             next = now + 1;
         }
@@ -422,15 +423,15 @@ static SimCycle rc_tick(SimComponent *c, SimCycle now)
         next = now + 1; /* at worst it waits for a queue that this component drains */
     }
     if (sim_port_can_push(rc->tx)) {
-        next = min_cycle(next, pcie_fifo_wake(&rc->mq, now));
-        next = min_cycle(next, pcie_fifo_wake(&rc->rq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->mq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->rq, now));
     }
     if (sim_port_can_push(rc->cpu_resp)) {
-        next = min_cycle(next, pcie_fifo_wake(&rc->hq, now));
-        next = min_cycle(next, pcie_fifo_wake(&rc->mresp, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->hq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->mresp, now));
     }
     if (rc->notify != NULL && sim_port_can_push(rc->notify)) {
-        next = min_cycle(next, pcie_fifo_wake(&rc->nq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->nq, now));
     }
     return next;
 }
@@ -438,8 +439,9 @@ static SimCycle rc_tick(SimComponent *c, SimCycle now)
 static bool rc_busy(const SimComponent *c)
 {
     const PcieRc *rc = (const PcieRc *)c;
-    return rc->hq.count || rc->mresp.count || rc->mq.count || rc->rq.count || rc->nq.count ||
-           rc->free_tags != rc->p.tags;
+    return sim_timed_fifo_count(&rc->hq) || sim_timed_fifo_count(&rc->mresp) ||
+           sim_timed_fifo_count(&rc->mq) || sim_timed_fifo_count(&rc->rq) ||
+           sim_timed_fifo_count(&rc->nq) || rc->free_tags != rc->p.tags;
 }
 
 static void rc_dump(const SimComponent *c, SimError *report)
@@ -448,7 +450,8 @@ static void rc_dump(const SimComponent *c, SimError *report)
     sim_error_append(report,
                      " (%u device reads waiting, %u MMIO TLPs to send, %llu MMIO reads "
                      "outstanding)",
-                     rc->rq.count, rc->mq.count, (unsigned long long)(rc->p.tags - rc->free_tags));
+                     sim_timed_fifo_count(&rc->rq), sim_timed_fifo_count(&rc->mq),
+                     (unsigned long long)(rc->p.tags - rc->free_tags));
 }
 
 static void rc_destroy(SimComponent *c)
@@ -456,11 +459,11 @@ static void rc_destroy(SimComponent *c)
     PcieRc *rc = (PcieRc *)c;
     sim_mem_destroy(&rc->mem);
     free(rc->tag);
-    pcie_fifo_destroy(&rc->hq);
-    pcie_fifo_destroy(&rc->mresp);
-    pcie_fifo_destroy(&rc->mq);
-    pcie_fifo_destroy(&rc->rq);
-    pcie_fifo_destroy(&rc->nq);
+    sim_timed_fifo_destroy(&rc->hq);
+    sim_timed_fifo_destroy(&rc->mresp);
+    sim_timed_fifo_destroy(&rc->mq);
+    sim_timed_fifo_destroy(&rc->rq);
+    sim_timed_fifo_destroy(&rc->nq);
     sim_hist_destroy(&rc->st.mmio_read_latency);
 }
 
@@ -583,10 +586,10 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
     rc->free_tags = (uint32_t)rc->p.tags;
     uint32_t q = (uint32_t)rc->p.read_queue;
     bool ok = mapped && rc->tag != NULL && sim_hist_init(&rc->st.mmio_read_latency) &&
-              pcie_fifo_init(&rc->hq, 64) &&
-              pcie_fifo_init(&rc->mresp, (uint32_t)rc->p.tags + 64) &&
-              pcie_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) && pcie_fifo_init(&rc->rq, q) &&
-              pcie_fifo_init(&rc->nq, 1024);
+              sim_timed_fifo_init(&rc->hq, 64) &&
+              sim_timed_fifo_init(&rc->mresp, (uint32_t)rc->p.tags + 64) &&
+              sim_timed_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) &&
+              sim_timed_fifo_init(&rc->rq, q) && sim_timed_fifo_init(&rc->nq, 1024);
     if (!ok) {
         unsigned long long host_mem = (unsigned long long)rc->p.host_mem;
         rc_destroy(&rc->c);
