@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/ring.h"
+
 #define BAR_PORTS 17u
 #define BAR_QUEUE 64u /* messages waiting for one out port; a node has at most a few */
 
@@ -40,14 +42,10 @@ typedef struct BarMsg {
     uint64_t iter;
 } BarMsg;
 
-/* Messages waiting for space on one out port, oldest first:
- *
- *   q[head % BAR_QUEUE] ... q[(head + count - 1) % BAR_QUEUE]
- */
+/* Messages waiting for space on one out port, oldest first. */
 typedef struct BarQueue {
     BarMsg q[BAR_QUEUE];
-    uint32_t head;
-    uint32_t count;
+    SimRing r; /* over q */
 } BarQueue;
 
 typedef struct BarStats {
@@ -79,14 +77,13 @@ static bool bar_send(Barrier *b, int32_t port, uint16_t type, uint16_t worker, u
         return false;
     }
     BarQueue *q = &b->queue[port];
-    if (q->count == BAR_QUEUE) {
+    if (sim_ring_full(&q->r)) {
         sim_fail(b->c.sim, "instance '%s': out%d: more than %u messages waiting", b->c.name, port,
                  BAR_QUEUE);
         return false;
     }
-    q->q[(q->head + q->count) % BAR_QUEUE] =
+    q->q[sim_ring_push(&q->r)] =
         (BarMsg){.type = type, .worker = worker, .workers = b->workers, .iter = iter};
-    q->count++;
     return true;
 }
 
@@ -185,8 +182,8 @@ static SimCycle bar_tick(SimComponent *c, SimCycle now)
     }
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
         BarQueue *q = &b->queue[i];
-        while (q->count > 0 && sim_port_can_push(b->out[i])) {
-            const BarMsg *m = &q->q[q->head];
+        while (!sim_ring_empty(&q->r) && sim_port_can_push(b->out[i])) {
+            const BarMsg *m = &q->q[sim_ring_head(&q->r)];
             SimPacket *pkt = sim_packet_new(sim);
             if (pkt == NULL) {
                 return SIM_SLEEP;
@@ -198,8 +195,7 @@ static SimCycle bar_tick(SimComponent *c, SimCycle now)
             pkt->stamp[SIM_STAMP_CREATE] = sim->now;
             pkt->stamp[SIM_STAMP_INJECT] = sim->now;
             sim_port_push(b->out[i], pkt);
-            q->head = (q->head + 1) % BAR_QUEUE;
-            q->count--;
+            sim_ring_pop(&q->r);
         }
     }
     (void)now;
@@ -210,7 +206,7 @@ static bool bar_busy(const SimComponent *c)
 {
     const Barrier *b = (const Barrier *)c;
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
-        if (b->queue[i].count > 0) {
+        if (!sim_ring_empty(&b->queue[i].r)) {
             return true;
         }
     }
@@ -266,6 +262,9 @@ static bool bar_build(Sim *sim, const char *name, const void *params, SimPortBin
     b->agg_port = -1;
     for (uint32_t w = 0; w < PS_MAX_WORKERS; w++) {
         b->port_of_worker[w] = -1;
+    }
+    for (uint32_t i = 0; i < BAR_PORTS; i++) {
+        sim_ring_init(&b->queue[i].r, BAR_QUEUE);
     }
     if (!sim_add_component(sim, &b->c, name, b->p.domain, &bar_ops, err)) {
         free(b);

@@ -33,6 +33,7 @@
 
 #include "models/pcie/pcie.h"
 #include "models/proto/mem.h"
+#include "sim/core/ring.h"
 #include "sim/trace/pstrace.h"
 
 enum { SYNC_BSP = 0, SYNC_ASYNC, SYNC_MAX };
@@ -237,13 +238,10 @@ typedef struct PsNode {
         uint16_t worker;
         uint64_t iter;
     } outq[OUTQ];
-    uint32_t out_head;
-    uint32_t out_count;
+    SimRing outr; /* over outq */
     /* the DMA/PIO driver, as in host.memtrace */
     Job *jobs;
-    uint32_t job_cap;
-    uint32_t job_head;
-    uint32_t job_count;
+    SimRing jobr; /* over jobs */
     Slot *slots;
     uint32_t n_used;
     HostDma dma; /* the DMA driver; dma.cur is the slot of the job being described */
@@ -455,24 +453,20 @@ static void apply_update(PsNode *n, uint64_t params, uint64_t lo, uint64_t hi, u
 static void job_add(PsNode *n, int kind, int grp, uint64_t mb, uint64_t host, uint64_t size,
                     uint64_t value)
 {
-    assert(n->job_count < n->job_cap);
-    n->jobs[(n->job_head + n->job_count) % n->job_cap] = (Job){.kind = (uint8_t)kind,
-                                                               .grp = (uint8_t)grp,
-                                                               .mb = mb,
-                                                               .host = host,
-                                                               .size = size,
-                                                               .value = value};
-    n->job_count++;
+    n->jobs[sim_ring_push(&n->jobr)] = (Job){.kind = (uint8_t)kind,
+                                             .grp = (uint8_t)grp,
+                                             .mb = mb,
+                                             .host = host,
+                                             .size = size,
+                                             .value = value};
 }
 
 static void out_msg(PsNode *n, uint16_t type, uint16_t worker, uint64_t iter)
 {
-    assert(n->out_count < OUTQ);
-    uint32_t k = (n->out_head + n->out_count) % OUTQ;
+    uint32_t k = sim_ring_push(&n->outr);
     n->outq[k].type = type;
     n->outq[k].worker = worker;
     n->outq[k].iter = iter;
-    n->out_count++;
 }
 
 static void poll_start(PsNode *n, Poller *pl, uint64_t base, uint32_t count, bool any)
@@ -523,9 +517,7 @@ static bool start_job(PsNode *n)
     while (n->slots[s].used) {
         s++;
     }
-    Job j = n->jobs[n->job_head];
-    n->job_head = (n->job_head + 1) % n->job_cap;
-    n->job_count--;
+    Job j = n->jobs[sim_ring_pop(&n->jobr)];
     Slot *sl = &n->slots[s];
     *sl = (Slot){
         .used = true, .kind = j.kind, .grp = j.grp, .size = j.size, .mb = j.mb, .host = j.host};
@@ -997,16 +989,17 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     if (sim_port_can_push(n->req)) {
         if (n->dma.cur >= 0) {
             describe(n);
-        } else if (n->job_count > 0 && n->n_used < n->p.outstanding) {
+        } else if (!sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding) {
             start_job(n);
         }
     }
-    if (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out)) {
+    if (!sim_ring_empty(&n->outr) && n->sync_out != NULL && sim_port_can_push(n->sync_out)) {
         SimPacket *m = sim_packet_new(sim);
         if (m != NULL) {
-            m->type = n->outq[n->out_head].type;
-            m->src = n->outq[n->out_head].worker;
-            m->addr = n->outq[n->out_head].iter;
+            uint32_t k = sim_ring_pop(&n->outr);
+            m->type = n->outq[k].type;
+            m->src = n->outq[k].worker;
+            m->addr = n->outq[k].iter;
             m->len = n->workers;
             m->flags = (uint16_t)((n->p.aggregator ? PS_F_AGGREGATOR : 0) |
                                   (n->p.aggregation == AGG_SHARDED ? PS_F_SHARDED : 0) |
@@ -1014,10 +1007,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             m->stamp[SIM_STAMP_CREATE] = sim->now;
             m->stamp[SIM_STAMP_INJECT] = sim->now;
             sim_port_push(n->sync_out, m);
-            n->out_head = (n->out_head + 1) % OUTQ;
-            n->out_count--;
         }
-    } else if (n->out_count > 0 && n->sync_out == NULL) {
+    } else if (!sim_ring_empty(&n->outr) && n->sync_out == NULL) {
         sim_fail(sim,
                  "instance '%s': barrier: ideal needs sync_out and sync_in connected to a "
                  "ps.barrier",
@@ -1029,12 +1020,12 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     }
     /* Next: another push, or the earliest timer; inputs wake us by themselves. */
     SimTime next = NO_TIME;
-    bool req_work = n->job_count > 0 && n->n_used < n->p.outstanding;
+    bool req_work = !sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding;
     if (n->dma.cur >= 0) {
         req_work = host_dma_ready(&n->dma); /* else a notify frees a descriptor ID and wakes us */
     }
     if ((req_work && sim_port_can_push(n->req)) ||
-        (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out))) {
+        (!sim_ring_empty(&n->outr) && n->sync_out != NULL && sim_port_can_push(n->sync_out))) {
         return now + 1;
     }
     if (n->p.worker >= 0) {
@@ -1073,7 +1064,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
 static bool ps_busy(const SimComponent *c)
 {
     const PsNode *n = (const PsNode *)c;
-    return n->n_used > 0 || n->job_count > 0 || n->out_count > 0;
+    return n->n_used > 0 || !sim_ring_empty(&n->jobr) || !sim_ring_empty(&n->outr);
 }
 
 static void ps_dump(const SimComponent *c, SimError *report)
@@ -1083,7 +1074,7 @@ static void ps_dump(const SimComponent *c, SimError *report)
                      " (worker phase %d, iteration %u; aggregator phase %d, %llu of %llu updates;"
                      " %u jobs queued, %u in flight)",
                      n->wphase, n->iter, n->aphase, (unsigned long long)n->a_updates,
-                     (unsigned long long)n->a_total, n->job_count, n->n_used);
+                     (unsigned long long)n->a_total, n->jobr.count, n->n_used);
 }
 
 static void ps_finish(SimComponent *c, SimTime end)
@@ -1330,14 +1321,15 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
         n->iters = (uint32_t)n->p.iterations;
     }
-    n->job_cap = 2 * nt + 4 * n->workers + 16;
+    sim_ring_init(&n->jobr, 2 * nt + 4 * n->workers + 16);
+    sim_ring_init(&n->outr, OUTQ);
     n->offset = calloc(nt, sizeof(*n->offset));
     n->bytes = calloc(nt, sizeof(*n->bytes));
     n->pull_list = calloc(nt, sizeof(*n->pull_list));
     n->push_list = calloc(nt, sizeof(*n->push_list));
     n->ready = calloc(nt, sizeof(*n->ready));
     n->a_next = calloc(n->workers, sizeof(*n->a_next));
-    n->jobs = calloc(n->job_cap, sizeof(*n->jobs));
+    n->jobs = calloc(n->jobr.cap, sizeof(*n->jobs));
     n->slots = calloc(n->p.outstanding, sizeof(*n->slots));
     n->scratch = malloc(2 * SCRATCH);
     bool ok = n->offset && n->bytes && n->pull_list && n->push_list && n->ready && n->a_next &&

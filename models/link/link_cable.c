@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/core/ring.h"
+
 enum { FAULT_NONE = 0, FAULT_CORRUPT, FAULT_DROP, FAULT_MAX };
 static const char *const fault_names[] = {"none", "corrupt", "drop", NULL};
 
@@ -71,10 +73,8 @@ typedef struct CableSlot {
 typedef struct CableDir {
     SimPort *in;
     SimPort *out;
-    CableSlot *line; /* packets in flight: [head, head + count) mod cap */
-    uint32_t cap;
-    uint32_t head;
-    uint32_t count;
+    CableSlot *line;  /* packets in flight, oldest first */
+    SimRing r;        /* over line */
     uint64_t matched; /* packets that matched the fault's type so far */
     /* statistics */
     uint64_t packets;
@@ -161,19 +161,15 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
     for (int i = 0; i < 2; i++) {
         CableDir *d = &k->dir[i];
         SimPacket *pkt;
-        while (d->count < d->cap && (pkt = sim_port_peek(d->in)) != NULL) {
+        while (!sim_ring_full(&d->r) && (pkt = sim_port_peek(d->in)) != NULL) {
             SimTime tail = pkt->tail != 0 ? sim_port_tail_time(d->in, pkt) : 0;
             sim_port_pop(d->in);
             if (!cable_hit(k, d, &k->p.fault[i], pkt)) {
                 continue;
             }
-            uint32_t t = (d->head + d->count) % d->cap;
-            d->line[t].pkt = pkt;
-            d->line[t].at = now + k->flight;
-            d->line[t].tail = tail;
-            d->count++;
+            d->line[sim_ring_push(&d->r)] = (CableSlot){pkt, now + k->flight, tail};
         }
-        while (d->count > 0 && d->line[d->head].at <= now) {
+        while (!sim_ring_empty(&d->r) && d->line[sim_ring_head(&d->r)].at <= now) {
             if (!sim_port_can_push(d->out)) {
                 if (d->blocked_since == SIM_CYCLE_NEVER) {
                     d->blocked_since = now;
@@ -184,16 +180,17 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
                 d->blocked_cycles += now - d->blocked_since;
                 d->blocked_since = SIM_CYCLE_NEVER;
             }
-            SimPacket *out = d->line[d->head].pkt;
-            SimTime tail = d->line[d->head].tail;
-            sim_packet_set_tail(out, tail ? tail + k->flight * c->domain->period : 0, c->sim->now);
+            const CableSlot *e = &d->line[sim_ring_pop(&d->r)];
+            SimPacket *out = e->pkt;
+            sim_packet_set_tail(out, e->tail ? e->tail + k->flight * c->domain->period : 0,
+                                c->sim->now);
             sim_port_push(d->out, out);
-            d->line[d->head].pkt = NULL;
-            d->head = (d->head + 1) % d->cap;
-            d->count--;
         }
-        if (d->count > 0 && d->line[d->head].at > now && d->line[d->head].at < next) {
-            next = d->line[d->head].at;
+        if (!sim_ring_empty(&d->r)) {
+            SimCycle at = d->line[sim_ring_head(&d->r)].at;
+            if (at > now && at < next) {
+                next = at;
+            }
         }
     }
     return next;
@@ -202,14 +199,14 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
 static bool cable_busy(const SimComponent *c)
 {
     const Cable *k = (const Cable *)c;
-    return k->dir[0].count > 0 || k->dir[1].count > 0;
+    return !sim_ring_empty(&k->dir[0].r) || !sim_ring_empty(&k->dir[1].r);
 }
 
 static void cable_dump(const SimComponent *c, SimError *report)
 {
     const Cable *k = (const Cable *)c;
-    sim_error_append(report, " (%u packets in flight a->b, %u b->a)", k->dir[0].count,
-                     k->dir[1].count);
+    sim_error_append(report, " (%u packets in flight a->b, %u b->a)", k->dir[0].r.count,
+                     k->dir[1].r.count);
 }
 
 static void cable_destroy(SimComponent *c)
@@ -278,7 +275,7 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimPortB
     /* Frames last at least 2 cycles: this many fit in the fibre at once. */
     uint32_t cap = (uint32_t)(k->flight / 2 + 4);
     for (int i = 0; i < 2; i++) {
-        k->dir[i].cap = cap;
+        sim_ring_init(&k->dir[i].r, cap);
         k->dir[i].blocked_since = SIM_CYCLE_NEVER;
         k->dir[i].line = calloc(cap, sizeof(*k->dir[i].line));
         if (k->dir[i].line == NULL) {

@@ -41,6 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/ring.h"
+
 #define NTYPES (LINK_FC - LINK_MWP + 1)
 
 static const char *const type_keys[NTYPES] = {"mwp", "mrd", "mrrp", "ack", "nak", "fc"};
@@ -51,12 +53,10 @@ typedef struct LinkTimed {
     SimCycle tail; /* transmit PHY: cycle its tail is pushed (a data packet goes at its header) */
 } LinkTimed;
 
-/* A bounded FIFO of packets, each with a cycle: [head .. head + count) mod cap. */
+/* A bounded FIFO of packets, each with a cycle. */
 typedef struct LinkQueue {
     LinkTimed *e;
-    uint32_t cap;
-    uint32_t head;
-    uint32_t count;
+    SimRing r; /* over e */
 } LinkQueue;
 
 typedef struct LinkRetryEntry {
@@ -107,9 +107,7 @@ struct LinkLanes {
     SimCycle tx_free; /* first cycle the lanes can start a packet */
     uint32_t next_seq;
     LinkRetryEntry *retry;
-    uint32_t rt_cap; /* RTHB */
-    uint32_t rt_head;
-    uint32_t rt_count;
+    SimRing rt; /* over retry: RTHB, oldest unacknowledged first */
     uint32_t rtlb_cap;
     uint32_t rtlb_used;
     uint32_t rtab_cap;
@@ -187,39 +185,25 @@ struct LinkLanes {
 
 /* ---- small FIFOs ---- */
 
+/* cap 0: a queue never pushed (one slot is kept so that the ring is well formed). */
 static bool queue_init(LinkQueue *q, uint32_t cap)
 {
-    q->e = calloc(cap ? cap : 1, sizeof(*q->e));
-    q->cap = cap;
-    q->head = 0;
-    q->count = 0;
+    sim_ring_init(&q->r, cap ? cap : 1);
+    q->e = calloc(q->r.cap, sizeof(*q->e));
     return q->e != NULL;
-}
-
-static LinkTimed *queue_at(LinkQueue *q, uint32_t i)
-{
-    uint32_t k = q->head + i;
-    return &q->e[k >= q->cap ? k - q->cap : k];
 }
 
 static void queue_push(LinkQueue *q, SimPacket *pkt, SimCycle at, SimCycle tail)
 {
-    assert(q->count < q->cap && "sized at build for the most it can hold");
-    LinkTimed *t = queue_at(q, q->count);
+    LinkTimed *t = &q->e[sim_ring_push(&q->r)];
     t->pkt = pkt;
     t->at = at;
     t->tail = tail;
-    q->count++;
 }
 
 static SimPacket *queue_pop(LinkQueue *q)
 {
-    SimPacket *pkt = q->e[q->head].pkt;
-    if (++q->head == q->cap) {
-        q->head = 0;
-    }
-    q->count--;
-    return pkt;
+    return q->e[sim_ring_pop(&q->r)].pkt;
 }
 
 static SimTime now_ps(const LinkLanes *l)
@@ -236,14 +220,13 @@ static int type_index(uint16_t type)
 
 static LinkRetryEntry *retry_at(LinkLanes *l, uint32_t i)
 {
-    uint32_t k = l->rt_head + i;
-    return &l->retry[k >= l->rt_cap ? k - l->rt_cap : k];
+    return &l->retry[sim_ring_slot(&l->rt, i)];
 }
 
 static void retry_occ(LinkLanes *l)
 {
     SimTime t = now_ps(l);
-    sim_timeavg_set(&l->rthb_occ, t, l->rt_count);
+    sim_timeavg_set(&l->rthb_occ, t, l->rt.count);
     sim_timeavg_set(&l->rtlb_occ, t, l->rtlb_used);
     sim_timeavg_set(&l->rtab_occ, t, l->rtab_used);
     sim_timeavg_set(&l->rtpb_occ, t, l->rtpb_used);
@@ -251,7 +234,7 @@ static void retry_occ(LinkLanes *l)
 
 static bool retry_fits(const LinkLanes *l, bool payload, uint32_t beats)
 {
-    if (l->rt_count == l->rt_cap) {
+    if (sim_ring_full(&l->rt)) {
         return false;
     }
     return !payload || (l->rtlb_used < l->rtlb_cap && l->rtab_used < l->rtab_cap &&
@@ -260,13 +243,12 @@ static bool retry_fits(const LinkLanes *l, bool payload, uint32_t beats)
 
 static void retry_append(LinkLanes *l, SimPacket *pkt, bool payload, uint32_t beats)
 {
-    LinkRetryEntry *e = retry_at(l, l->rt_count);
+    LinkRetryEntry *e = &l->retry[sim_ring_push(&l->rt)];
     e->pkt = pkt;
     e->beats = beats;
     e->payload = payload;
     e->resend = false;
     e->rtpb_addr = l->rtpb_tail;
-    l->rt_count++;
     if (payload) {
         l->rtlb_used++;
         l->rtab_used++;
@@ -279,12 +261,12 @@ static void retry_append(LinkLanes *l, SimPacket *pkt, bool payload, uint32_t be
 /* Sequence number of the oldest unacknowledged packet. */
 static uint32_t retry_head_seq(const LinkLanes *l)
 {
-    return link_seq_add(l->next_seq, -(int32_t)l->rt_count);
+    return link_seq_add(l->next_seq, -(int32_t)l->rt.count);
 }
 
 static void retry_free_head(LinkLanes *l)
 {
-    LinkRetryEntry *e = &l->retry[l->rt_head];
+    LinkRetryEntry *e = &l->retry[sim_ring_pop(&l->rt)];
     SimPacket *pkt = e->pkt;
     if (e->payload) {
         l->rtlb_used--;
@@ -295,10 +277,6 @@ static void retry_free_head(LinkLanes *l)
         l->n_resend--;
     }
     e->pkt = NULL;
-    if (++l->rt_head == l->rt_cap) {
-        l->rt_head = 0;
-    }
-    l->rt_count--;
     sim_hist_record(&l->retry_time, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
     if (l->done != NULL && pkt->type == LINK_MWP && pkt->user[0] != 0) {
         /* The core answers the write once it is acknowledged: it waits in `parked`. */
@@ -315,7 +293,7 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
     if (n < 0) {
         n = 0; /* stale: everything it covers is gone already */
     }
-    if ((uint32_t)n > l->rt_count) {
+    if ((uint32_t)n > l->rt.count) {
         sim_fail(l->c.sim, "component %s: %s for sequence %u, which was never sent (next %u)",
                  l->c.name, nak ? "Nak" : "Ack", seq, l->next_seq);
         return;
@@ -325,21 +303,21 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
     }
     if (n > 0) {
         l->replay_next = l->replay_next > (uint32_t)n ? l->replay_next - (uint32_t)n : 0;
-        l->rt_timer = l->rt_count > 0 ? now : SIM_CYCLE_NEVER;
+        l->rt_timer = !sim_ring_empty(&l->rt) ? now : SIM_CYCLE_NEVER;
         retry_occ(l);
     }
-    if (l->replaying && l->replay_next >= l->rt_count) {
+    if (l->replaying && l->replay_next >= l->rt.count) {
         l->replaying = false;
     }
-    if (!nak || l->rt_count == 0) {
+    if (!nak || sim_ring_empty(&l->rt)) {
         return;
     }
     l->replays++;
     if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
         l->replaying = true;
         l->replay_next = 0;
-    } else if (!l->retry[l->rt_head].resend) {
-        l->retry[l->rt_head].resend = true;
+    } else if (!l->retry[sim_ring_head(&l->rt)].resend) {
+        l->retry[sim_ring_head(&l->rt)].resend = true;
         l->n_resend++;
     }
     l->rt_timer = SIM_CYCLE_NEVER; /* restarts when the resend has gone out */
@@ -805,13 +783,13 @@ static bool ack_wanted(const LinkLanes *l, SimCycle now)
 
 static bool timer_expired(const LinkLanes *l, SimCycle now)
 {
-    return l->rt_count > 0 && l->rt_timer != SIM_CYCLE_NEVER &&
+    return !sim_ring_empty(&l->rt) && l->rt_timer != SIM_CYCLE_NEVER &&
            now >= l->rt_timer + l->timeout_cycles;
 }
 
 static void tx_decide(LinkLanes *l, SimCycle now)
 {
-    if (l->phy.count == l->phy.cap) {
+    if (sim_ring_full(&l->phy.r)) {
         return; /* the transmit PHY is backed up (the cable is not taking packets) */
     }
     if (l->nak_pending) {
@@ -844,22 +822,22 @@ static void tx_decide(LinkLanes *l, SimCycle now)
         if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
             l->replaying = true;
             l->replay_next = 0;
-        } else if (!l->retry[l->rt_head].resend) {
-            l->retry[l->rt_head].resend = true;
+        } else if (!l->retry[sim_ring_head(&l->rt)].resend) {
+            l->retry[sim_ring_head(&l->rt)].resend = true;
             l->n_resend++;
         }
     }
     if (l->replaying) {
         LinkRetryEntry *e = retry_at(l, l->replay_next);
         if (tx_resend(l, now, e)) {
-            if (++l->replay_next >= l->rt_count) {
+            if (++l->replay_next >= l->rt.count) {
                 l->replaying = false;
             }
         }
         return;
     }
     if (l->n_resend > 0) {
-        for (uint32_t i = 0; i < l->rt_count; i++) {
+        for (uint32_t i = 0; i < l->rt.count; i++) {
             LinkRetryEntry *e = retry_at(l, i);
             if (e->resend) {
                 if (tx_resend(l, now, e)) {
@@ -875,15 +853,16 @@ static void tx_decide(LinkLanes *l, SimCycle now)
 
 static void phy_flush(LinkLanes *l, SimCycle now)
 {
-    while (l->phy.count > 0 && l->phy.e[l->phy.head].at <= now && sim_port_can_push(l->tx)) {
-        const LinkTimed *t = &l->phy.e[l->phy.head];
+    while (!sim_ring_empty(&l->phy.r) && l->phy.e[sim_ring_head(&l->phy.r)].at <= now &&
+           sim_port_can_push(l->tx)) {
+        const LinkTimed *t = &l->phy.e[sim_ring_head(&l->phy.r)];
         SimCycle tail = t->tail;
         SimCycle at = t->at;
         SimPacket *w = queue_pop(&l->phy);
         sim_packet_set_tail_planned(w, l->c.domain, tail, at, now);
         sim_port_push(l->tx, w);
     }
-    while (l->parked.count > 0 && sim_port_can_push(l->done)) {
+    while (!sim_ring_empty(&l->parked.r) && sim_port_can_push(l->done)) {
         sim_port_push(l->done, queue_pop(&l->parked));
     }
 }
@@ -915,8 +894,9 @@ static SimCycle lanes_next(const LinkLanes *l, SimCycle now)
             next = x_;                                                                             \
         }                                                                                          \
     } while (0)
-    if (l->phy.count > 0) {
-        AT(l->phy.e[l->phy.head].at); /* when it is due but blocked, the slot wakes us */
+    if (!sim_ring_empty(&l->phy.r)) {
+        AT(l->phy.e[sim_ring_head(&l->phy.r)]
+               .at); /* when it is due but blocked, the slot wakes us */
     }
     if (l->wait.active) {
         AT(l->wait.at);
@@ -928,7 +908,7 @@ static SimCycle lanes_next(const LinkLanes *l, SimCycle now)
         if (l->rx_unacked > 0) {
             AT(l->ack_due);
         }
-        if (l->rt_count > 0 && l->rt_timer != SIM_CYCLE_NEVER) {
+        if (!sim_ring_empty(&l->rt) && l->rt_timer != SIM_CYCLE_NEVER) {
             AT(l->rt_timer + l->timeout_cycles);
         }
         SimCycle quiet = l->last_fc_sent > l->last_data_rx ? l->last_fc_sent : l->last_data_rx;
@@ -996,8 +976,9 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
 static bool lanes_busy(const SimComponent *c)
 {
     const LinkLanes *l = (const LinkLanes *)c;
-    return l->rt_count > 0 || l->phy.count > 0 || l->parked.count > 0 || l->rx_unacked > 0 ||
-           l->ack_now || l->nak_pending || l->reorder_count > 0 || l->wait.active;
+    return !sim_ring_empty(&l->rt) || !sim_ring_empty(&l->phy.r) || !sim_ring_empty(&l->parked.r) ||
+           l->rx_unacked > 0 || l->ack_now || l->nak_pending || l->reorder_count > 0 ||
+           l->wait.active;
 }
 
 static void lanes_dump(const SimComponent *c, SimError *report)
@@ -1007,7 +988,7 @@ static void lanes_dump(const SimComponent *c, SimError *report)
                      " (retry: RTHB %u/%u, RTLB %u/%u, RTAB %u/%u, RTPB %llu/%llu beats, "
                      "oldest seq %u, next seq %u%s; far credits: hdr %llu/%llu, data %llu/%llu, "
                      "len %llu/%llu%s; receive:",
-                     l->rt_count, l->rt_cap, l->rtlb_used, l->rtlb_cap, l->rtab_used, l->rtab_cap,
+                     l->rt.count, l->rt.cap, l->rtlb_used, l->rtlb_cap, l->rtab_used, l->rtab_cap,
                      (unsigned long long)l->rtpb_used, (unsigned long long)l->rtpb_cap,
                      retry_head_seq(l), l->next_seq, l->replaying ? ", replaying" : "",
                      (unsigned long long)l->cr_used[0], (unsigned long long)l->cr_limit[0],
@@ -1022,7 +1003,7 @@ static void lanes_dump(const SimComponent *c, SimError *report)
         }
     }
     sim_error_append(report, " expected seq %u, %u unacked, %u held out of order; PHY: %u leaving)",
-                     l->rx_expected, l->rx_unacked, l->reorder_count, l->phy.count);
+                     l->rx_expected, l->rx_unacked, l->reorder_count, l->phy.r.count);
 }
 
 static void lanes_finish(SimComponent *c, SimTime end)
@@ -1189,7 +1170,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
         l->need_max[i] = most < cfg->rx_cap[i] ? most : cfg->rx_cap[i];
     }
     l->tx_free = 0;
-    l->rt_cap = (uint32_t)p->rthb_depth;
+    sim_ring_init(&l->rt, (uint32_t)p->rthb_depth);
     l->rtlb_cap = (uint32_t)p->rtlb_depth;
     l->rtab_cap = (uint32_t)p->rtab_depth;
     l->rtpb_cap = link_lane_bytes_to_beats(p->rtpb_size, p->lanes);
@@ -1206,7 +1187,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
     sim_timeavg_init(&l->rtab_occ, 0, 0);
     sim_timeavg_init(&l->rtpb_occ, 0, 0);
     sim_timeavg_init(&l->reorder_occ, 0, 0);
-    l->retry = calloc(l->rt_cap, sizeof(*l->retry));
+    l->retry = calloc(l->rt.cap, sizeof(*l->retry));
     /* Frames last at least 2 cycles, so a PHY of n cycles holds at most n / 2 + 1 packets. */
     bool ok = l->retry != NULL && queue_init(&l->phy, (uint32_t)p->phy_tx_cycles + 4) &&
               queue_init(&l->parked, cfg->done_depth) && sim_hist_init(&l->one_way) &&

@@ -18,6 +18,7 @@
 
 #include "models/proto/mem.h"
 #include "sim/core/region.h"
+#include "sim/core/ring.h"
 
 typedef struct MemoryParams {
     SimDomain *domain;
@@ -29,11 +30,6 @@ typedef struct MemoryParams {
     bool order_check;
 } MemoryParams;
 
-typedef struct MemorySlot {
-    SimPacket *pkt;
-    SimCycle at;
-} MemorySlot;
-
 typedef struct Memory {
     SimComponent c;
     SimPort *req;
@@ -41,10 +37,7 @@ typedef struct Memory {
     MemoryParams p;
     uint8_t *store;
     uint32_t *version;   /* per 64-byte line, for pattern writes */
-    MemorySlot *pending; /* [head, head + count) mod cap, in acceptance order */
-    uint32_t cap;
-    uint32_t head;
-    uint32_t count;
+    SimTimedFifo pending; /* responses in acceptance order, each ready at its cycle */
     SimCycle next_accept;
     uint32_t last_tag[256];
     bool seen[256];
@@ -166,20 +159,14 @@ static bool accept(Memory *m, SimCycle now, SimPacket *pkt)
         return false;
     }
     pkt->dst = pkt->src;
-    uint32_t t = (m->head + m->count) % m->cap;
-    m->pending[t].pkt = pkt;
-    m->pending[t].at = now + m->p.latency;
-    m->count++;
+    sim_timed_fifo_push(&m->pending, now + m->p.latency, pkt);
     return true;
 }
 
 static void answer(Memory *m, SimCycle now)
 {
-    while (m->count > 0 && m->pending[m->head].at <= now && sim_port_can_push(m->resp)) {
-        sim_port_push(m->resp, m->pending[m->head].pkt);
-        m->pending[m->head].pkt = NULL;
-        m->head = (m->head + 1) % m->cap;
-        m->count--;
+    while (sim_timed_fifo_ready(&m->pending, now) != NULL && sim_port_can_push(m->resp)) {
+        sim_port_push(m->resp, sim_timed_fifo_pop(&m->pending));
     }
 }
 
@@ -188,7 +175,7 @@ static SimCycle memory_tick(SimComponent *c, SimCycle now)
     Memory *m = (Memory *)c;
     answer(m, now);
     SimPacket *pkt = sim_port_peek(m->req);
-    if (pkt != NULL && now >= m->next_accept && m->count < m->cap) {
+    if (pkt != NULL && now >= m->next_accept && !sim_timed_fifo_full(&m->pending)) {
         sim_port_pop(m->req);
         if (!accept(m, now, pkt)) {
             return SIM_SLEEP;
@@ -197,10 +184,11 @@ static SimCycle memory_tick(SimComponent *c, SimCycle now)
         answer(m, now);
     }
     SimCycle next = SIM_CYCLE_NEVER;
-    if (m->count > 0 && m->pending[m->head].at > now) {
-        next = m->pending[m->head].at;
+    SimCycle ready = sim_timed_fifo_head_ready(&m->pending);
+    if (ready != SIM_CYCLE_NEVER && ready > now) {
+        next = ready; /* a ready head that waits for room in resp is woken by the port */
     }
-    if (sim_port_peek(m->req) != NULL && m->count < m->cap) {
+    if (sim_port_peek(m->req) != NULL && !sim_timed_fifo_full(&m->pending)) {
         SimCycle a = m->next_accept > now ? m->next_accept : now + 1;
         if (a < next) {
             next = a;
@@ -211,12 +199,13 @@ static SimCycle memory_tick(SimComponent *c, SimCycle now)
 
 static bool memory_busy(const SimComponent *c)
 {
-    return ((const Memory *)c)->count > 0;
+    return sim_timed_fifo_count(&((const Memory *)c)->pending) > 0;
 }
 
 static void memory_dump(const SimComponent *c, SimError *report)
 {
-    sim_error_append(report, " (%u responses waiting)", ((const Memory *)c)->count);
+    sim_error_append(report, " (%u responses waiting)",
+                     sim_timed_fifo_count(&((const Memory *)c)->pending));
 }
 
 static void memory_destroy(SimComponent *c)
@@ -224,7 +213,7 @@ static void memory_destroy(SimComponent *c)
     Memory *m = (Memory *)c;
     sim_region_unmap(m->store, (size_t)m->p.capacity);
     sim_region_unmap(m->version, (size_t)(m->p.capacity / MEM_BEAT_BYTES * sizeof(uint32_t)));
-    free(m->pending);
+    sim_timed_fifo_destroy(&m->pending);
 }
 
 static const SimComponentOps memory_ops = {
@@ -279,9 +268,7 @@ static bool memory_build(Sim *sim, const char *name, const void *params, SimPort
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
     m->p = *p;
-    m->cap = (uint32_t)p->max_pending;
-    m->pending = calloc(m->cap, sizeof(*m->pending));
-    bool ok = m->pending != NULL;
+    bool ok = sim_timed_fifo_init(&m->pending, (uint32_t)p->max_pending);
     if (ok && p->functional) {
         m->store = sim_region_map((size_t)p->capacity);
         m->version = sim_region_map((size_t)(p->capacity / MEM_BEAT_BYTES * sizeof(uint32_t)));
