@@ -189,9 +189,9 @@ static bool validate(const NodeParams *p, char *msg, size_t size, uint64_t *reco
 /* ---- the run ---- */
 
 /* A write record is a read DMA of the adapter (host -> MemBox), a read record a write DMA. */
-static int engine_of(uint8_t op)
+static DmaEngine engine_of(uint8_t op)
 {
-    return op == MEMTRACE_WRITE ? HOST_DMA_RD : HOST_DMA_WR;
+    return op == MEMTRACE_WRITE ? DMA_ENGINE_RD : DMA_ENGINE_WR;
 }
 
 /* Loads the next record (rewinding for `repeat`); false if the run failed. */

@@ -490,9 +490,9 @@ static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
 }
 
 /* A J_RD job is a write DMA of the adapter (MemBox -> host), a J_WR a read DMA. */
-static int engine_of(int kind)
+static DmaEngine engine_of(int kind)
 {
-    return kind == J_WR ? HOST_DMA_RD : HOST_DMA_WR;
+    return kind == J_WR ? DMA_ENGINE_RD : DMA_ENGINE_WR;
 }
 
 /* Pushes the next descriptor or doorbell of the job being described; true if one went. */

@@ -2,7 +2,8 @@
  * pcie.adapter: the FPGA endpoint of a MemBox adapter card (and of the MemBox itself, whose
  * host reaches its memory over its own PCIe slot): the Intel Arria 10 hard IP "Avalon-MM with
  * DMA" bridge, in the Avalon-MM clock domain (`domain`, default "pcie", 250 MHz, 512-bit).
- * docs/models/pcie.md has the cycle diagrams and the formulas.
+ * docs/models/pcie.md has the cycle diagrams and the formulas; models/proto/dma.h the register
+ * map and the descriptor format, which the node's driver (models/host) shares.
  *
  * Blocks, as in the Intel user guide (UG 683425):
  *   - descriptor controller, one per direction: a doorbell write of RD_DMA_LAST_PTR (BAR0 +
@@ -30,10 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/proto/dma.h"
 #include "models/proto/mem.h"
 #include "sim/core/ring.h"
 
-enum { ENG_RD = 0, ENG_WR, ENG_MAX };
 /* What a mem.h tag's top byte says the request was for. */
 enum { SRC_NONE = 0, SRC_PIO_R, SRC_PIO_W, SRC_RD, SRC_WR, SRC_MAX };
 enum { TAG_FREE = 0, TAG_FETCH, TAG_DATA };
@@ -42,11 +43,6 @@ enum { TX_CPL = 0, TX_MRD, TX_WTX, TX_RST, TX_MAX };
 /* Avalon-MM sources, in round-robin order. */
 enum { AV_PIO = 0, AV_RDW, AV_WRR, AV_MAX };
 
-#define RING            128u
-#define DESC_BYTES      32u
-#define DESC_OFFSET     0x200u
-#define REG_RD_LAST_PTR 0x10u
-#define REG_WR_LAST_PTR 0x110u
 #define REGS_SIZE       0x1000u
 #define DOORBELLS       64u
 
@@ -83,11 +79,11 @@ typedef struct Engine {
     uint32_t announced_end; /* ring index after the last announced descriptor */
     uint32_t to_fetch;
     uint32_t fetch_next;
-    uint8_t staging[RING][DESC_BYTES];
-    uint32_t staged[RING];
-    DmaDesc desc[RING];
-    uint32_t q[RING]; /* fetched descriptors not fully issued, in ring order */
-    SimCycle q_ready[RING];
+    uint8_t staging[DMA_RING_ENTRIES][DMA_DESC_BYTES];
+    uint32_t staged[DMA_RING_ENTRIES];
+    DmaDesc desc[DMA_RING_ENTRIES];
+    uint32_t q[DMA_RING_ENTRIES]; /* fetched descriptors not fully issued, in ring order */
+    SimCycle q_ready[DMA_RING_ENTRIES];
     SimRing qr; /* over q and q_ready */
 } Engine;
 
@@ -140,7 +136,7 @@ typedef struct PcieAdapter {
     SimPort *mem_req;
     SimPort *mem_resp;
     PcieAdapterParams p;
-    Engine eng[ENG_MAX];
+    Engine eng[DMA_ENGINE_MAX];
     Doorbell db[DOORBELLS];
     SimRing dbr; /* over db */
     AdTag *tag;
@@ -164,7 +160,7 @@ typedef struct PcieAdapter {
     PcieAdapterStats st;
 } PcieAdapter;
 
-static const char *const eng_names[ENG_MAX] = {"read", "write"};
+static const char *const eng_names[DMA_ENGINE_MAX] = {"read", "write"};
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -212,10 +208,10 @@ static SimPacket *status_write(PcieAdapter *a, int e, uint32_t slot)
         return NULL;
     }
     memset(pl->data, 0, 4);
-    pl->data[0] = 1; /* the Done bit */
+    pl->data[0] = DMA_STATUS_DONE;
     pl->size = 4;
     pkt->type = PCIE_TLP_MWR;
-    pkt->addr = a->eng[e].table + 4u * d->id;
+    pkt->addr = dma_status_addr(a->eng[e].table, d->id);
     pkt->len = 4;
     pkt->flags = pkt->addr >> 32 ? PCIE_F_4DW : 0;
     pkt->payload = pl;
@@ -232,11 +228,11 @@ static void descriptor_arrived(PcieAdapter *a, int e, uint32_t slot, SimCycle no
     Engine *g = &a->eng[e];
     const uint8_t *b = g->staging[slot];
     DmaDesc *d = &g->desc[slot];
-    uint32_t ctrl = le32(b + 16);
+    uint32_t ctrl = le32(b + DMA_DESC_CTRL);
     d->src = (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
     d->dst = (uint64_t)le32(b + 8) | (uint64_t)le32(b + 12) << 32;
-    d->len = (ctrl & 0x3ffffu) * 4u;
-    d->id = (ctrl >> 18) & 0x7fu;
+    d->len = dma_desc_ctrl_dwords(ctrl) * 4u;
+    d->id = dma_desc_ctrl_id(ctrl);
     d->issued = 0;
     d->done = 0;
     d->fetched = now_time(a);
@@ -260,10 +256,11 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
             return false;
         }
         sim_port_pop(a->rx);
-        if (off == REG_RD_LAST_PTR || off == REG_WR_LAST_PTR) {
+        if (off == DMA_REG_RD_LAST_PTR || off == DMA_REG_WR_LAST_PTR) {
             uint32_t v = pkt->payload != NULL ? le32(pkt->payload->data + pkt->user[0]) : 0;
             a->db[sim_ring_push(&a->dbr)] = (Doorbell){
-                now + a->p.desc_cycles, off == REG_RD_LAST_PTR ? ENG_RD : ENG_WR, v % RING};
+                now + a->p.desc_cycles, off == DMA_REG_RD_LAST_PTR ? DMA_ENGINE_RD : DMA_ENGINE_WR,
+                v % DMA_RING_ENTRIES};
             a->st.doorbells++;
         }
         /* Other registers (table bases, sizes) are set up before the run: their values are
@@ -281,9 +278,9 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         return false;
     }
     memset(pl->data, 0, pkt->len);
-    if (off == REG_RD_LAST_PTR || off == REG_WR_LAST_PTR) {
-        const Engine *g = &a->eng[off == REG_RD_LAST_PTR ? ENG_RD : ENG_WR];
-        pl->data[0] = (uint8_t)((g->announced_end + RING - 1) % RING);
+    if (off == DMA_REG_RD_LAST_PTR || off == DMA_REG_WR_LAST_PTR) {
+        const Engine *g = &a->eng[off == DMA_REG_RD_LAST_PTR ? DMA_ENGINE_RD : DMA_ENGINE_WR];
+        pl->data[0] = (uint8_t)((g->announced_end + DMA_RING_ENTRIES - 1) % DMA_RING_ENTRIES);
     }
     pl->size = pkt->len;
     pkt->payload = pl;
@@ -351,13 +348,13 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     if (tg->kind == TAG_FETCH) {
         sim_port_pop(a->rx);
         Engine *g = &a->eng[tg->eng];
-        uint64_t base = g->table + DESC_OFFSET;
+        uint64_t base = dma_desc_addr(g->table, 0);
         for (uint32_t i = 0; i < pkt->len; i++) {
             uint64_t x = pkt->addr + i - base;
-            uint32_t slot = (uint32_t)(x / DESC_BYTES);
-            uint32_t off = (uint32_t)(x % DESC_BYTES);
+            uint32_t slot = (uint32_t)(x / DMA_DESC_BYTES);
+            uint32_t off = (uint32_t)(x % DMA_DESC_BYTES);
             g->staging[slot][off] = pkt->payload != NULL ? pkt->payload->data[pkt->user[0] + i] : 0;
-            if (++g->staged[slot] == DESC_BYTES) {
+            if (++g->staged[slot] == DMA_DESC_BYTES) {
                 descriptor_arrived(a, tg->eng, slot, now);
             }
         }
@@ -373,7 +370,7 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         return false;
     }
     sim_port_pop(a->rx);
-    DmaDesc *d = &a->eng[ENG_RD].desc[tg->slot];
+    DmaDesc *d = &a->eng[DMA_ENGINE_RD].desc[tg->slot];
     uint32_t t = pkt->tag;
     pkt->type = MEM_WRITE;
     pkt->addr = d->dst + (pkt->addr - d->src);
@@ -425,8 +422,8 @@ static void doorbells(PcieAdapter *a, SimCycle now)
     while (!sim_ring_empty(&a->dbr) && a->db[sim_ring_head(&a->dbr)].ready <= now) {
         const Doorbell *db = &a->db[sim_ring_pop(&a->dbr)];
         Engine *g = &a->eng[db->eng];
-        uint32_t end = (db->value + 1) % RING;
-        g->to_fetch += (end + RING - g->announced_end) % RING;
+        uint32_t end = (db->value + 1) % DMA_RING_ENTRIES;
+        g->to_fetch += (end + DMA_RING_ENTRIES - g->announced_end) % DMA_RING_ENTRIES;
         g->announced_end = end;
     }
 }
@@ -478,8 +475,8 @@ static bool mrd_possible(PcieAdapter *a, SimCycle now)
         return false;
     }
     uint32_t slot;
-    return a->eng[ENG_RD].to_fetch > 0 || a->eng[ENG_WR].to_fetch > 0 ||
-           issuing(a, ENG_RD, now, &slot) != NULL;
+    return a->eng[DMA_ENGINE_RD].to_fetch > 0 || a->eng[DMA_ENGINE_WR].to_fetch > 0 ||
+           issuing(a, DMA_ENGINE_RD, now, &slot) != NULL;
 }
 
 static SimPacket *make_mrd(PcieAdapter *a, SimCycle now)
@@ -494,33 +491,38 @@ static SimPacket *make_mrd(PcieAdapter *a, SimCycle now)
     pkt->type = PCIE_TLP_MRD;
     pkt->tag = (uint32_t)t;
     pkt->src = (uint16_t)a->p.src;
-    int e = a->eng[ENG_RD].to_fetch > 0 ? ENG_RD : (a->eng[ENG_WR].to_fetch > 0 ? ENG_WR : -1);
+    int e = a->eng[DMA_ENGINE_RD].to_fetch > 0
+                ? DMA_ENGINE_RD
+                : (a->eng[DMA_ENGINE_WR].to_fetch > 0 ? DMA_ENGINE_WR : -1);
     if (e >= 0) {
         Engine *g = &a->eng[e];
         uint32_t n = g->to_fetch;
-        uint32_t per = (uint32_t)(a->p.mrrs / DESC_BYTES);
+        uint32_t per = (uint32_t)(a->p.mrrs / DMA_DESC_BYTES);
         n = n < per ? n : per;
-        n = n < RING - g->fetch_next ? n : RING - g->fetch_next;
-        pkt->addr = g->table + DESC_OFFSET + (uint64_t)g->fetch_next * DESC_BYTES;
-        pkt->len = n * DESC_BYTES;
+        n = n < DMA_RING_ENTRIES - g->fetch_next ? n : DMA_RING_ENTRIES - g->fetch_next;
+        pkt->addr = dma_desc_addr(g->table, g->fetch_next);
+        pkt->len = n * DMA_DESC_BYTES;
         *tg = (AdTag){.kind = TAG_FETCH,
                       .eng = (uint8_t)e,
                       .slot = (uint16_t)g->fetch_next,
                       .addr = pkt->addr,
                       .len = pkt->len};
-        g->fetch_next = (g->fetch_next + n) % RING;
+        g->fetch_next = (g->fetch_next + n) % DMA_RING_ENTRIES;
         g->to_fetch -= n;
         a->st.fetch_reads++;
     } else {
         uint32_t slot = 0;
-        DmaDesc *d = issuing(a, ENG_RD, now, &slot);
+        DmaDesc *d = issuing(a, DMA_ENGINE_RD, now, &slot);
         uint32_t n = piece(d->src + d->issued, d->len - d->issued, a->p.mrrs);
         pkt->addr = d->src + d->issued;
         pkt->len = n;
-        *tg = (AdTag){
-            .kind = TAG_DATA, .eng = ENG_RD, .slot = (uint16_t)slot, .addr = pkt->addr, .len = n};
+        *tg = (AdTag){.kind = TAG_DATA,
+                      .eng = DMA_ENGINE_RD,
+                      .slot = (uint16_t)slot,
+                      .addr = pkt->addr,
+                      .len = n};
         d->issued += n;
-        issued(a, ENG_RD, d);
+        issued(a, DMA_ENGINE_RD, d);
         a->st.data_reads++;
     }
     pkt->flags = pkt->addr >> 32 ? PCIE_F_4DW : 0;
@@ -569,7 +571,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
         }
         if (pkt->user[1] != 0) {
             int e = (int)pkt->user[1] - 1;
-            sim_hist_record(e == ENG_RD ? &a->st.rd_latency : &a->st.wr_latency,
+            sim_hist_record(e == DMA_ENGINE_RD ? &a->st.rd_latency : &a->st.wr_latency,
                             now_time(a) - pkt->stamp[SIM_STAMP_AUX]);
             pkt->user[1] = 0;
         }
@@ -584,7 +586,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
 static bool wr_possible(PcieAdapter *a, SimCycle now)
 {
     uint32_t slot;
-    return !sim_ring_full(&a->wrr) && issuing(a, ENG_WR, now, &slot) != NULL;
+    return !sim_ring_full(&a->wrr) && issuing(a, DMA_ENGINE_WR, now, &slot) != NULL;
 }
 
 static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
@@ -594,7 +596,7 @@ static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
         return NULL;
     }
     uint32_t slot = 0;
-    DmaDesc *d = issuing(a, ENG_WR, now, &slot);
+    DmaDesc *d = issuing(a, DMA_ENGINE_WR, now, &slot);
     uint32_t n = piece(d->dst + d->issued, d->len - d->issued, a->p.mps);
     uint32_t idx = sim_ring_push(&a->wrr);
     a->wr[idx] = (WrChunk){.pkt = NULL, .dst = d->dst + d->issued, .len = n, .slot = slot};
@@ -604,7 +606,7 @@ static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
     pkt->tag = (uint32_t)SRC_WR << 24 | idx;
     pkt->src = (uint16_t)a->p.src;
     d->issued += n;
-    issued(a, ENG_WR, d);
+    issued(a, DMA_ENGINE_WR, d);
     return pkt;
 }
 
@@ -676,7 +678,7 @@ static void wr_drain(PcieAdapter *a)
         if (ch->pkt == NULL) {
             return;
         }
-        DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
+        DmaDesc *d = &a->eng[DMA_ENGINE_WR].desc[ch->slot];
         bool last = d->done + ch->len == d->len;
         if (last && sim_timed_fifo_space(&a->wtx) < 2) {
             return;
@@ -696,7 +698,7 @@ static void wr_drain(PcieAdapter *a)
         a->st.wr_bytes += ch->len;
         sim_ring_pop(&a->wrr);
         if (last) {
-            SimPacket *s = status_write(a, ENG_WR, ch->slot);
+            SimPacket *s = status_write(a, DMA_ENGINE_WR, ch->slot);
             if (s == NULL) {
                 return;
             }
@@ -718,7 +720,7 @@ static bool wr_drain_ready(const PcieAdapter *a)
     if (ch->pkt == NULL) {
         return false;
     }
-    const DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
+    const DmaDesc *d = &a->eng[DMA_ENGINE_WR].desc[ch->slot];
     bool last = d->done + ch->len == d->len;
     return !last || sim_timed_fifo_space(&a->wtx) >= 2;
 }
@@ -751,7 +753,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
             break;
         case SRC_RD: {
             uint32_t slot = pkt->tag & 0xffu;
-            DmaDesc *d = &a->eng[ENG_RD].desc[slot];
+            DmaDesc *d = &a->eng[DMA_ENGINE_RD].desc[slot];
             d->done += pkt->len;
             a->st.rd_bytes += pkt->len;
             free_packet(a, pkt);
@@ -760,7 +762,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
                     sim_fail(sim, "instance '%s': read status queue overflow", a->c.name);
                     return false;
                 }
-                SimPacket *s = status_write(a, ENG_RD, slot);
+                SimPacket *s = status_write(a, DMA_ENGINE_RD, slot);
                 if (s == NULL) {
                     return false;
                 }
@@ -818,7 +820,7 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
     } else if (sim_port_can_push(a->mem_req)) {
         SimCycle w =
             min_cycle(sim_timed_fifo_head_ready(&a->pq), sim_timed_fifo_head_ready(&a->rdw));
-        const Engine *g = &a->eng[ENG_WR];
+        const Engine *g = &a->eng[DMA_ENGINE_WR];
         if (!sim_ring_empty(&g->qr) && !sim_ring_full(&a->wrr)) {
             w = min_cycle(w, g->q_ready[sim_ring_head(&g->qr)]);
         }
@@ -833,10 +835,10 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
         next = min_cycle(next, sim_timed_fifo_wake(&a->wtx, now));
         next = min_cycle(next, sim_timed_fifo_wake(&a->rst, now));
         if (a->tags_used < a->p.tags) {
-            if (a->eng[ENG_RD].to_fetch > 0 || a->eng[ENG_WR].to_fetch > 0) {
+            if (a->eng[DMA_ENGINE_RD].to_fetch > 0 || a->eng[DMA_ENGINE_WR].to_fetch > 0) {
                 next = min_cycle(next, now + 1);
             }
-            const Engine *g = &a->eng[ENG_RD];
+            const Engine *g = &a->eng[DMA_ENGINE_RD];
             if (!sim_ring_empty(&g->qr)) {
                 SimCycle r = g->q_ready[sim_ring_head(&g->qr)];
                 next = min_cycle(next, r > now ? r : now + 1);
@@ -855,11 +857,11 @@ static bool adapter_busy(const SimComponent *c)
         sim_timed_fifo_count(&a->rst) || !sim_ring_empty(&a->wrr)) {
         return true;
     }
-    for (int e = 0; e < ENG_MAX; e++) {
+    for (int e = 0; e < DMA_ENGINE_MAX; e++) {
         if (a->eng[e].to_fetch || !sim_ring_empty(&a->eng[e].qr)) {
             return true;
         }
-        for (uint32_t i = 0; i < RING; i++) {
+        for (uint32_t i = 0; i < DMA_RING_ENTRIES; i++) {
             if (a->eng[e].desc[i].active) {
                 return true;
             }
@@ -874,8 +876,8 @@ static void adapter_dump(const SimComponent *c, SimError *report)
     sim_error_append(report,
                      " (tags %u/%llu, read descriptors queued %u, write descriptors "
                      "queued %u, write-mover reads in flight %u, PIO %u)",
-                     a->tags_used, (unsigned long long)a->p.tags, a->eng[ENG_RD].qr.count,
-                     a->eng[ENG_WR].qr.count, a->wrr.count, sim_timed_fifo_count(&a->pq));
+                     a->tags_used, (unsigned long long)a->p.tags, a->eng[DMA_ENGINE_RD].qr.count,
+                     a->eng[DMA_ENGINE_WR].qr.count, a->wrr.count, sim_timed_fifo_count(&a->pq));
 }
 
 static void adapter_destroy(SimComponent *c)
@@ -979,9 +981,9 @@ static const char *adapter_check(const void *params, char *msg, size_t size)
     }
     uint64_t lo = p->rd_table < p->wr_table ? p->rd_table : p->wr_table;
     uint64_t hi = p->rd_table < p->wr_table ? p->wr_table : p->rd_table;
-    if (hi - lo < DESC_OFFSET + RING * DESC_BYTES) {
+    if (hi - lo < DMA_DESC_OFFSET + DMA_RING_ENTRIES * DMA_DESC_BYTES) {
         snprintf(msg, size, "the read and write tables overlap (each takes 0x%x bytes)",
-                 DESC_OFFSET + RING * DESC_BYTES);
+                 DMA_DESC_OFFSET + DMA_RING_ENTRIES * DMA_DESC_BYTES);
         return "wr_table";
     }
     if (p->wr_outstanding > 0xffffff) {
@@ -999,10 +1001,10 @@ static bool adapter_build(Sim *sim, const char *name, const void *params, SimPor
         return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
     }
     a->p = *(const PcieAdapterParams *)params;
-    a->eng[ENG_RD].table = a->p.rd_table;
-    a->eng[ENG_WR].table = a->p.wr_table;
-    for (int e = 0; e < ENG_MAX; e++) {
-        sim_ring_init(&a->eng[e].qr, RING);
+    a->eng[DMA_ENGINE_RD].table = a->p.rd_table;
+    a->eng[DMA_ENGINE_WR].table = a->p.wr_table;
+    for (int e = 0; e < DMA_ENGINE_MAX; e++) {
+        sim_ring_init(&a->eng[e].qr, DMA_RING_ENTRIES);
     }
     sim_ring_init(&a->dbr, DOORBELLS);
     uint32_t per_read = (uint32_t)(a->p.mrrs / 64) + 2;
@@ -1013,9 +1015,10 @@ static bool adapter_build(Sim *sim, const char *name, const void *params, SimPor
     bool ok = a->tag != NULL && a->wr != NULL && sim_timed_fifo_init(&a->pq, 512) &&
               sim_timed_fifo_init(&a->cq, 512) &&
               sim_timed_fifo_init(&a->rdw, (uint32_t)a->p.tags * per_read + 8) &&
-              sim_timed_fifo_init(&a->wtx, wo + 2 * RING) &&
-              sim_timed_fifo_init(&a->rst, 2 * RING) && sim_hist_init(&a->st.pio_read_latency) &&
-              sim_hist_init(&a->st.rd_latency) && sim_hist_init(&a->st.wr_latency);
+              sim_timed_fifo_init(&a->wtx, wo + 2 * DMA_RING_ENTRIES) &&
+              sim_timed_fifo_init(&a->rst, 2 * DMA_RING_ENTRIES) &&
+              sim_hist_init(&a->st.pio_read_latency) && sim_hist_init(&a->st.rd_latency) &&
+              sim_hist_init(&a->st.wr_latency);
     if (!ok) {
         adapter_destroy(&a->c);
         free(a);
