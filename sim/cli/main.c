@@ -1,7 +1,7 @@
 /*
  * membox-sim: the command line. The only code in the project that prints to the terminal or
  * exits. Exit codes: 0 success, 1 simulation error (deadlock, watchdog, trace error at run
- * time), 2 bad input or usage (configuration, trace, flags, output files).
+ * time) or out of memory, 2 bad input or usage (configuration, trace, flags, output files).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,7 +29,20 @@
     "  --kernel K        fast (default: skips idle work) or every-cycle (the reference)\n"
 #endif
 
-enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_INPUT = 2 };
+enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_NOMEM = 1, EXIT_INPUT = 2 };
+
+/* The exit code of a failure: bad input is the user's to fix (2); the rest is not (1). */
+static int exit_code(const SimError *err)
+{
+    switch (err->kind) {
+    case SIM_ERR_NOMEM:
+        return EXIT_NOMEM;
+    case SIM_ERR_SIMULATION:
+        return EXIT_SIM;
+    default:
+        return EXIT_INPUT;
+    }
+}
 
 static const char *const main_help =
     "usage: membox-sim COMMAND [ARGS]\n"
@@ -47,8 +60,9 @@ static const char *const main_help =
     "\n"
     "`membox-sim COMMAND --help` explains each command.\n"
     "\n"
-    "exit codes: 0 success; 1 simulation error (deadlock, watchdog, trace error at run time);\n"
-    "            2 bad input or usage (topology, trace, command line, output file)\n";
+    "exit codes: 0 success; 1 simulation error (deadlock, watchdog, trace error at run time)\n"
+    "            or out of memory; 2 bad input or usage (topology, trace, command line, output\n"
+    "            file)\n";
 
 static const char *const run_help =
     "usage: membox-sim run CONFIG [options]\n"
@@ -60,15 +74,15 @@ static const char *const run_help =
     "  --stats FILE      write all statistics as JSON (schema: docs/stats.md)\n"
     "  --csv FILE        append one CSV row of all statistics (header written if new)\n"
     "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
-    "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the end)\n"
-    RUN_HELP_KERNEL
-    "  --progress        report simulated time, speed and ETA on stderr\n"
+    "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the "
+    "end)\n" RUN_HELP_KERNEL "  --progress        report simulated time, speed and ETA on stderr\n"
     "  --quiet           no summary on stdout\n"
     "\n"
     "Output files are written under a temporary name and renamed when complete: a failed run\n"
     "leaves no file behind.\n"
     "\n"
-    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog); 2 bad input or usage\n";
+    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog) or out of memory; 2 bad input\n"
+    "            or usage\n";
 
 static const char *const dram_help =
     "usage: membox-sim dram CONFIG --trace FILE [--format native|dramsim3|ramulator] [options]\n"
@@ -83,8 +97,8 @@ static const char *const dram_help =
     "The summary and the JSON host section add the speed in simulated DRAM cycles per wall\n"
     "second (dram_cycles_per_second).\n"
     "\n"
-    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog, trace error at run time);\n"
-    "            2 bad input or usage\n";
+    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog, trace error at run time) or\n"
+    "            out of memory; 2 bad input or usage\n";
 
 static const char *const check_help =
     "usage: membox-sim check CONFIG\n"
@@ -448,11 +462,11 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (sim == NULL) {
         fprintf(stderr, "membox-sim: out of memory\n");
         sim_config_free(config);
-        return EXIT_INPUT;
+        return EXIT_NOMEM;
     }
     if (!sim_config_build(config, sim, &err)) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = EXIT_INPUT;
+        rc = exit_code(&err);
         goto done;
     }
     SimRunOptions opt;
@@ -506,7 +520,7 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (!ok) {
         out_abort(&stats_out);
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.kind == SIM_ERR_INPUT ? EXIT_INPUT : EXIT_SIM;
+        rc = exit_code(&err);
         goto done;
     }
     if (!a.quiet && !sim_stats_write_summary(sim->stats, &info, stdout)) {

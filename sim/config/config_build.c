@@ -14,10 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Prefixes a kernel or model message with the position, and the instance unless it is named. */
+/*
+ * Prefixes a kernel or model message with the position, and the instance unless it is named.
+ * Out of memory is not about the file: it keeps its kind and reads "out of memory while building
+ * 'NAME'", NAME being the instance, domain or link that was being built.
+ */
 static bool build_error(const SimConfig *c, SimError *err, const CfgNode *n, const char *who,
-                        const SimError *inner)
+                        const char *name, const SimError *inner)
 {
+    if (inner->kind == SIM_ERR_NOMEM) {
+        return sim_error_oom(err, name);
+    }
     char prefix[300];
     const char *msg = inner->msg[0] != '\0' ? inner->msg : "build failed";
     int len = snprintf(prefix, sizeof(prefix), "%s: ", who);
@@ -46,7 +53,7 @@ static bool build_domains(const SimConfig *c, Sim *sim, SimError *err)
         if (sim_add_domain(sim, d->name, d->period, d->phase, &inner) == NULL) {
             char who[300];
             snprintf(who, sizeof(who), "domain '%s'", d->name);
-            return build_error(c, err, d->node, who, &inner);
+            return build_error(c, err, d->node, who, d->name, &inner);
         }
     }
     return true;
@@ -60,7 +67,7 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     snprintf(who, sizeof(who), "instance '%s'", in->name);
     void *params = malloc(type->params_size ? type->params_size : 1);
     if (params == NULL) {
-        return cfg_error_at(c, err, in->node, "%s: out of memory", who);
+        return sim_error_oom(err, in->name);
     }
     memcpy(params, in->params, type->params_size);
     for (size_t i = 0; i < type->n_params; i++) {
@@ -76,7 +83,7 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     bool ok = type->build(sim, in->name, params, bindings, &inner);
     free(params);
     if (!ok) {
-        return build_error(c, err, in->node, who, &inner);
+        return build_error(c, err, in->node, who, in->name, &inner);
     }
     return true;
 }
@@ -88,7 +95,7 @@ bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err)
     }
     SimPortBinding *bindings = calloc(c->n_bindings + 1, sizeof(*bindings));
     if (bindings == NULL) {
-        return cfg_error_at(c, err, NULL, "out of memory");
+        return sim_error_oom(err, sim_config_path(c) ? sim_config_path(c) : "the topology");
     }
     bool ok = true;
     for (size_t i = 0; i < c->n_instances && ok; i++) {
@@ -110,7 +117,7 @@ bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err)
                         ln->latency, ln->sync, ln->name, &inner) == NULL) {
             char who[300];
             snprintf(who, sizeof(who), "link %zu", k + 1);
-            ok = build_error(c, err, ln->node, who, &inner);
+            ok = build_error(c, err, ln->node, who, ln->name, &inner);
         }
     }
     free(bindings);

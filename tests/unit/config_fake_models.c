@@ -290,9 +290,28 @@ static const SimModelType fake_fail = {
     .build = fail_build,
 };
 
+/* ---- test.oom: a build that runs out of memory in a part it names itself ---- */
+
+static bool oom_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+                      SimError *err)
+{
+    (void)sim;
+    (void)params;
+    (void)bindings;
+    char part[256];
+    snprintf(part, sizeof(part), "%s.part", name);
+    return sim_error_oom(err, part);
+}
+
+static const SimModelType fake_oom = {
+    .name = "test.oom",
+    .doc = "A build that runs out of memory.",
+    .build = oom_build,
+};
+
 const SimModelType *const fake_generic_types[] = {&fake_source, &fake_sink, &fake_delay};
 const size_t fake_generic_type_count = 3;
 
-const SimModelType *const fake_all_types[] = {&fake_source, &fake_sink, &fake_delay, &fake_all,
-                                              &fake_fail};
-const size_t fake_all_type_count = 5;
+const SimModelType *const fake_all_types[] = {&fake_source, &fake_sink, &fake_delay,
+                                              &fake_all,    &fake_fail, &fake_oom};
+const size_t fake_all_type_count = 6;

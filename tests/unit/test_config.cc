@@ -350,7 +350,8 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:38: instance 'a': key 'wait': expected a single value, found a mapping"},
         /* no close key: the keys are listed */
         {"instances:\n  a: {type: test.all, need: 1, colour: red}\n",
-         "t.yaml:2:32: instance 'a': unknown key 'colour'; type 'test.all' keys are: type, preset, flag, "
+         "t.yaml:2:32: instance 'a': unknown key 'colour'; type 'test.all' keys are: type, preset, "
+         "flag, "
          "offset, need, ratio, wait, clock, buffer, speed, cable, mode, label, domain, lo, hi"},
         {"instances:\n  a: {type: test.all, need: 1, typ: x}\n",
          "t.yaml:2:32: instance 'a': unknown key 'typ' (did you mean 'type'?)"},
@@ -411,7 +412,7 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:3: defaults: unknown type 'test.al' (did you mean 'test.all'?)"},
         {"instances:\n  a: {type: ddr3}\n",
          "t.yaml:2:13: instance 'a': key 'type': unknown type 'ddr3'; known types: "
-         "generic.delay, generic.sink, generic.source, test.all, test.fail"},
+         "generic.delay, generic.sink, generic.source, test.all, test.fail, test.oom"},
         {"defaults:\n  test.all: {need: x}\ninstances:\n  a: {type: test.fail}\n",
          "t.yaml:2:20: defaults for 'test.all': key 'need': 'x' is not an integer (no unit is "
          "expected here)"},
@@ -757,6 +758,24 @@ TEST(ConfigLoad, BuildFailureNamesTheInstance)
     sim_config_free(c);
 }
 
+TEST(ConfigLoad, OutOfMemoryInABuildIsItsOwnErrorNamingTheInstance)
+{
+    /* Not bad input: no position, its own kind (the CLI exits 1, not 2), and the instance named
+     * even though the model ran out while making a part of it. */
+    const char *yaml = "instances:\n  ok: {type: test.all, need: 1}\n  big: {type: test.oom}\n";
+    SimError err;
+    sim_error_clear(&err);
+    Registry r = all_fakes();
+    SimConfig *c = sim_config_load_string("f.yaml", yaml, strlen(yaml), r.types, r.n, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    Sim *sim = sim_new();
+    EXPECT_FALSE(sim_config_build(c, sim, &err));
+    EXPECT_EQ(err.kind, SIM_ERR_NOMEM);
+    EXPECT_STREQ(err.msg, "out of memory while building 'big'");
+    sim_free(sim);
+    sim_config_free(c);
+}
+
 TEST(ConfigLoad, RealModelsBuildAndRun)
 {
     const char *yaml = "sim: {until: 1us}\n"
@@ -844,7 +863,8 @@ TEST(ConfigDescribe, ListsTypesSorted)
               "  generic.sink    Fake sink.\n"
               "  generic.source  Fake source.\n"
               "  test.all        Every parameter type.\n"
-              "  test.fail\n");
+              "  test.fail\n"
+              "  test.oom        A build that runs out of memory.\n");
     EXPECT_TRUE(ok);
 }
 
