@@ -310,8 +310,7 @@ static const char *arb_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool arb_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static bool arb_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const DramArbParams *p = params;
     uint32_t w[NPORTS];
@@ -330,11 +329,14 @@ static bool arb_build(Sim *sim, const char *name, const void *params, SimPortBin
         return false;
     }
     for (uint32_t i = 0; i < NPORTS; i++) {
-        bindings[2 * i] = (SimPortBinding){&a->c, &a->req[i]};
-        bindings[2 * i + 1] = (SimPortBinding){&a->c, &a->resp[i]};
+        char port[16];
+        snprintf(port, sizeof(port), "req%u", i);
+        sim_build_port(bld, port, &a->c, &a->req[i]);
+        snprintf(port, sizeof(port), "resp%u", i);
+        sim_build_port(bld, port, &a->c, &a->resp[i]);
     }
-    bindings[2 * NPORTS] = (SimPortBinding){&a->c, &a->mem_req};
-    bindings[2 * NPORTS + 1] = (SimPortBinding){&a->c, &a->mem_resp};
+    sim_build_port(bld, "mem_req", &a->c, &a->mem_req);
+    sim_build_port(bld, "mem_resp", &a->c, &a->mem_resp);
     bool ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "grants", &a->grants, 1.0,
                             "requests granted") &&
               sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "beats", &a->beats, 1.0,

@@ -627,8 +627,7 @@ static const char *ctrl_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static bool ctrl_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const DramCtrlParams *p = params;
     const char *why = NULL;
@@ -681,10 +680,8 @@ static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBi
     }
     /* The refresh timer alone must not keep a run alive; busy() reports held requests. */
     d->c.daemon = true;
-    bindings[0].component = &d->c;
-    bindings[0].slot = &d->in;
-    bindings[1].component = &d->c;
-    bindings[1].slot = &d->out;
+    sim_build_port(bld, "req", &d->c, &d->in);
+    sim_build_port(bld, "resp", &d->c, &d->out);
 
     const Ddr3CtrlStats *st = ddr3_ctrl_stats(d->core);
     SimStats *s = sim->stats;

@@ -273,7 +273,7 @@ static const SimParamDesc player_params[] = {
      "node id written into each request"},
 };
 
-static bool player_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool player_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const DramPlayerParams *pp = params;
@@ -321,8 +321,8 @@ static bool player_build(Sim *sim, const char *name, const void *params, SimPort
         free(p);
         return false;
     }
-    bindings[0] = (SimPortBinding){&p->c, &p->m.req};
-    bindings[1] = (SimPortBinding){&p->c, &p->m.resp};
+    sim_build_port(bld, "req", &p->c, &p->m.req);
+    sim_build_port(bld, "resp", &p->c, &p->m.resp);
     if (!master_stats_add(sim, name, &p->st) ||
         !sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "records", &p->records, 1.0,
                        "records in the trace")) {
@@ -563,8 +563,7 @@ static const char *gen_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool gen_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     DramGen *g = calloc(1, sizeof(*g));
     if (g == NULL) {
@@ -584,8 +583,8 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimPortBin
         free(g);
         return false;
     }
-    bindings[0] = (SimPortBinding){&g->c, &g->m.req};
-    bindings[1] = (SimPortBinding){&g->c, &g->m.resp};
+    sim_build_port(bld, "req", &g->c, &g->m.req);
+    sim_build_port(bld, "resp", &g->c, &g->m.resp);
     bool ok = master_stats_add(sim, name, &g->st);
     if (ok && g->p.verify) {
         ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "verified", &g->verified, 1.0,

@@ -163,8 +163,8 @@ static const char *delay_check(const void *params, char *msg, size_t msg_size)
     return NULL;
 }
 
-static bool delay_build(Sim *sim, const char *name, const void *params,
-                        SimPortBinding *bindings, SimError *err)
+static bool delay_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
+                        SimError *err)
 {
     Delay *d = calloc(1, sizeof(*d));
     if (d == NULL) {
@@ -182,8 +182,8 @@ static bool delay_build(Sim *sim, const char *name, const void *params,
         free(d);
         return false;
     }
-    bindings[0] = (SimPortBinding){&d->c, &d->in};
-    bindings[1] = (SimPortBinding){&d->c, &d->out};
+    sim_build_port(bld, "in", &d->c, &d->in);
+    sim_build_port(bld, "out", &d->c, &d->out);
     return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "forwarded", &d->forwarded, 1.0,
                          "packets forwarded") &&
            sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, name, "occupancy", &d->occupancy, 1.0,

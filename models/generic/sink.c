@@ -79,8 +79,7 @@ static const SimPortDesc sink_ports[] = {
     {"in", SIM_PORT_IN, false, "packets consumed"},
 };
 
-static bool sink_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static bool sink_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     Sink *s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -97,8 +96,7 @@ static bool sink_build(Sim *sim, const char *name, const void *params, SimPortBi
         free(s);
         return false;
     }
-    bindings[0].component = &s->c;
-    bindings[0].slot = &s->in;
+    sim_build_port(bld, "in", &s->c, &s->in);
     return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "received", &s->received, 1.0,
                          "packets taken") &&
            sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "bytes", &s->bytes, 1.0,

@@ -144,8 +144,8 @@ static const SimPortDesc source_ports[] = {
     {"out", SIM_PORT_OUT, false, "packets offered to the fabric"},
 };
 
-static bool source_build(Sim *sim, const char *name, const void *params,
-                         SimPortBinding *bindings, SimError *err)
+static bool source_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
+                         SimError *err)
 {
     Source *s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -161,8 +161,7 @@ static bool source_build(Sim *sim, const char *name, const void *params,
         free(s);
         return false;
     }
-    bindings[0].component = &s->c;
-    bindings[0].slot = &s->out;
+    sim_build_port(bld, "out", &s->c, &s->out);
     return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "sent", &s->sent, 1.0,
                          "packets injected") &&
            sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "bytes", &s->bytes, 1.0,

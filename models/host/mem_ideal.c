@@ -243,7 +243,7 @@ static const char *ideal_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool ideal_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     MemIdeal *m = calloc(1, sizeof(*m));
@@ -270,8 +270,8 @@ static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortB
         free(m);
         return false;
     }
-    bindings[0] = (SimPortBinding){&m->c, &m->req};
-    bindings[1] = (SimPortBinding){&m->c, &m->resp};
+    sim_build_port(bld, "req", &m->c, &m->req);
+    sim_build_port(bld, "resp", &m->c, &m->resp);
     SimStats *s = sim->stats;
     if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&
           sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0, "writes taken") &&

@@ -499,8 +499,7 @@ static const char *node_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool node_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static bool node_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const NodeParams *pp = params;
     char msg[1024];
@@ -548,9 +547,9 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
     }
     n->has_rec = r > 0;
     n->eof = r == 0;
-    bindings[0] = (SimPortBinding){&n->c, &n->req};
-    bindings[1] = (SimPortBinding){&n->c, &n->resp};
-    bindings[2] = (SimPortBinding){&n->c, &n->notify};
+    sim_build_port(bld, "req", &n->c, &n->req);
+    sim_build_port(bld, "resp", &n->c, &n->resp);
+    sim_build_port(bld, "notify", &n->c, &n->notify);
     SimStats *s = sim->stats;
     NodeStats *st = &n->st;
     if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "records", &st->records, 1.0,

@@ -251,8 +251,7 @@ static const SimPortDesc bar_ports[] = {
 
 #undef BAR_PORT
 
-static bool bar_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static bool bar_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     Barrier *b = calloc(1, sizeof(*b));
     if (b == NULL) {
@@ -271,8 +270,11 @@ static bool bar_build(Sim *sim, const char *name, const void *params, SimPortBin
         return false;
     }
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
-        bindings[2 * i] = (SimPortBinding){&b->c, &b->in[i]};
-        bindings[2 * i + 1] = (SimPortBinding){&b->c, &b->out[i]};
+        char port[16];
+        snprintf(port, sizeof(port), "in%u", i);
+        sim_build_port(bld, port, &b->c, &b->in[i]);
+        snprintf(port, sizeof(port), "out%u", i);
+        sim_build_port(bld, port, &b->c, &b->out[i]);
     }
     SimStats *s = sim->stats;
     if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "arrivals", &b->st.arrivals, 1.0,

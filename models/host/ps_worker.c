@@ -1298,8 +1298,7 @@ static const char *ps_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                     SimError *err)
+static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const PsParams *pp = params;
     char msg[1024];
@@ -1365,10 +1364,11 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
         free(n);
         return false;
     }
-    for (size_t i = 0; i < N_OF(ps_ports); i++) {
-        SimPort **slots[] = {&n->req, &n->resp, &n->notify, &n->sync_out, &n->sync_in};
-        bindings[i] = (SimPortBinding){&n->c, slots[i]};
-    }
+    sim_build_port(bld, "req", &n->c, &n->req);
+    sim_build_port(bld, "resp", &n->c, &n->resp);
+    sim_build_port(bld, "notify", &n->c, &n->notify);
+    sim_build_port(bld, "sync_out", &n->c, &n->sync_out);
+    sim_build_port(bld, "sync_in", &n->c, &n->sync_in);
     SimStats *s = sim->stats;
     PsStats *st = &n->st;
     if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "iterations", &st->iterations, 1.0,

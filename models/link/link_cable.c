@@ -260,7 +260,7 @@ static const SimPortDesc cable_ports[] = {
     {"a_out", SIM_PORT_OUT, false, "those packets to end A's receiver"},
 };
 
-static bool cable_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     const CableParams *p = params;
@@ -289,10 +289,10 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimPortB
         free(k);
         return false;
     }
-    bindings[0] = (SimPortBinding){&k->c, &k->dir[0].in};
-    bindings[1] = (SimPortBinding){&k->c, &k->dir[0].out};
-    bindings[2] = (SimPortBinding){&k->c, &k->dir[1].in};
-    bindings[3] = (SimPortBinding){&k->c, &k->dir[1].out};
+    sim_build_port(bld, "a_in", &k->c, &k->dir[0].in);
+    sim_build_port(bld, "b_out", &k->c, &k->dir[0].out);
+    sim_build_port(bld, "b_in", &k->c, &k->dir[1].in);
+    sim_build_port(bld, "a_out", &k->c, &k->dir[1].out);
     static const char *const dn[2] = {"ab", "ba"};
     bool ok = true;
     for (int i = 0; i < 2 && ok; i++) {

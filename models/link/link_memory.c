@@ -259,7 +259,7 @@ static const char *memory_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool memory_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool memory_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const MemoryParams *p = params;
@@ -284,8 +284,8 @@ static bool memory_build(Sim *sim, const char *name, const void *params, SimPort
         free(m);
         return false;
     }
-    bindings[0] = (SimPortBinding){&m->c, &m->req};
-    bindings[1] = (SimPortBinding){&m->c, &m->resp};
+    sim_build_port(bld, "req", &m->c, &m->req);
+    sim_build_port(bld, "resp", &m->c, &m->resp);
     SimStats *s = sim->stats;
     ok =
         sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&

@@ -431,8 +431,7 @@ static const char *mpp_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static bool mpp_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const MppParams *p = params;
     Mpp *m = calloc(1, sizeof(*m));
@@ -495,10 +494,10 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBin
                      "done", (uint32_t)p->tags, sync, err) == NULL) {
         return false;
     }
-    bindings[0] = (SimPortBinding){&m->c, &m->req};
-    bindings[1] = (SimPortBinding){&m->c, &m->resp};
-    bindings[2] = (SimPortBinding){lc_, link_lanes_port(m->lanes, "tx")};
-    bindings[3] = (SimPortBinding){lc_, link_lanes_port(m->lanes, "rx")};
+    sim_build_port(bld, "req", &m->c, &m->req);
+    sim_build_port(bld, "resp", &m->c, &m->resp);
+    sim_build_port(bld, "tx", lc_, link_lanes_port(m->lanes, "tx"));
+    sim_build_port(bld, "rx", lc_, link_lanes_port(m->lanes, "rx"));
     static const char *const tx_names[LINK_CR_MAX] = {"rhb", "rpb", "rplb"};
     SimStats *s = sim->stats;
     bool ok =

@@ -342,8 +342,7 @@ static const char *spp_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static bool spp_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const SppParams *p = params;
     Spp *s = calloc(1, sizeof(*s));
@@ -388,10 +387,10 @@ static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBin
                      &s->cp_free, "cp_free", (uint32_t)p->clb_depth, sync, err) == NULL) {
         return false;
     }
-    bindings[0] = (SimPortBinding){lc_, link_lanes_port(s->lanes, "rx")};
-    bindings[1] = (SimPortBinding){lc_, link_lanes_port(s->lanes, "tx")};
-    bindings[2] = (SimPortBinding){&s->c, &s->mem_req};
-    bindings[3] = (SimPortBinding){&s->c, &s->mem_resp};
+    sim_build_port(bld, "rx", lc_, link_lanes_port(s->lanes, "rx"));
+    sim_build_port(bld, "tx", lc_, link_lanes_port(s->lanes, "tx"));
+    sim_build_port(bld, "mem_req", &s->c, &s->mem_req);
+    sim_build_port(bld, "mem_resp", &s->c, &s->mem_resp);
     static const char *const tx_names[LINK_CR_MAX] = {"clb", "cpb", NULL};
     SimStats *st = sim->stats;
     bool ok = link_budget_stats(&s->txbuf, st, name, tx_names, p->lane.lanes) &&

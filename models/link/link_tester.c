@@ -337,7 +337,7 @@ static const char *tester_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool tester_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool tester_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const TesterParams *p = params;
@@ -371,8 +371,8 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimPort
         free(t);
         return false;
     }
-    bindings[0] = (SimPortBinding){&t->c, &t->req};
-    bindings[1] = (SimPortBinding){&t->c, &t->resp};
+    sim_build_port(bld, "req", &t->c, &t->req);
+    sim_build_port(bld, "resp", &t->c, &t->resp);
     SimStats *s = sim->stats;
     ok =
         sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &t->reads, 1.0, "reads issued") &&

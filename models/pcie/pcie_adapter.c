@@ -993,7 +993,7 @@ static const char *adapter_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool adapter_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool adapter_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                           SimError *err)
 {
     PcieAdapter *a = calloc(1, sizeof(*a));
@@ -1030,10 +1030,10 @@ static bool adapter_build(Sim *sim, const char *name, const void *params, SimPor
         free(a);
         return false;
     }
-    bindings[0] = (SimPortBinding){&a->c, &a->rx};
-    bindings[1] = (SimPortBinding){&a->c, &a->tx};
-    bindings[2] = (SimPortBinding){&a->c, &a->mem_req};
-    bindings[3] = (SimPortBinding){&a->c, &a->mem_resp};
+    sim_build_port(bld, "rx", &a->c, &a->rx);
+    sim_build_port(bld, "tx", &a->c, &a->tx);
+    sim_build_port(bld, "mem_req", &a->c, &a->mem_req);
+    sim_build_port(bld, "mem_resp", &a->c, &a->mem_resp);
     SimStats *s = sim->stats;
     PcieAdapterStats *st = &a->st;
     if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "pio_reads", &st->pio_reads, 1.0,

@@ -678,8 +678,7 @@ static bool stats_add(Sim *sim, const char *name, PcieDirStats *st)
                          "end of the last TLP with payload");
 }
 
-static bool link_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static bool link_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     PcieLink *l = calloc(1, sizeof(*l));
     if (l == NULL) {
@@ -734,10 +733,10 @@ static bool link_build(Sim *sim, const char *name, const void *params, SimPortBi
         free(l);
         return false;
     }
-    bindings[0] = (SimPortBinding){&l->c, &l->dir[DIR_DOWN].in};
-    bindings[1] = (SimPortBinding){&l->c, &l->dir[DIR_UP].out};
-    bindings[2] = (SimPortBinding){&l->c, &l->dir[DIR_UP].in};
-    bindings[3] = (SimPortBinding){&l->c, &l->dir[DIR_DOWN].out};
+    sim_build_port(bld, "rc_tx", &l->c, &l->dir[DIR_DOWN].in);
+    sim_build_port(bld, "rc_rx", &l->c, &l->dir[DIR_UP].out);
+    sim_build_port(bld, "ep_tx", &l->c, &l->dir[DIR_UP].in);
+    sim_build_port(bld, "ep_rx", &l->c, &l->dir[DIR_DOWN].out);
     for (int k = 0; k < DIR_MAX; k++) {
         char prefix[256];
         snprintf(prefix, sizeof(prefix), "%s.%s", name, dir_names[k]);

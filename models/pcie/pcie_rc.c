@@ -571,8 +571,7 @@ static const char *rc_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                     SimError *err)
+static bool rc_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     PcieRc *rc = calloc(1, sizeof(*rc));
     if (rc == NULL) {
@@ -604,11 +603,11 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
         free(rc);
         return false;
     }
-    bindings[0] = (SimPortBinding){&rc->c, &rc->cpu_req};
-    bindings[1] = (SimPortBinding){&rc->c, &rc->cpu_resp};
-    bindings[2] = (SimPortBinding){&rc->c, &rc->notify};
-    bindings[3] = (SimPortBinding){&rc->c, &rc->tx};
-    bindings[4] = (SimPortBinding){&rc->c, &rc->rx};
+    sim_build_port(bld, "cpu_req", &rc->c, &rc->cpu_req);
+    sim_build_port(bld, "cpu_resp", &rc->c, &rc->cpu_resp);
+    sim_build_port(bld, "notify", &rc->c, &rc->notify);
+    sim_build_port(bld, "tx", &rc->c, &rc->tx);
+    sim_build_port(bld, "rx", &rc->c, &rc->rx);
     SimStats *s = sim->stats;
     PcieRcStats *st = &rc->st;
     if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "cpu_reads", &st->cpu_reads, 1.0,

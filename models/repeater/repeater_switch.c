@@ -498,7 +498,7 @@ static bool add_stats(Repeater *r, SimStats *s, const char *name)
     return ok;
 }
 
-static bool repeater_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool repeater_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                            SimError *err)
 {
     Repeater *r = calloc(1, sizeof(*r));
@@ -523,13 +523,16 @@ static bool repeater_build(Sim *sim, const char *name, const void *params, SimPo
         free(r);
         return false;
     }
-    bindings[0] = (SimPortBinding){&r->c, &r->up_req};
-    bindings[1] = (SimPortBinding){&r->c, &r->up_resp};
-    bindings[2] = (SimPortBinding){&r->c, &r->req[REP_LOCAL]};
-    bindings[3] = (SimPortBinding){&r->c, &r->resp[REP_LOCAL]};
+    sim_build_port(bld, "up_req", &r->c, &r->up_req);
+    sim_build_port(bld, "up_resp", &r->c, &r->up_resp);
+    sim_build_port(bld, "local_req", &r->c, &r->req[REP_LOCAL]);
+    sim_build_port(bld, "local_resp", &r->c, &r->resp[REP_LOCAL]);
     for (uint32_t i = 0; i < REP_MAX_DOWNS; i++) {
-        bindings[4 + 2 * i] = (SimPortBinding){&r->c, &r->req[i]};
-        bindings[5 + 2 * i] = (SimPortBinding){&r->c, &r->resp[i]};
+        char port[16];
+        snprintf(port, sizeof(port), "req%u", i);
+        sim_build_port(bld, port, &r->c, &r->req[i]);
+        snprintf(port, sizeof(port), "resp%u", i);
+        sim_build_port(bld, port, &r->c, &r->resp[i]);
     }
     if (!add_stats(r, sim->stats, name)) {
         goto fail_oom;

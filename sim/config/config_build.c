@@ -15,9 +15,10 @@
 #include <string.h>
 
 /*
- * Prefixes a kernel or model message with the position, and the instance unless it is named.
- * Out of memory is not about the file: it keeps its kind and reads "out of memory while building
- * 'NAME'", NAME being the instance, domain or link that was being built.
+ * Prefixes a kernel or model message with the position, and the instance unless it is named;
+ * the kind is the inner one (bad input, or a model's own mistake). Out of memory is not about the
+ * file: it reads "out of memory while building 'NAME'", NAME being the instance, domain or link
+ * that was being built.
  */
 static bool build_error(const SimConfig *c, SimError *err, const CfgNode *n, const char *who,
                         const char *name, const SimError *inner)
@@ -29,12 +30,16 @@ static bool build_error(const SimConfig *c, SimError *err, const CfgNode *n, con
     const char *msg = inner->msg[0] != '\0' ? inner->msg : "build failed";
     int len = snprintf(prefix, sizeof(prefix), "%s: ", who);
     if (len < 0 || (size_t)len >= sizeof(prefix)) {
-        return cfg_error_at(c, err, n, "%s: %s", who, msg); /* a name too long to compare */
+        cfg_error_at(c, err, n, "%s: %s", who, msg); /* a name too long to compare */
+    } else if (strncmp(msg, prefix, (size_t)len) == 0) {
+        cfg_error_at(c, err, n, "%s", msg);
+    } else {
+        cfg_error_at(c, err, n, "%s%s", prefix, msg);
     }
-    if (strncmp(msg, prefix, (size_t)len) == 0) {
-        return cfg_error_at(c, err, n, "%s", msg);
+    if (err != NULL && inner->kind != SIM_ERR_NONE) {
+        err->kind = inner->kind;
     }
-    return cfg_error_at(c, err, n, "%s%s", prefix, msg);
+    return false;
 }
 
 static bool build_domains(const SimConfig *c, Sim *sim, SimError *err)
@@ -54,6 +59,55 @@ static bool build_domains(const SimConfig *c, Sim *sim, SimError *err)
             char who[300];
             snprintf(who, sizeof(who), "domain '%s'", d->name);
             return build_error(c, err, d->node, who, d->name, &inner);
+        }
+    }
+    return true;
+}
+
+/* The builder's side of SimBuild (model.h): one instance's port bindings, as the model gives them.
+ */
+struct SimBuild {
+    const SimModelType *type;
+    SimPortBinding *bindings; /* type->n_ports, in table order */
+    char mistake[200];        /* the first binding the type's table refuses, "" if none */
+};
+
+bool sim_build_port(SimBuild *b, const char *port, SimComponent *c, SimPort **slot)
+{
+    assert(c != NULL && slot != NULL);
+    const SimModelType *t = b->type;
+    for (size_t i = 0; i < t->n_ports; i++) {
+        if (strcmp(t->ports[i].name, port) != 0) {
+            continue;
+        }
+        if (b->bindings[i].slot != NULL) {
+            if (b->mistake[0] == '\0') {
+                snprintf(b->mistake, sizeof(b->mistake), "binds port '%s' twice", port);
+            }
+            return false;
+        }
+        b->bindings[i] = (SimPortBinding){c, slot};
+        return true;
+    }
+    if (b->mistake[0] == '\0') {
+        snprintf(b->mistake, sizeof(b->mistake), "binds port '%s', which its type does not declare",
+                 port);
+    }
+    return false;
+}
+
+/* After a build op: every declared port bound once, by a declared name (model.h). A mistake
+ * is the model's, not the topology's: kind SIM_ERR_SIMULATION, as a model failing at run time. */
+static bool check_bindings(const SimBuild *b, SimError *inner)
+{
+    const SimModelType *t = b->type;
+    if (b->mistake[0] != '\0') {
+        return sim_error_set(inner, SIM_ERR_SIMULATION, "model '%s' %s", t->name, b->mistake);
+    }
+    for (size_t i = 0; i < t->n_ports; i++) {
+        if (b->bindings[i].slot == NULL) {
+            return sim_error_set(inner, SIM_ERR_SIMULATION, "model '%s' leaves port '%s' unbound",
+                                 t->name, t->ports[i].name);
         }
     }
     return true;
@@ -80,7 +134,9 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     }
     SimError inner;
     sim_error_clear(&inner);
-    bool ok = type->build(sim, in->name, params, bindings, &inner);
+    SimBuild b = {.type = type, .bindings = bindings};
+    b.mistake[0] = '\0';
+    bool ok = type->build(sim, in->name, params, &b, &inner) && check_bindings(&b, &inner);
     free(params);
     if (!ok) {
         return build_error(c, err, in->node, who, in->name, &inner);
@@ -108,9 +164,7 @@ bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err)
         const CfgInstance *to = &c->instances[ln->to];
         const SimPortBinding *pb = &bindings[from->first_binding + ln->from_port];
         const SimPortBinding *cb = &bindings[to->first_binding + ln->to_port];
-        /* A model that declares a port must say where it lives (model.h). */
-        assert(pb->component != NULL && pb->slot != NULL && "model left a port unbound");
-        assert(cb->component != NULL && cb->slot != NULL && "model left a port unbound");
+        assert(pb->slot != NULL && cb->slot != NULL && "checked after each build");
         SimError inner;
         sim_error_clear(&inner);
         if (sim_connect(sim, pb->component, pb->slot, cb->component, cb->slot, ln->depth,

@@ -24,6 +24,15 @@ typedef struct CfgDomain {
     const CfgNode *node; /* its key under `domains`; NULL for a built-in the file leaves alone */
 } CfgDomain;
 
+/*
+ * Where a built instance keeps one of its declared ports: the component that owns it and the
+ * field (SimPort *) the kernel stores the connected port in.
+ */
+typedef struct SimPortBinding {
+    SimComponent *component;
+    SimPort **slot;
+} SimPortBinding;
+
 typedef struct CfgInstance {
     const char *name;    /* text of the tree */
     const CfgNode *node; /* the name key under `instances` */

@@ -412,7 +412,8 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:3: defaults: unknown type 'test.al' (did you mean 'test.all'?)"},
         {"instances:\n  a: {type: ddr3}\n",
          "t.yaml:2:13: instance 'a': key 'type': unknown type 'ddr3'; known types: "
-         "generic.delay, generic.sink, generic.source, test.all, test.fail, test.oom"},
+         "generic.delay, generic.sink, generic.source, test.all, test.bind, test.fail, "
+         "test.oom"},
         {"defaults:\n  test.all: {need: x}\ninstances:\n  a: {type: test.fail}\n",
          "t.yaml:2:20: defaults for 'test.all': key 'need': 'x' is not an integer (no unit is "
          "expected here)"},
@@ -776,6 +777,41 @@ TEST(ConfigLoad, OutOfMemoryInABuildIsItsOwnErrorNamingTheInstance)
     sim_config_free(c);
 }
 
+TEST(ConfigLoad, PortsAreBoundByNameExactlyOnce)
+{
+    /* A model's binding mistake fails the build loudly, naming the model and the port; it is
+     * the model's fault, not the topology's (exit 1, like a model failing at run time). */
+    const struct {
+        const char *mistake;
+        const char *msg;
+    } cases[] = {
+        {"none", ""},
+        {"misspelt", "b.yaml:2:3: instance 'x': model 'test.bind' binds port 'inn', which its "
+                     "type does not declare"},
+        {"twice", "b.yaml:2:3: instance 'x': model 'test.bind' binds port 'in' twice"},
+        {"unbound", "b.yaml:2:3: instance 'x': model 'test.bind' leaves port 'out' unbound"},
+    };
+    for (const auto &k : cases) {
+        std::string yaml =
+            std::string("instances:\n  x: {type: test.bind, mistake: ") + k.mistake + "}\n";
+        SimError err;
+        sim_error_clear(&err);
+        Registry r = all_fakes();
+        SimConfig *c =
+            sim_config_load_string("b.yaml", yaml.c_str(), yaml.size(), r.types, r.n, &err);
+        ASSERT_NE(c, nullptr) << err.msg;
+        Sim *sim = sim_new();
+        bool ok = sim_config_build(c, sim, &err);
+        EXPECT_EQ(ok, k.msg[0] == '\0') << k.mistake;
+        if (!ok) {
+            EXPECT_STREQ(err.msg, k.msg);
+            EXPECT_EQ(err.kind, SIM_ERR_SIMULATION);
+        }
+        sim_free(sim);
+        sim_config_free(c);
+    }
+}
+
 TEST(ConfigLoad, RealModelsBuildAndRun)
 {
     const char *yaml = "sim: {until: 1us}\n"
@@ -863,6 +899,7 @@ TEST(ConfigDescribe, ListsTypesSorted)
               "  generic.sink    Fake sink.\n"
               "  generic.source  Fake source.\n"
               "  test.all        Every parameter type.\n"
+              "  test.bind       Port bindings gone wrong.\n"
               "  test.fail\n"
               "  test.oom        A build that runs out of memory.\n");
     EXPECT_TRUE(ok);
