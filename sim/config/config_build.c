@@ -10,6 +10,7 @@
 #include "config_internal.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,18 @@ struct SimBuild {
     const SimModelType *type;
     SimPortBinding *bindings; /* type->n_ports, in table order */
     char mistake[200];        /* the first binding the type's table refuses, "" if none */
+    SimStatBinding stats;     /* blocks of the type's statistics table */
+    bool stats_bound;
 };
+
+void sim_build_stats(SimBuild *b, const SimStatBinding *stats)
+{
+    if (b->stats_bound && b->mistake[0] == '\0') {
+        snprintf(b->mistake, sizeof(b->mistake), "gives its statistics blocks twice");
+    }
+    b->stats = *stats;
+    b->stats_bound = true;
+}
 
 bool sim_build_port(SimBuild *b, const char *port, SimComponent *c, SimPort **slot)
 {
@@ -110,7 +122,31 @@ static bool check_bindings(const SimBuild *b, SimError *inner)
                                  t->name, t->ports[i].name);
         }
     }
+    if ((t->stats != NULL) != b->stats_bound) {
+        return sim_error_set(inner, SIM_ERR_SIMULATION,
+                             t->stats != NULL ? "model '%s' gives no blocks for its statistics"
+                                              : "model '%s' gives statistics blocks but has no "
+                                                "statistics table",
+                             t->name);
+    }
     return true;
+}
+
+/* The instance's statistics, from its type's table (model.h). */
+static bool register_stats(const SimBuild *b, Sim *sim, const char *name, SimError *inner)
+{
+    if (b->type->stats == NULL ||
+        sim_stats_add_table(sim->stats, name, b->type->stats, &b->stats)) {
+        return true;
+    }
+    if (errno == EEXIST) {
+        /* Instance names hold no dot, so only the type's own table can repeat a key. */
+        return sim_error_set(inner, SIM_ERR_SIMULATION,
+                             "model '%s' makes a statistic key twice (its table or its group "
+                             "labels repeat one)",
+                             b->type->name);
+    }
+    return sim_error_oom(inner, name);
 }
 
 static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
@@ -134,9 +170,10 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     }
     SimError inner;
     sim_error_clear(&inner);
-    SimBuild b = {.type = type, .bindings = bindings};
+    SimBuild b = {.type = type, .bindings = bindings, .stats_bound = false};
     b.mistake[0] = '\0';
-    bool ok = type->build(sim, in->name, params, &b, &inner) && check_bindings(&b, &inner);
+    bool ok = type->build(sim, in->name, params, &b, &inner) && check_bindings(&b, &inner) &&
+              register_stats(&b, sim, in->name, &inner);
     free(params);
     if (!ok) {
         return build_error(c, err, in->node, who, in->name, &inner);

@@ -130,6 +130,12 @@ typedef struct SimModelType {
     SimRole role;
     const SimPortFlow *flows;
     size_t n_flows;
+    /*
+     * Every statistic an instance can produce (sim/core/stats.h, "statistics tables"); NULL:
+     * none. The build op gives its blocks (sim_build_stats) and the builder registers the rows
+     * under the instance's name once the build op returned; describe prints the table.
+     */
+    const SimStatTable *stats;
 } SimModelType;
 
 /*
@@ -143,6 +149,15 @@ typedef struct SimModelType {
  *   sim_build_port(b, "in", &d->c, &d->in);
  */
 bool sim_build_port(SimBuild *b, const char *port, SimComponent *c, SimPort **slot);
+
+/*
+ * Gives the blocks (and group counts, scale) the type's statistics table reads for the instance
+ * being built; copied. A type with a table must call it once; the builder registers the rows
+ * after the build op, in table order, under the instance's name.
+ *
+ *   sim_build_stats(b, &(SimStatBinding){.block = {[0] = d}});
+ */
+void sim_build_stats(SimBuild *b, const SimStatBinding *stats);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,9 @@ typedef struct FakeComponent {
     SimComponent c;
     SimPort *in;
     SimPort *out;
+    uint64_t sent;
+    uint64_t lane_words[2];
+    SimTimeAvg held;
 } FakeComponent;
 
 static SimCycle fake_tick(SimComponent *self, SimCycle now)
@@ -93,8 +96,39 @@ static bool source_build(Sim *sim, const char *name, const void *params, SimBuil
                          SimError *err)
 {
     fake_last_source = *(const FakeSourceParams *)params;
-    return fake_add(sim, name, fake_last_source.domain, source_ports, 1, bld, err);
+    if (!fake_add(sim, name, fake_last_source.domain, source_ports, 1, bld, err)) {
+        return false;
+    }
+    SimComponent *c = sim_find_component(sim, name);
+    sim_build_stats(bld, &(SimStatBinding){.block = {c}, .count = {2}});
+    return true;
 }
+
+/* The fake source's statistics: every kind of row the describe test prints. */
+static const SimStatDesc source_stat_rows[] = {
+    {.name = "sent",
+     .kind = SIM_STAT_COUNTER,
+     .offset = offsetof(FakeComponent, sent),
+     .unit = "packets",
+     .doc = "packets sent"},
+    {.name = "lane<n>_words",
+     .kind = SIM_STAT_COUNTER,
+     .offset = offsetof(FakeComponent, lane_words),
+     .unit = "words",
+     .doc = "words on one lane",
+     .group = 1,
+     .stride = sizeof(uint64_t)},
+    {.name = "held",
+     .kind = SIM_STAT_TIMEAVG,
+     .offset = offsetof(FakeComponent, held),
+     .doc = "packets held, time-weighted"},
+};
+
+static const SimStatGroup source_stat_groups[] = {
+    {"<n>", "0, 1: the lanes", NULL},
+};
+
+static const SimStatTable source_stats = {source_stat_rows, 3, source_stat_groups, 1};
 
 static const SimModelType fake_source = {
     .name = "generic.source",
@@ -105,6 +139,7 @@ static const SimModelType fake_source = {
     .ports = source_ports,
     .n_ports = 1,
     .build = source_build,
+    .stats = &source_stats,
 };
 
 static const SimParamDesc sink_params[] = {

@@ -812,6 +812,30 @@ TEST(ConfigLoad, PortsAreBoundByNameExactlyOnce)
     }
 }
 
+TEST(ConfigLoad, StatisticsAreRegisteredFromTheTypesTable)
+{
+    const char *yaml = "instances:\n  s: {type: generic.source}\n  k: {type: generic.sink}\n"
+                       "links:\n  - {from: s:out, to: k:in}\n";
+    SimError err;
+    sim_error_clear(&err);
+    Registry r = all_fakes();
+    SimConfig *c = sim_config_load_string("s.yaml", yaml, strlen(yaml), r.types, r.n, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    Sim *sim = sim_new();
+    ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
+    char *text = nullptr;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(sim_stats_write_csv_header(sim->stats, f));
+    fclose(f);
+    EXPECT_STREQ(text, "config,seed,end_time_ns,s.sent,s.lane0_words,s.lane1_words,s.held.avg,"
+                       "s.held.max\n");
+    free(text);
+    sim_free(sim);
+    sim_config_free(c);
+}
+
 TEST(ConfigLoad, RealModelsBuildAndRun)
 {
     const char *yaml = "sim: {until: 1us}\n"
@@ -894,7 +918,8 @@ TEST(ConfigDescribe, ListsTypesSorted)
 {
     bool ok = false;
     EXPECT_EQ(describe(nullptr, &ok),
-              "Model types (membox-sim describe TYPE lists one's parameters and ports):\n"
+              "Model types (membox-sim describe TYPE lists one's parameters, ports and "
+              "statistics):\n"
               "  generic.delay   Fake delay stage.\n"
               "  generic.sink    Fake sink.\n"
               "  generic.source  Fake source.\n"
@@ -924,7 +949,15 @@ TEST(ConfigDescribe, OneTypeFromItsTables)
               "\n"
               "Ports:\n"
               "  port  direction  connection  description\n"
-              "  out   out        required    packets offered\n");
+              "  out   out        required    packets offered\n"
+              "\n"
+              "Statistics (docs/stats.md):\n"
+              "  statistic      kind      unit     description\n"
+              "  sent           counter   packets  packets sent\n"
+              "  lane<n>_words  counter   words    words on one lane\n"
+              "  held           time-avg  -        packets held, time-weighted\n"
+              "  <n>: 0, 1: the lanes\n"
+              "  A time-avg writes KEY.avg and KEY.max.\n");
     EXPECT_TRUE(ok);
     std::string all = describe("test.all", &ok);
     EXPECT_TRUE(ok);
@@ -936,7 +969,10 @@ TEST(ConfigDescribe, OneTypeFromItsTables)
     EXPECT_TRUE(ok);
     EXPECT_EQ(fail, "test.fail\n\nParameters:\n  (none)\n\nPorts:\n"
                     "  port  direction  connection  description\n"
-                    "  in    in         optional\n");
+                    "  in    in         optional\n"
+                    "\n"
+                    "Statistics (docs/stats.md):\n"
+                    "  (none)\n");
     EXPECT_EQ(describe("no.such", &ok), "");
     EXPECT_FALSE(ok);
 }
