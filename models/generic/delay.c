@@ -163,34 +163,41 @@ static const char *delay_check(const void *params, char *msg, size_t msg_size)
     return NULL;
 }
 
+static const SimStatDesc delay_stat_rows[] = {
+    SIM_STAT_ROW("forwarded", SIM_STAT_COUNTER, Delay, forwarded, "packets", 1,
+                 "packets forwarded"),
+    SIM_STAT_ROW("occupancy", SIM_STAT_TIMEAVG, Delay, occupancy, "packets", 1,
+                 "packets held, time-weighted"),
+};
+
+static const SimStatTable delay_stats = {delay_stat_rows, N_OF(delay_stat_rows), NULL, 0};
+
 static bool delay_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     Delay *d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        goto fail_oom;
+        return sim_error_oom(err, name);
     }
     d->p = *(const DelayParams *)params;
     d->depth = (uint32_t)d->p.depth;
     d->width = (uint32_t)d->p.width;
     if (!sim_timed_fifo_init(&d->ring, d->depth)) {
-        free(d);
-        goto fail_oom;
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &d->c, name, d->p.domain, &delay_ops, err)) {
-        sim_timed_fifo_destroy(&d->ring);
-        free(d);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "in", &d->c, &d->in);
     sim_build_port(bld, "out", &d->c, &d->out);
-    return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "forwarded", &d->forwarded, 1.0,
-                         "packets forwarded") &&
-           sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, name, "occupancy", &d->occupancy, 1.0,
-                         "packets held, time-weighted");
+    sim_build_stats(bld, &(SimStatBinding){.block = {d}});
+    return true;
 
-fail_oom:
-    return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+fail_parts:
+    delay_destroy(&d->c);
+    free(d);
+    return false;
 }
 
 /* A delay passes on whatever it takes, so it may sit on a request path (fabric checks). */
@@ -210,4 +217,5 @@ const SimModelType generic_delay_type = {
     .build = delay_build,
     .flows = delay_flows,
     .n_flows = N_OF(delay_flows),
+    .stats = &delay_stats,
 };

@@ -197,6 +197,29 @@ typedef struct SimStatDesc {
                          scale that depends on parameters, such as bytes per lane) */
 } SimStatDesc;
 
+/*
+ * Row makers, as QEMU's DEFINE_PROP_*: a row for the field `field` of struct `type` in block 0
+ * (SIM_STAT_ROW) or in block `blk` (SIM_STAT_ROW_IN); a row of group `grp` whose index 0 is
+ * the member `field0` (an element such as busy[0] or port[0].reads) and the next `stride` bytes
+ * further (SIM_STAT_GROUP_ROW). Rows with scale_arg are written out with designated
+ * initialisers.
+ */
+#define SIM_STAT_ROW(name_, kind_, type_, field_, unit_, scale_, doc_)                             \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .offset = offsetof(type_, field_), .unit = (unit_),      \
+        .scale = (scale_), .doc = (doc_)                                                           \
+    }
+#define SIM_STAT_ROW_IN(blk_, name_, kind_, type_, field_, unit_, scale_, doc_)                    \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .offset = offsetof(type_, field_), .unit = (unit_),      \
+        .scale = (scale_), .doc = (doc_), .block = (blk_)                                          \
+    }
+#define SIM_STAT_GROUP_ROW(blk_, grp_, name_, kind_, type_, field0_, stride_, unit_, scale_, doc_) \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .offset = offsetof(type_, field0_), .unit = (unit_),     \
+        .scale = (scale_), .doc = (doc_), .block = (blk_), .group = (grp_), .stride = (stride_)    \
+    }
+
 typedef struct SimStatGroup {
     const char *placeholder;   /* as written in its rows' names, e.g. "<n>" or "<type>" */
     const char *doc;           /* what it runs over, e.g. "0 .. lanes - 1" */
