@@ -260,13 +260,38 @@ static const SimPortDesc cable_ports[] = {
     {"a_out", SIM_PORT_OUT, false, "those packets to end A's receiver"},
 };
 
+static const char *const cable_dir_labels[] = {"ab", "ba"};
+
+#define CABLE_DIR_ROW(name_, field_, unit_, doc_)                                                  \
+    SIM_STAT_GROUP_ROW(0, 1, name_, SIM_STAT_COUNTER, Cable, dir[0].field_, sizeof(CableDir),      \
+                       unit_, 1, doc_)
+
+static const SimStatDesc cable_stat_rows[] = {
+    CABLE_DIR_ROW("<dir>_packets", packets, "packets", "packets that entered this direction"),
+    CABLE_DIR_ROW("<dir>_bits", bits, "bits", "line bits of those packets (66 per word)"),
+    CABLE_DIR_ROW("<dir>_corrupted", corrupted, "packets",
+                  "packets hit by bit errors (the receiver's CRC fails)"),
+    CABLE_DIR_ROW("<dir>_dropped", dropped, "packets", "packets lost whole"),
+    CABLE_DIR_ROW("<dir>_blocked_cycles", blocked_cycles, "cycles",
+                  "cycles the receiver did not take an arrived packet"),
+};
+
+#undef CABLE_DIR_ROW
+
+static const SimStatGroup cable_stat_groups[] = {
+    {"<dir>", "direction: ab (a_in to b_out), ba (b_in to a_out)", cable_dir_labels},
+};
+
+static const SimStatTable cable_stats = {cable_stat_rows, N_OF(cable_stat_rows), cable_stat_groups,
+                                         N_OF(cable_stat_groups)};
+
 static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     const CableParams *p = params;
     Cable *k = calloc(1, sizeof(*k));
     if (k == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     k->p = *p;
     double flight_ps = p->length * (double)p->delay_per_m;
@@ -279,45 +304,24 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild
         k->dir[i].blocked_since = SIM_CYCLE_NEVER;
         k->dir[i].line = calloc(cap, sizeof(*k->dir[i].line));
         if (k->dir[i].line == NULL) {
-            cable_destroy(&k->c);
-            free(k);
-            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+            sim_error_oom(err, name);
+            goto fail_parts;
         }
     }
     if (!sim_add_component(sim, &k->c, name, p->domain, &cable_ops, err)) {
-        cable_destroy(&k->c);
-        free(k);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "a_in", &k->c, &k->dir[0].in);
     sim_build_port(bld, "b_out", &k->c, &k->dir[0].out);
     sim_build_port(bld, "b_in", &k->c, &k->dir[1].in);
     sim_build_port(bld, "a_out", &k->c, &k->dir[1].out);
-    static const char *const dn[2] = {"ab", "ba"};
-    bool ok = true;
-    for (int i = 0; i < 2 && ok; i++) {
-        CableDir *d = &k->dir[i];
-        char key[64];
-        snprintf(key, sizeof(key), "%s_packets", dn[i]);
-        ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->packets, 1.0,
-                           "packets that entered this direction");
-        snprintf(key, sizeof(key), "%s_bits", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->bits, 1.0,
-                                 "line bits of those packets (66 per word)");
-        snprintf(key, sizeof(key), "%s_corrupted", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->corrupted, 1.0,
-                                 "packets hit by bit errors (the receiver's CRC fails)");
-        snprintf(key, sizeof(key), "%s_dropped", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->dropped, 1.0,
-                                 "packets lost whole");
-        snprintf(key, sizeof(key), "%s_blocked_cycles", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->blocked_cycles, 1.0,
-                                 "cycles the receiver did not take an arrived packet");
-    }
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {k}, .count = {2}});
     return true;
+
+fail_parts:
+    cable_destroy(&k->c);
+    free(k);
+    return false;
 }
 
 /* Either direction may carry the requests, depending on the wiring (fabric checks). */
@@ -340,4 +344,5 @@ const SimModelType link_cable_type = {
     .build = cable_build,
     .flows = cable_flows,
     .n_flows = N_OF(cable_flows),
+    .stats = &cable_stats,
 };

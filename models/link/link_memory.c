@@ -259,13 +259,28 @@ static const char *memory_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
+static const SimStatDesc memory_stat_rows[] = {
+    SIM_STAT_ROW("reads", SIM_STAT_COUNTER, Memory, reads, "requests", 1, "reads taken"),
+    SIM_STAT_ROW("writes", SIM_STAT_COUNTER, Memory, writes, "requests", 1, "writes taken"),
+    SIM_STAT_ROW("read_bytes", SIM_STAT_COUNTER, Memory, read_bytes, "B", 1, "bytes read"),
+    SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, Memory, write_bytes, "B", 1, "bytes written"),
+    SIM_STAT_ROW("order_errors", SIM_STAT_COUNTER, Memory, order_errors, "requests", 1,
+                 "writes out of order or repeated (order_check)"),
+    SIM_STAT_ROW("first_write_ps", SIM_STAT_COUNTER, Memory, first_write_ps, "ps", 1,
+                 "time the first write was taken"),
+    SIM_STAT_ROW("last_write_ps", SIM_STAT_COUNTER, Memory, last_write_ps, "ps", 1,
+                 "time the last write was taken"),
+};
+
+static const SimStatTable memory_stats = {memory_stat_rows, N_OF(memory_stat_rows), NULL, 0};
+
 static bool memory_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const MemoryParams *p = params;
     Memory *m = calloc(1, sizeof(*m));
     if (m == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     m->p = *p;
     bool ok = sim_timed_fifo_init(&m->pending, (uint32_t)p->max_pending);
@@ -275,34 +290,21 @@ static bool memory_build(Sim *sim, const char *name, const void *params, SimBuil
         ok = m->store != NULL && m->version != NULL;
     }
     if (!ok) {
-        memory_destroy(&m->c);
-        free(m);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &m->c, name, p->domain, &memory_ops, err)) {
-        memory_destroy(&m->c);
-        free(m);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "req", &m->c, &m->req);
     sim_build_port(bld, "resp", &m->c, &m->resp);
-    SimStats *s = sim->stats;
-    ok =
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0, "writes taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &m->read_bytes, 1.0, "bytes read") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &m->write_bytes, 1.0,
-                      "bytes written") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "order_errors", &m->order_errors, 1.0,
-                      "writes out of order or repeated (order_check)") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "first_write_ps", &m->first_write_ps, 1.0,
-                      "time the first write was taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "last_write_ps", &m->last_write_ps, 1.0,
-                      "time the last write was taken");
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {m}});
     return true;
+
+fail_parts:
+    memory_destroy(&m->c);
+    free(m);
+    return false;
 }
 
 /* Requests end here (fabric checks). */
@@ -324,4 +326,5 @@ const SimModelType link_memory_type = {
     .role = SIM_ROLE_MEMORY,
     .flows = memory_flows,
     .n_flows = N_OF(memory_flows),
+    .stats = &memory_stats,
 };
