@@ -993,12 +993,47 @@ static const char *adapter_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
+#define AD_ROW(name_, kind_, field_, unit_, scale_, doc_)                                          \
+    SIM_STAT_ROW(name_, kind_, PcieAdapter, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc adapter_stat_rows[] = {
+    AD_ROW("pio_reads", SIM_STAT_COUNTER, pio_reads, "TLPs", 1, "PIO reads through BAR2"),
+    AD_ROW("pio_writes", SIM_STAT_COUNTER, pio_writes, "TLPs", 1, "PIO writes through BAR2"),
+    AD_ROW("doorbells", SIM_STAT_COUNTER, doorbells, "writes", 1,
+           "writes of RD_DMA_LAST_PTR / WR_DMA_LAST_PTR"),
+    AD_ROW("fetch_reads", SIM_STAT_COUNTER, fetch_reads, "TLPs", 1, "MRds fetching descriptors"),
+    AD_ROW("data_reads", SIM_STAT_COUNTER, data_reads, "TLPs", 1, "MRds of the read data mover"),
+    AD_ROW("rd_descriptors", SIM_STAT_COUNTER, rd_descs, "descriptors", 1,
+           "read DMA descriptors completed (host -> MemBox)"),
+    AD_ROW("wr_descriptors", SIM_STAT_COUNTER, wr_descs, "descriptors", 1,
+           "write DMA descriptors completed (MemBox -> host)"),
+    AD_ROW("rd_bytes", SIM_STAT_COUNTER, rd_bytes, "B", 1,
+           "bytes the read DMA wrote into the MemBox"),
+    AD_ROW("wr_bytes", SIM_STAT_COUNTER, wr_bytes, "B", 1, "bytes the write DMA sent to the host"),
+    AD_ROW("avalon_reads", SIM_STAT_COUNTER, avalon_reads, "requests", 1,
+           "Avalon-MM reads (mem.h MEM_READ)"),
+    AD_ROW("avalon_writes", SIM_STAT_COUNTER, avalon_writes, "requests", 1,
+           "Avalon-MM writes (mem.h MEM_WRITE)"),
+    AD_ROW("avalon_beats", SIM_STAT_COUNTER, avalon_beats, "beats", 1, "512-bit beats requested"),
+    AD_ROW("tags_busy", SIM_STAT_TIMEAVG, tags_busy, "tags", 1, "MRd tags in use"),
+    AD_ROW("pio_read_latency_ns", SIM_STAT_HIST, pio_read_latency, "ns", 1000,
+           "PIO read: MRd taken to its CplD sent"),
+    AD_ROW("rd_latency_ns", SIM_STAT_HIST, rd_latency, "ns", 1000,
+           "read DMA descriptor: fetched to its status write sent"),
+    AD_ROW("wr_latency_ns", SIM_STAT_HIST, wr_latency, "ns", 1000,
+           "write DMA descriptor: fetched to its status write sent"),
+};
+
+#undef AD_ROW
+
+static const SimStatTable adapter_stats = {adapter_stat_rows, N_OF(adapter_stat_rows), NULL, 0};
+
 static bool adapter_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                           SimError *err)
 {
     PcieAdapter *a = calloc(1, sizeof(*a));
     if (a == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     a->p = *(const PcieAdapterParams *)params;
     a->eng[DMA_ENGINE_RD].table = a->p.rd_table;
@@ -1020,57 +1055,24 @@ static bool adapter_build(Sim *sim, const char *name, const void *params, SimBui
               sim_hist_init(&a->st.pio_read_latency) && sim_hist_init(&a->st.rd_latency) &&
               sim_hist_init(&a->st.wr_latency);
     if (!ok) {
-        adapter_destroy(&a->c);
-        free(a);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     sim_timeavg_init(&a->st.tags_busy, 0, 0);
     if (!sim_add_component(sim, &a->c, name, a->p.domain, &adapter_ops, err)) {
-        adapter_destroy(&a->c);
-        free(a);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "rx", &a->c, &a->rx);
     sim_build_port(bld, "tx", &a->c, &a->tx);
     sim_build_port(bld, "mem_req", &a->c, &a->mem_req);
     sim_build_port(bld, "mem_resp", &a->c, &a->mem_resp);
-    SimStats *s = sim->stats;
-    PcieAdapterStats *st = &a->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "pio_reads", &st->pio_reads, 1.0,
-                        "PIO reads through BAR2") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pio_writes", &st->pio_writes, 1.0,
-                        "PIO writes through BAR2") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &st->doorbells, 1.0,
-                        "writes of RD_DMA_LAST_PTR / WR_DMA_LAST_PTR") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "fetch_reads", &st->fetch_reads, 1.0,
-                        "MRds fetching descriptors") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "data_reads", &st->data_reads, 1.0,
-                        "MRds of the read data mover") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "rd_descriptors", &st->rd_descs, 1.0,
-                        "read DMA descriptors completed (host -> MemBox)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "wr_descriptors", &st->wr_descs, 1.0,
-                        "write DMA descriptors completed (MemBox -> host)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "rd_bytes", &st->rd_bytes, 1.0,
-                        "bytes the read DMA wrote into the MemBox") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "wr_bytes", &st->wr_bytes, 1.0,
-                        "bytes the write DMA sent to the host") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "avalon_reads", &st->avalon_reads, 1.0,
-                        "Avalon-MM reads (mem.h MEM_READ)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "avalon_writes", &st->avalon_writes, 1.0,
-                        "Avalon-MM writes (mem.h MEM_WRITE)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "avalon_beats", &st->avalon_beats, 1.0,
-                        "512-bit beats requested") &&
-          sim_stats_add(s, SIM_STAT_TIMEAVG, name, "tags_busy", &st->tags_busy, 1.0,
-                        "MRd tags in use") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "pio_read_latency_ns", &st->pio_read_latency,
-                        1000.0, "PIO read: MRd taken to its CplD sent") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "rd_latency_ns", &st->rd_latency, 1000.0,
-                        "read DMA descriptor: fetched to its status write sent") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "wr_latency_ns", &st->wr_latency, 1000.0,
-                        "write DMA descriptor: fetched to its status write sent"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {a}});
     return true;
+
+fail_parts:
+    adapter_destroy(&a->c);
+    free(a);
+    return false;
 }
 
 /* The host's requests and the DMA engines' go out on mem_req; what it sends up the PCIe
@@ -1094,4 +1096,5 @@ const SimModelType pcie_adapter_type = {
     .role = SIM_ROLE_ADAPTER,
     .flows = adapter_flows,
     .n_flows = N_OF(adapter_flows),
+    .stats = &adapter_stats,
 };

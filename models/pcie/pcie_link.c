@@ -638,51 +638,55 @@ static uint32_t rx_capacity(const uint64_t h[PCIE_FC_MAX])
     return (uint32_t)n;
 }
 
-static bool stats_add(Sim *sim, const char *name, PcieDirStats *st)
-{
-    SimStats *s = sim->stats;
-    return sim_stats_add(s, SIM_STAT_COUNTER, name, "tlps", &st->tlps, 1.0, "TLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "mwr", &st->mwr, 1.0,
-                         "memory write TLPs (posted)") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "mrd", &st->mrd, 1.0,
-                         "memory read TLPs (non-posted)") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "cpld", &st->cpld, 1.0,
-                         "completions with data") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "tlp_bytes", &st->tlp_bytes, 1.0,
-                         "TLP bytes on the wire, framing and headers included") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "payload_bytes", &st->payload_bytes, 1.0,
-                         "TLP payload bytes") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "dllps", &st->dllps, 1.0, "DLLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "acks", &st->acks, 1.0, "Ack DLLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "updatefcs", &st->updatefcs, 1.0,
-                         "UpdateFC DLLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "dllp_bytes", &st->dllp_bytes, 1.0,
-                         "DLLP bytes on the wire") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "credit_stalls", &st->credit_stalls, 1.0,
-                         "TLPs that waited for flow-control credits") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "credit_stall_ns", &st->credit_stall_ps, 1000.0,
-                         "total time TLPs waited for credits") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "replay_stalls", &st->replay_stalls, 1.0,
-                         "TLPs that waited for replay-buffer room") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "replay_stall_ns", &st->replay_stall_ps, 1000.0,
-                         "total time TLPs waited for replay-buffer room") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "delivered", &st->delivered, 1.0,
-                         "TLPs handed to the receiving transaction layer") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "util", &st->util, 1.0,
-                         "share of the data-stream capacity used by TLPs and DLLPs") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "payload_gbps", &st->payload_gbps, 1.0,
-                         "payload bytes over the span from the first to the last data TLP, GB/s") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "data_start_ns", &st->data_start_ns, 1.0,
-                         "first symbol of the first TLP with payload") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "data_end_ns", &st->data_end_ns, 1.0,
-                         "end of the last TLP with payload");
-}
+#define DIR_ROW(name_, kind_, field_, unit_, scale_, doc_)                                         \
+    SIM_STAT_GROUP_ROW(0, 1, "<dir>." name_, kind_, PcieLink, dir[0].st.field_, sizeof(PcieDir),   \
+                       unit_, scale_, doc_)
+
+static const SimStatDesc link_stat_rows[] = {
+    DIR_ROW("tlps", SIM_STAT_COUNTER, tlps, "TLPs", 1, "TLPs sent"),
+    DIR_ROW("mwr", SIM_STAT_COUNTER, mwr, "TLPs", 1, "memory write TLPs (posted)"),
+    DIR_ROW("mrd", SIM_STAT_COUNTER, mrd, "TLPs", 1, "memory read TLPs (non-posted)"),
+    DIR_ROW("cpld", SIM_STAT_COUNTER, cpld, "TLPs", 1, "completions with data"),
+    DIR_ROW("tlp_bytes", SIM_STAT_COUNTER, tlp_bytes, "B", 1,
+            "TLP bytes on the wire, framing and headers included"),
+    DIR_ROW("payload_bytes", SIM_STAT_COUNTER, payload_bytes, "B", 1, "TLP payload bytes"),
+    DIR_ROW("dllps", SIM_STAT_COUNTER, dllps, "DLLPs", 1, "DLLPs sent"),
+    DIR_ROW("acks", SIM_STAT_COUNTER, acks, "DLLPs", 1, "Ack DLLPs sent"),
+    DIR_ROW("updatefcs", SIM_STAT_COUNTER, updatefcs, "DLLPs", 1, "UpdateFC DLLPs sent"),
+    DIR_ROW("dllp_bytes", SIM_STAT_COUNTER, dllp_bytes, "B", 1, "DLLP bytes on the wire"),
+    DIR_ROW("credit_stalls", SIM_STAT_COUNTER, credit_stalls, "TLPs", 1,
+            "TLPs that waited for flow-control credits"),
+    DIR_ROW("credit_stall_ns", SIM_STAT_COUNTER, credit_stall_ps, "ns", 1000,
+            "total time TLPs waited for credits"),
+    DIR_ROW("replay_stalls", SIM_STAT_COUNTER, replay_stalls, "TLPs", 1,
+            "TLPs that waited for replay-buffer room"),
+    DIR_ROW("replay_stall_ns", SIM_STAT_COUNTER, replay_stall_ps, "ns", 1000,
+            "total time TLPs waited for replay-buffer room"),
+    DIR_ROW("delivered", SIM_STAT_COUNTER, delivered, "TLPs", 1,
+            "TLPs handed to the receiving transaction layer"),
+    DIR_ROW("util", SIM_STAT_REAL, util, NULL, 1,
+            "share of the data-stream capacity used by TLPs and DLLPs"),
+    DIR_ROW("payload_gbps", SIM_STAT_REAL, payload_gbps, "GB/s", 1,
+            "payload bytes over the span from the first to the last data TLP"),
+    DIR_ROW("data_start_ns", SIM_STAT_REAL, data_start_ns, "ns", 1,
+            "first symbol of the first TLP with payload"),
+    DIR_ROW("data_end_ns", SIM_STAT_REAL, data_end_ns, "ns", 1, "end of the last TLP with payload"),
+};
+
+#undef DIR_ROW
+
+static const SimStatGroup link_stat_groups[] = {
+    {"<dir>", "direction: down (root complex to endpoint), up", dir_names},
+};
+
+static const SimStatTable link_stats = {link_stat_rows, N_OF(link_stat_rows), link_stat_groups,
+                                        N_OF(link_stat_groups)};
 
 static bool link_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     PcieLink *l = calloc(1, sizeof(*l));
     if (l == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     l->p = *(const PcieLinkParams *)params;
     l->phy.lanes = (uint32_t)l->p.lanes;
@@ -723,29 +727,24 @@ static bool link_build(Sim *sim, const char *name, const void *params, SimBuild 
         d->replay = calloc(d->rpr.cap, sizeof(*d->replay));
         d->rxbuf = calloc(d->rxr.cap, sizeof(*d->rxbuf));
         if (d->wire == NULL || d->replay == NULL || d->rxbuf == NULL) {
-            link_destroy(&l->c);
-            free(l);
-            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+            sim_error_oom(err, name);
+            goto fail_parts;
         }
     }
     if (!sim_add_component(sim, &l->c, name, l->p.domain, &link_ops, err)) {
-        link_destroy(&l->c);
-        free(l);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "rc_tx", &l->c, &l->dir[DIR_DOWN].in);
     sim_build_port(bld, "rc_rx", &l->c, &l->dir[DIR_UP].out);
     sim_build_port(bld, "ep_tx", &l->c, &l->dir[DIR_UP].in);
     sim_build_port(bld, "ep_rx", &l->c, &l->dir[DIR_DOWN].out);
-    for (int k = 0; k < DIR_MAX; k++) {
-        char prefix[256];
-        snprintf(prefix, sizeof(prefix), "%s.%s", name, dir_names[k]);
-        if (!stats_add(sim, prefix, &l->dir[k].st)) {
-            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics",
-                                 name);
-        }
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {l}, .count = {DIR_MAX}});
     return true;
+
+fail_parts:
+    link_destroy(&l->c);
+    free(l);
+    return false;
 }
 
 /* Each direction forwards what it takes, requests or not (fabric checks). */
@@ -767,4 +766,5 @@ const SimModelType pcie_link_type = {
     .build = link_build,
     .flows = link_flows,
     .n_flows = N_OF(link_flows),
+    .stats = &link_stats,
 };

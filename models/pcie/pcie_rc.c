@@ -571,11 +571,38 @@ static const char *rc_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
+#define RC_ROW(name_, kind_, field_, unit_, scale_, doc_)                                          \
+    SIM_STAT_ROW(name_, kind_, PcieRc, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc rc_stat_rows[] = {
+    RC_ROW("cpu_reads", SIM_STAT_COUNTER, cpu_reads, "requests", 1, "CPU reads of host memory"),
+    RC_ROW("cpu_writes", SIM_STAT_COUNTER, cpu_writes, "requests", 1, "CPU writes of host memory"),
+    RC_ROW("mmio_reads", SIM_STAT_COUNTER, mmio_reads, "TLPs", 1,
+           "uncached CPU reads sent to the device (MRd)"),
+    RC_ROW("mmio_writes", SIM_STAT_COUNTER, mmio_writes, "TLPs", 1,
+           "uncached CPU writes sent to the device (MWr)"),
+    RC_ROW("dma_reads", SIM_STAT_COUNTER, dma_reads, "TLPs", 1,
+           "device reads of host memory (MRd received)"),
+    RC_ROW("dma_read_bytes", SIM_STAT_COUNTER, dma_read_bytes, "B", 1, "bytes the device read"),
+    RC_ROW("dma_writes", SIM_STAT_COUNTER, dma_writes, "TLPs", 1,
+           "device writes into host memory (MWr received)"),
+    RC_ROW("dma_write_bytes", SIM_STAT_COUNTER, dma_write_bytes, "B", 1, "bytes the device wrote"),
+    RC_ROW("completions", SIM_STAT_COUNTER, completions, "TLPs", 1, "CplD TLPs sent"),
+    RC_ROW("notifications", SIM_STAT_COUNTER, notifications, "writes", 1,
+           "status writes reported to the CPU"),
+    RC_ROW("mmio_read_latency_ns", SIM_STAT_HIST, mmio_read_latency, "ns", 1000,
+           "uncached read: request taken to response sent to the CPU"),
+};
+
+#undef RC_ROW
+
+static const SimStatTable rc_stats = {rc_stat_rows, N_OF(rc_stat_rows), NULL, 0};
+
 static bool rc_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     PcieRc *rc = calloc(1, sizeof(*rc));
     if (rc == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     rc->p = *(const PcieRcParams *)params;
     rc->chunk = (uint32_t)(rc->p.cpl_max < rc->p.mps ? rc->p.cpl_max : rc->p.mps);
@@ -590,51 +617,24 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimBuild *b
               sim_timed_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) &&
               sim_timed_fifo_init(&rc->rq, q) && sim_timed_fifo_init(&rc->nq, 1024);
     if (!ok) {
-        unsigned long long host_mem = (unsigned long long)rc->p.host_mem;
-        rc_destroy(&rc->c);
-        free(rc);
-        return sim_error_set(err, SIM_ERR_INPUT,
-                             "instance '%s': out of memory (host_mem %llu "
-                             "bytes)",
-                             name, host_mem);
+        sim_error_oom(err, name); /* host_mem is mapped, the rest is small */
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &rc->c, name, rc->p.domain, &rc_ops, err)) {
-        rc_destroy(&rc->c);
-        free(rc);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "cpu_req", &rc->c, &rc->cpu_req);
     sim_build_port(bld, "cpu_resp", &rc->c, &rc->cpu_resp);
     sim_build_port(bld, "notify", &rc->c, &rc->notify);
     sim_build_port(bld, "tx", &rc->c, &rc->tx);
     sim_build_port(bld, "rx", &rc->c, &rc->rx);
-    SimStats *s = sim->stats;
-    PcieRcStats *st = &rc->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "cpu_reads", &st->cpu_reads, 1.0,
-                        "CPU reads of host memory") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "cpu_writes", &st->cpu_writes, 1.0,
-                        "CPU writes of host memory") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "mmio_reads", &st->mmio_reads, 1.0,
-                        "uncached CPU reads sent to the device (MRd)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "mmio_writes", &st->mmio_writes, 1.0,
-                        "uncached CPU writes sent to the device (MWr)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_reads", &st->dma_reads, 1.0,
-                        "device reads of host memory (MRd received)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_read_bytes", &st->dma_read_bytes, 1.0,
-                        "bytes the device read") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_writes", &st->dma_writes, 1.0,
-                        "device writes into host memory (MWr received)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_write_bytes", &st->dma_write_bytes, 1.0,
-                        "bytes the device wrote") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "completions", &st->completions, 1.0,
-                        "CplD TLPs sent") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "notifications", &st->notifications, 1.0,
-                        "status writes reported to the CPU") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "mmio_read_latency_ns", &st->mmio_read_latency,
-                        1000.0, "uncached read: request taken to response sent to the CPU"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {rc}});
     return true;
+
+fail_parts:
+    rc_destroy(&rc->c);
+    free(rc);
+    return false;
 }
 
 /* The CPU's requests go down the link to the adapter (fabric checks). */
@@ -656,4 +656,5 @@ const SimModelType pcie_rc_type = {
     .build = rc_build,
     .flows = rc_flows,
     .n_flows = N_OF(rc_flows),
+    .stats = &rc_stats,
 };
