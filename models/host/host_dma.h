@@ -35,6 +35,14 @@ extern "C" {
     {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,                         \
      "host address of the write DMA status table (descriptors at +0x200)"}
 
+/* The statistics rows of the driver's counters, shared by the nodes' tables; the node's struct T
+ * keeps its HostDma as member `dma`. */
+#define HOST_DMA_STAT_ROWS(T)                                                                      \
+    SIM_STAT_ROW("descriptors", SIM_STAT_COUNTER, T, dma.descriptors, "descriptors", 1,            \
+                 "DMA descriptors written"),                                                       \
+        SIM_STAT_ROW("doorbells", SIM_STAT_COUNTER, T, dma.doorbells, "writes", 1,                 \
+                     "doorbell writes")
+
 typedef struct HostDma {
     SimComponent *c;
     SimPort **req;       /* the node's request port (its slot: connected after build) */

@@ -243,12 +243,21 @@ static const char *ideal_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
+static const SimStatDesc ideal_stat_rows[] = {
+    SIM_STAT_ROW("reads", SIM_STAT_COUNTER, MemIdeal, reads, "requests", 1, "reads taken"),
+    SIM_STAT_ROW("writes", SIM_STAT_COUNTER, MemIdeal, writes, "requests", 1, "writes taken"),
+    SIM_STAT_ROW("read_bytes", SIM_STAT_COUNTER, MemIdeal, read_bytes, "B", 1, "bytes read"),
+    SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, MemIdeal, write_bytes, "B", 1, "bytes written"),
+};
+
+static const SimStatTable ideal_stats = {ideal_stat_rows, N_OF(ideal_stat_rows), NULL, 0};
+
 static bool ideal_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     MemIdeal *m = calloc(1, sizeof(*m));
     if (m == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     m->p = *(const MemIdealParams *)params;
     bool ok = sim_timed_fifo_init(&m->q, (uint32_t)m->p.queue);
@@ -259,29 +268,21 @@ static bool ideal_build(Sim *sim, const char *name, const void *params, SimBuild
         ok = ok && m->version != NULL;
     }
     if (!ok) {
-        unsigned long long bytes = (unsigned long long)m->p.size;
-        ideal_destroy(&m->c);
-        free(m);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory (size %llu)", name,
-                             bytes);
+        sim_error_oom(err, name); /* `size` bytes are mapped when functional */
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &m->c, name, m->p.domain, &ideal_ops, err)) {
-        ideal_destroy(&m->c);
-        free(m);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "req", &m->c, &m->req);
     sim_build_port(bld, "resp", &m->c, &m->resp);
-    SimStats *s = sim->stats;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0, "writes taken") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &m->read_bytes, 1.0,
-                        "bytes read") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &m->write_bytes, 1.0,
-                        "bytes written"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {m}});
     return true;
+
+fail_parts:
+    ideal_destroy(&m->c);
+    free(m);
+    return false;
 }
 
 /* Requests end here (fabric checks). */
@@ -302,4 +303,5 @@ const SimModelType mem_ideal_type = {
     .role = SIM_ROLE_MEMORY,
     .flows = ideal_flows,
     .n_flows = N_OF(ideal_flows),
+    .stats = &ideal_stats,
 };

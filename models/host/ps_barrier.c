@@ -251,11 +251,22 @@ static const SimPortDesc bar_ports[] = {
 
 #undef BAR_PORT
 
+static const SimStatDesc bar_stat_rows[] = {
+    SIM_STAT_ROW("arrivals", SIM_STAT_COUNTER, Barrier, st.arrivals, "messages", 1,
+                 "workers' arrivals"),
+    SIM_STAT_ROW("releases", SIM_STAT_COUNTER, Barrier, st.releases, "messages", 1,
+                 "releases sent to workers"),
+    SIM_STAT_ROW("updates", SIM_STAT_COUNTER, Barrier, st.updates, "messages", 1,
+                 "BSP updates requested from the aggregator"),
+};
+
+static const SimStatTable bar_stats = {bar_stat_rows, N_OF(bar_stat_rows), NULL, 0};
+
 static bool bar_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     Barrier *b = calloc(1, sizeof(*b));
     if (b == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     b->p = *(const BarParams *)params;
     b->agg_port = -1;
@@ -266,8 +277,7 @@ static bool bar_build(Sim *sim, const char *name, const void *params, SimBuild *
         sim_ring_init(&b->queue[i].r, BAR_QUEUE);
     }
     if (!sim_add_component(sim, &b->c, name, b->p.domain, &bar_ops, err)) {
-        free(b);
-        return false;
+        goto fail_barrier;
     }
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
         char port[16];
@@ -276,16 +286,12 @@ static bool bar_build(Sim *sim, const char *name, const void *params, SimBuild *
         snprintf(port, sizeof(port), "out%u", i);
         sim_build_port(bld, port, &b->c, &b->out[i]);
     }
-    SimStats *s = sim->stats;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "arrivals", &b->st.arrivals, 1.0,
-                        "workers' arrivals") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "releases", &b->st.releases, 1.0,
-                        "releases sent to workers") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "updates", &b->st.updates, 1.0,
-                        "BSP updates requested from the aggregator"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {b}});
     return true;
+
+fail_barrier:
+    free(b);
+    return false;
 }
 
 const SimModelType ps_barrier_type = {
@@ -298,4 +304,5 @@ const SimModelType ps_barrier_type = {
     .ports = bar_ports,
     .n_ports = N_OF(bar_ports),
     .build = bar_build,
+    .stats = &bar_stats,
 };

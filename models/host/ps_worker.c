@@ -1298,23 +1298,64 @@ static const char *ps_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
+#define PS_ROW(name_, kind_, field_, unit_, scale_, doc_)                                          \
+    SIM_STAT_ROW(name_, kind_, PsNode, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc ps_stat_rows[] = {
+    PS_ROW("iterations", SIM_STAT_COUNTER, iterations, "iterations", 1,
+           "iterations completed by the worker"),
+    PS_ROW("iteration_ns", SIM_STAT_HIST, iteration, "ns", 1000,
+           "iteration time: first pull issued to release"),
+    PS_ROW("barrier_wait_ns", SIM_STAT_HIST, barrier_wait, "ns", 1000,
+           "arrival at the barrier to release"),
+    PS_ROW("comm_share", SIM_STAT_REAL, comm_share, NULL, 1,
+           "share of the iteration time not spent computing"),
+    PS_ROW("compute_ns", SIM_STAT_REAL, compute_ns, "ns", 1,
+           "forward and backward compute replayed"),
+    PS_ROW("pushed_bytes", SIM_STAT_COUNTER, pushed_bytes, "B", 1, "gradient bytes pushed"),
+    PS_ROW("pulled_bytes", SIM_STAT_COUNTER, pulled_bytes, "B", 1, "parameter bytes pulled"),
+    PS_ROW("pushes", SIM_STAT_COUNTER, pushes, "tensors", 1, "gradient tensors pushed"),
+    PS_ROW("pulls", SIM_STAT_COUNTER, pulls, "tensors", 1, "parameter tensors pulled"),
+    PS_ROW("updates", SIM_STAT_COUNTER, updates, "updates", 1, "updates applied by the aggregator"),
+    PS_ROW("update_ns", SIM_STAT_HIST, update, "ns", 1000,
+           "aggregator: update request to parameters written"),
+    PS_ROW("agg_read_bytes", SIM_STAT_COUNTER, agg_read_bytes, "B", 1,
+           "aggregator: bytes read (parameters and slots)"),
+    PS_ROW("agg_write_bytes", SIM_STAT_COUNTER, agg_write_bytes, "B", 1,
+           "aggregator: parameter bytes written"),
+    PS_ROW("flag_stores", SIM_STAT_COUNTER, flag_stores, "stores", 1,
+           "barrier: polling: flag stores"),
+    PS_ROW("flag_loads", SIM_STAT_COUNTER, flag_loads, "loads", 1, "barrier: polling: flag loads"),
+    HOST_DMA_STAT_ROWS(PsNode),
+    PS_ROW("first_start_ns", SIM_STAT_REAL, first_start_ns, "ns", 1,
+           "when the first iteration started"),
+    PS_ROW("last_done_ns", SIM_STAT_REAL, last_done_ns, "ns", 1,
+           "when the last iteration was released"),
+};
+
+#undef PS_ROW
+
+static const SimStatTable ps_stats = {ps_stat_rows, N_OF(ps_stat_rows), NULL, 0};
+
 static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const PsParams *pp = params;
     char msg[1024];
     PsNode *n = calloc(1, sizeof(*n));
     if (n == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     n->p = *pp;
     n->path = strdup(pp->trace);
+    if (n->path == NULL) {
+        sim_error_oom(err, name);
+        goto fail_parts;
+    }
     n->p.trace = n->path;
     uint32_t nt = 0;
-    if (n->path == NULL ||
-        !read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, NULL, NULL)) {
-        free(n->path);
-        free(n);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
+    if (!read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, NULL, NULL)) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
+        goto fail_parts;
     }
     n->n_tensors = nt;
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
@@ -1335,9 +1376,8 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
               n->jobs && n->slots && n->scratch && sim_hist_init(&n->st.iteration) &&
               sim_hist_init(&n->st.barrier_wait) && sim_hist_init(&n->st.update);
     if (!ok) {
-        ps_destroy(&n->c);
-        free(n);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, n->offset, n->bytes);
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
@@ -1345,14 +1385,10 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     }
     /* The streams are opened now, so that zlib's buffers exist before the run. */
     if (n->p.worker >= 0 && (n->tw = pstrace_open(n->path, err)) == NULL) {
-        ps_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
     if (n->p.aggregator && (n->ta = pstrace_open(n->path, err)) == NULL) {
-        ps_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
     n->a_total = n->p.sync == SYNC_ASYNC ? (uint64_t)n->iters * n->workers : n->iters;
     host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
@@ -1360,58 +1396,20 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     n->wphase = W_START;
     n->aphase = A_IDLE;
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &ps_ops, err)) {
-        ps_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
     sim_build_port(bld, "req", &n->c, &n->req);
     sim_build_port(bld, "resp", &n->c, &n->resp);
     sim_build_port(bld, "notify", &n->c, &n->notify);
     sim_build_port(bld, "sync_out", &n->c, &n->sync_out);
     sim_build_port(bld, "sync_in", &n->c, &n->sync_in);
-    SimStats *s = sim->stats;
-    PsStats *st = &n->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "iterations", &st->iterations, 1.0,
-                        "iterations completed by the worker") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "iteration_ns", &st->iteration, 1000.0,
-                        "iteration time: first pull issued to release") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "barrier_wait_ns", &st->barrier_wait, 1000.0,
-                        "arrival at the barrier to release") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "comm_share", &st->comm_share, 1.0,
-                        "share of the iteration time not spent computing") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "compute_ns", &st->compute_ns, 1.0,
-                        "forward and backward compute replayed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pushed_bytes", &st->pushed_bytes, 1.0,
-                        "gradient bytes pushed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pulled_bytes", &st->pulled_bytes, 1.0,
-                        "parameter bytes pulled") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pushes", &st->pushes, 1.0,
-                        "gradient tensors pushed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pulls", &st->pulls, 1.0,
-                        "parameter tensors pulled") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "updates", &st->updates, 1.0,
-                        "updates applied by the aggregator") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "update_ns", &st->update, 1000.0,
-                        "aggregator: update request to parameters written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "agg_read_bytes", &st->agg_read_bytes, 1.0,
-                        "aggregator: bytes read (parameters and slots)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "agg_write_bytes", &st->agg_write_bytes, 1.0,
-                        "aggregator: parameter bytes written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_stores", &st->flag_stores, 1.0,
-                        "barrier: polling: flag stores") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_loads", &st->flag_loads, 1.0,
-                        "barrier: polling: flag loads") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &n->dma.descriptors, 1.0,
-                        "DMA descriptors written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &n->dma.doorbells, 1.0,
-                        "doorbell writes") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "first_start_ns", &st->first_start_ns, 1.0,
-                        "when the first iteration started") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "last_done_ns", &st->last_done_ns, 1.0,
-                        "when the last iteration was released"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {n}});
     return true;
+
+fail_parts:
+    ps_destroy(&n->c); /* whatever was made so far: the rest is NULL */
+    free(n);
+    return false;
 }
 
 /* Requests leave on req (fabric checks, docs/config.md). */
@@ -1432,4 +1430,5 @@ const SimModelType host_ps_type = {
     .role = SIM_ROLE_REQUESTER,
     .flows = ps_flows,
     .n_flows = 1,
+    .stats = &ps_stats,
 };
