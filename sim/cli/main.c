@@ -52,7 +52,7 @@ static const char *const main_help =
     "commands:\n"
     "  run CONFIG       simulate a topology and print a summary\n"
     "  check CONFIG     validate a topology without simulating it\n"
-    "  describe [TYPE]  list the model types, or one type's parameters and ports\n"
+    "  describe [TYPE]  list the model types, or one type's parameters, ports, statistics\n"
     "  dram CONFIG --trace FILE   replay a memory trace into the DDR3 controller alone\n"
     "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
     "  version          print the version\n"
@@ -112,7 +112,8 @@ static const char *const describe_help =
     "usage: membox-sim describe [TYPE]\n"
     "\n"
     "Without TYPE, list every model type. With TYPE, print its parameters (key, type and\n"
-    "unit, default, range, meaning) and its ports.\n"
+    "unit, default, range, meaning), its ports and every statistic it can produce (kind,\n"
+    "unit, meaning).\n"
     "\n"
     "exit codes: 0 ok; 2 unknown type\n";
 
