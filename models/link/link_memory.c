@@ -36,7 +36,7 @@ typedef struct Memory {
     SimPort *resp;
     MemoryParams p;
     uint8_t *store;
-    uint32_t *version;   /* per 64-byte line, for pattern writes */
+    uint32_t *version;    /* per 64-byte line, for pattern writes */
     SimTimedFifo pending; /* responses in acceptance order, each ready at its cycle */
     SimCycle next_accept;
     uint32_t last_tag[256];

@@ -43,8 +43,8 @@ enum { TX_CPL = 0, TX_MRD, TX_WTX, TX_RST, TX_MAX };
 /* Avalon-MM sources, in round-robin order. */
 enum { AV_PIO = 0, AV_RDW, AV_WRR, AV_MAX };
 
-#define REGS_SIZE       0x1000u
-#define DOORBELLS       64u
+#define REGS_SIZE 0x1000u
+#define DOORBELLS 64u
 
 typedef struct PcieAdapterParams {
     SimDomain *domain;

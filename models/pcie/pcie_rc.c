@@ -81,15 +81,15 @@ typedef struct PcieRc {
     SimPort *tx;
     SimPort *rx;
     PcieRcParams p;
-    SimMem mem;      /* host memory [host_base, host_base + host_mem) */
-    uint32_t chunk;  /* completion size: min(cpl_max, mps) */
-    SimTimedFifo hq; /* host-memory responses to the CPU */
+    SimMem mem;         /* host memory [host_base, host_base + host_mem) */
+    uint32_t chunk;     /* completion size: min(cpl_max, mps) */
+    SimTimedFifo hq;    /* host-memory responses to the CPU */
     SimTimedFifo mresp; /* MMIO responses and write acks to the CPU */
     SimTimedFifo mq;    /* MMIO TLPs to send */
     SimTimedFifo rq;    /* device reads waiting for their data */
     SimTimedFifo nq;    /* notifications */
-    uint32_t rq_off; /* bytes of rq's head already completed */
-    bool cpl_turn;   /* TX arbitration: completions go first on the next tie */
+    uint32_t rq_off;    /* bytes of rq's head already completed */
+    bool cpl_turn;      /* TX arbitration: completions go first on the next tie */
     RcTag *tag;
     uint32_t free_tags;
     PcieRcStats st;
