@@ -12,7 +12,7 @@
 #include "models/pcie/pcie.h"
 #include "models/repeater/repeater.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "sim/core/util.h"
 
 static const SimModelType *const types[] = {
     &generic_source_type,

@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "sim/core/util.h"
+
 void ddr3_channel_init(Ddr3Channel *ch, const Ddr3Timing *t)
 {
     assert(t->p.ranks >= 1 && t->p.ranks <= DDR3_MAX_RANKS);
@@ -11,6 +13,9 @@ void ddr3_channel_init(Ddr3Channel *ch, const Ddr3Timing *t)
     ch->t = t;
     ch->ranks = t->p.ranks;
     ch->banks = t->p.banks;
+    for (uint32_t r = 0; r < DDR3_MAX_RANKS; r++) {
+        sim_ring_init(&ch->rank[r].faw_r, N_OF(ch->rank[r].faw));
+    }
 }
 
 static inline void bump(SimCycle *slot, SimCycle v)
@@ -61,17 +66,14 @@ void ddr3_channel_issue(Ddr3Channel *ch, DramCmd cmd, uint32_t rank, uint32_t ba
         b->row = row;
         b->hits = 0;
         r->open_banks++;
-        if (r->acts < 4) {
-            r->faw[(r->faw_head + r->acts) & 3] = now;
-            r->acts++;
-        } else {
-            r->faw[r->faw_head] = now;
-            r->faw_head = (r->faw_head + 1) & 3;
+        if (sim_ring_full(&r->faw_r)) {
+            sim_ring_pop(&r->faw_r); /* the window slides: the oldest ACT leaves it */
         }
-        if (r->acts == 4) {
+        r->faw[sim_ring_push(&r->faw_r)] = now;
+        if (sim_ring_full(&r->faw_r)) {
             /* The window only moves at an ACT, so tFAW folds into the rank's earliest ACT
              * like any pairwise constraint: the fifth ACT waits for the oldest of four. */
-            bump(&r->next[DRAM_CMD_ACT], r->faw[r->faw_head] + t->p.tfaw);
+            bump(&r->next[DRAM_CMD_ACT], r->faw[sim_ring_head(&r->faw_r)] + t->p.tfaw);
         }
         break;
     case DRAM_CMD_PRE:

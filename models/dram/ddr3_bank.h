@@ -20,6 +20,7 @@
 #define MEMBOX_DRAM_DDR3_BANK_H
 
 #include "ddr3_timing.h"
+#include "sim/core/ring.h"
 #include "sim/core/sim_types.h"
 
 #ifdef __cplusplus
@@ -39,9 +40,8 @@ typedef struct Ddr3Bank {
 
 typedef struct Ddr3Rank {
     SimCycle next[DRAM_CMD_MAX]; /* rank-scope earliest issue */
-    SimCycle faw[4];             /* cycles of the last four ACTs (ring) */
-    uint32_t faw_head;           /* oldest entry of the ring */
-    uint32_t acts;               /* ACTs so far, saturating at 4 */
+    SimCycle faw[4];             /* cycles of the last four ACTs */
+    SimRing faw_r;               /* over faw, oldest first; full once four ACTs were sent */
     uint32_t open_banks;
 } Ddr3Rank;
 

@@ -57,6 +57,8 @@ void ddr3_ctrl_config_default(Ddr3CtrlConfig *cfg)
     cfg->frontend = 1;
 }
 
+const char ddr3_ctrl_out_of_memory[] = "out of memory";
+
 Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
 {
     const char *msg = ddr3_timing_params_check(&cfg->timing);
@@ -92,7 +94,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
     }
     Ddr3Ctrl *c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        *why = "out of memory";
+        *why = ddr3_ctrl_out_of_memory;
         goto fail_alloc;
     }
     c->cfg = *cfg;
@@ -100,7 +102,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
         goto fail_map;
     }
     if (!ddr3_queue_init(&c->rq, cfg->read_queue) || !ddr3_queue_init(&c->wq, cfg->write_queue)) {
-        *why = "out of memory";
+        *why = ddr3_ctrl_out_of_memory;
         goto fail_queues;
     }
     ddr3_timing_init(&c->timing, &cfg->timing);

@@ -69,8 +69,10 @@ typedef struct Ddr3CtrlStats {
 
 typedef struct Ddr3Ctrl Ddr3Ctrl;
 
-/* NULL with *why set (static text) if the configuration is inconsistent. */
+/* NULL with *why set (static text) if the configuration is inconsistent, or to
+ * ddr3_ctrl_out_of_memory when memory ran out. */
 Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why);
+extern const char ddr3_ctrl_out_of_memory[];
 void ddr3_ctrl_free(Ddr3Ctrl *c);
 
 void ddr3_ctrl_set_callbacks(Ddr3Ctrl *c, Ddr3DoneFn done, Ddr3CmdFn cmd, void *ctx);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "sim/core/util.h"
+
 const char *const dram_mapping_names[DRAM_MAP_MAX + 1] = {
     [DRAM_MAP_ROBARACOCH] = "RoBaRaCoCh",
     [DRAM_MAP_RORABACHCO] = "RoRaBaChCo",
@@ -30,7 +32,7 @@ static const DramField dram_map_order[DRAM_MAP_MAX][DRAM_FIELD_MAX] = {
 
 static bool log2_exact(uint64_t v, uint32_t *out)
 {
-    if (v == 0 || (v & (v - 1)) != 0) {
+    if (!is_pow2(v)) {
         return false;
     }
     *out = (uint32_t)__builtin_ctzll(v);

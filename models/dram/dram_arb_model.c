@@ -310,8 +310,35 @@ static const char *arb_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool arb_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+#define PORT_ROW(name_, kind_, field_, unit_, doc_)                                                \
+    SIM_STAT_GROUP_ROW(0, 1, "p<n>." name_, kind_, DramArbiter, st[0].field_,                      \
+                       sizeof(DramArbPortStats), unit_, 1, doc_)
+
+static const SimStatDesc arb_stat_rows[] = {
+    SIM_STAT_ROW("grants", SIM_STAT_COUNTER, DramArbiter, grants, "requests", 1,
+                 "requests granted"),
+    SIM_STAT_ROW("beats", SIM_STAT_COUNTER, DramArbiter, beats, "beats", 1, "bus beats granted"),
+    PORT_ROW("requests", SIM_STAT_COUNTER, requests, "requests", "requests granted to this port"),
+    PORT_ROW("beats", SIM_STAT_COUNTER, beats, "beats", "bus beats granted to this port"),
+    PORT_ROW("share", SIM_STAT_REAL, share, NULL, "this port's fraction of all beats granted"),
+    PORT_ROW("wait_cycles", SIM_STAT_COUNTER, wait_cycles, "cycles",
+             "cycles requests waited from visible to granted"),
+    PORT_ROW("wait_avg_cycles", SIM_STAT_REAL, wait_avg_cycles, "cycles",
+             "average wait from visible to granted"),
+    PORT_ROW("responses", SIM_STAT_COUNTER, responses, "packets",
+             "responses returned on this port"),
+};
+
+#undef PORT_ROW
+
+static const SimStatGroup arb_stat_groups[] = {
+    {"<n>", "requester: 0 .. ports - 1", NULL},
+};
+
+static const SimStatTable arb_stats = {arb_stat_rows, N_OF(arb_stat_rows), arb_stat_groups,
+                                       N_OF(arb_stat_groups)};
+
+static bool arb_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const DramArbParams *p = params;
     uint32_t w[NPORTS];
@@ -321,50 +348,28 @@ static bool arb_build(Sim *sim, const char *name, const void *params, SimPortBin
     }
     DramArbiter *a = calloc(1, sizeof(*a));
     if (a == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     a->n = (uint32_t)p->ports;
     dram_arb_init(&a->arb, (DramArbPolicy)p->policy, a->n, w);
     if (!sim_add_component(sim, &a->c, name, p->domain, &arb_ops, err)) {
-        free(a);
-        return false;
+        goto fail_arbiter;
     }
     for (uint32_t i = 0; i < NPORTS; i++) {
-        bindings[2 * i] = (SimPortBinding){&a->c, &a->req[i]};
-        bindings[2 * i + 1] = (SimPortBinding){&a->c, &a->resp[i]};
+        char port[16];
+        snprintf(port, sizeof(port), "req%u", i);
+        sim_build_port(bld, port, &a->c, &a->req[i]);
+        snprintf(port, sizeof(port), "resp%u", i);
+        sim_build_port(bld, port, &a->c, &a->resp[i]);
     }
-    bindings[2 * NPORTS] = (SimPortBinding){&a->c, &a->mem_req};
-    bindings[2 * NPORTS + 1] = (SimPortBinding){&a->c, &a->mem_resp};
-    bool ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "grants", &a->grants, 1.0,
-                            "requests granted") &&
-              sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "beats", &a->beats, 1.0,
-                            "bus beats granted");
-    for (uint32_t i = 0; i < a->n && ok; i++) {
-        char key[64];
-        DramArbPortStats *ps = &a->st[i];
-        snprintf(key, sizeof(key), "p%u.requests", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->requests, 1.0,
-                                 "requests granted to this port");
-        snprintf(key, sizeof(key), "p%u.beats", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->beats, 1.0,
-                                 "bus beats granted to this port");
-        snprintf(key, sizeof(key), "p%u.share", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_REAL, name, key, &ps->share, 1.0,
-                                 "this port's fraction of all beats granted");
-        snprintf(key, sizeof(key), "p%u.wait_cycles", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->wait_cycles, 1.0,
-                                 "cycles requests waited from visible to granted");
-        snprintf(key, sizeof(key), "p%u.wait_avg_cycles", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_REAL, name, key, &ps->wait_avg_cycles, 1.0,
-                                 "average wait from visible to granted, cycles");
-        snprintf(key, sizeof(key), "p%u.responses", i);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &ps->responses, 1.0,
-                                 "responses returned on this port");
-    }
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "mem_req", &a->c, &a->mem_req);
+    sim_build_port(bld, "mem_resp", &a->c, &a->mem_resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {a}, .count = {a->n}});
     return true;
+
+fail_arbiter:
+    free(a);
+    return false;
 }
 
 /* Requests taken on any request port go on to the controller (fabric checks). */
@@ -384,12 +389,13 @@ const SimModelType dram_arbiter_type = {
     .doc = "Multi-port Avalon-MM arbiter in front of the DDR3 controller: round-robin, fixed "
            "priority or weighted, burst-aware, with per-port statistics.",
     .params = arb_params,
-    .n_params = sizeof(arb_params) / sizeof(arb_params[0]),
+    .n_params = N_OF(arb_params),
     .params_size = sizeof(DramArbParams),
     .ports = arb_ports,
-    .n_ports = sizeof(arb_ports) / sizeof(arb_ports[0]),
+    .n_ports = N_OF(arb_ports),
     .check = arb_check,
     .build = arb_build,
     .flows = arb_flows,
-    .n_flows = sizeof(arb_flows) / sizeof(arb_flows[0]),
+    .n_flows = N_OF(arb_flows),
+    .stats = &arb_stats,
 };

@@ -567,11 +567,6 @@ static void params_to_config(const DramCtrlParams *p, Ddr3CtrlConfig *cfg)
     cfg->frontend = (uint32_t)p->frontend;
 }
 
-static bool pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *ctrl_check(const void *params, char *msg, size_t size)
 {
     const DramCtrlParams *p = params;
@@ -603,16 +598,16 @@ static const char *ctrl_check(const void *params, char *msg, size_t size)
         BAD("tREFI", "tREFI (%llu) must exceed tRFC + tRP (%llu)", (unsigned long long)p->trefi,
             (unsigned long long)(p->trfc + p->trp));
     }
-    if (!pow2(p->ranks)) {
+    if (!is_pow2(p->ranks)) {
         BAD("ranks", "ranks must be a power of two");
     }
-    if (!pow2(p->banks)) {
+    if (!is_pow2(p->banks)) {
         BAD("banks", "banks must be a power of two");
     }
-    if (!pow2(p->rows)) {
+    if (!is_pow2(p->rows)) {
         BAD("rows", "rows must be a power of two");
     }
-    if (!pow2(p->columns) || p->columns < p->bl) {
+    if (!is_pow2(p->columns) || p->columns < p->bl) {
         BAD("columns", "columns must be a power of two and at least BL");
     }
     if (p->device_width != 4 && p->device_width != 8 && p->device_width != 16) {
@@ -633,8 +628,59 @@ static const char *ctrl_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+/* The blocks of the statistics table: the model, its controller core's counters, and the model
+ * again for what exists only with the timing checker on. */
+enum { CTRL_SB_SELF = 0, CTRL_SB_CORE, CTRL_SB_CHECK };
+
+#define SELF_ROW(name_, kind_, field_, unit_, scale_, doc_)                                        \
+    SIM_STAT_ROW(name_, kind_, DramCtrl, field_, unit_, scale_, doc_)
+#define CORE_ROW(name_, field_, unit_, doc_)                                                       \
+    SIM_STAT_ROW_IN(CTRL_SB_CORE, name_, SIM_STAT_COUNTER, Ddr3CtrlStats, field_, unit_, 1, doc_)
+
+static const SimStatDesc ctrl_stat_rows[] = {
+    SELF_ROW("cycles", SIM_STAT_COUNTER, cycles, "cycles", 1,
+             "DRAM cycles from 0 to the last response or data burst"),
+    SELF_ROW("reads", SIM_STAT_COUNTER, reads, "bursts", 1,
+             "64 B read bursts served (from the DRAM or the write queue)"),
+    SELF_ROW("writes", SIM_STAT_COUNTER, writes, "bursts", 1,
+             "64 B write bursts written to the DRAM"),
+    SELF_ROW("read_requests", SIM_STAT_COUNTER, read_requests, "requests", 1,
+             "read requests taken"),
+    SELF_ROW("write_requests", SIM_STAT_COUNTER, write_requests, "requests", 1,
+             "write requests taken"),
+    CORE_ROW("read_forwards", read_forwards, "bursts", "read bursts served from the write queue"),
+    CORE_ROW("refreshes", cmds[DRAM_CMD_REF], "commands", "REF commands"),
+    CORE_ROW("activates", cmds[DRAM_CMD_ACT], "commands", "ACT commands"),
+    SELF_ROW("precharges", SIM_STAT_COUNTER, precharges, "commands", 1, "PRE and PREA commands"),
+    CORE_ROW("row_hits", row_hits, "bursts", "bursts whose first command was their RD/WR"),
+    CORE_ROW("row_misses", row_misses, "bursts", "bursts that found their bank closed"),
+    CORE_ROW("row_conflicts", row_conflicts, "bursts", "bursts that found another row open"),
+    SELF_ROW("row_hit_rate", SIM_STAT_REAL, row_hit_rate, NULL, 1,
+             "row hits / bursts served by the DRAM"),
+    CORE_ROW("write_drains", write_drains, NULL, "times the write queue reached write_high"),
+    SELF_ROW("bandwidth_gbps", SIM_STAT_REAL, bandwidth_gbps, "GB/s", 1,
+             "DRAM data-bus bytes per second over `cycles`"),
+    SELF_ROW("read_latency_avg_cycles", SIM_STAT_REAL, read_latency_avg_cycles, "cycles", 1,
+             "read request taken to response sent, DRAM cycles"),
+    SELF_ROW("read_latency_avg_ns", SIM_STAT_REAL, read_latency_avg_ns, "ns", 1,
+             "read request taken to response sent, ns"),
+    SELF_ROW("read_latency_ns", SIM_STAT_HIST, read_latency, "ns", 1000,
+             "read request taken to response sent"),
+    SELF_ROW("write_latency_ns", SIM_STAT_HIST, write_latency, "ns", 1000,
+             "write request taken to acknowledgement sent"),
+    SELF_ROW("read_queue", SIM_STAT_TIMEAVG, rq_occ, "bursts", 1, "read bursts queued"),
+    SELF_ROW("write_queue", SIM_STAT_TIMEAVG, wq_occ, "bursts", 1, "write bursts queued"),
+    SIM_STAT_ROW_IN(CTRL_SB_CHECK, "checker_violations", SIM_STAT_COUNTER, DramCtrl,
+                    checker_violations, NULL, 1,
+                    "JEDEC rules the command stream broke (must be 0; with check on)"),
+};
+
+#undef SELF_ROW
+#undef CORE_ROW
+
+static const SimStatTable ctrl_stats = {ctrl_stat_rows, N_OF(ctrl_stat_rows), NULL, 0};
+
+static bool ctrl_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const DramCtrlParams *p = params;
     const char *why = NULL;
@@ -649,13 +695,17 @@ static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBi
     }
     DramCtrl *d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     d->p = *p;
     d->cur = NO_PARENT;
     d->core = ddr3_ctrl_new(&cfg, &why);
     if (d->core == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': %s", name, why);
+        if (why == ddr3_ctrl_out_of_memory) {
+            sim_error_oom(err, name);
+        } else {
+            sim_error_set(err, SIM_ERR_INPUT, "instance '%s': %s", name, why);
+        }
         goto fail_core;
     }
     ddr3_ctrl_set_callbacks(d->core, on_done, on_cmd, d);
@@ -665,88 +715,37 @@ static bool ctrl_build(Sim *sim, const char *name, const void *params, SimPortBi
     d->ready = calloc(d->n_parents, sizeof(*d->ready));
     if (!sim_hist_init(&d->read_latency) || !sim_hist_init(&d->write_latency) ||
         d->parents == NULL || d->ready == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
-        goto fail_alloc;
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     for (uint32_t i = 0; i < d->n_parents; i++) {
         d->parents[i].next = i + 1 < d->n_parents ? i + 1 : NO_PARENT;
     }
     d->free_head = 0;
     if (p->functional && (d->store = dram_store_new(p->store_lines)) == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
-        goto fail_alloc;
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (p->check && (d->checker = ddr3_checker_new(&cfg.timing, p->refresh)) == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
-        goto fail_alloc;
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     sim_timeavg_init(&d->rq_occ, 0, 0);
     sim_timeavg_init(&d->wq_occ, 0, 0);
     if (!sim_add_component(sim, &d->c, name, p->domain, &ctrl_ops, err)) {
-        goto fail_alloc;
+        goto fail_parts;
     }
     /* The refresh timer alone must not keep a run alive; busy() reports held requests. */
     d->c.daemon = true;
-    bindings[0].component = &d->c;
-    bindings[0].slot = &d->in;
-    bindings[1].component = &d->c;
-    bindings[1].slot = &d->out;
+    sim_build_port(bld, "req", &d->c, &d->in);
+    sim_build_port(bld, "resp", &d->c, &d->out);
 
-    const Ddr3CtrlStats *st = ddr3_ctrl_stats(d->core);
-    SimStats *s = sim->stats;
-    bool ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "cycles", &d->cycles, 1.0,
-                            "DRAM cycles from 0 to the last response or data burst") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &d->reads, 1.0,
-                            "64 B read bursts served (from the DRAM or the write queue)") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &d->writes, 1.0,
-                            "64 B write bursts written to the DRAM") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "read_requests", &d->read_requests, 1.0,
-                            "read requests taken") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "write_requests", &d->write_requests, 1.0,
-                            "write requests taken") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "read_forwards", &st->read_forwards, 1.0,
-                            "read bursts served from the write queue") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "refreshes", &st->cmds[DRAM_CMD_REF], 1.0,
-                            "REF commands") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "activates", &st->cmds[DRAM_CMD_ACT], 1.0,
-                            "ACT commands") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "precharges", &d->precharges, 1.0,
-                            "PRE and PREA commands") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "row_hits", &st->row_hits, 1.0,
-                            "bursts whose first command was their RD/WR") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "row_misses", &st->row_misses, 1.0,
-                            "bursts that found their bank closed") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "row_conflicts", &st->row_conflicts, 1.0,
-                            "bursts that found another row open") &&
-              sim_stats_add(s, SIM_STAT_REAL, name, "row_hit_rate", &d->row_hit_rate, 1.0,
-                            "row hits / bursts served by the DRAM") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "write_drains", &st->write_drains, 1.0,
-                            "times the write queue reached write_high") &&
-              sim_stats_add(s, SIM_STAT_REAL, name, "bandwidth_gbps", &d->bandwidth_gbps, 1.0,
-                            "DRAM data-bus bytes per second over `cycles`, GB/s") &&
-              sim_stats_add(s, SIM_STAT_REAL, name, "read_latency_avg_cycles",
-                            &d->read_latency_avg_cycles, 1.0,
-                            "read request taken to response sent, DRAM cycles") &&
-              sim_stats_add(s, SIM_STAT_REAL, name, "read_latency_avg_ns", &d->read_latency_avg_ns,
-                            1.0, "read request taken to response sent, ns") &&
-              sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &d->read_latency, 1000.0,
-                            "read request taken to response sent") &&
-              sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &d->write_latency, 1000.0,
-                            "write request taken to acknowledgement sent") &&
-              sim_stats_add(s, SIM_STAT_TIMEAVG, name, "read_queue", &d->rq_occ, 1.0,
-                            "read bursts queued") &&
-              sim_stats_add(s, SIM_STAT_TIMEAVG, name, "write_queue", &d->wq_occ, 1.0,
-                            "write bursts queued");
-    if (ok && p->check) {
-        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "checker_violations", &d->checker_violations,
-                           1.0, "JEDEC rules the command stream broke (must be 0)");
-    }
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {[CTRL_SB_SELF] = d,
+                                                     [CTRL_SB_CORE] = ddr3_ctrl_stats(d->core),
+                                                     [CTRL_SB_CHECK] = p->check ? d : NULL}});
     return true;
 
-fail_alloc:
+fail_parts:
     ctrl_destroy(&d->c);
 fail_core:
     free(d);
@@ -764,13 +763,14 @@ const SimModelType dram_ctrl_type = {
            "write drain, FR-FCFS or FCFS, open or closed page, all-bank refresh, address "
            "mappings, a functional store and an optional independent JEDEC timing checker.",
     .params = ctrl_params,
-    .n_params = sizeof(ctrl_params) / sizeof(ctrl_params[0]),
+    .n_params = N_OF(ctrl_params),
     .params_size = sizeof(DramCtrlParams),
     .ports = ctrl_ports,
-    .n_ports = sizeof(ctrl_ports) / sizeof(ctrl_ports[0]),
+    .n_ports = N_OF(ctrl_ports),
     .check = ctrl_check,
     .build = ctrl_build,
     .role = SIM_ROLE_MEMORY,
     .flows = ctrl_flows,
-    .n_flows = sizeof(ctrl_flows) / sizeof(ctrl_flows[0]),
+    .n_flows = N_OF(ctrl_flows),
+    .stats = &ctrl_stats,
 };

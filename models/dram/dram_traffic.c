@@ -94,23 +94,22 @@ typedef struct MemMasterStats {
     SimHist read_latency; /* the same for reads */
 } MemMasterStats;
 
-static bool master_stats_add(Sim *sim, const char *name, MemMasterStats *st)
-{
-    SimStats *s = sim->stats;
-    return sim_stats_add(s, SIM_STAT_COUNTER, name, "requests", &st->requests, 1.0,
-                         "requests started") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &st->reads, 1.0,
-                         "read requests started") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &st->writes, 1.0,
-                         "write requests started") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "responses", &st->responses, 1.0,
-                         "responses taken") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "bytes", &st->bytes, 1.0, "bytes requested") &&
-           sim_stats_add(s, SIM_STAT_HIST, name, "latency_ns", &st->latency, 1000.0,
-                         "request start to response taken") &&
-           sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &st->read_latency, 1000.0,
-                         "read request start to response taken");
-}
+/* The rows of MemMasterStats, in block blk, shared by both masters' tables. */
+#define MASTER_ROW(blk_, name_, kind_, field_, unit_, scale_, doc_)                                \
+    SIM_STAT_ROW_IN(blk_, name_, kind_, MemMasterStats, field_, unit_, scale_, doc_)
+#define MASTER_STAT_ROWS(blk_)                                                                     \
+    MASTER_ROW(blk_, "requests", SIM_STAT_COUNTER, requests, "requests", 1, "requests started"),   \
+        MASTER_ROW(blk_, "reads", SIM_STAT_COUNTER, reads, "requests", 1,                          \
+                   "read requests started"),                                                       \
+        MASTER_ROW(blk_, "writes", SIM_STAT_COUNTER, writes, "requests", 1,                        \
+                   "write requests started"),                                                      \
+        MASTER_ROW(blk_, "responses", SIM_STAT_COUNTER, responses, "packets", 1,                   \
+                   "responses taken"),                                                             \
+        MASTER_ROW(blk_, "bytes", SIM_STAT_COUNTER, bytes, "B", 1, "bytes requested"),             \
+        MASTER_ROW(blk_, "latency_ns", SIM_STAT_HIST, latency, "ns", 1000,                         \
+                   "request start to response taken"),                                             \
+        MASTER_ROW(blk_, "read_latency_ns", SIM_STAT_HIST, read_latency, "ns", 1000,               \
+                   "read request start to response taken")
 
 static void master_count(MemMasterStats *st, const SimPacket *pkt)
 {
@@ -274,7 +273,16 @@ static const SimParamDesc player_params[] = {
      "node id written into each request"},
 };
 
-static bool player_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+/* Blocks: the player, its master's counters. */
+static const SimStatDesc player_stat_rows[] = {
+    MASTER_STAT_ROWS(1),
+    SIM_STAT_ROW("records", SIM_STAT_COUNTER, DramPlayer, records, "records", 1,
+                 "records in the trace"),
+};
+
+static const SimStatTable player_stats = {player_stat_rows, N_OF(player_stat_rows), NULL, 0};
+
+static bool player_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const DramPlayerParams *pp = params;
@@ -301,36 +309,34 @@ static bool player_build(Sim *sim, const char *name, const void *params, SimPort
     }
     DramPlayer *p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     p->trace = dram_trace_open(pp->file, (DramTraceFormat)pp->format, err);
     if (p->trace == NULL) {
-        free(p);
-        return false;
+        goto fail_player;
     }
     p->records = records;
     p->arrival = pp->arrival_domain;
     p->src = (uint16_t)pp->src;
     p->m.limit = pp->outstanding;
     if (!sim_hist_init(&p->st.latency) || !sim_hist_init(&p->st.read_latency)) {
-        player_destroy(&p->c);
-        free(p);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     p->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &p->c, name, pp->domain, &player_ops, err)) {
-        player_destroy(&p->c);
-        free(p);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&p->c, &p->m.req};
-    bindings[1] = (SimPortBinding){&p->c, &p->m.resp};
-    if (!master_stats_add(sim, name, &p->st) ||
-        !sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "records", &p->records, 1.0,
-                       "records in the trace")) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &p->c, &p->m.req);
+    sim_build_port(bld, "resp", &p->c, &p->m.resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {p, &p->st}});
     return true;
+
+fail_parts:
+    player_destroy(&p->c); /* closes the trace */
+fail_player:
+    free(p);
+    return false;
 }
 
 /* Both masters' requests must reach a memory (fabric checks). */
@@ -343,14 +349,15 @@ const SimModelType dram_trace_type = {
     .doc = "DRAM trace player for the standalone mode: replays a native, DRAMsim3 or Ramulator "
            "trace (plain or gzip) into a memory controller as an Avalon-MM master.",
     .params = player_params,
-    .n_params = sizeof(player_params) / sizeof(player_params[0]),
+    .n_params = N_OF(player_params),
     .params_size = sizeof(DramPlayerParams),
     .ports = master_ports,
     .n_ports = 2,
     .build = player_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = master_flows,
-    .n_flows = sizeof(master_flows) / sizeof(master_flows[0]),
+    .n_flows = N_OF(master_flows),
+    .stats = &player_stats,
 };
 
 /* ================================ dram.gen ================================ */
@@ -566,43 +573,46 @@ static const char *gen_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool gen_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+/* Blocks: the generator, its master's counters, the generator again with verify on. */
+static const SimStatDesc gen_stat_rows[] = {
+    MASTER_STAT_ROWS(1),
+    SIM_STAT_ROW_IN(2, "verified", SIM_STAT_COUNTER, DramGen, verified, "packets", 1,
+                    "read responses that held the expected bytes (with verify on)"),
+    SIM_STAT_ROW_IN(2, "verify_errors", SIM_STAT_COUNTER, DramGen, verify_errors, "packets", 1,
+                    "read responses with wrong bytes (with verify on)"),
+    SIM_STAT_ROW_IN(2, "unverified", SIM_STAT_COUNTER, DramGen, unverified, "packets", 1,
+                    "read responses without data, controller not functional (with verify on)"),
+};
+
+static const SimStatTable gen_stats = {gen_stat_rows, N_OF(gen_stat_rows), NULL, 0};
+
+static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     DramGen *g = calloc(1, sizeof(*g));
     if (g == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     g->p = *(const DramGenParams *)params;
     g->m.limit = g->p.outstanding;
     if (!sim_hist_init(&g->st.latency) || !sim_hist_init(&g->st.read_latency) ||
         (g->p.verify && (g->shadow = dram_store_new(g->p.count ? g->p.count * 64 : 1u << 22)) ==
                             NULL)) {
-        gen_destroy(&g->c);
-        free(g);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     g->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &g->c, name, g->p.domain, &gen_ops, err)) {
-        gen_destroy(&g->c);
-        free(g);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&g->c, &g->m.req};
-    bindings[1] = (SimPortBinding){&g->c, &g->m.resp};
-    bool ok = master_stats_add(sim, name, &g->st);
-    if (ok && g->p.verify) {
-        ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "verified", &g->verified, 1.0,
-                           "read responses that held the expected bytes") &&
-             sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "verify_errors", &g->verify_errors,
-                           1.0, "read responses with wrong bytes") &&
-             sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "unverified", &g->unverified, 1.0,
-                           "read responses without data (controller not functional)");
-    }
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &g->c, &g->m.req);
+    sim_build_port(bld, "resp", &g->c, &g->m.resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {g, &g->st, g->p.verify ? g : NULL}});
     return true;
+
+fail_parts:
+    gen_destroy(&g->c);
+    free(g);
+    return false;
 }
 
 const SimModelType dram_gen_type = {
@@ -610,7 +620,7 @@ const SimModelType dram_gen_type = {
     .doc = "Synthetic memory requests: sequential or uniformly random addresses, a read ratio, "
            "an offered rate and an outstanding limit; optionally verifies read data.",
     .params = gen_params,
-    .n_params = sizeof(gen_params) / sizeof(gen_params[0]),
+    .n_params = N_OF(gen_params),
     .params_size = sizeof(DramGenParams),
     .ports = master_ports,
     .n_ports = 2,
@@ -618,5 +628,6 @@ const SimModelType dram_gen_type = {
     .build = gen_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = master_flows,
-    .n_flows = sizeof(master_flows) / sizeof(master_flows[0]),
+    .n_flows = N_OF(master_flows),
+    .stats = &gen_stats,
 };

@@ -9,16 +9,15 @@
  *   in visible at c ──take──> [ ready c+delay ] ──forward at >= c+delay──> out (visible later)
  *
  * `tokens` packets are made at cycle 0 (ready at once): a ring of delay stages with tokens is
- * the kernel benchmark. The internal ring buffer:
- *
- *   head                   head + count
- *    v                      v
- *   [ p0 | p1 | .. | p(n-1) | free .. ]  (mod depth), each with its ready cycle
+ * the kernel benchmark. The stage itself is a SimTimedFifo (sim/core/ring.h) of `depth` entries,
+ * each ready at its cycle.
  */
 #include "generic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "sim/core/ring.h"
 
 typedef struct DelayParams {
     SimDomain *domain;
@@ -28,19 +27,12 @@ typedef struct DelayParams {
     uint64_t tokens;
 } DelayParams;
 
-typedef struct DelaySlot {
-    SimPacket *pkt;
-    SimCycle ready;
-} DelaySlot;
-
 typedef struct Delay {
     SimComponent c;
     SimPort *in;
     SimPort *out;
     DelayParams p;
-    DelaySlot *ring;
-    uint32_t head;
-    uint32_t count;
+    SimTimedFifo ring;
     uint32_t depth;
     uint32_t width;
     uint32_t max_count;
@@ -51,19 +43,11 @@ typedef struct Delay {
     SimTimeAvg occupancy;
 } Delay;
 
-static inline DelaySlot *slot_at(Delay *d, uint32_t i)
-{
-    uint32_t k = d->head + i;
-    return &d->ring[k >= d->depth ? k - d->depth : k];
-}
-
 static void delay_store(Delay *d, SimPacket *pkt, SimCycle ready)
 {
-    DelaySlot *s = slot_at(d, d->count);
-    s->pkt = pkt;
-    s->ready = ready;
-    if (++d->count > d->max_count) {
-        d->max_count = d->count;
+    sim_timed_fifo_push(&d->ring, ready, pkt);
+    if (sim_timed_fifo_count(&d->ring) > d->max_count) {
+        d->max_count = sim_timed_fifo_count(&d->ring);
     }
     d->enter_time_sum += d->c.sim->now;
 }
@@ -84,7 +68,7 @@ static SimCycle delay_tick(SimComponent *c, SimCycle now)
             delay_store(d, pkt, now);
         }
     }
-    for (uint32_t n = 0; n < d->width && d->count < d->depth; n++) {
+    for (uint32_t n = 0; n < d->width && !sim_timed_fifo_full(&d->ring); n++) {
         SimPacket *pkt = sim_port_peek(d->in);
         if (pkt == NULL) {
             break;
@@ -92,29 +76,24 @@ static SimCycle delay_tick(SimComponent *c, SimCycle now)
         sim_port_pop(d->in);
         delay_store(d, pkt, now + d->p.delay);
     }
-    for (uint32_t n = 0; n < d->width && d->count > 0; n++) {
-        DelaySlot *s = &d->ring[d->head];
-        if (s->ready > now || !sim_port_can_push(d->out)) {
+    for (uint32_t n = 0; n < d->width; n++) {
+        if (sim_timed_fifo_ready(&d->ring, now) == NULL || !sim_port_can_push(d->out)) {
             break;
         }
-        sim_port_push(d->out, s->pkt);
+        sim_port_push(d->out, sim_timed_fifo_pop(&d->ring));
         sim_work_done(c->sim); /* a stage's work is handing its packet on */
-        if (++d->head == d->depth) {
-            d->head = 0;
-        }
-        d->count--;
         d->forwarded++;
         d->exit_time_sum += sim->now;
     }
-    if (d->count < d->depth && sim_port_peek(d->in) != NULL) {
+    if (!sim_timed_fifo_full(&d->ring) && sim_port_peek(d->in) != NULL) {
         return now + 1; /* more input to take */
     }
-    if (d->count == 0) {
+    if (sim_timed_fifo_count(&d->ring) == 0) {
         /* Empty: the next packet may already be on its way for the next edge; asking for the
          * next cycle then is what the kernel would conclude anyway, and cheaper. */
         return sim_port_head_time(d->in) == sim->now + c->domain->period ? now + 1 : SIM_SLEEP;
     }
-    SimCycle ready = d->ring[d->head].ready;
+    SimCycle ready = sim_timed_fifo_head_ready(&d->ring);
     if (ready > now) {
         return ready;
     }
@@ -125,25 +104,27 @@ static void delay_finish(SimComponent *c, SimTime end)
 {
     Delay *d = (Delay *)c;
     sim_timeavg_init(&d->occupancy, 0, 0);
-    d->occupancy.area_lo = d->exit_time_sum - d->enter_time_sum + (uint64_t)d->count * end;
+    d->occupancy.area_lo =
+        d->exit_time_sum - d->enter_time_sum + (uint64_t)sim_timed_fifo_count(&d->ring) * end;
     d->occupancy.since = end;
     d->occupancy.max = d->max_count;
 }
 
 static bool delay_busy(const SimComponent *c)
 {
-    return ((const Delay *)c)->count != 0 && ((const Delay *)c)->p.tokens == 0;
+    const Delay *d = (const Delay *)c;
+    return sim_timed_fifo_count(&d->ring) != 0 && d->p.tokens == 0;
 }
 
 static void delay_dump(const SimComponent *c, SimError *report)
 {
     const Delay *d = (const Delay *)c;
-    sim_error_append(report, " (holds %u of %u packets)", d->count, d->depth);
+    sim_error_append(report, " (holds %u of %u packets)", sim_timed_fifo_count(&d->ring), d->depth);
 }
 
 static void delay_destroy(SimComponent *c)
 {
-    free(((Delay *)c)->ring);
+    sim_timed_fifo_destroy(&((Delay *)c)->ring);
 }
 
 static const SimComponentOps delay_ops = {
@@ -183,35 +164,41 @@ static const char *delay_check(const void *params, char *msg, size_t msg_size)
     return NULL;
 }
 
-static bool delay_build(Sim *sim, const char *name, const void *params,
-                        SimPortBinding *bindings, SimError *err)
+static const SimStatDesc delay_stat_rows[] = {
+    SIM_STAT_ROW("forwarded", SIM_STAT_COUNTER, Delay, forwarded, "packets", 1,
+                 "packets forwarded"),
+    SIM_STAT_ROW("occupancy", SIM_STAT_TIMEAVG, Delay, occupancy, "packets", 1,
+                 "packets held, time-weighted"),
+};
+
+static const SimStatTable delay_stats = {delay_stat_rows, N_OF(delay_stat_rows), NULL, 0};
+
+static bool delay_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
+                        SimError *err)
 {
     Delay *d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        goto fail_oom;
+        return sim_error_oom(err, name);
     }
     d->p = *(const DelayParams *)params;
     d->depth = (uint32_t)d->p.depth;
     d->width = (uint32_t)d->p.width;
-    d->ring = calloc(d->depth, sizeof(*d->ring));
-    if (d->ring == NULL) {
-        free(d);
-        goto fail_oom;
+    if (!sim_timed_fifo_init(&d->ring, d->depth)) {
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &d->c, name, d->p.domain, &delay_ops, err)) {
-        free(d->ring);
-        free(d);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&d->c, &d->in};
-    bindings[1] = (SimPortBinding){&d->c, &d->out};
-    return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "forwarded", &d->forwarded, 1.0,
-                         "packets forwarded") &&
-           sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, name, "occupancy", &d->occupancy, 1.0,
-                         "packets held, time-weighted");
+    sim_build_port(bld, "in", &d->c, &d->in);
+    sim_build_port(bld, "out", &d->c, &d->out);
+    sim_build_stats(bld, &(SimStatBinding){.block = {d}});
+    return true;
 
-fail_oom:
-    return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+fail_parts:
+    delay_destroy(&d->c);
+    free(d);
+    return false;
 }
 
 /* A delay passes on whatever it takes, so it may sit on a request path (fabric checks). */
@@ -223,12 +210,13 @@ const SimModelType generic_delay_type = {
     .name = "generic.delay",
     .doc = "Delay/FIFO stage: holds each packet `delay` cycles in a FIFO of `depth` entries.",
     .params = delay_params,
-    .n_params = sizeof(delay_params) / sizeof(delay_params[0]),
+    .n_params = N_OF(delay_params),
     .params_size = sizeof(DelayParams),
     .ports = delay_ports,
     .n_ports = 2,
     .check = delay_check,
     .build = delay_build,
     .flows = delay_flows,
-    .n_flows = sizeof(delay_flows) / sizeof(delay_flows[0]),
+    .n_flows = N_OF(delay_flows),
+    .stats = &delay_stats,
 };

@@ -80,45 +80,51 @@ static const SimPortDesc sink_ports[] = {
     {"in", SIM_PORT_IN, false, "packets consumed"},
 };
 
-static bool sink_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static const SimStatDesc sink_stat_rows[] = {
+    SIM_STAT_ROW("received", SIM_STAT_COUNTER, Sink, received, "packets", 1, "packets taken"),
+    SIM_STAT_ROW("bytes", SIM_STAT_COUNTER, Sink, bytes, "B", 1, "bytes taken"),
+    SIM_STAT_ROW("throughput_gbps", SIM_STAT_REAL, Sink, throughput_gbps, "GB/s", 1,
+                 "bytes taken per second of simulated time"),
+    SIM_STAT_ROW("latency_ns", SIM_STAT_HIST, Sink, latency, "ns", 1000,
+                 "injection to consumption"),
+    SIM_STAT_ROW("end_to_end_ns", SIM_STAT_HIST, Sink, end_to_end, "ns", 1000,
+                 "scheduled emission to consumption (includes back-pressure)"),
+};
+
+static const SimStatTable sink_stats = {sink_stat_rows, N_OF(sink_stat_rows), NULL, 0};
+
+static bool sink_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     Sink *s = calloc(1, sizeof(*s));
     if (s == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     s->p = *(const SinkParams *)params;
     if (!sim_hist_init(&s->latency) || !sim_hist_init(&s->end_to_end)) {
-        sim_hist_destroy(&s->latency);
-        free(s);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &s->c, name, s->p.domain, &sink_ops, err)) {
-        sink_destroy(&s->c);
-        free(s);
-        return false;
+        goto fail_parts;
     }
-    bindings[0].component = &s->c;
-    bindings[0].slot = &s->in;
-    return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "received", &s->received, 1.0,
-                         "packets taken") &&
-           sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "bytes", &s->bytes, 1.0,
-                         "bytes taken") &&
-           sim_stats_add(sim->stats, SIM_STAT_REAL, name, "throughput_gbps", &s->throughput_gbps,
-                         1.0, "bytes taken per second of simulated time, GB/s") &&
-           sim_stats_add(sim->stats, SIM_STAT_HIST, name, "latency_ns", &s->latency, 1000.0,
-                         "injection to consumption") &&
-           sim_stats_add(sim->stats, SIM_STAT_HIST, name, "end_to_end_ns", &s->end_to_end,
-                         1000.0, "scheduled emission to consumption (includes back-pressure)");
+    sim_build_port(bld, "in", &s->c, &s->in);
+    sim_build_stats(bld, &(SimStatBinding){.block = {s}});
+    return true;
+
+fail_parts:
+    sink_destroy(&s->c);
+    free(s);
+    return false;
 }
 
 const SimModelType generic_sink_type = {
     .name = "generic.sink",
     .doc = "Traffic sink: takes one packet every `accept_every` cycles and records latencies.",
     .params = sink_params,
-    .n_params = sizeof(sink_params) / sizeof(sink_params[0]),
+    .n_params = N_OF(sink_params),
     .params_size = sizeof(SinkParams),
     .ports = sink_ports,
     .n_ports = 1,
     .build = sink_build,
+    .stats = &sink_stats,
 };

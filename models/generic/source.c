@@ -144,41 +144,49 @@ static const SimPortDesc source_ports[] = {
     {"out", SIM_PORT_OUT, false, "packets offered to the fabric"},
 };
 
-static bool source_build(Sim *sim, const char *name, const void *params,
-                         SimPortBinding *bindings, SimError *err)
+static const SimStatDesc source_stat_rows[] = {
+    SIM_STAT_ROW("sent", SIM_STAT_COUNTER, Source, sent, "packets", 1, "packets injected"),
+    SIM_STAT_ROW("bytes", SIM_STAT_COUNTER, Source, bytes, "B", 1, "bytes injected"),
+    SIM_STAT_ROW("backpressure_ns", SIM_STAT_HIST, Source, backpressure, "ns", 1000,
+                 "delay from scheduled to actual injection"),
+};
+
+static const SimStatTable source_stats = {source_stat_rows, N_OF(source_stat_rows), NULL, 0};
+
+static bool source_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
+                         SimError *err)
 {
     Source *s = calloc(1, sizeof(*s));
     if (s == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     s->p = *(const SourceParams *)params;
     if (!sim_hist_init(&s->backpressure)) {
-        free(s);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     s->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &s->c, name, s->p.domain, &source_ops, err)) {
-        sim_hist_destroy(&s->backpressure);
-        free(s);
-        return false;
+        goto fail_parts;
     }
-    bindings[0].component = &s->c;
-    bindings[0].slot = &s->out;
-    return sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "sent", &s->sent, 1.0,
-                         "packets injected") &&
-           sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, "bytes", &s->bytes, 1.0,
-                         "bytes injected") &&
-           sim_stats_add(sim->stats, SIM_STAT_HIST, name, "backpressure_ns", &s->backpressure,
-                         1000.0, "delay from scheduled to actual injection");
+    sim_build_port(bld, "out", &s->c, &s->out);
+    sim_build_stats(bld, &(SimStatBinding){.block = {s}});
+    return true;
+
+fail_parts:
+    source_destroy(&s->c);
+    free(s);
+    return false;
 }
 
 const SimModelType generic_source_type = {
     .name = "generic.source",
     .doc = "Traffic source: offers `count` packets of `size` bytes at `rate` packets per cycle.",
     .params = source_params,
-    .n_params = sizeof(source_params) / sizeof(source_params[0]),
+    .n_params = N_OF(source_params),
     .params_size = sizeof(SourceParams),
     .ports = source_ports,
     .n_ports = 1,
     .build = source_build,
+    .stats = &source_stats,
 };

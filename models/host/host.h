@@ -74,10 +74,6 @@ bool host_ps_map(const SimComponent *c, HostPsMap *map);
 bool mem_ideal_read(const SimComponent *c, uint64_t addr, void *dst, size_t len);
 bool mem_ideal_write(SimComponent *c, uint64_t addr, const void *src, size_t len);
 
-/* The DMA descriptor the node writes (Intel Arria 10 Avalon-MM DMA format, 32 bytes, little
- * endian): source, destination, then [24:18] descriptor ID and [17:0] size in DWORDs. */
-#define HOST_DESC_BYTES 32u
-
 #ifdef __cplusplus
 }
 #endif

@@ -5,9 +5,6 @@
 #include "host.h"
 #include "models/proto/mem.h"
 
-#define DESC_OFFSET    0x200u
-#define REG_LAST_PTR0  0x10u /* RD_DMA_LAST_PTR; WR_DMA_LAST_PTR is 0x100 further */
-
 void host_dma_init(HostDma *d, SimComponent *c, SimPort **req, uint64_t regs_base,
                    uint64_t rd_table, uint64_t wr_table, uint64_t desc_max, uint16_t src)
 {
@@ -15,13 +12,13 @@ void host_dma_init(HostDma *d, SimComponent *c, SimPort **req, uint64_t regs_bas
     d->c = c;
     d->req = req;
     d->regs_base = regs_base;
-    d->table[HOST_DMA_RD] = rd_table;
-    d->table[HOST_DMA_WR] = wr_table;
+    d->table[DMA_ENGINE_RD] = rd_table;
+    d->table[DMA_ENGINE_WR] = wr_table;
     d->desc_max = desc_max;
     d->src = src;
     d->cur = -1;
-    for (int e = 0; e < HOST_DMA_ENGINES; e++) {
-        for (uint32_t i = 0; i < HOST_DMA_RING; i++) {
+    for (int e = 0; e < DMA_ENGINE_MAX; e++) {
+        for (uint32_t i = 0; i < DMA_RING_ENTRIES; i++) {
             d->owner[e][i] = -1;
         }
     }
@@ -87,7 +84,7 @@ static bool push_write(HostDma *d, uint64_t addr, uint32_t len, const uint32_t *
     return true;
 }
 
-void host_dma_begin(HostDma *d, int32_t owner, int engine, uint64_t host, uint64_t mb,
+void host_dma_begin(HostDma *d, int32_t owner, DmaEngine engine, uint64_t host, uint64_t mb,
                     uint64_t size)
 {
     d->cur = owner;
@@ -102,7 +99,7 @@ static bool piece_possible(const HostDma *d)
 {
     int e = d->engine;
     return d->off < d->size && d->owner[e][d->next_id[e]] < 0 &&
-           d->in_ring[e] < HOST_DMA_RING - 1;
+           d->in_ring[e] < DMA_RING_ENTRIES - 1;
 }
 
 bool host_dma_ready(const HostDma *d)
@@ -112,7 +109,7 @@ bool host_dma_ready(const HostDma *d)
 
 HostDmaStep host_dma_step(HostDma *d)
 {
-    const int e = d->engine;
+    const DmaEngine e = d->engine;
     if (d->cur < 0) {
         return HOST_DMA_IDLE;
     }
@@ -122,18 +119,16 @@ HostDmaStep host_dma_step(HostDma *d)
         len = len < d->desc_max ? len : d->desc_max;
         uint64_t host = d->host + d->off;
         uint64_t membox = d->mb + d->off;
-        uint64_t src = e == HOST_DMA_RD ? host : membox;
-        uint64_t dst = e == HOST_DMA_RD ? membox : host;
+        uint64_t src = e == DMA_ENGINE_RD ? host : membox;
+        uint64_t dst = e == DMA_ENGINE_RD ? membox : host;
         const uint32_t desc[5] = {(uint32_t)src, (uint32_t)(src >> 32), (uint32_t)dst,
-                                  (uint32_t)(dst >> 32),
-                                  (id & 0x7fu) << 18 | (uint32_t)(len / 4)};
-        if (!push_write(d, d->table[e] + DESC_OFFSET + (uint64_t)HOST_DESC_BYTES * id,
-                        HOST_DESC_BYTES, desc, 5)) {
+                                  (uint32_t)(dst >> 32), dma_desc_ctrl(id, (uint32_t)(len / 4))};
+        if (!push_write(d, dma_desc_addr(d->table[e], id), DMA_DESC_BYTES, desc, 5)) {
             return HOST_DMA_FAILED;
         }
         d->owner[e][id] = d->cur;
         d->in_ring[e]++;
-        d->next_id[e] = (id + 1) % HOST_DMA_RING;
+        d->next_id[e] = (id + 1) % DMA_RING_ENTRIES;
         d->doorbell_due[e] = true;
         d->doorbell_id[e] = id;
         d->off += len;
@@ -141,8 +136,7 @@ HostDmaStep host_dma_step(HostDma *d)
         return HOST_DMA_PIECE;
     }
     if (d->doorbell_due[e]) {
-        if (!push_write(d, d->regs_base + REG_LAST_PTR0 + 0x100u * (uint32_t)e, 4,
-                        &d->doorbell_id[e], 1)) {
+        if (!push_write(d, d->regs_base + dma_reg_last_ptr(e), 4, &d->doorbell_id[e], 1)) {
             return HOST_DMA_FAILED;
         }
         d->doorbell_due[e] = false;
@@ -158,15 +152,15 @@ HostDmaStep host_dma_step(HostDma *d)
 int32_t host_dma_status(HostDma *d, uint64_t addr)
 {
     int e = -1;
-    for (int i = 0; i < HOST_DMA_ENGINES; i++) {
-        if (addr >= d->table[i] && addr < d->table[i] + 4u * HOST_DMA_RING) {
+    for (int i = 0; i < DMA_ENGINE_MAX; i++) {
+        if (addr >= d->table[i] && addr < dma_status_addr(d->table[i], DMA_RING_ENTRIES)) {
             e = i;
         }
     }
     if (e < 0) {
         return -1; /* a write into the range that is no status entry */
     }
-    uint32_t id = (uint32_t)((addr - d->table[e]) / 4);
+    uint32_t id = (uint32_t)((addr - d->table[e]) / DMA_STATUS_BYTES);
     int32_t s = d->owner[e][id];
     if (s < 0) {
         sim_fail(d->c->sim, "instance '%s': status for descriptor %u that is not in flight",

@@ -1,9 +1,10 @@
 /*
  * HostDma: the host side of the adapter's two DMA engines, as a node's driver uses them
- * (docs/models/host.md): a transfer is cut into descriptors of at most desc_max bytes, each
- * written into the engine's ring in host memory (status table + 0x200, 32 bytes each), then a
- * doorbell write of the last descriptor id into the engine's LAST_PTR register; the root complex
- * reports each status write back on the node's notify port. Shared by host.memtrace and host.ps.
+ * (docs/models/host.md; register map and descriptor format in models/proto/dma.h): a transfer
+ * is cut into descriptors of at most desc_max bytes, each written into the engine's ring in
+ * host memory, then a doorbell write of the last descriptor id into the engine's LAST_PTR
+ * register; the root complex reports each status write back on the node's notify port. Shared
+ * by host.memtrace and host.ps.
  *
  *   ring of 128 ids per engine:  [ owner slot or -1 ] ... next_id -> next free id
  *   at most 127 in flight: 128 written past the last doorbell would read as none
@@ -11,16 +12,13 @@
 #ifndef MEMBOX_MODELS_HOST_DMA_H
 #define MEMBOX_MODELS_HOST_DMA_H
 
+#include "models/proto/dma.h"
 #include "sim/core/kernel.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The adapter's read DMA moves host memory to the MemBox, its write DMA the other way. */
-enum { HOST_DMA_RD = 0, HOST_DMA_WR, HOST_DMA_ENGINES };
-
-#define HOST_DMA_RING     128u
 #define HOST_DMA_CTRL_TAG 0x80000000u /* tag of descriptor and doorbell writes */
 
 /*
@@ -37,22 +35,30 @@ enum { HOST_DMA_RD = 0, HOST_DMA_WR, HOST_DMA_ENGINES };
     {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,                         \
      "host address of the write DMA status table (descriptors at +0x200)"}
 
+/* The statistics rows of the driver's counters, shared by the nodes' tables; the node's struct T
+ * keeps its HostDma as member `dma`. */
+#define HOST_DMA_STAT_ROWS(T)                                                                      \
+    SIM_STAT_ROW("descriptors", SIM_STAT_COUNTER, T, dma.descriptors, "descriptors", 1,            \
+                 "DMA descriptors written"),                                                       \
+        SIM_STAT_ROW("doorbells", SIM_STAT_COUNTER, T, dma.doorbells, "writes", 1,                 \
+                     "doorbell writes")
+
 typedef struct HostDma {
     SimComponent *c;
     SimPort **req;       /* the node's request port (its slot: connected after build) */
     uint64_t regs_base;  /* BAR0: LAST_PTR registers */
-    uint64_t table[HOST_DMA_ENGINES]; /* status tables; descriptors at + 0x200 */
+    uint64_t table[DMA_ENGINE_MAX]; /* status tables; descriptors at + 0x200 */
     uint64_t desc_max;
     uint16_t src;
     /* the transfer being described */
     int32_t cur;         /* its owner (the node's slot), -1 when none */
-    int engine;
+    DmaEngine engine;
     uint64_t host, mb, size, off;
-    uint32_t next_id[HOST_DMA_ENGINES];
-    int32_t owner[HOST_DMA_ENGINES][HOST_DMA_RING];
-    uint32_t in_ring[HOST_DMA_ENGINES];
-    bool doorbell_due[HOST_DMA_ENGINES];
-    uint32_t doorbell_id[HOST_DMA_ENGINES];
+    uint32_t next_id[DMA_ENGINE_MAX];
+    int32_t owner[DMA_ENGINE_MAX][DMA_RING_ENTRIES];
+    uint32_t in_ring[DMA_ENGINE_MAX];
+    bool doorbell_due[DMA_ENGINE_MAX];
+    uint32_t doorbell_id[DMA_ENGINE_MAX];
     uint64_t descriptors; /* statistics */
     uint64_t doorbells;
 } HostDma;
@@ -68,7 +74,7 @@ SimPayload *host_dma_payload(const HostDma *d, uint32_t len);
 
 /* Starts describing a transfer of size bytes between host and MemBox address mb on engine e,
  * owned by the node's slot `owner`. */
-void host_dma_begin(HostDma *d, int32_t owner, int engine, uint64_t host, uint64_t mb,
+void host_dma_begin(HostDma *d, int32_t owner, DmaEngine engine, uint64_t host, uint64_t mb,
                     uint64_t size);
 
 typedef enum HostDmaStep {

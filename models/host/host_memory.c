@@ -67,26 +67,31 @@ static void host_memory_free(void *obj)
     free(m);
 }
 
-static bool host_memory_build(Sim *sim, const char *name, const void *params,
-                              SimPortBinding *bindings, SimError *err)
+static bool host_memory_build(Sim *sim, const char *name, const void *params, SimBuild *b,
+                              SimError *err)
 {
     const HostMemoryParams *p = params;
-    (void)bindings;
+    (void)b; /* no ports, no statistics */
     SimMem *m = calloc(1, sizeof(*m));
     if (m == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        goto fail_alloc;
     }
     if (!sim_mem_init(m, p->base, p->size, p->init == INIT_PATTERN ? mem_pattern_initial : NULL)) {
-        free(m);
-        return sim_error_set(err, SIM_ERR_INPUT,
-                             "instance '%s': cannot map %llu bytes of host memory", name,
-                             (unsigned long long)p->size);
+        goto fail_map; /* the address space is what ran out */
     }
     if (!sim_add_object(sim, name, "memory", m, host_memory_free, err)) {
-        host_memory_free(m);
-        return false;
+        goto fail_add;
     }
     return true;
+
+fail_add:
+    sim_mem_destroy(m);
+    free(m);
+    return false;
+fail_map:
+    free(m);
+fail_alloc:
+    return sim_error_oom(err, name);
 }
 
 const SimModelType host_memory_type = {

@@ -24,6 +24,7 @@
 
 #include "models/proto/mem.h"
 #include "sim/core/region.h"
+#include "sim/core/ring.h"
 
 enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
 
@@ -38,11 +39,6 @@ typedef struct MemIdealParams {
     uint64_t queue;
 } MemIdealParams;
 
-typedef struct MemIdealEntry {
-    SimCycle ready;
-    SimPacket *pkt;
-} MemIdealEntry;
-
 typedef struct MemIdeal {
     SimComponent c;
     SimPort *req;
@@ -50,10 +46,7 @@ typedef struct MemIdeal {
     MemIdealParams p;
     SimMem mem;        /* [0, size), when functional */
     uint32_t *version; /* per 64 B line, when functional */
-    MemIdealEntry *q;
-    uint32_t head;
-    uint32_t count;
-    uint32_t cap;
+    SimTimedFifo q;    /* responses, each ready `latency` cycles after its request */
     uint64_t reads;
     uint64_t writes;
     uint64_t read_bytes;
@@ -121,7 +114,7 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
     MemIdeal *m = (MemIdeal *)c;
     Sim *sim = c->sim;
     SimPacket *pkt = sim_port_peek(m->req);
-    if (pkt != NULL && m->count < m->cap) {
+    if (pkt != NULL && !sim_timed_fifo_full(&m->q)) {
         if (pkt->len == 0 || pkt->len > MEM_MAX_LEN) {
             sim_fail(sim, "instance '%s': request of %u bytes", c->name, pkt->len);
             return SIM_SLEEP;
@@ -165,29 +158,18 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
             return SIM_SLEEP;
         }
         pkt->dst = pkt->src;
-        uint32_t tail = m->head + m->count;
-        if (tail >= m->cap) {
-            tail -= m->cap;
-        }
-        m->q[tail] = (MemIdealEntry){now + m->p.latency, pkt};
-        m->count++;
+        sim_timed_fifo_push(&m->q, now + m->p.latency, pkt);
     }
     /* After the request: with latency 0 its response leaves in the same cycle. */
-    if (m->count > 0 && m->q[m->head].ready <= now && sim_port_can_push(m->resp)) {
-        SimPacket *out = m->q[m->head].pkt;
-        if (++m->head == m->cap) {
-            m->head = 0;
-        }
-        m->count--;
-        sim_port_push(m->resp, out);
+    if (sim_timed_fifo_ready(&m->q, now) != NULL && sim_port_can_push(m->resp)) {
+        sim_port_push(m->resp, sim_timed_fifo_pop(&m->q));
     }
     SimCycle next = SIM_SLEEP;
-    if (sim_port_peek(m->req) != NULL && m->count < m->cap) {
+    if (sim_port_peek(m->req) != NULL && !sim_timed_fifo_full(&m->q)) {
         next = now + 1;
     }
-    if (m->count > 0 && sim_port_can_push(m->resp)) {
-        SimCycle r = m->q[m->head].ready;
-        r = r > now ? r : now + 1;
+    if (sim_port_can_push(m->resp)) {
+        SimCycle r = sim_timed_fifo_wake(&m->q, now);
         next = r < next ? r : next;
     }
     return next;
@@ -195,7 +177,7 @@ static SimCycle ideal_tick(SimComponent *c, SimCycle now)
 
 static bool ideal_busy(const SimComponent *c)
 {
-    return ((const MemIdeal *)c)->count > 0;
+    return sim_timed_fifo_count(&((const MemIdeal *)c)->q) > 0;
 }
 
 static void ideal_destroy(SimComponent *c)
@@ -203,7 +185,7 @@ static void ideal_destroy(SimComponent *c)
     MemIdeal *m = (MemIdeal *)c;
     sim_mem_destroy(&m->mem);
     sim_region_unmap(m->version, version_bytes(&m->p));
-    free(m->q);
+    sim_timed_fifo_destroy(&m->q);
 }
 
 static const SimComponentOps ideal_ops = {
@@ -263,17 +245,24 @@ static const char *ideal_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static const SimStatDesc ideal_stat_rows[] = {
+    SIM_STAT_ROW("reads", SIM_STAT_COUNTER, MemIdeal, reads, "requests", 1, "reads taken"),
+    SIM_STAT_ROW("writes", SIM_STAT_COUNTER, MemIdeal, writes, "requests", 1, "writes taken"),
+    SIM_STAT_ROW("read_bytes", SIM_STAT_COUNTER, MemIdeal, read_bytes, "B", 1, "bytes read"),
+    SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, MemIdeal, write_bytes, "B", 1, "bytes written"),
+};
+
+static const SimStatTable ideal_stats = {ideal_stat_rows, N_OF(ideal_stat_rows), NULL, 0};
+
+static bool ideal_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     MemIdeal *m = calloc(1, sizeof(*m));
     if (m == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     m->p = *(const MemIdealParams *)params;
-    m->cap = (uint32_t)m->p.queue;
-    m->q = calloc(m->cap, sizeof(*m->q));
-    bool ok = m->q != NULL;
+    bool ok = sim_timed_fifo_init(&m->q, (uint32_t)m->p.queue);
     if (ok && m->p.functional) {
         ok = sim_mem_init(&m->mem, 0, m->p.size,
                           m->p.init == INIT_PATTERN ? mem_pattern_initial : NULL);
@@ -281,29 +270,21 @@ static bool ideal_build(Sim *sim, const char *name, const void *params, SimPortB
         ok = ok && m->version != NULL;
     }
     if (!ok) {
-        unsigned long long bytes = (unsigned long long)m->p.size;
-        ideal_destroy(&m->c);
-        free(m);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory (size %llu)", name,
-                             bytes);
+        sim_error_oom(err, name); /* `size` bytes are mapped when functional */
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &m->c, name, m->p.domain, &ideal_ops, err)) {
-        ideal_destroy(&m->c);
-        free(m);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&m->c, &m->req};
-    bindings[1] = (SimPortBinding){&m->c, &m->resp};
-    SimStats *s = sim->stats;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0, "writes taken") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &m->read_bytes, 1.0,
-                        "bytes read") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &m->write_bytes, 1.0,
-                        "bytes written"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &m->c, &m->req);
+    sim_build_port(bld, "resp", &m->c, &m->resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {m}});
     return true;
+
+fail_parts:
+    ideal_destroy(&m->c);
+    free(m);
+    return false;
 }
 
 /* Requests end here (fabric checks). */
@@ -315,13 +296,14 @@ const SimModelType mem_ideal_type = {
     .name = "mem.ideal",
     .doc = "Ideal memory: one request a cycle, a fixed latency, real bytes (mem.h req/resp).",
     .params = ideal_params,
-    .n_params = sizeof(ideal_params) / sizeof(ideal_params[0]),
+    .n_params = N_OF(ideal_params),
     .params_size = sizeof(MemIdealParams),
     .ports = ideal_ports,
-    .n_ports = sizeof(ideal_ports) / sizeof(ideal_ports[0]),
+    .n_ports = N_OF(ideal_ports),
     .check = ideal_check,
     .build = ideal_build,
     .role = SIM_ROLE_MEMORY,
     .flows = ideal_flows,
-    .n_flows = sizeof(ideal_flows) / sizeof(ideal_flows[0]),
+    .n_flows = N_OF(ideal_flows),
+    .stats = &ideal_stats,
 };

@@ -189,9 +189,9 @@ static bool validate(const NodeParams *p, char *msg, size_t size, uint64_t *reco
 /* ---- the run ---- */
 
 /* A write record is a read DMA of the adapter (host -> MemBox), a read record a write DMA. */
-static int engine_of(uint8_t op)
+static DmaEngine engine_of(uint8_t op)
 {
-    return op == MEMTRACE_WRITE ? HOST_DMA_RD : HOST_DMA_WR;
+    return op == MEMTRACE_WRITE ? DMA_ENGINE_RD : DMA_ENGINE_WR;
 }
 
 /* Loads the next record (rewinding for `repeat`); false if the run failed. */
@@ -500,8 +500,33 @@ static const char *node_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool node_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+#define NODE_ROW(name_, kind_, field_, unit_, scale_, doc_)                                        \
+    SIM_STAT_ROW(name_, kind_, Node, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc node_stat_rows[] = {
+    NODE_ROW("records", SIM_STAT_COUNTER, records, "records", 1, "records started"),
+    NODE_ROW("completed", SIM_STAT_COUNTER, completed, "records", 1, "records completed"),
+    NODE_ROW("reads", SIM_STAT_COUNTER, reads, "records", 1, "read records (MemBox -> node)"),
+    NODE_ROW("writes", SIM_STAT_COUNTER, writes, "records", 1, "write records (node -> MemBox)"),
+    NODE_ROW("bytes", SIM_STAT_COUNTER, bytes, "B", 1, "bytes of the records started"),
+    HOST_DMA_STAT_ROWS(Node),
+    NODE_ROW("latency_ns", SIM_STAT_HIST, latency, "ns", 1000, "record started to completed"),
+    NODE_ROW("read_latency_ns", SIM_STAT_HIST, read_latency, "ns", 1000, "the same, read records"),
+    NODE_ROW("write_latency_ns", SIM_STAT_HIST, write_latency, "ns", 1000,
+             "the same, write records"),
+    NODE_ROW("throughput_gbps", SIM_STAT_REAL, throughput_gbps, "GB/s", 1,
+             "bytes over first start to last completion"),
+    NODE_ROW("first_start_ns", SIM_STAT_REAL, first_start_ns, "ns", 1,
+             "when the first record started"),
+    NODE_ROW("last_done_ns", SIM_STAT_REAL, last_done_ns, "ns", 1,
+             "when the last record completed"),
+};
+
+#undef NODE_ROW
+
+static const SimStatTable node_stats = {node_stat_rows, N_OF(node_stat_rows), NULL, 0};
+
+static bool node_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const NodeParams *pp = params;
     char msg[1024];
@@ -511,7 +536,7 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
     }
     Node *n = calloc(1, sizeof(*n));
     if (n == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     n->p = *pp;
     n->path = strdup(pp->trace);
@@ -520,15 +545,12 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
     bool ok = n->path != NULL && n->slots != NULL && sim_hist_init(&n->st.latency) &&
               sim_hist_init(&n->st.read_latency) && sim_hist_init(&n->st.write_latency);
     if (!ok) {
-        node_destroy(&n->c);
-        free(n);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     n->trace = memtrace_open(n->path, err);
     if (n->trace == NULL) {
-        node_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
     n->trace_records = records;
     host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
@@ -537,11 +559,10 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
     n->prev_done = 0; /* a first record with '+' counts from time 0 */
     n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
-        node_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
-    /* The first record is read now, so that zlib's buffers are made before the run. */
+    /* The kernel owns the component from here: a later failure leaves it to sim_free(). The
+     * first record is read now, so that zlib's buffers are made before the run. */
     SimError ferr;
     sim_error_clear(&ferr);
     int r = memtrace_next(n->trace, &n->rec, &ferr);
@@ -550,40 +571,16 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimPortBi
     }
     n->has_rec = r > 0;
     n->eof = r == 0;
-    bindings[0] = (SimPortBinding){&n->c, &n->req};
-    bindings[1] = (SimPortBinding){&n->c, &n->resp};
-    bindings[2] = (SimPortBinding){&n->c, &n->notify};
-    SimStats *s = sim->stats;
-    NodeStats *st = &n->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "records", &st->records, 1.0,
-                        "records started") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "completed", &st->completed, 1.0,
-                        "records completed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &st->reads, 1.0,
-                        "read records (MemBox -> node)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &st->writes, 1.0,
-                        "write records (node -> MemBox)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "bytes", &st->bytes, 1.0,
-                        "bytes of the records started") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &n->dma.descriptors, 1.0,
-                        "DMA descriptors written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &n->dma.doorbells, 1.0,
-                        "doorbell writes") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "latency_ns", &st->latency, 1000.0,
-                        "record started to completed") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &st->read_latency, 1000.0,
-                        "the same, read records") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &st->write_latency, 1000.0,
-                        "the same, write records") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "throughput_gbps", &st->throughput_gbps, 1.0,
-                        "bytes over first start to last completion, GB/s") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "first_start_ns", &st->first_start_ns, 1.0,
-                        "when the first record started") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "last_done_ns", &st->last_done_ns, 1.0,
-                        "when the last record completed"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &n->c, &n->req);
+    sim_build_port(bld, "resp", &n->c, &n->resp);
+    sim_build_port(bld, "notify", &n->c, &n->notify);
+    sim_build_stats(bld, &(SimStatBinding){.block = {n}});
     return true;
+
+fail_parts:
+    node_destroy(&n->c);
+    free(n);
+    return false;
 }
 
 /* Its requests must reach a memory (fabric checks). */
@@ -596,13 +593,14 @@ const SimModelType host_memtrace_type = {
     .doc = "Compute node replaying a memory trace as DMA transfers or PIO accesses through a "
            "root complex (pcie.rc), recording per-request latency and throughput.",
     .params = node_params,
-    .n_params = sizeof(node_params) / sizeof(node_params[0]),
+    .n_params = N_OF(node_params),
     .params_size = sizeof(NodeParams),
     .ports = node_ports,
-    .n_ports = sizeof(node_ports) / sizeof(node_ports[0]),
+    .n_ports = N_OF(node_ports),
     .check = node_check,
     .build = node_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = node_flows,
-    .n_flows = sizeof(node_flows) / sizeof(node_flows[0]),
+    .n_flows = N_OF(node_flows),
+    .stats = &node_stats,
 };

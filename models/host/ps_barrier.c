@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/ring.h"
+
 #define BAR_PORTS 17u
 #define BAR_QUEUE 64u /* messages waiting for one out port; a node has at most a few */
 
@@ -40,14 +42,10 @@ typedef struct BarMsg {
     uint64_t iter;
 } BarMsg;
 
-/* Messages waiting for space on one out port, oldest first:
- *
- *   q[head % BAR_QUEUE] ... q[(head + count - 1) % BAR_QUEUE]
- */
+/* Messages waiting for space on one out port, oldest first. */
 typedef struct BarQueue {
     BarMsg q[BAR_QUEUE];
-    uint32_t head;
-    uint32_t count;
+    SimRing r; /* over q */
 } BarQueue;
 
 typedef struct BarStats {
@@ -79,14 +77,13 @@ static bool bar_send(Barrier *b, int32_t port, uint16_t type, uint16_t worker, u
         return false;
     }
     BarQueue *q = &b->queue[port];
-    if (q->count == BAR_QUEUE) {
+    if (sim_ring_full(&q->r)) {
         sim_fail(b->c.sim, "instance '%s': out%d: more than %u messages waiting", b->c.name, port,
                  BAR_QUEUE);
         return false;
     }
-    q->q[(q->head + q->count) % BAR_QUEUE] =
+    q->q[sim_ring_push(&q->r)] =
         (BarMsg){.type = type, .worker = worker, .workers = b->workers, .iter = iter};
-    q->count++;
     return true;
 }
 
@@ -186,8 +183,8 @@ static SimCycle bar_tick(SimComponent *c, SimCycle now)
     }
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
         BarQueue *q = &b->queue[i];
-        while (q->count > 0 && sim_port_can_push(b->out[i])) {
-            const BarMsg *m = &q->q[q->head];
+        while (!sim_ring_empty(&q->r) && sim_port_can_push(b->out[i])) {
+            const BarMsg *m = &q->q[sim_ring_head(&q->r)];
             SimPacket *pkt = sim_packet_new(sim);
             if (pkt == NULL) {
                 return SIM_SLEEP;
@@ -199,8 +196,7 @@ static SimCycle bar_tick(SimComponent *c, SimCycle now)
             pkt->stamp[SIM_STAMP_CREATE] = sim->now;
             pkt->stamp[SIM_STAMP_INJECT] = sim->now;
             sim_port_push(b->out[i], pkt);
-            q->head = (q->head + 1) % BAR_QUEUE;
-            q->count--;
+            sim_ring_pop(&q->r);
         }
     }
     (void)now;
@@ -211,7 +207,7 @@ static bool bar_busy(const SimComponent *c)
 {
     const Barrier *b = (const Barrier *)c;
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
-        if (b->queue[i].count > 0) {
+        if (!sim_ring_empty(&b->queue[i].r)) {
             return true;
         }
     }
@@ -256,36 +252,47 @@ static const SimPortDesc bar_ports[] = {
 
 #undef BAR_PORT
 
-static bool bar_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static const SimStatDesc bar_stat_rows[] = {
+    SIM_STAT_ROW("arrivals", SIM_STAT_COUNTER, Barrier, st.arrivals, "messages", 1,
+                 "workers' arrivals"),
+    SIM_STAT_ROW("releases", SIM_STAT_COUNTER, Barrier, st.releases, "messages", 1,
+                 "releases sent to workers"),
+    SIM_STAT_ROW("updates", SIM_STAT_COUNTER, Barrier, st.updates, "messages", 1,
+                 "BSP updates requested from the aggregator"),
+};
+
+static const SimStatTable bar_stats = {bar_stat_rows, N_OF(bar_stat_rows), NULL, 0};
+
+static bool bar_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     Barrier *b = calloc(1, sizeof(*b));
     if (b == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     b->p = *(const BarParams *)params;
     b->agg_port = -1;
     for (uint32_t w = 0; w < PS_MAX_WORKERS; w++) {
         b->port_of_worker[w] = -1;
     }
+    for (uint32_t i = 0; i < BAR_PORTS; i++) {
+        sim_ring_init(&b->queue[i].r, BAR_QUEUE);
+    }
     if (!sim_add_component(sim, &b->c, name, b->p.domain, &bar_ops, err)) {
-        free(b);
-        return false;
+        goto fail_barrier;
     }
     for (uint32_t i = 0; i < BAR_PORTS; i++) {
-        bindings[2 * i] = (SimPortBinding){&b->c, &b->in[i]};
-        bindings[2 * i + 1] = (SimPortBinding){&b->c, &b->out[i]};
+        char port[16];
+        snprintf(port, sizeof(port), "in%u", i);
+        sim_build_port(bld, port, &b->c, &b->in[i]);
+        snprintf(port, sizeof(port), "out%u", i);
+        sim_build_port(bld, port, &b->c, &b->out[i]);
     }
-    SimStats *s = sim->stats;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "arrivals", &b->st.arrivals, 1.0,
-                        "workers' arrivals") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "releases", &b->st.releases, 1.0,
-                        "releases sent to workers") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "updates", &b->st.updates, 1.0,
-                        "BSP updates requested from the aggregator"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {b}});
     return true;
+
+fail_barrier:
+    free(b);
+    return false;
 }
 
 const SimModelType ps_barrier_type = {
@@ -293,9 +300,10 @@ const SimModelType ps_barrier_type = {
     .doc = "Ideal rendezvous of the parameter-server replay (host.ps, barrier: ideal): nodes "
            "meet through ports, no memory traffic.",
     .params = bar_params,
-    .n_params = sizeof(bar_params) / sizeof(bar_params[0]),
+    .n_params = N_OF(bar_params),
     .params_size = sizeof(BarParams),
     .ports = bar_ports,
-    .n_ports = sizeof(bar_ports) / sizeof(bar_ports[0]),
+    .n_ports = N_OF(bar_ports),
     .build = bar_build,
+    .stats = &bar_stats,
 };

@@ -33,6 +33,7 @@
 
 #include "models/proto/mem.h"
 #include "sim/core/region.h"
+#include "sim/core/ring.h"
 #include "sim/trace/pstrace.h"
 
 enum { SYNC_BSP = 0, SYNC_ASYNC, SYNC_MAX };
@@ -238,13 +239,10 @@ typedef struct PsNode {
         uint16_t worker;
         uint64_t iter;
     } outq[OUTQ];
-    uint32_t out_head;
-    uint32_t out_count;
+    SimRing outr; /* over outq */
     /* the DMA/PIO driver, as in host.memtrace */
     Job *jobs;
-    uint32_t job_cap;
-    uint32_t job_head;
-    uint32_t job_count;
+    SimRing jobr; /* over jobs */
     Slot *slots;
     uint32_t n_used;
     HostDma dma; /* the DMA driver; dma.cur is the slot of the job being described */
@@ -456,24 +454,20 @@ static void apply_update(PsNode *n, uint64_t params, uint64_t lo, uint64_t hi, u
 static void job_add(PsNode *n, int kind, int grp, uint64_t mb, uint64_t host, uint64_t size,
                     uint64_t value)
 {
-    assert(n->job_count < n->job_cap);
-    n->jobs[(n->job_head + n->job_count) % n->job_cap] = (Job){.kind = (uint8_t)kind,
-                                                               .grp = (uint8_t)grp,
-                                                               .mb = mb,
-                                                               .host = host,
-                                                               .size = size,
-                                                               .value = value};
-    n->job_count++;
+    n->jobs[sim_ring_push(&n->jobr)] = (Job){.kind = (uint8_t)kind,
+                                             .grp = (uint8_t)grp,
+                                             .mb = mb,
+                                             .host = host,
+                                             .size = size,
+                                             .value = value};
 }
 
 static void out_msg(PsNode *n, uint16_t type, uint16_t worker, uint64_t iter)
 {
-    assert(n->out_count < OUTQ);
-    uint32_t k = (n->out_head + n->out_count) % OUTQ;
+    uint32_t k = sim_ring_push(&n->outr);
     n->outq[k].type = type;
     n->outq[k].worker = worker;
     n->outq[k].iter = iter;
-    n->out_count++;
 }
 
 static void poll_start(PsNode *n, Poller *pl, uint64_t base, uint32_t count, bool any)
@@ -498,9 +492,9 @@ static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
 }
 
 /* A J_RD job is a write DMA of the adapter (MemBox -> host), a J_WR a read DMA. */
-static int engine_of(int kind)
+static DmaEngine engine_of(int kind)
 {
-    return kind == J_WR ? HOST_DMA_RD : HOST_DMA_WR;
+    return kind == J_WR ? DMA_ENGINE_RD : DMA_ENGINE_WR;
 }
 
 /* Pushes the next descriptor or doorbell of the job being described; true if one went. */
@@ -525,9 +519,7 @@ static bool start_job(PsNode *n)
     while (n->slots[s].used) {
         s++;
     }
-    Job j = n->jobs[n->job_head];
-    n->job_head = (n->job_head + 1) % n->job_cap;
-    n->job_count--;
+    Job j = n->jobs[sim_ring_pop(&n->jobr)];
     Slot *sl = &n->slots[s];
     *sl = (Slot){
         .used = true, .kind = j.kind, .grp = j.grp, .size = j.size, .mb = j.mb, .host = j.host};
@@ -989,16 +981,17 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     if (sim_port_can_push(n->req)) {
         if (n->dma.cur >= 0) {
             describe(n);
-        } else if (n->job_count > 0 && n->n_used < n->p.outstanding) {
+        } else if (!sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding) {
             start_job(n);
         }
     }
-    if (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out)) {
+    if (!sim_ring_empty(&n->outr) && n->sync_out != NULL && sim_port_can_push(n->sync_out)) {
         SimPacket *m = sim_packet_new(sim);
         if (m != NULL) {
-            m->type = n->outq[n->out_head].type;
-            m->src = n->outq[n->out_head].worker;
-            m->addr = n->outq[n->out_head].iter;
+            uint32_t k = sim_ring_pop(&n->outr);
+            m->type = n->outq[k].type;
+            m->src = n->outq[k].worker;
+            m->addr = n->outq[k].iter;
             m->len = n->workers;
             m->flags = (uint16_t)((n->p.aggregator ? PS_F_AGGREGATOR : 0) |
                                   (n->p.aggregation == AGG_SHARDED ? PS_F_SHARDED : 0) |
@@ -1006,10 +999,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             m->stamp[SIM_STAMP_CREATE] = sim->now;
             m->stamp[SIM_STAMP_INJECT] = sim->now;
             sim_port_push(n->sync_out, m);
-            n->out_head = (n->out_head + 1) % OUTQ;
-            n->out_count--;
         }
-    } else if (n->out_count > 0 && n->sync_out == NULL) {
+    } else if (!sim_ring_empty(&n->outr) && n->sync_out == NULL) {
         sim_fail(sim,
                  "instance '%s': barrier: ideal needs sync_out and sync_in connected to a "
                  "ps.barrier",
@@ -1021,12 +1012,12 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     }
     /* Next: another push, or the earliest timer; inputs wake us by themselves. */
     SimTime next = NO_TIME;
-    bool req_work = n->job_count > 0 && n->n_used < n->p.outstanding;
+    bool req_work = !sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding;
     if (n->dma.cur >= 0) {
         req_work = host_dma_ready(&n->dma); /* else a notify frees a descriptor ID and wakes us */
     }
     if ((req_work && sim_port_can_push(n->req)) ||
-        (n->out_count > 0 && n->sync_out != NULL && sim_port_can_push(n->sync_out))) {
+        (!sim_ring_empty(&n->outr) && n->sync_out != NULL && sim_port_can_push(n->sync_out))) {
         return now + 1;
     }
     if (n->p.worker >= 0) {
@@ -1065,7 +1056,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
 static bool ps_busy(const SimComponent *c)
 {
     const PsNode *n = (const PsNode *)c;
-    return n->n_used > 0 || n->job_count > 0 || n->out_count > 0;
+    return n->n_used > 0 || !sim_ring_empty(&n->jobr) || !sim_ring_empty(&n->outr);
 }
 
 static void ps_dump(const SimComponent *c, SimError *report)
@@ -1075,7 +1066,7 @@ static void ps_dump(const SimComponent *c, SimError *report)
                      " (worker phase %d, iteration %u; aggregator phase %d, %llu of %llu updates;"
                      " %u jobs queued, %u in flight)",
                      n->wphase, n->iter, n->aphase, (unsigned long long)n->a_updates,
-                     (unsigned long long)n->a_total, n->job_count, n->n_used);
+                     (unsigned long long)n->a_total, n->jobr.count, n->n_used);
 }
 
 static void ps_finish(SimComponent *c, SimTime end)
@@ -1303,8 +1294,46 @@ static const char *ps_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                     SimError *err)
+#define PS_ROW(name_, kind_, field_, unit_, scale_, doc_)                                          \
+    SIM_STAT_ROW(name_, kind_, PsNode, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc ps_stat_rows[] = {
+    PS_ROW("iterations", SIM_STAT_COUNTER, iterations, "iterations", 1,
+           "iterations completed by the worker"),
+    PS_ROW("iteration_ns", SIM_STAT_HIST, iteration, "ns", 1000,
+           "iteration time: first pull issued to release"),
+    PS_ROW("barrier_wait_ns", SIM_STAT_HIST, barrier_wait, "ns", 1000,
+           "arrival at the barrier to release"),
+    PS_ROW("comm_share", SIM_STAT_REAL, comm_share, NULL, 1,
+           "share of the iteration time not spent computing"),
+    PS_ROW("compute_ns", SIM_STAT_REAL, compute_ns, "ns", 1,
+           "forward and backward compute replayed"),
+    PS_ROW("pushed_bytes", SIM_STAT_COUNTER, pushed_bytes, "B", 1, "gradient bytes pushed"),
+    PS_ROW("pulled_bytes", SIM_STAT_COUNTER, pulled_bytes, "B", 1, "parameter bytes pulled"),
+    PS_ROW("pushes", SIM_STAT_COUNTER, pushes, "tensors", 1, "gradient tensors pushed"),
+    PS_ROW("pulls", SIM_STAT_COUNTER, pulls, "tensors", 1, "parameter tensors pulled"),
+    PS_ROW("updates", SIM_STAT_COUNTER, updates, "updates", 1, "updates applied by the aggregator"),
+    PS_ROW("update_ns", SIM_STAT_HIST, update, "ns", 1000,
+           "aggregator: update request to parameters written"),
+    PS_ROW("agg_read_bytes", SIM_STAT_COUNTER, agg_read_bytes, "B", 1,
+           "aggregator: bytes read (parameters and slots)"),
+    PS_ROW("agg_write_bytes", SIM_STAT_COUNTER, agg_write_bytes, "B", 1,
+           "aggregator: parameter bytes written"),
+    PS_ROW("flag_stores", SIM_STAT_COUNTER, flag_stores, "stores", 1,
+           "barrier: polling: flag stores"),
+    PS_ROW("flag_loads", SIM_STAT_COUNTER, flag_loads, "loads", 1, "barrier: polling: flag loads"),
+    HOST_DMA_STAT_ROWS(PsNode),
+    PS_ROW("first_start_ns", SIM_STAT_REAL, first_start_ns, "ns", 1,
+           "when the first iteration started"),
+    PS_ROW("last_done_ns", SIM_STAT_REAL, last_done_ns, "ns", 1,
+           "when the last iteration was released"),
+};
+
+#undef PS_ROW
+
+static const SimStatTable ps_stats = {ps_stat_rows, N_OF(ps_stat_rows), NULL, 0};
+
+static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const PsParams *pp = params;
     char msg[1024];
@@ -1326,40 +1355,42 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
     }
     PsNode *n = calloc(1, sizeof(*n));
     if (n == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     n->p = *pp;
     n->mem = pp->memory;
     n->path = strdup(pp->trace);
+    if (n->path == NULL) {
+        sim_error_oom(err, name);
+        goto fail_parts;
+    }
     n->p.trace = n->path;
     uint32_t nt = 0;
-    if (n->path == NULL ||
-        !read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, NULL, NULL)) {
-        free(n->path);
-        free(n);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
+    if (!read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, NULL, NULL)) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
+        goto fail_parts;
     }
     n->n_tensors = nt;
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
         n->iters = (uint32_t)n->p.iterations;
     }
-    n->job_cap = 2 * nt + 4 * n->workers + 16;
+    sim_ring_init(&n->jobr, 2 * nt + 4 * n->workers + 16);
+    sim_ring_init(&n->outr, OUTQ);
     n->offset = calloc(nt, sizeof(*n->offset));
     n->bytes = calloc(nt, sizeof(*n->bytes));
     n->pull_list = calloc(nt, sizeof(*n->pull_list));
     n->push_list = calloc(nt, sizeof(*n->push_list));
     n->ready = calloc(nt, sizeof(*n->ready));
     n->a_next = calloc(n->workers, sizeof(*n->a_next));
-    n->jobs = calloc(n->job_cap, sizeof(*n->jobs));
+    n->jobs = calloc(n->jobr.cap, sizeof(*n->jobs));
     n->slots = calloc(n->p.outstanding, sizeof(*n->slots));
     n->scratch = malloc(2 * SCRATCH);
     bool ok = n->offset && n->bytes && n->pull_list && n->push_list && n->ready && n->a_next &&
               n->jobs && n->slots && n->scratch && sim_hist_init(&n->st.iteration) &&
               sim_hist_init(&n->st.barrier_wait) && sim_hist_init(&n->st.update);
     if (!ok) {
-        ps_destroy(&n->c);
-        free(n);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, n->offset, n->bytes);
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
@@ -1367,14 +1398,10 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
     }
     /* The streams are opened now, so that zlib's buffers exist before the run. */
     if (n->p.worker >= 0 && (n->tw = pstrace_open(n->path, err)) == NULL) {
-        ps_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
     if (n->p.aggregator && (n->ta = pstrace_open(n->path, err)) == NULL) {
-        ps_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
     n->a_total = n->p.sync == SYNC_ASYNC ? (uint64_t)n->iters * n->workers : n->iters;
     host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
@@ -1383,57 +1410,20 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimPortBind
     n->aphase = A_IDLE;
     n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &ps_ops, err)) {
-        ps_destroy(&n->c);
-        free(n);
-        return false;
+        goto fail_parts;
     }
-    for (size_t i = 0; i < sizeof(ps_ports) / sizeof(ps_ports[0]); i++) {
-        SimPort **slots[] = {&n->req, &n->resp, &n->notify, &n->sync_out, &n->sync_in};
-        bindings[i] = (SimPortBinding){&n->c, slots[i]};
-    }
-    SimStats *s = sim->stats;
-    PsStats *st = &n->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "iterations", &st->iterations, 1.0,
-                        "iterations completed by the worker") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "iteration_ns", &st->iteration, 1000.0,
-                        "iteration time: first pull issued to release") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "barrier_wait_ns", &st->barrier_wait, 1000.0,
-                        "arrival at the barrier to release") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "comm_share", &st->comm_share, 1.0,
-                        "share of the iteration time not spent computing") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "compute_ns", &st->compute_ns, 1.0,
-                        "forward and backward compute replayed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pushed_bytes", &st->pushed_bytes, 1.0,
-                        "gradient bytes pushed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pulled_bytes", &st->pulled_bytes, 1.0,
-                        "parameter bytes pulled") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pushes", &st->pushes, 1.0,
-                        "gradient tensors pushed") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pulls", &st->pulls, 1.0,
-                        "parameter tensors pulled") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "updates", &st->updates, 1.0,
-                        "updates applied by the aggregator") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "update_ns", &st->update, 1000.0,
-                        "aggregator: update request to parameters written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "agg_read_bytes", &st->agg_read_bytes, 1.0,
-                        "aggregator: bytes read (parameters and slots)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "agg_write_bytes", &st->agg_write_bytes, 1.0,
-                        "aggregator: parameter bytes written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_stores", &st->flag_stores, 1.0,
-                        "barrier: polling: flag stores") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "flag_loads", &st->flag_loads, 1.0,
-                        "barrier: polling: flag loads") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "descriptors", &n->dma.descriptors, 1.0,
-                        "DMA descriptors written") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &n->dma.doorbells, 1.0,
-                        "doorbell writes") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "first_start_ns", &st->first_start_ns, 1.0,
-                        "when the first iteration started") &&
-          sim_stats_add(s, SIM_STAT_REAL, name, "last_done_ns", &st->last_done_ns, 1.0,
-                        "when the last iteration was released"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &n->c, &n->req);
+    sim_build_port(bld, "resp", &n->c, &n->resp);
+    sim_build_port(bld, "notify", &n->c, &n->notify);
+    sim_build_port(bld, "sync_out", &n->c, &n->sync_out);
+    sim_build_port(bld, "sync_in", &n->c, &n->sync_in);
+    sim_build_stats(bld, &(SimStatBinding){.block = {n}});
     return true;
+
+fail_parts:
+    ps_destroy(&n->c); /* whatever was made so far: the rest is NULL */
+    free(n);
+    return false;
 }
 
 /* Requests leave on req (fabric checks, docs/config.md). */
@@ -1445,13 +1435,14 @@ const SimModelType host_ps_type = {
            "root complex (pcie.rc): pulls, compute, pushes as gradients become ready, barrier, "
            "update; a worker, the MemBox-host aggregator, or both.",
     .params = ps_params,
-    .n_params = sizeof(ps_params) / sizeof(ps_params[0]),
+    .n_params = N_OF(ps_params),
     .params_size = sizeof(PsParams),
     .ports = ps_ports,
-    .n_ports = sizeof(ps_ports) / sizeof(ps_ports[0]),
+    .n_ports = N_OF(ps_ports),
     .check = ps_check,
     .build = ps_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = ps_flows,
     .n_flows = 1,
+    .stats = &ps_stats,
 };

@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/core/ring.h"
+
 enum { FAULT_NONE = 0, FAULT_CORRUPT, FAULT_DROP, FAULT_MAX };
 static const char *const fault_names[] = {"none", "corrupt", "drop", NULL};
 
@@ -71,10 +73,8 @@ typedef struct CableSlot {
 typedef struct CableDir {
     SimPort *in;
     SimPort *out;
-    CableSlot *line; /* packets in flight: [head, head + count) mod cap */
-    uint32_t cap;
-    uint32_t head;
-    uint32_t count;
+    CableSlot *line;  /* packets in flight, oldest first */
+    SimRing r;        /* over line */
     uint64_t matched; /* packets that matched the fault's type so far */
     /* statistics */
     uint64_t packets;
@@ -161,19 +161,15 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
     for (int i = 0; i < 2; i++) {
         CableDir *d = &k->dir[i];
         SimPacket *pkt;
-        while (d->count < d->cap && (pkt = sim_port_peek(d->in)) != NULL) {
+        while (!sim_ring_full(&d->r) && (pkt = sim_port_peek(d->in)) != NULL) {
             SimTime tail = pkt->tail != 0 ? sim_port_tail_time(d->in, pkt) : 0;
             sim_port_pop(d->in);
             if (!cable_hit(k, d, &k->p.fault[i], pkt)) {
                 continue;
             }
-            uint32_t t = (d->head + d->count) % d->cap;
-            d->line[t].pkt = pkt;
-            d->line[t].at = now + k->flight;
-            d->line[t].tail = tail;
-            d->count++;
+            d->line[sim_ring_push(&d->r)] = (CableSlot){pkt, now + k->flight, tail};
         }
-        while (d->count > 0 && d->line[d->head].at <= now) {
+        while (!sim_ring_empty(&d->r) && d->line[sim_ring_head(&d->r)].at <= now) {
             if (!sim_port_can_push(d->out)) {
                 if (d->blocked_since == SIM_CYCLE_NEVER) {
                     d->blocked_since = now;
@@ -184,16 +180,17 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
                 d->blocked_cycles += now - d->blocked_since;
                 d->blocked_since = SIM_CYCLE_NEVER;
             }
-            SimPacket *out = d->line[d->head].pkt;
-            SimTime tail = d->line[d->head].tail;
-            sim_packet_set_tail(out, tail ? tail + k->flight * c->domain->period : 0, c->sim->now);
+            const CableSlot *e = &d->line[sim_ring_pop(&d->r)];
+            SimPacket *out = e->pkt;
+            sim_packet_set_tail(out, e->tail ? e->tail + k->flight * c->domain->period : 0,
+                                c->sim->now);
             sim_port_push(d->out, out);
-            d->line[d->head].pkt = NULL;
-            d->head = (d->head + 1) % d->cap;
-            d->count--;
         }
-        if (d->count > 0 && d->line[d->head].at > now && d->line[d->head].at < next) {
-            next = d->line[d->head].at;
+        if (!sim_ring_empty(&d->r)) {
+            SimCycle at = d->line[sim_ring_head(&d->r)].at;
+            if (at > now && at < next) {
+                next = at;
+            }
         }
     }
     return next;
@@ -202,14 +199,14 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
 static bool cable_busy(const SimComponent *c)
 {
     const Cable *k = (const Cable *)c;
-    return k->dir[0].count > 0 || k->dir[1].count > 0;
+    return !sim_ring_empty(&k->dir[0].r) || !sim_ring_empty(&k->dir[1].r);
 }
 
 static void cable_dump(const SimComponent *c, SimError *report)
 {
     const Cable *k = (const Cable *)c;
-    sim_error_append(report, " (%u packets in flight a->b, %u b->a)", k->dir[0].count,
-                     k->dir[1].count);
+    sim_error_append(report, " (%u packets in flight a->b, %u b->a)", k->dir[0].r.count,
+                     k->dir[1].r.count);
 }
 
 static void cable_destroy(SimComponent *c)
@@ -263,13 +260,38 @@ static const SimPortDesc cable_ports[] = {
     {"a_out", SIM_PORT_OUT, false, "those packets to end A's receiver"},
 };
 
-static bool cable_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static const char *const cable_dir_labels[] = {"ab", "ba"};
+
+#define CABLE_DIR_ROW(name_, field_, unit_, doc_)                                                  \
+    SIM_STAT_GROUP_ROW(0, 1, name_, SIM_STAT_COUNTER, Cable, dir[0].field_, sizeof(CableDir),      \
+                       unit_, 1, doc_)
+
+static const SimStatDesc cable_stat_rows[] = {
+    CABLE_DIR_ROW("<dir>_packets", packets, "packets", "packets that entered this direction"),
+    CABLE_DIR_ROW("<dir>_bits", bits, "bits", "line bits of those packets (66 per word)"),
+    CABLE_DIR_ROW("<dir>_corrupted", corrupted, "packets",
+                  "packets hit by bit errors (the receiver's CRC fails)"),
+    CABLE_DIR_ROW("<dir>_dropped", dropped, "packets", "packets lost whole"),
+    CABLE_DIR_ROW("<dir>_blocked_cycles", blocked_cycles, "cycles",
+                  "cycles the receiver did not take an arrived packet"),
+};
+
+#undef CABLE_DIR_ROW
+
+static const SimStatGroup cable_stat_groups[] = {
+    {"<dir>", "direction: ab (a_in to b_out), ba (b_in to a_out)", cable_dir_labels},
+};
+
+static const SimStatTable cable_stats = {cable_stat_rows, N_OF(cable_stat_rows), cable_stat_groups,
+                                         N_OF(cable_stat_groups)};
+
+static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     const CableParams *p = params;
     Cable *k = calloc(1, sizeof(*k));
     if (k == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     k->p = *p;
     double flight_ps = p->length * (double)p->delay_per_m;
@@ -278,49 +300,28 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimPortB
     /* Frames last at least 2 cycles: this many fit in the fibre at once. */
     uint32_t cap = (uint32_t)(k->flight / 2 + 4);
     for (int i = 0; i < 2; i++) {
-        k->dir[i].cap = cap;
+        sim_ring_init(&k->dir[i].r, cap);
         k->dir[i].blocked_since = SIM_CYCLE_NEVER;
         k->dir[i].line = calloc(cap, sizeof(*k->dir[i].line));
         if (k->dir[i].line == NULL) {
-            cable_destroy(&k->c);
-            free(k);
-            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+            sim_error_oom(err, name);
+            goto fail_parts;
         }
     }
     if (!sim_add_component(sim, &k->c, name, p->domain, &cable_ops, err)) {
-        cable_destroy(&k->c);
-        free(k);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&k->c, &k->dir[0].in};
-    bindings[1] = (SimPortBinding){&k->c, &k->dir[0].out};
-    bindings[2] = (SimPortBinding){&k->c, &k->dir[1].in};
-    bindings[3] = (SimPortBinding){&k->c, &k->dir[1].out};
-    static const char *const dn[2] = {"ab", "ba"};
-    bool ok = true;
-    for (int i = 0; i < 2 && ok; i++) {
-        CableDir *d = &k->dir[i];
-        char key[64];
-        snprintf(key, sizeof(key), "%s_packets", dn[i]);
-        ok = sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->packets, 1.0,
-                           "packets that entered this direction");
-        snprintf(key, sizeof(key), "%s_bits", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->bits, 1.0,
-                                 "line bits of those packets (66 per word)");
-        snprintf(key, sizeof(key), "%s_corrupted", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->corrupted, 1.0,
-                                 "packets hit by bit errors (the receiver's CRC fails)");
-        snprintf(key, sizeof(key), "%s_dropped", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->dropped, 1.0,
-                                 "packets lost whole");
-        snprintf(key, sizeof(key), "%s_blocked_cycles", dn[i]);
-        ok = ok && sim_stats_add(sim->stats, SIM_STAT_COUNTER, name, key, &d->blocked_cycles, 1.0,
-                                 "cycles the receiver did not take an arrived packet");
-    }
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "a_in", &k->c, &k->dir[0].in);
+    sim_build_port(bld, "b_out", &k->c, &k->dir[0].out);
+    sim_build_port(bld, "b_in", &k->c, &k->dir[1].in);
+    sim_build_port(bld, "a_out", &k->c, &k->dir[1].out);
+    sim_build_stats(bld, &(SimStatBinding){.block = {k}, .count = {2}});
     return true;
+
+fail_parts:
+    cable_destroy(&k->c);
+    free(k);
+    return false;
 }
 
 /* Either direction may carry the requests, depending on the wiring (fabric checks). */
@@ -335,12 +336,13 @@ const SimModelType link_cable_type = {
            "error rate and packet drops from the instance's random stream, forced faults for "
            "tests.",
     .params = cable_params,
-    .n_params = sizeof(cable_params) / sizeof(cable_params[0]),
+    .n_params = N_OF(cable_params),
     .params_size = sizeof(CableParams),
     .ports = cable_ports,
-    .n_ports = sizeof(cable_ports) / sizeof(cable_ports[0]),
+    .n_ports = N_OF(cable_ports),
     .check = NULL,
     .build = cable_build,
     .flows = cable_flows,
-    .n_flows = sizeof(cable_flows) / sizeof(cable_flows[0]),
+    .n_flows = N_OF(cable_flows),
+    .stats = &cable_stats,
 };

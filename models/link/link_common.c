@@ -108,27 +108,6 @@ void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_
     }
 }
 
-bool link_budget_stats(LinkBudget *b, SimStats *s, const char *prefix,
-                       const char *const names[LINK_CR_MAX], uint64_t lanes)
-{
-    static const char *const docs[LINK_CR_MAX] = {
-        "header entries held, time-weighted (writer's view)",
-        "payload bytes per lane held, time-weighted (writer's view)",
-        "length entries held, time-weighted (writer's view)",
-    };
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        if (names[i] == NULL) {
-            continue;
-        }
-        /* Beats are counted; bytes per lane are reported: divide by lanes / 64. */
-        double scale = i == LINK_CR_DATA ? (double)lanes / (double)LINK_BEAT_BYTES : 1.0;
-        if (!sim_stats_add(s, SIM_STAT_TIMEAVG, prefix, names[i], &b->occ[i], scale, docs[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* ---- read-pointer tokens ---- */
 
 bool link_token_send(Sim *sim, SimPort *p, const uint64_t amount[LINK_CR_MAX])

@@ -147,10 +147,6 @@ void link_budget_init(LinkBudget *b, uint64_t hdr, uint64_t beats, uint64_t lens
 bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX]);
 void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX]);
 void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX]);
-/* Register occupancy statistics under prefix.<names[i]> (NULL names are skipped); the data
- * buffer in bytes per lane. */
-bool link_budget_stats(LinkBudget *b, SimStats *s, const char *prefix,
-                       const char *const names[LINK_CR_MAX], uint64_t lanes);
 
 /* A token returning read space across a crossing; false if the packet pool ran dry (the run
  * failed). The port must have room: a token port is as deep as the buffer has entries. */
@@ -162,6 +158,165 @@ uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX]);
 /* ---- the lane group ---- */
 
 typedef struct LinkLanes LinkLanes;
+
+/* Why a ready data packet waits for the lanes. */
+enum { LINK_STALL_NONE = 0, LINK_STALL_CREDIT, LINK_STALL_RETRY, LINK_STALL_MAX };
+
+/* Packet types the lane group counts, LINK_MWP .. LINK_FC, and their statistics labels. */
+#define LINK_NTYPES (LINK_FC - LINK_MWP + 1)
+extern const char *const link_type_keys[LINK_NTYPES];
+
+/* The lane group's statistics (its part of the MPP's and SPP's tables, below). */
+typedef struct LinkLanesStats {
+    uint64_t tx_pkts[LINK_NTYPES];
+    uint64_t tx_bytes[LINK_NTYPES]; /* wire bytes (64-bit words x 8, all lanes) */
+    uint64_t rx_pkts[LINK_NTYPES];
+    uint64_t tx_payload_bytes;
+    uint64_t rx_payload_bytes;
+    uint64_t tx_wire_bytes;
+    uint64_t retransmits;
+    uint64_t replays;
+    uint64_t timeouts;
+    uint64_t crc_errors;
+    uint64_t duplicates;
+    uint64_t out_of_order;
+    uint64_t stall_cycles[LINK_STALL_MAX];
+    uint64_t delivered;
+    uint64_t cut_throughs;
+    uint64_t stomped_tx;
+    uint64_t stomped_rx;
+    uint64_t discarded;
+    uint64_t stretch_cycles;
+    uint64_t lane_busy[LINK_MAX_LANES];
+    double lane_util[LINK_MAX_LANES];
+    double wire_util;
+    SimTimeAvg rthb_occ;
+    SimTimeAvg rtlb_occ;
+    SimTimeAvg rtab_occ;
+    SimTimeAvg rtpb_occ;
+    SimTimeAvg reorder_occ;
+    SimHist one_way;    /* first transmission start -> delivered in order, ps */
+    SimHist retry_time; /* first transmission start -> acknowledged, ps */
+} LinkLanesStats;
+
+/*
+ * The statistics tables of link.mpp and link.spp: each is its lane group's rows, its receive
+ * buffers (kept by the lane group), the lane group's reorder buffer, its transmit buffers and its
+ * own rows, in that order. These are the blocks and groups they share; link_stats_binding()
+ * fills the binding of both.
+ */
+enum {
+    LINK_SB_SELF = 0, /* the MPP's or SPP's own struct */
+    LINK_SB_LANES,    /* LinkLanesStats of its lane group */
+    LINK_SB_RXBUF,    /* LinkBudget of its receive buffers (in the lane group) */
+    LINK_SB_REORDER,  /* LinkLanesStats again with retry: selective; else absent */
+    LINK_SB_TXBUF,    /* LinkBudget of its transmit buffers */
+    LINK_SB_MAX
+};
+enum { LINK_SG_TYPE = 1, LINK_SG_LANE };
+
+/* clang-format off */
+#define LINK_STAT_GROUPS                                                                          \
+    {"<type>", "packet type: mwp, mrd, mrrp, ack, nak, fc", link_type_keys},                     \
+    {"<n>", "lane: 0 .. lanes - 1", NULL}
+
+#define LINK_LANES_STAT_ROW(name_, kind_, field_, unit_, scale_, doc_)                             \
+    SIM_STAT_ROW_IN(LINK_SB_LANES, name_, kind_, LinkLanesStats, field_, unit_, scale_, doc_)
+
+#define LINK_LANES_STAT_ROWS                                                                      \
+    SIM_STAT_GROUP_ROW(LINK_SB_LANES, LINK_SG_TYPE, "tx_<type>", SIM_STAT_COUNTER,               \
+                       LinkLanesStats, tx_pkts[0], sizeof(uint64_t), "packets", 1,               \
+                       "packets of this type sent, retransmissions included"),                   \
+    SIM_STAT_GROUP_ROW(LINK_SB_LANES, LINK_SG_TYPE, "tx_<type>_bytes", SIM_STAT_COUNTER,         \
+                       LinkLanesStats, tx_bytes[0], sizeof(uint64_t), "B", 1,                    \
+                       "bytes of words of this type sent on all lanes, framing included"),       \
+    SIM_STAT_GROUP_ROW(LINK_SB_LANES, LINK_SG_TYPE, "rx_<type>", SIM_STAT_COUNTER,               \
+                       LinkLanesStats, rx_pkts[0], sizeof(uint64_t), "packets", 1,               \
+                       "packets of this type received with a good CRC"),                         \
+    SIM_STAT_GROUP_ROW(LINK_SB_LANES, LINK_SG_LANE, "lane<n>_busy_cycles", SIM_STAT_COUNTER,     \
+                       LinkLanesStats, lane_busy[0], sizeof(uint64_t), "cycles", 1,              \
+                       "lane cycles carrying a word of a packet (framing included)"),            \
+    SIM_STAT_GROUP_ROW(LINK_SB_LANES, LINK_SG_LANE, "lane<n>_util", SIM_STAT_REAL,               \
+                       LinkLanesStats, lane_util[0], sizeof(double), NULL, 1,                    \
+                       "busy cycles / lane cycles of the run"),                                  \
+    LINK_LANES_STAT_ROW("wire_util", SIM_STAT_REAL, wire_util, NULL, 1,                          \
+                        "words sent / (lanes x lane cycles of the run)"),                        \
+    LINK_LANES_STAT_ROW("tx_payload_bytes", SIM_STAT_COUNTER, tx_payload_bytes, "B", 1,          \
+                        "payload bytes sent, retransmissions included"),                         \
+    LINK_LANES_STAT_ROW("rx_payload_bytes", SIM_STAT_COUNTER, rx_payload_bytes, "B", 1,          \
+                        "payload bytes received with a good CRC, duplicates included"),          \
+    LINK_LANES_STAT_ROW("tx_wire_bytes", SIM_STAT_COUNTER, tx_wire_bytes, "B", 1,                \
+                        "bytes of 64-bit words sent on all lanes (header, data, framing)"),      \
+    LINK_LANES_STAT_ROW("delivered", SIM_STAT_COUNTER, delivered, "packets", 1,                  \
+                        "data packets received in order and passed on"),                         \
+    LINK_LANES_STAT_ROW("retransmits", SIM_STAT_COUNTER, retransmits, "packets", 1,              \
+                        "data packets sent again"),                                              \
+    LINK_LANES_STAT_ROW("cut_throughs", SIM_STAT_COUNTER, cut_throughs, "packets", 1,            \
+                        "data packets handed on at their header, before their CRC "              \
+                        "(cut_through)"),                                                        \
+    LINK_LANES_STAT_ROW("stomped_tx", SIM_STAT_COUNTER, stomped_tx, "packets", 1,                \
+                        "cut-through packets found bad at their tail, sent with a stomped CRC"), \
+    LINK_LANES_STAT_ROW("stomped_rx", SIM_STAT_COUNTER, stomped_rx, "packets", 1,                \
+                        "packets received with a stomped CRC (dropped silently, no Nak)"),       \
+    LINK_LANES_STAT_ROW("discarded", SIM_STAT_COUNTER, discarded, "packets", 1,                  \
+                        "cut-through packets whose tail showed them bad before they could "      \
+                        "start (dropped)"),                                                      \
+    LINK_LANES_STAT_ROW("tail_wait_cycles", SIM_STAT_COUNTER, stretch_cycles, "cycles", 1,       \
+                        "lane cycles trailers waited for a cut-through packet's tail to "        \
+                        "arrive"),                                                               \
+    LINK_LANES_STAT_ROW("replays", SIM_STAT_COUNTER, replays, NULL, 1,                           \
+                        "resends started (by a Nak or a timeout)"),                              \
+    LINK_LANES_STAT_ROW("timeouts", SIM_STAT_COUNTER, timeouts, NULL, 1,                         \
+                        "replay timer expiries"),                                                \
+    LINK_LANES_STAT_ROW("naks_sent", SIM_STAT_COUNTER, tx_pkts[LINK_NAK - LINK_MWP], "packets",  \
+                        1, "Naks sent"),                                                         \
+    LINK_LANES_STAT_ROW("crc_errors", SIM_STAT_COUNTER, crc_errors, "packets", 1,                \
+                        "packets received with a bad CRC (dropped)"),                            \
+    LINK_LANES_STAT_ROW("duplicates", SIM_STAT_COUNTER, duplicates, "packets", 1,                \
+                        "data packets received again (dropped)"),                                \
+    LINK_LANES_STAT_ROW("out_of_order", SIM_STAT_COUNTER, out_of_order, "packets", 1,            \
+                        "data packets received after a gap (dropped, or held when selective)"),  \
+    LINK_LANES_STAT_ROW("credit_stall_cycles", SIM_STAT_COUNTER,                                 \
+                        stall_cycles[LINK_STALL_CREDIT], "cycles", 1,                            \
+                        "idle lane cycles with a packet ready but no credits from the far "      \
+                        "side"),                                                                 \
+    LINK_LANES_STAT_ROW("retry_stall_cycles", SIM_STAT_COUNTER, stall_cycles[LINK_STALL_RETRY],  \
+                        "cycles", 1,                                                             \
+                        "idle lane cycles with a packet ready but full retry buffers"),          \
+    LINK_LANES_STAT_ROW("rthb", SIM_STAT_TIMEAVG, rthb_occ, "entries", 1,                        \
+                        "retry header buffer entries held, time-weighted"),                      \
+    LINK_LANES_STAT_ROW("rtlb", SIM_STAT_TIMEAVG, rtlb_occ, "entries", 1,                        \
+                        "retry length buffer entries held, time-weighted"),                      \
+    LINK_LANES_STAT_ROW("rtab", SIM_STAT_TIMEAVG, rtab_occ, "entries", 1,                        \
+                        "retry payload address buffer entries held, time-weighted"),             \
+    {.name = "rtpb", .kind = SIM_STAT_TIMEAVG, .offset = offsetof(LinkLanesStats, rtpb_occ),     \
+     .unit = "B per lane", .doc = "retry payload buffer bytes per lane held, time-weighted",     \
+     .block = LINK_SB_LANES, .scale_arg = true},                                                 \
+    LINK_LANES_STAT_ROW("link_latency_ns", SIM_STAT_HIST, one_way, "ns", 1000,                   \
+                        "received data packets: first transmission start to delivery in "        \
+                        "order"),                                                                \
+    LINK_LANES_STAT_ROW("retry_residency_ns", SIM_STAT_HIST, retry_time, "ns", 1000,             \
+                        "sent data packets: first transmission start to acknowledgement")
+
+/* The reorder buffer's row: present with retry: selective (block LINK_SB_REORDER). */
+#define LINK_REORDER_STAT_ROW                                                                     \
+    SIM_STAT_ROW_IN(LINK_SB_REORDER, "reorder", SIM_STAT_TIMEAVG, LinkLanesStats, reorder_occ,   \
+                    "packets", 1, "out-of-order packets held (retry: selective), time-weighted")
+
+/* The rows of a buffer set (LinkBudget) in block blk, under the names the owner gives them;
+ * payload is counted in beats and written in bytes per lane (the binding's scale). */
+#define LINK_BUDGET_HDR_STAT_ROW(blk_, name_)                                                      \
+    SIM_STAT_ROW_IN(blk_, name_, SIM_STAT_TIMEAVG, LinkBudget, occ[LINK_CR_HDR], "entries", 1,     \
+                    "header entries held, time-weighted (writer's view)")
+#define LINK_BUDGET_DATA_STAT_ROW(blk_, name_)                                                     \
+    {.name = (name_), .kind = SIM_STAT_TIMEAVG,                                                   \
+     .offset = offsetof(LinkBudget, occ[LINK_CR_DATA]),                                           \
+     .unit = "B per lane", .doc = "payload bytes per lane held, time-weighted (writer's view)",  \
+     .block = (blk_), .scale_arg = true}
+#define LINK_BUDGET_LEN_STAT_ROW(blk_, name_)                                                      \
+    SIM_STAT_ROW_IN(blk_, name_, SIM_STAT_TIMEAVG, LinkBudget, occ[LINK_CR_LEN], "entries", 1,     \
+                    "length entries held, time-weighted (writer's view)")
+/* clang-format on */
 
 typedef struct LinkLanesConfig {
     LinkRole role;
@@ -179,6 +334,9 @@ typedef struct LinkLanesConfig {
 LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg, SimError *err);
 SimComponent *link_lanes_component(LinkLanes *l);
 SimPort **link_lanes_port(LinkLanes *l, const char *which);
+
+/* The statistics binding of an MPP or SPP (self, its lane group, its transmit buffers). */
+SimStatBinding link_stats_binding(const void *self, const LinkLanes *l, const LinkBudget *txbuf);
 
 /* Internal ports of an instance: name "a:x -> b:x", latency 0, the instance's synchroniser. */
 SimPort *link_connect(Sim *sim, SimComponent *from, const char *from_name, SimPort **from_slot,

@@ -41,9 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NTYPES (LINK_FC - LINK_MWP + 1)
+#include "sim/core/ring.h"
 
-static const char *const type_keys[NTYPES] = {"mwp", "mrd", "mrrp", "ack", "nak", "fc"};
+const char *const link_type_keys[LINK_NTYPES] = {"mwp", "mrd", "mrrp", "ack", "nak", "fc"};
 
 typedef struct LinkTimed {
     SimPacket *pkt;
@@ -51,12 +51,10 @@ typedef struct LinkTimed {
     SimCycle tail; /* transmit PHY: cycle its tail is pushed (a data packet goes at its header) */
 } LinkTimed;
 
-/* A bounded FIFO of packets, each with a cycle: [head .. head + count) mod cap. */
+/* A bounded FIFO of packets, each with a cycle. */
 typedef struct LinkQueue {
     LinkTimed *e;
-    uint32_t cap;
-    uint32_t head;
-    uint32_t count;
+    SimRing r; /* over e */
 } LinkQueue;
 
 typedef struct LinkRetryEntry {
@@ -66,8 +64,6 @@ typedef struct LinkRetryEntry {
     bool payload;       /* holds an RTLB and an RTAB entry */
     bool resend;        /* selective: marked for retransmission */
 } LinkRetryEntry;
-
-enum { STALL_NONE = 0, STALL_CREDIT, STALL_RETRY, STALL_MAX };
 
 /* A received packet whose head is in and whose tail is not (at most one per wire). */
 typedef struct LinkRxWait {
@@ -107,9 +103,7 @@ struct LinkLanes {
     SimCycle tx_free; /* first cycle the lanes can start a packet */
     uint32_t next_seq;
     LinkRetryEntry *retry;
-    uint32_t rt_cap; /* RTHB */
-    uint32_t rt_head;
-    uint32_t rt_count;
+    SimRing rt; /* over retry: RTHB, oldest unacknowledged first */
     uint32_t rtlb_cap;
     uint32_t rtlb_used;
     uint32_t rtab_cap;
@@ -127,7 +121,7 @@ struct LinkLanes {
     LinkQueue phy;                  /* packets in the transmit PHY, at = cycle pushed to tx */
     uint64_t src_read[LINK_CR_MAX]; /* read from src this tick: the token to send */
     LinkQueue parked;               /* acknowledged MWPs waiting for `done` (MPP, write_ack link) */
-    int stall_now;                  /* why a ready data packet waits at this tick (STALL_*) */
+    int stall_now;                  /* why a ready data packet waits at this tick (LINK_STALL_*) */
     int stall;                      /* the stall being counted, since stall_since */
     SimCycle stall_since;
 
@@ -153,73 +147,30 @@ struct LinkLanes {
     SimCycle last_fc_sent;
     SimCycle last_data_rx;
 
-    /* ---- statistics ---- */
-    uint64_t tx_pkts[NTYPES];
-    uint64_t tx_bytes[NTYPES]; /* wire bytes (64-bit words x 8, all lanes) */
-    uint64_t rx_pkts[NTYPES];
-    uint64_t tx_payload_bytes;
-    uint64_t rx_payload_bytes;
-    uint64_t tx_wire_bytes;
-    uint64_t retransmits;
-    uint64_t replays;
-    uint64_t timeouts;
-    uint64_t crc_errors;
-    uint64_t duplicates;
-    uint64_t out_of_order;
-    uint64_t stall_cycles[STALL_MAX];
-    uint64_t delivered;
-    uint64_t cut_throughs;
-    uint64_t stomped_tx;
-    uint64_t stomped_rx;
-    uint64_t discarded;
-    uint64_t stretch_cycles;
-    uint64_t lane_busy[LINK_MAX_LANES];
-    double lane_util[LINK_MAX_LANES];
-    double wire_util;
-    SimTimeAvg rthb_occ;
-    SimTimeAvg rtlb_occ;
-    SimTimeAvg rtab_occ;
-    SimTimeAvg rtpb_occ;
-    SimTimeAvg reorder_occ;
-    SimHist one_way;    /* first transmission start -> delivered in order, ps */
-    SimHist retry_time; /* first transmission start -> acknowledged, ps */
+    LinkLanesStats st;
 };
 
 /* ---- small FIFOs ---- */
 
+/* cap 0: a queue never pushed (one slot is kept so that the ring is well formed). */
 static bool queue_init(LinkQueue *q, uint32_t cap)
 {
-    q->e = calloc(cap ? cap : 1, sizeof(*q->e));
-    q->cap = cap;
-    q->head = 0;
-    q->count = 0;
+    sim_ring_init(&q->r, cap ? cap : 1);
+    q->e = calloc(q->r.cap, sizeof(*q->e));
     return q->e != NULL;
-}
-
-static LinkTimed *queue_at(LinkQueue *q, uint32_t i)
-{
-    uint32_t k = q->head + i;
-    return &q->e[k >= q->cap ? k - q->cap : k];
 }
 
 static void queue_push(LinkQueue *q, SimPacket *pkt, SimCycle at, SimCycle tail)
 {
-    assert(q->count < q->cap && "sized at build for the most it can hold");
-    LinkTimed *t = queue_at(q, q->count);
+    LinkTimed *t = &q->e[sim_ring_push(&q->r)];
     t->pkt = pkt;
     t->at = at;
     t->tail = tail;
-    q->count++;
 }
 
 static SimPacket *queue_pop(LinkQueue *q)
 {
-    SimPacket *pkt = q->e[q->head].pkt;
-    if (++q->head == q->cap) {
-        q->head = 0;
-    }
-    q->count--;
-    return pkt;
+    return q->e[sim_ring_pop(&q->r)].pkt;
 }
 
 static SimTime now_ps(const LinkLanes *l)
@@ -236,22 +187,21 @@ static int type_index(uint16_t type)
 
 static LinkRetryEntry *retry_at(LinkLanes *l, uint32_t i)
 {
-    uint32_t k = l->rt_head + i;
-    return &l->retry[k >= l->rt_cap ? k - l->rt_cap : k];
+    return &l->retry[sim_ring_slot(&l->rt, i)];
 }
 
 static void retry_occ(LinkLanes *l)
 {
     SimTime t = now_ps(l);
-    sim_timeavg_set(&l->rthb_occ, t, l->rt_count);
-    sim_timeavg_set(&l->rtlb_occ, t, l->rtlb_used);
-    sim_timeavg_set(&l->rtab_occ, t, l->rtab_used);
-    sim_timeavg_set(&l->rtpb_occ, t, l->rtpb_used);
+    sim_timeavg_set(&l->st.rthb_occ, t, l->rt.count);
+    sim_timeavg_set(&l->st.rtlb_occ, t, l->rtlb_used);
+    sim_timeavg_set(&l->st.rtab_occ, t, l->rtab_used);
+    sim_timeavg_set(&l->st.rtpb_occ, t, l->rtpb_used);
 }
 
 static bool retry_fits(const LinkLanes *l, bool payload, uint32_t beats)
 {
-    if (l->rt_count == l->rt_cap) {
+    if (sim_ring_full(&l->rt)) {
         return false;
     }
     return !payload || (l->rtlb_used < l->rtlb_cap && l->rtab_used < l->rtab_cap &&
@@ -260,13 +210,12 @@ static bool retry_fits(const LinkLanes *l, bool payload, uint32_t beats)
 
 static void retry_append(LinkLanes *l, SimPacket *pkt, bool payload, uint32_t beats)
 {
-    LinkRetryEntry *e = retry_at(l, l->rt_count);
+    LinkRetryEntry *e = &l->retry[sim_ring_push(&l->rt)];
     e->pkt = pkt;
     e->beats = beats;
     e->payload = payload;
     e->resend = false;
     e->rtpb_addr = l->rtpb_tail;
-    l->rt_count++;
     if (payload) {
         l->rtlb_used++;
         l->rtab_used++;
@@ -279,12 +228,12 @@ static void retry_append(LinkLanes *l, SimPacket *pkt, bool payload, uint32_t be
 /* Sequence number of the oldest unacknowledged packet. */
 static uint32_t retry_head_seq(const LinkLanes *l)
 {
-    return link_seq_add(l->next_seq, -(int32_t)l->rt_count);
+    return link_seq_add(l->next_seq, -(int32_t)l->rt.count);
 }
 
 static void retry_free_head(LinkLanes *l)
 {
-    LinkRetryEntry *e = &l->retry[l->rt_head];
+    LinkRetryEntry *e = &l->retry[sim_ring_pop(&l->rt)];
     SimPacket *pkt = e->pkt;
     if (e->payload) {
         l->rtlb_used--;
@@ -295,11 +244,7 @@ static void retry_free_head(LinkLanes *l)
         l->n_resend--;
     }
     e->pkt = NULL;
-    if (++l->rt_head == l->rt_cap) {
-        l->rt_head = 0;
-    }
-    l->rt_count--;
-    sim_hist_record(&l->retry_time, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
+    sim_hist_record(&l->st.retry_time, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
     if (l->done != NULL && pkt->type == LINK_MWP && pkt->user[0] != 0) {
         /* The core answers the write once it is acknowledged: it waits in `parked`. */
         queue_push(&l->parked, pkt, 0, 0);
@@ -315,7 +260,7 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
     if (n < 0) {
         n = 0; /* stale: everything it covers is gone already */
     }
-    if ((uint32_t)n > l->rt_count) {
+    if ((uint32_t)n > l->rt.count) {
         sim_fail(l->c.sim, "component %s: %s for sequence %u, which was never sent (next %u)",
                  l->c.name, nak ? "Nak" : "Ack", seq, l->next_seq);
         return;
@@ -325,21 +270,21 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
     }
     if (n > 0) {
         l->replay_next = l->replay_next > (uint32_t)n ? l->replay_next - (uint32_t)n : 0;
-        l->rt_timer = l->rt_count > 0 ? now : SIM_CYCLE_NEVER;
+        l->rt_timer = !sim_ring_empty(&l->rt) ? now : SIM_CYCLE_NEVER;
         retry_occ(l);
     }
-    if (l->replaying && l->replay_next >= l->rt_count) {
+    if (l->replaying && l->replay_next >= l->rt.count) {
         l->replaying = false;
     }
-    if (!nak || l->rt_count == 0) {
+    if (!nak || sim_ring_empty(&l->rt)) {
         return;
     }
-    l->replays++;
+    l->st.replays++;
     if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
         l->replaying = true;
         l->replay_next = 0;
-    } else if (!l->retry[l->rt_head].resend) {
-        l->retry[l->rt_head].resend = true;
+    } else if (!l->retry[sim_ring_head(&l->rt)].resend) {
+        l->retry[sim_ring_head(&l->rt)].resend = true;
         l->n_resend++;
     }
     l->rt_timer = SIM_CYCLE_NEVER; /* restarts when the resend has gone out */
@@ -367,10 +312,10 @@ static void rx_deliver(LinkLanes *l, SimPacket *pkt)
         sim_packet_free(l->c.sim, pkt);
         return;
     }
-    sim_hist_record(&l->one_way, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
+    sim_hist_record(&l->st.one_way, now_ps(l) - pkt->stamp[SIM_STAMP_HOP]);
     pkt->flags = 0;
     pkt->user[0] = 0;
-    l->delivered++;
+    l->st.delivered++;
     sim_port_push(l->dst, pkt);
 }
 
@@ -451,7 +396,7 @@ static void rx_in_order(LinkLanes *l, SimCycle now, SimPacket *pkt)
         l->reorder[l->reorder_base] = NULL;
         l->reorder_count--;
     }
-    sim_timeavg_set(&l->reorder_occ, now_ps(l), l->reorder_count);
+    sim_timeavg_set(&l->st.reorder_occ, now_ps(l), l->reorder_count);
     if (l->reorder_count > 0) {
         nak_request(l); /* another hole behind the one just filled */
     }
@@ -470,29 +415,29 @@ static void rx_data(LinkLanes *l, SimCycle now, SimPacket *pkt)
     l->last_data_rx = now;
     int32_t d = link_seq_diff(pkt->seq, l->rx_expected);
     if (d < 0) {
-        l->duplicates++;
+        l->st.duplicates++;
         l->ack_now = true; /* our Ack was lost: tell the sender again */
         sim_packet_free(l->c.sim, pkt);
         return;
     }
     if (d > 0) {
         if (l->reorder == NULL || (uint32_t)d >= l->reorder_cap) {
-            l->out_of_order++;
+            l->st.out_of_order++;
             nak_request(l);
             sim_packet_free(l->c.sim, pkt);
             return;
         }
         uint32_t k = (l->reorder_base + (uint32_t)d) % l->reorder_cap;
         if (l->reorder[k] != NULL) {
-            l->duplicates++;
+            l->st.duplicates++;
             sim_packet_free(l->c.sim, pkt);
             return;
         }
         rx_accept(l, pkt);
         l->reorder[k] = pkt;
         l->reorder_count++;
-        sim_timeavg_set(&l->reorder_occ, now_ps(l), l->reorder_count);
-        l->out_of_order++;
+        sim_timeavg_set(&l->st.reorder_occ, now_ps(l), l->reorder_count);
+        l->st.out_of_order++;
         nak_request(l);
         return;
     }
@@ -523,19 +468,19 @@ static void rx_analyse(LinkLanes *l, SimCycle now, SimPacket *pkt)
     if (good != pkt->crc && pkt->crc == ~good && link_is_data(pkt->type)) {
         /* Stomped by a cut-through sender that found it bad: it never took the sequence
          * number, and the hop that saw the error asks for the resend. Drop it silently. */
-        l->stomped_rx++;
+        l->st.stomped_rx++;
         sim_packet_free(sim, pkt);
         return;
     }
     if (good != pkt->crc) {
         /* The header cannot be trusted either: whatever it was, ask for a resend. */
-        l->crc_errors++;
+        l->st.crc_errors++;
         nak_request(l);
         sim_packet_free(sim, pkt);
         return;
     }
-    l->rx_pkts[type_index(pkt->type)]++;
-    l->rx_payload_bytes += link_payload_bytes(pkt->type, pkt->len);
+    l->st.rx_pkts[type_index(pkt->type)]++;
+    l->st.rx_payload_bytes += link_payload_bytes(pkt->type, pkt->len);
     switch (pkt->type) {
     case LINK_ACK:
     case LINK_NAK:
@@ -584,7 +529,7 @@ static void rx_cut(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
     pkt->user[0] = 0;
     pkt->tail_bad = w->bad;
     sim_packet_set_tail(pkt, sim_domain_time(l->c.domain, tail), now_ps(l));
-    l->cut_throughs++;
+    l->st.cut_throughs++;
     sim_port_push(l->dst, pkt);
     (void)now;
 }
@@ -611,17 +556,17 @@ static void rx_wait_finish(LinkLanes *l, SimCycle now)
             l->rx_penalty[i] += need[i];
         }
         if (w->stomped) {
-            l->stomped_rx++;
+            l->st.stomped_rx++;
         } else {
-            l->crc_errors++;
+            l->st.crc_errors++;
             nak_request(l);
         }
         return;
     }
-    l->rx_pkts[type_index(w->type)]++;
-    l->rx_payload_bytes += link_payload_bytes(w->type, w->len);
-    sim_hist_record(&l->one_way, now_ps(l) - w->hop);
-    l->delivered++;
+    l->st.rx_pkts[type_index(w->type)]++;
+    l->st.rx_payload_bytes += link_payload_bytes(w->type, w->len);
+    sim_hist_record(&l->st.one_way, now_ps(l) - w->hop);
+    l->st.delivered++;
     rx_advance(l, now);
 }
 
@@ -663,17 +608,17 @@ static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w, SimCycle tail_in,
     w->tail_bad = false;
     SimCycle e = now + f.cycles - 1;
     if (tail_in != SIM_CYCLE_NEVER && tail_in > e) {
-        l->stretch_cycles += tail_in - e;
+        l->st.stretch_cycles += tail_in - e;
         e = tail_in;
     }
     l->tx_free = e + 1 + l->p.ipg_cycles;
     for (uint32_t i = 0; i < l->lanes; i++) {
-        l->lane_busy[i] += f.lane_words[i];
+        l->st.lane_busy[i] += f.lane_words[i];
     }
-    l->tx_pkts[type_index(w->type)]++;
-    l->tx_bytes[type_index(w->type)] += (uint64_t)f.wire_words * LINK_WORD_BYTES;
-    l->tx_payload_bytes += link_payload_bytes(w->type, w->len);
-    l->tx_wire_bytes += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->st.tx_pkts[type_index(w->type)]++;
+    l->st.tx_bytes[type_index(w->type)] += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->st.tx_payload_bytes += link_payload_bytes(w->type, w->len);
+    l->st.tx_wire_bytes += (uint64_t)f.wire_words * LINK_WORD_BYTES;
     bool data = link_is_data(w->type);
     if (data && !stomped && l->rt_timer == SIM_CYCLE_NEVER) {
         l->rt_timer = e; /* runs from the last word of the packet */
@@ -713,7 +658,7 @@ static bool tx_resend(LinkLanes *l, SimCycle now, LinkRetryEntry *e)
     if (w == NULL) {
         return false;
     }
-    l->retransmits++;
+    l->st.retransmits++;
     tx_start(l, now, w, SIM_CYCLE_NEVER, false);
     return true;
 }
@@ -745,7 +690,7 @@ static bool tx_new(LinkLanes *l, SimCycle now)
         }
         sim_port_pop(l->src);
         sim_packet_free(l->c.sim, pkt);
-        l->discarded++;
+        l->st.discarded++;
     }
     if (pkt == NULL) {
         return false;
@@ -754,11 +699,11 @@ static bool tx_new(LinkLanes *l, SimCycle now)
     bool payload = need[LINK_CR_LEN] != 0;
     uint32_t beats = (uint32_t)need[LINK_CR_DATA];
     if (!credits_fit(l, need)) {
-        l->stall_now = STALL_CREDIT;
+        l->stall_now = LINK_STALL_CREDIT;
         return false;
     }
     if (!retry_fits(l, payload, beats)) {
-        l->stall_now = STALL_RETRY;
+        l->stall_now = LINK_STALL_RETRY;
         return false;
     }
     /* The packet is ours from here (the writer never touches what it wrote). A cut-through
@@ -783,7 +728,7 @@ static bool tx_new(LinkLanes *l, SimCycle now)
     }
     if (stomp) {
         w->crc = ~w->crc;
-        l->stomped_tx++;
+        l->st.stomped_tx++;
         sim_packet_free(l->c.sim, pkt);
         tx_start(l, now, w, tail_in, true);
         return true;
@@ -805,13 +750,13 @@ static bool ack_wanted(const LinkLanes *l, SimCycle now)
 
 static bool timer_expired(const LinkLanes *l, SimCycle now)
 {
-    return l->rt_count > 0 && l->rt_timer != SIM_CYCLE_NEVER &&
+    return !sim_ring_empty(&l->rt) && l->rt_timer != SIM_CYCLE_NEVER &&
            now >= l->rt_timer + l->timeout_cycles;
 }
 
 static void tx_decide(LinkLanes *l, SimCycle now)
 {
-    if (l->phy.count == l->phy.cap) {
+    if (sim_ring_full(&l->phy.r)) {
         return; /* the transmit PHY is backed up (the cable is not taking packets) */
     }
     if (l->nak_pending) {
@@ -838,28 +783,28 @@ static void tx_decide(LinkLanes *l, SimCycle now)
         return;
     }
     if (timer_expired(l, now)) {
-        l->timeouts++;
-        l->replays++;
+        l->st.timeouts++;
+        l->st.replays++;
         l->rt_timer = SIM_CYCLE_NEVER;
         if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
             l->replaying = true;
             l->replay_next = 0;
-        } else if (!l->retry[l->rt_head].resend) {
-            l->retry[l->rt_head].resend = true;
+        } else if (!l->retry[sim_ring_head(&l->rt)].resend) {
+            l->retry[sim_ring_head(&l->rt)].resend = true;
             l->n_resend++;
         }
     }
     if (l->replaying) {
         LinkRetryEntry *e = retry_at(l, l->replay_next);
         if (tx_resend(l, now, e)) {
-            if (++l->replay_next >= l->rt_count) {
+            if (++l->replay_next >= l->rt.count) {
                 l->replaying = false;
             }
         }
         return;
     }
     if (l->n_resend > 0) {
-        for (uint32_t i = 0; i < l->rt_count; i++) {
+        for (uint32_t i = 0; i < l->rt.count; i++) {
             LinkRetryEntry *e = retry_at(l, i);
             if (e->resend) {
                 if (tx_resend(l, now, e)) {
@@ -875,15 +820,16 @@ static void tx_decide(LinkLanes *l, SimCycle now)
 
 static void phy_flush(LinkLanes *l, SimCycle now)
 {
-    while (l->phy.count > 0 && l->phy.e[l->phy.head].at <= now && sim_port_can_push(l->tx)) {
-        const LinkTimed *t = &l->phy.e[l->phy.head];
+    while (!sim_ring_empty(&l->phy.r) && l->phy.e[sim_ring_head(&l->phy.r)].at <= now &&
+           sim_port_can_push(l->tx)) {
+        const LinkTimed *t = &l->phy.e[sim_ring_head(&l->phy.r)];
         SimCycle tail = t->tail;
         SimCycle at = t->at;
         SimPacket *w = queue_pop(&l->phy);
         sim_packet_set_tail_planned(w, l->c.domain, tail, at, now);
         sim_port_push(l->tx, w);
     }
-    while (l->parked.count > 0 && sim_port_can_push(l->done)) {
+    while (!sim_ring_empty(&l->parked.r) && sim_port_can_push(l->done)) {
         sim_port_push(l->done, queue_pop(&l->parked));
     }
 }
@@ -896,8 +842,8 @@ static void stall_account(LinkLanes *l, SimCycle now, int stall)
     if (stall == l->stall) {
         return;
     }
-    if (l->stall != STALL_NONE) {
-        l->stall_cycles[l->stall] += now - l->stall_since;
+    if (l->stall != LINK_STALL_NONE) {
+        l->st.stall_cycles[l->stall] += now - l->stall_since;
     }
     l->stall = stall;
     l->stall_since = now;
@@ -915,8 +861,9 @@ static SimCycle lanes_next(const LinkLanes *l, SimCycle now)
             next = x_;                                                                             \
         }                                                                                          \
     } while (0)
-    if (l->phy.count > 0) {
-        AT(l->phy.e[l->phy.head].at); /* when it is due but blocked, the slot wakes us */
+    if (!sim_ring_empty(&l->phy.r)) {
+        AT(l->phy.e[sim_ring_head(&l->phy.r)]
+               .at); /* when it is due but blocked, the slot wakes us */
     }
     if (l->wait.active) {
         AT(l->wait.at);
@@ -928,7 +875,7 @@ static SimCycle lanes_next(const LinkLanes *l, SimCycle now)
         if (l->rx_unacked > 0) {
             AT(l->ack_due);
         }
-        if (l->rt_count > 0 && l->rt_timer != SIM_CYCLE_NEVER) {
+        if (!sim_ring_empty(&l->rt) && l->rt_timer != SIM_CYCLE_NEVER) {
             AT(l->rt_timer + l->timeout_cycles);
         }
         SimCycle quiet = l->last_fc_sent > l->last_data_rx ? l->last_fc_sent : l->last_data_rx;
@@ -974,7 +921,7 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         rx_arrive(l, now, pkt, tail);
     }
     phy_flush(l, now);
-    l->stall_now = STALL_NONE;
+    l->stall_now = LINK_STALL_NONE;
     if (now >= l->tx_free && !sim->failed) {
         tx_decide(l, now);
     }
@@ -996,8 +943,9 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
 static bool lanes_busy(const SimComponent *c)
 {
     const LinkLanes *l = (const LinkLanes *)c;
-    return l->rt_count > 0 || l->phy.count > 0 || l->parked.count > 0 || l->rx_unacked > 0 ||
-           l->ack_now || l->nak_pending || l->reorder_count > 0 || l->wait.active;
+    return !sim_ring_empty(&l->rt) || !sim_ring_empty(&l->phy.r) || !sim_ring_empty(&l->parked.r) ||
+           l->rx_unacked > 0 || l->ack_now || l->nak_pending || l->reorder_count > 0 ||
+           l->wait.active;
 }
 
 static void lanes_dump(const SimComponent *c, SimError *report)
@@ -1007,7 +955,7 @@ static void lanes_dump(const SimComponent *c, SimError *report)
                      " (retry: RTHB %u/%u, RTLB %u/%u, RTAB %u/%u, RTPB %llu/%llu beats, "
                      "oldest seq %u, next seq %u%s; far credits: hdr %llu/%llu, data %llu/%llu, "
                      "len %llu/%llu%s; receive:",
-                     l->rt_count, l->rt_cap, l->rtlb_used, l->rtlb_cap, l->rtab_used, l->rtab_cap,
+                     l->rt.count, l->rt.cap, l->rtlb_used, l->rtlb_cap, l->rtab_used, l->rtab_cap,
                      (unsigned long long)l->rtpb_used, (unsigned long long)l->rtpb_cap,
                      retry_head_seq(l), l->next_seq, l->replaying ? ", replaying" : "",
                      (unsigned long long)l->cr_used[0], (unsigned long long)l->cr_limit[0],
@@ -1022,23 +970,23 @@ static void lanes_dump(const SimComponent *c, SimError *report)
         }
     }
     sim_error_append(report, " expected seq %u, %u unacked, %u held out of order; PHY: %u leaving)",
-                     l->rx_expected, l->rx_unacked, l->reorder_count, l->phy.count);
+                     l->rx_expected, l->rx_unacked, l->reorder_count, l->phy.r.count);
 }
 
 static void lanes_finish(SimComponent *c, SimTime end)
 {
     LinkLanes *l = (LinkLanes *)c;
     SimCycle end_cycle = sim_domain_cycle_at_or_after(c->domain, end);
-    if (l->stall != STALL_NONE && end_cycle > l->stall_since) {
-        l->stall_cycles[l->stall] += end_cycle - l->stall_since;
+    if (l->stall != LINK_STALL_NONE && end_cycle > l->stall_since) {
+        l->st.stall_cycles[l->stall] += end_cycle - l->stall_since;
         l->stall_since = end_cycle;
     }
     uint64_t words = 0;
     for (uint32_t i = 0; i < l->lanes; i++) {
-        l->lane_util[i] = end_cycle ? (double)l->lane_busy[i] / (double)end_cycle : 0.0;
-        words += l->lane_busy[i];
+        l->st.lane_util[i] = end_cycle ? (double)l->st.lane_busy[i] / (double)end_cycle : 0.0;
+        words += l->st.lane_busy[i];
     }
-    l->wire_util = end_cycle ? (double)words / ((double)end_cycle * l->lanes) : 0.0;
+    l->st.wire_util = end_cycle ? (double)words / ((double)end_cycle * l->lanes) : 0.0;
 }
 
 static void lanes_destroy(SimComponent *c)
@@ -1049,8 +997,8 @@ static void lanes_destroy(SimComponent *c)
     free(l->phy.e);
     free(l->parked.e);
     free(l->reorder);
-    sim_hist_destroy(&l->one_way);
-    sim_hist_destroy(&l->retry_time);
+    sim_hist_destroy(&l->st.one_way);
+    sim_hist_destroy(&l->st.retry_time);
 }
 
 static const SimComponentOps lanes_ops = {
@@ -1068,93 +1016,6 @@ static uint64_t cycles_of(SimTime t, const SimDomain *d)
     return (t + d->period - 1) / d->period;
 }
 
-static bool lanes_stats(LinkLanes *l, SimStats *s, const char *name,
-                        const char *const rx_names[LINK_CR_MAX])
-{
-    char key[96];
-    bool ok = true;
-    for (int i = 0; i < NTYPES && ok; i++) {
-        snprintf(key, sizeof(key), "tx_%s", type_keys[i]);
-        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->tx_pkts[i], 1.0,
-                           "packets of this type sent, retransmissions included");
-        snprintf(key, sizeof(key), "tx_%s_bytes", type_keys[i]);
-        ok = ok && sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->tx_bytes[i], 1.0,
-                                 "bytes of words of this type sent on all lanes, framing included");
-        snprintf(key, sizeof(key), "rx_%s", type_keys[i]);
-        ok = ok && sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->rx_pkts[i], 1.0,
-                                 "packets of this type received with a good CRC");
-    }
-    for (uint32_t i = 0; i < l->lanes && ok; i++) {
-        snprintf(key, sizeof(key), "lane%u_busy_cycles", i);
-        ok = sim_stats_add(s, SIM_STAT_COUNTER, name, key, &l->lane_busy[i], 1.0,
-                           "lane cycles carrying a word of a packet (framing included)");
-        snprintf(key, sizeof(key), "lane%u_util", i);
-        ok = ok && sim_stats_add(s, SIM_STAT_REAL, name, key, &l->lane_util[i], 1.0,
-                                 "busy cycles / lane cycles of the run");
-    }
-    ok = ok &&
-         sim_stats_add(s, SIM_STAT_REAL, name, "wire_util", &l->wire_util, 1.0,
-                       "words sent / (lanes x lane cycles of the run)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "tx_payload_bytes", &l->tx_payload_bytes, 1.0,
-                       "payload bytes sent, retransmissions included") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "rx_payload_bytes", &l->rx_payload_bytes, 1.0,
-                       "payload bytes received with a good CRC, duplicates included") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "tx_wire_bytes", &l->tx_wire_bytes, 1.0,
-                       "bytes of 64-bit words sent on all lanes (header, data, framing)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "delivered", &l->delivered, 1.0,
-                       "data packets received in order and passed on") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "retransmits", &l->retransmits, 1.0,
-                       "data packets sent again") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "cut_throughs", &l->cut_throughs, 1.0,
-                       "data packets handed on at their header, before their CRC (cut_through)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "stomped_tx", &l->stomped_tx, 1.0,
-                       "cut-through packets found bad at their tail, sent with a stomped CRC") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "stomped_rx", &l->stomped_rx, 1.0,
-                       "packets received with a stomped CRC (dropped silently, no Nak)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "discarded", &l->discarded, 1.0,
-                       "cut-through packets whose tail showed them bad before they could "
-                       "start (dropped)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "tail_wait_cycles", &l->stretch_cycles, 1.0,
-                       "lane cycles trailers waited for a cut-through packet's tail to arrive") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "replays", &l->replays, 1.0,
-                       "resends started (by a Nak or a timeout)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "timeouts", &l->timeouts, 1.0,
-                       "replay timer expiries") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "naks_sent", &l->tx_pkts[LINK_NAK - LINK_MWP],
-                       1.0, "Naks sent") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "crc_errors", &l->crc_errors, 1.0,
-                       "packets received with a bad CRC (dropped)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "duplicates", &l->duplicates, 1.0,
-                       "data packets received again (dropped)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "out_of_order", &l->out_of_order, 1.0,
-                       "data packets received after a gap (dropped, or held when selective)") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "credit_stall_cycles",
-                       &l->stall_cycles[STALL_CREDIT], 1.0,
-                       "idle lane cycles with a packet ready but no credits from the far side") &&
-         sim_stats_add(s, SIM_STAT_COUNTER, name, "retry_stall_cycles",
-                       &l->stall_cycles[STALL_RETRY], 1.0,
-                       "idle lane cycles with a packet ready but full retry buffers") &&
-         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rthb", &l->rthb_occ, 1.0,
-                       "retry header buffer entries held, time-weighted") &&
-         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rtlb", &l->rtlb_occ, 1.0,
-                       "retry length buffer entries held, time-weighted") &&
-         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rtab", &l->rtab_occ, 1.0,
-                       "retry payload address buffer entries held, time-weighted") &&
-         sim_stats_add(s, SIM_STAT_TIMEAVG, name, "rtpb", &l->rtpb_occ,
-                       (double)l->lanes / (double)LINK_BEAT_BYTES,
-                       "retry payload buffer bytes per lane held, time-weighted") &&
-         sim_stats_add(s, SIM_STAT_HIST, name, "link_latency_ns", &l->one_way, 1000.0,
-                       "received data packets: first transmission start to delivery in order") &&
-         sim_stats_add(s, SIM_STAT_HIST, name, "retry_residency_ns", &l->retry_time, 1000.0,
-                       "sent data packets: first transmission start to acknowledgement") &&
-         link_budget_stats(&l->rxbuf, s, name, rx_names, l->lanes);
-    if (ok && l->reorder != NULL) {
-        ok = sim_stats_add(s, SIM_STAT_TIMEAVG, name, "reorder", &l->reorder_occ, 1.0,
-                           "out-of-order packets held (selective), time-weighted");
-    }
-    return ok;
-}
-
 LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg, SimError *err)
 {
     const LinkLaneParams *p = cfg->p;
@@ -1170,7 +1031,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
     }
     LinkLanes *l = calloc(1, sizeof(*l));
     if (l == NULL) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
         return NULL;
     }
     l->p = *p;
@@ -1189,7 +1050,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
         l->need_max[i] = most < cfg->rx_cap[i] ? most : cfg->rx_cap[i];
     }
     l->tx_free = 0;
-    l->rt_cap = (uint32_t)p->rthb_depth;
+    sim_ring_init(&l->rt, (uint32_t)p->rthb_depth);
     l->rtlb_cap = (uint32_t)p->rtlb_depth;
     l->rtab_cap = (uint32_t)p->rtab_depth;
     l->rtpb_cap = link_lane_bytes_to_beats(p->rtpb_size, p->lanes);
@@ -1201,30 +1062,31 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
     for (int i = 0; i < LINK_CR_MAX; i++) {
         l->rx_names[i] = cfg->rx_names[i]; /* string literals of the owner */
     }
-    sim_timeavg_init(&l->rthb_occ, 0, 0);
-    sim_timeavg_init(&l->rtlb_occ, 0, 0);
-    sim_timeavg_init(&l->rtab_occ, 0, 0);
-    sim_timeavg_init(&l->rtpb_occ, 0, 0);
-    sim_timeavg_init(&l->reorder_occ, 0, 0);
-    l->retry = calloc(l->rt_cap, sizeof(*l->retry));
+    sim_timeavg_init(&l->st.rthb_occ, 0, 0);
+    sim_timeavg_init(&l->st.rtlb_occ, 0, 0);
+    sim_timeavg_init(&l->st.rtab_occ, 0, 0);
+    sim_timeavg_init(&l->st.rtpb_occ, 0, 0);
+    sim_timeavg_init(&l->st.reorder_occ, 0, 0);
+    l->retry = calloc(l->rt.cap, sizeof(*l->retry));
     /* Frames last at least 2 cycles, so a PHY of n cycles holds at most n / 2 + 1 packets. */
     bool ok = l->retry != NULL && queue_init(&l->phy, (uint32_t)p->phy_tx_cycles + 4) &&
-              queue_init(&l->parked, cfg->done_depth) && sim_hist_init(&l->one_way) &&
-              sim_hist_init(&l->retry_time);
+              queue_init(&l->parked, cfg->done_depth) && sim_hist_init(&l->st.one_way) &&
+              sim_hist_init(&l->st.retry_time);
     if (ok && p->retry_mode == LINK_RETRY_SELECTIVE) {
         l->reorder_cap = (uint32_t)cfg->rx_cap[LINK_CR_HDR];
         l->reorder = calloc(l->reorder_cap, sizeof(*l->reorder));
         ok = l->reorder != NULL;
     }
     if (!ok) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
-        goto fail;
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     char cname[300];
     snprintf(cname, sizeof(cname), "%s.lanes", name);
     if (!sim_add_component(sim, &l->c, cname, p->lane_domain, &lanes_ops, err)) {
-        goto fail;
+        goto fail_parts;
     }
+    /* The kernel owns the component from here: a later failure leaves it to sim_free(). */
     /* Its timers (Ack delay, flow-control refresh, replay) alone must not keep a run alive;
      * busy() reports what it holds. */
     l->c.daemon = true;
@@ -1238,13 +1100,9 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
             return NULL;
         }
     }
-    if (!lanes_stats(l, sim->stats, name, cfg->rx_names)) {
-        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-        return NULL; /* the kernel owns the component now */
-    }
     return l;
 
-fail:
+fail_parts:
     lanes_destroy(&l->c);
     free(l);
     return NULL;
@@ -1253,6 +1111,21 @@ fail:
 SimComponent *link_lanes_component(LinkLanes *l)
 {
     return &l->c;
+}
+
+SimStatBinding link_stats_binding(const void *self, const LinkLanes *l, const LinkBudget *txbuf)
+{
+    bool selective = l->p.retry_mode == LINK_RETRY_SELECTIVE;
+    return (SimStatBinding){
+        .block = {[LINK_SB_SELF] = self,
+                  [LINK_SB_LANES] = &l->st,
+                  [LINK_SB_RXBUF] = &l->rxbuf,
+                  [LINK_SB_REORDER] = selective ? &l->st : NULL,
+                  [LINK_SB_TXBUF] = txbuf},
+        .count = {[LINK_SG_TYPE - 1] = LINK_NTYPES, [LINK_SG_LANE - 1] = l->lanes},
+        /* Payload buffers count beats and report bytes per lane: divide by lanes / 64. */
+        .scale = (double)l->lanes / (double)LINK_BEAT_BYTES,
+    };
 }
 
 SimPort **link_lanes_port(LinkLanes *l, const char *which)
@@ -1266,7 +1139,7 @@ SimPort **link_lanes_port(LinkLanes *l, const char *which)
         {"tx", offsetof(LinkLanes, tx)},     {"rx", offsetof(LinkLanes, rx)},
         {"done", offsetof(LinkLanes, done)},
     };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+    for (size_t i = 0; i < N_OF(map); i++) {
         if (strcmp(map[i].name, which) == 0) {
             return (SimPort **)((char *)l + map[i].off);
         }

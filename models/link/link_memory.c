@@ -18,6 +18,7 @@
 
 #include "models/proto/mem.h"
 #include "sim/core/region.h"
+#include "sim/core/ring.h"
 
 typedef struct MemoryParams {
     SimDomain *domain;
@@ -29,22 +30,14 @@ typedef struct MemoryParams {
     bool order_check;
 } MemoryParams;
 
-typedef struct MemorySlot {
-    SimPacket *pkt;
-    SimCycle at;
-} MemorySlot;
-
 typedef struct Memory {
     SimComponent c;
     SimPort *req;
     SimPort *resp;
     MemoryParams p;
     uint8_t *store;
-    uint32_t *version;   /* per 64-byte line, for pattern writes */
-    MemorySlot *pending; /* [head, head + count) mod cap, in acceptance order */
-    uint32_t cap;
-    uint32_t head;
-    uint32_t count;
+    uint32_t *version;    /* per 64-byte line, for pattern writes */
+    SimTimedFifo pending; /* responses in acceptance order, each ready at its cycle */
     SimCycle next_accept;
     uint32_t last_tag[256];
     bool seen[256];
@@ -168,20 +161,14 @@ static bool accept(Memory *m, SimCycle now, SimPacket *pkt)
         return false;
     }
     pkt->dst = pkt->src;
-    uint32_t t = (m->head + m->count) % m->cap;
-    m->pending[t].pkt = pkt;
-    m->pending[t].at = now + m->p.latency;
-    m->count++;
+    sim_timed_fifo_push(&m->pending, now + m->p.latency, pkt);
     return true;
 }
 
 static void answer(Memory *m, SimCycle now)
 {
-    while (m->count > 0 && m->pending[m->head].at <= now && sim_port_can_push(m->resp)) {
-        sim_port_push(m->resp, m->pending[m->head].pkt);
-        m->pending[m->head].pkt = NULL;
-        m->head = (m->head + 1) % m->cap;
-        m->count--;
+    while (sim_timed_fifo_ready(&m->pending, now) != NULL && sim_port_can_push(m->resp)) {
+        sim_port_push(m->resp, sim_timed_fifo_pop(&m->pending));
     }
 }
 
@@ -190,7 +177,7 @@ static SimCycle memory_tick(SimComponent *c, SimCycle now)
     Memory *m = (Memory *)c;
     answer(m, now);
     SimPacket *pkt = sim_port_peek(m->req);
-    if (pkt != NULL && now >= m->next_accept && m->count < m->cap) {
+    if (pkt != NULL && now >= m->next_accept && !sim_timed_fifo_full(&m->pending)) {
         sim_port_pop(m->req);
         if (!accept(m, now, pkt)) {
             return SIM_SLEEP;
@@ -199,10 +186,11 @@ static SimCycle memory_tick(SimComponent *c, SimCycle now)
         answer(m, now);
     }
     SimCycle next = SIM_CYCLE_NEVER;
-    if (m->count > 0 && m->pending[m->head].at > now) {
-        next = m->pending[m->head].at;
+    SimCycle ready = sim_timed_fifo_head_ready(&m->pending);
+    if (ready != SIM_CYCLE_NEVER && ready > now) {
+        next = ready; /* a ready head that waits for room in resp is woken by the port */
     }
-    if (sim_port_peek(m->req) != NULL && m->count < m->cap) {
+    if (sim_port_peek(m->req) != NULL && !sim_timed_fifo_full(&m->pending)) {
         SimCycle a = m->next_accept > now ? m->next_accept : now + 1;
         if (a < next) {
             next = a;
@@ -213,12 +201,13 @@ static SimCycle memory_tick(SimComponent *c, SimCycle now)
 
 static bool memory_busy(const SimComponent *c)
 {
-    return ((const Memory *)c)->count > 0;
+    return sim_timed_fifo_count(&((const Memory *)c)->pending) > 0;
 }
 
 static void memory_dump(const SimComponent *c, SimError *report)
 {
-    sim_error_append(report, " (%u responses waiting)", ((const Memory *)c)->count);
+    sim_error_append(report, " (%u responses waiting)",
+                     sim_timed_fifo_count(&((const Memory *)c)->pending));
 }
 
 static void memory_destroy(SimComponent *c)
@@ -226,7 +215,7 @@ static void memory_destroy(SimComponent *c)
     Memory *m = (Memory *)c;
     sim_region_unmap(m->store, (size_t)m->p.capacity);
     sim_region_unmap(m->version, (size_t)(m->p.capacity / MEM_BEAT_BYTES * sizeof(uint32_t)));
-    free(m->pending);
+    sim_timed_fifo_destroy(&m->pending);
 }
 
 static const SimComponentOps memory_ops = {
@@ -265,59 +254,59 @@ static const SimPortDesc memory_ports[] = {
 static const char *memory_check(const void *params, char *msg, size_t size)
 {
     const MemoryParams *p = params;
-    if ((p->capacity & (p->capacity - 1)) != 0) {
+    if (!is_pow2(p->capacity)) {
         snprintf(msg, size, "capacity must be a power of two");
         return "capacity";
     }
     return NULL;
 }
 
-static bool memory_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static const SimStatDesc memory_stat_rows[] = {
+    SIM_STAT_ROW("reads", SIM_STAT_COUNTER, Memory, reads, "requests", 1, "reads taken"),
+    SIM_STAT_ROW("writes", SIM_STAT_COUNTER, Memory, writes, "requests", 1, "writes taken"),
+    SIM_STAT_ROW("read_bytes", SIM_STAT_COUNTER, Memory, read_bytes, "B", 1, "bytes read"),
+    SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, Memory, write_bytes, "B", 1, "bytes written"),
+    SIM_STAT_ROW("order_errors", SIM_STAT_COUNTER, Memory, order_errors, "requests", 1,
+                 "writes out of order or repeated (order_check)"),
+    SIM_STAT_ROW("first_write_ps", SIM_STAT_COUNTER, Memory, first_write_ps, "ps", 1,
+                 "time the first write was taken"),
+    SIM_STAT_ROW("last_write_ps", SIM_STAT_COUNTER, Memory, last_write_ps, "ps", 1,
+                 "time the last write was taken"),
+};
+
+static const SimStatTable memory_stats = {memory_stat_rows, N_OF(memory_stat_rows), NULL, 0};
+
+static bool memory_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const MemoryParams *p = params;
     Memory *m = calloc(1, sizeof(*m));
     if (m == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     m->p = *p;
-    m->cap = (uint32_t)p->max_pending;
-    m->pending = calloc(m->cap, sizeof(*m->pending));
-    bool ok = m->pending != NULL;
+    bool ok = sim_timed_fifo_init(&m->pending, (uint32_t)p->max_pending);
     if (ok && p->functional) {
         m->store = sim_region_map((size_t)p->capacity);
         m->version = sim_region_map((size_t)(p->capacity / MEM_BEAT_BYTES * sizeof(uint32_t)));
         ok = m->store != NULL && m->version != NULL;
     }
     if (!ok) {
-        memory_destroy(&m->c);
-        free(m);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &m->c, name, p->domain, &memory_ops, err)) {
-        memory_destroy(&m->c);
-        free(m);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&m->c, &m->req};
-    bindings[1] = (SimPortBinding){&m->c, &m->resp};
-    SimStats *s = sim->stats;
-    ok =
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "reads taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0, "writes taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &m->read_bytes, 1.0, "bytes read") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &m->write_bytes, 1.0,
-                      "bytes written") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "order_errors", &m->order_errors, 1.0,
-                      "writes out of order or repeated (order_check)") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "first_write_ps", &m->first_write_ps, 1.0,
-                      "time the first write was taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "last_write_ps", &m->last_write_ps, 1.0,
-                      "time the last write was taken");
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &m->c, &m->req);
+    sim_build_port(bld, "resp", &m->c, &m->resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {m}});
     return true;
+
+fail_parts:
+    memory_destroy(&m->c);
+    free(m);
+    return false;
 }
 
 /* Requests end here (fabric checks). */
@@ -330,13 +319,14 @@ const SimModelType link_memory_type = {
     .doc = "Ideal fixed-latency memory for link tests: one request a cycle, answered `latency` "
            "cycles later, with a flat functional store.",
     .params = memory_params,
-    .n_params = sizeof(memory_params) / sizeof(memory_params[0]),
+    .n_params = N_OF(memory_params),
     .params_size = sizeof(MemoryParams),
     .ports = memory_ports,
-    .n_ports = sizeof(memory_ports) / sizeof(memory_ports[0]),
+    .n_ports = N_OF(memory_ports),
     .check = memory_check,
     .build = memory_build,
     .role = SIM_ROLE_MEMORY,
     .flows = memory_flows,
-    .n_flows = sizeof(memory_flows) / sizeof(memory_flows[0]),
+    .n_flows = N_OF(memory_flows),
+    .stats = &memory_stats,
 };

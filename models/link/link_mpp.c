@@ -431,13 +431,41 @@ static const char *mpp_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static const SimStatDesc mpp_stat_rows[] = {
+    LINK_LANES_STAT_ROWS,
+    LINK_BUDGET_HDR_STAT_ROW(LINK_SB_RXBUF, "clb"),
+    LINK_BUDGET_DATA_STAT_ROW(LINK_SB_RXBUF, "cpb"),
+    LINK_REORDER_STAT_ROW,
+    LINK_BUDGET_HDR_STAT_ROW(LINK_SB_TXBUF, "rhb"),
+    LINK_BUDGET_DATA_STAT_ROW(LINK_SB_TXBUF, "rpb"),
+    LINK_BUDGET_LEN_STAT_ROW(LINK_SB_TXBUF, "rplb"),
+    SIM_STAT_ROW("reads", SIM_STAT_COUNTER, Mpp, reads, "requests", 1, "read requests taken"),
+    SIM_STAT_ROW("writes", SIM_STAT_COUNTER, Mpp, writes, "requests", 1, "write requests taken"),
+    SIM_STAT_ROW("read_bytes", SIM_STAT_COUNTER, Mpp, read_bytes, "B", 1,
+                 "bytes asked for by read requests"),
+    SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, Mpp, write_bytes, "B", 1,
+                 "bytes of write requests"),
+    SIM_STAT_ROW("responses", SIM_STAT_COUNTER, Mpp, responses, "packets", 1,
+                 "responses returned to the requester"),
+    SIM_STAT_ROW("read_latency_ns", SIM_STAT_HIST, Mpp, read_latency, "ns", 1000,
+                 "read taken from req to its response pushed on resp"),
+    SIM_STAT_ROW("write_latency_ns", SIM_STAT_HIST, Mpp, write_latency, "ns", 1000,
+                 "write taken from req to its acknowledgement pushed"),
+    SIM_STAT_ROW("tags", SIM_STAT_TIMEAVG, Mpp, tags_occ, "entries", 1,
+                 "outstanding-read table entries in use, time-weighted"),
+};
+
+static const SimStatGroup mpp_stat_groups[] = {LINK_STAT_GROUPS};
+
+static const SimStatTable mpp_stats = {mpp_stat_rows, N_OF(mpp_stat_rows), mpp_stat_groups,
+                                       N_OF(mpp_stat_groups)};
+
+static bool mpp_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const MppParams *p = params;
     Mpp *m = calloc(1, sizeof(*m));
     if (m == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     m->p = *p;
     m->n_tags = (uint32_t)p->tags;
@@ -446,9 +474,8 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBin
     m->free_tags = calloc(m->n_tags, sizeof(*m->free_tags));
     if (m->tags == NULL || m->free_tags == NULL || !sim_hist_init(&m->read_latency) ||
         !sim_hist_init(&m->write_latency)) {
-        mpp_destroy(&m->c);
-        free(m);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     /* Lowest tags first: free_tags is a stack. */
     for (uint32_t i = 0; i < m->n_tags; i++) {
@@ -459,10 +486,9 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBin
     sim_timeavg_init(&m->tags_occ, 0, 0);
     m->c.takes_tails = true; /* req: cut-through requests from a repeater's switch */
     if (!sim_add_component(sim, &m->c, name, p->domain, &mpp_ops, err)) {
-        mpp_destroy(&m->c);
-        free(m);
-        return false;
+        goto fail_parts;
     }
+    /* The kernel owns the component from here: a later failure leaves it to sim_free(). */
     LinkLanesConfig lc = {
         .role = LINK_ROLE_MPP,
         .p = &p->lane,
@@ -495,33 +521,18 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimPortBin
                      "done", (uint32_t)p->tags, sync, err) == NULL) {
         return false;
     }
-    bindings[0] = (SimPortBinding){&m->c, &m->req};
-    bindings[1] = (SimPortBinding){&m->c, &m->resp};
-    bindings[2] = (SimPortBinding){lc_, link_lanes_port(m->lanes, "tx")};
-    bindings[3] = (SimPortBinding){lc_, link_lanes_port(m->lanes, "rx")};
-    static const char *const tx_names[LINK_CR_MAX] = {"rhb", "rpb", "rplb"};
-    SimStats *s = sim->stats;
-    bool ok =
-        link_budget_stats(&m->txbuf, s, name, tx_names, p->lane.lanes) &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &m->reads, 1.0, "read requests taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &m->writes, 1.0,
-                      "write requests taken") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &m->read_bytes, 1.0,
-                      "bytes asked for by read requests") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &m->write_bytes, 1.0,
-                      "bytes of write requests") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "responses", &m->responses, 1.0,
-                      "responses returned to the requester") &&
-        sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &m->read_latency, 1000.0,
-                      "read taken from req to its response pushed on resp") &&
-        sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &m->write_latency, 1000.0,
-                      "write taken from req to its acknowledgement pushed") &&
-        sim_stats_add(s, SIM_STAT_TIMEAVG, name, "tags", &m->tags_occ, 1.0,
-                      "outstanding-read table entries in use, time-weighted");
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &m->c, &m->req);
+    sim_build_port(bld, "resp", &m->c, &m->resp);
+    sim_build_port(bld, "tx", lc_, link_lanes_port(m->lanes, "tx"));
+    sim_build_port(bld, "rx", lc_, link_lanes_port(m->lanes, "rx"));
+    SimStatBinding sb = link_stats_binding(m, m->lanes, &m->txbuf);
+    sim_build_stats(bld, &sb);
     return true;
+
+fail_parts:
+    mpp_destroy(&m->c);
+    free(m);
+    return false;
 }
 
 /* Requests go out on the cable (fabric checks). */
@@ -536,12 +547,13 @@ const SimModelType link_mpp_type = {
            "out over 4 x 10GBase-R lanes with CRC, Ack/Nak retry and credit flow control; read "
            "responses back to the requester.",
     .params = mpp_params,
-    .n_params = sizeof(mpp_params) / sizeof(mpp_params[0]),
+    .n_params = N_OF(mpp_params),
     .params_size = sizeof(MppParams),
     .ports = mpp_ports,
-    .n_ports = sizeof(mpp_ports) / sizeof(mpp_ports[0]),
+    .n_ports = N_OF(mpp_ports),
     .check = mpp_check,
     .build = mpp_build,
     .flows = mpp_flows,
-    .n_flows = sizeof(mpp_flows) / sizeof(mpp_flows[0]),
+    .n_flows = N_OF(mpp_flows),
+    .stats = &mpp_stats,
 };

@@ -342,14 +342,43 @@ static const char *spp_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static const SimStatDesc spp_stat_rows[] = {
+    LINK_LANES_STAT_ROWS,
+    LINK_BUDGET_HDR_STAT_ROW(LINK_SB_RXBUF, "rhb"),
+    LINK_BUDGET_DATA_STAT_ROW(LINK_SB_RXBUF, "rpb"),
+    LINK_BUDGET_LEN_STAT_ROW(LINK_SB_RXBUF, "rplb"),
+    LINK_REORDER_STAT_ROW,
+    LINK_BUDGET_HDR_STAT_ROW(LINK_SB_TXBUF, "clb"),
+    LINK_BUDGET_DATA_STAT_ROW(LINK_SB_TXBUF, "cpb"),
+    SIM_STAT_ROW("mem_reads", SIM_STAT_COUNTER, Spp, mem_reads, "requests", 1,
+                 "MEM_READ requests issued"),
+    SIM_STAT_ROW("mem_writes", SIM_STAT_COUNTER, Spp, mem_writes, "requests", 1,
+                 "MEM_WRITE requests issued"),
+    SIM_STAT_ROW("mem_read_bytes", SIM_STAT_COUNTER, Spp, mem_read_bytes, "B", 1,
+                 "bytes read from the memory"),
+    SIM_STAT_ROW("mem_write_bytes", SIM_STAT_COUNTER, Spp, mem_write_bytes, "B", 1,
+                 "bytes written to the memory"),
+    SIM_STAT_ROW("mem_read_latency_ns", SIM_STAT_HIST, Spp, mem_read_latency, "ns", 1000,
+                 "MEM_READ pushed to its response taken"),
+    SIM_STAT_ROW("reads_outstanding", SIM_STAT_TIMEAVG, Spp, reads_occ, "requests", 1,
+                 "memory reads outstanding, time-weighted"),
+};
+
+static const SimStatGroup spp_stat_groups[] = {LINK_STAT_GROUPS};
+
+static const SimStatTable spp_stats = {spp_stat_rows, N_OF(spp_stat_rows), spp_stat_groups,
+                                       N_OF(spp_stat_groups)};
+
+static bool spp_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const SppParams *p = params;
     Spp *s = calloc(1, sizeof(*s));
-    if (s == NULL || !sim_hist_init(&s->mem_read_latency)) {
-        free(s);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+    if (s == NULL) {
+        return sim_error_oom(err, name);
+    }
+    if (!sim_hist_init(&s->mem_read_latency)) {
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     s->p = *p;
     link_budget_init(&s->txbuf, p->clb_depth, link_lane_bytes_to_beats(p->cpb_size, p->lane.lanes),
@@ -357,10 +386,9 @@ static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBin
     sim_timeavg_init(&s->reads_occ, 0, 0);
     s->c.takes_tails = true; /* mem_resp: cut-through responses from a repeater's switch */
     if (!sim_add_component(sim, &s->c, name, p->domain, &spp_ops, err)) {
-        spp_destroy(&s->c);
-        free(s);
-        return false;
+        goto fail_parts;
     }
+    /* The kernel owns the component from here: a later failure leaves it to sim_free(). */
     LinkLanesConfig lc = {
         .role = LINK_ROLE_SPP,
         .p = &p->lane,
@@ -388,29 +416,18 @@ static bool spp_build(Sim *sim, const char *name, const void *params, SimPortBin
                      &s->cp_free, "cp_free", (uint32_t)p->clb_depth, sync, err) == NULL) {
         return false;
     }
-    bindings[0] = (SimPortBinding){lc_, link_lanes_port(s->lanes, "rx")};
-    bindings[1] = (SimPortBinding){lc_, link_lanes_port(s->lanes, "tx")};
-    bindings[2] = (SimPortBinding){&s->c, &s->mem_req};
-    bindings[3] = (SimPortBinding){&s->c, &s->mem_resp};
-    static const char *const tx_names[LINK_CR_MAX] = {"clb", "cpb", NULL};
-    SimStats *st = sim->stats;
-    bool ok = link_budget_stats(&s->txbuf, st, name, tx_names, p->lane.lanes) &&
-              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_reads", &s->mem_reads, 1.0,
-                            "MEM_READ requests issued") &&
-              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_writes", &s->mem_writes, 1.0,
-                            "MEM_WRITE requests issued") &&
-              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_read_bytes", &s->mem_read_bytes, 1.0,
-                            "bytes read from the memory") &&
-              sim_stats_add(st, SIM_STAT_COUNTER, name, "mem_write_bytes", &s->mem_write_bytes, 1.0,
-                            "bytes written to the memory") &&
-              sim_stats_add(st, SIM_STAT_HIST, name, "mem_read_latency_ns", &s->mem_read_latency,
-                            1000.0, "MEM_READ pushed to its response taken") &&
-              sim_stats_add(st, SIM_STAT_TIMEAVG, name, "reads_outstanding", &s->reads_occ, 1.0,
-                            "memory reads outstanding, time-weighted");
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "rx", lc_, link_lanes_port(s->lanes, "rx"));
+    sim_build_port(bld, "tx", lc_, link_lanes_port(s->lanes, "tx"));
+    sim_build_port(bld, "mem_req", &s->c, &s->mem_req);
+    sim_build_port(bld, "mem_resp", &s->c, &s->mem_resp);
+    SimStatBinding sb = link_stats_binding(s, s->lanes, &s->txbuf);
+    sim_build_stats(bld, &sb);
     return true;
+
+fail_parts:
+    spp_destroy(&s->c);
+    free(s);
+    return false;
 }
 
 /* Requests from the cable go on to the memory side (fabric checks). */
@@ -425,12 +442,13 @@ const SimModelType link_spp_type = {
            "lanes, Avalon-MM writes and reads out to the DRAM, MRRP read responses back, with "
            "CRC, Ack/Nak retry and credit flow control.",
     .params = spp_params,
-    .n_params = sizeof(spp_params) / sizeof(spp_params[0]),
+    .n_params = N_OF(spp_params),
     .params_size = sizeof(SppParams),
     .ports = spp_ports,
-    .n_ports = sizeof(spp_ports) / sizeof(spp_ports[0]),
+    .n_ports = N_OF(spp_ports),
     .check = spp_check,
     .build = spp_build,
     .flows = spp_flows,
-    .n_flows = sizeof(spp_flows) / sizeof(spp_flows[0]),
+    .n_flows = N_OF(spp_flows),
+    .stats = &spp_stats,
 };

@@ -338,13 +338,34 @@ static const char *tester_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool tester_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static const SimStatDesc tester_stat_rows[] = {
+    SIM_STAT_ROW("reads", SIM_STAT_COUNTER, Tester, reads, "requests", 1, "reads issued"),
+    SIM_STAT_ROW("writes", SIM_STAT_COUNTER, Tester, writes, "requests", 1, "writes issued"),
+    SIM_STAT_ROW("read_bytes", SIM_STAT_COUNTER, Tester, read_bytes, "B", 1, "bytes read"),
+    SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, Tester, write_bytes, "B", 1, "bytes written"),
+    SIM_STAT_ROW("responses", SIM_STAT_COUNTER, Tester, responses, "packets", 1,
+                 "responses received"),
+    SIM_STAT_ROW("mismatches", SIM_STAT_COUNTER, Tester, mismatches, "requests", 1,
+                 "reads whose data differ from what was written (must be 0)"),
+    SIM_STAT_ROW("unverified", SIM_STAT_COUNTER, Tester, unverified, "requests", 1,
+                 "reads answered without data (a memory that keeps none)"),
+    SIM_STAT_ROW("last_response_ps", SIM_STAT_COUNTER, Tester, last_response_ps, "ps", 1,
+                 "time of the last response"),
+    SIM_STAT_ROW("read_latency_ns", SIM_STAT_HIST, Tester, read_latency, "ns", 1000,
+                 "read pushed (last beat) to response taken"),
+    SIM_STAT_ROW("write_latency_ns", SIM_STAT_HIST, Tester, write_latency, "ns", 1000,
+                 "write started to acknowledgement taken"),
+};
+
+static const SimStatTable tester_stats = {tester_stat_rows, N_OF(tester_stat_rows), NULL, 0};
+
+static bool tester_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     const TesterParams *p = params;
     Tester *t = calloc(1, sizeof(*t));
     if (t == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     t->p = *p;
     t->n_slots = (uint32_t)p->outstanding;
@@ -359,9 +380,8 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimPort
         ok = t->shadow != NULL && t->expect != NULL;
     }
     if (!ok) {
-        tester_destroy(&t->c);
-        free(t);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     for (uint32_t i = 0; i < t->n_slots; i++) {
         t->free_slots[i] = t->n_slots - 1 - i;
@@ -369,35 +389,17 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimPort
     t->start_cycle = sim_domain_cycle_at_or_after(p->domain, p->start);
     t->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &t->c, name, p->domain, &tester_ops, err)) {
-        tester_destroy(&t->c);
-        free(t);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&t->c, &t->req};
-    bindings[1] = (SimPortBinding){&t->c, &t->resp};
-    SimStats *s = sim->stats;
-    ok =
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "reads", &t->reads, 1.0, "reads issued") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "writes", &t->writes, 1.0, "writes issued") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "read_bytes", &t->read_bytes, 1.0, "bytes read") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "write_bytes", &t->write_bytes, 1.0,
-                      "bytes written") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "responses", &t->responses, 1.0,
-                      "responses received") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "mismatches", &t->mismatches, 1.0,
-                      "reads whose data differ from what was written (must be 0)") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "unverified", &t->unverified, 1.0,
-                      "reads answered without data (a memory that keeps none)") &&
-        sim_stats_add(s, SIM_STAT_COUNTER, name, "last_response_ps", &t->last_response_ps, 1.0,
-                      "time of the last response") &&
-        sim_stats_add(s, SIM_STAT_HIST, name, "read_latency_ns", &t->read_latency, 1000.0,
-                      "read pushed (last beat) to response taken") &&
-        sim_stats_add(s, SIM_STAT_HIST, name, "write_latency_ns", &t->write_latency, 1000.0,
-                      "write started to acknowledgement taken");
-    if (!ok) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "req", &t->c, &t->req);
+    sim_build_port(bld, "resp", &t->c, &t->resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {t}});
     return true;
+
+fail_parts:
+    tester_destroy(&t->c);
+    free(t);
+    return false;
 }
 
 /* Its requests must reach a memory (fabric checks). */
@@ -410,13 +412,14 @@ const SimModelType link_tester_type = {
     .doc = "Avalon-MM requester for link tests: reads and writes of real bytes at sequential or "
            "random addresses, every read checked against a shadow of what was written.",
     .params = tester_params,
-    .n_params = sizeof(tester_params) / sizeof(tester_params[0]),
+    .n_params = N_OF(tester_params),
     .params_size = sizeof(TesterParams),
     .ports = tester_ports,
-    .n_ports = sizeof(tester_ports) / sizeof(tester_ports[0]),
+    .n_ports = N_OF(tester_ports),
     .check = tester_check,
     .build = tester_build,
     .role = SIM_ROLE_REQUESTER,
     .flows = tester_flows,
-    .n_flows = sizeof(tester_flows) / sizeof(tester_flows[0]),
+    .n_flows = N_OF(tester_flows),
+    .stats = &tester_stats,
 };

@@ -2,7 +2,8 @@
  * pcie.adapter: the FPGA endpoint of a MemBox adapter card (and of the MemBox itself, whose
  * host reaches its memory over its own PCIe slot): the Intel Arria 10 hard IP "Avalon-MM with
  * DMA" bridge, in the Avalon-MM clock domain (`domain`, default "pcie", 250 MHz, 512-bit).
- * docs/models/pcie.md has the cycle diagrams and the formulas.
+ * docs/models/pcie.md has the cycle diagrams and the formulas; models/proto/dma.h the register
+ * map and the descriptor format, which the node's driver (models/host) shares.
  *
  * Blocks, as in the Intel user guide (UG 683425):
  *   - descriptor controller, one per direction: a doorbell write of RD_DMA_LAST_PTR (BAR0 +
@@ -30,10 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/proto/dma.h"
 #include "models/proto/mem.h"
-#include "pcie_fifo.h"
+#include "sim/core/ring.h"
 
-enum { ENG_RD = 0, ENG_WR, ENG_MAX };
 /* What a mem.h tag's top byte says the request was for. */
 enum { SRC_NONE = 0, SRC_PIO_R, SRC_PIO_W, SRC_RD, SRC_WR, SRC_MAX };
 enum { TAG_FREE = 0, TAG_FETCH, TAG_DATA };
@@ -42,13 +43,8 @@ enum { TX_CPL = 0, TX_MRD, TX_WTX, TX_RST, TX_MAX };
 /* Avalon-MM sources, in round-robin order. */
 enum { AV_PIO = 0, AV_RDW, AV_WRR, AV_MAX };
 
-#define RING            128u
-#define DESC_BYTES      32u
-#define DESC_OFFSET     0x200u
-#define REG_RD_LAST_PTR 0x10u
-#define REG_WR_LAST_PTR 0x110u
-#define REGS_SIZE       0x1000u
-#define DOORBELLS       64u
+#define REGS_SIZE 0x1000u
+#define DOORBELLS 64u
 
 typedef struct PcieAdapterParams {
     SimDomain *domain;
@@ -83,13 +79,12 @@ typedef struct Engine {
     uint32_t announced_end; /* ring index after the last announced descriptor */
     uint32_t to_fetch;
     uint32_t fetch_next;
-    uint8_t staging[RING][DESC_BYTES];
-    uint32_t staged[RING];
-    DmaDesc desc[RING];
-    uint32_t q[RING]; /* fetched descriptors not fully issued, in ring order */
-    SimCycle q_ready[RING];
-    uint32_t q_head;
-    uint32_t q_count;
+    uint8_t staging[DMA_RING_ENTRIES][DMA_DESC_BYTES];
+    uint32_t staged[DMA_RING_ENTRIES];
+    DmaDesc desc[DMA_RING_ENTRIES];
+    uint32_t q[DMA_RING_ENTRIES]; /* fetched descriptors not fully issued, in ring order */
+    SimCycle q_ready[DMA_RING_ENTRIES];
+    SimRing qr; /* over q and q_ready */
 } Engine;
 
 typedef struct Doorbell {
@@ -141,21 +136,21 @@ typedef struct PcieAdapter {
     SimPort *mem_req;
     SimPort *mem_resp;
     PcieAdapterParams p;
-    Engine eng[ENG_MAX];
+    Engine eng[DMA_ENGINE_MAX];
     Doorbell db[DOORBELLS];
-    uint32_t db_head, db_count;
+    SimRing dbr; /* over db */
     AdTag *tag;
     uint32_t tags_used;
     SimTime pio_start[256];
     uint16_t pio_requester[256];
-    PcieFifo pq;  /* PIO Avalon requests */
-    PcieFifo cq;  /* completions to send */
-    PcieFifo rdw; /* read-mover Avalon writes */
-    PcieFifo wtx; /* write-mover MWrs and their status writes, in order */
-    PcieFifo rst; /* read-mover status writes */
-    WrChunk *wr;  /* write-mover reorder ring, wr_outstanding entries */
-    uint64_t wr_issue;
-    uint64_t wr_send;
+    SimTimedFifo pq;  /* PIO Avalon requests */
+    SimTimedFifo cq;  /* completions to send */
+    SimTimedFifo rdw; /* read-mover Avalon writes */
+    SimTimedFifo wtx; /* write-mover MWrs and their status writes, in order */
+    SimTimedFifo rst; /* read-mover status writes */
+    WrChunk *wr;      /* write-mover reorder buffer, wr_outstanding entries: allocated in issue
+                         order, filled in any order, sent in issue order */
+    SimRing wrr;      /* over wr */
     /* Avalon-MM master */
     SimPacket *hold;
     SimCycle push_at;
@@ -165,7 +160,7 @@ typedef struct PcieAdapter {
     PcieAdapterStats st;
 } PcieAdapter;
 
-static const char *const eng_names[ENG_MAX] = {"read", "write"};
+static const char *const eng_names[DMA_ENGINE_MAX] = {"read", "write"};
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -213,10 +208,10 @@ static SimPacket *status_write(PcieAdapter *a, int e, uint32_t slot)
         return NULL;
     }
     memset(pl->data, 0, 4);
-    pl->data[0] = 1; /* the Done bit */
+    pl->data[0] = DMA_STATUS_DONE;
     pl->size = 4;
     pkt->type = PCIE_TLP_MWR;
-    pkt->addr = a->eng[e].table + 4u * d->id;
+    pkt->addr = dma_status_addr(a->eng[e].table, d->id);
     pkt->len = 4;
     pkt->flags = pkt->addr >> 32 ? PCIE_F_4DW : 0;
     pkt->payload = pl;
@@ -233,11 +228,11 @@ static void descriptor_arrived(PcieAdapter *a, int e, uint32_t slot, SimCycle no
     Engine *g = &a->eng[e];
     const uint8_t *b = g->staging[slot];
     DmaDesc *d = &g->desc[slot];
-    uint32_t ctrl = le32(b + 16);
+    uint32_t ctrl = le32(b + DMA_DESC_CTRL);
     d->src = (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
     d->dst = (uint64_t)le32(b + 8) | (uint64_t)le32(b + 12) << 32;
-    d->len = (ctrl & 0x3ffffu) * 4u;
-    d->id = (ctrl >> 18) & 0x7fu;
+    d->len = dma_desc_ctrl_dwords(ctrl) * 4u;
+    d->id = dma_desc_ctrl_id(ctrl);
     d->issued = 0;
     d->done = 0;
     d->fetched = now_time(a);
@@ -248,26 +243,24 @@ static void descriptor_arrived(PcieAdapter *a, int e, uint32_t slot, SimCycle no
                  slot);
         return;
     }
-    uint32_t tail = (g->q_head + g->q_count) % RING;
+    uint32_t tail = sim_ring_push(&g->qr);
     g->q[tail] = slot;
     g->q_ready[tail] = now + a->p.desc_cycles;
-    g->q_count++;
 }
 
 static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
 {
     uint64_t off = pkt->addr - a->p.regs_base;
     if (pkt->type == PCIE_TLP_MWR) {
-        if (a->db_count == DOORBELLS) {
+        if (sim_ring_full(&a->dbr)) {
             return false;
         }
         sim_port_pop(a->rx);
-        if (off == REG_RD_LAST_PTR || off == REG_WR_LAST_PTR) {
+        if (off == DMA_REG_RD_LAST_PTR || off == DMA_REG_WR_LAST_PTR) {
             uint32_t v = pkt->payload != NULL ? le32(pkt->payload->data + pkt->user[0]) : 0;
-            Doorbell *db = &a->db[(a->db_head + a->db_count) % DOORBELLS];
-            *db = (Doorbell){now + a->p.desc_cycles, off == REG_RD_LAST_PTR ? ENG_RD : ENG_WR,
-                             v % RING};
-            a->db_count++;
+            a->db[sim_ring_push(&a->dbr)] = (Doorbell){
+                now + a->p.desc_cycles, off == DMA_REG_RD_LAST_PTR ? DMA_ENGINE_RD : DMA_ENGINE_WR,
+                v % DMA_RING_ENTRIES};
             a->st.doorbells++;
         }
         /* Other registers (table bases, sizes) are set up before the run: their values are
@@ -275,7 +268,7 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         free_packet(a, pkt);
         return true;
     }
-    if (pcie_fifo_full(&a->cq)) {
+    if (sim_timed_fifo_full(&a->cq)) {
         return false;
     }
     sim_port_pop(a->rx);
@@ -285,9 +278,9 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         return false;
     }
     memset(pl->data, 0, pkt->len);
-    if (off == REG_RD_LAST_PTR || off == REG_WR_LAST_PTR) {
-        const Engine *g = &a->eng[off == REG_RD_LAST_PTR ? ENG_RD : ENG_WR];
-        pl->data[0] = (uint8_t)((g->announced_end + RING - 1) % RING);
+    if (off == DMA_REG_RD_LAST_PTR || off == DMA_REG_WR_LAST_PTR) {
+        const Engine *g = &a->eng[off == DMA_REG_RD_LAST_PTR ? DMA_ENGINE_RD : DMA_ENGINE_WR];
+        pl->data[0] = (uint8_t)((g->announced_end + DMA_RING_ENTRIES - 1) % DMA_RING_ENTRIES);
     }
     pl->size = pkt->len;
     pkt->payload = pl;
@@ -295,13 +288,13 @@ static bool rx_regs(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     pkt->type = PCIE_TLP_CPLD;
     pkt->flags = PCIE_F_LAST;
     pkt->dst = pkt->src;
-    pcie_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
+    sim_timed_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
     return true;
 }
 
 static bool rx_window(PcieAdapter *a, SimPacket *pkt, SimCycle now)
 {
-    if (pcie_fifo_full(&a->pq)) {
+    if (sim_timed_fifo_full(&a->pq)) {
         return false;
     }
     uint64_t off = pkt->addr - a->p.window_base;
@@ -338,7 +331,7 @@ static bool rx_window(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     pkt->flags = 0;
     pkt->user[0] = 0;
     pkt->user[1] = 0;
-    pcie_fifo_push(&a->pq, now + a->p.bar_cycles, pkt);
+    sim_timed_fifo_push(&a->pq, now + a->p.bar_cycles, pkt);
     return true;
 }
 
@@ -355,13 +348,13 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     if (tg->kind == TAG_FETCH) {
         sim_port_pop(a->rx);
         Engine *g = &a->eng[tg->eng];
-        uint64_t base = g->table + DESC_OFFSET;
+        uint64_t base = dma_desc_addr(g->table, 0);
         for (uint32_t i = 0; i < pkt->len; i++) {
             uint64_t x = pkt->addr + i - base;
-            uint32_t slot = (uint32_t)(x / DESC_BYTES);
-            uint32_t off = (uint32_t)(x % DESC_BYTES);
+            uint32_t slot = (uint32_t)(x / DMA_DESC_BYTES);
+            uint32_t off = (uint32_t)(x % DMA_DESC_BYTES);
             g->staging[slot][off] = pkt->payload != NULL ? pkt->payload->data[pkt->user[0] + i] : 0;
-            if (++g->staged[slot] == DESC_BYTES) {
+            if (++g->staged[slot] == DMA_DESC_BYTES) {
                 descriptor_arrived(a, tg->eng, slot, now);
             }
         }
@@ -373,11 +366,11 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
         free_packet(a, pkt);
         return true;
     }
-    if (pcie_fifo_full(&a->rdw)) {
+    if (sim_timed_fifo_full(&a->rdw)) {
         return false;
     }
     sim_port_pop(a->rx);
-    DmaDesc *d = &a->eng[ENG_RD].desc[tg->slot];
+    DmaDesc *d = &a->eng[DMA_ENGINE_RD].desc[tg->slot];
     uint32_t t = pkt->tag;
     pkt->type = MEM_WRITE;
     pkt->addr = d->dst + (pkt->addr - d->src);
@@ -392,7 +385,7 @@ static bool rx_completion(PcieAdapter *a, SimPacket *pkt, SimCycle now)
     pkt->user[0] = 0;
     tg->received += pkt->len;
     tg->writes++;
-    pcie_fifo_push(&a->rdw, now, pkt);
+    sim_timed_fifo_push(&a->rdw, now, pkt);
     return true;
 }
 
@@ -426,14 +419,12 @@ static bool rx_step(PcieAdapter *a, SimCycle now)
 
 static void doorbells(PcieAdapter *a, SimCycle now)
 {
-    while (a->db_count > 0 && a->db[a->db_head].ready <= now) {
-        Doorbell *db = &a->db[a->db_head];
+    while (!sim_ring_empty(&a->dbr) && a->db[sim_ring_head(&a->dbr)].ready <= now) {
+        const Doorbell *db = &a->db[sim_ring_pop(&a->dbr)];
         Engine *g = &a->eng[db->eng];
-        uint32_t end = (db->value + 1) % RING;
-        g->to_fetch += (end + RING - g->announced_end) % RING;
+        uint32_t end = (db->value + 1) % DMA_RING_ENTRIES;
+        g->to_fetch += (end + DMA_RING_ENTRIES - g->announced_end) % DMA_RING_ENTRIES;
         g->announced_end = end;
-        a->db_head = (a->db_head + 1) % DOORBELLS;
-        a->db_count--;
     }
 }
 
@@ -454,19 +445,17 @@ static int free_tag(const PcieAdapter *a)
 static DmaDesc *issuing(PcieAdapter *a, int e, SimCycle now, uint32_t *slot)
 {
     Engine *g = &a->eng[e];
-    if (g->q_count == 0 || g->q_ready[g->q_head] > now) {
+    if (sim_ring_empty(&g->qr) || g->q_ready[sim_ring_head(&g->qr)] > now) {
         return NULL;
     }
-    *slot = g->q[g->q_head];
+    *slot = g->q[sim_ring_head(&g->qr)];
     return &g->desc[*slot];
 }
 
 static void issued(PcieAdapter *a, int e, DmaDesc *d)
 {
     if (d->issued == d->len) {
-        Engine *g = &a->eng[e];
-        g->q_head = (g->q_head + 1) % RING;
-        g->q_count--;
+        sim_ring_pop(&a->eng[e].qr);
     }
 }
 
@@ -486,8 +475,8 @@ static bool mrd_possible(PcieAdapter *a, SimCycle now)
         return false;
     }
     uint32_t slot;
-    return a->eng[ENG_RD].to_fetch > 0 || a->eng[ENG_WR].to_fetch > 0 ||
-           issuing(a, ENG_RD, now, &slot) != NULL;
+    return a->eng[DMA_ENGINE_RD].to_fetch > 0 || a->eng[DMA_ENGINE_WR].to_fetch > 0 ||
+           issuing(a, DMA_ENGINE_RD, now, &slot) != NULL;
 }
 
 static SimPacket *make_mrd(PcieAdapter *a, SimCycle now)
@@ -502,33 +491,38 @@ static SimPacket *make_mrd(PcieAdapter *a, SimCycle now)
     pkt->type = PCIE_TLP_MRD;
     pkt->tag = (uint32_t)t;
     pkt->src = (uint16_t)a->p.src;
-    int e = a->eng[ENG_RD].to_fetch > 0 ? ENG_RD : (a->eng[ENG_WR].to_fetch > 0 ? ENG_WR : -1);
+    int e = a->eng[DMA_ENGINE_RD].to_fetch > 0
+                ? DMA_ENGINE_RD
+                : (a->eng[DMA_ENGINE_WR].to_fetch > 0 ? DMA_ENGINE_WR : -1);
     if (e >= 0) {
         Engine *g = &a->eng[e];
         uint32_t n = g->to_fetch;
-        uint32_t per = (uint32_t)(a->p.mrrs / DESC_BYTES);
+        uint32_t per = (uint32_t)(a->p.mrrs / DMA_DESC_BYTES);
         n = n < per ? n : per;
-        n = n < RING - g->fetch_next ? n : RING - g->fetch_next;
-        pkt->addr = g->table + DESC_OFFSET + (uint64_t)g->fetch_next * DESC_BYTES;
-        pkt->len = n * DESC_BYTES;
+        n = n < DMA_RING_ENTRIES - g->fetch_next ? n : DMA_RING_ENTRIES - g->fetch_next;
+        pkt->addr = dma_desc_addr(g->table, g->fetch_next);
+        pkt->len = n * DMA_DESC_BYTES;
         *tg = (AdTag){.kind = TAG_FETCH,
                       .eng = (uint8_t)e,
                       .slot = (uint16_t)g->fetch_next,
                       .addr = pkt->addr,
                       .len = pkt->len};
-        g->fetch_next = (g->fetch_next + n) % RING;
+        g->fetch_next = (g->fetch_next + n) % DMA_RING_ENTRIES;
         g->to_fetch -= n;
         a->st.fetch_reads++;
     } else {
         uint32_t slot = 0;
-        DmaDesc *d = issuing(a, ENG_RD, now, &slot);
+        DmaDesc *d = issuing(a, DMA_ENGINE_RD, now, &slot);
         uint32_t n = piece(d->src + d->issued, d->len - d->issued, a->p.mrrs);
         pkt->addr = d->src + d->issued;
         pkt->len = n;
-        *tg = (AdTag){
-            .kind = TAG_DATA, .eng = ENG_RD, .slot = (uint16_t)slot, .addr = pkt->addr, .len = n};
+        *tg = (AdTag){.kind = TAG_DATA,
+                      .eng = DMA_ENGINE_RD,
+                      .slot = (uint16_t)slot,
+                      .addr = pkt->addr,
+                      .len = n};
         d->issued += n;
-        issued(a, ENG_RD, d);
+        issued(a, DMA_ENGINE_RD, d);
         a->st.data_reads++;
     }
     pkt->flags = pkt->addr >> 32 ? PCIE_F_4DW : 0;
@@ -542,10 +536,10 @@ static void tx_step(PcieAdapter *a, SimCycle now)
         return;
     }
     bool ready[TX_MAX] = {
-        pcie_fifo_ready(&a->cq, now) != NULL,
+        sim_timed_fifo_ready(&a->cq, now) != NULL,
         mrd_possible(a, now),
-        pcie_fifo_ready(&a->wtx, now) != NULL,
-        pcie_fifo_ready(&a->rst, now) != NULL,
+        sim_timed_fifo_ready(&a->wtx, now) != NULL,
+        sim_timed_fifo_ready(&a->rst, now) != NULL,
     };
     for (uint32_t i = 0; i < TX_MAX; i++) {
         uint32_t s = (a->tx_turn + i) % TX_MAX;
@@ -555,7 +549,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
         SimPacket *pkt = NULL;
         switch (s) {
         case TX_CPL:
-            pkt = pcie_fifo_pop(&a->cq);
+            pkt = sim_timed_fifo_pop(&a->cq);
             if ((pkt->tag >> 24) == SRC_PIO_R) {
                 uint32_t t = pkt->tag & 0xffu;
                 sim_hist_record(&a->st.pio_read_latency, now_time(a) - a->pio_start[t]);
@@ -566,10 +560,10 @@ static void tx_step(PcieAdapter *a, SimCycle now)
             pkt = make_mrd(a, now);
             break;
         case TX_WTX:
-            pkt = pcie_fifo_pop(&a->wtx);
+            pkt = sim_timed_fifo_pop(&a->wtx);
             break;
         default:
-            pkt = pcie_fifo_pop(&a->rst);
+            pkt = sim_timed_fifo_pop(&a->rst);
             break;
         }
         if (pkt == NULL) {
@@ -577,7 +571,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
         }
         if (pkt->user[1] != 0) {
             int e = (int)pkt->user[1] - 1;
-            sim_hist_record(e == ENG_RD ? &a->st.rd_latency : &a->st.wr_latency,
+            sim_hist_record(e == DMA_ENGINE_RD ? &a->st.rd_latency : &a->st.wr_latency,
                             now_time(a) - pkt->stamp[SIM_STAMP_AUX]);
             pkt->user[1] = 0;
         }
@@ -592,7 +586,7 @@ static void tx_step(PcieAdapter *a, SimCycle now)
 static bool wr_possible(PcieAdapter *a, SimCycle now)
 {
     uint32_t slot;
-    return a->wr_issue - a->wr_send < a->p.wr_outstanding && issuing(a, ENG_WR, now, &slot) != NULL;
+    return !sim_ring_full(&a->wrr) && issuing(a, DMA_ENGINE_WR, now, &slot) != NULL;
 }
 
 static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
@@ -602,9 +596,9 @@ static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
         return NULL;
     }
     uint32_t slot = 0;
-    DmaDesc *d = issuing(a, ENG_WR, now, &slot);
+    DmaDesc *d = issuing(a, DMA_ENGINE_WR, now, &slot);
     uint32_t n = piece(d->dst + d->issued, d->len - d->issued, a->p.mps);
-    uint32_t idx = (uint32_t)(a->wr_issue % a->p.wr_outstanding);
+    uint32_t idx = sim_ring_push(&a->wrr);
     a->wr[idx] = (WrChunk){.pkt = NULL, .dst = d->dst + d->issued, .len = n, .slot = slot};
     pkt->type = MEM_READ;
     pkt->addr = d->src + d->issued;
@@ -612,8 +606,7 @@ static SimPacket *make_wr_read(PcieAdapter *a, SimCycle now)
     pkt->tag = (uint32_t)SRC_WR << 24 | idx;
     pkt->src = (uint16_t)a->p.src;
     d->issued += n;
-    issued(a, ENG_WR, d);
-    a->wr_issue++;
+    issued(a, DMA_ENGINE_WR, d);
     return pkt;
 }
 
@@ -630,8 +623,8 @@ static void avalon_step(PcieAdapter *a, SimCycle now)
         return;
     }
     bool ready[AV_MAX] = {
-        pcie_fifo_ready(&a->pq, now) != NULL,
-        pcie_fifo_ready(&a->rdw, now) != NULL,
+        sim_timed_fifo_ready(&a->pq, now) != NULL,
+        sim_timed_fifo_ready(&a->rdw, now) != NULL,
         wr_possible(a, now),
     };
     for (uint32_t i = 0; i < AV_MAX; i++) {
@@ -641,9 +634,9 @@ static void avalon_step(PcieAdapter *a, SimCycle now)
         }
         SimPacket *pkt;
         if (s == AV_PIO) {
-            pkt = pcie_fifo_pop(&a->pq);
+            pkt = sim_timed_fifo_pop(&a->pq);
         } else if (s == AV_RDW) {
-            pkt = pcie_fifo_pop(&a->rdw);
+            pkt = sim_timed_fifo_pop(&a->rdw);
             uint32_t t = (pkt->tag >> 8) & 0xffu;
             AdTag *tg = &a->tag[t];
             tg->writes--;
@@ -680,14 +673,14 @@ static void avalon_step(PcieAdapter *a, SimCycle now)
 /* Moves write-mover data that arrived in order into the MWr stream. */
 static void wr_drain(PcieAdapter *a)
 {
-    while (a->wr_send < a->wr_issue && !pcie_fifo_full(&a->wtx)) {
-        WrChunk *ch = &a->wr[a->wr_send % a->p.wr_outstanding];
+    while (!sim_ring_empty(&a->wrr) && !sim_timed_fifo_full(&a->wtx)) {
+        WrChunk *ch = &a->wr[sim_ring_head(&a->wrr)];
         if (ch->pkt == NULL) {
             return;
         }
-        DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
+        DmaDesc *d = &a->eng[DMA_ENGINE_WR].desc[ch->slot];
         bool last = d->done + ch->len == d->len;
-        if (last && a->wtx.count + 2 > a->wtx.cap) {
+        if (last && sim_timed_fifo_space(&a->wtx) < 2) {
             return;
         }
         SimPacket *pkt = ch->pkt;
@@ -700,16 +693,16 @@ static void wr_drain(PcieAdapter *a)
         pkt->src = (uint16_t)a->p.src;
         pkt->user[0] = 0;
         pkt->user[1] = 0;
-        pcie_fifo_push(&a->wtx, 0, pkt);
+        sim_timed_fifo_push(&a->wtx, 0, pkt);
         d->done += ch->len;
         a->st.wr_bytes += ch->len;
-        a->wr_send++;
+        sim_ring_pop(&a->wrr);
         if (last) {
-            SimPacket *s = status_write(a, ENG_WR, ch->slot);
+            SimPacket *s = status_write(a, DMA_ENGINE_WR, ch->slot);
             if (s == NULL) {
                 return;
             }
-            pcie_fifo_push(&a->wtx, 0, s);
+            sim_timed_fifo_push(&a->wtx, 0, s);
             d->active = false;
             a->st.wr_descs++;
         }
@@ -720,16 +713,16 @@ static void wr_drain(PcieAdapter *a)
  * the MWr stream appears when tx_step sends, after this tick's wr_drain has run. */
 static bool wr_drain_ready(const PcieAdapter *a)
 {
-    if (a->wr_send >= a->wr_issue || pcie_fifo_full(&a->wtx)) {
+    if (sim_ring_empty(&a->wrr) || sim_timed_fifo_full(&a->wtx)) {
         return false;
     }
-    const WrChunk *ch = &a->wr[a->wr_send % a->p.wr_outstanding];
+    const WrChunk *ch = &a->wr[sim_ring_head(&a->wrr)];
     if (ch->pkt == NULL) {
         return false;
     }
-    const DmaDesc *d = &a->eng[ENG_WR].desc[ch->slot];
+    const DmaDesc *d = &a->eng[DMA_ENGINE_WR].desc[ch->slot];
     bool last = d->done + ch->len == d->len;
-    return !last || a->wtx.count + 2 <= a->wtx.cap;
+    return !last || sim_timed_fifo_space(&a->wtx) >= 2;
 }
 
 static bool resp_step(PcieAdapter *a, SimCycle now)
@@ -738,7 +731,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
     SimPacket *pkt;
     while ((pkt = sim_port_peek(a->mem_resp)) != NULL) {
         uint32_t src = pkt->tag >> 24;
-        if (src == SRC_PIO_R && pcie_fifo_full(&a->cq)) {
+        if (src == SRC_PIO_R && sim_timed_fifo_full(&a->cq)) {
             break;
         }
         sim_port_pop(a->mem_resp);
@@ -752,7 +745,7 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
             pkt->user[0] = 0;
             pkt->user[1] = 0;
             /* the tag keeps SRC_PIO_R until the CplD leaves, for the latency statistic */
-            pcie_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
+            sim_timed_fifo_push(&a->cq, now + a->p.cpl_cycles, pkt);
             break;
         }
         case SRC_PIO_W:
@@ -760,20 +753,20 @@ static bool resp_step(PcieAdapter *a, SimCycle now)
             break;
         case SRC_RD: {
             uint32_t slot = pkt->tag & 0xffu;
-            DmaDesc *d = &a->eng[ENG_RD].desc[slot];
+            DmaDesc *d = &a->eng[DMA_ENGINE_RD].desc[slot];
             d->done += pkt->len;
             a->st.rd_bytes += pkt->len;
             free_packet(a, pkt);
             if (d->done == d->len) {
-                if (pcie_fifo_full(&a->rst)) {
+                if (sim_timed_fifo_full(&a->rst)) {
                     sim_fail(sim, "instance '%s': read status queue overflow", a->c.name);
                     return false;
                 }
-                SimPacket *s = status_write(a, ENG_RD, slot);
+                SimPacket *s = status_write(a, DMA_ENGINE_RD, slot);
                 if (s == NULL) {
                     return false;
                 }
-                pcie_fifo_push(&a->rst, now, s);
+                sim_timed_fifo_push(&a->rst, now, s);
                 d->active = false;
                 a->st.rd_descs++;
             }
@@ -817,18 +810,19 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
     if (sim_port_peek(a->rx) != NULL || wr_drain_ready(a)) {
         next = now + 1;
     }
-    if (a->db_count > 0) {
-        SimCycle r = a->db[a->db_head].ready;
+    if (!sim_ring_empty(&a->dbr)) {
+        SimCycle r = a->db[sim_ring_head(&a->dbr)].ready;
         next = min_cycle(next, r > now ? r : now + 1);
     }
     /* Avalon master */
     if (a->hold != NULL) {
         next = min_cycle(next, a->push_at > now ? a->push_at : SIM_SLEEP);
     } else if (sim_port_can_push(a->mem_req)) {
-        SimCycle w = min_cycle(pcie_fifo_head_ready(&a->pq), pcie_fifo_head_ready(&a->rdw));
-        const Engine *g = &a->eng[ENG_WR];
-        if (g->q_count > 0 && a->wr_issue - a->wr_send < a->p.wr_outstanding) {
-            w = min_cycle(w, g->q_ready[g->q_head]);
+        SimCycle w =
+            min_cycle(sim_timed_fifo_head_ready(&a->pq), sim_timed_fifo_head_ready(&a->rdw));
+        const Engine *g = &a->eng[DMA_ENGINE_WR];
+        if (!sim_ring_empty(&g->qr) && !sim_ring_full(&a->wrr)) {
+            w = min_cycle(w, g->q_ready[sim_ring_head(&g->qr)]);
         }
         if (w != SIM_CYCLE_NEVER) {
             w = w > a->bus_free ? w : a->bus_free;
@@ -837,16 +831,16 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
     }
     /* TX */
     if (sim_port_can_push(a->tx)) {
-        next = min_cycle(next, pcie_fifo_wake(&a->cq, now));
-        next = min_cycle(next, pcie_fifo_wake(&a->wtx, now));
-        next = min_cycle(next, pcie_fifo_wake(&a->rst, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&a->cq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&a->wtx, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&a->rst, now));
         if (a->tags_used < a->p.tags) {
-            if (a->eng[ENG_RD].to_fetch > 0 || a->eng[ENG_WR].to_fetch > 0) {
+            if (a->eng[DMA_ENGINE_RD].to_fetch > 0 || a->eng[DMA_ENGINE_WR].to_fetch > 0) {
                 next = min_cycle(next, now + 1);
             }
-            const Engine *g = &a->eng[ENG_RD];
-            if (g->q_count > 0) {
-                SimCycle r = g->q_ready[g->q_head];
+            const Engine *g = &a->eng[DMA_ENGINE_RD];
+            if (!sim_ring_empty(&g->qr)) {
+                SimCycle r = g->q_ready[sim_ring_head(&g->qr)];
                 next = min_cycle(next, r > now ? r : now + 1);
             }
         }
@@ -857,15 +851,17 @@ static SimCycle adapter_tick(SimComponent *c, SimCycle now)
 static bool adapter_busy(const SimComponent *c)
 {
     const PcieAdapter *a = (const PcieAdapter *)c;
-    if (a->hold != NULL || a->db_count || a->tags_used || a->pq.count || a->cq.count ||
-        a->rdw.count || a->wtx.count || a->rst.count || a->wr_issue != a->wr_send) {
+    if (a->hold != NULL || !sim_ring_empty(&a->dbr) || a->tags_used ||
+        sim_timed_fifo_count(&a->pq) || sim_timed_fifo_count(&a->cq) ||
+        sim_timed_fifo_count(&a->rdw) || sim_timed_fifo_count(&a->wtx) ||
+        sim_timed_fifo_count(&a->rst) || !sim_ring_empty(&a->wrr)) {
         return true;
     }
-    for (int e = 0; e < ENG_MAX; e++) {
-        if (a->eng[e].to_fetch || a->eng[e].q_count) {
+    for (int e = 0; e < DMA_ENGINE_MAX; e++) {
+        if (a->eng[e].to_fetch || !sim_ring_empty(&a->eng[e].qr)) {
             return true;
         }
-        for (uint32_t i = 0; i < RING; i++) {
+        for (uint32_t i = 0; i < DMA_RING_ENTRIES; i++) {
             if (a->eng[e].desc[i].active) {
                 return true;
             }
@@ -879,10 +875,9 @@ static void adapter_dump(const SimComponent *c, SimError *report)
     const PcieAdapter *a = (const PcieAdapter *)c;
     sim_error_append(report,
                      " (tags %u/%llu, read descriptors queued %u, write descriptors "
-                     "queued %u, write-mover reads in flight %llu, PIO %u)",
-                     a->tags_used, (unsigned long long)a->p.tags, a->eng[ENG_RD].q_count,
-                     a->eng[ENG_WR].q_count, (unsigned long long)(a->wr_issue - a->wr_send),
-                     a->pq.count);
+                     "queued %u, write-mover reads in flight %u, PIO %u)",
+                     a->tags_used, (unsigned long long)a->p.tags, a->eng[DMA_ENGINE_RD].qr.count,
+                     a->eng[DMA_ENGINE_WR].qr.count, a->wrr.count, sim_timed_fifo_count(&a->pq));
 }
 
 static void adapter_destroy(SimComponent *c)
@@ -890,11 +885,11 @@ static void adapter_destroy(SimComponent *c)
     PcieAdapter *a = (PcieAdapter *)c;
     free(a->tag);
     free(a->wr);
-    pcie_fifo_destroy(&a->pq);
-    pcie_fifo_destroy(&a->cq);
-    pcie_fifo_destroy(&a->rdw);
-    pcie_fifo_destroy(&a->wtx);
-    pcie_fifo_destroy(&a->rst);
+    sim_timed_fifo_destroy(&a->pq);
+    sim_timed_fifo_destroy(&a->cq);
+    sim_timed_fifo_destroy(&a->rdw);
+    sim_timed_fifo_destroy(&a->wtx);
+    sim_timed_fifo_destroy(&a->rst);
     sim_hist_destroy(&a->st.pio_read_latency);
     sim_hist_destroy(&a->st.rd_latency);
     sim_hist_destroy(&a->st.wr_latency);
@@ -951,11 +946,6 @@ static const SimPortDesc adapter_ports[] = {
     {"mem_resp", SIM_PORT_IN, false, "Avalon-MM responses (mem.h)"},
 };
 
-static bool is_pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *adapter_check(const void *params, char *msg, size_t size)
 {
     const PcieAdapterParams *p = params;
@@ -991,9 +981,9 @@ static const char *adapter_check(const void *params, char *msg, size_t size)
     }
     uint64_t lo = p->rd_table < p->wr_table ? p->rd_table : p->wr_table;
     uint64_t hi = p->rd_table < p->wr_table ? p->wr_table : p->rd_table;
-    if (hi - lo < DESC_OFFSET + RING * DESC_BYTES) {
+    if (hi - lo < DMA_DESC_OFFSET + DMA_RING_ENTRIES * DMA_DESC_BYTES) {
         snprintf(msg, size, "the read and write tables overlap (each takes 0x%x bytes)",
-                 DESC_OFFSET + RING * DESC_BYTES);
+                 DMA_DESC_OFFSET + DMA_RING_ENTRIES * DMA_DESC_BYTES);
         return "wr_table";
     }
     if (p->wr_outstanding > 0xffffff) {
@@ -1003,78 +993,86 @@ static const char *adapter_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool adapter_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+#define AD_ROW(name_, kind_, field_, unit_, scale_, doc_)                                          \
+    SIM_STAT_ROW(name_, kind_, PcieAdapter, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc adapter_stat_rows[] = {
+    AD_ROW("pio_reads", SIM_STAT_COUNTER, pio_reads, "TLPs", 1, "PIO reads through BAR2"),
+    AD_ROW("pio_writes", SIM_STAT_COUNTER, pio_writes, "TLPs", 1, "PIO writes through BAR2"),
+    AD_ROW("doorbells", SIM_STAT_COUNTER, doorbells, "writes", 1,
+           "writes of RD_DMA_LAST_PTR / WR_DMA_LAST_PTR"),
+    AD_ROW("fetch_reads", SIM_STAT_COUNTER, fetch_reads, "TLPs", 1, "MRds fetching descriptors"),
+    AD_ROW("data_reads", SIM_STAT_COUNTER, data_reads, "TLPs", 1, "MRds of the read data mover"),
+    AD_ROW("rd_descriptors", SIM_STAT_COUNTER, rd_descs, "descriptors", 1,
+           "read DMA descriptors completed (host -> MemBox)"),
+    AD_ROW("wr_descriptors", SIM_STAT_COUNTER, wr_descs, "descriptors", 1,
+           "write DMA descriptors completed (MemBox -> host)"),
+    AD_ROW("rd_bytes", SIM_STAT_COUNTER, rd_bytes, "B", 1,
+           "bytes the read DMA wrote into the MemBox"),
+    AD_ROW("wr_bytes", SIM_STAT_COUNTER, wr_bytes, "B", 1, "bytes the write DMA sent to the host"),
+    AD_ROW("avalon_reads", SIM_STAT_COUNTER, avalon_reads, "requests", 1,
+           "Avalon-MM reads (mem.h MEM_READ)"),
+    AD_ROW("avalon_writes", SIM_STAT_COUNTER, avalon_writes, "requests", 1,
+           "Avalon-MM writes (mem.h MEM_WRITE)"),
+    AD_ROW("avalon_beats", SIM_STAT_COUNTER, avalon_beats, "beats", 1, "512-bit beats requested"),
+    AD_ROW("tags_busy", SIM_STAT_TIMEAVG, tags_busy, "tags", 1, "MRd tags in use"),
+    AD_ROW("pio_read_latency_ns", SIM_STAT_HIST, pio_read_latency, "ns", 1000,
+           "PIO read: MRd taken to its CplD sent"),
+    AD_ROW("rd_latency_ns", SIM_STAT_HIST, rd_latency, "ns", 1000,
+           "read DMA descriptor: fetched to its status write sent"),
+    AD_ROW("wr_latency_ns", SIM_STAT_HIST, wr_latency, "ns", 1000,
+           "write DMA descriptor: fetched to its status write sent"),
+};
+
+#undef AD_ROW
+
+static const SimStatTable adapter_stats = {adapter_stat_rows, N_OF(adapter_stat_rows), NULL, 0};
+
+static bool adapter_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                           SimError *err)
 {
     PcieAdapter *a = calloc(1, sizeof(*a));
     if (a == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     a->p = *(const PcieAdapterParams *)params;
-    a->eng[ENG_RD].table = a->p.rd_table;
-    a->eng[ENG_WR].table = a->p.wr_table;
+    a->eng[DMA_ENGINE_RD].table = a->p.rd_table;
+    a->eng[DMA_ENGINE_WR].table = a->p.wr_table;
+    for (int e = 0; e < DMA_ENGINE_MAX; e++) {
+        sim_ring_init(&a->eng[e].qr, DMA_RING_ENTRIES);
+    }
+    sim_ring_init(&a->dbr, DOORBELLS);
     uint32_t per_read = (uint32_t)(a->p.mrrs / 64) + 2;
     uint32_t wo = (uint32_t)a->p.wr_outstanding;
     a->tag = calloc(a->p.tags, sizeof(*a->tag));
     a->wr = calloc(wo, sizeof(*a->wr));
-    bool ok = a->tag != NULL && a->wr != NULL && pcie_fifo_init(&a->pq, 512) &&
-              pcie_fifo_init(&a->cq, 512) &&
-              pcie_fifo_init(&a->rdw, (uint32_t)a->p.tags * per_read + 8) &&
-              pcie_fifo_init(&a->wtx, wo + 2 * RING) && pcie_fifo_init(&a->rst, 2 * RING) &&
+    sim_ring_init(&a->wrr, wo);
+    bool ok = a->tag != NULL && a->wr != NULL && sim_timed_fifo_init(&a->pq, 512) &&
+              sim_timed_fifo_init(&a->cq, 512) &&
+              sim_timed_fifo_init(&a->rdw, (uint32_t)a->p.tags * per_read + 8) &&
+              sim_timed_fifo_init(&a->wtx, wo + 2 * DMA_RING_ENTRIES) &&
+              sim_timed_fifo_init(&a->rst, 2 * DMA_RING_ENTRIES) &&
               sim_hist_init(&a->st.pio_read_latency) && sim_hist_init(&a->st.rd_latency) &&
               sim_hist_init(&a->st.wr_latency);
     if (!ok) {
-        adapter_destroy(&a->c);
-        free(a);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     sim_timeavg_init(&a->st.tags_busy, 0, 0);
     if (!sim_add_component(sim, &a->c, name, a->p.domain, &adapter_ops, err)) {
-        adapter_destroy(&a->c);
-        free(a);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&a->c, &a->rx};
-    bindings[1] = (SimPortBinding){&a->c, &a->tx};
-    bindings[2] = (SimPortBinding){&a->c, &a->mem_req};
-    bindings[3] = (SimPortBinding){&a->c, &a->mem_resp};
-    SimStats *s = sim->stats;
-    PcieAdapterStats *st = &a->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "pio_reads", &st->pio_reads, 1.0,
-                        "PIO reads through BAR2") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "pio_writes", &st->pio_writes, 1.0,
-                        "PIO writes through BAR2") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "doorbells", &st->doorbells, 1.0,
-                        "writes of RD_DMA_LAST_PTR / WR_DMA_LAST_PTR") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "fetch_reads", &st->fetch_reads, 1.0,
-                        "MRds fetching descriptors") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "data_reads", &st->data_reads, 1.0,
-                        "MRds of the read data mover") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "rd_descriptors", &st->rd_descs, 1.0,
-                        "read DMA descriptors completed (host -> MemBox)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "wr_descriptors", &st->wr_descs, 1.0,
-                        "write DMA descriptors completed (MemBox -> host)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "rd_bytes", &st->rd_bytes, 1.0,
-                        "bytes the read DMA wrote into the MemBox") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "wr_bytes", &st->wr_bytes, 1.0,
-                        "bytes the write DMA sent to the host") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "avalon_reads", &st->avalon_reads, 1.0,
-                        "Avalon-MM reads (mem.h MEM_READ)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "avalon_writes", &st->avalon_writes, 1.0,
-                        "Avalon-MM writes (mem.h MEM_WRITE)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "avalon_beats", &st->avalon_beats, 1.0,
-                        "512-bit beats requested") &&
-          sim_stats_add(s, SIM_STAT_TIMEAVG, name, "tags_busy", &st->tags_busy, 1.0,
-                        "MRd tags in use") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "pio_read_latency_ns", &st->pio_read_latency,
-                        1000.0, "PIO read: MRd taken to its CplD sent") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "rd_latency_ns", &st->rd_latency, 1000.0,
-                        "read DMA descriptor: fetched to its status write sent") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "wr_latency_ns", &st->wr_latency, 1000.0,
-                        "write DMA descriptor: fetched to its status write sent"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "rx", &a->c, &a->rx);
+    sim_build_port(bld, "tx", &a->c, &a->tx);
+    sim_build_port(bld, "mem_req", &a->c, &a->mem_req);
+    sim_build_port(bld, "mem_resp", &a->c, &a->mem_resp);
+    sim_build_stats(bld, &(SimStatBinding){.block = {a}});
     return true;
+
+fail_parts:
+    adapter_destroy(&a->c);
+    free(a);
+    return false;
 }
 
 /* The host's requests and the DMA engines' go out on mem_req; what it sends up the PCIe
@@ -1089,13 +1087,14 @@ const SimModelType pcie_adapter_type = {
     .doc = "PCIe endpoint with the Arria 10 Avalon-MM DMA bridge: descriptor controller, read "
            "and write data movers, BAR2 PIO; Avalon-MM side speaks mem.h (docs/models/pcie.md).",
     .params = adapter_params,
-    .n_params = sizeof(adapter_params) / sizeof(adapter_params[0]),
+    .n_params = N_OF(adapter_params),
     .params_size = sizeof(PcieAdapterParams),
     .ports = adapter_ports,
-    .n_ports = sizeof(adapter_ports) / sizeof(adapter_ports[0]),
+    .n_ports = N_OF(adapter_ports),
     .check = adapter_check,
     .build = adapter_build,
     .role = SIM_ROLE_ADAPTER,
     .flows = adapter_flows,
-    .n_flows = sizeof(adapter_flows) / sizeof(adapter_flows[0]),
+    .n_flows = N_OF(adapter_flows),
+    .stats = &adapter_stats,
 };

@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/ring.h"
+
 enum { DIR_DOWN = 0, DIR_UP, DIR_MAX };
 enum { WIRE_TLP = 0, WIRE_ACK, WIRE_UPDATEFC, WIRE_KIND_MAX };
 
@@ -105,17 +107,17 @@ typedef struct PcieDir {
     bool inf_h[PCIE_FC_MAX], inf_d[PCIE_FC_MAX];
     uint64_t used_h[PCIE_FC_MAX], used_d[PCIE_FC_MAX];
     ReplayEntry *replay;
-    uint32_t rp_head, rp_count, rp_cap;
+    SimRing rpr; /* over replay: TLPs sent and not yet acknowledged */
     uint64_t replay_bytes;
     uint64_t head_id;     /* the TLP at the head of `in` when it started waiting */
     SimTime head_blocked; /* when it first could not go for credits or replay room */
     int head_reason;      /* 0 none, 1 credits, 2 replay */
     /* the wire */
     WireEntry *wire;
-    uint32_t w_head, w_count, w_cap;
+    SimRing wr; /* over wire, in arrival order */
     /* receiver */
     SimPacket **rxbuf;
-    uint32_t rx_head, rx_count, rx_cap;
+    SimRing rxr;                                         /* over rxbuf */
     uint64_t alloc_h[PCIE_FC_MAX], alloc_d[PCIE_FC_MAX]; /* limits advertised */
     SimTime fc_due[PCIE_FC_MAX];
     uint32_t rcv_seq;
@@ -179,30 +181,19 @@ static bool arrivals(PcieLink *l, int k, SimTime now)
 {
     PcieDir *d = &l->dir[k];
     PcieDir *o = &l->dir[!k];
-    while (d->w_count > 0 && d->wire[d->w_head].arrive <= now) {
-        WireEntry *e = &d->wire[d->w_head];
-        if (++d->w_head == d->w_cap) {
-            d->w_head = 0;
-        }
-        d->w_count--;
+    while (!sim_ring_empty(&d->wr) && d->wire[sim_ring_head(&d->wr)].arrive <= now) {
+        const WireEntry *e = &d->wire[sim_ring_pop(&d->wr)];
         switch (e->kind) {
         case WIRE_TLP:
-            if (d->rx_count == d->rx_cap) {
+            if (sim_ring_full(&d->rxr)) {
                 sim_fail(l->c.sim,
                          "instance '%s': %s RX buffer overflow (%u TLPs): the "
                          "receiving transaction layer does not drain a type advertised with "
                          "infinite credits",
-                         l->c.name, dir_names[k], d->rx_cap);
+                         l->c.name, dir_names[k], d->rxr.cap);
                 return false;
             }
-            {
-                uint32_t tail = d->rx_head + d->rx_count;
-                if (tail >= d->rx_cap) {
-                    tail -= d->rx_cap;
-                }
-                d->rxbuf[tail] = e->tlp;
-                d->rx_count++;
-            }
+            d->rxbuf[sim_ring_push(&d->rxr)] = e->tlp;
             d->rcv_seq = e->seq;
             if (d->ack_due == SIM_TIME_NEVER) {
                 d->ack_due = e->arrive + l->ack_latency;
@@ -210,12 +201,9 @@ static bool arrivals(PcieLink *l, int k, SimTime now)
             break;
         case WIRE_ACK:
             /* Acknowledges TLPs of the other direction up to e->seq. */
-            while (o->rp_count > 0 && (int32_t)(o->replay[o->rp_head].seq - e->seq) <= 0) {
-                o->replay_bytes -= o->replay[o->rp_head].bytes;
-                if (++o->rp_head == o->rp_cap) {
-                    o->rp_head = 0;
-                }
-                o->rp_count--;
+            while (!sim_ring_empty(&o->rpr) &&
+                   (int32_t)(o->replay[sim_ring_head(&o->rpr)].seq - e->seq) <= 0) {
+                o->replay_bytes -= o->replay[sim_ring_pop(&o->rpr)].bytes;
             }
             break;
         default:
@@ -232,14 +220,10 @@ static bool arrivals(PcieLink *l, int k, SimTime now)
 static void deliver(PcieLink *l, int k, SimTime now)
 {
     PcieDir *d = &l->dir[k];
-    if (d->rx_count == 0 || !sim_port_can_push(d->out)) {
+    if (sim_ring_empty(&d->rxr) || !sim_port_can_push(d->out)) {
         return;
     }
-    SimPacket *pkt = d->rxbuf[d->rx_head];
-    if (++d->rx_head == d->rx_cap) {
-        d->rx_head = 0;
-    }
-    d->rx_count--;
+    SimPacket *pkt = d->rxbuf[sim_ring_pop(&d->rxr)];
     int fc = tlp_fc(pkt);
     uint64_t dc = data_credits(tlp_payload(pkt));
     /* The receiver's buffer space comes back; a type with infinite credits is never updated. */
@@ -269,11 +253,11 @@ static bool credits_ok(const PcieDir *d, const SimPacket *pkt)
 
 static bool replay_ok(const PcieLink *l, const PcieDir *d, uint32_t bytes)
 {
-    if (d->rp_count == d->rp_cap) {
+    if (sim_ring_full(&d->rpr)) {
         return false;
     }
     /* A TLP larger than the whole buffer goes when the buffer is empty. */
-    return d->rp_count == 0 || d->replay_bytes + bytes <= l->p.replay_buffer;
+    return sim_ring_empty(&d->rpr) || d->replay_bytes + bytes <= l->p.replay_buffer;
 }
 
 /* Records why the head TLP waits (for the stall statistics), once per TLP. */
@@ -301,12 +285,7 @@ static WireEntry *wire_put(PcieLink *l, int k, uint32_t len, SimTime ready, SimT
     *start = pcie_phy_symbol_start(&l->phy, b);
     d->free_b = b + len;
     d->free_sym = pcie_phy_symbol_start(&l->phy, d->free_b);
-    uint32_t tail = d->w_head + d->w_count;
-    if (tail >= d->w_cap) {
-        tail -= d->w_cap;
-    }
-    WireEntry *e = &d->wire[tail];
-    d->w_count++;
+    WireEntry *e = &d->wire[sim_ring_push(&d->wr)];
     memset(e, 0, sizeof(*e));
     e->arrive = end + l->p.wire_delay + d->rx_latency;
     return e;
@@ -323,9 +302,9 @@ static void transmit(PcieLink *l, int k, SimTime now)
         if (d->free_sym > ready + period) {
             return; /* the stream is busy past the next edge */
         }
-        if (d->w_count == d->w_cap) {
+        if (sim_ring_full(&d->wr)) {
             sim_fail(l->c.sim, "instance '%s': %s wire holds %u packets in flight", l->c.name,
-                     dir_names[k], d->w_cap);
+                     dir_names[k], d->wr.cap);
             return;
         }
         SimTime start;
@@ -392,12 +371,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
         d->used_h[t] += 1;
         d->used_d[t] += data_credits(payload);
         pkt->seq = d->next_seq++;
-        uint32_t rtail = d->rp_head + d->rp_count;
-        if (rtail >= d->rp_cap) {
-            rtail -= d->rp_cap;
-        }
-        d->replay[rtail] = (ReplayEntry){pkt->seq, len};
-        d->rp_count++;
+        d->replay[sim_ring_push(&d->rpr)] = (ReplayEntry){pkt->seq, len};
         d->replay_bytes += len;
         WireEntry *e = wire_put(l, k, len, ready, &start);
         e->kind = WIRE_TLP;
@@ -477,11 +451,11 @@ static SimCycle link_tick(SimComponent *c, SimCycle now)
     SimCycle next = SIM_SLEEP;
     for (int k = 0; k < DIR_MAX; k++) {
         const PcieDir *d = &l->dir[k];
-        if (d->w_count > 0) {
-            SimCycle a = cycle_at(l, d->wire[d->w_head].arrive);
+        if (!sim_ring_empty(&d->wr)) {
+            SimCycle a = cycle_at(l, d->wire[sim_ring_head(&d->wr)].arrive);
             next = min_cycle(next, a > now ? a : now + 1);
         }
-        if (d->rx_count > 0 && sim_port_can_push(d->out)) {
+        if (!sim_ring_empty(&d->rxr) && sim_port_can_push(d->out)) {
             next = min_cycle(next, now + 1);
         }
         next = min_cycle(next, tx_wake(l, k, now));
@@ -494,7 +468,7 @@ static bool link_busy(const SimComponent *c)
     const PcieLink *l = (const PcieLink *)c;
     for (int k = 0; k < DIR_MAX; k++) {
         const PcieDir *d = &l->dir[k];
-        if (d->w_count > 0 || d->rx_count > 0) {
+        if (!sim_ring_empty(&d->wr) || !sim_ring_empty(&d->rxr)) {
             return true;
         }
     }
@@ -509,7 +483,7 @@ static void link_dump(const SimComponent *c, SimError *report)
         sim_error_append(report,
                          " (%s: %u on the wire, %u in the RX buffer, %u unacknowledged, "
                          "P credits %llu/%llu)",
-                         dir_names[k], d->w_count, d->rx_count, d->rp_count,
+                         dir_names[k], d->wr.count, d->rxr.count, d->rpr.count,
                          (unsigned long long)d->used_d[PCIE_FC_P],
                          (unsigned long long)d->limit_d[PCIE_FC_P]);
     }
@@ -614,11 +588,6 @@ static const SimPortDesc link_ports[] = {
     {"ep_rx", SIM_PORT_OUT, false, "TLPs to the endpoint"},
 };
 
-static bool is_pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *link_check(const void *params, char *msg, size_t size)
 {
     const PcieLinkParams *p = params;
@@ -638,7 +607,7 @@ static const char *link_check(const void *params, char *msg, size_t size)
         uint64_t v;
     } const pd[] = {
         {"rc_pd", p->rc_pd}, {"ep_pd", p->ep_pd}, {"rc_cpld", p->rc_cpld}, {"ep_cpld", p->ep_cpld}};
-    for (size_t i = 0; i < sizeof(pd) / sizeof(pd[0]); i++) {
+    for (size_t i = 0; i < N_OF(pd); i++) {
         if (pd[i].v != 0 && pd[i].v * 16 < p->mps) {
             snprintf(msg, size, "%llu credits of 16 B cannot hold one %lluB TLP (mps)",
                      (unsigned long long)pd[i].v, (unsigned long long)p->mps);
@@ -669,52 +638,55 @@ static uint32_t rx_capacity(const uint64_t h[PCIE_FC_MAX])
     return (uint32_t)n;
 }
 
-static bool stats_add(Sim *sim, const char *name, PcieDirStats *st)
-{
-    SimStats *s = sim->stats;
-    return sim_stats_add(s, SIM_STAT_COUNTER, name, "tlps", &st->tlps, 1.0, "TLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "mwr", &st->mwr, 1.0,
-                         "memory write TLPs (posted)") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "mrd", &st->mrd, 1.0,
-                         "memory read TLPs (non-posted)") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "cpld", &st->cpld, 1.0,
-                         "completions with data") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "tlp_bytes", &st->tlp_bytes, 1.0,
-                         "TLP bytes on the wire, framing and headers included") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "payload_bytes", &st->payload_bytes, 1.0,
-                         "TLP payload bytes") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "dllps", &st->dllps, 1.0, "DLLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "acks", &st->acks, 1.0, "Ack DLLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "updatefcs", &st->updatefcs, 1.0,
-                         "UpdateFC DLLPs sent") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "dllp_bytes", &st->dllp_bytes, 1.0,
-                         "DLLP bytes on the wire") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "credit_stalls", &st->credit_stalls, 1.0,
-                         "TLPs that waited for flow-control credits") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "credit_stall_ns", &st->credit_stall_ps, 1000.0,
-                         "total time TLPs waited for credits") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "replay_stalls", &st->replay_stalls, 1.0,
-                         "TLPs that waited for replay-buffer room") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "replay_stall_ns", &st->replay_stall_ps, 1000.0,
-                         "total time TLPs waited for replay-buffer room") &&
-           sim_stats_add(s, SIM_STAT_COUNTER, name, "delivered", &st->delivered, 1.0,
-                         "TLPs handed to the receiving transaction layer") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "util", &st->util, 1.0,
-                         "share of the data-stream capacity used by TLPs and DLLPs") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "payload_gbps", &st->payload_gbps, 1.0,
-                         "payload bytes over the span from the first to the last data TLP, GB/s") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "data_start_ns", &st->data_start_ns, 1.0,
-                         "first symbol of the first TLP with payload") &&
-           sim_stats_add(s, SIM_STAT_REAL, name, "data_end_ns", &st->data_end_ns, 1.0,
-                         "end of the last TLP with payload");
-}
+#define DIR_ROW(name_, kind_, field_, unit_, scale_, doc_)                                         \
+    SIM_STAT_GROUP_ROW(0, 1, "<dir>." name_, kind_, PcieLink, dir[0].st.field_, sizeof(PcieDir),   \
+                       unit_, scale_, doc_)
 
-static bool link_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static const SimStatDesc link_stat_rows[] = {
+    DIR_ROW("tlps", SIM_STAT_COUNTER, tlps, "TLPs", 1, "TLPs sent"),
+    DIR_ROW("mwr", SIM_STAT_COUNTER, mwr, "TLPs", 1, "memory write TLPs (posted)"),
+    DIR_ROW("mrd", SIM_STAT_COUNTER, mrd, "TLPs", 1, "memory read TLPs (non-posted)"),
+    DIR_ROW("cpld", SIM_STAT_COUNTER, cpld, "TLPs", 1, "completions with data"),
+    DIR_ROW("tlp_bytes", SIM_STAT_COUNTER, tlp_bytes, "B", 1,
+            "TLP bytes on the wire, framing and headers included"),
+    DIR_ROW("payload_bytes", SIM_STAT_COUNTER, payload_bytes, "B", 1, "TLP payload bytes"),
+    DIR_ROW("dllps", SIM_STAT_COUNTER, dllps, "DLLPs", 1, "DLLPs sent"),
+    DIR_ROW("acks", SIM_STAT_COUNTER, acks, "DLLPs", 1, "Ack DLLPs sent"),
+    DIR_ROW("updatefcs", SIM_STAT_COUNTER, updatefcs, "DLLPs", 1, "UpdateFC DLLPs sent"),
+    DIR_ROW("dllp_bytes", SIM_STAT_COUNTER, dllp_bytes, "B", 1, "DLLP bytes on the wire"),
+    DIR_ROW("credit_stalls", SIM_STAT_COUNTER, credit_stalls, "TLPs", 1,
+            "TLPs that waited for flow-control credits"),
+    DIR_ROW("credit_stall_ns", SIM_STAT_COUNTER, credit_stall_ps, "ns", 1000,
+            "total time TLPs waited for credits"),
+    DIR_ROW("replay_stalls", SIM_STAT_COUNTER, replay_stalls, "TLPs", 1,
+            "TLPs that waited for replay-buffer room"),
+    DIR_ROW("replay_stall_ns", SIM_STAT_COUNTER, replay_stall_ps, "ns", 1000,
+            "total time TLPs waited for replay-buffer room"),
+    DIR_ROW("delivered", SIM_STAT_COUNTER, delivered, "TLPs", 1,
+            "TLPs handed to the receiving transaction layer"),
+    DIR_ROW("util", SIM_STAT_REAL, util, NULL, 1,
+            "share of the data-stream capacity used by TLPs and DLLPs"),
+    DIR_ROW("payload_gbps", SIM_STAT_REAL, payload_gbps, "GB/s", 1,
+            "payload bytes over the span from the first to the last data TLP"),
+    DIR_ROW("data_start_ns", SIM_STAT_REAL, data_start_ns, "ns", 1,
+            "first symbol of the first TLP with payload"),
+    DIR_ROW("data_end_ns", SIM_STAT_REAL, data_end_ns, "ns", 1, "end of the last TLP with payload"),
+};
+
+#undef DIR_ROW
+
+static const SimStatGroup link_stat_groups[] = {
+    {"<dir>", "direction: down (root complex to endpoint), up", dir_names},
+};
+
+static const SimStatTable link_stats = {link_stat_rows, N_OF(link_stat_rows), link_stat_groups,
+                                        N_OF(link_stat_groups)};
+
+static bool link_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     PcieLink *l = calloc(1, sizeof(*l));
     if (l == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     l->p = *(const PcieLinkParams *)params;
     l->phy.lanes = (uint32_t)l->p.lanes;
@@ -738,8 +710,8 @@ static bool link_build(Sim *sim, const char *name, const void *params, SimPortBi
     l->dir[DIR_DOWN].rx_latency = l->p.ep_rx_latency;
     l->dir[DIR_UP].tx_latency = l->p.ep_tx_latency;
     l->dir[DIR_UP].rx_latency = l->p.rc_rx_latency;
-    l->dir[DIR_DOWN].rx_cap = rx_capacity(ep_h);
-    l->dir[DIR_UP].rx_cap = rx_capacity(rc_h);
+    sim_ring_init(&l->dir[DIR_DOWN].rxr, rx_capacity(ep_h));
+    sim_ring_init(&l->dir[DIR_UP].rxr, rx_capacity(rc_h));
 
     SimTime period = l->p.domain->period;
     for (int k = 0; k < DIR_MAX; k++) {
@@ -748,35 +720,31 @@ static bool link_build(Sim *sim, const char *name, const void *params, SimPortBi
          * slot, plus a largest TLP's serialisation on both ends of that window. */
         SimTime window = d->tx_latency + d->rx_latency + l->p.wire_delay + 2 * period +
                          2 * (SimTime)(4200u / l->p.lanes + 2) * PCIE_SYMBOL_PS;
-        d->w_cap = (uint32_t)(window * l->p.lanes / (PCIE_DLLP_BYTES * PCIE_SYMBOL_PS)) + 64;
-        d->rp_cap = (uint32_t)(l->p.replay_buffer / 20) + 2;
-        d->wire = calloc(d->w_cap, sizeof(*d->wire));
-        d->replay = calloc(d->rp_cap, sizeof(*d->replay));
-        d->rxbuf = calloc(d->rx_cap, sizeof(*d->rxbuf));
+        sim_ring_init(&d->wr,
+                      (uint32_t)(window * l->p.lanes / (PCIE_DLLP_BYTES * PCIE_SYMBOL_PS)) + 64);
+        sim_ring_init(&d->rpr, (uint32_t)(l->p.replay_buffer / 20) + 2);
+        d->wire = calloc(d->wr.cap, sizeof(*d->wire));
+        d->replay = calloc(d->rpr.cap, sizeof(*d->replay));
+        d->rxbuf = calloc(d->rxr.cap, sizeof(*d->rxbuf));
         if (d->wire == NULL || d->replay == NULL || d->rxbuf == NULL) {
-            link_destroy(&l->c);
-            free(l);
-            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+            sim_error_oom(err, name);
+            goto fail_parts;
         }
     }
     if (!sim_add_component(sim, &l->c, name, l->p.domain, &link_ops, err)) {
-        link_destroy(&l->c);
-        free(l);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&l->c, &l->dir[DIR_DOWN].in};
-    bindings[1] = (SimPortBinding){&l->c, &l->dir[DIR_UP].out};
-    bindings[2] = (SimPortBinding){&l->c, &l->dir[DIR_UP].in};
-    bindings[3] = (SimPortBinding){&l->c, &l->dir[DIR_DOWN].out};
-    for (int k = 0; k < DIR_MAX; k++) {
-        char prefix[256];
-        snprintf(prefix, sizeof(prefix), "%s.%s", name, dir_names[k]);
-        if (!stats_add(sim, prefix, &l->dir[k].st)) {
-            return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics",
-                                 name);
-        }
-    }
+    sim_build_port(bld, "rc_tx", &l->c, &l->dir[DIR_DOWN].in);
+    sim_build_port(bld, "rc_rx", &l->c, &l->dir[DIR_UP].out);
+    sim_build_port(bld, "ep_tx", &l->c, &l->dir[DIR_UP].in);
+    sim_build_port(bld, "ep_rx", &l->c, &l->dir[DIR_DOWN].out);
+    sim_build_stats(bld, &(SimStatBinding){.block = {l}, .count = {DIR_MAX}});
     return true;
+
+fail_parts:
+    link_destroy(&l->c);
+    free(l);
+    return false;
 }
 
 /* Each direction forwards what it takes, requests or not (fabric checks). */
@@ -790,12 +758,13 @@ const SimModelType pcie_link_type = {
     .doc = "PCIe Gen3 link, both directions, at symbol timing: 128b/130b, SKP ordered sets, TLP "
            "framing, credits and UpdateFC, Ack and the replay buffer (docs/models/pcie.md).",
     .params = link_params,
-    .n_params = sizeof(link_params) / sizeof(link_params[0]),
+    .n_params = N_OF(link_params),
     .params_size = sizeof(PcieLinkParams),
     .ports = link_ports,
-    .n_ports = sizeof(link_ports) / sizeof(link_ports[0]),
+    .n_ports = N_OF(link_ports),
     .check = link_check,
     .build = link_build,
     .flows = link_flows,
-    .n_flows = sizeof(link_flows) / sizeof(link_flows[0]),
+    .n_flows = N_OF(link_flows),
+    .stats = &link_stats,
 };

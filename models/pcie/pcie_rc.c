@@ -30,8 +30,8 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
-#include "pcie_fifo.h"
 #include "sim/core/region.h"
+#include "sim/core/ring.h"
 
 typedef struct PcieRcParams {
     SimDomain *domain;
@@ -78,15 +78,15 @@ typedef struct PcieRc {
     SimPort *tx;
     SimPort *rx;
     PcieRcParams p;
-    SimMem *mem;     /* the node's host memory (host.memory, not ours) */
-    uint32_t chunk;  /* completion size: min(cpl_max, mps) */
-    PcieFifo hq;     /* host-memory responses to the CPU */
-    PcieFifo mresp;  /* MMIO responses and write acks to the CPU */
-    PcieFifo mq;     /* MMIO TLPs to send */
-    PcieFifo rq;     /* device reads waiting for their data */
-    PcieFifo nq;     /* notifications */
-    uint32_t rq_off; /* bytes of rq's head already completed */
-    bool cpl_turn;   /* TX arbitration: completions go first on the next tie */
+    SimMem *mem;        /* the node's host memory (host.memory, not ours) */
+    uint32_t chunk;     /* completion size: min(cpl_max, mps) */
+    SimTimedFifo hq;    /* host-memory responses to the CPU */
+    SimTimedFifo mresp; /* MMIO responses and write acks to the CPU */
+    SimTimedFifo mq;    /* MMIO TLPs to send */
+    SimTimedFifo rq;    /* device reads waiting for their data */
+    SimTimedFifo nq;    /* notifications */
+    uint32_t rq_off;    /* bytes of rq's head already completed */
+    bool cpl_turn;      /* TX arbitration: completions go first on the next tie */
     RcTag *tag;
     uint32_t free_tags;
     PcieRcStats st;
@@ -129,7 +129,7 @@ static bool rx_step(PcieRc *rc)
             return false;
         }
         if (pkt->addr >= rc->p.notify_base && pkt->addr - rc->p.notify_base < rc->p.notify_size &&
-            rc->notify != NULL && pcie_fifo_full(&rc->nq)) {
+            rc->notify != NULL && sim_timed_fifo_full(&rc->nq)) {
             return true; /* wait for room */
         }
         sim_port_pop(rc->rx);
@@ -146,13 +146,13 @@ static bool rx_step(PcieRc *rc)
             pkt->type = MEM_WRITE;
             pkt->user[0] = 0;
             pkt->user[1] = 0;
-            pcie_fifo_push(&rc->nq, at(rc, rc->p.write_latency), pkt);
+            sim_timed_fifo_push(&rc->nq, at(rc, rc->p.write_latency), pkt);
         } else {
             sim_packet_free(sim, pkt);
         }
         return true;
     case PCIE_TLP_MRD:
-        if (pcie_fifo_full(&rc->rq)) {
+        if (sim_timed_fifo_full(&rc->rq)) {
             return true;
         }
         if (!host_range(rc, pkt->addr, pkt->len)) {
@@ -167,10 +167,10 @@ static bool rx_step(PcieRc *rc)
         rc->st.dma_reads++;
         sim_work_done(sim);
         rc->st.dma_read_bytes += pkt->len;
-        pcie_fifo_push(&rc->rq, at(rc, rc->p.read_latency), pkt);
+        sim_timed_fifo_push(&rc->rq, at(rc, rc->p.read_latency), pkt);
         return true;
     default: {
-        if (pcie_fifo_full(&rc->mresp)) {
+        if (sim_timed_fifo_full(&rc->mresp)) {
             return true;
         }
         sim_port_pop(rc->rx);
@@ -197,7 +197,7 @@ static bool rx_step(PcieRc *rc)
             req->type = MEM_READ_RESP;
             req->dst = req->src;
             req->stamp[SIM_STAMP_AUX] = tg->start;
-            pcie_fifo_push(&rc->mresp, at(rc, rc->p.cpu_latency), req);
+            sim_timed_fifo_push(&rc->mresp, at(rc, rc->p.cpu_latency), req);
         }
         return true;
     }
@@ -208,7 +208,7 @@ static bool rx_step(PcieRc *rc)
 static SimPacket *next_completion(PcieRc *rc)
 {
     Sim *sim = rc->c.sim;
-    SimPacket *rd = pcie_fifo_head(&rc->rq);
+    SimPacket *rd = sim_timed_fifo_head(&rc->rq);
     uint64_t cur = rd->addr + rc->rq_off;
     uint64_t end = rd->addr + rd->len;
     uint64_t cut = (cur / rc->chunk + 1) * rc->chunk;
@@ -238,7 +238,7 @@ static SimPacket *next_completion(PcieRc *rc)
     rc->rq_off += n;
     if (rc->rq_off == rd->len) {
         cpl->flags = PCIE_F_LAST;
-        pcie_fifo_pop(&rc->rq);
+        sim_timed_fifo_pop(&rc->rq);
         sim_packet_free(sim, rd);
         rc->rq_off = 0;
     }
@@ -251,8 +251,8 @@ static void tx_step(PcieRc *rc, SimCycle now)
     if (!sim_port_can_push(rc->tx)) {
         return;
     }
-    bool mmio = pcie_fifo_ready(&rc->mq, now) != NULL;
-    bool cpl = pcie_fifo_ready(&rc->rq, now) != NULL;
+    bool mmio = sim_timed_fifo_ready(&rc->mq, now) != NULL;
+    bool cpl = sim_timed_fifo_ready(&rc->rq, now) != NULL;
     if (!mmio && !cpl) {
         return;
     }
@@ -264,7 +264,7 @@ static void tx_step(PcieRc *rc, SimCycle now)
         }
         sim_port_push(rc->tx, c);
     } else {
-        sim_port_push(rc->tx, pcie_fifo_pop(&rc->mq));
+        sim_port_push(rc->tx, sim_timed_fifo_pop(&rc->mq));
     }
     rc->cpl_turn = !take_cpl;
 }
@@ -280,7 +280,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
     }
     bool write = req->type == MEM_WRITE;
     if (host_range(rc, req->addr, req->len)) {
-        if (pcie_fifo_full(&rc->hq)) {
+        if (sim_timed_fifo_full(&rc->hq)) {
             return true;
         }
         sim_port_pop(rc->cpu_req);
@@ -308,11 +308,12 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
             sim_work_done(sim);
         }
         req->dst = req->src;
-        pcie_fifo_push(&rc->hq, at(rc, rc->p.mem_latency), req);
+        sim_timed_fifo_push(&rc->hq, at(rc, rc->p.mem_latency), req);
         return true;
     }
     /* MMIO: a TLP towards the device. */
-    if (pcie_fifo_full(&rc->mq) || pcie_fifo_full(&rc->mresp) || (!write && rc->free_tags == 0)) {
+    if (sim_timed_fifo_full(&rc->mq) || sim_timed_fifo_full(&rc->mresp) ||
+        (!write && rc->free_tags == 0)) {
         return true; /* a completion or a sent TLP makes room */
     }
     SimPacket *tlp = sim_packet_new(sim);
@@ -331,8 +332,8 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
         req->payload = NULL;
         req->type = MEM_WRITE_ACK;
         req->dst = req->src;
-        pcie_fifo_push(&rc->mq, ready, tlp);
-        pcie_fifo_push(&rc->mresp, ready, req);
+        sim_timed_fifo_push(&rc->mq, ready, tlp);
+        sim_timed_fifo_push(&rc->mresp, ready, req);
         rc->st.mmio_writes++;
         return true;
     }
@@ -354,7 +355,7 @@ static bool cpu_step(PcieRc *rc, SimCycle now)
     rc->free_tags--;
     tlp->type = PCIE_TLP_MRD;
     tlp->tag = t;
-    pcie_fifo_push(&rc->mq, ready, tlp);
+    sim_timed_fifo_push(&rc->mq, ready, tlp);
     rc->st.mmio_reads++;
     (void)now;
     return true;
@@ -365,15 +366,15 @@ static void resp_step(PcieRc *rc, SimCycle now)
     if (!sim_port_can_push(rc->cpu_resp)) {
         return;
     }
-    SimPacket *h = pcie_fifo_ready(&rc->hq, now);
-    SimPacket *m = pcie_fifo_ready(&rc->mresp, now);
+    SimPacket *h = sim_timed_fifo_ready(&rc->hq, now);
+    SimPacket *m = sim_timed_fifo_ready(&rc->mresp, now);
     if (h == NULL && m == NULL) {
         return;
     }
     /* The one ready first goes first; host memory wins a tie. */
-    bool take_h = h != NULL &&
-                  (m == NULL || pcie_fifo_head_ready(&rc->hq) <= pcie_fifo_head_ready(&rc->mresp));
-    SimPacket *pkt = pcie_fifo_pop(take_h ? &rc->hq : &rc->mresp);
+    bool take_h = h != NULL && (m == NULL || sim_timed_fifo_head_ready(&rc->hq) <=
+                                                 sim_timed_fifo_head_ready(&rc->mresp));
+    SimPacket *pkt = sim_timed_fifo_pop(take_h ? &rc->hq : &rc->mresp);
     if (pkt->type == MEM_READ_RESP && !take_h) {
         sim_hist_record(&rc->st.mmio_read_latency, rc->c.sim->now - pkt->stamp[SIM_STAMP_AUX]);
     }
@@ -385,11 +386,11 @@ static void notify_step(PcieRc *rc, SimCycle now)
     if (rc->notify == NULL || !sim_port_can_push(rc->notify)) {
         return;
     }
-    SimPacket *pkt = pcie_fifo_ready(&rc->nq, now);
+    SimPacket *pkt = sim_timed_fifo_ready(&rc->nq, now);
     if (pkt == NULL) {
         return;
     }
-    pcie_fifo_pop(&rc->nq);
+    sim_timed_fifo_pop(&rc->nq);
     rc->st.notifications++;
     sim_port_push(rc->notify, pkt);
 }
@@ -412,9 +413,9 @@ static SimCycle rc_tick(SimComponent *c, SimCycle now)
     SimCycle next = SIM_SLEEP;
     const SimPacket *in = sim_port_peek(rc->rx);
     if (in != NULL) {
-        bool blocked = (in->type == PCIE_TLP_MRD && pcie_fifo_full(&rc->rq)) ||
-                       (in->type == PCIE_TLP_CPLD && pcie_fifo_full(&rc->mresp)) ||
-                       (in->type == PCIE_TLP_MWR && pcie_fifo_full(&rc->nq));
+        bool blocked = (in->type == PCIE_TLP_MRD && sim_timed_fifo_full(&rc->rq)) ||
+                       (in->type == PCIE_TLP_CPLD && sim_timed_fifo_full(&rc->mresp)) ||
+                       (in->type == PCIE_TLP_MWR && sim_timed_fifo_full(&rc->nq));
         if (!blocked) {
             next = now + 1;
         }
@@ -423,15 +424,15 @@ static SimCycle rc_tick(SimComponent *c, SimCycle now)
         next = now + 1; /* at worst it waits for a queue that this component drains */
     }
     if (sim_port_can_push(rc->tx)) {
-        next = min_cycle(next, pcie_fifo_wake(&rc->mq, now));
-        next = min_cycle(next, pcie_fifo_wake(&rc->rq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->mq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->rq, now));
     }
     if (sim_port_can_push(rc->cpu_resp)) {
-        next = min_cycle(next, pcie_fifo_wake(&rc->hq, now));
-        next = min_cycle(next, pcie_fifo_wake(&rc->mresp, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->hq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->mresp, now));
     }
     if (rc->notify != NULL && sim_port_can_push(rc->notify)) {
-        next = min_cycle(next, pcie_fifo_wake(&rc->nq, now));
+        next = min_cycle(next, sim_timed_fifo_wake(&rc->nq, now));
     }
     return next;
 }
@@ -439,8 +440,9 @@ static SimCycle rc_tick(SimComponent *c, SimCycle now)
 static bool rc_busy(const SimComponent *c)
 {
     const PcieRc *rc = (const PcieRc *)c;
-    return rc->hq.count || rc->mresp.count || rc->mq.count || rc->rq.count || rc->nq.count ||
-           rc->free_tags != rc->p.tags;
+    return sim_timed_fifo_count(&rc->hq) || sim_timed_fifo_count(&rc->mresp) ||
+           sim_timed_fifo_count(&rc->mq) || sim_timed_fifo_count(&rc->rq) ||
+           sim_timed_fifo_count(&rc->nq) || rc->free_tags != rc->p.tags;
 }
 
 static void rc_dump(const SimComponent *c, SimError *report)
@@ -449,18 +451,19 @@ static void rc_dump(const SimComponent *c, SimError *report)
     sim_error_append(report,
                      " (%u device reads waiting, %u MMIO TLPs to send, %llu MMIO reads "
                      "outstanding)",
-                     rc->rq.count, rc->mq.count, (unsigned long long)(rc->p.tags - rc->free_tags));
+                     sim_timed_fifo_count(&rc->rq), sim_timed_fifo_count(&rc->mq),
+                     (unsigned long long)(rc->p.tags - rc->free_tags));
 }
 
 static void rc_destroy(SimComponent *c)
 {
     PcieRc *rc = (PcieRc *)c;
     free(rc->tag);
-    pcie_fifo_destroy(&rc->hq);
-    pcie_fifo_destroy(&rc->mresp);
-    pcie_fifo_destroy(&rc->mq);
-    pcie_fifo_destroy(&rc->rq);
-    pcie_fifo_destroy(&rc->nq);
+    sim_timed_fifo_destroy(&rc->hq);
+    sim_timed_fifo_destroy(&rc->mresp);
+    sim_timed_fifo_destroy(&rc->mq);
+    sim_timed_fifo_destroy(&rc->rq);
+    sim_timed_fifo_destroy(&rc->nq);
     sim_hist_destroy(&rc->st.mmio_read_latency);
 }
 
@@ -516,11 +519,6 @@ static const SimPortDesc rc_ports[] = {
     {"rx", SIM_PORT_IN, false, "TLPs from the link (rc_rx)"},
 };
 
-static bool is_pow2(uint64_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static const char *rc_check(const void *params, char *msg, size_t size)
 {
     const PcieRcParams *p = params;
@@ -541,12 +539,38 @@ static const char *rc_check(const void *params, char *msg, size_t size)
     return NULL;
 }
 
-static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                     SimError *err)
+#define RC_ROW(name_, kind_, field_, unit_, scale_, doc_)                                          \
+    SIM_STAT_ROW(name_, kind_, PcieRc, st.field_, unit_, scale_, doc_)
+
+static const SimStatDesc rc_stat_rows[] = {
+    RC_ROW("cpu_reads", SIM_STAT_COUNTER, cpu_reads, "requests", 1, "CPU reads of host memory"),
+    RC_ROW("cpu_writes", SIM_STAT_COUNTER, cpu_writes, "requests", 1, "CPU writes of host memory"),
+    RC_ROW("mmio_reads", SIM_STAT_COUNTER, mmio_reads, "TLPs", 1,
+           "uncached CPU reads sent to the device (MRd)"),
+    RC_ROW("mmio_writes", SIM_STAT_COUNTER, mmio_writes, "TLPs", 1,
+           "uncached CPU writes sent to the device (MWr)"),
+    RC_ROW("dma_reads", SIM_STAT_COUNTER, dma_reads, "TLPs", 1,
+           "device reads of host memory (MRd received)"),
+    RC_ROW("dma_read_bytes", SIM_STAT_COUNTER, dma_read_bytes, "B", 1, "bytes the device read"),
+    RC_ROW("dma_writes", SIM_STAT_COUNTER, dma_writes, "TLPs", 1,
+           "device writes into host memory (MWr received)"),
+    RC_ROW("dma_write_bytes", SIM_STAT_COUNTER, dma_write_bytes, "B", 1, "bytes the device wrote"),
+    RC_ROW("completions", SIM_STAT_COUNTER, completions, "TLPs", 1, "CplD TLPs sent"),
+    RC_ROW("notifications", SIM_STAT_COUNTER, notifications, "writes", 1,
+           "status writes reported to the CPU"),
+    RC_ROW("mmio_read_latency_ns", SIM_STAT_HIST, mmio_read_latency, "ns", 1000,
+           "uncached read: request taken to response sent to the CPU"),
+};
+
+#undef RC_ROW
+
+static const SimStatTable rc_stats = {rc_stat_rows, N_OF(rc_stat_rows), NULL, 0};
+
+static bool rc_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     PcieRc *rc = calloc(1, sizeof(*rc));
     if (rc == NULL) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        return sim_error_oom(err, name);
     }
     rc->p = *(const PcieRcParams *)params;
     rc->chunk = (uint32_t)(rc->p.cpl_max < rc->p.mps ? rc->p.cpl_max : rc->p.mps);
@@ -555,52 +579,29 @@ static bool rc_build(Sim *sim, const char *name, const void *params, SimPortBind
     rc->free_tags = (uint32_t)rc->p.tags;
     uint32_t q = (uint32_t)rc->p.read_queue;
     bool ok = rc->tag != NULL && sim_hist_init(&rc->st.mmio_read_latency) &&
-              pcie_fifo_init(&rc->hq, 64) &&
-              pcie_fifo_init(&rc->mresp, (uint32_t)rc->p.tags + 64) &&
-              pcie_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) && pcie_fifo_init(&rc->rq, q) &&
-              pcie_fifo_init(&rc->nq, 1024);
+              sim_timed_fifo_init(&rc->hq, 64) &&
+              sim_timed_fifo_init(&rc->mresp, (uint32_t)rc->p.tags + 64) &&
+              sim_timed_fifo_init(&rc->mq, (uint32_t)rc->p.tags + 64) &&
+              sim_timed_fifo_init(&rc->rq, q) && sim_timed_fifo_init(&rc->nq, 1024);
     if (!ok) {
-        rc_destroy(&rc->c);
-        free(rc);
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     if (!sim_add_component(sim, &rc->c, name, rc->p.domain, &rc_ops, err)) {
-        rc_destroy(&rc->c);
-        free(rc);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&rc->c, &rc->cpu_req};
-    bindings[1] = (SimPortBinding){&rc->c, &rc->cpu_resp};
-    bindings[2] = (SimPortBinding){&rc->c, &rc->notify};
-    bindings[3] = (SimPortBinding){&rc->c, &rc->tx};
-    bindings[4] = (SimPortBinding){&rc->c, &rc->rx};
-    SimStats *s = sim->stats;
-    PcieRcStats *st = &rc->st;
-    if (!(sim_stats_add(s, SIM_STAT_COUNTER, name, "cpu_reads", &st->cpu_reads, 1.0,
-                        "CPU reads of host memory") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "cpu_writes", &st->cpu_writes, 1.0,
-                        "CPU writes of host memory") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "mmio_reads", &st->mmio_reads, 1.0,
-                        "uncached CPU reads sent to the device (MRd)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "mmio_writes", &st->mmio_writes, 1.0,
-                        "uncached CPU writes sent to the device (MWr)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_reads", &st->dma_reads, 1.0,
-                        "device reads of host memory (MRd received)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_read_bytes", &st->dma_read_bytes, 1.0,
-                        "bytes the device read") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_writes", &st->dma_writes, 1.0,
-                        "device writes into host memory (MWr received)") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "dma_write_bytes", &st->dma_write_bytes, 1.0,
-                        "bytes the device wrote") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "completions", &st->completions, 1.0,
-                        "CplD TLPs sent") &&
-          sim_stats_add(s, SIM_STAT_COUNTER, name, "notifications", &st->notifications, 1.0,
-                        "status writes reported to the CPU") &&
-          sim_stats_add(s, SIM_STAT_HIST, name, "mmio_read_latency_ns", &st->mmio_read_latency,
-                        1000.0, "uncached read: request taken to response sent to the CPU"))) {
-        return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': cannot register statistics", name);
-    }
+    sim_build_port(bld, "cpu_req", &rc->c, &rc->cpu_req);
+    sim_build_port(bld, "cpu_resp", &rc->c, &rc->cpu_resp);
+    sim_build_port(bld, "notify", &rc->c, &rc->notify);
+    sim_build_port(bld, "tx", &rc->c, &rc->tx);
+    sim_build_port(bld, "rx", &rc->c, &rc->rx);
+    sim_build_stats(bld, &(SimStatBinding){.block = {rc}});
     return true;
+
+fail_parts:
+    rc_destroy(&rc->c);
+    free(rc);
+    return false;
 }
 
 /* The CPU's requests go down the link to the adapter (fabric checks). */
@@ -615,12 +616,13 @@ const SimModelType pcie_rc_type = {
            "host-memory and uncached "
            "MMIO accesses (mem.h), completions for device reads, status-write notification.",
     .params = rc_params,
-    .n_params = sizeof(rc_params) / sizeof(rc_params[0]),
+    .n_params = N_OF(rc_params),
     .params_size = sizeof(PcieRcParams),
     .ports = rc_ports,
-    .n_ports = sizeof(rc_ports) / sizeof(rc_ports[0]),
+    .n_ports = N_OF(rc_ports),
     .check = rc_check,
     .build = rc_build,
     .flows = rc_flows,
-    .n_flows = sizeof(rc_flows) / sizeof(rc_flows[0]),
+    .n_flows = N_OF(rc_flows),
+    .stats = &rc_stats,
 };

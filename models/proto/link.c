@@ -8,6 +8,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "sim/core/util.h"
+
 void link_frame(uint16_t type, uint32_t len, uint32_t lanes, LinkHeaderPlacement placement,
                 LinkFrame *f)
 {
@@ -112,7 +114,7 @@ int link_header_decode(const uint8_t *in, size_t n, SimPacket *pkt)
         return 0;
     }
     uint16_t type = 0;
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    for (size_t i = 0; i < N_OF(types); i++) {
         if (type_code(types[i]) == in[0]) {
             type = types[i];
         }

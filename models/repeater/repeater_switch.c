@@ -454,7 +454,7 @@ static const SimPortDesc repeater_ports[] = {
 static const char *repeater_check(const void *params, char *msg, size_t msg_size)
 {
     const RepeaterParams *p = params;
-    if (p->bus_bytes & (p->bus_bytes - 1)) {
+    if (!is_pow2(p->bus_bytes)) {
         snprintf(msg, msg_size, "%llu bytes is not a power of two",
                  (unsigned long long)p->bus_bytes);
         return "bus_bytes";
@@ -462,48 +462,50 @@ static const char *repeater_check(const void *params, char *msg, size_t msg_size
     return NULL;
 }
 
-static bool add_stats(Repeater *r, SimStats *s, const char *name)
-{
-    static const char *const in_names[REP_NIN] = {"in0", "in1", "in2", "in3",  "in4",
-                                                  "in5", "in6", "in7", "local"};
-    bool ok = sim_stats_add(s, SIM_STAT_COUNTER, name, "forwarded_up", &r->forwarded_up, 1.0,
-                            "requests sent up") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "forwarded_down", &r->forwarded_down, 1.0,
-                            "responses sent down") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "cut_throughs", &r->cut_throughs, 1.0,
-                            "packets sent on at their header, their tail still coming from a "
-                            "cut_through link") &&
-              sim_stats_add(s, SIM_STAT_COUNTER, name, "discarded", &r->discarded, 1.0,
-                            "cut-through packets whose tail showed them bad, dropped here "
-                            "(they had to leave whole)") &&
-              sim_stats_add(s, SIM_STAT_HIST, name, "req_residency_ns", &r->req_residency, 1000.0,
-                            "per request: visible at an input to pushed up, ns") &&
-              sim_stats_add(s, SIM_STAT_HIST, name, "resp_residency_ns", &r->resp_residency, 1000.0,
-                            "per response: visible from up to pushed down, ns");
-    for (uint32_t i = 0; ok && i < REP_NIN; i++) {
-        if (!(i < r->p.downs || (i == REP_LOCAL && r->p.local))) {
-            continue;
-        }
-        char pre[256];
-        snprintf(pre, sizeof(pre), "%s.%s", name, in_names[i]);
-        ok = sim_stats_add(s, SIM_STAT_COUNTER, pre, "requests", &r->in[i].requests, 1.0,
-                           "requests granted") &&
-             sim_stats_add(s, SIM_STAT_COUNTER, pre, "beats", &r->in[i].beats, 1.0,
-                           "beats granted") &&
-             sim_stats_add(s, SIM_STAT_COUNTER, pre, "responses", &r->in[i].responses, 1.0,
-                           "responses routed down") &&
-             sim_stats_add(s, SIM_STAT_REAL, pre, "share", &r->in[i].share, 1.0,
-                           "share of the beats sent up");
-    }
-    return ok;
-}
+static const char *const rep_in_labels[REP_NIN] = {"in0", "in1", "in2", "in3",  "in4",
+                                                   "in5", "in6", "in7", "local"};
 
-static bool repeater_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+#define IN_ROW(name_, kind_, field_, unit_, doc_)                                                  \
+    SIM_STAT_GROUP_ROW(0, 1, "<input>." name_, kind_, Repeater, in[0].field_, sizeof(RepInStats),  \
+                       unit_, 1, doc_)
+
+static const SimStatDesc repeater_stat_rows[] = {
+    SIM_STAT_ROW("forwarded_up", SIM_STAT_COUNTER, Repeater, forwarded_up, "packets", 1,
+                 "requests sent up"),
+    SIM_STAT_ROW("forwarded_down", SIM_STAT_COUNTER, Repeater, forwarded_down, "packets", 1,
+                 "responses sent down"),
+    SIM_STAT_ROW("cut_throughs", SIM_STAT_COUNTER, Repeater, cut_throughs, "packets", 1,
+                 "packets sent on at their header, their tail still coming from a cut_through "
+                 "link"),
+    SIM_STAT_ROW("discarded", SIM_STAT_COUNTER, Repeater, discarded, "packets", 1,
+                 "cut-through packets whose tail showed them bad, dropped here (they had to "
+                 "leave whole)"),
+    SIM_STAT_ROW("req_residency_ns", SIM_STAT_HIST, Repeater, req_residency, "ns", 1000,
+                 "per request: visible at an input to pushed up, ns"),
+    SIM_STAT_ROW("resp_residency_ns", SIM_STAT_HIST, Repeater, resp_residency, "ns", 1000,
+                 "per response: visible from up to pushed down, ns"),
+    IN_ROW("requests", SIM_STAT_COUNTER, requests, "packets", "requests granted"),
+    IN_ROW("beats", SIM_STAT_COUNTER, beats, "beats", "beats granted"),
+    IN_ROW("responses", SIM_STAT_COUNTER, responses, "packets", "responses routed down"),
+    IN_ROW("share", SIM_STAT_REAL, share, NULL, "share of the beats sent up"),
+};
+
+#undef IN_ROW
+
+static const SimStatGroup repeater_stat_groups[] = {
+    {"<input>", "input in use: in0 .. in<downs - 1>, then local when `local` is true",
+     rep_in_labels},
+};
+
+static const SimStatTable repeater_stats = {repeater_stat_rows, N_OF(repeater_stat_rows),
+                                            repeater_stat_groups, N_OF(repeater_stat_groups)};
+
+static bool repeater_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                            SimError *err)
 {
     Repeater *r = calloc(1, sizeof(*r));
     if (r == NULL) {
-        goto fail_oom;
+        return sim_error_oom(err, name);
     }
     r->p = *(const RepeaterParams *)params;
     for (uint32_t i = 0; i < r->p.downs; i++) {
@@ -513,31 +515,32 @@ static bool repeater_build(Sim *sim, const char *name, const void *params, SimPo
         r->in_idx[r->nin++] = REP_LOCAL;
     }
     if (!sim_hist_init(&r->req_residency) || !sim_hist_init(&r->resp_residency)) {
-        sim_hist_destroy(&r->req_residency);
-        free(r);
-        goto fail_oom;
+        sim_error_oom(err, name);
+        goto fail_parts;
     }
     r->c.takes_tails = true; /* every input: cut-through packets from link.spp/link.mpp */
     if (!sim_add_component(sim, &r->c, name, r->p.domain, &repeater_ops, err)) {
-        repeater_destroy(&r->c);
-        free(r);
-        return false;
+        goto fail_parts;
     }
-    bindings[0] = (SimPortBinding){&r->c, &r->up_req};
-    bindings[1] = (SimPortBinding){&r->c, &r->up_resp};
-    bindings[2] = (SimPortBinding){&r->c, &r->req[REP_LOCAL]};
-    bindings[3] = (SimPortBinding){&r->c, &r->resp[REP_LOCAL]};
+    sim_build_port(bld, "up_req", &r->c, &r->up_req);
+    sim_build_port(bld, "up_resp", &r->c, &r->up_resp);
+    sim_build_port(bld, "local_req", &r->c, &r->req[REP_LOCAL]);
+    sim_build_port(bld, "local_resp", &r->c, &r->resp[REP_LOCAL]);
     for (uint32_t i = 0; i < REP_MAX_DOWNS; i++) {
-        bindings[4 + 2 * i] = (SimPortBinding){&r->c, &r->req[i]};
-        bindings[5 + 2 * i] = (SimPortBinding){&r->c, &r->resp[i]};
+        char port[16];
+        snprintf(port, sizeof(port), "req%u", i);
+        sim_build_port(bld, port, &r->c, &r->req[i]);
+        snprintf(port, sizeof(port), "resp%u", i);
+        sim_build_port(bld, port, &r->c, &r->resp[i]);
     }
-    if (!add_stats(r, sim->stats, name)) {
-        goto fail_oom;
-    }
+    /* Per-input statistics of the inputs in use only, in slot order. */
+    sim_build_stats(bld, &(SimStatBinding){.block = {r}, .count = {r->nin}, .pick = {r->in_idx}});
     return true;
 
-fail_oom:
-    return sim_error_set(err, SIM_ERR_INPUT, "instance '%s': out of memory", name);
+fail_parts:
+    repeater_destroy(&r->c);
+    free(r);
+    return false;
 }
 
 /* Requests from the local and down ports go up; one switch level each (fabric checks). */
@@ -557,13 +560,14 @@ const SimModelType repeater_switch_type = {
     .doc = "Switching stage of a MemBox repeater: requests from down SPPs and the local host go "
            "up (round robin), responses come down by route; store-and-forward or cut-through.",
     .params = repeater_params,
-    .n_params = sizeof(repeater_params) / sizeof(repeater_params[0]),
+    .n_params = N_OF(repeater_params),
     .params_size = sizeof(RepeaterParams),
     .ports = repeater_ports,
-    .n_ports = sizeof(repeater_ports) / sizeof(repeater_ports[0]),
+    .n_ports = N_OF(repeater_ports),
     .check = repeater_check,
     .build = repeater_build,
     .role = SIM_ROLE_SWITCH,
     .flows = repeater_flows,
-    .n_flows = sizeof(repeater_flows) / sizeof(repeater_flows[0]),
+    .n_flows = N_OF(repeater_flows),
+    .stats = &repeater_stats,
 };

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/core/util.h"
 #include "sim/trace/pstrace.h"
 
 enum { TRACE_EXIT_OK = 0, TRACE_EXIT_INPUT = 2 };
@@ -97,7 +98,7 @@ static const char *write_reason(const char *msg, const char *tmp)
         msg += n + 2;
     }
     static const char *const lead[] = {"cannot create: ", "cannot write: "};
-    for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+    for (size_t i = 0; i < N_OF(lead); i++) {
         if (strncmp(msg, lead[i], strlen(lead[i])) == 0) {
             return msg + strlen(lead[i]);
         }

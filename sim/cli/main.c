@@ -1,7 +1,7 @@
 /*
  * membox-sim: the command line. The only code in the project that prints to the terminal or
  * exits. Exit codes: 0 success, 1 simulation error (deadlock, watchdog, trace error at run
- * time), 2 bad input or usage (configuration, trace, flags, output files).
+ * time) or out of memory, 2 bad input or usage (configuration, trace, flags, output files).
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +19,7 @@
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
+#include "sim/core/util.h"
 #if MEMBOX_HAVE_SYSTEMC
 #include "sim/systemc/sc_kernel.h"
 #define RUN_HELP_KERNEL                                                                    \
@@ -29,7 +30,20 @@
     "  --kernel K        fast (default: skips idle work) or every-cycle (the reference)\n"
 #endif
 
-enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_INPUT = 2 };
+enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_NOMEM = 1, EXIT_INPUT = 2 };
+
+/* The exit code of a failure: bad input is the user's to fix (2); the rest is not (1). */
+static int exit_code(const SimError *err)
+{
+    switch (err->kind) {
+    case SIM_ERR_NOMEM:
+        return EXIT_NOMEM;
+    case SIM_ERR_SIMULATION:
+        return EXIT_SIM;
+    default:
+        return EXIT_INPUT;
+    }
+}
 
 static const char *const main_help =
     "usage: membox-sim COMMAND [ARGS]\n"
@@ -40,7 +54,7 @@ static const char *const main_help =
     "  run CONFIG       simulate a topology and print a summary\n"
     "  check CONFIG     validate a topology without simulating it\n"
     "  expand CONFIG    print the flat topology CONFIG expands to (instances and links)\n"
-    "  describe [TYPE]  list the model types, or one type's parameters and ports\n"
+    "  describe [TYPE]  list the model types, or one type's parameters, ports, statistics\n"
     "  dram CONFIG --trace FILE   replay a memory trace into the DDR3 controller alone\n"
     "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
     "  version          print the version\n"
@@ -48,8 +62,9 @@ static const char *const main_help =
     "\n"
     "`membox-sim COMMAND --help` explains each command.\n"
     "\n"
-    "exit codes: 0 success; 1 simulation error (deadlock, watchdog, trace error at run time);\n"
-    "            2 bad input or usage (topology, trace, command line, output file)\n";
+    "exit codes: 0 success; 1 simulation error (deadlock, watchdog, trace error at run time)\n"
+    "            or out of memory; 2 bad input or usage (topology, trace, command line, output\n"
+    "            file)\n";
 
 static const char *const run_help =
     "usage: membox-sim run CONFIG [options]\n"
@@ -76,7 +91,8 @@ static const char *const run_help =
     "leaves no file behind. SIGINT and SIGTERM stop the run at the end of its current instant,\n"
     "remove the temporary files and exit 130 and 143.\n"
     "\n"
-    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog); 2 bad input or usage\n";
+    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog) or out of memory; 2 bad input\n"
+    "            or usage\n";
 
 static const char *const dram_help =
     "usage: membox-sim dram CONFIG --trace FILE [--format native|dramsim3|ramulator] [options]\n"
@@ -92,8 +108,8 @@ static const char *const dram_help =
     "The summary and the JSON host section add the speed in simulated DRAM cycles per wall\n"
     "second (dram_cycles_per_second).\n"
     "\n"
-    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog, trace error at run time);\n"
-    "            2 bad input or usage\n";
+    "exit codes: 0 ok; 1 simulation error (deadlock, watchdog, trace error at run time) or\n"
+    "            out of memory; 2 bad input or usage\n";
 
 static const char *const check_help =
     "usage: membox-sim check CONFIG [--set PATH=VALUE ...]\n"
@@ -123,7 +139,8 @@ static const char *const describe_help =
     "usage: membox-sim describe [TYPE]\n"
     "\n"
     "Without TYPE, list every model type. With TYPE, print its parameters (key, type and\n"
-    "unit, default, range, meaning) and its ports.\n"
+    "unit, default, range, meaning), its ports and every statistic it can produce (kind,\n"
+    "unit, meaning).\n"
     "\n"
     "exit codes: 0 ok; 2 unknown type\n";
 
@@ -659,11 +676,11 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (sim == NULL) {
         fprintf(stderr, "membox-sim: out of memory\n");
         sim_config_free(config);
-        return EXIT_INPUT;
+        return EXIT_NOMEM;
     }
     if (!sim_config_build(config, sim, &err)) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = EXIT_INPUT;
+        rc = exit_code(&err);
         goto done;
     }
     SimRunOptions opt;
@@ -734,7 +751,7 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (!ok) {
         out_abort(&stats_out);
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.kind == SIM_ERR_INPUT ? EXIT_INPUT : EXIT_SIM;
+        rc = exit_code(&err);
         goto done;
     }
     if (!a.quiet && !sim_stats_write_summary(sim->stats, &info, stdout)) {
@@ -882,7 +899,7 @@ static const Command commands[] = {
 
 static const Command *find_command(const char *name)
 {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    for (size_t i = 0; i < N_OF(commands); i++) {
         if (strcmp(name, commands[i].name) == 0) {
             return &commands[i];
         }

@@ -11,24 +11,37 @@
 #include "config_internal.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Prefixes a kernel or model message with the position, and the instance unless it is named. */
+/*
+ * Prefixes a kernel or model message with the position, and the instance unless it is named;
+ * the kind is the inner one (bad input, or a model's own mistake). Out of memory is not about the
+ * file: it reads "out of memory while building 'NAME'", NAME being the instance, domain or link
+ * that was being built.
+ */
 static bool build_error(const SimConfig *c, SimError *err, const CfgNode *n, const char *who,
-                        const SimError *inner)
+                        const char *name, const SimError *inner)
 {
+    if (inner->kind == SIM_ERR_NOMEM) {
+        return sim_error_oom(err, name);
+    }
     char prefix[300];
     const char *msg = inner->msg[0] != '\0' ? inner->msg : "build failed";
     int len = snprintf(prefix, sizeof(prefix), "%s: ", who);
     if (len < 0 || (size_t)len >= sizeof(prefix)) {
-        return cfg_error_at(c, err, n, "%s: %s", who, msg); /* a name too long to compare */
+        cfg_error_at(c, err, n, "%s: %s", who, msg); /* a name too long to compare */
+    } else if (strncmp(msg, prefix, (size_t)len) == 0) {
+        cfg_error_at(c, err, n, "%s", msg);
+    } else {
+        cfg_error_at(c, err, n, "%s%s", prefix, msg);
     }
-    if (strncmp(msg, prefix, (size_t)len) == 0) {
-        return cfg_error_at(c, err, n, "%s", msg);
+    if (err != NULL && inner->kind != SIM_ERR_NONE) {
+        err->kind = inner->kind;
     }
-    return cfg_error_at(c, err, n, "%s%s", prefix, msg);
+    return false;
 }
 
 static bool build_domains(const SimConfig *c, Sim *sim, SimError *err)
@@ -47,10 +60,51 @@ static bool build_domains(const SimConfig *c, Sim *sim, SimError *err)
         if (sim_add_domain(sim, d->name, d->period, d->phase, &inner) == NULL) {
             char who[300];
             snprintf(who, sizeof(who), "domain '%s'", d->name);
-            return build_error(c, err, d->node, who, &inner);
+            return build_error(c, err, d->node, who, d->name, &inner);
         }
     }
     return true;
+}
+
+/* After a build op: every declared port bound once, by a declared name (model.h). A mistake
+ * is the model's, not the topology's: kind SIM_ERR_SIMULATION, as a model failing at run time. */
+static bool check_bindings(const SimBuild *b, SimError *inner)
+{
+    const SimModelType *t = b->type;
+    if (b->mistake[0] != '\0') {
+        return sim_error_set(inner, SIM_ERR_SIMULATION, "model '%s' %s", t->name, b->mistake);
+    }
+    for (size_t i = 0; i < t->n_ports; i++) {
+        if (b->bindings[i].slot == NULL) {
+            return sim_error_set(inner, SIM_ERR_SIMULATION, "model '%s' leaves port '%s' unbound",
+                                 t->name, t->ports[i].name);
+        }
+    }
+    if ((t->stats != NULL) != b->stats_bound) {
+        return sim_error_set(inner, SIM_ERR_SIMULATION,
+                             t->stats != NULL ? "model '%s' gives no blocks for its statistics"
+                                              : "model '%s' gives statistics blocks but has no "
+                                                "statistics table",
+                             t->name);
+    }
+    return true;
+}
+
+/* The instance's statistics, from its type's table (model.h). */
+static bool register_stats(const SimBuild *b, Sim *sim, const char *name, SimError *inner)
+{
+    if (b->type->stats == NULL ||
+        sim_stats_add_table(sim->stats, name, b->type->stats, &b->stats)) {
+        return true;
+    }
+    if (errno == EEXIST) {
+        /* Instance names hold no dot, so only the type's own table can repeat a key. */
+        return sim_error_set(inner, SIM_ERR_SIMULATION,
+                             "model '%s' makes a statistic key twice (its table or its group "
+                             "labels repeat one)",
+                             b->type->name);
+    }
+    return sim_error_oom(inner, name);
 }
 
 static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
@@ -61,7 +115,7 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     snprintf(who, sizeof(who), "instance '%s'", in->name);
     void *params = malloc(type->params_size ? type->params_size : 1);
     if (params == NULL) {
-        return cfg_error_at(c, err, in->node, "%s: out of memory", who);
+        return sim_error_oom(err, in->name);
     }
     memcpy(params, in->params, type->params_size);
     for (size_t i = 0; i < type->n_params; i++) {
@@ -84,10 +138,13 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
     }
     SimError inner;
     sim_error_clear(&inner);
-    bool ok = type->build(sim, in->name, params, bindings, &inner);
+    SimBuild b = {.type = type, .bindings = bindings, .stats_bound = false};
+    b.mistake[0] = '\0';
+    bool ok = type->build(sim, in->name, params, &b, &inner) && check_bindings(&b, &inner) &&
+              register_stats(&b, sim, in->name, &inner);
     free(params);
     if (!ok) {
-        return build_error(c, err, in->node, who, &inner);
+        return build_error(c, err, in->node, who, in->name, &inner);
     }
     return true;
 }
@@ -99,7 +156,7 @@ bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err)
     }
     SimPortBinding *bindings = calloc(c->n_bindings + 1, sizeof(*bindings));
     if (bindings == NULL) {
-        return cfg_error_at(c, err, NULL, "out of memory");
+        return sim_error_oom(err, sim_config_path(c) ? sim_config_path(c) : "the topology");
     }
     /* Instances that make objects for others first (SimModelType.provides), then the rest,
      * each group in file order. */
@@ -118,16 +175,14 @@ bool sim_config_build(const SimConfig *c, Sim *sim, SimError *err)
         const CfgInstance *to = &c->instances[ln->to];
         const SimPortBinding *pb = &bindings[from->first_binding + ln->from_port];
         const SimPortBinding *cb = &bindings[to->first_binding + ln->to_port];
-        /* A model that declares a port must say where it lives (model.h). */
-        assert(pb->component != NULL && pb->slot != NULL && "model left a port unbound");
-        assert(cb->component != NULL && cb->slot != NULL && "model left a port unbound");
+        assert(pb->slot != NULL && cb->slot != NULL && "checked after each build");
         SimError inner;
         sim_error_clear(&inner);
         if (sim_connect(sim, pb->component, pb->slot, cb->component, cb->slot, ln->depth,
                         ln->latency, ln->sync, ln->name, &inner) == NULL) {
             char who[300];
             snprintf(who, sizeof(who), "link %zu", k + 1);
-            ok = build_error(c, err, ln->node, who, &inner);
+            ok = build_error(c, err, ln->node, who, ln->name, &inner);
         }
     }
     free(bindings);

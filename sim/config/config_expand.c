@@ -63,7 +63,9 @@ bool sim_expansion_fail(SimExpansion *x, const CfgNode *at, const char *fmt, ...
 
 bool sim_expansion_oom(SimExpansion *x)
 {
-    return cfg_error_at(x->c, x->err, x->key, "out of memory");
+    char what[300];
+    snprintf(what, sizeof(what), "the %s section", x->sys->key);
+    return sim_error_oom(x->err, what);
 }
 
 bool sim_expansion_unknown_key(SimExpansion *x, const char *ctx, const CfgNode *key,

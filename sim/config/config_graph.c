@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "../core/util.h"
 
 typedef struct LinkParams {
     char *from;

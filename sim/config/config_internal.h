@@ -33,6 +33,8 @@ typedef struct CfgDomain {
     const CfgNode *node; /* its key under `domains`; NULL for a built-in the file leaves alone */
 } CfgDomain;
 
+#include "model_build.h"
+
 typedef struct CfgInstance {
     const char *name;    /* text of the tree */
     const CfgNode *node; /* the name key under `instances` */

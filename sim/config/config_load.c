@@ -23,7 +23,7 @@
 
 #include "units.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "../core/util.h"
 
 /* ---- the fixed tables: sim section, domains ---- */
 

@@ -1,6 +1,7 @@
 /*
- * `membox-sim describe [TYPE]`: the model registry and its parameter tables as text. The same
- * tables drive the parser, so what is printed here is exactly what a topology accepts.
+ * `membox-sim describe [TYPE]`: the model registry and its parameter, port and statistics tables
+ * as text. The same tables drive the parser, the builder and the statistics registry, so what is
+ * printed here is exactly what a topology accepts and what a run writes.
  */
 #include "config.h"
 
@@ -120,7 +121,8 @@ static bool describe_all(const SimRegistry *reg, FILE *out)
         snprintf(cell(&t, i, 0), CELL, "%s", sorted[i]->name);
         first_sentence(sorted[i]->doc, cell(&t, i, 1), CELL);
     }
-    fprintf(out, "Model types (membox-sim describe TYPE lists one's parameters and ports):\n");
+    fprintf(out, "Model types (membox-sim describe TYPE lists one's parameters, ports and "
+                 "statistics):\n");
     table_print(&t, out);
     free(t.cells);
     free(sorted);
@@ -169,9 +171,50 @@ static void range_text(const SimParamDesc *d, char *buf, size_t size)
     }
 }
 
+/* The statistics table: one line per row (a group row with its placeholder), then what each
+ * group's placeholder runs over and what keys the kinds with several values write. */
+static void describe_stats(const SimStatTable *st, Table *t, FILE *out)
+{
+    fprintf(out, "\nStatistics (docs/stats.md):\n");
+    if (st == NULL || st->n_rows == 0) {
+        fprintf(out, "  (none)\n");
+        return;
+    }
+    t->cols = 4;
+    snprintf(cell(t, 0, 0), CELL, "statistic");
+    snprintf(cell(t, 0, 1), CELL, "kind");
+    snprintf(cell(t, 0, 2), CELL, "unit");
+    snprintf(cell(t, 0, 3), CELL, "description");
+    bool kinds[SIM_STAT_KIND_MAX] = {false};
+    for (size_t i = 0; i < st->n_rows; i++) {
+        const SimStatDesc *r = &st->rows[i];
+        snprintf(cell(t, i + 1, 0), CELL, "%s", r->name);
+        snprintf(cell(t, i + 1, 1), CELL, "%s", sim_stat_kind_name(r->kind));
+        snprintf(cell(t, i + 1, 2), CELL, "%s", r->unit != NULL ? r->unit : "-");
+        snprintf(cell(t, i + 1, 3), CELL, "%s", r->doc != NULL ? r->doc : "");
+        kinds[r->kind] = true;
+    }
+    t->rows = st->n_rows + 1;
+    table_print(t, out);
+    for (size_t g = 0; g < st->n_groups; g++) {
+        fprintf(out, "  %s: %s\n", st->groups[g].placeholder, st->groups[g].doc);
+    }
+    if (kinds[SIM_STAT_TIMEAVG]) {
+        fprintf(out, "  A time-avg writes KEY.avg and KEY.max.\n");
+    }
+    if (kinds[SIM_STAT_HIST]) {
+        fprintf(out, "  A histogram writes KEY.count (samples) and KEY.min, .avg, .p50, .p90, "
+                     ".p99, .p999, .max.\n");
+    }
+}
+
 static bool describe_type(const SimModelType *type, FILE *out)
 {
-    size_t rows = (type->n_params > type->n_ports ? type->n_params : type->n_ports) + 1;
+    size_t rows = type->n_params > type->n_ports ? type->n_params : type->n_ports;
+    if (type->stats != NULL && type->stats->n_rows > rows) {
+        rows = type->stats->n_rows;
+    }
+    rows++;
     Table t = {calloc(rows * DESCRIBE_COLS, CELL), 0, DESCRIBE_COLS};
     if (t.cells == NULL) {
         return false;
@@ -233,6 +276,8 @@ static bool describe_type(const SimModelType *type, FILE *out)
         t.rows = type->n_ports + 1;
         table_print(&t, out);
     }
+    memset(t.cells, 0, rows * DESCRIBE_COLS * CELL);
+    describe_stats(type->stats, &t, out);
     free(t.cells);
     return true;
 }

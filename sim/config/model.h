@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "../core/kernel.h"
+#include "../core/util.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,13 +104,10 @@ typedef struct SimPortFlow {
 } SimPortFlow;
 
 /*
- * Where a built instance keeps one of its declared ports: the component that owns it and the
- * field (SimPort *) the kernel stores the connected port in.
+ * What a build op is given to say where its declared ports live: made by the builder
+ * (sim/config/config_build.c) for one instance, valid during the build op only.
  */
-typedef struct SimPortBinding {
-    SimComponent *component;
-    SimPort **slot;
-} SimPortBinding;
+typedef struct SimBuild SimBuild;
 
 typedef struct SimModelType {
     const char *name;            /* "folder.block": the model folder, then the block */
@@ -126,15 +124,21 @@ typedef struct SimModelType {
     const char *(*check)(const void *params, char *msg, size_t msg_size);
     /*
      * Build the instance `name` into sim: add its components (one or several, in any domains
-     * the parameters name) and internal ports, and fill bindings[i] for ports[i] of the table.
-     * The parameter struct is only valid during the call: copy what is needed.
+     * the parameters name) and internal ports, and bind every port of the table by its name
+     * (sim_build_port), connected or not. The parameter struct is only valid during the call:
+     * copy what is needed.
      */
-    bool (*build)(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                  SimError *err);
+    bool (*build)(Sim *sim, const char *name, const void *params, SimBuild *b, SimError *err);
     /* Fabric checks: the type's role and its ports that carry requests (NULL, 0: none). */
     SimRole role;
     const SimPortFlow *flows;
     size_t n_flows;
+    /*
+     * Every statistic an instance can produce (sim/core/stats.h, "statistics tables"); NULL:
+     * none. The build op gives its blocks (sim_build_stats) and the builder registers the rows
+     * under the instance's name once the build op returned; describe prints the table.
+     */
+    const SimStatTable *stats;
     /*
      * The kind of object an instance of this type makes for others (its build calls
      * sim_add_object() with the instance's name), e.g. "memory"; NULL: none. Such instances are
@@ -142,6 +146,27 @@ typedef struct SimModelType {
      */
     const char *provides;
 } SimModelType;
+
+/*
+ * Binds the declared port `port` of the instance being built to the field *slot of component c,
+ * where the kernel stores the port a link connects to it. Every port of the type's table is
+ * bound exactly once: after the build op the builder fails the build, naming the port and the
+ * type, if a port was left unbound, bound twice or bound by a name the table does not have
+ * (the model's mistake, not the topology's: kind SIM_ERR_SIMULATION). Returns false on such a
+ * mistake, so a model may stop at once; it need not.
+ *
+ *   sim_build_port(b, "in", &d->c, &d->in);
+ */
+bool sim_build_port(SimBuild *b, const char *port, SimComponent *c, SimPort **slot);
+
+/*
+ * Gives the blocks (and group counts, scale) the type's statistics table reads for the instance
+ * being built; copied. A type with a table must call it once; the builder registers the rows
+ * after the build op, in table order, under the instance's name.
+ *
+ *   sim_build_stats(b, &(SimStatBinding){.block = {[0] = d}});
+ */
+void sim_build_stats(SimBuild *b, const SimStatBinding *stats);
 
 #ifdef __cplusplus
 }

@@ -68,7 +68,7 @@ __attribute__((format(printf, 3, 4)))
 #endif
 bool sim_expansion_fail(SimExpansion *x, const CfgNode *at, const char *fmt, ...);
 
-/* Out of memory while expanding: fills the error ("out of memory") and returns false. */
+/* Out of memory while expanding: fills the error (SIM_ERR_NOMEM) and returns false. */
 bool sim_expansion_oom(SimExpansion *x);
 
 /*

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/util.h"
+
 typedef struct Unit {
     const char *name;
     uint64_t scale; /* exact quantities: base units per unit */
@@ -57,8 +59,6 @@ static const Unit length_units[] = {
     {"mm", 0, -3},
     {"km", 0, 3},
 };
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct UnitSet {
     const Unit *units;

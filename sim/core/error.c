@@ -44,3 +44,8 @@ void sim_error_clear(SimError *err)
         err->msg[0] = '\0';
     }
 }
+
+bool sim_error_oom(SimError *err, const char *name)
+{
+    return sim_error_set(err, SIM_ERR_NOMEM, "out of memory while building '%s'", name);
+}

@@ -18,6 +18,7 @@ typedef enum SimErrorKind {
     SIM_ERR_NONE = 0,
     SIM_ERR_INPUT,      /* bad configuration, trace or command line: exit code 2 */
     SIM_ERR_SIMULATION, /* deadlock, watchdog, exhausted pool, trace error at run time: exit 1 */
+    SIM_ERR_NOMEM,      /* out of memory (a build, the pools): not the input's fault, exit 1 */
     SIM_ERR_INTERRUPTED, /* the run was stopped from outside (SimRunOptions.stop: a signal) */
     SIM_ERR_MAX
 } SimErrorKind;
@@ -47,6 +48,11 @@ __attribute__((format(printf, 2, 3)))
 void sim_error_append(SimError *err, const char *fmt, ...);
 
 void sim_error_clear(SimError *err);
+
+/* Out of memory while building `name` (an instance, a domain, a link): fills err (which may be
+ * NULL) with kind SIM_ERR_NOMEM and the message "out of memory while building 'NAME'", and
+ * returns false. Out of memory is never bad input (STYLE.md). */
+bool sim_error_oom(SimError *err, const char *name);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 #include "kernel.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,8 +187,7 @@ SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime ph
     }
     d->name = dup_string(name);
     if (d->name == NULL) {
-        free(d);
-        goto fail_oom;
+        goto fail_domain;
     }
     d->period = period;
     d->phase = phase;
@@ -196,8 +196,10 @@ SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime ph
     sim->domains[sim->n_domains++] = d;
     return d;
 
+fail_domain:
+    free(d);
 fail_oom:
-    sim_error_set(err, SIM_ERR_INPUT, "out of memory adding clock domain '%s'", name);
+    sim_error_oom(err, name);
     return NULL;
 }
 
@@ -225,7 +227,7 @@ bool sim_add_object(Sim *sim, const char *name, const char *kind, void *obj,
         if (arr != NULL) {
             sim->objects = arr;
         }
-        return sim_error_set(err, SIM_ERR_INPUT, "out of memory adding object '%s'", name);
+        return sim_error_oom(err, name);
     }
     sim->objects = arr;
     sim->objects[sim->n_objects++] = (struct SimObject){copy, kind, obj, destroy};
@@ -285,7 +287,7 @@ bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d
     return true;
 
 fail_oom:
-    return sim_error_set(err, SIM_ERR_INPUT, "out of memory adding component '%s'", name);
+    return sim_error_oom(err, name);
 }
 
 static bool port_list_add(SimPort ***list, uint16_t *n, uint16_t *cap, SimPort *p)
@@ -347,9 +349,11 @@ SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
     if (p->ring == NULL || p->name == NULL || p->stats_key == NULL) {
         goto fail_port;
     }
-    if (!port_list_add(&producer->out, &producer->n_out, &producer->out_cap, p) ||
-        !port_list_add(&consumer->in, &consumer->n_in, &consumer->in_cap, p)) {
+    if (!port_list_add(&producer->out, &producer->n_out, &producer->out_cap, p)) {
         goto fail_port;
+    }
+    if (!port_list_add(&consumer->in, &consumer->n_in, &consumer->in_cap, p)) {
+        goto fail_producer;
     }
     const SimDomain *pd = producer->domain;
     const SimDomain *cd = consumer->domain;
@@ -375,13 +379,15 @@ SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
     }
     return p;
 
+fail_producer:
+    producer->n_out--; /* it was the last one added */
 fail_port:
     free(p->ring);
     free(p->name);
     free(p->stats_key);
     free(p);
 fail_oom:
-    sim_error_set(err, SIM_ERR_INPUT, "out of memory connecting '%s'", name);
+    sim_error_oom(err, name);
     return NULL;
 }
 
@@ -571,13 +577,13 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
     const SimPoolOptions *po = &sim->pool_options;
     if (!sim_packet_pool_init(&sim->pool, po->packets, po->payload_blocks,
                               po->payload_block_size)) {
-        return sim_error_set(err, SIM_ERR_INPUT,
+        return sim_error_set(err, SIM_ERR_NOMEM,
                              "out of memory making the packet pool (%u packets, %u payload "
                              "blocks of %u B)",
                              po->packets, po->payload_blocks, po->payload_block_size);
     }
     if (!sim_heap_reserve(&sim->timers, sim->n_components + 1)) {
-        return sim_error_set(err, SIM_ERR_INPUT, "out of memory sizing the timer heap");
+        return sim_error_set(err, SIM_ERR_NOMEM, "out of memory sizing the timer heap");
     }
     SimRng order;
     sim_rng_seed(&order, opt->order_seed, "tick-order");
@@ -587,8 +593,7 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
         d->awake = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
         d->pending = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
         if (d->awake == NULL || d->pending == NULL) {
-            return sim_error_set(err, SIM_ERR_INPUT, "out of memory sizing domain '%s'",
-                                 d->name);
+            return sim_error_set(err, SIM_ERR_NOMEM, "out of memory sizing domain '%s'", d->name);
         }
         if (opt->order_seed != 0) {
             for (uint32_t k = d->n_members; k > 1; k--) {
@@ -608,6 +613,9 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
                            1.0, "entries pushed") ||
             !sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, p->stats_key, "occupancy",
                            &p->occupancy, 1.0, "entries held, time-weighted")) {
+            if (errno != EEXIST) {
+                return sim_error_oom(err, p->name);
+            }
             return sim_error_set(err, SIM_ERR_INPUT,
                                  "port '%s': statistics key '%s' is used twice", p->name,
                                  p->stats_key);

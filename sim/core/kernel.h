@@ -4,7 +4,9 @@
  * Lifecycle (one for everything): parse -> check -> build -> connect -> run -> finish -> free.
  * Domains, components and ports are added during build; sim_run() runs; after it the
  * components' finish ops have closed their statistics. Adding anything after sim_run() started,
- * or pushing on a port outside the run, is a programming error (assert).
+ * or pushing on or popping from a port outside the run (between sim_begin() and the end of
+ * sim_end(): the components' ticks), is a programming error (assert), as SST's Link::send
+ * refuses outside RUN: a packet pushed at build time would have no time to become visible at.
  *
  * The tick contract (ARCHITECTURE.md section 3):
  *  - tick(self, now) runs at an edge of the component's domain. It reads only what its input
@@ -23,6 +25,7 @@
 #ifndef MEMBOX_SIM_KERNEL_H
 #define MEMBOX_SIM_KERNEL_H
 
+#include <assert.h>
 #include <signal.h>
 
 #include "error.h"
@@ -312,9 +315,10 @@ static inline SimTime sim_port_visible_time(const SimPort *p)
     return p->same_clock ? now + p->same_clock_delay : sim_port_crossing_time(p, now);
 }
 
-/* Producer side. Requires sim_port_can_push(p). */
+/* Producer side, during the run only. Requires sim_port_can_push(p). */
 static inline void sim_port_push(SimPort *p, SimPacket *pkt)
 {
+    assert(p->sim->running && "a port moves only during the run (kernel.h)");
     const SimTime now = *p->now;
     uint32_t count = p->count;
     uint32_t tail = p->head + count;
@@ -367,9 +371,10 @@ static inline SimPacket *sim_port_peek_at(const SimPort *p, uint32_t i)
 /* Number of entries visible to the consumer now. */
 uint32_t sim_port_visible_count(const SimPort *p);
 
-/* Consumer side. Requires sim_port_peek(p) != NULL; returns that packet. */
+/* Consumer side, during the run only. Requires sim_port_peek(p) != NULL; returns that packet. */
 static inline SimPacket *sim_port_pop(SimPort *p)
 {
+    assert(p->sim->running && "a port moves only during the run (kernel.h)");
     const SimTime now = *p->now;
     SimPacket *pkt = p->ring[p->head].pkt;
     /* Only a sleeping producer that found the port full needs a wake-up. */

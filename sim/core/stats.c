@@ -444,6 +444,84 @@ fail_key:
     return false;
 }
 
+const char *sim_stat_kind_name(SimStatKind kind)
+{
+    static const char *const names[SIM_STAT_KIND_MAX] = {
+        [SIM_STAT_COUNTER] = "counter",
+        [SIM_STAT_REAL] = "real",
+        [SIM_STAT_TIMEAVG] = "time-avg",
+        [SIM_STAT_HIST] = "histogram",
+    };
+    return (unsigned)kind < SIM_STAT_KIND_MAX ? names[kind] : "?";
+}
+
+/* One row for one index: its name with the label in place of the placeholder, its field. */
+static bool stats_add_row(SimStats *s, const char *prefix, const SimStatDesc *r,
+                          const SimStatGroup *g, const SimStatBinding *b, uint32_t index)
+{
+    const char *base = b->block[r->block];
+    if (base == NULL) {
+        return true; /* a block the instance does not have */
+    }
+    char name[256];
+    const char *key = r->name;
+    if (g != NULL) {
+        const char *at = strstr(r->name, g->placeholder);
+        assert(at != NULL && "a group row names its placeholder");
+        char number[16];
+        const char *label = number;
+        if (g->labels != NULL) {
+            label = g->labels[index];
+        } else {
+            snprintf(number, sizeof(number), "%u", index);
+        }
+        int n = snprintf(name, sizeof(name), "%.*s%s%s", (int)(at - r->name), r->name, label,
+                         at + strlen(g->placeholder));
+        assert(n > 0 && (size_t)n < sizeof(name));
+        (void)n;
+        key = name;
+    }
+    double scale = r->scale_arg ? b->scale : r->scale != 0.0 ? r->scale : 1.0;
+    return sim_stats_add(s, r->kind, prefix, key, base + r->offset + (size_t)index * r->stride,
+                         scale, r->doc);
+}
+
+bool sim_stats_add_table(SimStats *s, const char *prefix, const SimStatTable *t,
+                         const SimStatBinding *b)
+{
+    size_t i = 0;
+    while (i < t->n_rows) {
+        const SimStatDesc *r = &t->rows[i];
+        assert(r->block < SIM_STAT_BLOCKS && r->group <= t->n_groups &&
+               r->group <= SIM_STAT_GROUPS);
+        if (r->group == 0) {
+            if (!stats_add_row(s, prefix, r, NULL, b, 0)) {
+                return false;
+            }
+            i++;
+            continue;
+        }
+        /* The run of rows of this group, registered index by index. */
+        size_t end = i + 1;
+        while (end < t->n_rows && t->rows[end].group == r->group) {
+            end++;
+        }
+        const SimStatGroup *g = &t->groups[r->group - 1];
+        uint32_t count = b->count[r->group - 1];
+        const uint32_t *pick = b->pick[r->group - 1];
+        for (uint32_t k = 0; k < count; k++) {
+            uint32_t index = pick != NULL ? pick[k] : k;
+            for (size_t j = i; j < end; j++) {
+                if (!stats_add_row(s, prefix, &t->rows[j], g, b, index)) {
+                    return false;
+                }
+            }
+        }
+        i = end;
+    }
+    return true;
+}
+
 void sim_stats_set_window(SimStats *s, SimTime start, SimTime end)
 {
     assert(start <= end);

@@ -146,6 +146,112 @@ void sim_stats_free(SimStats *s);
 bool sim_stats_add(SimStats *s, SimStatKind kind, const char *prefix, const char *name,
                    const void *field, double scale, const char *doc);
 
+/* ---- statistics tables ---- */
+
+/*
+ * A model declares every statistic it can produce in a static const table, one row each, as it
+ * declares its parameters (STYLE.md): the builder registers an instance's statistics from the
+ * table in one call, and `membox-sim describe TYPE` lists them, units and all, without building
+ * anything. Only the table names a statistic, so what describe prints is what a run writes.
+ *
+ *   static const SimStatDesc delay_stat_rows[] = {
+ *       {.name = "forwarded", .kind = SIM_STAT_COUNTER, .offset = offsetof(Delay, forwarded),
+ *        .unit = "packets", .doc = "packets forwarded"},
+ *       {.name = "occupancy", .kind = SIM_STAT_TIMEAVG, .offset = offsetof(Delay, occupancy),
+ *        .unit = "packets", .doc = "packets held, time-weighted"},
+ *   };
+ *
+ * Blocks. A row reads the field at `offset` in one of a few blocks, whose addresses the instance
+ * gives when it is built (SimStatBinding.block): block 0 is usually the component's struct,
+ * others parts kept elsewhere (the counters of a sub-object). A block given as NULL leaves its
+ * rows out: that is how a statistic that only some parameters produce is declared (a checker's
+ * violation count exists only with the checker on).
+ *
+ * Groups. A row of group g > 0 is repeated once per index of the group (per lane, per
+ * requester), each time with the index's label in place of the group's placeholder in its name,
+ * and its field `stride` bytes further per index:
+ *
+ *   rows  {"lane<n>_busy_cycles", group 1, offset of busy[0], stride 8}
+ *         {"lane<n>_util",        group 1, offset of util[0], stride 8}
+ *   group {"<n>", "0 .. lanes - 1"}, 2 indices   ->   lane0_busy_cycles, lane0_util,
+ *                                                      lane1_busy_cycles, lane1_util
+ *
+ * Consecutive rows of one group are registered index by index, as above; the number of indices
+ * (and, if not 0 .. count - 1, which ones) come from the instance, the labels from the group
+ * (decimal when it has none).
+ */
+#define SIM_STAT_BLOCKS 6
+#define SIM_STAT_GROUPS 4
+
+typedef struct SimStatDesc {
+    const char *name; /* key under the instance; in a group, holding the group's placeholder */
+    SimStatKind kind;
+    size_t offset;    /* of the field in its block (of index 0's field in a group) */
+    const char *unit; /* of the written values ("packets", "B", "ns", "GB/s"); NULL: a number */
+    double scale;     /* written value = recorded value / scale; 0 means 1 (sim_stats_add) */
+    const char *doc;  /* one line */
+    uint8_t block;    /* < SIM_STAT_BLOCKS */
+    uint8_t group;    /* 0: once; g: once per index of the table's groups[g - 1] */
+    size_t stride;    /* group rows: bytes from one index's field to the next one's */
+    bool scale_arg;   /* divide by the instance's SimStatBinding.scale instead of `scale` (a
+                         scale that depends on parameters, such as bytes per lane) */
+} SimStatDesc;
+
+/*
+ * Row makers, as QEMU's DEFINE_PROP_*: a row for the field `field` of struct `type` in block 0
+ * (SIM_STAT_ROW) or in block `blk` (SIM_STAT_ROW_IN); a row of group `grp` whose index 0 is
+ * the member `field0` (an element such as busy[0] or port[0].reads) and the next `stride` bytes
+ * further (SIM_STAT_GROUP_ROW). Rows with scale_arg are written out with designated
+ * initialisers.
+ */
+#define SIM_STAT_ROW(name_, kind_, type_, field_, unit_, scale_, doc_)                             \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .offset = offsetof(type_, field_), .unit = (unit_),      \
+        .scale = (scale_), .doc = (doc_)                                                           \
+    }
+#define SIM_STAT_ROW_IN(blk_, name_, kind_, type_, field_, unit_, scale_, doc_)                    \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .offset = offsetof(type_, field_), .unit = (unit_),      \
+        .scale = (scale_), .doc = (doc_), .block = (blk_)                                          \
+    }
+#define SIM_STAT_GROUP_ROW(blk_, grp_, name_, kind_, type_, field0_, stride_, unit_, scale_, doc_) \
+    {                                                                                              \
+        .name = (name_), .kind = (kind_), .offset = offsetof(type_, field0_), .unit = (unit_),     \
+        .scale = (scale_), .doc = (doc_), .block = (blk_), .group = (grp_), .stride = (stride_)    \
+    }
+
+typedef struct SimStatGroup {
+    const char *placeholder;   /* as written in its rows' names, e.g. "<n>" or "<type>" */
+    const char *doc;           /* what it runs over, e.g. "0 .. lanes - 1" */
+    const char *const *labels; /* label of index i; NULL: i in decimal */
+} SimStatGroup;
+
+typedef struct SimStatTable {
+    const SimStatDesc *rows;
+    size_t n_rows;
+    const SimStatGroup *groups; /* groups[g - 1] is group g */
+    size_t n_groups;
+} SimStatTable;
+
+/* What one instance gives for its type's table. */
+typedef struct SimStatBinding {
+    const void *block[SIM_STAT_BLOCKS];    /* NULL: that block's rows are not made */
+    uint32_t count[SIM_STAT_GROUPS];       /* indices of group g + 1 */
+    const uint32_t *pick[SIM_STAT_GROUPS]; /* NULL: indices 0 .. count - 1; else these */
+    double scale;                          /* for the rows with scale_arg */
+} SimStatBinding;
+
+/*
+ * Registers the rows of t under prefix (the instance name), in table order, as sim_stats_add
+ * would one by one. Build phase only. Returns false on the first key that cannot be registered,
+ * errno EEXIST (a duplicate) or ENOMEM; the rows before it stay registered.
+ */
+bool sim_stats_add_table(SimStats *s, const char *prefix, const SimStatTable *t,
+                         const SimStatBinding *b);
+
+/* "counter", "real", "time-avg", "histogram". */
+const char *sim_stat_kind_name(SimStatKind kind);
+
 /* Closes the measurement window [start, end] that time-weighted averages are taken over. */
 void sim_stats_set_window(SimStats *s, SimTime start, SimTime end);
 

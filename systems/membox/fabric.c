@@ -33,8 +33,7 @@
 #include <string.h>
 
 #include "sim/config/units.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "sim/core/util.h"
 
 /* The longest element name: the names made from it must stay short enough for an endpoint. */
 #define FAB_NAME_MAX 200

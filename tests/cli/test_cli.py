@@ -6,6 +6,7 @@ Usage: test_cli.py MEMBOX_SIM SOURCE_ROOT
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -194,6 +195,27 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("packet pool exhausted", r.stderr)
         self.assertEqual(sorted(os.listdir(self.dir)), ["pool.yaml"])
+
+    def test_out_of_memory_exits_1_naming_what_was_built(self):
+        # Out of memory is not bad input: exit 1, not 2. A 64 GiB host memory cannot be mapped
+        # under a 2 GiB address-space limit.
+        cfg = self.write("big.yaml",
+                         "instances:\n"
+                         "  src: {type: generic.source, count: 1}\n"
+                         "  mem0: {type: mem.ideal, functional: true, size: 64GiB}\n"
+                         "  snk: {type: generic.sink}\n"
+                         "links:\n  - {from: src:out, to: mem0:req}\n"
+                         "  - {from: mem0:resp, to: snk:in}\n")
+        out = os.path.join(self.dir, "never.json")
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+        r = subprocess.run([SIM, "run", cfg, "--stats", out], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, preexec_fn=limit)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr, "out of memory while building 'mem0'\n")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["big.yaml"])
 
     def test_bad_config_exits_2_and_leaves_no_output_file(self):
         cfg = self.write("bad.yaml", "instances:\n  a: {type: generic.nope}\n")

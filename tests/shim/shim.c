@@ -23,7 +23,7 @@ static ShimRun *build(SimConfig *config, SimError *err)
     ShimRun *r = calloc(1, sizeof(*r));
     if (r == NULL) {
         sim_config_free(config);
-        sim_error_set(err, SIM_ERR_INPUT, "out of memory");
+        sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
         return NULL;
     }
     r->config = config;

@@ -18,6 +18,9 @@ typedef struct FakeComponent {
     SimComponent c;
     SimPort *in;
     SimPort *out;
+    uint64_t sent;
+    uint64_t lane_words[2];
+    SimTimeAvg held;
 } FakeComponent;
 
 static SimCycle fake_tick(SimComponent *self, SimCycle now)
@@ -36,7 +39,7 @@ static const SimComponentOps fake_ops = {
  * component's fields of that name.
  */
 static bool fake_add(Sim *sim, const char *name, SimDomain *d, const SimPortDesc *ports,
-                     size_t n_ports, SimPortBinding *bindings, SimError *err)
+                     size_t n_ports, SimBuild *bld, SimError *err)
 {
     FakeComponent *f = calloc(1, sizeof(*f));
     if (f == NULL) {
@@ -47,8 +50,8 @@ static bool fake_add(Sim *sim, const char *name, SimDomain *d, const SimPortDesc
         return false;
     }
     for (size_t i = 0; i < n_ports; i++) {
-        bindings[i].component = &f->c;
-        bindings[i].slot = strcmp(ports[i].name, "in") == 0 ? &f->in : &f->out;
+        sim_build_port(bld, ports[i].name, &f->c,
+                       strcmp(ports[i].name, "in") == 0 ? &f->in : &f->out);
     }
     return true;
 }
@@ -89,12 +92,43 @@ static const SimPortDesc source_ports[] = {
     {"out", SIM_PORT_OUT, false, "packets offered"},
 };
 
-static bool source_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool source_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
 {
     fake_last_source = *(const FakeSourceParams *)params;
-    return fake_add(sim, name, fake_last_source.domain, source_ports, 1, bindings, err);
+    if (!fake_add(sim, name, fake_last_source.domain, source_ports, 1, bld, err)) {
+        return false;
+    }
+    SimComponent *c = sim_find_component(sim, name);
+    sim_build_stats(bld, &(SimStatBinding){.block = {c}, .count = {2}});
+    return true;
 }
+
+/* The fake source's statistics: every kind of row the describe test prints. */
+static const SimStatDesc source_stat_rows[] = {
+    {.name = "sent",
+     .kind = SIM_STAT_COUNTER,
+     .offset = offsetof(FakeComponent, sent),
+     .unit = "packets",
+     .doc = "packets sent"},
+    {.name = "lane<n>_words",
+     .kind = SIM_STAT_COUNTER,
+     .offset = offsetof(FakeComponent, lane_words),
+     .unit = "words",
+     .doc = "words on one lane",
+     .group = 1,
+     .stride = sizeof(uint64_t)},
+    {.name = "held",
+     .kind = SIM_STAT_TIMEAVG,
+     .offset = offsetof(FakeComponent, held),
+     .doc = "packets held, time-weighted"},
+};
+
+static const SimStatGroup source_stat_groups[] = {
+    {"<n>", "0, 1: the lanes", NULL},
+};
+
+static const SimStatTable source_stats = {source_stat_rows, 3, source_stat_groups, 1};
 
 static const SimModelType fake_source = {
     .name = "generic.source",
@@ -105,6 +139,7 @@ static const SimModelType fake_source = {
     .ports = source_ports,
     .n_ports = 1,
     .build = source_build,
+    .stats = &source_stats,
 };
 
 static const SimParamDesc sink_params[] = {
@@ -116,11 +151,10 @@ static const SimPortDesc sink_ports[] = {
     {"in", SIM_PORT_IN, false, "packets consumed"},
 };
 
-static bool sink_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static bool sink_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const FakeDomainOnly *p = params;
-    return fake_add(sim, name, p->domain, sink_ports, 1, bindings, err);
+    return fake_add(sim, name, p->domain, sink_ports, 1, bld, err);
 }
 
 static const SimModelType fake_sink = {
@@ -148,11 +182,11 @@ static const SimPortDesc delay_ports[] = {
     {"out", SIM_PORT_OUT, false, "packets forwarded"},
 };
 
-static bool delay_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
+static bool delay_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)
 {
     const FakeDelayParams *p = params;
-    return fake_add(sim, name, p->domain, delay_ports, 2, bindings, err);
+    return fake_add(sim, name, p->domain, delay_ports, 2, bld, err);
 }
 
 static const SimModelType fake_delay = {
@@ -239,8 +273,7 @@ static const char *all_check(const void *params, char *msg, size_t msg_size)
     return NULL;
 }
 
-static bool all_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                      SimError *err)
+static bool all_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     fake_last_all = *(const FakeAllParams *)params;
     /* The parameter struct dies with the call: copy strings out. */
@@ -249,7 +282,7 @@ static bool all_build(Sim *sim, const char *name, const void *params, SimPortBin
              fake_last_all.domain ? fake_last_all.domain->name : "(null)");
     fake_last_all.label = NULL;
     fake_all_builds++;
-    return fake_add(sim, name, fake_last_all.domain, all_ports, 2, bindings, err);
+    return fake_add(sim, name, fake_last_all.domain, all_ports, 2, bld, err);
 }
 
 static const SimModelType fake_all = {
@@ -270,12 +303,11 @@ static const SimPortDesc fail_ports[] = {
     {"in", SIM_PORT_IN, true, NULL},
 };
 
-static bool fail_build(Sim *sim, const char *name, const void *params, SimPortBinding *bindings,
-                       SimError *err)
+static bool fail_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     (void)sim;
     (void)params;
-    (void)bindings;
+    (void)bld;
     return sim_error_set(err, SIM_ERR_INPUT, "refusing to build '%s'", name);
 }
 
@@ -290,9 +322,79 @@ static const SimModelType fake_fail = {
     .build = fail_build,
 };
 
+/* ---- test.oom: a build that runs out of memory in a part it names itself ---- */
+
+static bool oom_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
+{
+    (void)sim;
+    (void)params;
+    (void)bld;
+    char part[256];
+    snprintf(part, sizeof(part), "%s.part", name);
+    return sim_error_oom(err, part);
+}
+
+static const SimModelType fake_oom = {
+    .name = "test.oom",
+    .doc = "A build that runs out of memory.",
+    .build = oom_build,
+};
+
+/* ---- test.bind: a model that gets its port bindings wrong, as `mistake` says ---- */
+
+typedef struct FakeBindParams {
+    int mistake;
+} FakeBindParams;
+
+enum { BIND_NONE = 0, BIND_MISSPELT, BIND_TWICE, BIND_UNBOUND };
+
+static const char *const bind_mistakes[] = {"none", "misspelt", "twice", "unbound", NULL};
+
+static const SimParamDesc bind_params[] = {
+    {"mistake", SIM_PARAM_ENUM, offsetof(FakeBindParams, mistake), "none", NULL, NULL,
+     bind_mistakes, "what the build gets wrong"},
+};
+
+static const SimPortDesc bind_ports[] = {
+    {"in", SIM_PORT_IN, true, "optional input"},
+    {"out", SIM_PORT_OUT, true, "optional output"},
+};
+
+static bool bind_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
+{
+    const FakeBindParams *p = params;
+    FakeComponent *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        return sim_error_oom(err, name);
+    }
+    if (!sim_add_component(sim, &f->c, name, sim_find_domain(sim, "mem"), &fake_ops, err)) {
+        free(f);
+        return false;
+    }
+    sim_build_port(bld, p->mistake == BIND_MISSPELT ? "inn" : "in", &f->c, &f->in);
+    if (p->mistake == BIND_TWICE) {
+        sim_build_port(bld, "in", &f->c, &f->in);
+    }
+    if (p->mistake != BIND_UNBOUND) {
+        sim_build_port(bld, "out", &f->c, &f->out);
+    }
+    return true;
+}
+
+static const SimModelType fake_bind = {
+    .name = "test.bind",
+    .doc = "Port bindings gone wrong.",
+    .params = bind_params,
+    .n_params = 1,
+    .params_size = sizeof(FakeBindParams),
+    .ports = bind_ports,
+    .n_ports = 2,
+    .build = bind_build,
+};
+
 const SimModelType *const fake_generic_types[] = {&fake_source, &fake_sink, &fake_delay};
 const size_t fake_generic_type_count = 3;
 
 const SimModelType *const fake_all_types[] = {&fake_source, &fake_sink, &fake_delay, &fake_all,
-                                              &fake_fail};
-const size_t fake_all_type_count = 5;
+                                              &fake_fail,   &fake_oom,  &fake_bind};
+const size_t fake_all_type_count = 7;

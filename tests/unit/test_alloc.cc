@@ -1,14 +1,22 @@
 /*
- * Nothing allocates on the tick path: this binary is linked with --wrap for malloc, calloc,
- * realloc and free, so every call from the simulator's own code goes through the counters
- * below. Building and sim_prepare() may allocate; sim_run() must not, under either kernel.
+ * Allocation: this binary is linked with --wrap for malloc, calloc, realloc and free, so every
+ * call from the simulator's own code goes through the hooks below.
+ *  - Nothing allocates on the tick path: building and sim_prepare() may allocate; sim_run()
+ *    must not, under either kernel (the counters).
+ *  - A build that runs out of memory says so and leaks nothing: the hooks can fail the n-th
+ *    allocation and keep the set of blocks made while they track, which sim_free() must empty.
  */
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
+#include <regex>
 #include <string>
+#include <unordered_set>
 
+#include "systems/registry.h"
+#include "sim/config/config.h"
 #include "tests/shim/shim.h"
 
 extern "C" {
@@ -20,12 +28,44 @@ void __real_free(void *p);
 static std::atomic<bool> armed{false};
 static std::atomic<long> allocations{0};
 
+/* Failure injection and tracking (one thread: the tests run the simulator on theirs). */
+static bool tracking;
+static long fail_at; /* fail the fail_at-th allocation while tracking; 0: none */
+static long seen;    /* allocations while tracking */
+static bool in_hook; /* the set's own allocations are not tracked */
+static std::unordered_set<void *> *live;
+
+static bool inject_failure()
+{
+    return tracking && !in_hook && ++seen == fail_at;
+}
+
+static void track(void *old, void *p)
+{
+    if (!tracking || in_hook) {
+        return;
+    }
+    in_hook = true;
+    if (old != nullptr) {
+        live->erase(old);
+    }
+    if (p != nullptr) {
+        live->insert(p);
+    }
+    in_hook = false;
+}
+
 void *__wrap_malloc(size_t n)
 {
     if (armed) {
         allocations++;
     }
-    return __real_malloc(n);
+    if (inject_failure()) {
+        return nullptr;
+    }
+    void *p = __real_malloc(n);
+    track(nullptr, p);
+    return p;
 }
 
 void *__wrap_calloc(size_t n, size_t m)
@@ -33,7 +73,12 @@ void *__wrap_calloc(size_t n, size_t m)
     if (armed) {
         allocations++;
     }
-    return __real_calloc(n, m);
+    if (inject_failure()) {
+        return nullptr;
+    }
+    void *p = __real_calloc(n, m);
+    track(nullptr, p);
+    return p;
 }
 
 void *__wrap_realloc(void *p, size_t n)
@@ -41,7 +86,14 @@ void *__wrap_realloc(void *p, size_t n)
     if (armed) {
         allocations++;
     }
-    return __real_realloc(p, n);
+    if (inject_failure()) {
+        return nullptr;
+    }
+    void *q = __real_realloc(p, n);
+    if (q != nullptr) {
+        track(p, q);
+    }
+    return q;
 }
 
 void __wrap_free(void *p)
@@ -49,6 +101,7 @@ void __wrap_free(void *p)
     if (armed && p != nullptr) {
         allocations++;
     }
+    track(p, nullptr);
     __real_free(p);
 }
 }
@@ -114,6 +167,128 @@ TEST(NoAllocation, SourcesSinksAndBackPressureRunWithoutAllocating)
     for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
         EXPECT_EQ(allocations_during_run(yaml, k, SIM_TIME_NEVER), 0) << sim_kernel_name(k);
     }
+}
+
+/* Every model type that reads no trace file (trace readers report their own errors), wired so
+ * that the topology checks pass; only built, never run. */
+const char *const every_model_yaml = R"(sim:
+  allow_cycles: true
+instances:
+  cpu:   {type: generic.source, count: 10}
+  cpuin: {type: generic.sink}
+  hmem:  {type: host.memory}
+  rc0:   {type: pcie.rc, memory: hmem}
+  pcie0: {type: pcie.link}
+  ad0:   {type: pcie.adapter}
+  mem0:  {type: mem.ideal, functional: true}
+  src2:  {type: generic.source, count: 10}
+  d2:    {type: generic.delay, depth: 4}
+  sink2: {type: generic.sink}
+  rep:   {type: repeater.switch, downs: 1, local: false}
+  mem1:  {type: mem.ideal}
+  gen:   {type: dram.gen, count: 10, verify: true}
+  ddr3:  {type: dram.ctrl, check: true, functional: true}
+  bar:   {type: ps.barrier}
+  lk:    {type: link.tester}
+  mpp:   {type: link.mpp, retry: selective}
+  cab:   {type: link.cable}
+  spp:   {type: link.spp, retry: selective}
+  arb:   {type: dram.arbiter, ports: 1}
+  lmem:  {type: link.memory}
+links:
+  - {from: cpu:out, to: rc0:cpu_req}
+  - {from: rc0:cpu_resp, to: cpuin:in}
+  - {from: rc0:tx, to: pcie0:rc_tx}
+  - {from: pcie0:rc_rx, to: rc0:rx}
+  - {from: ad0:tx, to: pcie0:ep_tx}
+  - {from: pcie0:ep_rx, to: ad0:rx}
+  - {from: ad0:mem_req, to: mem0:req}
+  - {from: mem0:resp, to: ad0:mem_resp}
+  - {from: src2:out, to: d2:in}
+  - {from: d2:out, to: rep:req0}
+  - {from: rep:resp0, to: sink2:in}
+  - {from: rep:up_req, to: mem1:req}
+  - {from: mem1:resp, to: rep:up_resp}
+  - {from: gen:req, to: arb:req0}
+  - {from: arb:resp0, to: gen:resp}
+  - {from: arb:mem_req, to: ddr3:req}
+  - {from: ddr3:resp, to: arb:mem_resp}
+  - {from: lk:req, to: mpp:req}
+  - {from: mpp:resp, to: lk:resp}
+  - {from: mpp:tx, to: cab:a_in}
+  - {from: cab:b_out, to: spp:rx}
+  - {from: spp:tx, to: cab:b_in}
+  - {from: cab:a_out, to: mpp:rx}
+  - {from: spp:mem_req, to: lmem:req}
+  - {from: lmem:resp, to: spp:mem_resp}
+)";
+
+TEST(OutOfMemory, TheHooksFailTheAllocationAskedForAndSeeWhatIsLeft)
+{
+    /* Through volatile pointers: the compiler may not see them as the builtins and elide them. */
+    void *(*volatile do_malloc)(size_t) = std::malloc;
+    void *(*volatile do_calloc)(size_t, size_t) = std::calloc;
+    void *(*volatile do_realloc)(void *, size_t) = std::realloc;
+    void (*volatile do_free)(void *) = std::free;
+    std::unordered_set<void *> blocks;
+    live = &blocks;
+    seen = 0;
+    fail_at = 2;
+    tracking = true;
+    void *a = do_malloc(16);
+    void *b = do_calloc(2, 8); /* the second: fails */
+    void *c = do_realloc(nullptr, 8);
+    do_free(a);
+    tracking = false;
+    fail_at = 0;
+    EXPECT_NE(a, nullptr);
+    EXPECT_EQ(b, nullptr);
+    EXPECT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks.count(c), 1u);
+    do_free(c);
+    live = nullptr;
+}
+
+TEST(OutOfMemory, EveryFailedAllocationOfABuildIsReportedAsSuchAndLeaksNothing)
+{
+    SimError err;
+    sim_error_clear(&err);
+    SimConfig *c =
+        sim_config_load_string("every.yaml", every_model_yaml, std::strlen(every_model_yaml),
+                               &membox_registry, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    std::unordered_set<void *> blocks;
+    live = &blocks;
+    const std::regex message("out of memory while building '[^']+'");
+    long n = 1;
+    for (;; n++) {
+        Sim *sim = sim_new();
+        ASSERT_NE(sim, nullptr);
+        sim_error_clear(&err);
+        seen = 0;
+        fail_at = n;
+        tracking = true;
+        bool ok = sim_config_build(c, sim, &err);
+        fail_at = 0;
+        sim_free(sim);
+        tracking = false;
+        EXPECT_TRUE(blocks.empty())
+            << blocks.size() << " blocks leaked when allocation " << n << " failed";
+        blocks.clear();
+        if (ok) {
+            /* Only a build that saw no failure may succeed: none is swallowed. */
+            EXPECT_LT(seen, n) << "allocation " << n << " failed and the build went on";
+            break;
+        }
+        EXPECT_EQ(err.kind, SIM_ERR_NOMEM) << "allocation " << n << ": " << err.msg;
+        EXPECT_TRUE(std::regex_match(err.msg, message)) << "allocation " << n << ": " << err.msg;
+        if (::testing::Test::HasFailure()) {
+            break; /* one case is enough to read */
+        }
+    }
+    live = nullptr;
+    sim_config_free(c);
+    EXPECT_GT(n, 200) << "the build should allocate far more than this";
 }
 
 } // namespace

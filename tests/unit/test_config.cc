@@ -352,7 +352,8 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:38: instance 'a': key 'wait': expected a single value, found a mapping"},
         /* no close key: the keys are listed */
         {"instances:\n  a: {type: test.all, need: 1, colour: red}\n",
-         "t.yaml:2:32: instance 'a': unknown key 'colour'; type 'test.all' keys are: type, preset, flag, "
+         "t.yaml:2:32: instance 'a': unknown key 'colour'; type 'test.all' keys are: type, preset, "
+         "flag, "
          "offset, need, ratio, wait, clock, buffer, speed, cable, mode, label, domain, lo, hi"},
         {"instances:\n  a: {type: test.all, need: 1, typ: x}\n",
          "t.yaml:2:32: instance 'a': unknown key 'typ' (did you mean 'type'?)"},
@@ -413,7 +414,8 @@ TEST(ConfigErrors, MessagesForWhatTheGenericModelsCannotShow)
          "t.yaml:2:3: defaults: unknown type 'test.al' (did you mean 'test.all'?)"},
         {"instances:\n  a: {type: ddr3}\n",
          "t.yaml:2:13: instance 'a': key 'type': unknown type 'ddr3'; known types: "
-         "generic.delay, generic.sink, generic.source, test.all, test.fail"},
+         "generic.delay, generic.sink, generic.source, test.all, test.bind, test.fail, "
+         "test.oom"},
         {"defaults:\n  test.all: {need: x}\ninstances:\n  a: {type: test.fail}\n",
          "t.yaml:2:20: defaults for 'test.all': key 'need': 'x' is not an integer (no unit is "
          "expected here)"},
@@ -759,6 +761,83 @@ TEST(ConfigLoad, BuildFailureNamesTheInstance)
     sim_config_free(c);
 }
 
+TEST(ConfigLoad, OutOfMemoryInABuildIsItsOwnErrorNamingTheInstance)
+{
+    /* Not bad input: no position, its own kind (the CLI exits 1, not 2), and the instance named
+     * even though the model ran out while making a part of it. */
+    const char *yaml = "instances:\n  ok: {type: test.all, need: 1}\n  big: {type: test.oom}\n";
+    SimError err;
+    sim_error_clear(&err);
+    Registry r = all_fakes();
+    SimConfig *c = sim_config_load_string("f.yaml", yaml, strlen(yaml), &r, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    Sim *sim = sim_new();
+    EXPECT_FALSE(sim_config_build(c, sim, &err));
+    EXPECT_EQ(err.kind, SIM_ERR_NOMEM);
+    EXPECT_STREQ(err.msg, "out of memory while building 'big'");
+    sim_free(sim);
+    sim_config_free(c);
+}
+
+TEST(ConfigLoad, PortsAreBoundByNameExactlyOnce)
+{
+    /* A model's binding mistake fails the build loudly, naming the model and the port; it is
+     * the model's fault, not the topology's (exit 1, like a model failing at run time). */
+    const struct {
+        const char *mistake;
+        const char *msg;
+    } cases[] = {
+        {"none", ""},
+        {"misspelt", "b.yaml:2:3: instance 'x': model 'test.bind' binds port 'inn', which its "
+                     "type does not declare"},
+        {"twice", "b.yaml:2:3: instance 'x': model 'test.bind' binds port 'in' twice"},
+        {"unbound", "b.yaml:2:3: instance 'x': model 'test.bind' leaves port 'out' unbound"},
+    };
+    for (const auto &k : cases) {
+        std::string yaml =
+            std::string("instances:\n  x: {type: test.bind, mistake: ") + k.mistake + "}\n";
+        SimError err;
+        sim_error_clear(&err);
+        Registry r = all_fakes();
+        SimConfig *c =
+            sim_config_load_string("b.yaml", yaml.c_str(), yaml.size(), &r, &err);
+        ASSERT_NE(c, nullptr) << err.msg;
+        Sim *sim = sim_new();
+        bool ok = sim_config_build(c, sim, &err);
+        EXPECT_EQ(ok, k.msg[0] == '\0') << k.mistake;
+        if (!ok) {
+            EXPECT_STREQ(err.msg, k.msg);
+            EXPECT_EQ(err.kind, SIM_ERR_SIMULATION);
+        }
+        sim_free(sim);
+        sim_config_free(c);
+    }
+}
+
+TEST(ConfigLoad, StatisticsAreRegisteredFromTheTypesTable)
+{
+    const char *yaml = "instances:\n  s: {type: generic.source}\n  k: {type: generic.sink}\n"
+                       "links:\n  - {from: s:out, to: k:in}\n";
+    SimError err;
+    sim_error_clear(&err);
+    Registry r = all_fakes();
+    SimConfig *c = sim_config_load_string("s.yaml", yaml, strlen(yaml), &r, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    Sim *sim = sim_new();
+    ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
+    char *text = nullptr;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(sim_stats_write_csv_header(sim->stats, f));
+    fclose(f);
+    EXPECT_STREQ(text, "config,seed,end_time_ns,s.sent,s.lane0_words,s.lane1_words,s.held.avg,"
+                       "s.held.max\n");
+    free(text);
+    sim_free(sim);
+    sim_config_free(c);
+}
+
 TEST(ConfigLoad, RealModelsBuildAndRun)
 {
     const char *yaml = "sim: {until: 1us}\n"
@@ -841,12 +920,15 @@ TEST(ConfigDescribe, ListsTypesSorted)
 {
     bool ok = false;
     EXPECT_EQ(describe(nullptr, &ok),
-              "Model types (membox-sim describe TYPE lists one's parameters and ports):\n"
+              "Model types (membox-sim describe TYPE lists one's parameters, ports and "
+              "statistics):\n"
               "  generic.delay   Fake delay stage.\n"
               "  generic.sink    Fake sink.\n"
               "  generic.source  Fake source.\n"
               "  test.all        Every parameter type.\n"
+              "  test.bind       Port bindings gone wrong.\n"
               "  test.fail\n"
+              "  test.oom        A build that runs out of memory.\n"
               "\n"
               "System sections (top-level keys expanded into instances and links; membox-sim "
               "describe KEY):\n"
@@ -879,7 +961,15 @@ TEST(ConfigDescribe, OneTypeFromItsTables)
               "\n"
               "Ports:\n"
               "  port  direction  connection  description\n"
-              "  out   out        required    packets offered\n");
+              "  out   out        required    packets offered\n"
+              "\n"
+              "Statistics (docs/stats.md):\n"
+              "  statistic      kind      unit     description\n"
+              "  sent           counter   packets  packets sent\n"
+              "  lane<n>_words  counter   words    words on one lane\n"
+              "  held           time-avg  -        packets held, time-weighted\n"
+              "  <n>: 0, 1: the lanes\n"
+              "  A time-avg writes KEY.avg and KEY.max.\n");
     EXPECT_TRUE(ok);
     std::string all = describe("test.all", &ok);
     EXPECT_TRUE(ok);
@@ -891,7 +981,10 @@ TEST(ConfigDescribe, OneTypeFromItsTables)
     EXPECT_TRUE(ok);
     EXPECT_EQ(fail, "test.fail\n\nParameters:\n  (none)\n\nPorts:\n"
                     "  port  direction  connection  description\n"
-                    "  in    in         optional\n");
+                    "  in    in         optional\n"
+                    "\n"
+                    "Statistics (docs/stats.md):\n"
+                    "  (none)\n");
     EXPECT_EQ(describe("no.such", &ok), "");
     EXPECT_FALSE(ok);
 }

@@ -120,6 +120,54 @@ Result run_pair(const Dom &pd, const Dom &cd, uint32_t latency, uint32_t sync, u
     return r;
 }
 
+/* A pusher and a watcher joined by one port, built but not run. */
+struct Pair {
+    Sim *sim = sim_new();
+    std::vector<SimCycle> push_cycles{0};
+    std::vector<SimTime> pushed;
+    std::vector<SimTime> seen;
+    Pusher *p = static_cast<Pusher *>(calloc(1, sizeof(Pusher)));
+    Watcher *w = static_cast<Watcher *>(calloc(1, sizeof(Watcher)));
+    SimPort *port = nullptr;
+    Pair()
+    {
+        SimError err;
+        SimDomain *d = sim_add_domain(sim, "d", 4000, 0, &err);
+        p->push_cycles = &push_cycles;
+        p->pushed_at = &pushed;
+        w->seen_at = &seen;
+        EXPECT_TRUE(sim_add_component(sim, &p->c, "pusher", d, &pusher_ops, &err));
+        EXPECT_TRUE(sim_add_component(sim, &w->c, "watcher", d, &watcher_ops, &err));
+        port = sim_connect(sim, &p->c, &p->out, &w->c, &w->in, 2, 1, 0, "pusher:out -> watcher:in",
+                           &err);
+        EXPECT_NE(port, nullptr);
+    }
+    ~Pair()
+    {
+        sim_free(sim);
+    }
+};
+
+/* As SST's Link::send outside RUN: a port moves only while the simulation runs, from ticks. */
+TEST(SimPortDeathTest, PushOrPopOutsideTheRunAsserts)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    SimPacket pkt{};
+    {
+        Pair before;
+        EXPECT_DEATH(sim_port_push(before.port, &pkt), "a port moves only during the run");
+        EXPECT_DEATH(sim_port_pop(before.port), "a port moves only during the run");
+    }
+    Pair after;
+    SimError err;
+    SimRunOptions o;
+    sim_run_options_default(&o);
+    ASSERT_TRUE(sim_run(after.sim, &o, &err)) << err.msg;
+    EXPECT_EQ(after.seen.size(), 1u); /* the same pair moves a packet during the run */
+    EXPECT_DEATH(sim_port_push(after.port, &pkt), "a port moves only during the run");
+    EXPECT_DEATH(sim_port_pop(after.port), "a port moves only during the run");
+}
+
 class PortTiming : public ::testing::TestWithParam<SimKernelKind> {};
 
 TEST_P(PortTiming, VisibilityCycleAcrossEveryPairOfDefaultDomains)

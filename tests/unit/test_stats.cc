@@ -657,6 +657,125 @@ TEST(SimStats, DuplicateKeysAreRejected)
     EXPECT_EQ(before, "config,seed,end_time_ns,a.b\n");
 }
 
+/* ---- statistics tables ---- */
+
+struct Block {
+    uint64_t sent;
+    double util[3];
+    Hist lat;
+};
+
+struct Lane {
+    uint64_t busy;
+    uint64_t words;
+};
+
+SimStatDesc Row(const char *name, SimStatKind kind, size_t offset, uint8_t block = 0,
+                uint8_t group = 0, size_t stride = 0)
+{
+    SimStatDesc r;
+    std::memset(&r, 0, sizeof(r));
+    r.name = name;
+    r.kind = kind;
+    r.offset = offset;
+    r.block = block;
+    r.group = group;
+    r.stride = stride;
+    r.doc = "a statistic";
+    return r;
+}
+
+TEST(SimStatTable, RowsRegisterInTableOrderGroupsIndexByIndex)
+{
+    Stats stats;
+    Block blk{};
+    blk.sent = 7;
+    blk.util[0] = 0.5;
+    blk.util[1] = 0.25;
+    blk.util[2] = 0.125;
+    Lane lanes[2] = {{10, 11}, {20, 21}};
+    std::vector<SimStatDesc> rows = {
+        Row("sent", SIM_STAT_COUNTER, offsetof(Block, sent)),
+        Row("lane<n>_busy", SIM_STAT_COUNTER, offsetof(Lane, busy), 1, 1, sizeof(Lane)),
+        Row("lane<n>_words", SIM_STAT_COUNTER, offsetof(Lane, words), 1, 1, sizeof(Lane)),
+        Row("util_<dir>", SIM_STAT_REAL, offsetof(Block, util), 0, 2, sizeof(double)),
+        Row("lat_ns", SIM_STAT_HIST, offsetof(Block, lat)),
+    };
+    rows[4].scale = 1000.0;
+    static const char *const dirs[] = {"down", "up", "side"};
+    std::vector<SimStatGroup> groups = {{"<n>", "0 .. lanes - 1", nullptr},
+                                        {"<dir>", "down, up, side", dirs}};
+    SimStatTable t = {rows.data(), rows.size(), groups.data(), groups.size()};
+    static const uint32_t pick[] = {2, 0};
+    SimStatBinding b;
+    std::memset(&b, 0, sizeof(b));
+    b.block[0] = &blk;
+    b.block[1] = lanes;
+    b.count[0] = 2;
+    b.count[1] = 2;
+    b.pick[1] = pick;
+    ASSERT_TRUE(sim_stats_add_table(stats.s, "x", &t, &b));
+    std::string header = Capture([&](FILE *f) { return sim_stats_write_csv_header(stats.s, f); });
+    EXPECT_EQ(header, "config,seed,end_time_ns,x.sent,x.lane0_busy,x.lane0_words,x.lane1_busy,"
+                      "x.lane1_words,x.util_side,x.util_down,x.lat_ns.count,x.lat_ns.min,"
+                      "x.lat_ns.avg,x.lat_ns.p50,x.lat_ns.p90,x.lat_ns.p99,x.lat_ns.p999,"
+                      "x.lat_ns.max\n");
+    double v = 0;
+    ASSERT_TRUE(sim_stats_get(stats.s, "x.lane1_words", &v));
+    EXPECT_EQ(v, 21.0);
+    ASSERT_TRUE(sim_stats_get(stats.s, "x.util_side", &v));
+    EXPECT_EQ(v, 0.125);
+    sim_hist_record(&blk.lat.h, 3000);
+    ASSERT_TRUE(sim_stats_get(stats.s, "x.lat_ns.max", &v));
+    EXPECT_EQ(v, 3.0); /* the row's scale */
+}
+
+TEST(SimStatTable, ANullBlockLeavesItsRowsOutAndScaleArgDivides)
+{
+    Stats stats;
+    Block blk{};
+    blk.sent = 12;
+    uint64_t extra = 5;
+    std::vector<SimStatDesc> rows = {
+        Row("sent", SIM_STAT_COUNTER, offsetof(Block, sent)),
+        Row("checked", SIM_STAT_COUNTER, 0, 1),
+        Row("sent_per_lane", SIM_STAT_COUNTER, offsetof(Block, sent)),
+    };
+    rows[2].scale_arg = true;
+    SimStatTable t = {rows.data(), rows.size(), nullptr, 0};
+    SimStatBinding b;
+    std::memset(&b, 0, sizeof(b));
+    b.block[0] = &blk;
+    b.scale = 4.0;
+    ASSERT_TRUE(sim_stats_add_table(stats.s, "y", &t, &b));
+    double v = 0;
+    EXPECT_FALSE(sim_stats_get(stats.s, "y.checked", &v));
+    ASSERT_TRUE(sim_stats_get(stats.s, "y.sent_per_lane", &v));
+    EXPECT_EQ(v, 3.0);
+    b.block[1] = &extra;
+    ASSERT_TRUE(sim_stats_add_table(stats.s, "z", &t, &b));
+    ASSERT_TRUE(sim_stats_get(stats.s, "z.checked", &v));
+    EXPECT_EQ(v, 5.0);
+}
+
+TEST(SimStatTable, ARepeatedKeyStopsWithEexist)
+{
+    Stats stats;
+    Block blk{};
+    std::vector<SimStatDesc> rows = {
+        Row("sent", SIM_STAT_COUNTER, offsetof(Block, sent)),
+        Row("sent", SIM_STAT_COUNTER, offsetof(Block, sent)),
+    };
+    SimStatTable t = {rows.data(), rows.size(), nullptr, 0};
+    SimStatBinding b;
+    std::memset(&b, 0, sizeof(b));
+    b.block[0] = &blk;
+    errno = 0;
+    EXPECT_FALSE(sim_stats_add_table(stats.s, "x", &t, &b));
+    EXPECT_EQ(errno, EEXIST);
+    EXPECT_STREQ(sim_stat_kind_name(SIM_STAT_TIMEAVG), "time-avg");
+}
+
 TEST(SimStats, ManyKeysKeepRegistrationOrder)
 {
     Stats stats;
