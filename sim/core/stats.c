@@ -1,7 +1,7 @@
 /*
- * Statistics: time-weighted averages, log-linear histograms, the registry that names the fields
- * models update, and the writers (JSON, CSV, summary table). The schema is documented in
- * docs/stats.md.
+ * Statistics, the recording side: time-weighted averages, log-linear histograms and the registry
+ * that names the fields models update. The writers (JSON, CSV, summary table) are in
+ * stats_write.c; the schema is documented in docs/stats.md.
  *
  * Every value a writer prints and sim_stats_get() returns comes from one function,
  * stats_value(), so the JSON, the CSV and the look-up can never disagree. The registry keeps a
@@ -13,7 +13,7 @@
  * follow LC_NUMERIC: the process must run in the "C" numeric locale (the default; the CLI never
  * calls setlocale), or the decimal point may come out as a comma.
  */
-#include "stats.h"
+#include "stats_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -184,27 +184,13 @@ double sim_hist_mean(const SimHist *h)
 
 /* ---- registry ---- */
 
-/* What follows a registered key in the flat key space; one value each. */
-typedef enum StatSuffix {
-    STAT_SUF_PLAIN = 0, /* the key itself: counters and reals */
-    STAT_SUF_COUNT,
-    STAT_SUF_MIN,
-    STAT_SUF_AVG,
-    STAT_SUF_P50,
-    STAT_SUF_P90,
-    STAT_SUF_P99,
-    STAT_SUF_P999,
-    STAT_SUF_LARGEST, /* ".max" */
-    STAT_SUF_MAX
-} StatSuffix;
-
-static const char *const stat_suffix_name[STAT_SUF_MAX] = {
+const char *const stat_suffix_name[STAT_SUF_MAX] = {
     [STAT_SUF_PLAIN] = "",   [STAT_SUF_COUNT] = ".count", [STAT_SUF_MIN] = ".min",
     [STAT_SUF_AVG] = ".avg", [STAT_SUF_P50] = ".p50",     [STAT_SUF_P90] = ".p90",
     [STAT_SUF_P99] = ".p99", [STAT_SUF_P999] = ".p999",   [STAT_SUF_LARGEST] = ".max",
 };
 
-static const double stat_suffix_pct[STAT_SUF_MAX] = {
+const double stat_suffix_pct[STAT_SUF_MAX] = {
     [STAT_SUF_P50] = 50.0,
     [STAT_SUF_P90] = 90.0,
     [STAT_SUF_P99] = 99.0,
@@ -218,45 +204,13 @@ static const uint8_t stat_suffixes_hist[] = {
     STAT_SUF_P90,   STAT_SUF_P99, STAT_SUF_P999, STAT_SUF_LARGEST,
 };
 
-static const struct {
-    const uint8_t *list;
-    uint32_t n;
-} stat_kind_suffixes[SIM_STAT_KIND_MAX] = {
+const StatSuffixList stat_kind_suffixes[SIM_STAT_KIND_MAX] = {
     [SIM_STAT_COUNTER] = {stat_suffixes_scalar, 1},
     [SIM_STAT_REAL] = {stat_suffixes_scalar, 1},
     [SIM_STAT_TIMEAVG] = {stat_suffixes_timeavg, 2},
     [SIM_STAT_HIST] = {stat_suffixes_hist, 8},
 };
 
-#define STAT_MAX_SUFFIXES 8
-
-typedef struct SimStatEntry {
-    char *key; /* "prefix.name", or "name" without a prefix */
-    SimStatKind kind;
-    const void *field;
-    double scale;
-    char *doc; /* NULL when none was given */
-} SimStatEntry;
-
-/* A slot of the open-addressing table of flat keys; key == NULL marks a free slot. */
-typedef struct SimStatSlot {
-    char *key;
-    uint64_t hash;
-    uint32_t entry;
-    uint32_t suffix;
-} SimStatSlot;
-
-struct SimStats {
-    SimStatEntry *entries; /* in registration order */
-    size_t n_entries;
-    size_t cap_entries;
-    SimStatSlot *slots; /* power-of-two size, at most half full */
-    size_t n_slots;
-    size_t n_flat;
-    SimTime window_start;
-    SimTime window_end;
-    bool window_set;
-};
 
 SimStats *sim_stats_new(void)
 {
@@ -360,7 +314,7 @@ static bool stats_reserve_entries(SimStats *s)
     return true;
 }
 
-static char *stats_concat(const char *a, const char *sep, const char *b)
+char *stats_concat(const char *a, const char *sep, const char *b)
 {
     size_t la = strlen(a);
     size_t ls = strlen(sep);
@@ -532,15 +486,8 @@ void sim_stats_set_window(SimStats *s, SimTime start, SimTime end)
 
 /* ---- values ---- */
 
-/* One written value: an integer, or a double (which may be NaN or infinite). */
-typedef struct StatNum {
-    bool is_int;
-    uint64_t u;
-    double d;
-} StatNum;
 
-/* An integer quantity divided by the scale: it stays an integer only when the scale is 1. */
-static StatNum stats_num_scaled(uint64_t v, double scale)
+StatNum stats_num_scaled(uint64_t v, double scale)
 {
     if (scale == 1.0) {
         return (StatNum){.is_int = true, .u = v};
@@ -548,12 +495,12 @@ static StatNum stats_num_scaled(uint64_t v, double scale)
     return (StatNum){.is_int = false, .d = (double)v / scale};
 }
 
-static StatNum stats_num_real(double d, double scale)
+StatNum stats_num_real(double d, double scale)
 {
     return (StatNum){.is_int = false, .d = scale == 1.0 ? d : d / scale};
 }
 
-static double stats_num_double(StatNum n)
+double stats_num_double(StatNum n)
 {
     return n.is_int ? (double)n.u : n.d;
 }
@@ -563,13 +510,8 @@ static double stats_num_double(StatNum n)
  * run's end time for the writers. sim_stats_get() has no run, so without a window it averages
  * each time average up to its last change.
  */
-typedef struct StatWindow {
-    bool known;
-    SimTime start;
-    SimTime end;
-} StatWindow;
 
-static StatWindow stats_window(const SimStats *s, const SimRunInfo *run)
+StatWindow stats_window(const SimStats *s, const SimRunInfo *run)
 {
     if (s->window_set) {
         return (StatWindow){true, s->window_start, s->window_end};
@@ -580,7 +522,7 @@ static StatWindow stats_window(const SimStats *s, const SimRunInfo *run)
     return (StatWindow){false, 0, 0};
 }
 
-static StatNum stats_value(const SimStatEntry *e, StatSuffix suf, StatWindow w)
+StatNum stats_value(const SimStatEntry *e, StatSuffix suf, StatWindow w)
 {
     switch (e->kind) {
     case SIM_STAT_COUNTER:
@@ -630,540 +572,4 @@ bool sim_stats_get(const SimStats *s, const char *key, double *value)
         stats_value(&s->entries[slot->entry], (StatSuffix)slot->suffix, stats_window(s, NULL));
     *value = stats_num_double(n);
     return true;
-}
-
-/* ---- output helpers ---- */
-
-#define STAT_NUM_BUF 48
-
-/*
- * The shortest of %.15g, %.16g and %.17g that reads back to the same double (%.17g always
- * does), with ".0" added when the result would otherwise read as an integer, so that a real
- * stays a real in every run. The value must be finite.
- */
-static void stats_fmt_real(char *buf, double d)
-{
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, STAT_NUM_BUF, "%.*g", prec, d);
-        if (prec == 17 || strtod(buf, NULL) == d) {
-            break;
-        }
-    }
-    if (strpbrk(buf, ".eE") == NULL) {
-        strcat(buf, ".0");
-    }
-}
-
-/* Formats a number exactly as JSON and CSV write it; false for NaN and infinities. */
-static bool stats_fmt_num(char *buf, StatNum n)
-{
-    if (n.is_int) {
-        snprintf(buf, STAT_NUM_BUF, "%" PRIu64, n.u);
-        return true;
-    }
-    if (!isfinite(n.d)) {
-        buf[0] = '\0';
-        return false;
-    }
-    stats_fmt_real(buf, n.d);
-    return true;
-}
-
-/* A stream and whether every write to it has succeeded so far; the first failure sticks. */
-typedef struct StatsOut {
-    FILE *f;
-    bool ok;
-    int err; /* errno of the first failure */
-} StatsOut;
-
-static void stats_out_fail(StatsOut *o, int err)
-{
-    if (o->ok) {
-        o->ok = false;
-        o->err = err != 0 ? err : EIO;
-    }
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void stats_out(StatsOut *o, const char *fmt, ...)
-{
-    if (!o->ok) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    errno = 0;
-    int r = vfprintf(o->f, fmt, ap);
-    va_end(ap);
-    if (r < 0) {
-        stats_out_fail(o, errno);
-    }
-}
-
-static void stats_out_char(StatsOut *o, char c)
-{
-    if (!o->ok) {
-        return;
-    }
-    errno = 0;
-    if (fputc((unsigned char)c, o->f) == EOF) {
-        stats_out_fail(o, errno);
-    }
-}
-
-static void stats_out_bytes(StatsOut *o, const char *p, size_t n)
-{
-    if (!o->ok || n == 0) {
-        return;
-    }
-    errno = 0;
-    if (fwrite(p, 1, n, o->f) != n) {
-        stats_out_fail(o, errno);
-    }
-}
-
-/* Flushes, so that an error of a buffered stream (a full disk) is reported here. */
-static bool stats_out_finish(StatsOut *o)
-{
-    if (o->ok) {
-        errno = 0;
-        if (fflush(o->f) != 0) {
-            stats_out_fail(o, errno);
-        } else if (ferror(o->f)) {
-            stats_out_fail(o, EIO);
-        }
-    }
-    if (!o->ok) {
-        errno = o->err;
-    }
-    return o->ok;
-}
-
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629), or 0 if it is not one. */
-static size_t stats_utf8_len(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        lo = c == 0xe0 ? 0xa0 : 0x80;
-        hi = c == 0xed ? 0x9f : 0xbf;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        lo = c == 0xf0 ? 0x90 : 0x80;
-        hi = c == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    if (p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if (p[i] < 0x80 || p[i] > 0xbf) {
-            return 0;
-        }
-    }
-    return n;
-}
-
-/*
- * A JSON string: quotes, backslashes and control characters escaped, well-formed UTF-8 copied,
- * and every byte that is not part of well-formed UTF-8 replaced by U+FFFD, so that the output
- * is valid JSON whatever bytes a path holds. NULL is written as null.
- */
-static void stats_json_string(StatsOut *o, const char *s)
-{
-    if (s == NULL) {
-        stats_out(o, "null");
-        return;
-    }
-    stats_out_char(o, '"');
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p != '\0') {
-        unsigned char c = *p;
-        if (c == '"' || c == '\\') {
-            stats_out_char(o, '\\');
-            stats_out_char(o, (char)c);
-            p++;
-        } else if (c == '\n') {
-            stats_out(o, "\\n");
-            p++;
-        } else if (c == '\t') {
-            stats_out(o, "\\t");
-            p++;
-        } else if (c == '\r') {
-            stats_out(o, "\\r");
-            p++;
-        } else if (c < 0x20) {
-            stats_out(o, "\\u%04x", (unsigned)c);
-            p++;
-        } else if (c < 0x80) {
-            stats_out_char(o, (char)c);
-            p++;
-        } else {
-            size_t n = stats_utf8_len(p);
-            if (n == 0) {
-                stats_out(o, "\\ufffd");
-                p++;
-            } else {
-                stats_out_bytes(o, (const char *)p, n);
-                p += n;
-            }
-        }
-    }
-    stats_out_char(o, '"');
-}
-
-static void stats_json_num(StatsOut *o, StatNum n)
-{
-    char buf[STAT_NUM_BUF];
-    if (stats_fmt_num(buf, n)) {
-        stats_out(o, "%s", buf);
-    } else {
-        stats_out(o, "null");
-    }
-}
-
-/* RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. */
-static void stats_csv_field(StatsOut *o, const char *s)
-{
-    if (s == NULL) {
-        return;
-    }
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        stats_out(o, "%s", s);
-        return;
-    }
-    stats_out_char(o, '"');
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '"') {
-            stats_out_char(o, '"');
-        }
-        stats_out_char(o, *p);
-    }
-    stats_out_char(o, '"');
-}
-
-/* Writers accept run == NULL: empty run facts, and time averages as sim_stats_get() takes them. */
-static const SimRunInfo stats_no_run = {0};
-
-/* ---- JSON ---- */
-
-bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
-{
-    StatsOut o = {.f = f, .ok = true};
-    StatWindow w = stats_window(s, run);
-    if (run == NULL) {
-        run = &stats_no_run;
-    }
-
-    stats_out(&o, "{\n  \"schema\": \"membox-sim-stats/1\",\n  \"run\": {\n    \"config\": ");
-    stats_json_string(&o, run->config);
-    stats_out(&o, ",\n    \"seed\": %" PRIu64 ",\n    \"end_time_ps\": %" PRIu64 ",\n", run->seed,
-              run->end_time);
-    stats_out(&o, "    \"end_time_ns\": ");
-    stats_json_num(&o, stats_num_scaled(run->end_time, (double)SIM_PS_PER_NS));
-    if (run->n_overrides > 0) {
-        stats_out(&o, ",\n    \"overrides\": [");
-        for (size_t i = 0; i < run->n_overrides; i++) {
-            stats_out(&o, i ? ", " : "");
-            stats_json_string(&o, run->overrides[i]);
-        }
-        stats_out(&o, "]");
-    }
-    stats_out(&o, "\n  },\n  \"stats\": {");
-
-    bool first = true;
-    for (size_t i = 0; i < s->n_entries; i++) {
-        const SimStatEntry *e = &s->entries[i];
-        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
-            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
-            stats_out(&o, first ? "\n    " : ",\n    ");
-            first = false;
-            /* The key is escaped as one string with its suffix. */
-            char *flat = stats_concat(e->key, "", stat_suffix_name[suf]);
-            if (flat == NULL) {
-                stats_out_fail(&o, ENOMEM);
-                break;
-            }
-            stats_json_string(&o, flat);
-            free(flat);
-            stats_out(&o, ": ");
-            stats_json_num(&o, stats_value(e, suf, w));
-        }
-    }
-    stats_out(&o, first ? "},\n" : "\n  },\n");
-
-    stats_out(&o, "  \"host\": {\n    \"kernel\": ");
-    stats_json_string(&o, run->kernel);
-    stats_out(&o, ",\n    \"wall_seconds\": ");
-    stats_json_num(&o, stats_num_real(run->wall_seconds, 1.0));
-    stats_out(&o, ",\n    \"activations\": %" PRIu64 ",\n    \"activations_per_second\": ",
-              run->activations);
-    /* Zero or negative wall time has no meaningful speed: null, like any non-finite value. */
-    double speed = run->wall_seconds > 0.0 ? (double)run->activations / run->wall_seconds : NAN;
-    stats_json_num(&o, stats_num_real(speed, 1.0));
-    if (run->speed_name != NULL) {
-        stats_out(&o, ",\n    ");
-        stats_json_string(&o, run->speed_name);
-        stats_out(&o, ": ");
-        stats_json_num(&o, stats_num_real(run->speed_value, 1.0));
-    }
-    stats_out(&o, "\n  }\n}\n");
-    return stats_out_finish(&o);
-}
-
-/* ---- CSV ---- */
-
-bool sim_stats_write_csv_header(const SimStats *s, FILE *f)
-{
-    StatsOut o = {.f = f, .ok = true};
-    stats_out(&o, "config,seed,end_time_ns");
-    for (size_t i = 0; i < s->n_entries && o.ok; i++) {
-        const SimStatEntry *e = &s->entries[i];
-        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
-            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
-            char *flat = stats_concat(e->key, "", stat_suffix_name[suf]);
-            if (flat == NULL) {
-                stats_out_fail(&o, ENOMEM);
-                break;
-            }
-            stats_out_char(&o, ',');
-            stats_csv_field(&o, flat);
-            free(flat);
-        }
-    }
-    stats_out_char(&o, '\n');
-    return stats_out_finish(&o);
-}
-
-bool sim_stats_write_csv_row(const SimStats *s, const SimRunInfo *run, FILE *f)
-{
-    StatsOut o = {.f = f, .ok = true};
-    char buf[STAT_NUM_BUF];
-    StatWindow w = stats_window(s, run);
-    if (run == NULL) {
-        run = &stats_no_run;
-    }
-
-    stats_csv_field(&o, run->config);
-    stats_out(&o, ",%" PRIu64 ",", run->seed);
-    stats_fmt_num(buf, stats_num_scaled(run->end_time, (double)SIM_PS_PER_NS));
-    stats_out(&o, "%s", buf);
-    for (size_t i = 0; i < s->n_entries; i++) {
-        const SimStatEntry *e = &s->entries[i];
-        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
-            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
-            /* NaN and infinities leave the field empty, as JSON writes null. */
-            stats_fmt_num(buf, stats_value(e, suf, w));
-            stats_out(&o, ",%s", buf);
-        }
-    }
-    stats_out_char(&o, '\n');
-    return stats_out_finish(&o);
-}
-
-/* ---- summary ---- */
-
-/*
- * A number for a person to read: integers in full; reals with three decimals, trailing zeros
- * dropped, or in exponent form when very large or very small.
- */
-static void stats_fmt_human(char *buf, StatNum n)
-{
-    if (n.is_int) {
-        snprintf(buf, STAT_NUM_BUF, "%" PRIu64, n.u);
-        return;
-    }
-    double d = n.d;
-    if (!isfinite(d)) {
-        snprintf(buf, STAT_NUM_BUF, "n/a");
-        return;
-    }
-    double mag = fabs(d);
-    if (mag != 0.0 && (mag < 1e-3 || mag >= 1e15)) {
-        snprintf(buf, STAT_NUM_BUF, "%.4e", d);
-        return;
-    }
-    snprintf(buf, STAT_NUM_BUF, "%.3f", d);
-    char *dot = strchr(buf, '.');
-    if (dot != NULL) {
-        char *end = buf + strlen(buf);
-        while (end > dot + 1 && end[-1] == '0') {
-            *--end = '\0';
-        }
-        if (end == dot + 1) {
-            *dot = '\0';
-        }
-    }
-    if (strcmp(buf, "-0") == 0) {
-        strcpy(buf, "0");
-    }
-}
-
-/* Length of the instance prefix of a key: up to the first dot, 0 when there is none. */
-static size_t stats_group_len(const char *key)
-{
-    const char *dot = strchr(key, '.');
-    return dot != NULL ? (size_t)(dot - key) : 0;
-}
-
-static const char *stats_row_label(const char *key)
-{
-    size_t g = stats_group_len(key);
-    return g != 0 ? key + g + 1 : key;
-}
-
-static void stats_summary_value(StatsOut *o, const SimStatEntry *e, StatWindow w)
-{
-    char a[STAT_NUM_BUF];
-    char b[STAT_NUM_BUF];
-    switch (e->kind) {
-    case SIM_STAT_COUNTER:
-    case SIM_STAT_REAL:
-        stats_fmt_human(a, stats_value(e, STAT_SUF_PLAIN, w));
-        stats_out(o, "%s", a);
-        break;
-    case SIM_STAT_TIMEAVG:
-        stats_fmt_human(a, stats_value(e, STAT_SUF_AVG, w));
-        stats_fmt_human(b, stats_value(e, STAT_SUF_LARGEST, w));
-        stats_out(o, "avg=%s max=%s", a, b);
-        break;
-    case SIM_STAT_HIST: {
-        const SimHist *h = e->field;
-        stats_out(o, "n=%" PRIu64, h->count);
-        if (h->count == 0) {
-            break;
-        }
-        static const uint8_t shown[] = {STAT_SUF_AVG, STAT_SUF_P50, STAT_SUF_P99, STAT_SUF_LARGEST};
-        for (size_t k = 0; k < sizeof(shown); k++) {
-            stats_fmt_human(a, stats_value(e, (StatSuffix)shown[k], w));
-            stats_out(o, " %s=%s", stat_suffix_name[shown[k]] + 1, a);
-        }
-        break;
-    }
-    default:
-        assert(!"unknown statistic kind");
-        break;
-    }
-}
-
-/*
- * Layout: the run facts, then one block per instance (the key up to its first dot) in the order
- * instances first registered a statistic, each row in registration order, then the host facts.
- * Keys without a dot form a block of their own. Every value starts in the same column.
- *
- *   config      topo.yaml
- *   seed        42
- *   simulated   1234.567 ns
- *
- *   mb0
- *     ddr3.reads            120
- *     ddr3.read_latency_ns  n=120 avg=45.2 p50=44 p99=60 max=61
- */
-bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
-{
-    StatsOut o = {.f = f, .ok = true};
-    StatWindow w = stats_window(s, run);
-    if (run == NULL) {
-        run = &stats_no_run;
-    }
-    size_t n = s->n_entries;
-
-    /*
-     * Group the entries by instance: groups in order of first appearance, a stable counting
-     * sort by group number. This costs O(entries x instances), once, when the run is over.
-     */
-    size_t *group = malloc((n + 1) * sizeof(*group));
-    size_t *first_of = malloc((n + 1) * sizeof(*first_of));
-    size_t *start = calloc(n + 2, sizeof(*start));
-    size_t *order = malloc((n + 1) * sizeof(*order));
-    if (group == NULL || first_of == NULL || start == NULL || order == NULL) {
-        stats_out_fail(&o, ENOMEM);
-        goto out;
-    }
-    size_t n_groups = 0;
-    size_t width = 12; /* wide enough for the host labels */
-    for (size_t i = 0; i < n; i++) {
-        const char *key = s->entries[i].key;
-        size_t gl = stats_group_len(key);
-        size_t g = 0;
-        while (g < n_groups) {
-            const char *other = s->entries[first_of[g]].key;
-            if (stats_group_len(other) == gl && strncmp(other, key, gl) == 0) {
-                break;
-            }
-            g++;
-        }
-        if (g == n_groups) {
-            first_of[n_groups++] = i;
-        }
-        group[i] = g;
-        start[g + 1]++;
-        size_t lw = strlen(stats_row_label(key));
-        if (lw > width && lw <= 60) {
-            width = lw;
-        }
-    }
-    for (size_t g = 0; g < n_groups; g++) {
-        start[g + 1] += start[g];
-    }
-    for (size_t i = 0; i < n; i++) {
-        order[start[group[i]]++] = i;
-    }
-    /* Row labels are indented by two; the run and host facts line up with their values. */
-    int col = (int)width + 4;
-
-    char buf[STAT_NUM_BUF];
-    stats_out(&o, "%-*s%s\n", col, "config", run->config != NULL ? run->config : "-");
-    stats_out(&o, "%-*s%" PRIu64 "\n", col, "seed", run->seed);
-    uint64_t end_ns = run->end_time / SIM_PS_PER_NS;
-    unsigned end_frac = (unsigned)(run->end_time % SIM_PS_PER_NS);
-    stats_out(&o, "%-*s%" PRIu64 ".%03u ns\n", col, "simulated", end_ns, end_frac);
-
-    size_t prev = SIZE_MAX;
-    for (size_t j = 0; j < n; j++) {
-        const SimStatEntry *e = &s->entries[order[j]];
-        if (group[order[j]] != prev) {
-            prev = group[order[j]];
-            size_t gl = stats_group_len(e->key);
-            stats_out(&o, "\n");
-            if (gl != 0) {
-                stats_out(&o, "%.*s\n", (int)gl, e->key);
-            } else {
-                stats_out(&o, "(no instance)\n");
-            }
-        }
-        stats_out(&o, "  %-*s  ", (int)width, stats_row_label(e->key));
-        stats_summary_value(&o, e, w);
-        stats_out_char(&o, '\n');
-    }
-
-    stats_out(&o, "\nhost\n");
-    stats_out(&o, "  %-*s  %s\n", (int)width, "kernel", run->kernel != NULL ? run->kernel : "-");
-    stats_fmt_human(buf, stats_num_real(run->wall_seconds, 1.0));
-    stats_out(&o, "  %-*s  %s s\n", (int)width, "wall time", buf);
-    stats_out(&o, "  %-*s  %" PRIu64, (int)width, "activations", run->activations);
-    if (run->wall_seconds > 0.0) {
-        double m = (double)run->activations / run->wall_seconds / 1e6;
-        stats_out(&o, " (%.2f M activations/s)", m);
-    }
-    stats_out_char(&o, '\n');
-    if (run->speed_name != NULL) {
-        stats_fmt_human(buf, stats_num_real(run->speed_value, 1.0));
-        stats_out(&o, "  %-*s  %s\n", (int)width, run->speed_name, buf);
-    }
-
-out:
-    free(group);
-    free(first_of);
-    free(start);
-    free(order);
-    return stats_out_finish(&o);
 }
