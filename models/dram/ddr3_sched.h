@@ -40,7 +40,11 @@ extern "C" {
 #define DDR3_MAX_QUEUE 256
 #define DDR3_NO_SLOT   (-1)
 
-typedef enum DramSchedKind { DRAM_SCHED_FRFCFS = 0, DRAM_SCHED_FCFS, DRAM_SCHED_MAX } DramSchedKind;
+typedef enum DramSchedKind {
+    DRAM_SCHED_FRFCFS = 0,
+    DRAM_SCHED_FCFS,
+    DRAM_SCHED_MAX
+} DramSchedKind;
 
 typedef enum DramPagePolicy {
     DRAM_PAGE_OPEN = 0, /* rows stay open until a conflict or a refresh */

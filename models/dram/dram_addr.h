@@ -36,7 +36,11 @@ typedef enum DramMapping {
     DRAM_MAP_MAX
 } DramMapping;
 
-typedef enum DramBankHash { DRAM_HASH_NONE = 0, DRAM_HASH_XOR, DRAM_HASH_MAX } DramBankHash;
+typedef enum DramBankHash {
+    DRAM_HASH_NONE = 0,
+    DRAM_HASH_XOR,
+    DRAM_HASH_MAX
+} DramBankHash;
 
 typedef enum DramField {
     DRAM_FIELD_CHANNEL = 0,

@@ -373,6 +373,7 @@ fail_arbiter:
 }
 
 /* Requests taken on any request port go on to the controller (fabric checks). */
+/* clang-format off */
 #define ARB_FLOW(i) {"req" #i, SIM_FLOW_REQUEST, NULL}
 
 static const SimPortFlow arb_flows[] = {
@@ -381,6 +382,7 @@ static const SimPortFlow arb_flows[] = {
     ARB_FLOW(12), ARB_FLOW(13), ARB_FLOW(14), ARB_FLOW(15), ARB_FLOW(16),
     {"mem_req", SIM_FLOW_REQUEST, NULL},
 };
+/* clang-format on */
 
 #undef ARB_FLOW
 

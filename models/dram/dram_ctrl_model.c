@@ -25,7 +25,11 @@
 #include "dram_store.h"
 #include "models/proto/mem.h"
 
-enum { WRITE_ACK_ACCEPT = 0, WRITE_ACK_COMPLETE, WRITE_ACK_MAX };
+enum {
+    WRITE_ACK_ACCEPT = 0,
+    WRITE_ACK_COMPLETE,
+    WRITE_ACK_MAX
+};
 
 static const char *const write_ack_names[] = {"accept", "complete", NULL};
 
@@ -630,7 +634,11 @@ static const char *ctrl_check(const void *params, char *msg, size_t size)
 
 /* The blocks of the statistics table: the model, its controller core's counters, and the model
  * again for what exists only with the timing checker on. */
-enum { CTRL_SB_SELF = 0, CTRL_SB_CORE, CTRL_SB_CHECK };
+enum {
+    CTRL_SB_SELF = 0,
+    CTRL_SB_CORE,
+    CTRL_SB_CHECK
+};
 
 #define SELF_ROW(name_, kind_, field_, unit_, scale_, doc_)                                        \
     SIM_STAT_ROW(name_, kind_, DramCtrl, field_, unit_, scale_, doc_)

@@ -362,7 +362,11 @@ const SimModelType dram_trace_type = {
 
 /* ================================ dram.gen ================================ */
 
-enum { GEN_SEQUENTIAL = 0, GEN_RANDOM, GEN_PATTERN_MAX };
+enum {
+    GEN_SEQUENTIAL = 0,
+    GEN_RANDOM,
+    GEN_PATTERN_MAX
+};
 
 static const char *const gen_pattern_names[] = {"sequential", "random", NULL};
 
@@ -595,8 +599,8 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *
     g->p = *(const DramGenParams *)params;
     g->m.limit = g->p.outstanding;
     if (!sim_hist_init(&g->st.latency) || !sim_hist_init(&g->st.read_latency) ||
-        (g->p.verify && (g->shadow = dram_store_new(g->p.count ? g->p.count * 64 : 1u << 22)) ==
-                            NULL)) {
+        (g->p.verify &&
+         (g->shadow = dram_store_new(g->p.count ? g->p.count * 64 : 1u << 22)) == NULL)) {
         sim_error_oom(err, name);
         goto fail_parts;
     }

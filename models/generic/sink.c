@@ -22,8 +22,8 @@ typedef struct Sink {
     uint64_t received;
     uint64_t bytes;
     double throughput_gbps;
-    SimHist latency;     /* INJECT -> taken, ps */
-    SimHist end_to_end;  /* CREATE -> taken, ps */
+    SimHist latency;    /* INJECT -> taken, ps */
+    SimHist end_to_end; /* CREATE -> taken, ps */
 } Sink;
 
 static SimCycle sink_tick(SimComponent *c, SimCycle now)
@@ -72,8 +72,8 @@ static const SimComponentOps sink_ops = {
 static const SimParamDesc sink_params[] = {
     {"domain", SIM_PARAM_DOMAIN, offsetof(SinkParams, domain), "pcie", NULL, NULL, NULL,
      "clock domain the sink runs in"},
-    {"accept_every", SIM_PARAM_UINT, offsetof(SinkParams, accept_every), "1", "1", "1000000",
-     NULL, "cycles between two packets taken (1: one a cycle)"},
+    {"accept_every", SIM_PARAM_UINT, offsetof(SinkParams, accept_every), "1", "1", "1000000", NULL,
+     "cycles between two packets taken (1: one a cycle)"},
 };
 
 static const SimPortDesc sink_ports[] = {

@@ -15,7 +15,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-enum { PATTERN_FIXED = 0, PATTERN_POISSON, PATTERN_MAX };
+enum {
+    PATTERN_FIXED = 0,
+    PATTERN_POISSON,
+    PATTERN_MAX
+};
 
 typedef struct SourceParams {
     SimDomain *domain;
@@ -31,7 +35,7 @@ typedef struct Source {
     SimComponent c;
     SimPort *out;
     SourceParams p;
-    SimCycle next_emit;  /* scheduled cycle of emission `sent` */
+    SimCycle next_emit; /* scheduled cycle of emission `sent` */
     uint64_t sent;
     uint64_t bytes;
     SimHist backpressure; /* ps between scheduled and actual injection */
@@ -82,8 +86,8 @@ static SimCycle source_tick(SimComponent *c, SimCycle now)
         sim_port_push(s->out, pkt);
         s->sent++;
         s->bytes += s->p.size;
-        s->next_emit = s->p.pattern == PATTERN_FIXED ? fixed_cycle(s, s->sent)
-                                                      : s->next_emit + gap(s);
+        s->next_emit =
+            s->p.pattern == PATTERN_FIXED ? fixed_cycle(s, s->sent) : s->next_emit + gap(s);
         if (s->next_emit <= now) {
             /* Behind schedule: at most one packet a cycle. */
             return now + 1;
@@ -132,8 +136,8 @@ static const SimParamDesc source_params[] = {
      "bytes each packet stands for"},
     {"count", SIM_PARAM_UINT, offsetof(SourceParams, count), "1000", "0", "1000000000000", NULL,
      "packets to send; 0 sends until --until"},
-    {"pattern", SIM_PARAM_ENUM, offsetof(SourceParams, pattern), "fixed", NULL, NULL,
-     pattern_names, "fixed: every 1/rate cycles; poisson: geometric gaps of mean 1/rate"},
+    {"pattern", SIM_PARAM_ENUM, offsetof(SourceParams, pattern), "fixed", NULL, NULL, pattern_names,
+     "fixed: every 1/rate cycles; poisson: geometric gaps of mean 1/rate"},
     {"dst", SIM_PARAM_UINT, offsetof(SourceParams, dst), "0", "0", "65535", NULL,
      "destination node id written into each packet"},
     {"src", SIM_PARAM_UINT, offsetof(SourceParams, src), "0", "0", "65535", NULL,

@@ -56,10 +56,10 @@ typedef enum PsMsgType {
 #define PS_ALIGN        64u     /* every tensor starts on a 64-byte line */
 
 typedef struct HostPsMap {
-    uint64_t ps_base;     /* MemBox address of the region (flags first) */
-    uint64_t params;      /* ps_base + PS_PARAMS */
-    uint64_t slot_bytes;  /* S: the tensors, each rounded up to 64 B, the sum to 4 KiB */
-    uint32_t workers;     /* W of the trace */
+    uint64_t ps_base;    /* MemBox address of the region (flags first) */
+    uint64_t params;     /* ps_base + PS_PARAMS */
+    uint64_t slot_bytes; /* S: the tensors, each rounded up to 64 B, the sum to 4 KiB */
+    uint32_t workers;    /* W of the trace */
     uint32_t n_tensors;
     const uint64_t *offset; /* offset of tensor i in the parameters and in every slot */
     const uint64_t *bytes;  /* its bytes */

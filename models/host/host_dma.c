@@ -65,8 +65,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* A MEM_WRITE of len bytes whose payload starts with n words (the rest zero), pushed on req;
  * false if the run failed. */
-static bool push_write(HostDma *d, uint64_t addr, uint32_t len, const uint32_t *words,
-                       uint32_t n)
+static bool push_write(HostDma *d, uint64_t addr, uint32_t len, const uint32_t *words, uint32_t n)
 {
     SimPacket *pkt = host_dma_request(d, MEM_WRITE, addr, len, HOST_DMA_CTRL_TAG);
     SimPayload *pl = pkt != NULL ? host_dma_payload(d, len) : NULL;

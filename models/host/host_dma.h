@@ -25,6 +25,7 @@ extern "C" {
  * The parameter rows of the addresses a node's driver uses, shared by the nodes' tables; P(f)
  * is offsetof of field f in the node's parameter struct (uint64_t fields of these names).
  */
+/* clang-format off */
 #define HOST_DMA_ADDRESS_PARAMS(P)                                                                 \
     {"window_base", SIM_PARAM_UINT, P(window_base), "0x4000000000", NULL, NULL, NULL,              \
      "host address of the MemBox window (the adapter's BAR2), for PIO"},                           \
@@ -34,6 +35,7 @@ extern "C" {
      "host address of the read DMA status table (descriptors at +0x200)"},                         \
     {"wr_table", SIM_PARAM_UINT, P(wr_table), "0x20000", NULL, NULL, NULL,                         \
      "host address of the write DMA status table (descriptors at +0x200)"}
+/* clang-format on */
 
 /* The statistics rows of the driver's counters, shared by the nodes' tables; the node's struct T
  * keeps its HostDma as member `dma`. */
@@ -45,13 +47,13 @@ extern "C" {
 
 typedef struct HostDma {
     SimComponent *c;
-    SimPort **req;       /* the node's request port (its slot: connected after build) */
-    uint64_t regs_base;  /* BAR0: LAST_PTR registers */
+    SimPort **req;                  /* the node's request port (its slot: connected after build) */
+    uint64_t regs_base;             /* BAR0: LAST_PTR registers */
     uint64_t table[DMA_ENGINE_MAX]; /* status tables; descriptors at + 0x200 */
     uint64_t desc_max;
     uint16_t src;
     /* the transfer being described */
-    int32_t cur;         /* its owner (the node's slot), -1 when none */
+    int32_t cur; /* its owner (the node's slot), -1 when none */
     DmaEngine engine;
     uint64_t host, mb, size, off;
     uint32_t next_id[DMA_ENGINE_MAX];

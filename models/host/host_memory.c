@@ -18,7 +18,11 @@
 #include "models/proto/mem.h"
 #include "sim/core/region.h"
 
-enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
+enum {
+    INIT_ZERO = 0,
+    INIT_PATTERN,
+    INIT_MAX
+};
 
 static const char *const init_names[] = {"zero", "pattern", NULL};
 

@@ -26,7 +26,11 @@
 #include "sim/core/region.h"
 #include "sim/core/ring.h"
 
-enum { INIT_ZERO = 0, INIT_PATTERN, INIT_MAX };
+enum {
+    INIT_ZERO = 0,
+    INIT_PATTERN,
+    INIT_MAX
+};
 
 static const char *const init_names[] = {"zero", "pattern", NULL};
 

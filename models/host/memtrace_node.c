@@ -31,11 +31,15 @@
 #include "models/proto/mem.h"
 #include "sim/trace/memtrace.h"
 
-enum { ACCESS_DMA = 0, ACCESS_PIO, ACCESS_MAX };
+enum {
+    ACCESS_DMA = 0,
+    ACCESS_PIO,
+    ACCESS_MAX
+};
 
 static const char *const access_names[] = {"dma", "pio", NULL};
 
-#define PIO_LINE      64u
+#define PIO_LINE 64u
 
 typedef struct NodeParams {
     SimDomain *domain;
@@ -99,7 +103,7 @@ typedef struct Node {
     uint32_t n_used;
     int32_t last_slot; /* slot of the record started last */
     SimTime prev_done; /* when that record completed; SIM_TIME_NEVER while it runs */
-    HostDma dma; /* the DMA driver; dma.cur is the slot of the record being described */
+    HostDma dma;       /* the DMA driver; dma.cur is the slot of the record being described */
     NodeStats st;
 } Node;
 
@@ -556,7 +560,7 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimBuild 
     host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
                   n->p.desc_max, (uint16_t)n->p.src);
     n->last_slot = -1;
-    n->prev_done = 0; /* a first record with '+' counts from time 0 */
+    n->prev_done = 0;      /* a first record with '+' counts from time 0 */
     n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
         goto fail_parts;

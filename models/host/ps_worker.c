@@ -36,19 +36,36 @@
 #include "sim/core/ring.h"
 #include "sim/trace/pstrace.h"
 
-enum { SYNC_BSP = 0, SYNC_ASYNC, SYNC_MAX };
-enum { AGG_MEMBOX_HOST = 0, AGG_SHARDED, AGG_MAX };
-enum { BAR_IDEAL = 0, BAR_POLLING, BAR_MAX };
-enum { COMPUTE_RECORDED = 0, COMPUTE_SCALED, COMPUTE_FIXED, COMPUTE_MAX };
+enum {
+    SYNC_BSP = 0,
+    SYNC_ASYNC,
+    SYNC_MAX
+};
+enum {
+    AGG_MEMBOX_HOST = 0,
+    AGG_SHARDED,
+    AGG_MAX
+};
+enum {
+    BAR_IDEAL = 0,
+    BAR_POLLING,
+    BAR_MAX
+};
+enum {
+    COMPUTE_RECORDED = 0,
+    COMPUTE_SCALED,
+    COMPUTE_FIXED,
+    COMPUTE_MAX
+};
 
 static const char *const sync_names[] = {"bsp", "async", NULL};
 static const char *const agg_names[] = {"membox_host", "sharded", NULL};
 static const char *const bar_names[] = {"ideal", "polling", NULL};
 static const char *const compute_names[] = {"recorded", "scaled", "fixed", NULL};
 
-#define SCRATCH       65536u
-#define OUTQ          8u
-#define NO_TIME       UINT64_MAX
+#define SCRATCH 65536u
+#define OUTQ    8u
+#define NO_TIME UINT64_MAX
 
 /* What a memory job is for: decides what its completion advances. */
 typedef enum JobGroup {
@@ -64,7 +81,13 @@ typedef enum JobGroup {
     G_MAX
 } JobGroup;
 
-typedef enum JobKind { J_RD = 0, J_WR, J_LD, J_ST, J_MAX } JobKind;
+typedef enum JobKind {
+    J_RD = 0,
+    J_WR,
+    J_LD,
+    J_ST,
+    J_MAX
+} JobKind;
 
 typedef enum WorkerPhase {
     W_START = 0, /* load the iteration and issue its pulls */
@@ -245,7 +268,7 @@ typedef struct PsNode {
     SimRing jobr; /* over jobs */
     Slot *slots;
     uint32_t n_used;
-    HostDma dma; /* the DMA driver; dma.cur is the slot of the job being described */
+    HostDma dma;      /* the DMA driver; dma.cur is the slot of the job being described */
     uint8_t *scratch; /* SCRATCH bytes x 2 for the functional data */
     PsStats st;
 } PsNode;
@@ -1345,13 +1368,12 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
                              name);
     }
     if (pp->functional && !sim_mem_contains(pp->memory, pp->buffer_base, pp->buffer_size)) {
-        return sim_error_set(err, SIM_ERR_INPUT,
-                             "instance '%s': key 'buffer_size': the host buffer [0x%llx, +%llu) is "
-                             "not inside the host memory [0x%llx, +%llu)",
-                             name, (unsigned long long)pp->buffer_base,
-                             (unsigned long long)pp->buffer_size,
-                             (unsigned long long)pp->memory->base,
-                             (unsigned long long)pp->memory->size);
+        return sim_error_set(
+            err, SIM_ERR_INPUT,
+            "instance '%s': key 'buffer_size': the host buffer [0x%llx, +%llu) is "
+            "not inside the host memory [0x%llx, +%llu)",
+            name, (unsigned long long)pp->buffer_base, (unsigned long long)pp->buffer_size,
+            (unsigned long long)pp->memory->base, (unsigned long long)pp->memory->size);
     }
     PsNode *n = calloc(1, sizeof(*n));
     if (n == NULL) {

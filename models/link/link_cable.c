@@ -30,7 +30,12 @@
 
 #include "sim/core/ring.h"
 
-enum { FAULT_NONE = 0, FAULT_CORRUPT, FAULT_DROP, FAULT_MAX };
+enum {
+    FAULT_NONE = 0,
+    FAULT_CORRUPT,
+    FAULT_DROP,
+    FAULT_MAX
+};
 static const char *const fault_names[] = {"none", "corrupt", "drop", NULL};
 
 enum {

@@ -160,7 +160,12 @@ uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX]);
 typedef struct LinkLanes LinkLanes;
 
 /* Why a ready data packet waits for the lanes. */
-enum { LINK_STALL_NONE = 0, LINK_STALL_CREDIT, LINK_STALL_RETRY, LINK_STALL_MAX };
+enum {
+    LINK_STALL_NONE = 0,
+    LINK_STALL_CREDIT,
+    LINK_STALL_RETRY,
+    LINK_STALL_MAX
+};
 
 /* Packet types the lane group counts, LINK_MWP .. LINK_FC, and their statistics labels. */
 #define LINK_NTYPES (LINK_FC - LINK_MWP + 1)
@@ -213,7 +218,10 @@ enum {
     LINK_SB_TXBUF,    /* LinkBudget of its transmit buffers */
     LINK_SB_MAX
 };
-enum { LINK_SG_TYPE = 1, LINK_SG_LANE };
+enum {
+    LINK_SG_TYPE = 1,
+    LINK_SG_LANE
+};
 
 /* clang-format off */
 #define LINK_STAT_GROUPS                                                                          \

@@ -138,7 +138,7 @@ struct LinkLanes {
     uint32_t reorder_count;
     LinkRxWait wait;
     uint64_t rx_penalty[LINK_CR_MAX]; /* space of discarded cut-through packets: no credits */
-    LinkBudget rxbuf; /* own receive buffers: accepted - freed */
+    LinkBudget rxbuf;                 /* own receive buffers: accepted - freed */
     const char *rx_names[LINK_CR_MAX];
     uint64_t rx_freed[LINK_CR_MAX];      /* cumulative space returned by the reader */
     uint64_t rx_advertised[LINK_CR_MAX]; /* cumulative allocation last sent */

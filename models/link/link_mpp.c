@@ -27,7 +27,11 @@
 
 #include "models/proto/mem.h"
 
-enum { WRITE_ACK_POSTED = 0, WRITE_ACK_LINK, WRITE_ACK_MAX };
+enum {
+    WRITE_ACK_POSTED = 0,
+    WRITE_ACK_LINK,
+    WRITE_ACK_MAX
+};
 
 static const char *const write_ack_names[] = {"posted", "link", NULL};
 

@@ -84,8 +84,7 @@ static void take_responses(Spp *s)
             uint64_t need[LINK_CR_MAX];
             link_credit_need(LINK_MRRP, r->len, need);
             sim_port_pop(s->mem_resp);
-            if (tail > sim->now && link_budget_fits(&s->txbuf, need) &&
-                sim_port_can_push(s->cp)) {
+            if (tail > sim->now && link_budget_fits(&s->txbuf, need) && sim_port_can_push(s->cp)) {
                 link_budget_take(&s->txbuf, sim->now, need);
                 r->type = LINK_MRRP;
                 r->seq = 0;

@@ -26,9 +26,17 @@
 
 #include "models/proto/mem.h"
 
-enum { ADDR_SEQUENTIAL = 0, ADDR_RANDOM, ADDR_MAX };
+enum {
+    ADDR_SEQUENTIAL = 0,
+    ADDR_RANDOM,
+    ADDR_MAX
+};
 static const char *const addr_names[] = {"sequential", "random", NULL};
-enum { DATA_BYTES = 0, DATA_PATTERN, DATA_MAX };
+enum {
+    DATA_BYTES = 0,
+    DATA_PATTERN,
+    DATA_MAX
+};
 static const char *const data_names[] = {"bytes", "pattern", NULL};
 
 typedef struct TesterParams {

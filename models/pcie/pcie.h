@@ -118,7 +118,6 @@ uint32_t pcie_spec_ack_symbols(uint32_t lanes, uint32_t mps);
 
 /* ---- functional memory views for tests and tools (not for the tick path) ---- */
 
-
 #ifdef __cplusplus
 }
 #endif

@@ -36,12 +36,34 @@
 #include "sim/core/ring.h"
 
 /* What a mem.h tag's top byte says the request was for. */
-enum { SRC_NONE = 0, SRC_PIO_R, SRC_PIO_W, SRC_RD, SRC_WR, SRC_MAX };
-enum { TAG_FREE = 0, TAG_FETCH, TAG_DATA };
+enum {
+    SRC_NONE = 0,
+    SRC_PIO_R,
+    SRC_PIO_W,
+    SRC_RD,
+    SRC_WR,
+    SRC_MAX
+};
+enum {
+    TAG_FREE = 0,
+    TAG_FETCH,
+    TAG_DATA
+};
 /* TX sources, in round-robin order. */
-enum { TX_CPL = 0, TX_MRD, TX_WTX, TX_RST, TX_MAX };
+enum {
+    TX_CPL = 0,
+    TX_MRD,
+    TX_WTX,
+    TX_RST,
+    TX_MAX
+};
 /* Avalon-MM sources, in round-robin order. */
-enum { AV_PIO = 0, AV_RDW, AV_WRR, AV_MAX };
+enum {
+    AV_PIO = 0,
+    AV_RDW,
+    AV_WRR,
+    AV_MAX
+};
 
 #define REGS_SIZE 0x1000u
 #define DOORBELLS 64u

@@ -35,8 +35,17 @@
 
 #include "sim/core/ring.h"
 
-enum { DIR_DOWN = 0, DIR_UP, DIR_MAX };
-enum { WIRE_TLP = 0, WIRE_ACK, WIRE_UPDATEFC, WIRE_KIND_MAX };
+enum {
+    DIR_DOWN = 0,
+    DIR_UP,
+    DIR_MAX
+};
+enum {
+    WIRE_TLP = 0,
+    WIRE_ACK,
+    WIRE_UPDATEFC,
+    WIRE_KIND_MAX
+};
 
 typedef struct PcieLinkParams {
     SimDomain *domain;

@@ -48,7 +48,11 @@
 #define REP_LOCAL     REP_MAX_DOWNS /* route index and slot of the local (own host) port */
 #define REP_NIN       (REP_MAX_DOWNS + 1u)
 
-typedef enum RepeaterMode { REP_MODE_SAF = 0, REP_MODE_CT, REP_MODE_MAX } RepeaterMode;
+typedef enum RepeaterMode {
+    REP_MODE_SAF = 0,
+    REP_MODE_CT,
+    REP_MODE_MAX
+} RepeaterMode;
 
 static const char *const repeater_mode_names[REP_MODE_MAX + 1] = {
     [REP_MODE_SAF] = "store_and_forward",
@@ -147,8 +151,8 @@ static SimCycle egress_push(const Repeater *r, SimCycle v, uint32_t k, SimCycle 
  * dropped: its tail shows it bad and it would have to leave whole (store_and_forward, or an
  * output that takes only whole packets).
  */
-static bool egress_plan(Repeater *r, const SimPort *in, const SimPort *out, RepHold *h,
-                        uint32_t k, SimCycle f, SimCycle now)
+static bool egress_plan(Repeater *r, const SimPort *in, const SimPort *out, RepHold *h, uint32_t k,
+                        SimCycle f, SimCycle now)
 {
     SimPacket *pkt = h->pkt;
     SimCycle v = cycle_of(r, h->entered);
@@ -287,8 +291,8 @@ static void down_take(Repeater *r, SimCycle now)
         RepHold *h = &r->down[slot];
         h->pkt = pkt;
         h->entered = sim_port_head_time(r->up_resp);
-        bool go = egress_plan(r, r->up_resp, r->resp[slot], h, beats_of(r, pkt),
-                              r->down_free[slot], now);
+        bool go =
+            egress_plan(r, r->up_resp, r->resp[slot], h, beats_of(r, pkt), r->down_free[slot], now);
         sim_port_pop(r->up_resp);
         if (!go) {
             h->pkt = NULL;
@@ -544,6 +548,7 @@ fail_parts:
 }
 
 /* Requests from the local and down ports go up; one switch level each (fabric checks). */
+/* clang-format off */
 #define REQ_FLOW(i) {"req" #i, SIM_FLOW_REQUEST, NULL}
 
 static const SimPortFlow repeater_flows[] = {
@@ -552,6 +557,7 @@ static const SimPortFlow repeater_flows[] = {
     REQ_FLOW(0), REQ_FLOW(1), REQ_FLOW(2), REQ_FLOW(3),
     REQ_FLOW(4), REQ_FLOW(5), REQ_FLOW(6), REQ_FLOW(7),
 };
+/* clang-format on */
 
 #undef REQ_FLOW
 

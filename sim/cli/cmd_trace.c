@@ -15,7 +15,10 @@
 #include "sim/core/util.h"
 #include "sim/trace/pstrace.h"
 
-enum { TRACE_EXIT_OK = 0, TRACE_EXIT_INPUT = 2 };
+enum {
+    TRACE_EXIT_OK = 0,
+    TRACE_EXIT_INPUT = 2
+};
 
 const char cmd_trace_help[] =
     "usage: membox-sim trace COMMAND ARGS\n"

@@ -22,15 +22,20 @@
 #include "sim/core/util.h"
 #if MEMBOX_HAVE_SYSTEMC
 #include "sim/systemc/sc_kernel.h"
-#define RUN_HELP_KERNEL                                                                    \
-    "  --kernel K        fast (default: skips idle work), every-cycle (the reference) or\n" \
+#define RUN_HELP_KERNEL                                                                            \
+    "  --kernel K        fast (default: skips idle work), every-cycle (the reference) or\n"        \
     "                    systemc (the same models under the SystemC 2.3.4 kernel)\n"
 #else
-#define RUN_HELP_KERNEL                                                                    \
+#define RUN_HELP_KERNEL                                                                            \
     "  --kernel K        fast (default: skips idle work) or every-cycle (the reference)\n"
 #endif
 
-enum { EXIT_OK = 0, EXIT_SIM = 1, EXIT_NOMEM = 1, EXIT_INPUT = 2 };
+enum {
+    EXIT_OK = 0,
+    EXIT_SIM = 1,
+    EXIT_NOMEM = 1,
+    EXIT_INPUT = 2
+};
 
 /* The exit code of a failure: bad input is the user's to fix (2); the rest is not (1). */
 static int exit_code(const SimError *err)
@@ -76,8 +81,8 @@ static const char *const run_help =
     "  --stats FILE      write all statistics as JSON (schema: docs/stats.md)\n"
     "  --csv FILE        append one CSV row of all statistics (header written if new)\n"
     "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
-    "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the end)\n"
-    RUN_HELP_KERNEL
+    "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the "
+    "end)\n" RUN_HELP_KERNEL
     "  --set PATH=VALUE  a value over the file's (repeatable): INSTANCE.KEY (mb_p0.lanes=2),\n"
     "                    TYPE.KEY for every instance of a type (link.mpp.rtpb_size=8KiB),\n"
     "                    SECTION.KEY... (sim.seed=3, fabric.defaults.optical.length=10m);\n"
@@ -148,8 +153,7 @@ static const char *const version_help =
     "usage: membox-sim version\n\nPrint the version.\n\nexit codes: 0\n";
 
 /* A usage error: one line naming what is wrong and where help is, exit code 2. */
-__attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd, const char *fmt,
-                                                             ...)
+__attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -372,7 +376,6 @@ static SimConfig *load_with(const char *path, const Sets *sets, const SimConfigO
     return c;
 }
 
-
 static int cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
@@ -527,7 +530,7 @@ static int cmd_describe(int argc, char **argv)
 }
 
 typedef struct RunArgs {
-    const char *cmd;    /* "run" or "dram", for messages */
+    const char *cmd; /* "run" or "dram", for messages */
     const char *config;
     const char *trace;  /* dram: --trace FILE */
     const char *format; /* dram: --format F */
@@ -698,8 +701,8 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (a.progress) {
         opt.progress = progress_report;
         opt.progress_ctx = &prog;
-        opt.progress_every = opt.until != SIM_TIME_NEVER && opt.until >= 1000 ? opt.until / 1000
-                                                                              : 100000;
+        opt.progress_every =
+            opt.until != SIM_TIME_NEVER && opt.until >= 1000 ? opt.until / 1000 : 100000;
     }
     /* Open the outputs first: a bad path is bad input, found before a long run. */
     OutFile stats_out = {0};

@@ -130,8 +130,8 @@ static bool build_instance(const SimConfig *c, const CfgInstance *in, Sim *sim,
             void *o = sim_find_object(sim, in->domain[i], pd->choices[0]);
             if (o == NULL) {
                 free(params);
-                return cfg_error_at(c, err, in->node, "%s: key '%s': instance '%s' made no %s",
-                                    who, pd->key, in->domain[i], pd->choices[0]);
+                return cfg_error_at(c, err, in->node, "%s: key '%s': instance '%s' made no %s", who,
+                                    pd->key, in->domain[i], pd->choices[0]);
             }
             memcpy((char *)params + pd->offset, &o, sizeof(o));
         }

@@ -33,7 +33,10 @@ static const SimParamDesc link_params[] = {
      "synchroniser cycles added when the two clocks differ"},
 };
 
-enum { LINK_KEY_FROM = 0, LINK_KEY_TO = 1 };
+enum {
+    LINK_KEY_FROM = 0,
+    LINK_KEY_TO = 1
+};
 
 static size_t find_instance(const CfgLoader *l, const char *name)
 {
@@ -101,12 +104,12 @@ static bool resolve_endpoint(CfgLoader *l, size_t k, const char *key, const CfgN
         char hint[300];
         cfg_suggest_text(&s, hint, sizeof(hint));
         return cfg_fail(l, v, "%sinstance '%s' (%s) has no port '%s'%s; its ports are: %s", ctx,
-                       name, type->name, port, hint, type->n_ports ? li.buf : "none");
+                        name, type->name, port, hint, type->n_ports ? li.buf : "none");
     }
     if (type->ports[p].dir != want) {
         if (want == SIM_PORT_OUT) {
             return cfg_fail(l, v, "%s'%s' is an input port; 'from' must name an output port", ctx,
-                           text);
+                            text);
         }
         return cfg_fail(l, v, "%s'%s' is an output port; 'to' must name an input port", ctx, text);
     }
@@ -114,8 +117,8 @@ static bool resolve_endpoint(CfgLoader *l, size_t k, const char *key, const CfgN
         const CfgLink *prev = &c->links[in->port_link[p] - 1];
         const CfgNode *pn = want == SIM_PORT_OUT ? prev->from_node : prev->to_node;
         return cfg_fail(l, v,
-                       "%sport '%s' is already connected by link %zu '%s' (line %u, column %u)",
-                       ctx, text, in->port_link[p], prev->name, pn->line, pn->col);
+                        "%sport '%s' is already connected by link %zu '%s' (line %u, column %u)",
+                        ctx, text, in->port_link[p], prev->name, pn->line, pn->col);
     }
     *inst_out = inst;
     *port_out = p;
@@ -136,7 +139,7 @@ static bool load_link(CfgLoader *l, size_t k, const CfgNode *item)
     memset(&p, 0, sizeof(p));
     const CfgNode *given[N_OF(link_params)] = {NULL};
     if (!cfg_parse_keys(l, ctx, item, link_params, N_OF(link_params), &p, given, NULL, NULL,
-                    "a link")) {
+                        "a link")) {
         return false;
     }
     for (size_t i = 0; i < N_OF(link_params); i++) {
@@ -178,7 +181,7 @@ bool cfg_load_links(CfgLoader *l, const CfgNode *v)
     }
     if (v->kind != CFG_NODE_SEQ) {
         return cfg_fail(l, v, "key 'links': expected a sequence of links, found %s",
-                       cfg_node_what(v));
+                        cfg_node_what(v));
     }
     c->links = calloc(v->n + 1, sizeof(*c->links));
     if (c->links == NULL) {
@@ -201,7 +204,7 @@ bool cfg_check_open_ports(CfgLoader *l)
         for (size_t p = 0; p < in->type->n_ports; p++) {
             if (!in->type->ports[p].optional && in->port_link[p] == 0) {
                 return cfg_fail(l, in->node, "instance '%s': port '%s' is not connected", in->name,
-                               in->type->ports[p].name);
+                                in->type->ports[p].name);
             }
         }
     }
@@ -240,9 +243,8 @@ bool cfg_check_objects(CfgLoader *l)
             }
             const SimModelType *ot = c->instances[o].type;
             if (ot->provides == NULL || strcmp(ot->provides, kind) != 0) {
-                return cfg_fail(l, at,
-                                "instance '%s': key '%s': instance '%s' (%s) makes no %s", in->name,
-                                d->key, name, ot->name, kind);
+                return cfg_fail(l, at, "instance '%s': key '%s': instance '%s' (%s) makes no %s",
+                                in->name, d->key, name, ot->name, kind);
             }
         }
     }
@@ -322,9 +324,9 @@ bool cfg_check_cycles(CfgLoader *l)
                     used += (size_t)w;
                 }
                 ok = cfg_fail(l, c->links[k].node,
-                             "link %zu closes a cycle: %s; a ring of bounded FIFOs can fill up "
-                             "and deadlock (set sim.allow_cycles: true if this is intended)",
-                             k + 1, list);
+                              "link %zu closes a cycle: %s; a ring of bounded FIFOs can fill up "
+                              "and deadlock (set sim.allow_cycles: true if this is intended)",
+                              k + 1, list);
             }
         }
     }
@@ -360,4 +362,3 @@ void sim_config_link_info(const SimConfig *c, size_t i, SimConfigLinkInfo *out)
     out->line = ln->node->line;
     out->col = ln->node->col;
 }
-

@@ -44,11 +44,14 @@ static const SimParamDesc sim_section_params[] = {
      NULL, "accept directed cycles of links"},
     {"max_depth", SIM_PARAM_UINT, offsetof(CfgSimSection, max_depth), "7", "0", "7", NULL,
      "fabric checks: switch levels on a request path (the return route holds 7)"},
-    {"max_adapters", SIM_PARAM_UINT, offsetof(CfgSimSection, max_adapters), "256", "1", "256",
-     NULL, "fabric checks: adapters whose requests reach one memory (src is 8 bits)"},
+    {"max_adapters", SIM_PARAM_UINT, offsetof(CfgSimSection, max_adapters), "256", "1", "256", NULL,
+     "fabric checks: adapters whose requests reach one memory (src is 8 bits)"},
 };
 
-enum { SIM_KEY_SEED = 0, SIM_KEY_UNTIL = 1 };
+enum {
+    SIM_KEY_SEED = 0,
+    SIM_KEY_UNTIL = 1
+};
 
 typedef struct DomainParams {
     uint64_t freq;
@@ -62,8 +65,10 @@ static const SimParamDesc domain_params[] = {
      "time of cycle 0"},
 };
 
-enum { DOMAIN_KEY_FREQ = 0, DOMAIN_KEY_PHASE = 1 };
-
+enum {
+    DOMAIN_KEY_FREQ = 0,
+    DOMAIN_KEY_PHASE = 1
+};
 
 typedef struct BuiltinDomain {
     const char *name;
@@ -123,7 +128,7 @@ static bool load_sim(CfgLoader *l, const CfgNode *v)
             return false;
         }
         if (!cfg_parse_keys(l, "sim: ", v, sim_section_params, n, &c->sim, given, NULL, NULL,
-                        "the sim section")) {
+                            "the sim section")) {
             return false;
         }
     }
@@ -162,9 +167,9 @@ static bool load_domain(CfgLoader *l, const CfgNode *key, const CfgNode *v)
     snprintf(ctx, sizeof(ctx), "domain '%s': ", key->text);
     if (!sim_valid_name(key->text)) {
         return cfg_fail(l, key,
-                       "domain name '%s' is not valid: use letters, digits and '_', not "
-                       "starting with a digit",
-                       key->text);
+                        "domain name '%s' is not valid: use letters, digits and '_', not "
+                        "starting with a digit",
+                        key->text);
     }
     CfgDomain *d = NULL;
     for (size_t i = 0; i < c->n_domains; i++) {
@@ -182,14 +187,14 @@ static bool load_domain(CfgLoader *l, const CfgNode *key, const CfgNode *v)
         given[DOMAIN_KEY_FREQ] = v;
     } else if (v->kind == CFG_NODE_MAP) {
         if (!cfg_parse_keys(l, ctx, v, domain_params, N_OF(domain_params), &p, given, NULL, NULL,
-                        "a domain")) {
+                            "a domain")) {
             return false;
         }
     } else {
         return cfg_fail(l, v,
-                       "%sexpected a frequency or a mapping with 'freq' and 'phase', "
-                       "found %s",
-                       ctx, cfg_node_what(v));
+                        "%sexpected a frequency or a mapping with 'freq' and 'phase', "
+                        "found %s",
+                        ctx, cfg_node_what(v));
     }
     if (given[DOMAIN_KEY_FREQ] == NULL) {
         if (d == NULL) {
@@ -200,8 +205,8 @@ static bool load_domain(CfgLoader *l, const CfgNode *key, const CfgNode *v)
     SimTime period = sim_period_from_freq(p.freq);
     if (given[DOMAIN_KEY_PHASE] != NULL && p.phase >= period) {
         return cfg_fail(l, given[DOMAIN_KEY_PHASE],
-                       "%skey 'phase': %s is not below the clock period (%llu ps)", ctx,
-                       given[DOMAIN_KEY_PHASE]->text, (unsigned long long)period);
+                        "%skey 'phase': %s is not below the clock period (%llu ps)", ctx,
+                        given[DOMAIN_KEY_PHASE]->text, (unsigned long long)period);
     }
     if (d == NULL) {
         CfgDomain *arr = realloc(c->domains, (c->n_domains + 1) * sizeof(*arr));
@@ -285,7 +290,7 @@ static bool load_defaults(CfgLoader *l, const CfgNode *v)
         char what[160];
         snprintf(what, sizeof(what), "type '%s'", type->name);
         if (!cfg_parse_keys(l, ctx, map, type->params, type->n_params, l->def_params[t],
-                        l->def_given[t], l->def_domain[t], NULL, what)) {
+                            l->def_given[t], l->def_domain[t], NULL, what)) {
             return false;
         }
     }
@@ -353,7 +358,7 @@ static bool load_preset(CfgLoader *l, const char *ctx, CfgInstance *in, const Cf
     SimConfig *c = l->c;
     if (pv->kind != CFG_NODE_SCALAR || cfg_node_is_null(pv)) {
         return cfg_fail(l, pv, "%skey 'preset': expected a file name, found %s", ctx,
-                       cfg_node_what(pv));
+                        cfg_node_what(pv));
     }
     char *path = cfg_path_beside(pv->file ? pv->file : c->path, pv->text);
     if (path == NULL) {
@@ -380,10 +385,10 @@ static bool load_preset(CfgLoader *l, const char *ctx, CfgInstance *in, const Cf
     }
     if (root->kind != CFG_NODE_MAP) {
         return cfg_fail(l, root, "%spreset '%s': expected a mapping of parameters, found %s", ctx,
-                       pv->text, cfg_node_what(root));
+                        pv->text, cfg_node_what(root));
     }
     return cfg_parse_keys(l, ctx, root, in->type->params, in->type->n_params, in->params, in->given,
-                      in->domain, NULL, what);
+                          in->domain, NULL, what);
 }
 
 static bool load_instance(CfgLoader *l, CfgInstance *in, const CfgNode *key, const CfgNode *v)
@@ -395,9 +400,9 @@ static bool load_instance(CfgLoader *l, CfgInstance *in, const CfgNode *key, con
     in->node = key;
     if (!sim_valid_name(key->text)) {
         return cfg_fail(l, key,
-                       "instance name '%s' is not valid: use letters, digits and '_', not "
-                       "starting with a digit (dots separate statistics keys)",
-                       key->text);
+                        "instance name '%s' is not valid: use letters, digits and '_', not "
+                        "starting with a digit (dots separate statistics keys)",
+                        key->text);
     }
     if (!cfg_expect_map(l, v, ctx, "a mapping with 'type' and parameters")) {
         return false;
@@ -408,7 +413,7 @@ static bool load_instance(CfgLoader *l, CfgInstance *in, const CfgNode *key, con
     }
     if (tv->kind != CFG_NODE_SCALAR || cfg_node_is_null(tv)) {
         return cfg_fail(l, tv, "%skey 'type': expected a type name, found %s", ctx,
-                       cfg_node_what(tv));
+                        cfg_node_what(tv));
     }
     size_t t = type_index(c, tv->text);
     if (t == SIZE_MAX) {
@@ -445,13 +450,13 @@ static bool load_instance(CfgLoader *l, CfgInstance *in, const CfgNode *key, con
         return false;
     }
     if (!cfg_parse_keys(l, ctx, v, type->params, type->n_params, in->params, in->given, in->domain,
-                    instance_keys, what)) {
+                        instance_keys, what)) {
         return false;
     }
     for (size_t i = 0; i < type->n_params; i++) {
         if (type->params[i].def == NULL && in->given[i] == NULL) {
             return cfg_fail(l, key, "%skey '%s' is required (%s)", ctx, type->params[i].key,
-                           type->params[i].doc ? type->params[i].doc : "no default");
+                            type->params[i].doc ? type->params[i].doc : "no default");
         }
     }
     if (type->check != NULL) {
@@ -482,8 +487,8 @@ static bool load_instances(CfgLoader *l, const CfgNode *top, const CfgNode *v)
     SimConfig *c = l->c;
     if (v == NULL) {
         return cfg_fail(l, top,
-                       "key 'instances' is missing: a topology needs at least one "
-                       "instance");
+                        "key 'instances' is missing: a topology needs at least one "
+                        "instance");
     }
     if (cfg_node_is_null(v) || (v->kind == CFG_NODE_MAP && v->n == 0)) {
         return cfg_fail(l, v, "key 'instances' is empty: a topology needs at least one instance");
@@ -508,7 +513,6 @@ static bool load_instances(CfgLoader *l, const CfgNode *top, const CfgNode *v)
     return true;
 }
 
-
 static bool load_top(CfgLoader *l)
 {
     SimConfig *c = l->c;
@@ -518,7 +522,7 @@ static bool load_top(CfgLoader *l)
     }
     if (root->kind != CFG_NODE_MAP) {
         return cfg_fail(l, root, "expected a mapping with 'instances' at the top level, found %s",
-                       cfg_node_what(root));
+                        cfg_node_what(root));
     }
     for (size_t i = 0; i < root->n; i++) {
         const CfgNode *key = root->pairs[i].key;
@@ -765,4 +769,3 @@ const char *sim_config_instance_where(const SimConfig *c, size_t i, unsigned *li
     *col = n->col;
     return n->file != NULL ? n->file : c->path;
 }
-

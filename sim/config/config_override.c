@@ -76,7 +76,8 @@ static bool split(const char *path, Segments *s)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static bool bad(CfgLoader *l, const SimConfigOverride *ov, const char *fmt, ...)
+static bool
+bad(CfgLoader *l, const SimConfigOverride *ov, const char *fmt, ...)
 {
     char msg[SIM_ERROR_MSG_MAX];
     va_list ap;
@@ -244,8 +245,8 @@ bool cfg_apply_overrides(CfgLoader *l, bool instances)
                     c->root->pairs[i].value->kind == CFG_NODE_MAP) {
                     CfgNode *map = c->root->pairs[i].value;
                     for (size_t j = 0; j < map->n && inst == NULL; j++) {
-                        inst = strcmp(map->pairs[j].key->text, name) == 0 ? map->pairs[j].value
-                                                                           : NULL;
+                        inst =
+                            strcmp(map->pairs[j].key->text, name) == 0 ? map->pairs[j].value : NULL;
                     }
                 }
             }

@@ -231,7 +231,6 @@ void cfg_apply_default(const SimParamDesc *d, void *blob, const char **domain)
     }
 }
 
-
 /* Keeps a tree (or a lone node) and the path its nodes name, for the configuration's life. */
 bool cfg_keep_extra(SimConfig *c, CfgNode *root, char *path)
 {
@@ -273,11 +272,11 @@ char *cfg_path_beside(const char *from_file, const char *name)
  * that it exists. ctx prefixes the message ("instance 'src0': ").
  */
 bool cfg_set_param(CfgLoader *l, const char *ctx, const SimParamDesc *d, const CfgNode *v,
-                      void *blob, const char **domain)
+                   void *blob, const char **domain)
 {
     if (v->kind != CFG_NODE_SCALAR) {
         return cfg_fail(l, v, "%skey '%s': expected a single value, found %s", ctx, d->key,
-                       cfg_node_what(v));
+                        cfg_node_what(v));
     }
     if (cfg_node_is_null(v)) {
         return cfg_fail(l, v, "%skey '%s': missing value", ctx, d->key);
@@ -309,7 +308,7 @@ bool cfg_set_param(CfgLoader *l, const char *ctx, const SimParamDesc *d, const C
             char hint[128];
             cfg_suggest_text(&s, hint, sizeof(hint));
             return cfg_fail(l, v, "%skey '%s': unknown domain '%s'%s; known domains: %s", ctx,
-                           d->key, v->text, hint, li.buf);
+                            d->key, v->text, hint, li.buf);
         }
         if (domain != NULL) {
             *domain = v->text;
@@ -336,8 +335,8 @@ bool cfg_in_list(const char *const *list, const char *word)
  * parameter i; skip lists keys handled by the caller ("type", "preset"), NULL-terminated.
  */
 bool cfg_parse_keys(CfgLoader *l, const char *ctx, const CfgNode *map, const SimParamDesc *tab,
-                       size_t n, void *blob, const CfgNode **given, const char **domain,
-                       const char *const *skip, const char *what)
+                    size_t n, void *blob, const CfgNode **given, const char **domain,
+                    const char *const *skip, const char *what)
 {
     for (size_t k = 0; k < map->n; k++) {
         const CfgNode *key = map->pairs[k].key;

@@ -191,8 +191,7 @@ bool sim_config_write_flat(const SimConfig *c, const char *out_dir, FILE *f, Sim
         return sim_error_set(err, SIM_ERR_INPUT, "%s: cannot resolve the output folder: %s",
                              out_dir ? out_dir : ".", strerror(errno ? errno : ENOMEM));
     }
-    fprintf(f, "# %s, expanded by membox-sim expand: every instance and link as built.\n",
-            c->path);
+    fprintf(f, "# %s, expanded by membox-sim expand: every instance and link as built.\n", c->path);
     const CfgNode *sim = cfg_map_get(c->root, "sim");
     if (sim != NULL && sim->kind == CFG_NODE_MAP && sim->n > 0) {
         fputs("sim: ", f);

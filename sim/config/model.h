@@ -46,12 +46,12 @@ typedef enum SimParamType {
 typedef struct SimParamDesc {
     const char *key;
     SimParamType type;
-    size_t offset;               /* into the model's parameter struct */
-    const char *def;             /* default, written as in YAML; NULL: the key is required */
-    const char *min;             /* inclusive bounds written with units; NULL: unbounded */
+    size_t offset;   /* into the model's parameter struct */
+    const char *def; /* default, written as in YAML; NULL: the key is required */
+    const char *min; /* inclusive bounds written with units; NULL: unbounded */
     const char *max;
-    const char *const *choices;  /* SIM_PARAM_ENUM: NULL-terminated names */
-    const char *doc;             /* one line */
+    const char *const *choices; /* SIM_PARAM_ENUM: NULL-terminated names */
+    const char *doc;            /* one line */
 } SimParamDesc;
 
 typedef enum SimPortDir {
@@ -63,7 +63,7 @@ typedef enum SimPortDir {
 typedef struct SimPortDesc {
     const char *name;
     SimPortDir dir;
-    bool optional;               /* may be left unconnected */
+    bool optional; /* may be left unconnected */
     const char *doc;
 } SimPortDesc;
 
@@ -110,11 +110,11 @@ typedef struct SimPortFlow {
 typedef struct SimBuild SimBuild;
 
 typedef struct SimModelType {
-    const char *name;            /* "folder.block": the model folder, then the block */
-    const char *doc;             /* one paragraph */
+    const char *name; /* "folder.block": the model folder, then the block */
+    const char *doc;  /* one paragraph */
     const SimParamDesc *params;
     size_t n_params;
-    size_t params_size;          /* sizeof the parameter struct */
+    size_t params_size; /* sizeof the parameter struct */
     const SimPortDesc *ports;
     size_t n_ports;
     /*

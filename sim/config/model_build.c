@@ -40,4 +40,3 @@ bool sim_build_port(SimBuild *b, const char *port, SimComponent *c, SimPort **sl
     }
     return false;
 }
-

@@ -35,9 +35,9 @@ struct CfgNode {
     CfgNodeKind kind;
     const char *file; /* the file it was read from (outlives the tree), or the origin of a value
                          given on the command line, with line 0 */
-    unsigned line; /* 1-based; 0 for a value from the command line */
-    unsigned col;  /* 1-based, in characters */
-    char *text;    /* scalar: the value, NUL-terminated (and free of NUL bytes) */
+    unsigned line;    /* 1-based; 0 for a value from the command line */
+    unsigned col;     /* 1-based, in characters */
+    char *text;       /* scalar: the value, NUL-terminated (and free of NUL bytes) */
     size_t len;
     bool plain;      /* scalar written without quotes or block indicator */
     CfgPair *pairs;  /* map, in file order */

@@ -16,9 +16,9 @@ extern "C" {
 
 typedef enum SimErrorKind {
     SIM_ERR_NONE = 0,
-    SIM_ERR_INPUT,      /* bad configuration, trace or command line: exit code 2 */
-    SIM_ERR_SIMULATION, /* deadlock, watchdog, exhausted pool, trace error at run time: exit 1 */
-    SIM_ERR_NOMEM,      /* out of memory (a build, the pools): not the input's fault, exit 1 */
+    SIM_ERR_INPUT,       /* bad configuration, trace or command line: exit code 2 */
+    SIM_ERR_SIMULATION,  /* deadlock, watchdog, exhausted pool, trace error at run time: exit 1 */
+    SIM_ERR_NOMEM,       /* out of memory (a build, the pools): not the input's fault, exit 1 */
     SIM_ERR_INTERRUPTED, /* the run was stopped from outside (SimRunOptions.stop: a signal) */
     SIM_ERR_MAX
 } SimErrorKind;

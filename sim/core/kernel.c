@@ -164,8 +164,7 @@ SimDomain *sim_find_domain(const Sim *sim, const char *name)
     return NULL;
 }
 
-SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime phase,
-                          SimError *err)
+SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime phase, SimError *err)
 {
     assert(!sim->running);
     if (period == 0) {
@@ -321,9 +320,9 @@ static char *port_stats_key(const char *name)
     return key;
 }
 
-SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
-                     SimComponent *consumer, SimPort **cons_slot, uint32_t depth,
-                     uint32_t latency, uint32_t sync_depth, const char *name, SimError *err)
+SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot, SimComponent *consumer,
+                     SimPort **cons_slot, uint32_t depth, uint32_t latency, uint32_t sync_depth,
+                     const char *name, SimError *err)
 {
     assert(!sim->running);
     if (depth == 0) {
@@ -609,16 +608,15 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
     }
     for (uint32_t i = 0; i < sim->n_ports; i++) {
         SimPort *p = sim->ports[i];
-        if (!sim_stats_add(sim->stats, SIM_STAT_COUNTER, p->stats_key, "pushes", &p->pushes,
-                           1.0, "entries pushed") ||
-            !sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, p->stats_key, "occupancy",
-                           &p->occupancy, 1.0, "entries held, time-weighted")) {
+        if (!sim_stats_add(sim->stats, SIM_STAT_COUNTER, p->stats_key, "pushes", &p->pushes, 1.0,
+                           "entries pushed") ||
+            !sim_stats_add(sim->stats, SIM_STAT_TIMEAVG, p->stats_key, "occupancy", &p->occupancy,
+                           1.0, "entries held, time-weighted")) {
             if (errno != EEXIST) {
                 return sim_error_oom(err, p->name);
             }
-            return sim_error_set(err, SIM_ERR_INPUT,
-                                 "port '%s': statistics key '%s' is used twice", p->name,
-                                 p->stats_key);
+            return sim_error_set(err, SIM_ERR_INPUT, "port '%s': statistics key '%s' is used twice",
+                                 p->name, p->stats_key);
         }
     }
     /* Every component ticks at cycle 0 of its domain to set itself up. */
@@ -841,8 +839,7 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
     }
     if (sim->instant_due) {
         /* These checks run at due instants only, so every kernel makes them at the same times. */
-        if (sim->live == 0 &&
-            (sim->checked_progress != sim->last_progress || sim->idle_noted)) {
+        if (sim->live == 0 && (sim->checked_progress != sim->last_progress || sim->idle_noted)) {
             sim->idle_noted = false;
             /* Only daemons (refresh timers) are left: stop once nothing holds work. */
             if (drained(sim)) {

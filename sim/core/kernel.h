@@ -50,11 +50,11 @@ struct SimDomain {
     SimComponent **members; /* by slot */
     uint32_t n_members;
     uint32_t members_cap;
-    uint64_t *awake;        /* bit per slot: ticks at the due edge */
-    uint64_t *pending;      /* bit per slot: woken during an instant for the domain's next edge;
-                               merged into awake when that edge is processed */
+    uint64_t *awake;   /* bit per slot: ticks at the due edge */
+    uint64_t *pending; /* bit per slot: woken during an instant for the domain's next edge;
+                          merged into awake when that edge is processed */
     uint32_t n_words;
-    SimTime due;            /* next edge with awake or pending members, SIM_TIME_NEVER if none */
+    SimTime due; /* next edge with awake or pending members, SIM_TIME_NEVER if none */
 };
 
 static inline SimTime sim_domain_time(const SimDomain *d, SimCycle n)
@@ -99,22 +99,22 @@ struct SimComponentOps {
 
 struct SimComponent {
     const SimComponentOps *ops;
-    char *name;             /* instance name, owned by the kernel */
+    char *name; /* instance name, owned by the kernel */
     Sim *sim;
     SimDomain *domain;
-    SimRng rng;             /* seeded from the run seed and the name when the run starts */
-    uint32_t index;         /* instance order */
-    uint32_t slot;          /* bit in domain->awake */
-    bool awake;             /* its awake or pending bit is set: it ticks at the domain's next
-                               due edge, so ports need not wake it */
-    bool daemon;            /* its own timers do not keep the run alive (refresh, polling) */
-    bool takes_tails;       /* its inputs accept packets whose tail is still coming
-                               (SimPacket.tail); others are only ever pushed whole packets */
-    bool requester;         /* a traffic source whose busy() means requests outstanding that only
-                               delivered work (sim_work_done) can end: the watchdog fires only
-                               while such a component is busy, so link maintenance (flow-control
-                               refreshes, Acks in flight) around an idle fabric is no error */
-    SimHeapNode wake;       /* its timed wake-up */
+    SimRng rng;       /* seeded from the run seed and the name when the run starts */
+    uint32_t index;   /* instance order */
+    uint32_t slot;    /* bit in domain->awake */
+    bool awake;       /* its awake or pending bit is set: it ticks at the domain's next
+                         due edge, so ports need not wake it */
+    bool daemon;      /* its own timers do not keep the run alive (refresh, polling) */
+    bool takes_tails; /* its inputs accept packets whose tail is still coming
+                         (SimPacket.tail); others are only ever pushed whole packets */
+    bool requester;   /* a traffic source whose busy() means requests outstanding that only
+                         delivered work (sim_work_done) can end: the watchdog fires only
+                         while such a component is busy, so link maintenance (flow-control
+                         refreshes, Acks in flight) around an idle fabric is no error */
+    SimHeapNode wake; /* its timed wake-up */
     SimPort **in;
     SimPort **out;
     uint16_t n_in;
@@ -156,32 +156,32 @@ typedef struct SimPortEntry {
  * minus the sum of the push times (plus, at the end, the entries still inside times the end).
  */
 struct SimPort {
-    char *name;              /* "src0:out -> sink0:in" */
-    char *stats_key;         /* "src0.out" */
+    char *name;      /* "src0:out -> sink0:in" */
+    char *stats_key; /* "src0.out" */
     Sim *sim;
-    const SimTime *now;      /* the kernel's clock */
-    SimTime *last_progress;  /* the kernel's watchdog clock */
+    const SimTime *now;     /* the kernel's clock */
+    SimTime *last_progress; /* the kernel's watchdog clock */
     SimComponent *producer;
     SimComponent *consumer;
     SimPortEntry *ring;
     uint32_t capacity;
     uint32_t head;
     uint32_t count;
-    uint32_t latency;        /* consumer cycles, synchroniser included */
-    SimTime latency_ps;      /* latency x consumer period */
-    SimTime period;          /* consumer period */
-    SimTime phase;           /* consumer phase */
-    bool same_clock;         /* producer and consumer share period and phase */
+    uint32_t latency;         /* consumer cycles, synchroniser included */
+    SimTime latency_ps;       /* latency x consumer period */
+    SimTime period;           /* consumer period */
+    SimTime phase;            /* consumer phase */
+    bool same_clock;          /* producer and consumer share period and phase */
     SimTime same_clock_delay; /* same clock: visible = push time + this (latency, at least 1
                                  cycle, in ps) */
-    SimTime pop_time;        /* time of the latest pop */
+    SimTime pop_time;         /* time of the latest pop */
     uint32_t pops_at_pop_time;
     uint32_t max_count;
     /* statistics */
     uint64_t pushes;
-    uint64_t push_time_sum;  /* modulo 2^64; see above */
+    uint64_t push_time_sum; /* modulo 2^64; see above */
     uint64_t pop_time_sum;
-    SimTimeAvg occupancy;    /* filled from the sums when the run ends */
+    SimTimeAvg occupancy; /* filled from the sums when the run ends */
     SimPortTapFn tap;
     void *tap_ctx;
 };
@@ -204,10 +204,10 @@ bool sim_kernel_parse(const char *name, SimKernelKind *out);
 typedef struct SimRunOptions {
     SimKernelKind kernel;
     uint64_t seed;
-    SimTime until;          /* SIM_TIME_NEVER: run until drained */
-    SimTime watchdog;       /* no work delivered (sim_work_done) for this long while buffers
-                               hold work: a livelock or deadlock, reported as an error */
-    uint64_t order_seed;    /* 0: instance order; else tick order within a domain is shuffled */
+    SimTime until;       /* SIM_TIME_NEVER: run until drained */
+    SimTime watchdog;    /* no work delivered (sim_work_done) for this long while buffers
+                            hold work: a livelock or deadlock, reported as an error */
+    uint64_t order_seed; /* 0: instance order; else tick order within a domain is shuffled */
     /* Optional progress report, called about every `progress_every` of simulated time. */
     void (*progress)(void *ctx, SimTime now, SimTime until);
     void *progress_ctx;
@@ -228,7 +228,7 @@ typedef struct SimPoolOptions {
 } SimPoolOptions;
 
 struct Sim {
-    SimTime now;            /* models may read it; only the kernel writes it */
+    SimTime now; /* models may read it; only the kernel writes it */
     SimPacketPool pool;
     SimStats *stats;
     /* kernel-private */
@@ -244,22 +244,22 @@ struct Sim {
     struct SimObject *objects; /* sim_add_object */
     uint32_t n_objects;
     SimPoolOptions pool_options;
-    bool prepared;          /* sim_prepare() done: everything the run needs is allocated */
+    bool prepared; /* sim_prepare() done: everything the run needs is allocated */
     bool running;
-    bool failed;            /* a model reported a fatal condition */
+    bool failed; /* a model reported a fatal condition */
     SimError failure;
-    uint32_t live;          /* scheduled non-daemon components */
-    SimTime last_progress;  /* latest push or pop */
-    SimTime last_work;      /* latest sim_work_done(): the watchdog's clock */
-    SimTime last_due;       /* latest instant at which a component was due */
+    uint32_t live;         /* scheduled non-daemon components */
+    SimTime last_progress; /* latest push or pop */
+    SimTime last_work;     /* latest sim_work_done(): the watchdog's clock */
+    SimTime last_due;      /* latest instant at which a component was due */
     SimTime end_time;
     uint64_t activations;
     SimKernelKind kernel;
-    SimRunOptions options;  /* of the run in progress */
+    SimRunOptions options; /* of the run in progress */
     SimTime next_progress;
     SimTime checked_progress; /* last_progress when drained() last said no */
-    bool instant_due;       /* the current instant is one at which a component is due */
-    bool idle_noted;        /* a component said its busy() may have turned false */
+    bool instant_due;         /* the current instant is one at which a component is due */
+    bool idle_noted;          /* a component said its busy() may have turned false */
 };
 
 /* The slow path of a wake-up (the heap); see sim_kernel_wake_at. */
@@ -456,13 +456,11 @@ static inline SimTime sim_port_head_time(const SimPort *p)
     return p->count ? p->ring[p->head].visible : SIM_TIME_NEVER;
 }
 
-
 Sim *sim_new(void);
 /* Frees components (calling their destroy op, then free()), ports, domains, pools. NULL ok. */
 void sim_free(Sim *sim);
 
-SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime phase,
-                          SimError *err);
+SimDomain *sim_add_domain(Sim *sim, const char *name, SimTime period, SimTime phase, SimError *err);
 SimDomain *sim_find_domain(const Sim *sim, const char *name);
 
 /*
@@ -490,9 +488,9 @@ void *sim_find_object(const Sim *sim, const char *name, const char *kind);
  * two models). depth >= 1 entries; latency in consumer cycles; sync_depth is added when the two
  * domains differ (period or phase). The name is used in reports.
  */
-SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot,
-                     SimComponent *consumer, SimPort **cons_slot, uint32_t depth,
-                     uint32_t latency, uint32_t sync_depth, const char *name, SimError *err);
+SimPort *sim_connect(Sim *sim, SimComponent *producer, SimPort **prod_slot, SimComponent *consumer,
+                     SimPort **cons_slot, uint32_t depth, uint32_t latency, uint32_t sync_depth,
+                     const char *name, SimError *err);
 
 /*
  * The last step of the build phase: make the pools, size the scheduler, register port

@@ -19,8 +19,8 @@ extern "C" {
 
 typedef struct SimPayload {
     uint32_t refs;
-    uint32_t size;     /* bytes valid in data */
-    uint8_t *data;     /* block_size bytes owned by the pool */
+    uint32_t size; /* bytes valid in data */
+    uint8_t *data; /* block_size bytes owned by the pool */
     struct SimPayload *next_free;
 } SimPayload;
 
@@ -34,24 +34,24 @@ typedef enum SimPacketStamp {
 } SimPacketStamp;
 
 struct SimPacket {
-    uint64_t id;       /* unique per run, in allocation order: ties trace records together */
+    uint64_t id; /* unique per run, in allocation order: ties trace records together */
     uint64_t addr;
-    uint32_t len;      /* bytes the packet stands for (payload length) */
-    uint32_t seq;      /* link-level sequence number */
+    uint32_t len; /* bytes the packet stands for (payload length) */
+    uint32_t seq; /* link-level sequence number */
     uint32_t crc;
-    uint32_t tag;      /* request tag, to match a response with its request */
-    uint16_t type;     /* model-defined (models/proto) */
+    uint32_t tag;  /* request tag, to match a response with its request */
+    uint16_t type; /* model-defined (models/proto) */
     uint16_t flags;
-    uint16_t src;      /* node ids */
+    uint16_t src; /* node ids */
     uint16_t dst;
     SimPayload *payload; /* NULL when no real bytes are carried */
     SimTime stamp[SIM_STAMP_MAX];
     /* Cut-through (docs/kernel.md, "Packets whose tail is still coming"): a packet pushed at
      * its head carries the time its tail enters the same port; 0 when it was pushed whole. */
     SimTime tail;
-    bool tail_bad;     /* cut-through: its tail will show it corrupt (act on it at the tail) */
-    uint64_t user[2];  /* model-private words */
-    SimPacket *next;   /* free list, or a model's own chain */
+    bool tail_bad;    /* cut-through: its tail will show it corrupt (act on it at the tail) */
+    uint64_t user[2]; /* model-private words */
+    SimPacket *next;  /* free list, or a model's own chain */
 };
 
 struct SimPacketPool {

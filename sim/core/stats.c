@@ -211,7 +211,6 @@ const StatSuffixList stat_kind_suffixes[SIM_STAT_KIND_MAX] = {
     [SIM_STAT_HIST] = {stat_suffixes_hist, 8},
 };
 
-
 SimStats *sim_stats_new(void)
 {
     return calloc(1, sizeof(SimStats));
@@ -485,7 +484,6 @@ void sim_stats_set_window(SimStats *s, SimTime start, SimTime end)
 }
 
 /* ---- values ---- */
-
 
 StatNum stats_num_scaled(uint64_t v, double scale)
 {

@@ -31,11 +31,11 @@ extern "C" {
  * is a no-op. This is what makes the fast and the every-cycle kernel agree to the byte.
  */
 typedef struct SimTimeAvg {
-    uint64_t value;    /* current value */
-    uint64_t max;      /* largest value ever set */
-    SimTime since;     /* time of the last change */
-    uint64_t area_lo;  /* integral of value dt, in value x ps, low 64 bits */
-    uint64_t area_hi;  /* high 64 bits */
+    uint64_t value;   /* current value */
+    uint64_t max;     /* largest value ever set */
+    SimTime since;    /* time of the last change */
+    uint64_t area_lo; /* integral of value dt, in value x ps, low 64 bits */
+    uint64_t area_hi; /* high 64 bits */
 } SimTimeAvg;
 
 void sim_timeavg_init(SimTimeAvg *a, SimTime start, uint64_t value);
@@ -79,7 +79,7 @@ double sim_timeavg_mean(const SimTimeAvg *a, SimTime start, SimTime end);
 
 typedef struct SimHist {
     uint64_t count;
-    uint64_t sum_lo;   /* 128-bit exact sum */
+    uint64_t sum_lo; /* 128-bit exact sum */
     uint64_t sum_hi;
     uint64_t min;
     uint64_t max;
@@ -257,7 +257,7 @@ void sim_stats_set_window(SimStats *s, SimTime start, SimTime end);
 
 /* Run facts written beside the statistics (config path, seed, kernel, wall-clock time). */
 typedef struct SimRunInfo {
-    const char *config;   /* path of the topology */
+    const char *config; /* path of the topology */
     uint64_t seed;
     const char *kernel;   /* "fast", "every-cycle" */
     SimTime end_time;     /* simulated time at the end of the run */

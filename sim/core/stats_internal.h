@@ -8,7 +8,6 @@
 
 #include "stats.h"
 
-
 /* What follows a registered key in the flat key space; one value each. */
 typedef enum StatSuffix {
     STAT_SUF_PLAIN = 0, /* the key itself: counters and reals */

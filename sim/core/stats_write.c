@@ -71,7 +71,8 @@ static void stats_out_fail(StatsOut *o, int err)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void stats_out(StatsOut *o, const char *fmt, ...)
+static void
+stats_out(StatsOut *o, const char *fmt, ...)
 {
     if (!o->ok) {
         return;

@@ -70,7 +70,11 @@ extern const char *const pstrace_dtype_names[PSTRACE_DTYPE_MAX + 1];
 /* Bytes per element of each dtype. */
 extern const uint8_t pstrace_dtype_size[PSTRACE_DTYPE_MAX];
 
-typedef enum PsTraceForm { PSTRACE_TEXT = 0, PSTRACE_BINARY, PSTRACE_FORM_MAX } PsTraceForm;
+typedef enum PsTraceForm {
+    PSTRACE_TEXT = 0,
+    PSTRACE_BINARY,
+    PSTRACE_FORM_MAX
+} PsTraceForm;
 
 typedef struct PsTraceTensor {
     char *name;
@@ -128,7 +132,9 @@ void pstrace_close(PsTrace *t);
 /* ---- summary (membox-sim trace info) ---- */
 
 /* Tensor sizes in bytes: below 1 KiB, 16 KiB, 256 KiB, 4 MiB, 64 MiB, and from 64 MiB. */
-enum { PSTRACE_SIZE_BUCKET_MAX = 6 };
+enum {
+    PSTRACE_SIZE_BUCKET_MAX = 6
+};
 /* Upper bounds (exclusive) of the buckets but the last. */
 extern const uint64_t pstrace_size_bucket_limit[PSTRACE_SIZE_BUCKET_MAX - 1];
 

@@ -43,7 +43,12 @@
 #define FAB_PORTS_MAX    17
 #define FAB_MEMBOX_PORTS "4"
 
-typedef enum FabKind { FAB_MEMBOX = 0, FAB_REPEATER, FAB_NODE, FAB_KIND_MAX } FabKind;
+typedef enum FabKind {
+    FAB_MEMBOX = 0,
+    FAB_REPEATER,
+    FAB_NODE,
+    FAB_KIND_MAX
+} FabKind;
 
 static const char *const kind_name[FAB_KIND_MAX] = {"MemBox", "repeater", "node"};
 static const char *const kind_section[FAB_KIND_MAX] = {"memboxes", "repeaters", "nodes"};
@@ -75,15 +80,28 @@ static const FabPart kind_parts[FAB_KIND_MAX][PART_MAX] = {
 
 static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 6};
 
-enum { MB_DRAM = 0, MB_ARBITER, MB_PORT };
-enum { REP_UP = 0, REP_DOWN };
-enum { NODE_WORKLOAD = 0, NODE_ADAPTER, NODE_MPP, NODE_RC, NODE_PCIE, NODE_MEMORY };
+enum {
+    MB_DRAM = 0,
+    MB_ARBITER,
+    MB_PORT
+};
+enum {
+    REP_UP = 0,
+    REP_DOWN
+};
+enum {
+    NODE_WORKLOAD = 0,
+    NODE_ADAPTER,
+    NODE_MPP,
+    NODE_RC,
+    NODE_PCIE,
+    NODE_MEMORY
+};
 
 /* Keys of an element: its own, its parts, then (repeater) the switch's parameters. */
 static const char *const membox_keys[] = {"ports", "host", "dram", "arbiter", "port", NULL};
 static const char *const repeater_keys[] = {"host", "up", "down", NULL};
-static const char *const node_keys[] = {"workload", "adapter", "mpp",
-                                        "rc",       "pcie",    "memory", NULL};
+static const char *const node_keys[] = {"workload", "adapter", "mpp", "rc", "pcie", "memory", NULL};
 static const char *const optical_keys[] = {"from", "to", "lanes", NULL};
 static const char *const repeater_default_keys[] = {"up", "down", NULL};
 static const char *const optical_default_keys[] = {"lanes", NULL};
@@ -875,8 +893,9 @@ static bool read_workload(Fx *x, const CfgNode *v)
     }
     const CfgNode *type = cfg_map_get(x->workload, "type");
     if (type == NULL) {
-        return fail(x, v, "workload: key 'type' is missing: name the model type every node "
-                          "replays (host.memtrace, host.ps, ...)");
+        return fail(x, v,
+                    "workload: key 'type' is missing: name the model type every node "
+                    "replays (host.memtrace, host.ps, ...)");
     }
     if (!is_text(type)) {
         return fail(x, type, "workload: key 'type': expected a model type, found %s",
@@ -904,8 +923,9 @@ static bool read_workload(Fx *x, const CfgNode *v)
         return true;
     }
     if (nodes->kind != CFG_NODE_SEQ) {
-        return fail(x, nodes, "workload: key 'nodes': expected 'all' or a sequence of node "
-                              "names, found %s",
+        return fail(x, nodes,
+                    "workload: key 'nodes': expected 'all' or a sequence of node "
+                    "names, found %s",
                     cfg_node_what(nodes));
     }
     for (size_t i = 0; i < nodes->n; i++) {

@@ -28,8 +28,8 @@ static int bench(unsigned n, SimTime until, SimKernelKind kernel)
 {
     char *yaml = shim_ring_yaml(n);
     SimError err;
-    SimConfig *c = yaml ? sim_config_load_string("<ring>", yaml, strlen(yaml), &membox_registry, &err)
-                        : NULL;
+    SimConfig *c =
+        yaml ? sim_config_load_string("<ring>", yaml, strlen(yaml), &membox_registry, &err) : NULL;
     free(yaml);
     if (c == NULL) {
         fprintf(stderr, "bench_kernel: %s\n", err.msg);
@@ -88,9 +88,8 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else {
-            fprintf(stderr,
-                    "usage: bench_kernel [--until TIME] [--kernel fast|every-cycle] "
-                    "[--stages N ...]\n");
+            fprintf(stderr, "usage: bench_kernel [--until TIME] [--kernel fast|every-cycle] "
+                            "[--stages N ...]\n");
             return 2;
         }
     }

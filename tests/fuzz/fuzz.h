@@ -29,7 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Files the readers can open: one per slot (0..FUZZ_FILE_MAX-1), made once per process in
  * $TMPDIR, or else /dev/shm (memory) or /tmp, and removed at exit. */
-enum { FUZZ_FILE_MAX = 2 };
+enum {
+    FUZZ_FILE_MAX = 2
+};
 
 /* Writes data to the file of slot, replacing what it held, and returns its path. */
 const char *fuzz_file_write(int slot, const uint8_t *data, size_t size);

@@ -10,7 +10,9 @@
 #include "sim/trace/dram_trace.h"
 
 /* Records compared between a read and the read of its rewrite; more are read, not kept. */
-enum { KEEP = 4096 };
+enum {
+    KEEP = 4096
+};
 
 static DramTraceRecord kept[KEEP];
 

@@ -9,7 +9,9 @@
 #include "sim/trace/memtrace.h"
 
 /* Records compared between reads; more are read, not kept. */
-enum { KEEP = 4096 };
+enum {
+    KEEP = 4096
+};
 
 static bool same(const MemTraceRecord *a, const MemTraceRecord *b)
 {

@@ -11,7 +11,9 @@
 #include "sim/trace/pstrace.h"
 
 /* Events compared between reads; more are read, not kept. */
-enum { KEEP = 4096 };
+enum {
+    KEEP = 4096
+};
 
 static PsTraceEvent kept[KEEP];
 

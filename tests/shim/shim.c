@@ -43,8 +43,7 @@ fail:
 
 ShimRun *shim_build(const char *yaml, SimError *err)
 {
-    return build(sim_config_load_string("<test>", yaml, strlen(yaml), &membox_registry, err),
-                 err);
+    return build(sim_config_load_string("<test>", yaml, strlen(yaml), &membox_registry, err), err);
 }
 
 ShimRun *shim_build_named(const char *display_name, const char *yaml, SimError *err)
@@ -55,8 +54,7 @@ ShimRun *shim_build_named(const char *display_name, const char *yaml, SimError *
 
 ShimRun *shim_build_file(const char *path, SimError *err)
 {
-    return build(sim_config_load_file(path, &membox_registry, err),
-                 err);
+    return build(sim_config_load_file(path, &membox_registry, err), err);
 }
 
 void shim_free(ShimRun *r)
@@ -75,8 +73,8 @@ Sim *shim_sim(ShimRun *r)
     return r->sim;
 }
 
-static void tap(void *ctx, const SimPort *port, SimTapEvent ev, const SimPacket *pkt,
-                SimTime now, SimTime visible)
+static void tap(void *ctx, const SimPort *port, SimTapEvent ev, const SimPacket *pkt, SimTime now,
+                SimTime visible)
 {
     ShimRun *r = ctx;
     if (r->n_events == r->cap_events) {
@@ -112,8 +110,7 @@ bool shim_capture(ShimRun *r, const char *port_key)
     return true;
 }
 
-bool shim_run(ShimRun *r, SimKernelKind kernel, SimTime until, uint64_t order_seed,
-              SimError *err)
+bool shim_run(ShimRun *r, SimKernelKind kernel, SimTime until, uint64_t order_seed, SimError *err)
 {
     SimRunOptions o;
     sim_run_options_default(&o);

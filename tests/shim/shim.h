@@ -38,8 +38,7 @@ Sim *shim_sim(ShimRun *r);
 bool shim_capture(ShimRun *r, const char *port_key);
 
 /* Options from the topology's `sim:` section, with the kernel and order seed given here. */
-bool shim_run(ShimRun *r, SimKernelKind kernel, SimTime until, uint64_t order_seed,
-              SimError *err);
+bool shim_run(ShimRun *r, SimKernelKind kernel, SimTime until, uint64_t order_seed, SimError *err);
 /* Run n cycles of the named domain: until = time of cycle n (cycles 0 .. n run). */
 bool shim_run_cycles(ShimRun *r, const char *domain, uint64_t n, SimKernelKind kernel,
                      SimError *err);

@@ -346,7 +346,12 @@ typedef struct FakeBindParams {
     int mistake;
 } FakeBindParams;
 
-enum { BIND_NONE = 0, BIND_MISSPELT, BIND_TWICE, BIND_UNBOUND };
+enum {
+    BIND_NONE = 0,
+    BIND_MISSPELT,
+    BIND_TWICE,
+    BIND_UNBOUND
+};
 
 static const char *const bind_mistakes[] = {"none", "misspelt", "twice", "unbound", NULL};
 

@@ -106,7 +106,8 @@ void __wrap_free(void *p)
 }
 }
 
-namespace {
+namespace
+{
 
 long allocations_during_run(const std::string &yaml, SimKernelKind kernel, SimTime until)
 {
@@ -253,9 +254,8 @@ TEST(OutOfMemory, EveryFailedAllocationOfABuildIsReportedAsSuchAndLeaksNothing)
 {
     SimError err;
     sim_error_clear(&err);
-    SimConfig *c =
-        sim_config_load_string("every.yaml", every_model_yaml, std::strlen(every_model_yaml),
-                               &membox_registry, &err);
+    SimConfig *c = sim_config_load_string("every.yaml", every_model_yaml,
+                                          std::strlen(every_model_yaml), &membox_registry, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     std::unordered_set<void *> blocks;
     live = &blocks;

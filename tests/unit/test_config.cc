@@ -552,8 +552,8 @@ class ConfigBuild : public ::testing::Test
     {
         sim_error_clear(&err_);
         Registry r = all_fakes();
-        config_ = sim_config_load_string("good.yaml", good_topology, strlen(good_topology), &r,
-                                         &err_);
+        config_ =
+            sim_config_load_string("good.yaml", good_topology, strlen(good_topology), &r, &err_);
         ASSERT_NE(config_, nullptr) << err_.msg;
         sim_ = sim_new();
         ASSERT_NE(sim_, nullptr);
@@ -722,8 +722,7 @@ TEST(ConfigLoad, ValuesOfOneInstanceOfEveryType)
     SimError err;
     sim_error_clear(&err);
     Registry r = all_fakes();
-    SimConfig *c =
-        sim_config_load_string("one.yaml", only_all, strlen(only_all), &r, &err);
+    SimConfig *c = sim_config_load_string("one.yaml", only_all, strlen(only_all), &r, &err);
     ASSERT_NE(c, nullptr) << err.msg;
     Sim *sim = sim_new();
     ASSERT_TRUE(sim_config_build(c, sim, &err)) << err.msg;
@@ -799,8 +798,7 @@ TEST(ConfigLoad, PortsAreBoundByNameExactlyOnce)
         SimError err;
         sim_error_clear(&err);
         Registry r = all_fakes();
-        SimConfig *c =
-            sim_config_load_string("b.yaml", yaml.c_str(), yaml.size(), &r, &err);
+        SimConfig *c = sim_config_load_string("b.yaml", yaml.c_str(), yaml.size(), &r, &err);
         ASSERT_NE(c, nullptr) << err.msg;
         Sim *sim = sim_new();
         bool ok = sim_config_build(c, sim, &err);
@@ -993,7 +991,8 @@ TEST(ConfigDescribe, OneTypeFromItsTables)
 
 /* ---- presets and command-line overrides ---- */
 
-namespace {
+namespace
+{
 
 const char *kAllTopology = "instances:\n"
                            "  all: {type: test.all, preset: grade.yaml, need: 9, ratio: 0.5}\n";

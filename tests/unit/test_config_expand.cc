@@ -21,7 +21,8 @@ extern const SimModelType *const fake_generic_types[];
 extern const size_t fake_generic_type_count;
 }
 
-namespace {
+namespace
+{
 
 bool add_pair(SimExpansion *x, CfgNode *map, const CfgNode *at, const char *key, const char *v)
 {
@@ -62,8 +63,7 @@ bool make_instance(SimExpansion *x, const CfgNode *at, const std::string &name, 
     return true;
 }
 
-bool make_link(SimExpansion *x, const CfgNode *at, const std::string &from,
-               const std::string &to)
+bool make_link(SimExpansion *x, const CfgNode *at, const std::string &from, const std::string &to)
 {
     CfgNode *m = cfg_node_new(CFG_NODE_MAP, at->file, at->line, at->col);
     if (m == nullptr || !add_pair(x, m, at, "from", from.c_str()) ||
@@ -109,7 +109,8 @@ bool chain_expand(SimExpansion *x, const CfgNode *section)
     std::string prev = p + "_src:out";
     for (uint64_t i = 0; i < n; i++) {
         std::string d = p + "_d" + std::to_string(i);
-        if (!make_instance(x, stages, d, "generic.delay") || !make_link(x, stages, prev, d + ":in")) {
+        if (!make_instance(x, stages, d, "generic.delay") ||
+            !make_link(x, stages, prev, d + ":in")) {
             return false;
         }
         prev = d + ":out";
@@ -142,7 +143,10 @@ SimRegistry registry()
 struct Loaded {
     SimConfig *c = nullptr;
     std::string err;
-    ~Loaded() { sim_config_free(c); }
+    ~Loaded()
+    {
+        sim_config_free(c);
+    }
 };
 
 void load(const std::string &yaml, Loaded *out)
@@ -205,8 +209,8 @@ TEST(ConfigExpand, TwoSectionsBeforeTheWrittenInstancesKeepTheirOrder)
          "links:\n  - {from: w_src:out, to: w_snk:in}\n",
          &l);
     ASSERT_NE(l.c, nullptr) << l.err;
-    EXPECT_EQ(names(l.c), (std::vector<std::string>{"p_src", "p_snk", "c_src", "c_snk", "w_src",
-                                                    "w_snk"}));
+    EXPECT_EQ(names(l.c),
+              (std::vector<std::string>{"p_src", "p_snk", "c_src", "c_snk", "w_src", "w_snk"}));
 }
 
 TEST(ConfigExpand, SectionsAloneMakeTheWholeTopology)
@@ -214,8 +218,7 @@ TEST(ConfigExpand, SectionsAloneMakeTheWholeTopology)
     Loaded l;
     load("pair: {name: p}\nchain: {name: c, stages: 1}\n", &l);
     ASSERT_NE(l.c, nullptr) << l.err;
-    EXPECT_EQ(names(l.c),
-              (std::vector<std::string>{"p_src", "p_snk", "c_src", "c_d0", "c_snk"}));
+    EXPECT_EQ(names(l.c), (std::vector<std::string>{"p_src", "p_snk", "c_src", "c_d0", "c_snk"}));
     EXPECT_EQ(sim_config_link_count(l.c), 3u);
 }
 

@@ -49,8 +49,8 @@ std::string load_error(const std::string &path, const std::string &yaml)
 {
     SimError err;
     sim_error_clear(&err);
-    SimConfig *c = sim_config_load_string(path.c_str(), yaml.data(), yaml.size(),
-                                          &membox_registry, &err);
+    SimConfig *c =
+        sim_config_load_string(path.c_str(), yaml.data(), yaml.size(), &membox_registry, &err);
     if (c == nullptr) {
         return err.msg;
     }
@@ -133,8 +133,7 @@ TEST(ConfigFabric, RolesOfTheFabricModels)
         {"generic.sink", SIM_ROLE_NONE},
     };
     for (const auto &w : want) {
-        const SimModelType *t =
-            sim_config_find_type(&membox_registry, w.type);
+        const SimModelType *t = sim_config_find_type(&membox_registry, w.type);
         ASSERT_NE(t, nullptr) << w.type;
         EXPECT_EQ(t->role, w.role) << w.type;
     }
@@ -147,8 +146,7 @@ TEST(ConfigFabric, EveryShippedFabricPasses)
     for (const std::string &path : files) {
         SimError err;
         sim_error_clear(&err);
-        SimConfig *c =
-            sim_config_load_file(path.c_str(), &membox_registry, &err);
+        SimConfig *c = sim_config_load_file(path.c_str(), &membox_registry, &err);
         EXPECT_NE(c, nullptr) << path << ": " << err.msg;
         sim_config_free(c);
     }

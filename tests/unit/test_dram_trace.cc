@@ -183,8 +183,7 @@ TEST(DramTrace, GarbageNamesFileAndLine)
         {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n-1 R 0x40\n", "2: negative cycle '-1'"},
         {DRAM_TRACE_NATIVE, "membox-dram-trace 1\n10 R\n",
          "2: expected 'CYCLE R|W ADDRESS [LEN]', found 2 fields"},
-        {DRAM_TRACE_RAMULATOR, "0x" + big + " R\n",
-         "1: line longer than 1024 characters"},
+        {DRAM_TRACE_RAMULATOR, "0x" + big + " R\n", "1: line longer than 1024 characters"},
     };
     int i = 0;
     for (const Bad &b : cases) {

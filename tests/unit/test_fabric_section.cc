@@ -562,8 +562,8 @@ TEST(FabricSection, WorkloadNumbersWorkersAndMakesTheAggregatorAndTheBarrier)
     for (int k = 0; k < 2; k++) {
         ShimRun *r = shim_build_named("w.yaml", yaml.c_str(), &err);
         ASSERT_NE(r, nullptr) << err.msg;
-        ASSERT_TRUE(shim_run(r, k ? SIM_KERNEL_EVERY_CYCLE : SIM_KERNEL_FAST, SIM_TIME_NEVER, 0,
-                             &err))
+        ASSERT_TRUE(
+            shim_run(r, k ? SIM_KERNEL_EVERY_CYCLE : SIM_KERNEL_FAST, SIM_TIME_NEVER, 0, &err))
             << err.msg;
         char *j = shim_stats_json(r);
         stats[k] = j;
@@ -576,8 +576,9 @@ TEST(FabricSection, WorkloadNumbersWorkersAndMakesTheAggregatorAndTheBarrier)
               stats[1].substr(stats[1].find("\"stats\"")));
 
     /* Sharded: nobody aggregates; polling: no barrier. */
-    Loaded s("s.yaml", replace_once(yaml, "functional: false}", "aggregation: sharded, "
-                                                                 "barrier: polling}"));
+    Loaded s("s.yaml", replace_once(yaml, "functional: false}",
+                                    "aggregation: sharded, "
+                                    "barrier: polling}"));
     ASSERT_NE(s.c, nullptr) << s.error;
     EXPECT_EQ(s.value("node0", "aggregator"), "<default>");
     EXPECT_EQ(s.find("ps_bar"), SIZE_MAX);
@@ -591,11 +592,11 @@ TEST(FabricSection, TheIdealBarrierMeetsSeventeenWorkersAtMost)
     int k = 1;
     for (int r = 0; r < 4; r++) {
         yaml += "    r" + std::to_string(r) + ": {host: n" + std::to_string(k++) + "}\n";
-        optical += "    - {from: r" + std::to_string(r) + ":up, to: mb:p" + std::to_string(r) +
-                   "}\n";
+        optical +=
+            "    - {from: r" + std::to_string(r) + ":up, to: mb:p" + std::to_string(r) + "}\n";
         for (int d = 0; d < 3; d++) {
-            optical += "    - {from: n" + std::to_string(k) + ", to: r" + std::to_string(r) +
-                       ":d" + std::to_string(d) + "}\n";
+            optical += "    - {from: n" + std::to_string(k) + ", to: r" + std::to_string(r) + ":d" +
+                       std::to_string(d) + "}\n";
             k++;
         }
     }

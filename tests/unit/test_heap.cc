@@ -7,7 +7,8 @@
 
 #include "sim/core/heap.h"
 
-namespace {
+namespace
+{
 
 struct Item {
     SimHeapNode node;

@@ -169,13 +169,13 @@ SimTime link_read_visible(SimTime push, uint32_t mem_latency)
     const uint64_t sync = 2, pipe = 15, c_mrrp = 4, beats = 1;
     auto cross = [&](SimTime t, SimTime period) { return (t + period - 1) / period + sync; };
     uint64_t s0 = push / tp;
-    uint64_t r = cross((s0 + 1) * tp, tl);      /* MRD starts on the lanes */
-    uint64_t x = r + 2 + pipe;                  /* analysed at the SPP */
-    uint64_t m1 = cross(x * tl, tm);            /* SPP pushes MEM_READ */
-    uint64_t q = m1 + 1 + mem_latency + 1;      /* SPP takes the answer */
-    uint64_t r2 = cross(q * tm, tl);            /* MRRP starts */
-    uint64_t e2 = r2 + c_mrrp - 1;              /* its last word */
-    uint64_t c = cross((e2 + pipe) * tl, tp);   /* the MPP's consumer takes it */
+    uint64_t r = cross((s0 + 1) * tp, tl);    /* MRD starts on the lanes */
+    uint64_t x = r + 2 + pipe;                /* analysed at the SPP */
+    uint64_t m1 = cross(x * tl, tm);          /* SPP pushes MEM_READ */
+    uint64_t q = m1 + 1 + mem_latency + 1;    /* SPP takes the answer */
+    uint64_t r2 = cross(q * tm, tl);          /* MRRP starts */
+    uint64_t e2 = r2 + c_mrrp - 1;            /* its last word */
+    uint64_t c = cross((e2 + pipe) * tl, tp); /* the MPP's consumer takes it */
     return (c + beats) * tp;
 }
 

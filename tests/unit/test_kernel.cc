@@ -13,7 +13,8 @@
 #include "sim/core/kernel.h"
 #include "tests/shim/shim.h"
 
-namespace {
+namespace
+{
 
 std::string source_root()
 {
@@ -136,7 +137,9 @@ TEST(Kernel, MixedClocksAndBackPressureAgreeAcrossKernelsAndOrders)
     }
 }
 
-class KernelBoth : public ::testing::TestWithParam<SimKernelKind> {};
+class KernelBoth : public ::testing::TestWithParam<SimKernelKind>
+{
+};
 
 /*
  * Source -> delay stage -> sink, all at 250 MHz (4000 ps), link latency 1: a packet pushed at
@@ -416,8 +419,7 @@ SimTime run_absorber(SimKernelKind k, bool note)
     abs->note = note;
     EXPECT_TRUE(sim_add_component(sim, &feeder->c, "feeder", d, &feeder_ops, &err));
     EXPECT_TRUE(sim_add_component(sim, &abs->c, "absorber", d, &absorber_ops, &err));
-    sim_connect(sim, &feeder->c, &feeder->out, &abs->c, &abs->in, 2, 1, 2, "f:out -> a:in",
-                &err);
+    sim_connect(sim, &feeder->c, &feeder->out, &abs->c, &abs->in, 2, 1, 2, "f:out -> a:in", &err);
     SimRunOptions o;
     sim_run_options_default(&o);
     o.kernel = k;

@@ -13,7 +13,8 @@
 
 #include "sim/core/kernel.h"
 
-namespace {
+namespace
+{
 
 struct Pusher {
     SimComponent c;
@@ -36,7 +37,7 @@ SimCycle pusher_tick(SimComponent *c, SimCycle now)
         p->next++;
     }
     return p->next < p->push_cycles->size() ? std::max(now + 1, (*p->push_cycles)[p->next])
-                                             : SIM_SLEEP;
+                                            : SIM_SLEEP;
 }
 
 const SimComponentOps pusher_ops = {pusher_tick, nullptr, nullptr, nullptr, nullptr};
@@ -168,7 +169,9 @@ TEST(SimPortDeathTest, PushOrPopOutsideTheRunAsserts)
     EXPECT_DEATH(sim_port_pop(after.port), "a port moves only during the run");
 }
 
-class PortTiming : public ::testing::TestWithParam<SimKernelKind> {};
+class PortTiming : public ::testing::TestWithParam<SimKernelKind>
+{
+};
 
 TEST_P(PortTiming, VisibilityCycleAcrossEveryPairOfDefaultDomains)
 {

@@ -73,8 +73,8 @@ std::string ideal_topology(const std::string &trace, unsigned nodes, const std::
     for (unsigned i = 0; i < nodes; i++) {
         std::string s = std::to_string(i);
         y += "  node" + s + ": {type: host.ps, trace: " + trace + ", worker: " + s +
-             (i == 0 && aggregator ? ", aggregator: true" : "") + ", src: " + s +
-             ", memory: hmem" + s + opts + "}\n";
+             (i == 0 && aggregator ? ", aggregator: true" : "") + ", src: " + s + ", memory: hmem" +
+             s + opts + "}\n";
         y += "  hmem" + s + ": {type: host.memory}\n";
         y += "  rc" + s + ": {type: pcie.rc, memory: hmem" + s + "}\n  pcie" + s +
              ": {type: pcie.link}\n";

@@ -6,7 +6,8 @@
 
 #include "sim/core/region.h"
 
-namespace {
+namespace
+{
 
 /* Initial contents that name their address: byte a is (a * 7 + 3) mod 256. */
 void fill_addr(uint8_t *dst, uint64_t addr, size_t len)

@@ -296,7 +296,8 @@ TEST(RepeaterFabric, BitErrorsOnAMiddleHopAreRecoveredUnderCutThrough)
             stomped_down += stat(run.r, "rep1_d" + std::to_string(d) + ".stomped_tx");
             dropped_down += stat(run.r, n + "_mpp.stomped_rx");
             EXPECT_EQ(stat(run.r, n + "_mpp.crc_errors") > 0,
-                      stat(run.r, "c_" + n + "_mpp.ba_corrupted") > 0) << n;
+                      stat(run.r, "c_" + n + "_mpp.ba_corrupted") > 0)
+                << n;
         }
         EXPECT_GT(stomped_down, 0.0);
         EXPECT_EQ(stomped_down, dropped_down);
@@ -458,8 +459,8 @@ SimTime formula(uint64_t s0, int h, bool ct, uint64_t k)
     for (int i = 0; i < h; i++) {
         uint64_t a, tail_p; // MPP core: request written into RHB/RPB (pcie), its tail (pcie)
         if (ct) {
-            uint64_t hdr = s + H - 1 + P, tl = e + P;      // lane: header, tail analysed
-            uint64_t m = cross(hdr * TL, S, TM);            // SPP core takes it, header on
+            uint64_t hdr = s + H - 1 + P, tl = e + P; // lane: header, tail analysed
+            uint64_t m = cross(hdr * TL, S, TM);      // SPP core takes it, header on
             uint64_t mt = std::max(m + k - 1, cross(tl * TL, S, TM)); // its tail on mem_req
             uint64_t v = cross(m * TM, 1 + S, TP), tv = cross(mt * TM, 1 + S, TP); // switch
             uint64_t start = v + sw;
@@ -467,7 +468,7 @@ SimTime formula(uint64_t s0, int h, bool ct, uint64_t k)
             a = start + 1;
             tail_p = last + 1;
         } else {
-            uint64_t m = cross((e + P) * TL, S, TM);       // SPP core takes the whole packet
+            uint64_t m = cross((e + P) * TL, S, TM);         // SPP core takes the whole packet
             uint64_t v = cross((m + k - 1) * TM, 1 + S, TP); // switch: visible at last beat
             uint64_t push = v + p + k - 1;
             a = push + 1;
