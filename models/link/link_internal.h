@@ -56,6 +56,7 @@ typedef struct LinkLaneParams {
     uint64_t sync_depth;
     int retry_mode;
     SimTime replay_timeout;
+    uint64_t retry_limit;
     uint64_t ack_every;
     SimTime ack_delay;
     uint64_t fc_hdr_threshold;
@@ -97,6 +98,9 @@ extern const char *const link_retry_names[];
      "on a Nak: go_back_n resends every unacknowledged packet, selective only the missing one"}, \
     {"replay_timeout", SIM_PARAM_TIME, offsetof(T, lane.replay_timeout), "3us", "10ns", "1s",    \
      NULL, "resend when neither Ack nor Nak progressed for this long (rounded up to cycles)"},   \
+    {"retry_limit", SIM_PARAM_UINT, offsetof(T, lane.retry_limit), "64", "0", "1000000", NULL,  \
+     "resends in a row of the oldest unacknowledged packet before a link failure (run error); " \
+     "0: none"},                                                                                 \
     {"ack_every", SIM_PARAM_UINT, offsetof(T, lane.ack_every), "8", "1", "4096", NULL,           \
      "coalescing: an Ack after this many packets received in order"},                            \
     {"ack_delay", SIM_PARAM_TIME, offsetof(T, lane.ack_delay), "102.4ns", "0", "1ms", NULL,      \

@@ -94,6 +94,7 @@ struct LinkLanes {
     LinkHeaderPlacement placement;
     uint16_t wire_format; /* lanes | placement << 4: both ends must agree */
     uint64_t timeout_cycles;
+    uint32_t head_replays; /* replays in a row that started at the oldest unacknowledged packet */
     uint64_t ack_delay_cycles;
     uint64_t refresh_cycles;
     uint64_t fc_threshold[LINK_CR_MAX];
@@ -231,8 +232,32 @@ static uint32_t retry_head_seq(const LinkLanes *l)
     return link_seq_add(l->next_seq, -(int32_t)l->rt.count);
 }
 
+/*
+ * A resend starts (after a Nak or a timeout) at the oldest unacknowledged packet. `retry_limit`
+ * of them in a row without that packet getting through is a link failure: a run error naming
+ * the link, its counters and the packet, instead of retransmitting forever (the run ends; the
+ * error says which link and why). False when the run failed.
+ */
+static bool replay_counted(LinkLanes *l)
+{
+    if (l->p.retry_limit == 0 || ++l->head_replays <= l->p.retry_limit) {
+        return true;
+    }
+    const SimPacket *h = l->retry[sim_ring_head(&l->rt)].pkt;
+    sim_fail(l->c.sim,
+             "link failure at %s: the oldest unacknowledged packet (seq %u, %s, addr 0x%llx, "
+             "%u bytes) was resent %llu times in a row without getting through (retry_limit "
+             "%llu); %llu retransmits, %llu timeouts, %llu CRC errors on this link so far",
+             l->c.name, retry_head_seq(l), link_type_keys[h->type - LINK_MWP],
+             (unsigned long long)h->addr, h->len, (unsigned long long)l->head_replays - 1,
+             (unsigned long long)l->p.retry_limit, (unsigned long long)l->st.retransmits,
+             (unsigned long long)l->st.timeouts, (unsigned long long)l->st.crc_errors);
+    return false;
+}
+
 static void retry_free_head(LinkLanes *l)
 {
+    l->head_replays = 0; /* the oldest packet got through */
     LinkRetryEntry *e = &l->retry[sim_ring_pop(&l->rt)];
     SimPacket *pkt = e->pkt;
     if (e->payload) {
@@ -280,6 +305,9 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
         return;
     }
     l->st.replays++;
+    if (!replay_counted(l)) {
+        return;
+    }
     if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
         l->replaying = true;
         l->replay_next = 0;
@@ -786,6 +814,9 @@ static void tx_decide(LinkLanes *l, SimCycle now)
         l->st.timeouts++;
         l->st.replays++;
         l->rt_timer = SIM_CYCLE_NEVER;
+        if (!replay_counted(l)) {
+            return;
+        }
         if (l->p.retry_mode == LINK_RETRY_GO_BACK_N) {
             l->replaying = true;
             l->replay_next = 0;

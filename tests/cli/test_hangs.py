@@ -2,7 +2,9 @@
 """Livelocks end with a clear error, in seconds of wall time (issue 14): a fabric that keeps
 packets moving (flow-control refreshes, resends) but delivers no work is stopped by the
 forward-progress watchdog (sim.watchdog of simulated time without a memory access, a response
-or a finished transfer while requests are outstanding), which runs on its own deadline.
+or a finished transfer while requests are outstanding), which runs on its own deadline; a link
+that resends its oldest packet retry_limit times in a row without getting it through fails the
+run sooner, naming the link and the packet.
 
 Each case runs configs/link-membox.yaml with a fault given by --set; before the watchdog
 counted delivered work, every one of them ran forever.
@@ -20,16 +22,17 @@ ROOT = None
 WALL_LIMIT_S = 60  # each case takes well under a second here
 
 FOREVER = "1000000000000"
+# case -> (how it must end: "watchdog" or "link failure", the --set values)
 CASES = {
-    "every flow-control update dropped": [
-        "cable0.fault_ba=drop", "cable0.fault_ba_type=fc", "cable0.fault_ba_count=" + FOREVER],
-    "every Ack dropped": [
-        "cable0.fault_ba=drop", "cable0.fault_ba_type=ack", "cable0.fault_ba_count=" + FOREVER],
-    "every packet dropped": ["cable0.drop_rate=1"],
-    "BER 1e-3 with 4 KiB packets": ["cable0.ber=1e-3", "link.tester.size=4KiB"],
-    "flow-control updates dropped and refreshed once a second": [
+    "every flow-control update dropped": ("watchdog", [
+        "cable0.fault_ba=drop", "cable0.fault_ba_type=fc", "cable0.fault_ba_count=" + FOREVER]),
+    "every Ack dropped": ("link failure", [
+        "cable0.fault_ba=drop", "cable0.fault_ba_type=ack", "cable0.fault_ba_count=" + FOREVER]),
+    "every packet dropped": ("watchdog", ["cable0.drop_rate=1"]),
+    "BER 1e-3 with 4 KiB packets": ("link failure", ["cable0.ber=1e-3", "link.tester.size=4KiB"]),
+    "flow-control updates dropped and refreshed once a second": ("watchdog", [
         "cable0.fault_ba=drop", "cable0.fault_ba_type=fc", "cable0.fault_ba_count=" + FOREVER,
-        "link.spp.fc_refresh=1s", "link.mpp.fc_refresh=1s"],
+        "link.spp.fc_refresh=1s", "link.mpp.fc_refresh=1s"]),
 }
 
 
@@ -43,23 +46,35 @@ def run(sets, *extra):
 
 
 class Hangs(unittest.TestCase):
-    def test_livelocks_end_with_the_watchdog_naming_what_is_stuck(self):
-        for name, sets in CASES.items():
+    def test_livelocks_end_naming_what_is_stuck(self):
+        for name, (how, sets) in CASES.items():
             with self.subTest(case=name):
                 r, wall = run(sets)
                 self.assertEqual(r.returncode, 1, r.stderr)
                 first = r.stderr.splitlines()[0]
-                self.assertRegex(first, r"^watchdog at [0-9.]+ ns: no work delivered for "
-                                        r"1000000\.000 ns \(sim\.watchdog 1000000\.000 ns")
-                # What is stuck: the requester with its count, and the link's buffers.
-                self.assertIn("component host0: busy (issued ", r.stderr)
-                self.assertIn("mpp0", r.stderr)
+                if how == "watchdog":
+                    self.assertRegex(first, r"^watchdog at [0-9.]+ ns: no work delivered for "
+                                            r"1000000\.000 ns \(sim\.watchdog 1000000\.000 ns")
+                    # What is stuck: the requester with its count, and the link's buffers.
+                    self.assertIn("component host0: busy (issued ", r.stderr)
+                    self.assertIn("mpp0", r.stderr)
+                else:
+                    self.assertRegex(first, r"^link failure at (mpp0|spp0)\.lanes: the oldest "
+                                            r"unacknowledged packet \(seq \d+, \w+, addr "
+                                            r"0x[0-9a-f]+, \d+ bytes\) was resent 64 times in a row")
+                    self.assertRegex(first, r"; \d+ retransmits, \d+ timeouts, \d+ CRC errors")
                 self.assertLess(wall, WALL_LIMIT_S / 2)
+
+    def test_retry_limit_0_leaves_it_to_the_watchdog(self):
+        _, sets = CASES["every Ack dropped"]
+        r, _ = run(sets + ["link.mpp.retry_limit=0", "link.spp.retry_limit=0"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertTrue(r.stderr.startswith("watchdog at "), r.stderr)
 
     def test_the_watchdog_fires_on_its_own_deadline_not_at_the_next_event(self):
         # With refreshes a second apart, the next scheduled event after the stall is far away;
         # the watchdog still fires exactly sim.watchdog after the last work.
-        r, _ = run(CASES["flow-control updates dropped and refreshed once a second"],
+        r, _ = run(CASES["flow-control updates dropped and refreshed once a second"][1],
                    "--set", "sim.watchdog=50us")
         self.assertEqual(r.returncode, 1, r.stderr)
         first = r.stderr.splitlines()[0]
