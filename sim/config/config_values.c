@@ -138,12 +138,12 @@ static bool parse_value(const SimParamDesc *d, const char *text, void *field, Nu
             cfg_list_add(&li, d->choices[i]);
         }
         /* A long list is cut at the end of `why`: the value and the first choices remain. */
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
         snprintf(why, ws, "'%.200s' is not one of %.700s", text, li.buf);
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
         return false;

@@ -97,7 +97,9 @@ static int replay_path(const char *path)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), by_name);
+    if (n > 1) { /* an empty folder has no array at all: qsort's pointer must not be null */
+        qsort(names, n, sizeof(*names), by_name);
+    }
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {
             rc = replay_path(names[i]);
