@@ -581,7 +581,8 @@ static bool point_check(const Spec *s, size_t i)
     sim_error_clear(&err);
     SimConfig *c = sim_config_load_file_ex(s->base, &membox_registry, p.ov, p.n_ov, &err);
     if (c == NULL && sweep_loud) {
-        fprintf(stderr, "%s\n%s: (in point %zu of %zu)\n", err.msg, s->file, i, s->n_points);
+        fprintf(stderr, "%s\n%s: (at point %zu of points 0 .. %zu; `sweep --list` lists them)\n",
+                err.msg, s->file, i, s->n_points - 1);
     }
     sim_config_free(c);
     point_free(&p);
