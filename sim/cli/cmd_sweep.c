@@ -869,7 +869,17 @@ static void run_points(const Spec *s, const char *dir, const size_t *todo, size_
         return;
     }
     size_t next = 0, running = 0, done = 0;
+    bool forwarded = false;
     for (;;) {
+        if (sweep_stop && !forwarded) {
+            /* Stopped: the running points get the signal too (and leave no file). */
+            for (int c = 0; c < jobs; c++) {
+                if (kids[c].pid > 0) {
+                    kill(kids[c].pid, (int)sweep_stop);
+                }
+            }
+            forwarded = true;
+        }
         while (!sweep_stop && next < n && running < (size_t)jobs) {
             pid_t pid = spawn_point(s, dir, todo[next]);
             if (pid < 0) {
@@ -893,11 +903,6 @@ static void run_points(const Spec *s, const char *dir, const size_t *todo, size_
         pid_t pid = waitpid(-1, &wstatus, 0);
         if (pid < 0) {
             if (errno == EINTR) {
-                for (int c = 0; sweep_stop && c < jobs; c++) {
-                    if (kids[c].pid > 0) {
-                        kill(kids[c].pid, (int)sweep_stop);
-                    }
-                }
                 continue;
             }
             break; /* ECHILD: none left */

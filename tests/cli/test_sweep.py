@@ -54,13 +54,9 @@ class Sweep(unittest.TestCase):
         return path
 
     def lanes_spec(self):
-        # 3 x 2 values x 2 seeds = 12 points, each a 2-node fabric for 2 us.
-        return self.spec("base: BASE\n"
-                         "until: 2us\n"
-                         "seeds: [1, 2]\n"
-                         "parameters:\n"
-                         "  fabric.optical.0.lanes: [1, 2, 4]\n"
-                         "  link.mpp.rtpb_size: [4KiB, 8KiB]\n")
+        # The shipped example: 3 x 2 values x 2 seeds = 12 points, each a 2-node fabric for
+        # 2 us.
+        return os.path.join(ROOT, "configs", "sweeps", "membox-2node-lanes.yaml")
 
     def check_lanes_table(self, out):
         rows = read_csv(os.path.join(out, "results.csv"))
@@ -103,7 +99,7 @@ class Sweep(unittest.TestCase):
                          ["point-%04d.json" % i for i in range(12)] + ["results.csv"])
         # Point 7 (lanes 2, 8 KiB, seed 2) is exactly `run` with those values.
         mine = os.path.join(self.tmp, "run.json")
-        r = sim("run", os.path.join(self.tmp, self.base), "--quiet", "--seed", "2", "--stats",
+        r = sim("run", BASE, "--quiet", "--seed", "2", "--stats",
                 mine, "--set", "fabric.optical.0.lanes=2", "--set", "link.mpp.rtpb_size=8KiB",
                 "--set", "sim.until=2us")
         self.assertEqual(r.returncode, 0, r.stderr)
