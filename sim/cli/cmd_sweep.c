@@ -916,19 +916,24 @@ static void run_points(const Spec *s, const char *dir, const size_t *todo, size_
             running--;
             done++;
             bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-            if (ok) {
+            bool stopped = !ok && sweep_stop != 0;
+            if (ok || stopped) {
+                /* Done, or stopped with the sweep: no log kept (run left no JSON). */
                 char *log = point_file(dir, i, "log");
                 if (log != NULL) {
                     remove(log);
                 }
                 free(log);
-                res[k] = (Result){0, NULL};
+                res[k] = ok ? (Result){0, NULL} : (Result){1, str_printf("interrupted")};
             } else {
                 res[k] = (Result){1, child_failure(dir, i, wstatus, pid)};
             }
             if (!quiet) {
                 fprintf(stderr, "membox-sim: sweep: point %zu %s (%.1f s; %zu of %zu here)\n", i,
-                        ok ? "done" : "FAILED", now_seconds() - kids[c].start, done, n);
+                        ok        ? "done"
+                        : stopped ? "interrupted"
+                                  : "FAILED",
+                        now_seconds() - kids[c].start, done, n);
             }
         }
     }

@@ -10,10 +10,13 @@ import csv
 import glob
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SIM = None
@@ -176,6 +179,29 @@ class Sweep(unittest.TestCase):
             "results.csv"])
         with open(os.path.join(out, "point-0002.log")) as f:
             self.assertTrue(f.read().startswith("watchdog at 1.000 ns"))
+
+    def test_interrupt_keeps_finished_points_and_leaves_nothing_else(self):
+        # 4 points of about a second each, one at a time; SIGINT once the first is done.
+        spec = self.spec("base: %s\nparameters:\n  fabric.defaults.optical.lanes: [1, 2, 4, 8]\n"
+                         % os.path.join(ROOT, "configs", "membox-16node-saf.yaml"))
+        out = os.path.join(self.tmp, "out")
+        p = subprocess.Popen([SIM, "sweep", spec, "-j", "1", "-o", out], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = os.path.join(out, "point-0000.json")
+        for _ in range(6000):
+            if os.path.exists(first) or p.poll() is not None:
+                break
+            time.sleep(0.01)
+        p.send_signal(signal.SIGINT)
+        stdout, stderr = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 130, stdout + stderr)
+        self.assertIn("sweep interrupted; the finished points are kept", stderr)
+        left = sorted(os.listdir(out))
+        self.assertIn("point-0000.json", left)
+        self.assertTrue(all(re.fullmatch(r"point-000[0-3]\.json", f) for f in left), left)
+        r = sim("sweep", spec, "-o", out, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("4 points: %d run, %d done before" % (4 - len(left), len(left)), r.stdout)
 
     def test_zip_group_and_fixed_values(self):
         spec = self.spec("base: BASE\n"
