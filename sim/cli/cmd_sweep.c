@@ -452,6 +452,7 @@ typedef struct Point {
     const char **value; /* per parameter: the value's text */
     size_t n_ov;
     SimConfigOverride *ov;
+    char **path;   /* PATH */
     char **text;   /* "PATH=VALUE", as `run --set` records it */
     char **origin; /* "SPEC:LINE:COL: PATH=VALUE" */
 } Point;
@@ -459,11 +460,13 @@ typedef struct Point {
 static void point_free(Point *p)
 {
     for (size_t i = 0; i < p->n_ov; i++) {
+        free(p->path[i]);
         free(p->text[i]);
         free(p->origin[i]);
     }
     free(p->value);
     free(p->ov);
+    free(p->path);
     free(p->text);
     free(p->origin);
     memset(p, 0, sizeof(*p));
@@ -491,28 +494,26 @@ static char *str_printf(const char *fmt, ...)
 
 static bool point_add(Point *p, const Spec *s, const char *path, const CfgNode *v)
 {
+    char *copy = str_printf("%s", path);
     char *text = str_printf("%s=%s", path, v->text);
     char *origin = str_printf("%s:%u:%u: %s=%s", s->file, v->line, v->col, path, v->text);
-    if (text == NULL || origin == NULL) {
+    if (copy == NULL || text == NULL || origin == NULL) {
+        free(copy);
         free(text);
         free(origin);
         return false;
     }
-    size_t len = strlen(path);
+    p->path[p->n_ov] = copy;
     p->text[p->n_ov] = text;
     p->origin[p->n_ov] = origin;
-    /* The path is the text's part before '='; the value after it. */
-    p->ov[p->n_ov] = (SimConfigOverride){NULL, text + len + 1, origin};
-    text[len] = '\0';
-    p->ov[p->n_ov].path = text;
+    p->ov[p->n_ov] = (SimConfigOverride){copy, text + strlen(path) + 1, origin};
     p->n_ov++;
     return true;
 }
 
-/* Restores "PATH=VALUE" in p->text after point_make split it for the loader. */
+/* "PATH=VALUE" of override i. */
 static const char *point_setting(const Point *p, size_t i)
 {
-    p->text[i][strlen(p->ov[i].path)] = '=';
     return p->text[i];
 }
 
@@ -527,9 +528,11 @@ static bool point_make(const Spec *s, size_t i, Point *p)
     size_t cap = s->n_params + s->n_fixed + 1;
     p->value = calloc(s->n_params + 1, sizeof(*p->value));
     p->ov = calloc(cap, sizeof(*p->ov));
+    p->path = calloc(cap, sizeof(*p->path));
     p->text = calloc(cap, sizeof(*p->text));
     p->origin = calloc(cap, sizeof(*p->origin));
-    if (p->value == NULL || p->ov == NULL || p->text == NULL || p->origin == NULL) {
+    if (p->value == NULL || p->ov == NULL || p->path == NULL || p->text == NULL ||
+        p->origin == NULL) {
         point_free(p);
         return false;
     }
