@@ -3,11 +3,11 @@
  * (their cartesian product, and zipped groups that vary together) and seeds make the points;
  * each point is a `membox-sim run` of the base with `--set` values. Every point is loaded and
  * checked before anything runs, so a bad path or value is bad input naming the spec file, line
- * and column. Points run as child processes of this same executable (posix_spawn of
- * /proc/self/exe), N at a time: a point that crashes or fails is reported and the others go
- * on. Each writes its statistics JSON into the output folder (atomically, as `run --stats`
- * does); a point whose JSON is there with the same values and seed is done and skipped on a
- * rerun. At the end one CSV, a row per point in point order, is written under a temporary name
+ * and column. Points run as child processes of this same executable (posix_spawn of the
+ * file /proc/self/exe names), N at a time: a point that crashes or fails is reported and the
+ * others go on. Each writes its statistics JSON into the output folder (atomically, as `run
+ * --stats` does); a point whose JSON is there with the same values and seed is done and skipped on
+ * a rerun. At the end one CSV, a row per point in point order, is written under a temporary name
  * and renamed.
  *
  * Under `mpirun` (a build with -Dmpi, MEMBOX_HAVE_MPI) every rank reads the spec, rank 0 finds
@@ -730,6 +730,23 @@ static JsonValue *point_result(const char *dir, const Point *p)
 
 static volatile sig_atomic_t sweep_stop;
 
+/* This executable: the target of /proc/self/exe, read once (under valgrind that read gives the
+ * program run, where exec of /proc/self/exe would run valgrind's tool); /proc/self/exe itself
+ * when the file is gone (rebuilt during a sweep). */
+static char self_exe[4096] = "/proc/self/exe";
+
+static void find_self(void)
+{
+    char buf[sizeof(self_exe)];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        if (access(buf, X_OK) == 0) {
+            memcpy(self_exe, buf, (size_t)n + 1);
+        }
+    }
+}
+
 static void on_sweep_signal(int sig)
 {
     sweep_stop = sig;
@@ -798,7 +815,7 @@ static pid_t spawn_point(const Spec *s, const char *dir, size_t i)
                     : posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC,
                                                        0666);
             if (rc == 0) {
-                rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+                rc = posix_spawn(&pid, self_exe, &fa, NULL, argv, environ);
             }
             if (rc != 0) {
                 pid = -1;
@@ -1591,6 +1608,7 @@ int cmd_sweep(int argc, char **argv)
 {
     World w;
     world_start(&w);
+    find_self();
     sweep_loud = w.rank == 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
