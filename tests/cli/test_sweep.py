@@ -114,14 +114,18 @@ class Sweep(unittest.TestCase):
         self.assertIn("12 points: 0 run, 12 done before, 0 failed", r.stdout)
         self.assertEqual(r.stderr, "")
         self.assertEqual(read_csv(os.path.join(out, "results.csv")), rows)
-        # A missing JSON and one of other values are run again.
+        # A missing JSON, one of other values, a truncated one and one of another seed are
+        # run again.
         os.remove(os.path.join(out, "point-0003.json"))
         shutil.copy(os.path.join(out, "point-0000.json"), os.path.join(out, "point-0005.json"))
+        with open(os.path.join(out, "point-0008.json"), "r+") as f:
+            f.truncate(100)
+        shutil.copy(os.path.join(out, "point-0010.json"), os.path.join(out, "point-0011.json"))
         r = sim("sweep", spec, "-j", "2", "-o", out)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("12 points: 2 run, 10 done before, 0 failed", r.stdout)
-        self.assertIn("point 3 done", r.stderr)
-        self.assertIn("point 5 done", r.stderr)
+        self.assertIn("12 points: 4 run, 8 done before, 0 failed", r.stdout)
+        for i in (3, 5, 8, 11):
+            self.assertIn("point %d done" % i, r.stderr)
         self.assertEqual(read_csv(os.path.join(out, "results.csv")), rows)
 
     def test_mpirun_gives_the_same_table(self):
