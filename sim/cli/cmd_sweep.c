@@ -431,6 +431,15 @@ static bool spec_load(Spec *s, const char *file)
         }
         s->n_seeds = seeds->n;
     }
+    for (size_t i = 0; s->n_seeds > 0 && i < s->n_params + s->n_fixed; i++) {
+        const char *path = i < s->n_params ? s->params[i].path : s->fixed[i - s->n_params].path;
+        if (strcmp(path, "sim.seed") == 0) {
+            return spec_error(s,
+                              i < s->n_params ? s->params[i].key : s->fixed[i - s->n_params].value,
+                              "'sim.seed' is given with `seeds`, which would win: give one of "
+                              "them");
+        }
+    }
     size_t n = s->n_seeds > 0 ? s->n_seeds : 1;
     for (size_t a = 0; a < s->n_axes; a++) {
         if (s->axes[a].n > SWEEP_MAX_POINTS / n) {

@@ -295,6 +295,8 @@ class Sweep(unittest.TestCase):
              "lists of a group vary together and must be as long\n"),
             ("base: BASE\nparameters:\n  sim.seed: [1]\nset:\n  sim.seed: 2\n", [],
              "{S}:5:3: 'sim.seed' is given twice (also at line 3)\n"),
+            ("base: BASE\nseeds: [1]\nparameters:\n  sim.seed: [1, 2]\n", [],
+             "{S}:4:3: 'sim.seed' is given with `seeds`, which would win: give one of them\n"),
             ("base: BASE\nseeds: [1, -2]\n", [],
              "{S}:2:12: seeds: '-2': negative values are not allowed\n"),
             ("base: BASE\nuntil: soon\n", [],
