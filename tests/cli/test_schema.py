@@ -53,7 +53,11 @@ def sim(*args):
 
 
 def topologies():
-    return sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))
+    """Every topology in the tree, with the path its modeline gives the schema by."""
+    return ([(p, "membox-sim.schema.json")
+             for p in sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))] +
+            [(p, "../../configs/membox-sim.schema.json")
+             for p in sorted(glob.glob(os.path.join(ROOT, "tests", "bench", "*.yaml")))])
 
 
 def presets():
@@ -90,10 +94,11 @@ class Schema(unittest.TestCase):
 
     def test_every_shipped_topology_validates_and_names_the_schema(self):
         self.assertGreater(len(topologies()), 10)
-        for path in topologies():
+        for path, schema in topologies():
             with self.subTest(config=os.path.relpath(path, ROOT)):
                 with open(path) as f:
-                    self.assertEqual(f.readline(), MODELINE + "membox-sim.schema.json\n")
+                    self.assertEqual(f.readline(), MODELINE + schema + "\n")
+                self.assertTrue(os.path.exists(os.path.join(os.path.dirname(path), schema)))
                 self.assertEqual(self.errors(load_yaml(path)), [])
 
     def test_every_shipped_preset_validates_and_names_its_schema(self):
