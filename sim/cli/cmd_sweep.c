@@ -657,33 +657,6 @@ static bool make_dirs(const char *path)
     return ok;
 }
 
-/* data into path: under a temporary name, renamed when complete. */
-static bool write_atomic(const char *path, const char *data, size_t len)
-{
-    char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
-    if (tmp == NULL) {
-        errno = ENOMEM;
-        return false;
-    }
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f != NULL && fwrite(data, 1, len, f) == len;
-    int e = errno;
-    if (f != NULL && fclose(f) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        remove(tmp);
-    }
-    free(tmp);
-    errno = e;
-    return ok;
-}
-
 /* Whether a statistics JSON holds a run of p: the same `--set` values (in order) and seed. */
 static bool json_matches(const JsonValue *j, const Point *p)
 {
@@ -1205,12 +1178,14 @@ typedef struct World {
     bool mpi;
 } World;
 
+#if MEMBOX_HAVE_MPI
 /* Whether this process was started by an MPI launcher (Open MPI, PMIx or PMI). */
 static bool under_mpi_launcher(void)
 {
     return getenv("OMPI_COMM_WORLD_SIZE") != NULL || getenv("PMIX_RANK") != NULL ||
            getenv("PMI_RANK") != NULL;
 }
+#endif
 
 static void world_start(World *w)
 {
@@ -1255,6 +1230,33 @@ static bool world_all(const World *w, bool ok)
 }
 
 #if MEMBOX_HAVE_MPI
+/* data into path: under a temporary name, renamed when complete. */
+static bool write_atomic(const char *path, const char *data, size_t len)
+{
+    char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
+    if (tmp == NULL) {
+        errno = ENOMEM;
+        return false;
+    }
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f != NULL && fwrite(data, 1, len, f) == len;
+    int e = errno;
+    if (f != NULL && fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        remove(tmp);
+    }
+    free(tmp);
+    errno = e;
+    return ok;
+}
+
 enum {
     TAG_HEAD = 1,
     TAG_BODY = 2
