@@ -1185,6 +1185,19 @@ static bool under_mpi_launcher(void)
     return getenv("OMPI_COMM_WORLD_SIZE") != NULL || getenv("PMIX_RANK") != NULL ||
            getenv("PMI_RANK") != NULL;
 }
+#else
+/* Whether a launcher started several copies of this process (Open MPI's or PMI's size). */
+static bool launched_many(void)
+{
+    const char *names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
+    for (size_t i = 0; i < N_OF(names); i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && strtol(v, NULL, 10) > 1) {
+            return true;
+        }
+    }
+    return false;
+}
 #endif
 
 static void world_start(World *w)
@@ -1464,6 +1477,14 @@ static char *default_dir(const char *spec)
 
 static int sweep_main(const World *w, const SweepArgs *a)
 {
+#if !MEMBOX_HAVE_MPI
+    if (launched_many() && !a->list && !a->has_point && !a->collect) {
+        fprintf(stderr, "membox-sim: sweep: started as several processes (mpirun -n K?), but "
+                        "this build has no MPI, so each would run every point; build with "
+                        "meson -Dmpi=enabled (libopenmpi-dev), or use --point (docs/sweeps.md)\n");
+        return SWEEP_INPUT;
+    }
+#endif
     Spec s;
     bool ok = spec_load(&s, a->spec) && spec_check(&s);
     if (!world_all(w, ok)) {
