@@ -15,6 +15,8 @@
 
 #include "membox_version.h"
 #include "systems/registry.h"
+#include "sim/cli/cmd_schema.h"
+#include "sim/cli/cmd_sweep.h"
 #include "sim/cli/cmd_trace.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
@@ -61,6 +63,8 @@ static const char *const main_help =
     "  expand CONFIG    print the flat topology CONFIG expands to (instances and links)\n"
     "  describe [TYPE]  list the model types, or one type's parameters, ports, statistics\n"
     "  dram CONFIG --trace FILE   replay a memory trace into the DDR3 controller alone\n"
+    "  sweep SPEC       run a topology over value lists and seeds into one CSV (-j N, mpirun)\n"
+    "  schema           print the JSON Schema of topology files (for editors)\n"
     "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
     "  version          print the version\n"
     "  help [COMMAND]   this text, or a command's\n"
@@ -897,6 +901,8 @@ static const Command commands[] = {
     {"describe", cmd_describe, describe_help},
     {"dram", cmd_dram, dram_help},
     {"trace", cmd_trace, cmd_trace_help},
+    {"sweep", cmd_sweep, cmd_sweep_help},
+    {"schema", cmd_schema, cmd_schema_help},
     {"version", cmd_version, version_help},
 };
 

@@ -33,6 +33,10 @@ static const SimParamDesc link_params[] = {
      "synchroniser cycles added when the two clocks differ"},
 };
 
+/* For the schema (schema.c). */
+const SimParamDesc *const cfg_link_params = link_params;
+const size_t cfg_link_n_params = N_OF(link_params);
+
 enum {
     LINK_KEY_FROM = 0,
     LINK_KEY_TO = 1

@@ -219,6 +219,15 @@ bool cfg_check_cycles(CfgLoader *l);
  */
 bool cfg_apply_overrides(CfgLoader *l, bool instances);
 
+/* The tables of the `sim` section, of a domain (config_load.c) and of a link (config_graph.c),
+ * for the schema (schema.c). */
+extern const SimParamDesc *const cfg_sim_section_params;
+extern const size_t cfg_sim_section_n_params;
+extern const SimParamDesc *const cfg_domain_params;
+extern const size_t cfg_domain_n_params;
+extern const SimParamDesc *const cfg_link_params;
+extern const size_t cfg_link_n_params;
+
 /* ---- system sections (config_expand.c) ---- */
 
 /*

@@ -48,6 +48,10 @@ static const SimParamDesc sim_section_params[] = {
      "fabric checks: adapters whose requests reach one memory (src is 8 bits)"},
 };
 
+/* For the schema (schema.c). */
+const SimParamDesc *const cfg_sim_section_params = sim_section_params;
+const size_t cfg_sim_section_n_params = N_OF(sim_section_params);
+
 enum {
     SIM_KEY_SEED = 0,
     SIM_KEY_UNTIL = 1
@@ -64,6 +68,9 @@ static const SimParamDesc domain_params[] = {
     {"phase", SIM_PARAM_TIME, offsetof(DomainParams, phase), "0", NULL, NULL, NULL,
      "time of cycle 0"},
 };
+
+const SimParamDesc *const cfg_domain_params = domain_params;
+const size_t cfg_domain_n_params = N_OF(domain_params);
 
 enum {
     DOMAIN_KEY_FREQ = 0,

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "model.h"
 #include "yaml_tree.h"
@@ -30,6 +31,7 @@ extern "C" {
 #endif
 
 typedef struct SimExpansion SimExpansion;
+struct SimRegistry; /* config.h */
 
 typedef struct SimSystemType {
     const char *key; /* its top-level key, e.g. "fabric" */
@@ -40,6 +42,12 @@ typedef struct SimSystemType {
      * result of sim_expansion_fail() (or sim_expansion_oom()), which fills the caller's error.
      */
     bool (*expand)(SimExpansion *x, const CfgNode *section);
+    /*
+     * Optional: writes the JSON Schema (draft-07) of the section's value to out, for
+     * `membox-sim schema` (schema.h has the helpers: model types' parameters as properties,
+     * and the schema's definitions it may refer to). NULL: the section is any mapping.
+     */
+    void (*schema)(FILE *out, const struct SimRegistry *reg);
 } SimSystemType;
 
 /* The section's key node (its position is the section's). */

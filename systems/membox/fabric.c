@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/config/config.h"
+#include "sim/config/schema.h"
 #include "sim/config/units.h"
 #include "sim/core/util.h"
 
@@ -1520,10 +1522,192 @@ static bool fabric_expand(SimExpansion *xp, const CfgNode *fabric)
     return ok;
 }
 
+/* ---- the section's JSON Schema (`membox-sim schema`, sim/config/schema.h) ---- */
+
+static const char *const no_lanes[] = {"lanes", NULL};
+
+/* A part's mapping: the keys of its type (not `lanes` on a link's end) and `preset`. */
+static void schema_part(FILE *o, const SimRegistry *reg, const char *key, const char *type,
+                        bool lanes_on_link, bool *first)
+{
+    const SimModelType *t = sim_config_find_type(reg, type);
+    fprintf(o,
+            "%s\"%s\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
+            "\"description\":\"%s keys\",\"properties\":{",
+            *first ? "" : ",", key, type);
+    bool f = true;
+    if (t != NULL) {
+        sim_schema_params(o, t, lanes_on_link ? no_lanes : NULL, &f);
+    }
+    fprintf(o, "%s\"preset\":{\"type\":\"string\",\"description\":\"a preset file of %s keys\"}}}",
+            f ? "" : ",", type);
+    *first = false;
+}
+
+/* The parts of an element of kind k, as members. */
+static void schema_parts(FILE *o, const SimRegistry *reg, FabKind k, bool *first)
+{
+    for (size_t i = 0; i < kind_n_parts[k]; i++) {
+        const FabPart *pt = &kind_parts[k][i];
+        if (pt->type == NULL) {
+            fprintf(o, "%s\"%s\":{\"$ref\":\"#/definitions/workload\"}", *first ? "" : ",",
+                    pt->key);
+            *first = false;
+        } else {
+            schema_part(o, reg, pt->key, pt->type, pt->lanes_on_link, first);
+        }
+    }
+}
+
+static void schema_string_member(FILE *o, const char *key, const char *doc, bool *first)
+{
+    fprintf(o, "%s\"%s\":{\"type\":\"string\",\"description\":", *first ? "" : ",", key);
+    sim_schema_string(o, doc);
+    fputc('}', o);
+    *first = false;
+}
+
+/* `lanes` of an optical link: the lane groups' own parameter. */
+static void schema_lanes(FILE *o, const SimRegistry *reg, bool *first)
+{
+    const SimModelType *mpp = sim_config_find_type(reg, "link.mpp");
+    for (size_t i = 0; mpp != NULL && i < mpp->n_params; i++) {
+        if (strcmp(mpp->params[i].key, "lanes") == 0) {
+            fprintf(o, "%s\"lanes\":", *first ? "" : ",");
+            sim_schema_param(o, &mpp->params[i]);
+            *first = false;
+        }
+    }
+}
+
+/* The keys of the repeater's switch: repeater.switch's. */
+static void schema_switch(FILE *o, const SimRegistry *reg, bool *first)
+{
+    const SimModelType *sw = sim_config_find_type(reg, "repeater.switch");
+    if (sw != NULL) {
+        sim_schema_params(o, sw, NULL, first);
+    }
+}
+
+static void schema_cable(FILE *o, const SimRegistry *reg, bool *first)
+{
+    const SimModelType *cable = sim_config_find_type(reg, "link.cable");
+    if (cable != NULL) {
+        sim_schema_params(o, cable, NULL, first);
+    }
+    schema_lanes(o, reg, first);
+}
+
+/* A mapping of elements by name (an element may be written empty). */
+static void schema_elements_open(FILE *o, const char *key, const char *doc)
+{
+    fprintf(o,
+            ",\"%s\":{\"type\":\"object\",\"description\":\"%s\",\"propertyNames\":"
+            "{\"pattern\":\"^[A-Za-z_][A-Za-z0-9_]*$\",\"maxLength\":%d},"
+            "\"additionalProperties\":{\"type\":[\"object\",\"null\"],"
+            "\"additionalProperties\":false,\"properties\":{",
+            key, doc, FAB_NAME_MAX);
+}
+
+static void fabric_schema(FILE *o, const struct SimRegistry *reg)
+{
+    bool first;
+    fputs("{\"type\":\"object\",\"additionalProperties\":false,\"description\":", o);
+    sim_schema_string(o, membox_fabric_system.doc);
+    fputs(",\"properties\":{\"defaults\":{\"type\":\"object\",\"additionalProperties\":false,"
+          "\"description\":\"keys for every element of a kind\",\"properties\":{"
+          "\"node\":{\"$ref\":\"#/definitions/workload\"},"
+          "\"repeater\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{",
+          o);
+    first = true;
+    schema_switch(o, reg, &first);
+    for (size_t i = 0; i < kind_n_parts[FAB_REPEATER]; i++) {
+        const FabPart *pt = &kind_parts[FAB_REPEATER][i];
+        schema_part(o, reg, pt->key, pt->type, pt->lanes_on_link, &first);
+    }
+    fputs("}},\"optical\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{", o);
+    first = true;
+    schema_cable(o, reg, &first);
+    fputs("}}}}", o);
+
+    schema_elements_open(o, "memboxes", "MemBoxes by name");
+    fprintf(o,
+            "\"ports\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":%d,\"default\":%s,"
+            "\"description\":\"optical ports p0 .. p<ports-1>; with the host they must fit "
+            "the arbiter's ports\"}",
+            FAB_PORTS_MAX, FAB_MEMBOX_PORTS);
+    first = false;
+    schema_string_member(o, "host", "a node whose adapter is on the arbiter's last port", &first);
+    schema_parts(o, reg, FAB_MEMBOX, &first);
+    fputs("}}}", o);
+
+    schema_elements_open(o, "repeaters", "repeaters by name");
+    first = true;
+    schema_switch(o, reg, &first);
+    schema_string_member(o, "host", "a node whose adapter is on the switch's local ports", &first);
+    schema_parts(o, reg, FAB_REPEATER, &first);
+    fputs("}}}", o);
+
+    schema_elements_open(o, "nodes", "compute nodes by name; a node's position is its node id");
+    first = true;
+    schema_parts(o, reg, FAB_NODE, &first);
+    fputs("}}}", o);
+
+    fputs(",\"optical\":{\"type\":\"array\",\"description\":\"the optical links (cables), "
+          "numbered from 0\",\"items\":{\"type\":\"object\",\"additionalProperties\":false,"
+          "\"required\":[\"from\",\"to\"],\"properties\":{",
+          o);
+    first = true;
+    schema_string_member(o, "from",
+                         "the MPP end: a node (node1) or a repeater's up port "
+                         "(rep0:up)",
+                         &first);
+    schema_string_member(o, "to",
+                         "the SPP end: a MemBox's port (mb:p0) or a repeater's down "
+                         "port (rep0:d2)",
+                         &first);
+    schema_cable(o, reg, &first);
+    fputs("}}}", o);
+
+    /* The workload: a requester type, its keys and `nodes`. */
+    fputs(",\"workload\":{\"type\":\"object\",\"required\":[\"type\"],\"description\":\"a "
+          "workload every listed node replays\",\"properties\":{\"type\":{\"enum\":[",
+          o);
+    first = true;
+    for (size_t i = 0; i < reg->n_types; i++) {
+        if (reg->types[i]->role == SIM_ROLE_REQUESTER) {
+            fputs(first ? "" : ",", o);
+            sim_schema_string(o, reg->types[i]->name);
+            first = false;
+        }
+    }
+    fputs("]}},\"allOf\":[", o);
+    bool first_type = true;
+    for (size_t i = 0; i < reg->n_types; i++) {
+        const SimModelType *t = reg->types[i];
+        if (t->role != SIM_ROLE_REQUESTER) {
+            continue;
+        }
+        fprintf(o,
+                "%s{\"if\":{\"properties\":{\"type\":{\"const\":\"%s\"}}},\"then\":"
+                "{\"additionalProperties\":false,\"properties\":{",
+                first_type ? "" : ",", t->name);
+        first_type = false;
+        first = true;
+        sim_schema_params(o, t, NULL, &first);
+        fputs(",\"type\":{},\"preset\":{\"type\":\"string\"},\"nodes\":{\"anyOf\":[{\"const\":"
+              "\"all\"},{\"type\":\"array\",\"items\":{\"type\":\"string\"}}],\"description\":"
+              "\"the nodes that replay it: all (every node) or a list of names\"}}}}",
+              o);
+    }
+    fputs("]}}}", o);
+}
+
 const SimSystemType membox_fabric_system = {
     .key = "fabric",
     .doc = "A MemBox fabric by its elements: MemBoxes (DDR3 behind a 17-port arbiter and their "
            "optical ports), repeaters, compute nodes with their adapter cards, and the 40G "
            "optical links between them (docs/config.md, \"Fabric section\").",
     .expand = fabric_expand,
+    .schema = fabric_schema,
 };

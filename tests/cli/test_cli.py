@@ -242,7 +242,7 @@ class Cli(unittest.TestCase):
              "configs/default.yaml: the standalone DRAM mode needs exactly one instance of type "
              "'dram.trace' (the trace player); found 0"),
             (["dram", "configs/dram-standalone.yaml", "--trace", "/nonexistent.trc"],
-             "configs/dram-standalone.yaml:21:3: instance 'trace': /nonexistent.trc: cannot "
+             "configs/dram-standalone.yaml:22:3: instance 'trace': /nonexistent.trc: cannot "
              "open: No such file or directory"),
         ]
         for args, msg in cases:
@@ -273,7 +273,7 @@ class Cli(unittest.TestCase):
         bad = self.write("bad.trc", "0x2000D5C0 READ 30\n0xZZ READ 31\n")
         r = run("dram", "configs/dram-standalone.yaml", "--trace", bad, "--format", "dramsim3")
         self.assertEqual(r.returncode, 2)
-        self.assertEqual(r.stderr.strip(), "configs/dram-standalone.yaml:21:3: instance 'trace': "
+        self.assertEqual(r.stderr.strip(), "configs/dram-standalone.yaml:22:3: instance 'trace': "
                          + bad + ":2: bad hex address '0xZZ'")
         mt = self.write("bad.trace", "membox-memtrace 1\nbogus\n")
         with open(os.path.join(ROOT, "configs/host-ideal.yaml")) as f:

@@ -131,8 +131,8 @@ bool pair_expand(SimExpansion *x, const CfgNode *section)
            make_link(x, name, p + "_src:out", p + "_snk:in");
 }
 
-const SimSystemType chain_system = {"chain", "A chain of delay stages.", chain_expand};
-const SimSystemType pair_system = {"pair", "A source and a sink.", pair_expand};
+const SimSystemType chain_system = {"chain", "A chain of delay stages.", chain_expand, nullptr};
+const SimSystemType pair_system = {"pair", "A source and a sink.", pair_expand, nullptr};
 const SimSystemType *const kSystems[] = {&chain_system, &pair_system};
 
 SimRegistry registry()
