@@ -77,9 +77,8 @@ bool ib_link_init(IbLink *l, SimComponent *owner, const char *name, const IbLink
         sim_error_set(err, SIM_ERR_INPUT,
                       "instance '%s': key 'domain': a cycle of domain '%s' lasts %llu ps, but one "
                       "%s symbol at %.6g Gbps lasts %.2f ps: declare the domain at %.6fMHz",
-                      name, d->name, (unsigned long long)d->period,
-                      ib_encoding_names[p->encoding], p->lane_rate / 1e9, sym,
-                      p->lane_rate / line_bits / 1e6);
+                      name, d->name, (unsigned long long)d->period, ib_encoding_names[p->encoding],
+                      p->lane_rate / 1e9, sym, p->lane_rate / line_bits / 1e6);
         return false;
     }
     l->owner = owner;
@@ -151,7 +150,8 @@ static void rx_take(IbLink *l, SimPacket *pkt)
     }
     IbVlRx *r = &l->rxv[vl];
     if (r->used + blocks > r->cap || sim_ring_full(&r->r)) {
-        sim_fail(sim, "%s: a packet of %u credits arrived on VL %u with %u of %u credits free: "
+        sim_fail(sim,
+                 "%s: a packet of %u credits arrived on VL %u with %u of %u credits free: "
                  "the sender overran its credits",
                  l->name, blocks, vl, r->cap - r->used, r->cap);
         sim_packet_free(sim, pkt);
@@ -179,12 +179,15 @@ void ib_link_receive(IbLink *l, SimCycle now)
         if (l->p.phy_rx_cycles == 0) {
             rx_take(l, pkt);
         } else {
+            l->phy_data += pkt->type != IB_FC;
             assert(!sim_timed_fifo_full(&l->phy_in));
             sim_timed_fifo_push(&l->phy_in, now + l->p.phy_rx_cycles, pkt);
         }
     }
     while (sim_timed_fifo_ready(&l->phy_in, now) != NULL) {
-        rx_take(l, sim_timed_fifo_pop(&l->phy_in));
+        pkt = sim_timed_fifo_pop(&l->phy_in);
+        l->phy_data -= pkt->type != IB_FC;
+        rx_take(l, pkt);
     }
 }
 
@@ -291,6 +294,7 @@ static void start_packet(IbLink *l, SimPacket *pkt, SimCycle now)
     uint32_t d = ib_link_symbols(l, pkt);
     l->tx_free = now + d;
     l->st.busy_cycles += d;
+    l->phy_data += pkt->type != IB_FC;
     /* Its last symbol is at now + d - 1; it leaves the PHY phy_tx_cycles later. */
     sim_timed_fifo_push(&l->phy_out, now + d - 1 + l->p.phy_tx_cycles, pkt);
 }
@@ -344,7 +348,9 @@ void ib_link_transmit(IbLink *l, SimCycle now)
         start_packet(l, pkt, now);
     }
     while (sim_timed_fifo_ready(&l->phy_out, now) != NULL && sim_port_can_push(l->tx)) {
-        sim_port_push(l->tx, sim_timed_fifo_pop(&l->phy_out));
+        SimPacket *pkt = sim_timed_fifo_pop(&l->phy_out);
+        l->phy_data -= pkt->type != IB_FC;
+        sim_port_push(l->tx, pkt);
     }
 }
 
@@ -380,7 +386,7 @@ SimCycle ib_link_wake(const IbLink *l, SimCycle now)
 
 bool ib_link_busy(const IbLink *l)
 {
-    if (sim_timed_fifo_count(&l->phy_out) != 0 || sim_timed_fifo_count(&l->phy_in) != 0) {
+    if (l->phy_data != 0) {
         return true;
     }
     for (uint32_t v = 0; v < l->vls; v++) {

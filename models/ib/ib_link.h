@@ -130,9 +130,9 @@ typedef struct IbVlTx {
 typedef struct IbVlRx {
     SimPacket **q; /* received, not yet taken by the owner */
     SimRing r;
-    uint32_t cap;  /* credits of the buffer */
-    uint32_t used; /* credits held */
-    uint32_t abr;  /* adjusted blocks received, mod 4096 */
+    uint32_t cap;        /* credits of the buffer */
+    uint32_t used;       /* credits held */
+    uint32_t abr;        /* adjusted blocks received, mod 4096 */
     uint32_t advertised; /* FCCL of the last FC packet sent */
     uint32_t freed;      /* credits freed since that packet */
     bool due;            /* an FC packet is owed */
@@ -155,6 +155,7 @@ typedef struct IbLink {
     SimCycle skip_due; /* when the next skip ordered set is due (skip_interval > 0) */
     SimTimedFifo phy_out;
     SimTimedFifo phy_in;
+    uint32_t phy_data; /* data packets in the two PHY pipelines (flow control is not work) */
     bool started;
     IbLinkStats st;
 } IbLink;
@@ -197,7 +198,8 @@ static inline SimPacket *ib_link_rx_peek(const IbLink *l, uint32_t vl)
 /* Takes it, freeing its credits. */
 SimPacket *ib_link_rx_pop(IbLink *l, uint32_t vl);
 
-/* Holds packets (queued, in the PHY or unread): the run must not end. */
+/* Holds data packets (queued, in the PHY or unread): the run must not end. Flow-control
+ * packets are not work: a link that only refreshes its credits lets a run end. */
 bool ib_link_busy(const IbLink *l);
 void ib_link_finish(IbLink *l, SimTime end);
 void ib_link_dump(const IbLink *l, SimError *report);

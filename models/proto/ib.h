@@ -60,9 +60,9 @@ typedef enum IbPacketType {
 #define IB_AETH_BYTES    4u
 #define IB_ICRC_BYTES    4u
 #define IB_VCRC_BYTES    2u
-#define IB_FC_BYTES      6u /* op 4 bits, FCTBS 12, VL 4, FCCL 12, LPCRC 16 */
-#define IB_FRAMING_BYTES 2u /* start and end delimiter */
-#define IB_BLOCK_BYTES   64u /* one flow-control credit */
+#define IB_FC_BYTES      6u    /* op 4 bits, FCTBS 12, VL 4, FCCL 12, LPCRC 16 */
+#define IB_FRAMING_BYTES 2u    /* start and end delimiter */
+#define IB_BLOCK_BYTES   64u   /* one flow-control credit */
 #define IB_CREDIT_MOD    4096u /* FCTBS and FCCL are 12-bit counters */
 #define IB_MAX_VLS       15u   /* data VLs 0-14 (VL15 is management, not modelled) */
 
