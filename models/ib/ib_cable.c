@@ -5,12 +5,14 @@
  *   - {from: x:tx, to: cable:a_in}     - {from: cable:b_out, to: y:rx}
  *   - {from: y:tx, to: cable:b_in}     - {from: cable:a_out, to: x:rx}
  *
- * A port pushes a packet when its last symbol leaves its PHY, at cycle e; with the YAML link's
- * latency 1 the cable takes it at e + 1 and pushes it on at e + 1 + F, F = ceil(length x
- * delay_per_m / period) (docs/models/ib.md section 2.2); the link to the receiver adds its
- * latency. The cable carries whole packets in order and loses none: an InfiniBand link layer
- * has no retry (a corrupt packet is dropped, and the reliable transport resends), and bit errors
- * are not modelled here (docs/models/ib.md section 5).
+ * A port pushes a data packet at its header with its tail following (SimPacket.tail: the cable
+ * takes tails); the cable takes it at cycle c and pushes it on at c + F, F = ceil(length x
+ * delay_per_m / period) (docs/models/ib.md section 2.2), its tail F after the tail came in, to
+ * a receiver that takes tails (a switch port); to one that does not, whole, F after its tail
+ * came in. With the YAML link's latency 1 a packet whose last symbol leaves at e is in such a
+ * receiver's buffer at e + 1 + F + 1 (+ phy_rx). The cable carries whole packets in order and loses
+ * none: an InfiniBand link layer has no retry (a corrupt packet is dropped, and the reliable
+ * transport resends), and bit errors are not modelled here (docs/models/ib.md section 5).
  */
 #include "ib.h"
 
@@ -29,7 +31,8 @@ typedef struct CableParams {
 
 typedef struct CableSlot {
     SimPacket *pkt;
-    SimCycle at;
+    SimCycle at;  /* cycle it is pushed on */
+    SimTime tail; /* when its tail is delivered (pushed at its header), 0: whole */
 } CableSlot;
 
 typedef struct CableDir {
@@ -58,10 +61,20 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
         CableDir *d = &k->dir[i];
         SimPacket *pkt;
         while (!sim_ring_full(&d->r) && (pkt = sim_port_peek(d->in)) != NULL) {
+            CableSlot e = {pkt, now + k->flight, 0};
+            if (pkt->tail != 0) {
+                SimCycle tail = sim_port_tail_cycle(d->in, pkt);
+                if (d->out->consumer->takes_tails) {
+                    e.tail = sim_domain_time(c->domain, tail + k->flight);
+                } else {
+                    e.at = tail + k->flight; /* the receiver wants it whole */
+                }
+            }
             sim_port_pop(d->in);
+            pkt->tail = 0;
             d->packets++;
             d->bytes += ib_packet_bytes(pkt);
-            d->line[sim_ring_push(&d->r)] = (CableSlot){pkt, now + k->flight};
+            d->line[sim_ring_push(&d->r)] = e;
         }
         while (!sim_ring_empty(&d->r) && d->line[sim_ring_head(&d->r)].at <= now) {
             if (!sim_port_can_push(d->out)) {
@@ -74,7 +87,9 @@ static SimCycle cable_tick(SimComponent *c, SimCycle now)
                 d->blocked_cycles += now - d->blocked_since;
                 d->blocked_since = SIM_CYCLE_NEVER;
             }
-            sim_port_push(d->out, d->line[sim_ring_pop(&d->r)].pkt);
+            const CableSlot *e = &d->line[sim_ring_pop(&d->r)];
+            sim_packet_set_tail(e->pkt, e->tail, c->sim->now);
+            sim_port_push(d->out, e->pkt);
         }
         if (!sim_ring_empty(&d->r)) {
             SimCycle at = d->line[sim_ring_head(&d->r)].at;
@@ -180,6 +195,7 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild
     if (!sim_add_component(sim, &k->c, name, p->domain, &cable_ops, err)) {
         goto fail_parts;
     }
+    k->c.takes_tails = true; /* passes packets on at their header to receivers that take them */
     sim_build_port(bld, "a_in", &k->c, &k->dir[0].in);
     sim_build_port(bld, "b_out", &k->c, &k->dir[0].out);
     sim_build_port(bld, "b_in", &k->c, &k->dir[1].in);

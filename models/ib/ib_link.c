@@ -87,6 +87,7 @@ bool ib_link_init(IbLink *l, SimComponent *owner, const char *name, const IbLink
     l->vls = (uint32_t)p->vls;
     l->symbol_bytes = (uint32_t)p->width * (p->encoding == IB_ENC_8B10B ? 1u : 8u);
     l->max_blocks = (max_packet_bytes(p->mtu) + IB_BLOCK_BYTES - 1) / IB_BLOCK_BYTES;
+    l->hdr_symbols = (1 + IB_LRH_BYTES + l->symbol_bytes - 1) / l->symbol_bytes;
     uint32_t cap = (uint32_t)(p->vl_buffer / IB_BLOCK_BYTES);
     for (uint32_t v = 0; v < l->vls; v++) {
         IbVlTx *t = &l->txv[v];
@@ -175,7 +176,12 @@ void ib_link_receive(IbLink *l, SimCycle now)
 {
     SimPacket *pkt;
     while ((pkt = sim_port_peek(l->rx)) != NULL) {
+        /* A packet pushed at its header (an owner that takes tails) says when its tail comes. */
+        SimCycle tail = pkt->tail != 0 ? sim_port_tail_cycle(l->rx, pkt) : now;
         sim_port_pop(l->rx);
+        pkt->tail = 0;
+        pkt->user[0] = tail + l->p.phy_rx_cycles;
+        pkt->user[1] = now + l->p.phy_rx_cycles;
         if (l->p.phy_rx_cycles == 0) {
             rx_take(l, pkt);
         } else {
@@ -214,6 +220,20 @@ SimPacket *ib_link_rx_pop(IbLink *l, uint32_t vl)
     r->freed += blocks;
     rx_check_due(l, r);
     return pkt;
+}
+
+SimPacket *ib_link_rx_take(IbLink *l, uint32_t vl)
+{
+    IbVlRx *r = &l->rxv[vl];
+    return r->q[sim_ring_pop(&r->r)];
+}
+
+void ib_link_rx_release(IbLink *l, uint32_t vl, uint32_t blocks)
+{
+    IbVlRx *r = &l->rxv[vl];
+    r->used -= blocks;
+    r->freed += blocks;
+    rx_check_due(l, r);
 }
 
 /* ---- transmit ---- */
@@ -295,8 +315,43 @@ static void start_packet(IbLink *l, SimPacket *pkt, SimCycle now)
     l->tx_free = now + d;
     l->st.busy_cycles += d;
     l->phy_data += pkt->type != IB_FC;
-    /* Its last symbol is at now + d - 1; it leaves the PHY phy_tx_cycles later. */
-    sim_timed_fifo_push(&l->phy_out, now + d - 1 + l->p.phy_tx_cycles, pkt);
+    /* Its last symbol is at now + d - 1; it leaves the PHY phy_tx_cycles later. A data packet
+     * whose receiver takes tails goes at its header (SDP and LRH), its tail following. */
+    SimCycle tail = now + d - 1 + l->p.phy_tx_cycles;
+    pkt->user[0] = tail;
+    bool head = l->cut && pkt->type != IB_FC;
+    sim_timed_fifo_push(&l->phy_out, head ? now + l->hdr_symbols - 1 + l->p.phy_tx_cycles : tail,
+                        pkt);
+}
+
+static void start_data(IbLink *l, uint32_t vl, SimPacket *pkt, SimCycle now)
+{
+    IbVlTx *t = &l->txv[vl];
+    uint32_t blocks = ib_packet_blocks(pkt);
+    t->sent = mod_add(t->sent, blocks);
+    l->st.tx_packets++;
+    l->st.tx_bytes += ib_packet_bytes(pkt);
+    l->st.tx_payload_bytes += ib_payload_bytes(pkt);
+    l->st.vl[vl].tx_packets++;
+    l->st.vl[vl].tx_blocks += blocks;
+    pkt->stamp[SIM_STAMP_HOP] = l->owner->sim->now;
+    start_packet(l, pkt, now);
+}
+
+bool ib_link_tx_can_start(IbLink *l, uint32_t vl, uint32_t blocks, SimCycle now)
+{
+    if (!l->started || now < l->tx_free || sim_timed_fifo_full(&l->phy_out) ||
+        fc_pick(l, now) >= 0 || !has_credits(&l->txv[vl], blocks)) {
+        return false;
+    }
+    return skip_settle(l, now);
+}
+
+void ib_link_tx_start(IbLink *l, SimPacket *pkt, SimCycle now)
+{
+    uint32_t vl = ib_vl(pkt);
+    assert(vl < l->vls && ib_payload_bytes(pkt) <= l->p.mtu);
+    start_data(l, vl, pkt, now);
 }
 
 void ib_link_transmit(IbLink *l, SimCycle now)
@@ -305,6 +360,7 @@ void ib_link_transmit(IbLink *l, SimCycle now)
     if (!l->started) {
         l->started = true;
         l->tx_free = now;
+        l->cut = l->tx->consumer->takes_tails;
     }
     bool want = now >= l->tx_free && !sim_timed_fifo_full(&l->phy_out);
     int fc = want ? fc_pick(l, now) : -1;
@@ -332,24 +388,24 @@ void ib_link_transmit(IbLink *l, SimCycle now)
     } else if (dv >= 0) {
         IbVlTx *t = &l->txv[dv];
         SimPacket *pkt = t->q[sim_ring_pop(&t->r)];
-        uint32_t blocks = ib_packet_blocks(pkt);
         if (t->stall_since != SIM_CYCLE_NEVER) {
             l->st.vl[dv].credit_stall_cycles += now - t->stall_since;
             t->stall_since = SIM_CYCLE_NEVER;
         }
-        t->sent = mod_add(t->sent, blocks);
         l->rr = (uint32_t)dv + 1 < l->vls ? (uint32_t)dv + 1 : 0;
-        l->st.tx_packets++;
-        l->st.tx_bytes += ib_packet_bytes(pkt);
-        l->st.tx_payload_bytes += ib_payload_bytes(pkt);
-        l->st.vl[dv].tx_packets++;
-        l->st.vl[dv].tx_blocks += blocks;
-        pkt->stamp[SIM_STAMP_HOP] = sim->now;
-        start_packet(l, pkt, now);
+        start_data(l, (uint32_t)dv, pkt, now);
     }
+    ib_link_push(l, now);
+}
+
+void ib_link_push(IbLink *l, SimCycle now)
+{
     while (sim_timed_fifo_ready(&l->phy_out, now) != NULL && sim_port_can_push(l->tx)) {
+        SimCycle planned = sim_timed_fifo_head_ready(&l->phy_out);
         SimPacket *pkt = sim_timed_fifo_pop(&l->phy_out);
         l->phy_data -= pkt->type != IB_FC;
+        bool head = l->cut && pkt->type != IB_FC;
+        sim_packet_set_tail_planned(pkt, l->p.domain, head ? pkt->user[0] : 0, planned, now);
         sim_port_push(l->tx, pkt);
     }
 }

@@ -148,6 +148,8 @@ typedef struct IbLink {
     uint32_t vls;
     uint32_t symbol_bytes; /* bytes per symbol time over all lanes */
     uint32_t max_blocks;   /* credits the largest packet of the MTU takes */
+    uint32_t hdr_symbols;  /* symbol times of the start delimiter and the LRH */
+    bool cut;              /* the tx port's consumer takes tails: data goes at its header */
     IbVlTx txv[IB_MAX_VLS];
     IbVlRx rxv[IB_MAX_VLS];
     uint32_t rr;       /* VL the arbiter looks at first */
@@ -197,6 +199,23 @@ static inline SimPacket *ib_link_rx_peek(const IbLink *l, uint32_t vl)
 }
 /* Takes it, freeing its credits. */
 SimPacket *ib_link_rx_pop(IbLink *l, uint32_t vl);
+
+/*
+ * For owners that move packets from one port to another themselves (the switch): whether a
+ * data packet of `blocks` credits on `vl` can start at `now` (serialiser free, no flow-control
+ * packet owed, no skip ordered set due, credits: settles due skips), and starting it.
+ */
+bool ib_link_tx_can_start(IbLink *l, uint32_t vl, uint32_t blocks, SimCycle now);
+void ib_link_tx_start(IbLink *l, SimPacket *pkt, SimCycle now);
+/* Pushes what leaves the PHY at `now` (ib_link_transmit does it too). */
+void ib_link_push(IbLink *l, SimCycle now);
+/*
+ * Takes the oldest received packet of a VL but keeps its credits until ib_link_rx_release.
+ * A received packet carries in user[0] the cycle its tail is in the buffer and in user[1] the
+ * cycle its header was (the same for a packet pushed whole).
+ */
+SimPacket *ib_link_rx_take(IbLink *l, uint32_t vl);
+void ib_link_rx_release(IbLink *l, uint32_t vl, uint32_t blocks);
 
 /* Holds data packets (queued, in the PHY or unread): the run must not end. Flow-control
  * packets are not work: a link that only refreshes its credits lets a run end. */

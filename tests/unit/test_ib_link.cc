@@ -91,7 +91,8 @@ double stat(const IbRun &r, const std::string &key)
     return v;
 }
 
-// Push times (in cycles of `period`) of the captured port, data packets only or all.
+// Push times (in cycles of `period`) of the captured port, data packets only or all. A port
+// pushes a data packet to the cable at its header (the cable takes tails), docs/models/ib.md 2.2.
 std::vector<uint64_t> push_cycles(const IbRun &r, uint64_t period, bool data_only = true)
 {
     std::vector<uint64_t> out;
@@ -107,6 +108,8 @@ std::vector<uint64_t> push_cycles(const IbRun &r, uint64_t period, bool data_onl
 
 constexpr uint64_t kFdr = 4693; // ps, one 66-bit block at 14.0625 Gb/s, rounded
 constexpr uint64_t kQdr = 1000; // ps, one 10-bit symbol at 10 Gb/s
+// Symbol times of a data packet's start delimiter and LRH on QDR 4x: ceil(9 / 4).
+constexpr uint64_t kH4 = 3;
 
 uint64_t ceil_div(uint64_t a, uint64_t b)
 {
@@ -215,7 +218,9 @@ TEST_P(Both, FirstPacketArrivesAtTheDocumentedCycle)
         uint64_t s = std::max(dfc, dfc - 1 + p);
         std::vector<uint64_t> pushes = push_cycles(r, period);
         ASSERT_EQ(pushes.size(), 1u) << c.rate << " " << c.op;
-        EXPECT_EQ(pushes[0], s + d - 1) << c.rate << " " << c.op << " width " << c.width;
+        // Pushed at its header (SDP and LRH: H symbols), the cable taking tails.
+        uint64_t h = symbols(8 - 1, c.width, lane_bytes);
+        EXPECT_EQ(pushes[0], s + h - 1) << c.rate << " " << c.op << " width " << c.width;
         EXPECT_EQ(stat(r, "b.first_rx_cycle"), double(s + d - 1 + p))
             << c.rate << " " << c.op << " width " << c.width;
         EXPECT_EQ(stat(r, "a.busy_cycles"), double(dfc + d));
@@ -249,7 +254,7 @@ TEST_P(Both, PipeFollowsPhyLatenciesAndCableLength)
         uint64_t s = std::max(dfc, dfc - 1 + p);
         std::vector<uint64_t> pushes = push_cycles(r, kQdr);
         ASSERT_EQ(pushes.size(), 1u);
-        EXPECT_EQ(pushes[0], s + d - 1 + c.phy_tx) << c.length;
+        EXPECT_EQ(pushes[0], s + kH4 - 1 + c.phy_tx) << c.length;
         EXPECT_EQ(stat(r, "b.first_rx_cycle"), double(s + d - 1 + p)) << c.length;
     }
 }
@@ -269,7 +274,7 @@ TEST_P(Both, BackToBackPacketsLeaveEveryPacketTime)
     std::vector<uint64_t> pushes = push_cycles(r, kFdr);
     ASSERT_EQ(pushes.size(), 50u);
     for (uint64_t k = 0; k < 50; k++) {
-        EXPECT_EQ(pushes[k], s0 + (k + 1) * d - 1) << k;
+        EXPECT_EQ(pushes[k], s0 + k * d) << k; // H = 1 on FDR 4x
     }
     EXPECT_EQ(stat(r, "b.last_rx_cycle"), double(s0 + 50 * d - 1 + p));
     EXPECT_EQ(stat(r, "b.received_bytes"), 50.0 * 2048);
@@ -301,7 +306,7 @@ TEST_P(Both, SkipOrderedSetsGoAtPacketBoundaries)
             due = s + 4608;
             skips++;
         }
-        want.push_back(s + d - 1);
+        want.push_back(s + kH4 - 1);
         s += d;
     }
     std::vector<uint64_t> pushes = push_cycles(r, kQdr);
@@ -333,7 +338,8 @@ TEST_P(Both, SkipsOnAnIdleLinkFollowEachOther)
         uint64_t d = symbols(packet_bytes(0, 256), 4, 1);
         std::vector<uint64_t> pushes = push_cycles(r, kQdr);
         ASSERT_EQ(pushes.size(), 1u);
-        EXPECT_EQ(pushes[0], s + d - 1) << "start " << start;
+        EXPECT_EQ(pushes[0], s + kH4 - 1) << "start " << start;
+        EXPECT_EQ(stat(r, "b.first_rx_cycle"), double(s + d - 1 + pipe(0, 15, 0))) << start;
         EXPECT_EQ(stat(r, "a.skips"), start >= 4608 ? double(j + 1) : 0.0) << start;
     }
 }
@@ -364,11 +370,11 @@ TEST_P(Both, ASenderWaitsForCreditsFreedByTheReceiver)
         std::vector<uint64_t> pushes = push_cycles(r, kQdr);
         ASSERT_EQ(pushes.size(), 8u);
         for (uint64_t k = 0; k <= n; k++) {
-            EXPECT_EQ(pushes[k], s0 + (k + 1) * d - 1) << k;
+            EXPECT_EQ(pushes[k], s0 + k * d + kH4 - 1) << k;
         }
         for (uint64_t i = 1; n + i < 8; i++) {
             uint64_t start = x0 + i * drain + dfc - 1 + p;
-            EXPECT_EQ(pushes[n + i], start + d - 1) << "drain " << drain << " packet " << n + i;
+            EXPECT_EQ(pushes[n + i], start + kH4 - 1) << "drain " << drain << " packet " << n + i;
         }
         EXPECT_EQ(stat(r, "b.vl0_rx_max_blocks"), double(n * blocks));
         EXPECT_EQ(stat(r, "b.received"), 8.0);
@@ -466,7 +472,8 @@ TEST_P(Both, FirstPacketWaitsForEveryVlsFirstUpdate)
             uint64_t d = symbols(packet_bytes(0, 256), 4, 1);
             std::vector<uint64_t> pushes = push_cycles(r, kQdr);
             ASSERT_EQ(pushes.size(), 1u);
-            EXPECT_EQ(pushes[0], s0 + d - 1) << v << " VLs, " << len;
+            EXPECT_EQ(pushes[0], s0 + kH4 - 1) << v << " VLs, " << len;
+            EXPECT_EQ(stat(r, "b.first_rx_cycle"), double(s0 + d - 1 + p)) << v << " VLs";
             EXPECT_EQ(stat(r, "a.fc_sent"), double(v));
         }
     }
