@@ -338,6 +338,11 @@ static void start_data(IbLink *l, uint32_t vl, SimPacket *pkt, SimCycle now)
     start_packet(l, pkt, now);
 }
 
+bool ib_link_tx_has_credits(const IbLink *l, uint32_t vl, uint32_t blocks)
+{
+    return has_credits(&l->txv[vl], blocks);
+}
+
 bool ib_link_tx_can_start(IbLink *l, uint32_t vl, uint32_t blocks, SimCycle now)
 {
     if (!l->started || now < l->tx_free || sim_timed_fifo_full(&l->phy_out) ||

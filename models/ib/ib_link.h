@@ -207,6 +207,7 @@ SimPacket *ib_link_rx_pop(IbLink *l, uint32_t vl);
  */
 bool ib_link_tx_can_start(IbLink *l, uint32_t vl, uint32_t blocks, SimCycle now);
 void ib_link_tx_start(IbLink *l, SimPacket *pkt, SimCycle now);
+bool ib_link_tx_has_credits(const IbLink *l, uint32_t vl, uint32_t blocks);
 /* Pushes what leaves the PHY at `now` (ib_link_transmit does it too). */
 void ib_link_push(IbLink *l, SimCycle now);
 /*
