@@ -3,8 +3,9 @@
  * receives, for the link's tests and example topologies (docs/models/ib.md section 4). Its link
  * layer is the shared one (ib_link.c); the tester adds a generator and a sink:
  *
- *   generator: packet i (0 .. count - 1) of type `op`, `payload` bytes, on VL `vl`, is queued
- *              at the first cycle >= start (i = 0) or >= the previous one's + gap at which the
+ *   generator: packet i (0 .. count - 1) of type `op`, `payload` bytes, on VL
+ *              vl + (i mod spread), is queued
+ *              at the first cycle >= start (i = 0) or >= the previous one's + gap at which its
  *              VL's transmit queue has room (gap 0: as many per cycle as there is room for);
  *   sink:      takes a received packet at the first cycle at or after its arrival and at least
  *              `drain` cycles after the one it took before (drain 0: all at once), VLs in order.
@@ -29,6 +30,7 @@ typedef struct TesterParams {
     int op;
     uint64_t payload;
     uint64_t vl;
+    uint64_t spread;
     uint64_t start;
     uint64_t gap;
     uint64_t drain;
@@ -73,11 +75,18 @@ static void tester_sink(Tester *t, SimCycle now)
     }
 }
 
+/* The VL of the next packet: vl + (i mod spread). */
+static uint32_t tester_vl(const Tester *t)
+{
+    return (uint32_t)(t->p.vl + t->generated % t->p.spread);
+}
+
 static void tester_generate(Tester *t, SimCycle now)
 {
     Sim *sim = t->c.sim;
-    uint32_t vl = (uint32_t)t->p.vl;
-    while (t->generated < t->p.count && now >= t->next_gen && ib_link_tx_can_put(&t->link, vl)) {
+    uint32_t vl;
+    while (t->generated < t->p.count && now >= t->next_gen &&
+           ib_link_tx_can_put(&t->link, vl = tester_vl(t))) {
         SimPacket *pkt = sim_packet_new(sim);
         if (pkt == NULL) {
             return;
@@ -103,7 +112,7 @@ static SimCycle tester_tick(SimComponent *c, SimCycle now)
     tester_generate(t, now);
     ib_link_transmit(&t->link, now);
     SimCycle next = ib_link_wake(&t->link, now);
-    if (t->generated < t->p.count && ib_link_tx_can_put(&t->link, (uint32_t)t->p.vl)) {
+    if (t->generated < t->p.count && ib_link_tx_can_put(&t->link, tester_vl(t))) {
         SimCycle g = t->next_gen > now ? t->next_gen : now + 1;
         if (g < next) {
             next = g;
@@ -161,6 +170,8 @@ static const SimParamDesc tester_params[] = {
     {"payload", SIM_PARAM_BYTES, P(payload), "2KiB", "0", "4KiB", NULL,
      "payload bytes of each packet (at most mtu; a read request asks for them)"},
     {"vl", SIM_PARAM_UINT, P(vl), "0", "0", "14", NULL, "virtual lane of the packets sent"},
+    {"spread", SIM_PARAM_UINT, P(spread), "1", "1", "15", NULL,
+     "packet i goes on VL vl + (i mod spread)"},
     {"start", SIM_PARAM_UINT, P(start), "0", "0", "1000000000000", NULL,
      "cycle the first packet is queued at, at the earliest"},
     {"gap", SIM_PARAM_UINT, P(gap), "0", "0", "1000000000", NULL,
@@ -185,6 +196,12 @@ static const char *tester_check(const void *params, char *msg, size_t msg_size)
         snprintf(msg, msg_size, "VL %llu, but the port has %llu virtual lanes (vls)",
                  (unsigned long long)p->vl, (unsigned long long)p->link.vls);
         return "vl";
+    }
+    if (p->vl + p->spread > p->link.vls) {
+        snprintf(msg, msg_size, "VLs %llu .. %llu, but the port has %llu virtual lanes (vls)",
+                 (unsigned long long)p->vl, (unsigned long long)(p->vl + p->spread - 1),
+                 (unsigned long long)p->link.vls);
+        return "spread";
     }
     if (p->payload > p->link.mtu && p->op != IB_READ_REQ - IB_PKT_FIRST) {
         snprintf(msg, msg_size, "%llu bytes exceed the mtu of %llu bytes",

@@ -479,5 +479,39 @@ TEST_P(Both, FirstPacketWaitsForEveryVlsFirstUpdate)
     }
 }
 
+// Several VLs with credits share the transmitter round-robin: packet i (on VL i mod v, all
+// queued at cycle 0) leaves in generation order, back to back; lowest-VL-first would send every
+// VL0 packet first.
+TEST_P(Both, VirtualLanesShareTheLinkRoundRobin)
+{
+    for (uint64_t v : {2u, 3u}) {
+        Topo t;
+        t.a = "count: 12, payload: 1KiB, spread: " + std::to_string(v);
+        t.both = "vls: " + std::to_string(v);
+        IbRun r = run(t, GetParam(), {"a.tx"});
+        ASSERT_TRUE(r);
+        std::vector<uint32_t> seq;
+        for (size_t i = 0; i < shim_event_count(r.get()); i++) {
+            const ShimEvent *e = shim_event(r.get(), i);
+            if (e->ev == SIM_TAP_PUSH && e->type != IB_FC) {
+                seq.push_back(e->seq);
+            }
+        }
+        ASSERT_EQ(seq.size(), 12u);
+        for (uint32_t i = 0; i < 12; i++) {
+            EXPECT_EQ(seq[i], i) << v << " VLs";
+        }
+        for (uint64_t vl = 0; vl < v; vl++) {
+            EXPECT_EQ(stat(r, "a.vl" + std::to_string(vl) + "_tx_packets"), double(12 / v));
+            EXPECT_EQ(stat(r, "b.vl" + std::to_string(vl) + "_rx_packets"), double(12 / v));
+        }
+        // Every VL's first update is in before the first packet of the last VL goes (FDR 4x:
+        // D_fc = 1), so the packets go back to back from s0 = max(v, P).
+        uint64_t p = pipe(0, ceil_div(15000, kFdr), 0);
+        uint64_t d = symbols(packet_bytes(0, 1024), 4, 8);
+        EXPECT_EQ(stat(r, "b.last_rx_cycle"), double(std::max(v, p) + 12 * d - 1 + p));
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, Both, ::testing::Values(SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE),
                          kernel_name);
