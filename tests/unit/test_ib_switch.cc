@@ -275,5 +275,40 @@ TEST(IbSwitch, APortBeyondTheCountFailsTheRun)
         << err.msg;
 }
 
+// Two switches in a row (a -> sw1 p0, sw1 p2 -> sw2 p0, sw2 p2 -> b; port 2 serves LID 3 in
+// both): each hop adds (H or D) - 1 + P + L, so store-and-forward costs D - H more per switch.
+TEST_P(Both, EachSwitchHopAddsItsLatency)
+{
+    const Rate &q = kFdr;
+    for (const char *mode : {"cut_through", "store_and_forward"}) {
+        std::string preset = "preset: " + root() + "/configs/ib/fdr.yaml, domain: ib";
+        std::string sw = "{type: ib.switch, " + preset + ", ports: 3, mode: " + mode + "}";
+        std::string y = "sim: {allow_cycles: true}\ndomains: {ib: 213.068182MHz}\ninstances:\n"
+                        "  a: {type: ib.tester, " +
+                        preset + ", lid: 1, dlid: 3, count: 1}\n  b: {type: ib.tester, " + preset +
+                        ", lid: 3, dlid: 1}\n  sw1: " + sw + "\n  sw2: " + sw +
+                        "\n  c1: {type: ib.cable, domain: ib}\n  c2: {type: ib.cable, domain: ib}\n"
+                        "  c3: {type: ib.cable, domain: ib}\n"
+                        "links:\n"
+                        "  - {from: a:tx, to: c1:a_in}\n  - {from: c1:b_out, to: sw1:p0_rx}\n"
+                        "  - {from: sw1:p0_tx, to: c1:b_in}\n  - {from: c1:a_out, to: a:rx}\n"
+                        "  - {from: sw1:p2_tx, to: c2:a_in}\n  - {from: c2:b_out, to: sw2:p0_rx}\n"
+                        "  - {from: sw2:p0_tx, to: c2:b_in}\n  - {from: c2:a_out, to: sw1:p2_rx}\n"
+                        "  - {from: sw2:p2_tx, to: c3:a_in}\n  - {from: c3:b_out, to: b:rx}\n"
+                        "  - {from: b:tx, to: c3:b_in}\n  - {from: c3:a_out, to: sw2:p2_rx}\n";
+        SimError err;
+        SwRun r(shim_build(y.c_str(), &err));
+        ASSERT_NE(r, nullptr) << err.msg << "\n" << y;
+        ASSERT_TRUE(shim_run(r.get(), GetParam(), SIM_TIME_NEVER, 0, &err)) << err.msg;
+        bool ct = std::string(mode) == "cut_through";
+        uint64_t d = q.d(2048);
+        uint64_t hop = (ct ? q.h() : d) - 1 + q.p() + q.lat(170000);
+        uint64_t s_a = q.dfc() - 1 + q.p();
+        EXPECT_EQ(stat(r, "b.first_rx_cycle"), double(s_a + 2 * hop + d - 1 + q.p())) << mode;
+        EXPECT_EQ(stat(r, "sw1.forwarded"), 1.0);
+        EXPECT_EQ(stat(r, "sw2.forwarded"), 1.0);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, Both, ::testing::Values(SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE),
                          kernel_name);
