@@ -381,7 +381,8 @@ const SimModelType ib_switch_type = {
     .name = "ib.switch",
     .doc = "InfiniBand switch: `ports` ports sharing the link parameters, input buffers in "
            "credits per VL, routing by DLID (port i serves lid_base + i), round-robin output "
-           "arbitration, cut-through or store-and-forward with a port-to-port latency.",
+           "arbitration, cut-through or store-and-forward with a port-to-port latency; tx_queue "
+           "is unused (the crossbar starts packets on the outputs itself).",
     .params = sw_params,
     .n_params = N_OF(sw_params),
     .params_size = sizeof(SwitchParams),
