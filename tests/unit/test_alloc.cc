@@ -180,11 +180,32 @@ TEST(NoAllocation, InfinibandLinksRunWithoutAllocating)
         "vls: 2, skip_interval: 4608, phy_tx_cycles: 2, phy_rx_cycles: 3}\n"
         "  c: {type: ib.cable, domain: ib}\n"
         "  b: {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, count: 100, "
-        "vls: 2, vl: 1, drain: 700, vl_buffer: 8KiB, phy_tx_cycles: 2, phy_rx_cycles: 3}\n"
+        "vls: 2, vl: 1, dlid: 1, drain: 700, vl_buffer: 8KiB, phy_tx_cycles: 2, phy_rx_cycles: 3}\n"
         "links:\n  - {from: a:tx, to: c:a_in}\n  - {from: c:b_out, to: b:rx}\n"
         "  - {from: b:tx, to: c:b_in}\n  - {from: c:a_out, to: a:rx}\n";
     for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
         EXPECT_EQ(allocations_during_run(yaml, k, SIM_TIME_NEVER), 0) << sim_kernel_name(k);
+    }
+    /* The same through a store-and-forward switch: a on port 0 (LID 1), b on port 1 (LID 2). */
+    std::string sw = yaml;
+    auto swap = [&sw](const std::string &from, const std::string &to) {
+        size_t at = sw.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        sw.replace(at, from.size(), to);
+    };
+    swap("  c: {type: ib.cable, domain: ib}\n",
+         "  c: {type: ib.cable, domain: ib}\n  c2: {type: ib.cable, domain: ib}\n"
+         "  s: {type: ib.switch, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, ports: 2, "
+         "vls: 2, mode: store_and_forward}\n");
+    swap("  - {from: c:b_out, to: b:rx}\n",
+         "  - {from: c:b_out, to: s:p0_rx}\n  - {from: s:p0_tx, to: c:b_in}\n"
+         "  - {from: s:p1_tx, to: c2:a_in}\n  - {from: c2:b_out, to: b:rx}\n");
+    swap("  - {from: b:tx, to: c:b_in}\n", "  - {from: b:tx, to: c2:b_in}\n");
+    swap("  - {from: c:a_out, to: a:rx}\n",
+         "  - {from: c:a_out, to: a:rx}\n  - {from: c2:a_out, to: s:p1_rx}\n");
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        EXPECT_EQ(allocations_during_run(sw, k, SIM_TIME_NEVER), 0)
+            << "through a switch, " << sim_kernel_name(k);
     }
 }
 
@@ -218,6 +239,7 @@ instances:
   iba:   {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, count: 3, vls: 2}
   ibc:   {type: ib.cable, domain: ib}
   ibb:   {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, phy_rx_cycles: 3}
+  ibs:   {type: ib.switch, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, ports: 3, vls: 2}
 links:
   - {from: cpu:out, to: rc0:cpu_req}
   - {from: rc0:cpu_resp, to: cpuin:in}
