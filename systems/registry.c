@@ -8,6 +8,7 @@
 #include "models/dram/dram.h"
 #include "models/generic/generic.h"
 #include "models/host/host.h"
+#include "models/ib/ib.h"
 #include "models/link/link.h"
 #include "models/pcie/pcie.h"
 #include "models/repeater/repeater.h"
@@ -20,7 +21,7 @@ static const SimModelType *const types[] = {
     &link_spp_type,        &link_cable_type,   &link_tester_type,   &link_memory_type,
     &pcie_link_type,       &pcie_rc_type,      &pcie_adapter_type,  &host_memory_type,
     &host_memtrace_type,   &mem_ideal_type,    &host_ps_type,       &ps_barrier_type,
-    &repeater_switch_type,
+    &repeater_switch_type, &ib_cable_type,     &ib_tester_type,     &ib_switch_type,
 };
 
 static const SimSystemType *const systems[] = {

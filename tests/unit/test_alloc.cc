@@ -170,10 +170,50 @@ TEST(NoAllocation, SourcesSinksAndBackPressureRunWithoutAllocating)
     }
 }
 
+TEST(NoAllocation, InfinibandLinksRunWithoutAllocating)
+{
+    const std::string yaml =
+        "sim: {allow_cycles: true}\n"
+        "domains: {ib: 1GHz}\n"
+        "instances:\n"
+        "  a: {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, count: 200, "
+        "vls: 2, skip_interval: 4608, phy_tx_cycles: 2, phy_rx_cycles: 3}\n"
+        "  c: {type: ib.cable, domain: ib}\n"
+        "  b: {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, count: 100, "
+        "vls: 2, vl: 1, dlid: 1, drain: 700, vl_buffer: 8KiB, phy_tx_cycles: 2, phy_rx_cycles: 3}\n"
+        "links:\n  - {from: a:tx, to: c:a_in}\n  - {from: c:b_out, to: b:rx}\n"
+        "  - {from: b:tx, to: c:b_in}\n  - {from: c:a_out, to: a:rx}\n";
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        EXPECT_EQ(allocations_during_run(yaml, k, SIM_TIME_NEVER), 0) << sim_kernel_name(k);
+    }
+    /* The same through a store-and-forward switch: a on port 0 (LID 1), b on port 1 (LID 2). */
+    std::string sw = yaml;
+    auto swap = [&sw](const std::string &from, const std::string &to) {
+        size_t at = sw.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        sw.replace(at, from.size(), to);
+    };
+    swap("  c: {type: ib.cable, domain: ib}\n",
+         "  c: {type: ib.cable, domain: ib}\n  c2: {type: ib.cable, domain: ib}\n"
+         "  s: {type: ib.switch, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, ports: 2, "
+         "vls: 2, mode: store_and_forward}\n");
+    swap("  - {from: c:b_out, to: b:rx}\n",
+         "  - {from: c:b_out, to: s:p0_rx}\n  - {from: s:p0_tx, to: c:b_in}\n"
+         "  - {from: s:p1_tx, to: c2:a_in}\n  - {from: c2:b_out, to: b:rx}\n");
+    swap("  - {from: b:tx, to: c:b_in}\n", "  - {from: b:tx, to: c2:b_in}\n");
+    swap("  - {from: c:a_out, to: a:rx}\n",
+         "  - {from: c:a_out, to: a:rx}\n  - {from: c2:a_out, to: s:p1_rx}\n");
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        EXPECT_EQ(allocations_during_run(sw, k, SIM_TIME_NEVER), 0)
+            << "through a switch, " << sim_kernel_name(k);
+    }
+}
+
 /* Every model type that reads no trace file (trace readers report their own errors), wired so
  * that the topology checks pass; only built, never run. */
 const char *const every_model_yaml = R"(sim:
   allow_cycles: true
+domains: {ib: 1GHz}
 instances:
   cpu:   {type: generic.source, count: 10}
   cpuin: {type: generic.sink}
@@ -196,6 +236,10 @@ instances:
   spp:   {type: link.spp, retry: selective}
   arb:   {type: dram.arbiter, ports: 1}
   lmem:  {type: link.memory}
+  iba:   {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, count: 3, vls: 2}
+  ibc:   {type: ib.cable, domain: ib}
+  ibb:   {type: ib.tester, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, phy_rx_cycles: 3}
+  ibs:   {type: ib.switch, domain: ib, lane_rate: 10Gbps, encoding: 8b10b, ports: 3, vls: 2}
 links:
   - {from: cpu:out, to: rc0:cpu_req}
   - {from: rc0:cpu_resp, to: cpuin:in}
@@ -222,6 +266,10 @@ links:
   - {from: cab:a_out, to: mpp:rx}
   - {from: spp:mem_req, to: lmem:req}
   - {from: lmem:resp, to: spp:mem_resp}
+  - {from: iba:tx, to: ibc:a_in}
+  - {from: ibc:b_out, to: ibb:rx}
+  - {from: ibb:tx, to: ibc:b_in}
+  - {from: ibc:a_out, to: iba:rx}
 )";
 
 TEST(OutOfMemory, TheHooksFailTheAllocationAskedForAndSeeWhatIsLeft)
