@@ -1220,7 +1220,8 @@ static bool emit_host(Fx *x, size_t e)
     /* The node id: the workload's src if it takes one, and the adapter's, unless given. */
     const CfgNode *type = cfg_map_get(w, "type");
     if (is_text(type) &&
-        (strcmp(type->text, "host.memtrace") == 0 || strcmp(type->text, "host.ps") == 0) &&
+        (strcmp(type->text, "host.memtrace") == 0 || strcmp(type->text, "host.ps") == 0 ||
+         strcmp(type->text, "host.tlm") == 0) &&
         !put(x, w, at, "src", idx)) {
         return false;
     }
