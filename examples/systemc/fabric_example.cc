@@ -1,15 +1,18 @@
 /*
  * A SystemC platform with a MemBox in it (examples/systemc/README.md): membox::Fabric built
- * from membox-tlm.yaml, one traffic initiator per compute node. Each initiator writes a 4 KiB
- * block of its own into MemBox memory by DMA (b_transport, loosely timed), reads it back,
- * checks the bytes, then does a 64-byte PIO store and load (AT: nb_transport, four phases),
- * and prints the latencies. Usage: fabric_example [TOPOLOGY.yaml]
+ * from membox-tlm.yaml, one traffic initiator per compute node, and the platform's own memory
+ * model behind the MemBox. Each initiator writes a 4 KiB block of its own into MemBox memory
+ * by DMA (b_transport, loosely timed), reads it back, checks the bytes, then does a 64-byte PIO
+ * store and load (AT: nb_transport, four phases), and prints the latencies.
+ * Usage: fabric_example [TOPOLOGY.yaml]
  */
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +21,45 @@
 
 namespace
 {
+
+/* The platform's memory: a loosely timed target, 50 ns per access (it could be a DRAMSys). */
+class Memory : public sc_core::sc_module
+{
+  public:
+    tlm_utils::simple_target_socket<Memory> socket;
+
+    Memory(sc_core::sc_module_name name, size_t size)
+        : sc_core::sc_module(name), socket("socket"), bytes_(size, 0)
+    {
+        socket.register_b_transport(this, &Memory::b_transport);
+        socket.register_transport_dbg(this, &Memory::transport_dbg);
+    }
+
+  private:
+    void b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
+    {
+        delay += sc_core::sc_time(50, sc_core::SC_NS);
+        gp.set_response_status(transport_dbg(gp) == gp.get_data_length()
+                                   ? tlm::TLM_OK_RESPONSE
+                                   : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    }
+
+    unsigned int transport_dbg(tlm::tlm_generic_payload &gp)
+    {
+        if (gp.get_address() + gp.get_data_length() > bytes_.size()) {
+            return 0;
+        }
+        unsigned char *p = bytes_.data() + gp.get_address();
+        if (gp.is_write()) {
+            std::memcpy(p, gp.get_data_ptr(), gp.get_data_length());
+        } else if (gp.is_read()) {
+            std::memcpy(gp.get_data_ptr(), p, gp.get_data_length());
+        }
+        return gp.get_data_length();
+    }
+
+    std::vector<unsigned char> bytes_;
+};
 
 class Initiator : public sc_core::sc_module
 {
@@ -163,6 +205,12 @@ int sc_main(int argc, char *argv[])
         std::string name = "cpu_" + fabric.node_name(i);
         inis.emplace_back(new Initiator(name.c_str(), static_cast<unsigned>(i)));
         inis.back()->socket.bind(fabric.socket(i));
+    }
+    /* Behind the MemBox: the platform's memory on the fabric's initiator socket. */
+    std::unique_ptr<Memory> memory;
+    if (fabric.memory_sockets() > 0) {
+        memory.reset(new Memory("memory", 16u << 20));
+        fabric.memory_socket(0).bind(memory->socket);
     }
     Stop stop("stop", &inis, &fabric);
     sc_core::sc_start();

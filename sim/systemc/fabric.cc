@@ -27,6 +27,7 @@
 extern "C" {
 #include "models/dram/dram.h"
 #include "models/host/host.h"
+#include "models/tlm/tlm.h"
 #include "sim/config/config.h"
 #include "systems/registry.h"
 }
@@ -80,6 +81,16 @@ struct PortState {
     sc_core::sc_event room;      /* LT: the node's queue has room again */
 };
 
+/* A tlm.memory and its initiator socket's payloads, one per id. */
+struct MemPort {
+    Fabric::Impl *impl;
+    Fabric *self;
+    size_t index;
+    SimComponent *mem;
+    std::string name;
+    std::vector<std::unique_ptr<tlm::tlm_generic_payload>> gps;
+};
+
 struct HookEvent {
     Txn *txn;
     bool done; /* else started */
@@ -115,6 +126,7 @@ struct Fabric::Impl {
     std::string path;
     std::vector<std::unique_ptr<PortState>> ports;
     std::vector<std::unique_ptr<FabricDomain>> domains;
+    std::vector<std::unique_ptr<MemPort>> mems;
     std::vector<HookEvent> events;
     SimComponent *store = nullptr; /* the one dram.ctrl, for debug transport; else none */
     SimTime instant = SIM_TIME_NEVER;
@@ -142,6 +154,48 @@ struct Fabric::Impl {
             self->end_of_instant_.notify(sc_core::SC_ZERO_TIME);
         }
         sim_domain_edge(sim, d, t, true);
+    }
+
+    static void mem_done(MemPort *mp, uint32_t id, SimTime t, SimTime now)
+    {
+        tlm::tlm_generic_payload &gp = *mp->gps[id];
+        if (!gp.is_response_ok()) {
+            tlm_memory_fail(mp->mem, id, gp.get_response_string().c_str());
+            return;
+        }
+        tlm_memory_complete(mp->mem, id, t, now);
+    }
+
+    /* tlm.memory's bridge: one request out on the initiator socket (from its tick). */
+    static void mem_request(void *ctx, const TlmMemRequest *r)
+    {
+        MemPort *mp = static_cast<MemPort *>(ctx);
+        tlm::tlm_generic_payload &gp = *mp->gps[r->id];
+        gp.set_command(r->write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+        gp.set_address(r->addr);
+        gp.set_data_ptr(r->data);
+        gp.set_data_length(r->len);
+        gp.set_streaming_width(r->len);
+        gp.set_byte_enable_ptr(nullptr);
+        gp.set_byte_enable_length(0);
+        gp.set_dmi_allowed(false);
+        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        tlm::tlm_phase phase = tlm::BEGIN_REQ;
+        sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+        const SimTime now = sc_core::sc_time_stamp().value();
+        initiator_socket_type &s = *mp->self->mem_sockets_[mp->index];
+        tlm::tlm_sync_enum st = s->nb_transport_fw(gp, phase, delay);
+        const SimTime t = now + delay.value();
+        if (st == tlm::TLM_COMPLETED) {
+            mem_done(mp, r->id, t, now);
+        } else if (st == tlm::TLM_UPDATED && phase == tlm::END_REQ) {
+            tlm_memory_accepted(mp->mem, t);
+        } else if (st == tlm::TLM_UPDATED && phase == tlm::BEGIN_RESP) {
+            mem_done(mp, r->id, t, now);
+            tlm::tlm_phase end = tlm::END_RESP;
+            sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+            s->nb_transport_fw(gp, end, d);
+        }
     }
 
     static void hook_started(void *ctx, void *rec, SimTime now)
@@ -303,6 +357,21 @@ Fabric::Fabric(sc_core::sc_module_name name, const std::string &topology)
             m.store = c;
             n_stores++;
         }
+        if (tlm_memory_is(c)) {
+            m.mems.emplace_back(new MemPort);
+            MemPort &mp = *m.mems.back();
+            mp.impl = &m;
+            mp.self = this;
+            mp.index = m.mems.size() - 1;
+            mp.mem = c;
+            mp.name = c->name;
+            for (uint32_t k = 0; k < tlm_memory_slots(c); k++) {
+                mp.gps.emplace_back(new tlm::tlm_generic_payload);
+            }
+            TlmMemBridge b = {&Impl::mem_request, &mp};
+            tlm_memory_bind(c, &b);
+            continue;
+        }
         if (!host_tlm_is(c)) {
             continue;
         }
@@ -328,6 +397,12 @@ Fabric::Fabric(sc_core::sc_module_name name, const std::string &topology)
         s.register_nb_transport_fw(this, &Fabric::nb_transport_fw, static_cast<int>(i));
         s.register_transport_dbg(this, &Fabric::transport_dbg, static_cast<int>(i));
         s.register_get_direct_mem_ptr(this, &Fabric::get_direct_mem_ptr, static_cast<int>(i));
+    }
+    for (size_t i = 0; i < m.mems.size(); i++) {
+        std::string sname = sc_safe(m.mems[i]->name);
+        mem_sockets_.emplace_back(new initiator_socket_type(sname.c_str()));
+        mem_sockets_.back()->register_nb_transport_bw(this, &Fabric::mem_transport_bw,
+                                                      static_cast<int>(i));
     }
     for (uint32_t i = 0; i < sim->n_domains; i++) {
         SimDomain *d = sim->domains[i];
@@ -383,6 +458,62 @@ Fabric::target_socket_type &Fabric::socket(const std::string &node)
 const std::string &Fabric::node_name(size_t i) const
 {
     return impl_->ports.at(i)->name;
+}
+
+size_t Fabric::memory_sockets() const
+{
+    return mem_sockets_.size();
+}
+
+Fabric::initiator_socket_type &Fabric::memory_socket(size_t i)
+{
+    return *mem_sockets_.at(i);
+}
+
+Fabric::initiator_socket_type &Fabric::memory_socket(const std::string &instance)
+{
+    for (size_t i = 0; i < impl_->mems.size(); i++) {
+        if (impl_->mems[i]->name == instance) {
+            return *mem_sockets_[i];
+        }
+    }
+    std::string msg = "no tlm.memory instance '" + instance + "' in " + impl_->path;
+    SC_REPORT_ERROR(MSG_TYPE, msg.c_str());
+    return *mem_sockets_.at(impl_->mems.size()); /* not reached: the report throws */
+}
+
+const std::string &Fabric::memory_name(size_t i) const
+{
+    return impl_->mems.at(i)->name;
+}
+
+tlm::tlm_sync_enum Fabric::mem_transport_bw(int id, tlm::tlm_generic_payload &gp,
+                                            tlm::tlm_phase &phase, sc_core::sc_time &delay)
+{
+    MemPort &mp = *impl_->mems.at(static_cast<size_t>(id));
+    size_t slot = 0;
+    while (slot < mp.gps.size() && mp.gps[slot].get() != &gp) {
+        slot++;
+    }
+    if (slot == mp.gps.size()) {
+        SC_REPORT_ERROR(MSG_TYPE, "nb_transport_bw: a payload the fabric did not send");
+        return tlm::TLM_COMPLETED;
+    }
+    const SimTime now = sc_core::sc_time_stamp().value();
+    const SimTime t = now + delay.value();
+    if (!impl_->running) {
+        return tlm::TLM_COMPLETED;
+    }
+    if (phase == tlm::END_REQ) {
+        tlm_memory_accepted(mp.mem, t);
+        return tlm::TLM_ACCEPTED;
+    }
+    if (phase == tlm::BEGIN_RESP) {
+        Impl::mem_done(&mp, static_cast<uint32_t>(slot), t, now);
+        return tlm::TLM_COMPLETED; /* END_RESP */
+    }
+    SC_REPORT_ERROR(MSG_TYPE, "nb_transport_bw: only END_REQ and BEGIN_RESP come back");
+    return tlm::TLM_COMPLETED;
 }
 
 Sim *Fabric::sim() const
@@ -550,9 +681,14 @@ unsigned int Fabric::transport_dbg(int id, tlm::tlm_generic_payload &gp)
     r.size = len;
     r.access = HOST_TLM_PIO; /* only the window matters here */
     char why[256];
-    if (m.store == nullptr || len == 0 ||
-        host_tlm_problem(m.ports[static_cast<size_t>(id)]->node, &r, why, sizeof(why)) ==
-            HOST_TLM_BAD_ADDRESS) {
+    if (len == 0 || host_tlm_problem(m.ports[static_cast<size_t>(id)]->node, &r, why,
+                                     sizeof(why)) == HOST_TLM_BAD_ADDRESS) {
+        return 0;
+    }
+    if (m.store == nullptr && m.mems.size() == 1) {
+        return (*mem_sockets_[0])->transport_dbg(gp); /* the external memory's own */
+    }
+    if (m.store == nullptr) {
         return 0;
     }
     bool ok = false;

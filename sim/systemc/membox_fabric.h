@@ -22,12 +22,21 @@
  *
  * DMA or PIO: an AccessExtension on the payload decides; without one, the node's `access`
  * parameter (default dma). Addresses are byte offsets in the MemBox window (0 .. window - 1).
+ *
+ * Each tlm.memory instance (models/tlm: a MemBox whose memory is `dram: {type: tlm.memory}`)
+ * gets one initiator socket, named after the instance, to be bound to the platform's memory
+ * model (a DRAMSys, a simple memory): the arbiter's requests go out on it approximately timed
+ * (nb_transport_fw BEGIN_REQ; the target's END_REQ lets the next one go; BEGIN_RESP completes
+ * it, answered TLM_COMPLETED). A target that only implements b_transport works through
+ * tlm_utils::simple_target_socket's own conversion. Debug transport on a node's socket is
+ * then forwarded to that memory.
  */
 #ifndef MEMBOX_SIM_FABRIC_H
 #define MEMBOX_SIM_FABRIC_H
 
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdio>
@@ -71,6 +80,7 @@ class Fabric : public sc_core::sc_module
 {
   public:
     typedef tlm_utils::simple_target_socket_tagged<Fabric> target_socket_type;
+    typedef tlm_utils::simple_initiator_socket_tagged<Fabric> initiator_socket_type;
     SC_HAS_PROCESS(Fabric);
 
     /*
@@ -87,6 +97,12 @@ class Fabric : public sc_core::sc_module
     /* The socket of the node of that instance name; SC_REPORT_ERROR if there is none. */
     target_socket_type &socket(const std::string &node);
     const std::string &node_name(size_t i) const;
+
+    /* One initiator socket per tlm.memory instance, in instance order. */
+    size_t memory_sockets() const;
+    initiator_socket_type &memory_socket(size_t i);
+    initiator_socket_type &memory_socket(const std::string &instance);
+    const std::string &memory_name(size_t i) const;
 
     /* The cycle model (statistics, ports), for tools and tests. */
     Sim *sim() const;
@@ -112,12 +128,15 @@ class Fabric : public sc_core::sc_module
                                        sc_core::sc_time &delay);
     unsigned int transport_dbg(int id, tlm::tlm_generic_payload &gp);
     bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi);
+    tlm::tlm_sync_enum mem_transport_bw(int id, tlm::tlm_generic_payload &gp, tlm::tlm_phase &phase,
+                                        sc_core::sc_time &delay);
     void end_of_simulation() override;
     void deliver();
     void instant_end();
 
     std::unique_ptr<Impl> impl_;
     std::vector<std::unique_ptr<target_socket_type>> sockets_;
+    std::vector<std::unique_ptr<initiator_socket_type>> mem_sockets_;
     sc_core::sc_event deliver_ev_;
     sc_core::sc_event end_of_instant_;
     sc_core::sc_event drained_ev_;

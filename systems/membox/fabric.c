@@ -350,7 +350,18 @@ static bool read_part(Fx *x, const char *ctx, const CfgNode *map, const FabPart 
         return false;
     }
     const CfgNode *t = cfg_map_find(v, "type");
-    if (part->type != NULL && *out != NULL && t != NULL) {
+    /* The MemBox's memory may instead be an external TLM-2.0 target (docs/systemc.md). */
+    const CfgNode *tv = cfg_map_get(v, "type");
+    bool alt = tv != NULL && tv->kind == CFG_NODE_SCALAR && tv->text != NULL &&
+               part->type != NULL && strcmp(part->type, "dram.ctrl") == 0 &&
+               strcmp(tv->text, "tlm.memory") == 0;
+    if (part->type != NULL && *out != NULL && t != NULL && !alt) {
+        if (strcmp(part->type, "dram.ctrl") == 0) {
+            return fail(x, t,
+                        "%skey 'type': the MemBox's memory is a dram.ctrl (leave 'type' out) "
+                        "or an external TLM-2.0 target (type: tlm.memory)",
+                        pctx);
+        }
         return fail(x, t, "%skey 'type': the fabric section makes this a %s; leave 'type' out",
                     pctx, part->type);
     }
@@ -1358,6 +1369,15 @@ static bool emit_repeater(Fx *x, size_t e)
 }
 
 /* gen-fabric.py Gen.build(): a MemBox and everything below it. */
+static const char *const type_key[] = {"type", NULL};
+
+/* The memory of a MemBox: dram.ctrl, or tlm.memory when its part says so (read_part). */
+static const char *dram_type(const CfgNode *part)
+{
+    const CfgNode *t = part != NULL ? cfg_map_get(part, "type") : NULL;
+    return t != NULL && t->kind == CFG_NODE_SCALAR && t->text != NULL ? t->text : "dram.ctrl";
+}
+
 static bool emit_membox(Fx *x, size_t e)
 {
     FabElem *el = &x->el[e];
@@ -1373,8 +1393,8 @@ static bool emit_membox(Fx *x, size_t e)
     CfgNode *m;
     if ((m = add_instance(x, e, at, arb, "dram.arbiter")) == NULL ||
         !merge(x, m, el->part[MB_ARBITER], NULL) ||
-        (m = add_instance(x, e, at, ddr, "dram.ctrl")) == NULL ||
-        !merge(x, m, el->part[MB_DRAM], NULL)) {
+        (m = add_instance(x, e, at, ddr, dram_type(el->part[MB_DRAM]))) == NULL ||
+        !merge(x, m, el->part[MB_DRAM], type_key)) {
         return false;
     }
     if (el->host != SIZE_MAX) {
