@@ -24,6 +24,16 @@ extern const SimModelType dram_arbiter_type;
 extern const SimModelType dram_trace_type;
 extern const SimModelType dram_gen_type;
 
+/*
+ * Debug access to a dram.ctrl's functional store, without timing and outside the run's books
+ * (TLM-2.0 debug transport, tests): len bytes at addr (wrapped at the capacity, as requests
+ * are). A write of real bytes counts as a new version of each line it touches, as a request's
+ * would. False if c is not a dram.ctrl, keeps no store (functional: false), or a write finds
+ * the store full.
+ */
+bool dram_ctrl_debug_read(const SimComponent *c, uint64_t addr, uint8_t *dst, uint32_t len);
+bool dram_ctrl_debug_write(SimComponent *c, uint64_t addr, const uint8_t *src, uint32_t len);
+
 #ifdef __cplusplus
 }
 #endif

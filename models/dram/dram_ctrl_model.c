@@ -782,3 +782,19 @@ const SimModelType dram_ctrl_type = {
     .n_flows = N_OF(ctrl_flows),
     .stats = &ctrl_stats,
 };
+
+bool dram_ctrl_debug_read(const SimComponent *c, uint64_t addr, uint8_t *dst, uint32_t len)
+{
+    if (c == NULL || c->ops != &ctrl_ops || ((const DramCtrl *)c)->store == NULL) {
+        return false;
+    }
+    return store_access((DramCtrl *)c, addr, dst, NULL, false, len);
+}
+
+bool dram_ctrl_debug_write(SimComponent *c, uint64_t addr, const uint8_t *src, uint32_t len)
+{
+    if (c == NULL || c->ops != &ctrl_ops || ((DramCtrl *)c)->store == NULL) {
+        return false;
+    }
+    return store_access((DramCtrl *)c, addr, NULL, src, false, len);
+}

@@ -6,6 +6,9 @@
  *                  status table) or PIO loads and stores through the MemBox window. It speaks
  *                  models/proto/mem.h to a root complex (pcie.rc): req/resp, and notify for the
  *                  status writes.
+ *   host.tlm       the same node with its records handed over from outside (sim/systemc's
+ *                  Fabric: one TLM-2.0 target socket per node) instead of read from a trace,
+ *                  moving real bytes between the caller's buffers and the MemBox's memory.
  *   host.memory    a node's host memory: an object (no component) the builder hands by name to
  *                  the root complex and the node's software.
  *   mem.ideal      a memory with a fixed latency and real bytes, for exact pipeline tests: the
@@ -15,6 +18,7 @@
 #define MEMBOX_MODELS_HOST_H
 
 #include "sim/config/model.h"
+#include "sim/core/region.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +26,7 @@ extern "C" {
 
 extern const SimModelType host_memory_type;
 extern const SimModelType host_memtrace_type;
+extern const SimModelType host_tlm_type;
 extern const SimModelType mem_ideal_type;
 extern const SimModelType host_ps_type;
 extern const SimModelType ps_barrier_type;
@@ -73,6 +78,66 @@ bool host_ps_map(const SimComponent *c, HostPsMap *map);
  * for the tick path. False if c is not a mem.ideal or it keeps no data. */
 bool mem_ideal_read(const SimComponent *c, uint64_t addr, void *dst, size_t len);
 bool mem_ideal_write(SimComponent *c, uint64_t addr, const void *src, size_t len);
+
+/* ---- host.tlm: records handed over from outside (docs/systemc.md, docs/models/host.md) ---- */
+
+typedef enum HostTlmAccess {
+    HOST_TLM_DEFAULT = 0, /* the node's `access` parameter decides */
+    HOST_TLM_DMA,
+    HOST_TLM_PIO,
+    HOST_TLM_ACCESS_MAX
+} HostTlmAccess;
+
+/*
+ * One record, as a trace record '@time' of host.memtrace, plus the bytes. It may start at the
+ * node's first edge at or after `time` that is also strictly after `arrival` (when it was handed
+ * over: a node edge at that very instant may have ticked already). Records start in the order
+ * they were submitted.
+ */
+typedef struct HostTlmRecord {
+    uint64_t addr;   /* byte offset in the MemBox window */
+    uint32_t size;   /* bytes */
+    uint8_t write;   /* 1: node -> MemBox (a 'W' record), 0: MemBox -> node ('R') */
+    uint8_t access;  /* HostTlmAccess */
+    SimTime time;    /* ps */
+    SimTime arrival; /* ps */
+    uint8_t *data;   /* write: the bytes written; read: receives them. NULL: a write stores the
+                        mem.h pattern, a read keeps nothing. Must stay valid until done. */
+    void *ctx;       /* the caller's, handed back to the hooks */
+} HostTlmRecord;
+
+/* Called from the node's tick (inside an instant, at sim->now): keep them short, no re-entry. */
+typedef struct HostTlmHooks {
+    void (*started)(void *hooks_ctx, void *rec_ctx, SimTime now); /* first request pushed */
+    void (*done)(void *hooks_ctx, void *rec_ctx, SimTime now);    /* completed, data moved */
+    void *ctx;
+} HostTlmHooks;
+
+/* Whether c is a host.tlm component. */
+bool host_tlm_is(const SimComponent *c);
+void host_tlm_set_hooks(SimComponent *c, const HostTlmHooks *hooks);
+typedef enum HostTlmProblem {
+    HOST_TLM_OK = 0,
+    HOST_TLM_BAD_ADDRESS, /* outside the MemBox window */
+    HOST_TLM_BAD_SHAPE,   /* 0 bytes, a DMA not of whole DWORDs or larger than the host buffer,
+                             a PIO access not within one 64-byte line */
+    HOST_TLM_PROBLEM_MAX
+} HostTlmProblem;
+
+/* Whether the node can replay r; if not, why, written to buf. */
+HostTlmProblem host_tlm_problem(const SimComponent *c, const HostTlmRecord *r, char *buf,
+                                size_t size);
+/* Records waiting to start, and the most that may wait (`queue`). */
+uint32_t host_tlm_waiting(const SimComponent *c);
+uint32_t host_tlm_queue_size(const SimComponent *c);
+/*
+ * Hands r over (host_tlm_problem(r) must be NULL, and fewer than `queue` records wait), during
+ * the run: between instants or inside one, from outside the kernel's own loop. Wakes the node
+ * for its first edge the record may start at. r->arrival must be at least sim->now.
+ */
+void host_tlm_submit(SimComponent *c, const HostTlmRecord *r);
+/* The node's host memory (its `memory`), and its id (`src`). */
+SimMem *host_tlm_memory(const SimComponent *c);
 
 #ifdef __cplusplus
 }

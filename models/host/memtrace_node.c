@@ -56,6 +56,8 @@ typedef struct NodeParams {
     uint64_t desc_max;
     uint64_t repeat;
     uint64_t src;
+    uint64_t queue; /* host.tlm: records waiting at most */
+    SimMem *memory; /* host.tlm: the node's host memory */
 } NodeParams;
 
 typedef struct Slot {
@@ -66,7 +68,9 @@ typedef struct Slot {
     uint32_t size;
     uint32_t left; /* pieces written and not completed */
     uint64_t addr;
+    uint64_t host; /* DMA: the host buffer */
     SimTime start;
+    HostTlmRecord ext; /* host.tlm: the record handed over (data, ctx) */
 } Slot;
 
 typedef struct NodeStats {
@@ -105,6 +109,12 @@ typedef struct Node {
     SimTime prev_done; /* when that record completed; SIM_TIME_NEVER while it runs */
     HostDma dma;       /* the DMA driver; dma.cur is the slot of the record being described */
     NodeStats st;
+    /* host.tlm: records handed over (host_tlm_submit), a ring of p.queue; rec mirrors the head */
+    bool tlm;
+    HostTlmRecord *q;
+    uint32_t q_head;
+    uint32_t q_count;
+    HostTlmHooks hooks;
 } Node;
 
 /* ---- trace validation (check and build) ---- */
@@ -198,9 +208,33 @@ static DmaEngine engine_of(uint8_t op)
     return op == MEMTRACE_WRITE ? DMA_ENGINE_RD : DMA_ENGINE_WR;
 }
 
+/* host.tlm: the head of the queue as the pending record: '@' at its time, and strictly after
+ * its arrival. */
+static void fetch_tlm(Node *n)
+{
+    if (n->has_rec || n->q_count == 0) {
+        return;
+    }
+    const HostTlmRecord *r = &n->q[n->q_head];
+    SimTime after = r->arrival + 1;
+    n->rec = (MemTraceRecord){.time = r->time > after ? r->time : after,
+                              .addr = r->addr,
+                              .size = r->size,
+                              .op = r->write ? MEMTRACE_WRITE : MEMTRACE_READ,
+                              .when = MEMTRACE_AT,
+                              .access = r->access == HOST_TLM_DMA   ? MEMTRACE_ACCESS_DMA
+                                        : r->access == HOST_TLM_PIO ? MEMTRACE_ACCESS_PIO
+                                                                    : MEMTRACE_ACCESS_DEFAULT};
+    n->has_rec = true;
+}
+
 /* Loads the next record (rewinding for `repeat`); false if the run failed. */
 static bool fetch(Node *n)
 {
+    if (n->tlm) {
+        fetch_tlm(n);
+        return true;
+    }
     while (!n->has_rec && !n->eof) {
         SimError err;
         sim_error_clear(&err);
@@ -246,6 +280,15 @@ static void complete_piece(Node *n, uint32_t s)
     if (sl->left > 0 || sl->issuing) {
         return;
     }
+    if (n->tlm) {
+        /* A DMA read's bytes are in the host buffer now (a PIO read's came with its response). */
+        if (sl->access == ACCESS_DMA && sl->op == MEMTRACE_READ && sl->ext.data != NULL) {
+            sim_mem_read(n->p.memory, sl->host, sl->ext.data, sl->size);
+        }
+        if (n->hooks.done != NULL) {
+            n->hooks.done(n->hooks.ctx, sl->ext.ctx, now);
+        }
+    }
     SimTime lat = now - sl->start;
     sim_hist_record(&n->st.latency, lat);
     sim_hist_record(sl->op == MEMTRACE_READ ? &n->st.read_latency : &n->st.write_latency, lat);
@@ -272,6 +315,34 @@ static bool describe(Node *n)
         }
     }
     return step == HOST_DMA_PIECE || step == HOST_DMA_DOORBELL;
+}
+
+/* The host buffer of a DMA record. */
+static uint64_t host_buffer(const Node *n, uint64_t addr, uint32_t size)
+{
+    uint64_t host = n->p.buffer_base + addr % n->p.buffer_size;
+    if (host + size > n->p.buffer_base + n->p.buffer_size) {
+        host = n->p.buffer_base;
+    }
+    return host;
+}
+
+/* host.tlm: the pending record is a DMA whose host buffer overlaps one in flight (real bytes
+ * would mix), so it waits for that one's completion. */
+static bool buffer_busy(const Node *n)
+{
+    if (!n->tlm || record_access(&n->p, &n->rec) != ACCESS_DMA) {
+        return false;
+    }
+    uint64_t host = host_buffer(n, n->rec.addr, n->rec.size);
+    for (uint64_t s = 0; s < n->p.outstanding; s++) {
+        const Slot *sl = &n->slots[s];
+        if (sl->used && sl->access == ACCESS_DMA && host < sl->host + sl->size &&
+            sl->host < host + n->rec.size) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Starts the pending record in a free slot. */
@@ -303,12 +374,28 @@ static bool start_record(Node *n)
     n->last_slot = (int32_t)s;
     n->prev_done = SIM_TIME_NEVER;
     n->has_rec = false;
+    if (n->tlm) {
+        sl->ext = n->q[n->q_head];
+        n->q_head = n->q_head + 1 == n->p.queue ? 0 : n->q_head + 1;
+        n->q_count--;
+        if (n->hooks.started != NULL) {
+            n->hooks.started(n->hooks.ctx, sl->ext.ctx, sim->now);
+        }
+    }
     if (sl->access == ACCESS_PIO) {
         bool write = sl->op == MEMTRACE_WRITE;
         SimPacket *pkt = host_dma_request(&n->dma, write ? MEM_WRITE : MEM_READ,
                                           n->p.window_base + sl->addr, sl->size, s);
         if (pkt == NULL) {
             return false;
+        }
+        if (write && sl->ext.data != NULL) {
+            /* host.tlm: the CPU's store carries the caller's bytes (a trace's stores do not). */
+            if ((pkt->payload = host_dma_payload(&n->dma, sl->size)) == NULL) {
+                sim_packet_free(sim, pkt);
+                return false;
+            }
+            memcpy(pkt->payload->data, sl->ext.data, sl->size);
         }
         sl->left = 1;
         sim_port_push(n->req, pkt);
@@ -322,9 +409,10 @@ static bool start_record(Node *n)
         return false;
     }
     sl->issuing = true;
-    uint64_t host = n->p.buffer_base + sl->addr % n->p.buffer_size;
-    if (host + sl->size > n->p.buffer_base + n->p.buffer_size) {
-        host = n->p.buffer_base;
+    uint64_t host = host_buffer(n, sl->addr, sl->size);
+    sl->host = host;
+    if (n->tlm && sl->op == MEMTRACE_WRITE && sl->ext.data != NULL) {
+        sim_mem_write(n->p.memory, host, sl->ext.data, sl->size); /* what the read DMA fetches */
     }
     host_dma_begin(&n->dma, (int32_t)s, engine_of(sl->op), host, sl->addr, sl->size);
     return describe(n);
@@ -338,6 +426,12 @@ static SimCycle node_tick(SimComponent *c, SimCycle now)
     while ((pkt = sim_port_peek(n->resp)) != NULL) {
         sim_port_pop(n->resp);
         uint32_t tag = pkt->tag;
+        if (n->tlm && pkt->payload != NULL && pkt->type == MEM_READ_RESP &&
+            (tag & HOST_DMA_CTRL_TAG) == 0 && tag < n->p.outstanding && n->slots[tag].used &&
+            n->slots[tag].ext.data != NULL) {
+            Slot *sl = &n->slots[tag];
+            memcpy(sl->ext.data, pkt->payload->data, pkt->len < sl->size ? pkt->len : sl->size);
+        }
         if (pkt->payload != NULL) {
             sim_payload_unref(&sim->pool, pkt->payload);
             pkt->payload = NULL;
@@ -374,7 +468,8 @@ static SimCycle node_tick(SimComponent *c, SimCycle now)
     if (sim_port_can_push(n->req)) {
         if (n->dma.cur >= 0) {
             pushed = describe(n);
-        } else if (n->has_rec && n->n_used < n->p.outstanding && record_time(n) <= sim->now) {
+        } else if (n->has_rec && n->n_used < n->p.outstanding && record_time(n) <= sim->now &&
+                   !buffer_busy(n)) {
             if (!start_record(n) || !fetch(n)) {
                 return SIM_SLEEP;
             }
@@ -391,7 +486,7 @@ static SimCycle node_tick(SimComponent *c, SimCycle now)
     if (n->dma.cur >= 0) {
         return host_dma_ready(&n->dma) ? now + 1 : SIM_SLEEP; /* else a notify frees an ID */
     }
-    if (n->has_rec && n->n_used < n->p.outstanding) {
+    if (n->has_rec && n->n_used < n->p.outstanding && !buffer_busy(n)) {
         SimTime t = record_time(n);
         if (t == SIM_TIME_NEVER) {
             return SIM_SLEEP;
@@ -432,6 +527,7 @@ static void node_destroy(SimComponent *c)
 {
     Node *n = (Node *)c;
     memtrace_close(n->trace);
+    free(n->q);
     free(n->slots);
     free(n->path);
     sim_hist_destroy(&n->st.latency);
@@ -608,3 +704,189 @@ const SimModelType host_memtrace_type = {
     .n_flows = N_OF(node_flows),
     .stats = &node_stats,
 };
+
+/* ---- host.tlm: the same node, its records handed over from outside ---- */
+
+static const char *const memory_kind[] = {"memory", NULL};
+
+#define P(f) offsetof(NodeParams, f)
+
+static const SimParamDesc tlm_params[] = {
+    {"domain", SIM_PARAM_DOMAIN, P(domain), "pcie", NULL, NULL, NULL,
+     "clock the node issues requests in"},
+    {"access", SIM_PARAM_ENUM, P(access), "dma", NULL, NULL, access_names,
+     "how records whose transaction does not say go: dma or pio"},
+    {"outstanding", SIM_PARAM_UINT, P(outstanding), "16", "1", "127", NULL,
+     "records in flight at once"},
+    {"queue", SIM_PARAM_UINT, P(queue), "16", "1", "4096", NULL,
+     "records handed over and not yet started, at most"},
+    {"window", SIM_PARAM_BYTES, P(window), "4GiB", "4KiB", "1TiB", NULL,
+     "size of the MemBox memory: every record must fall inside"},
+    HOST_DMA_ADDRESS_PARAMS(P),
+    {"buffer_base", SIM_PARAM_UINT, P(buffer_base), "0x100000", NULL, NULL, NULL,
+     "host buffer DMA data come from and go to"},
+    {"buffer_size", SIM_PARAM_BYTES, P(buffer_size), "16MiB", "4KiB", "16GiB", NULL,
+     "size of the host buffer"},
+    {"desc_max", SIM_PARAM_BYTES, P(desc_max), "512KiB", "4B", "1048572B", NULL,
+     "bytes per DMA descriptor at most (the Intel DMA's limit is 1 MB - 4 B)"},
+    {"src", SIM_PARAM_UINT, P(src), "0", "0", "65535", NULL, "node id written into each request"},
+    {"memory", SIM_PARAM_OBJECT, P(memory), NULL, NULL, NULL, memory_kind,
+     "the node's host memory (its host.memory instance, as its pcie.rc's): DMA data pass there"},
+};
+
+#undef P
+
+static const char *tlm_check(const void *params, char *msg, size_t size)
+{
+    const NodeParams *p = params;
+    if (p->desc_max % 4 != 0) {
+        snprintf(msg, size, "%llu bytes is not a multiple of 4 (descriptors count DWORDs)",
+                 (unsigned long long)p->desc_max);
+        return "desc_max";
+    }
+    if (p->buffer_base % 4096 != 0) {
+        snprintf(msg, size, "0x%llx is not 4 KiB aligned", (unsigned long long)p->buffer_base);
+        return "buffer_base";
+    }
+    return NULL;
+}
+
+static bool tlm_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
+{
+    const NodeParams *pp = params;
+    if (!sim_mem_contains(pp->memory, pp->buffer_base, pp->buffer_size)) {
+        return sim_error_set(
+            err, SIM_ERR_INPUT,
+            "instance '%s': key 'buffer_size': the host buffer [0x%llx, +%llu) is "
+            "not inside the host memory [0x%llx, +%llu)",
+            name, (unsigned long long)pp->buffer_base, (unsigned long long)pp->buffer_size,
+            (unsigned long long)pp->memory->base, (unsigned long long)pp->memory->size);
+    }
+    Node *n = calloc(1, sizeof(*n));
+    if (n == NULL) {
+        return sim_error_oom(err, name);
+    }
+    n->p = *pp;
+    n->p.trace = NULL;
+    n->p.repeat = 1;
+    n->tlm = true;
+    n->slots = calloc(n->p.outstanding, sizeof(*n->slots));
+    n->q = calloc(n->p.queue, sizeof(*n->q));
+    bool ok = n->slots != NULL && n->q != NULL && sim_hist_init(&n->st.latency) &&
+              sim_hist_init(&n->st.read_latency) && sim_hist_init(&n->st.write_latency);
+    if (!ok) {
+        sim_error_oom(err, name);
+        goto fail_parts;
+    }
+    host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
+                  n->p.desc_max, (uint16_t)n->p.src);
+    n->last_slot = -1;
+    n->prev_done = 0;
+    n->eof = true; /* no trace: busy only with records handed over */
+    n->c.requester = true;
+    if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
+        goto fail_parts;
+    }
+    sim_build_port(bld, "req", &n->c, &n->req);
+    sim_build_port(bld, "resp", &n->c, &n->resp);
+    sim_build_port(bld, "notify", &n->c, &n->notify);
+    sim_build_stats(bld, &(SimStatBinding){.block = {n}});
+    return true;
+
+fail_parts:
+    node_destroy(&n->c);
+    free(n);
+    return false;
+}
+
+const SimModelType host_tlm_type = {
+    .name = "host.tlm",
+    .doc = "Compute node whose records are TLM-2.0 transactions handed over by the SystemC "
+           "Fabric (one target socket per node), replayed as host.memtrace replays a trace's "
+           "records, with real bytes; under the CLI nobody hands any over.",
+    .params = tlm_params,
+    .n_params = N_OF(tlm_params),
+    .params_size = sizeof(NodeParams),
+    .ports = node_ports,
+    .n_ports = N_OF(node_ports),
+    .check = tlm_check,
+    .build = tlm_build,
+    .role = SIM_ROLE_REQUESTER,
+    .flows = node_flows,
+    .n_flows = N_OF(node_flows),
+    .stats = &node_stats,
+};
+
+bool host_tlm_is(const SimComponent *c)
+{
+    return c != NULL && c->ops == &node_ops && ((const Node *)c)->tlm;
+}
+
+void host_tlm_set_hooks(SimComponent *c, const HostTlmHooks *hooks)
+{
+    assert(host_tlm_is(c));
+    ((Node *)c)->hooks = *hooks;
+}
+
+HostTlmProblem host_tlm_problem(const SimComponent *c, const HostTlmRecord *r, char *buf,
+                                size_t size)
+{
+    assert(host_tlm_is(c));
+    const Node *n = (const Node *)c;
+    if (r->size == 0) {
+        snprintf(buf, size, "a transfer of 0 bytes");
+        return HOST_TLM_BAD_SHAPE;
+    }
+    if (r->addr >= n->p.window || r->size > n->p.window - r->addr) {
+        snprintf(buf, size, "address 0x%llx + %u bytes is outside the MemBox window (%llu bytes)",
+                 (unsigned long long)r->addr, r->size, (unsigned long long)n->p.window);
+        return HOST_TLM_BAD_ADDRESS;
+    }
+    MemTraceRecord m = {.addr = r->addr,
+                        .size = r->size,
+                        .access = r->access == HOST_TLM_DMA   ? MEMTRACE_ACCESS_DMA
+                                  : r->access == HOST_TLM_PIO ? MEMTRACE_ACCESS_PIO
+                                                              : MEMTRACE_ACCESS_DEFAULT};
+    return record_problem(&n->p, &m, buf, size) != NULL ? HOST_TLM_BAD_SHAPE : HOST_TLM_OK;
+}
+
+uint32_t host_tlm_waiting(const SimComponent *c)
+{
+    assert(host_tlm_is(c));
+    return ((const Node *)c)->q_count;
+}
+
+uint32_t host_tlm_queue_size(const SimComponent *c)
+{
+    assert(host_tlm_is(c));
+    return (uint32_t)((const Node *)c)->p.queue;
+}
+
+SimMem *host_tlm_memory(const SimComponent *c)
+{
+    assert(host_tlm_is(c));
+    return ((const Node *)c)->p.memory;
+}
+
+void host_tlm_submit(SimComponent *c, const HostTlmRecord *r)
+{
+    assert(host_tlm_is(c));
+    Node *n = (Node *)c;
+    Sim *sim = c->sim;
+    assert(n->q_count < n->p.queue && r->arrival >= sim->now);
+    uint32_t tail = n->q_head + n->q_count;
+    if (tail >= n->p.queue) {
+        tail -= (uint32_t)n->p.queue;
+    }
+    n->q[tail] = *r;
+    n->q_count++;
+    /* Its first possible start: an edge at or after its time, strictly after its arrival. The
+     * node may not start it then (a record before it, no free slot), which it sees then. */
+    SimTime after = r->arrival + 1;
+    SimTime t = r->time > after ? r->time : after;
+    SimTime at = sim_domain_time(c->domain, sim_domain_cycle_at_or_after(c->domain, t));
+    if (at <= sim->now) {
+        at = sim_domain_time(c->domain, sim_domain_cycle_after(c->domain, sim->now));
+    }
+    sim_kernel_wake_at(c, at);
+}

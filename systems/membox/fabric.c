@@ -352,7 +352,18 @@ static bool read_part(Fx *x, const char *ctx, const CfgNode *map, const FabPart 
         return false;
     }
     const CfgNode *t = cfg_map_find(v, "type");
-    if (part->type != NULL && *out != NULL && t != NULL) {
+    /* The MemBox's memory may instead be an external TLM-2.0 target (docs/systemc.md). */
+    const CfgNode *tv = cfg_map_get(v, "type");
+    bool alt = tv != NULL && tv->kind == CFG_NODE_SCALAR && tv->text != NULL &&
+               part->type != NULL && strcmp(part->type, "dram.ctrl") == 0 &&
+               strcmp(tv->text, "tlm.memory") == 0;
+    if (part->type != NULL && *out != NULL && t != NULL && !alt) {
+        if (strcmp(part->type, "dram.ctrl") == 0) {
+            return fail(x, t,
+                        "%skey 'type': the MemBox's memory is a dram.ctrl (leave 'type' out) "
+                        "or an external TLM-2.0 target (type: tlm.memory)",
+                        pctx);
+        }
         return fail(x, t, "%skey 'type': the fabric section makes this a %s; leave 'type' out",
                     pctx, part->type);
     }
@@ -1222,7 +1233,8 @@ static bool emit_host(Fx *x, size_t e)
     /* The node id: the workload's src if it takes one, and the adapter's, unless given. */
     const CfgNode *type = cfg_map_get(w, "type");
     if (is_text(type) &&
-        (strcmp(type->text, "host.memtrace") == 0 || strcmp(type->text, "host.ps") == 0) &&
+        (strcmp(type->text, "host.memtrace") == 0 || strcmp(type->text, "host.ps") == 0 ||
+         strcmp(type->text, "host.tlm") == 0) &&
         !put(x, w, at, "src", idx)) {
         return false;
     }
@@ -1359,6 +1371,15 @@ static bool emit_repeater(Fx *x, size_t e)
 }
 
 /* gen-fabric.py Gen.build(): a MemBox and everything below it. */
+static const char *const type_key[] = {"type", NULL};
+
+/* The memory of a MemBox: dram.ctrl, or tlm.memory when its part says so (read_part). */
+static const char *dram_type(const CfgNode *part)
+{
+    const CfgNode *t = part != NULL ? cfg_map_get(part, "type") : NULL;
+    return t != NULL && t->kind == CFG_NODE_SCALAR && t->text != NULL ? t->text : "dram.ctrl";
+}
+
 static bool emit_membox(Fx *x, size_t e)
 {
     FabElem *el = &x->el[e];
@@ -1374,8 +1395,8 @@ static bool emit_membox(Fx *x, size_t e)
     CfgNode *m;
     if ((m = add_instance(x, e, at, arb, "dram.arbiter")) == NULL ||
         !merge(x, m, el->part[MB_ARBITER], NULL) ||
-        (m = add_instance(x, e, at, ddr, "dram.ctrl")) == NULL ||
-        !merge(x, m, el->part[MB_DRAM], NULL)) {
+        (m = add_instance(x, e, at, ddr, dram_type(el->part[MB_DRAM]))) == NULL ||
+        !merge(x, m, el->part[MB_DRAM], type_key)) {
         return false;
     }
     if (el->host != SIZE_MAX) {
