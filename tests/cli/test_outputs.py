@@ -315,6 +315,34 @@ class Timeline(unittest.TestCase):
             self.assertTrue(end >= 1000 * NS and start <= 1500 * NS)
 
 
+class Phases(unittest.TestCase):
+    def test_each_worker_iteration_is_pull_forward_backward_barrier(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "ps.json")
+            r = run("run", "configs/ps-2node.yaml", "--quiet", "--stats", f"{d}/s.json",
+                    "--timeline", out, "--timeline-select", "node*")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                doc = json.load(f)
+            with open(f"{d}/s.json") as f:
+                stats = json.load(f)["stats"]
+        check_trace_schema(self, doc)
+        names = {ev["pid"]: ev["args"]["name"] for ev in doc["traceEvents"]
+                 if ev["ph"] == "M" and ev["name"] == "process_name"}
+        per_node = {}
+        for ev in doc["traceEvents"]:
+            if ev["ph"] == "X":
+                per_node.setdefault(names[ev["pid"]], []).append(ev)
+        self.assertTrue(per_node)
+        for node, evs in per_node.items():
+            evs.sort(key=lambda e: e["ts"])
+            seq = [e["name"] for e in evs]
+            iters = stats[f"{node}.iterations"]
+            self.assertEqual(seq, ["pull", "forward", "backward + push", "barrier"] * iters, node)
+            for a, b in zip(evs, evs[1:]):
+                self.assertLessEqual(a["ts"] + a["dur"], b["ts"] + 1e-6, node)
+
+
 # ---- statistics per interval ----
 
 def read_jsonl(path):
@@ -382,6 +410,18 @@ class Intervals(unittest.TestCase):
             with open(base + ".jsonl") as f, open(base + ".csv") as g:
                 runs[kernel] = (f.read(), g.read())
         self.assertEqual(runs["fast"], runs["every-cycle"])
+
+    def test_systemc_writes_the_same_intervals(self):
+        cfg = os.path.join(ROOT, "configs", "link-stream.yaml")
+        probe = run("run", cfg, "--quiet", "--kernel", "systemc", "--until", "1ns")
+        if "no SystemC" in probe.stderr:
+            self.skipTest("built without SystemC")
+        files = {}
+        for kernel in ("fast", "systemc"):
+            *_, base = self.intervals(cfg, kernel, "5us")
+            with open(base + ".jsonl") as f:
+                files[kernel] = f.read()
+        self.assertEqual(files["fast"], files["systemc"])
 
     def test_a_fabric_with_dram_and_until(self):
         cfg = os.path.join(ROOT, "configs", "membox-2node.yaml")
@@ -477,6 +517,40 @@ class Outputs(unittest.TestCase):
             self.assertEqual(r.returncode, 2, args)
             self.assertIn(msg, r.stderr, args)
             self.assertFalse(os.path.exists(os.path.join(ROOT, "v.vcd")))
+
+
+class Plots(unittest.TestCase):
+    def test_every_plot_writes_png_and_svg(self):
+        # scripts/plot runs on Debian's /usr/bin/python3 with python3-matplotlib (scripts/deps
+        # --tests installs it).
+        if subprocess.run(["/usr/bin/python3", "-c", "import matplotlib"],
+                          capture_output=True).returncode != 0:
+            self.skipTest("python3-matplotlib is not installed")
+        plot = os.path.join(ROOT, "scripts", "plot")
+        with tempfile.TemporaryDirectory() as d:
+            r = run("run", "configs/membox-2node.yaml", "--quiet", "--until", "6us", "--stats",
+                    f"{d}/s.json", "--csv", f"{d}/sweep.csv", "--stats-interval", "1us",
+                    "--interval-out", f"{d}/i.jsonl", "--interval-out", f"{d}/i.csv")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            run("run", "configs/membox-2node.yaml", "--quiet", "--until", "3us", "--csv",
+                f"{d}/sweep.csv")
+            jobs = [["time", f"{d}/i.jsonl", "--keys", "mb_ddr3.reads,mb_ddr3.writes", "--rate"],
+                    ["time", f"{d}/i.csv", "--keys", "*.rthb.avg"],
+                    ["cdf", f"{d}/s.json", "--keys", "node*.latency_ns"],
+                    ["heatmap", f"{d}/s.json", "--metric", "wire_util"],
+                    ["sweep", f"{d}/sweep.csv", "--x", "end_time_ns", "--y", "mb_ddr3.reads"]]
+            for i, job in enumerate(jobs):
+                p = subprocess.run([plot, *job, "-o", f"{d}/{i}.png", "-o", f"{d}/{i}.svg"],
+                                   capture_output=True, text=True, timeout=120)
+                self.assertEqual(p.returncode, 0, (job, p.stderr))
+                with open(f"{d}/{i}.png", "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", job)
+                with open(f"{d}/{i}.svg") as f:
+                    self.assertIn("<svg", f.read(), job)
+            p = subprocess.run([plot, "cdf", f"{d}/s.json", "--keys", "nothing*", "-o",
+                                f"{d}/x.png"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("no histogram with samples matches 'nothing*'", p.stderr)
 
 
 if __name__ == "__main__":
