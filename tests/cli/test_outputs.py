@@ -303,6 +303,18 @@ class Timeline(unittest.TestCase):
         self.assertGreater(len(hops), 10)
         self.assertTrue(all(0 <= ev["ts"] <= 2.048 for ev in hops))
 
+    def test_the_kernels_write_the_same_timeline(self):
+        files = []
+        for kernel in ("fast", "every-cycle"):
+            out = os.path.join(self.dir, f"{kernel}.json")
+            r = run("run", "configs/membox-2node.yaml", "--quiet", "--kernel", kernel,
+                    "--until", "6us", "--timeline", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                files.append(f.read())
+        self.assertEqual(files[0], files[1])
+        check_trace_schema(self, json.loads(files[0]))
+
     def test_window_and_sampling_bound_the_events(self):
         full = self.dma("@0 W 0x0 256")
         cut = self.dma("@0 W 0x0 256", "--timeline-from", "1us", "--timeline-until", "1.5us",
