@@ -155,9 +155,61 @@ static void on_done(void *ctx, uint64_t cookie, bool write, SimCycle done)
     }
 }
 
+/* Names of the commands on the timeline (static: the track keeps no copy). */
+static const char *const cmd_slice_name[DRAM_CMD_MAX] = {
+    [DRAM_CMD_ACT] = "ACT",       [DRAM_CMD_PRE] = "PRE",       [DRAM_CMD_PREA] = "PREA",
+    [DRAM_CMD_RD] = "RD burst",   [DRAM_CMD_RDA] = "RDA burst", [DRAM_CMD_WR] = "WR burst",
+    [DRAM_CMD_WRA] = "WRA burst", [DRAM_CMD_REF] = "REF",
+};
+
+/* The timeline: a column command is a slice from the command to the end of its data burst
+ * (read_done or write_done cycles, docs/models/dram.md), a REF one of tRFC, others instants. */
+static void cmd_to_track(DramCtrl *d, const Ddr3CmdRecord *rec)
+{
+    const SimDomain *dom = d->c.domain;
+    const Ddr3Timing *t = ddr3_ctrl_timing(d->core);
+    SimTime at = sim_domain_time(dom, rec->cycle);
+    uint64_t where = (uint64_t)rec->bank << 32 | rec->row;
+    if (dram_cmd_is_column(rec->cmd) || rec->cmd == DRAM_CMD_REF) {
+        uint32_t len = dram_cmd_is_read(rec->cmd)    ? t->read_done
+                       : dram_cmd_is_write(rec->cmd) ? t->write_done
+                                                     : t->p.trfc;
+        sim_track_async(d->c.track, cmd_slice_name[rec->cmd], rec->cycle, at,
+                        sim_domain_time(dom, rec->cycle + len), where);
+    } else {
+        sim_track_instant(d->c.track, cmd_slice_name[rec->cmd], at, where);
+    }
+}
+
+/* Signals (sim/core/observe.h): each bank's state, from the controller's channel. */
+static const SimSignalDesc ctrl_signal_rows[] = {
+    {.name = "bank<n>_open",
+     .kind = SIM_SIG_BOOL,
+     .offset = offsetof(Ddr3Channel, bank[0].open),
+     .group = true,
+     .stride = sizeof(Ddr3Bank),
+     .doc = "bank n (rank x banks + bank) holds a row open"},
+    {.name = "bank<n>_row",
+     .kind = SIM_SIG_U32,
+     .width = 32,
+     .offset = offsetof(Ddr3Channel, bank[0].row),
+     .group = true,
+     .stride = sizeof(Ddr3Bank),
+     .doc = "the row bank n holds (valid while open)"},
+    {.name = "open_banks",
+     .kind = SIM_SIG_U32,
+     .width = 8,
+     .offset = offsetof(Ddr3Channel, rank[0].open_banks),
+     .doc = "banks of rank 0 open"},
+};
+static const SimSignalTable ctrl_signals = {ctrl_signal_rows, N_OF(ctrl_signal_rows)};
+
 static void on_cmd(void *ctx, const Ddr3CmdRecord *rec)
 {
     DramCtrl *d = ctx;
+    if (d->c.track) {
+        cmd_to_track(d, rec);
+    }
     if (d->checker != NULL && !ddr3_checker_command(d->checker, rec) &&
         ddr3_checker_violations(d->checker) == 1) {
         sim_fail(d->c.sim, "instance '%s': DDR3 timing checker: %s", d->c.name,
@@ -747,6 +799,11 @@ static bool ctrl_build(Sim *sim, const char *name, const void *params, SimBuild 
     d->c.daemon = true;
     sim_build_port(bld, "req", &d->c, &d->in);
     sim_build_port(bld, "resp", &d->c, &d->out);
+    const Ddr3Channel *ch = ddr3_ctrl_channel(d->core);
+    if (!sim_add_signals(sim, name, &ctrl_signals,
+                         &(SimSignalBinding){.block = {ch}, .count = ch->ranks * ch->banks}, err)) {
+        return false; /* the kernel owns the component */
+    }
 
     sim_build_stats(bld, &(SimStatBinding){.block = {[CTRL_SB_SELF] = d,
                                                      [CTRL_SB_CORE] = ddr3_ctrl_stats(d->core),

@@ -126,6 +126,8 @@ HostDmaStep host_dma_step(HostDma *d)
             return HOST_DMA_FAILED;
         }
         d->owner[e][id] = d->cur;
+        d->desc_start[e][id] = d->c->sim->now;
+        d->desc_len[e][id] = (uint32_t)len;
         d->in_ring[e]++;
         d->next_id[e] = (id + 1) % DMA_RING_ENTRIES;
         d->doorbell_due[e] = true;
@@ -168,5 +170,12 @@ int32_t host_dma_status(HostDma *d, uint64_t addr)
     }
     d->owner[e][id] = -1;
     d->in_ring[e]--;
+    if (d->c->track) {
+        /* Descriptor written to its status reported: one piece of a transfer on the engine. */
+        sim_track_async(d->c->track,
+                        e == DMA_ENGINE_RD ? "DMA descriptor (read engine: host to MemBox)"
+                                           : "DMA descriptor (write engine: MemBox to host)",
+                        id, d->desc_start[e][id], d->c->sim->now, d->desc_len[e][id]);
+    }
     return s;
 }

@@ -61,6 +61,8 @@ typedef struct HostDma {
     uint32_t in_ring[DMA_ENGINE_MAX];
     bool doorbell_due[DMA_ENGINE_MAX];
     uint32_t doorbell_id[DMA_ENGINE_MAX];
+    SimTime desc_start[DMA_ENGINE_MAX][DMA_RING_ENTRIES]; /* timeline: descriptor written */
+    uint32_t desc_len[DMA_ENGINE_MAX][DMA_RING_ENTRIES];
     uint64_t descriptors; /* statistics */
     uint64_t doorbells;
 } HostDma;

@@ -290,6 +290,13 @@ static void complete_piece(Node *n, uint32_t s)
         }
     }
     SimTime lat = now - sl->start;
+    if (n->c.track) {
+        /* A record start to completion: the whole transfer (every descriptor, or PIO line). */
+        static const char *const names[2][ACCESS_MAX] = {{"read (DMA transfer)", "read (PIO)"},
+                                                         {"write (DMA transfer)", "write (PIO)"}};
+        sim_track_async(n->c.track, names[sl->op == MEMTRACE_READ ? 0 : 1][sl->access],
+                        n->st.completed, sl->start, now, sl->size);
+    }
     sim_hist_record(&n->st.latency, lat);
     sim_hist_record(sl->op == MEMTRACE_READ ? &n->st.read_latency : &n->st.write_latency, lat);
     n->st.completed++;

@@ -231,6 +231,7 @@ typedef struct PsNode {
     SimTime bwd;
     /* worker state */
     int wphase;
+    SimTime wphase_since; /* timeline: the phase's start */
     uint32_t iter;
     SimTime t_start;
     SimTime t_fwd_end;
@@ -245,6 +246,7 @@ typedef struct PsNode {
     bool a_look;
     PsTraceEvent a_ev;
     int aphase;
+    SimTime aphase_since;
     uint32_t a_iter;    /* BSP: the next update's iteration */
     uint32_t a_worker;  /* async: the worker being updated, or PS_NO_WORKER */
     uint64_t a_updates; /* done */
@@ -577,13 +579,60 @@ static bool start_job(PsNode *n)
     return describe(n);
 }
 
+/* ---- phases on the timeline (sim/core/observe.h) ---- */
+
+/* The workload's phases as the timeline names them; NULL: not a phase of its own. Worker phases
+ * follow each other on the node's track; the aggregator's are slices beside them. */
+static const char *const wphase_name[W_PHASE_MAX] = {
+    [W_PULL] = "pull",
+    [W_FWD] = "forward",
+    [W_BWD] = "backward + push",
+    [W_ARRIVE] = "barrier",
+    [W_WAIT] = "barrier",
+    [W_SH_RD] = "update (shard read)",
+    [W_SH_WR] = "update (shard write)",
+    [W_SH_DONE] = "barrier",
+    [W_WAIT_REL] = "barrier",
+};
+static const char *const aphase_name[A_PHASE_MAX] = {
+    [A_READ] = "aggregator: read",
+    [A_COMPUTE] = "aggregator: update",
+    [A_WRITE] = "aggregator: write",
+    [A_RELEASE] = "aggregator: release",
+};
+
+static void worker_phase(PsNode *n, int phase)
+{
+    SimTime now = n->c.sim->now;
+    if (n->c.track && wphase_name[n->wphase] != wphase_name[phase]) {
+        if (wphase_name[n->wphase] != NULL && now > n->wphase_since) {
+            sim_track_slice(n->c.track, wphase_name[n->wphase], n->wphase_since, now, n->iter);
+        }
+        n->wphase_since = now;
+    }
+    n->wphase = phase;
+}
+
+static void agg_phase(PsNode *n, int phase)
+{
+    SimTime now = n->c.sim->now;
+    if (n->c.track && aphase_name[n->aphase] != aphase_name[phase]) {
+        if (aphase_name[n->aphase] != NULL && now > n->aphase_since) {
+            sim_track_async(n->c.track, aphase_name[n->aphase], n->a_updates, n->aphase_since, now,
+                            n->a_iter);
+        }
+        n->aphase_since = now;
+    }
+    n->aphase = phase;
+}
+
 /* ---- the worker ---- */
 
 static void worker_start_iter(PsNode *n)
 {
     SimTime now = n->c.sim->now;
     if (n->iter >= n->iters) {
-        n->wphase = W_DONE;
+        worker_phase(n, W_DONE);
         return;
     }
     if (!load_worker_iter(n, n->iter)) {
@@ -603,7 +652,7 @@ static void worker_start_iter(PsNode *n)
     }
     n->got_reduce = false;
     n->got_release = false;
-    n->wphase = W_PULL;
+    worker_phase(n, W_PULL);
 }
 
 static void worker_released(PsNode *n)
@@ -617,7 +666,7 @@ static void worker_released(PsNode *n)
     n->st.iterations++;
     n->st.last_done = now;
     n->iter++;
-    n->wphase = W_START;
+    worker_phase(n, W_START);
 }
 
 /* Advances the worker as far as it can go at this instant; true if anything changed. */
@@ -635,7 +684,7 @@ static bool worker_step(PsNode *n)
             return false;
         }
         n->t_fwd_end = now + n->fwd;
-        n->wphase = W_FWD;
+        worker_phase(n, W_FWD);
         return true;
     case W_FWD:
         if (now < n->t_fwd_end) {
@@ -643,7 +692,7 @@ static bool worker_step(PsNode *n)
         }
         n->t_bwd_start = n->t_fwd_end;
         n->w_left = n->n_push;
-        n->wphase = W_BWD;
+        worker_phase(n, W_BWD);
         return true;
     case W_BWD: {
         bool moved = false;
@@ -661,7 +710,7 @@ static bool worker_step(PsNode *n)
         if (n->next_push < n->n_push || now < n->t_bwd_start + n->bwd || n->w_left > 0) {
             return moved;
         }
-        n->wphase = W_ARRIVE;
+        worker_phase(n, W_ARRIVE);
         return true;
     }
     case W_ARRIVE:
@@ -676,7 +725,7 @@ static bool worker_step(PsNode *n)
         } else {
             out_msg(n, PS_MSG_ARRIVE, (uint16_t)me, n->iter);
         }
-        n->wphase = W_WAIT;
+        worker_phase(n, W_WAIT);
         return true;
     case W_WAIT:
         if (n->p.aggregation == AGG_SHARDED) {
@@ -691,7 +740,7 @@ static bool worker_step(PsNode *n)
                 job_add(n, J_RD, G_SH_RD, slot_addr(n, w) + lo, host_agg_slot(n, w) + lo, hi - lo,
                         0);
             }
-            n->wphase = W_SH_RD;
+            worker_phase(n, W_SH_RD);
             return true;
         }
         if (polling ? n->wpoll.active : !n->got_release) {
@@ -710,14 +759,14 @@ static bool worker_step(PsNode *n)
         }
         n->w_left = 1;
         job_add(n, J_WR, G_SH_WR, params_addr(n) + lo, n->p.buffer_base + lo, hi - lo, 0);
-        n->wphase = W_SH_WR;
+        worker_phase(n, W_SH_WR);
         return true;
     }
     case W_SH_WR:
         if (n->w_left > 0) {
             return false;
         }
-        n->wphase = W_SH_DONE;
+        worker_phase(n, W_SH_DONE);
         return true;
     case W_SH_DONE:
         if (polling) {
@@ -726,7 +775,7 @@ static bool worker_step(PsNode *n)
         } else {
             out_msg(n, PS_MSG_REDUCED, (uint16_t)me, n->iter);
         }
-        n->wphase = W_WAIT_REL;
+        worker_phase(n, W_WAIT_REL);
         return true;
     case W_WAIT_REL:
         if (polling ? n->wpoll.active : !n->got_release) {
@@ -765,7 +814,7 @@ static void agg_begin(PsNode *n, uint32_t iter, uint32_t worker)
         n->st.agg_read_bytes += n->S;
     }
     n->st.agg_read_bytes += n->S;
-    n->aphase = A_READ;
+    agg_phase(n, A_READ);
 }
 
 static bool agg_step(PsNode *n)
@@ -777,7 +826,7 @@ static bool agg_step(PsNode *n)
     switch (n->aphase) {
     case A_IDLE: {
         if (n->a_updates >= n->a_total) {
-            n->aphase = A_DONE;
+            agg_phase(n, A_DONE);
             return true;
         }
         if (polling) {
@@ -809,7 +858,7 @@ static bool agg_step(PsNode *n)
             return false;
         }
         n->a_done_at = now + n->a_done_at;
-        n->aphase = A_COMPUTE;
+        agg_phase(n, A_COMPUTE);
         return true;
     case A_COMPUTE:
         if (now < n->a_done_at) {
@@ -821,7 +870,7 @@ static bool agg_step(PsNode *n)
         n->a_left = 1;
         job_add(n, J_WR, G_AGG_WR, params_addr(n), n->p.buffer_base + 2 * n->S, n->S, 0);
         n->st.agg_write_bytes += n->S;
-        n->aphase = A_WRITE;
+        agg_phase(n, A_WRITE);
         return true;
     case A_WRITE:
         if (n->a_left > 0) {
@@ -847,7 +896,7 @@ static bool agg_step(PsNode *n)
         if (!async) {
             n->a_iter++;
         }
-        n->aphase = A_IDLE;
+        agg_phase(n, A_IDLE);
         return true;
     default:
         return false;

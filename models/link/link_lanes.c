@@ -305,6 +305,9 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
         return;
     }
     l->st.replays++;
+    if (l->c.track) {
+        sim_track_instant(l->c.track, "replay (Nak)", now_ps(l), seq);
+    }
     if (!replay_counted(l)) {
         return;
     }
@@ -789,6 +792,9 @@ static void tx_decide(LinkLanes *l, SimCycle now)
     }
     if (l->nak_pending) {
         if (tx_control(l, now, LINK_NAK)) {
+            if (l->c.track) {
+                sim_track_instant(l->c.track, "Nak sent", now_ps(l), l->rx_expected);
+            }
             /* A Nak acknowledges what came in order before the gap, like an Ack. */
             l->nak_pending = false;
             l->nak_blocked = true;
@@ -813,6 +819,9 @@ static void tx_decide(LinkLanes *l, SimCycle now)
     if (timer_expired(l, now)) {
         l->st.timeouts++;
         l->st.replays++;
+        if (l->c.track) {
+            sim_track_instant(l->c.track, "replay (timeout)", now_ps(l), l->rt.count);
+        }
         l->rt_timer = SIM_CYCLE_NEVER;
         if (!replay_counted(l)) {
             return;
@@ -1047,6 +1056,72 @@ static uint64_t cycles_of(SimTime t, const SimDomain *d)
     return (t + d->period - 1) / d->period;
 }
 
+/* ---- signals (sim/core/observe.h): what the VCD shows of a lane group ---- */
+
+/* Credits left of one class at the far receiver: its cumulative limit minus what was used. */
+#define LANES_CREDITS_FN(cls_)                                                                     \
+    static uint64_t credits_##cls_(const void *field)                                              \
+    {                                                                                              \
+        const LinkLanes *l = field;                                                                \
+        uint64_t lim = l->cr_limit[cls_], used = l->cr_used[cls_];                                 \
+        return lim > used ? lim - used : 0;                                                        \
+    }
+LANES_CREDITS_FN(LINK_CR_HDR)
+LANES_CREDITS_FN(LINK_CR_DATA)
+LANES_CREDITS_FN(LINK_CR_LEN)
+
+static uint64_t retry_held(const void *field)
+{
+    return ((const LinkLanes *)field)->rt.count;
+}
+
+static const SimSignalDesc lanes_signal_rows[] = {
+    {.name = "busy",
+     .kind = SIM_SIG_UNTIL,
+     .offset = offsetof(LinkLanes, tx_free),
+     .doc = "the lanes carry a frame (or its inter-packet gap): 1 from the cycle a frame starts to "
+            "its last word"},
+    {.name = "credits_hdr",
+     .kind = SIM_SIG_FN,
+     .width = 32,
+     .get = credits_LINK_CR_HDR,
+     .doc = "header credits left at the far receiver (limit - used)"},
+    {.name = "credits_data",
+     .kind = SIM_SIG_FN,
+     .width = 32,
+     .get = credits_LINK_CR_DATA,
+     .doc = "payload credits left at the far receiver, beats of 64 B"},
+    {.name = "credits_len",
+     .kind = SIM_SIG_FN,
+     .width = 32,
+     .get = credits_LINK_CR_LEN,
+     .doc = "length credits left at the far receiver"},
+    {.name = "retry_held",
+     .kind = SIM_SIG_FN,
+     .width = 32,
+     .get = retry_held,
+     .doc = "packets sent and not yet acknowledged (RTHB entries)"},
+    {.name = "next_seq",
+     .kind = SIM_SIG_U32,
+     .width = 32,
+     .offset = offsetof(LinkLanes, next_seq),
+     .doc = "sequence number of the next new data packet"},
+    {.name = "rx_expected",
+     .kind = SIM_SIG_U32,
+     .width = 32,
+     .offset = offsetof(LinkLanes, rx_expected),
+     .doc = "next sequence number expected in order"},
+    {.name = "replaying",
+     .kind = SIM_SIG_BOOL,
+     .offset = offsetof(LinkLanes, replaying),
+     .doc = "go-back-n: resending from the oldest unacknowledged packet"},
+    {.name = "nak_pending",
+     .kind = SIM_SIG_BOOL,
+     .offset = offsetof(LinkLanes, nak_pending),
+     .doc = "a gap was seen: a Nak waits for the lanes"},
+};
+static const SimSignalTable lanes_signals = {lanes_signal_rows, N_OF(lanes_signal_rows)};
+
 LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg, SimError *err)
 {
     const LinkLaneParams *p = cfg->p;
@@ -1122,6 +1197,10 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
      * busy() reports what it holds. */
     l->c.daemon = true;
     l->c.takes_tails = true; /* src: the core passes cut-through packets on at their header */
+    if (!sim_add_signals(sim, cname, &lanes_signals,
+                         &(SimSignalBinding){.block = {l}, .domain = p->lane_domain}, err)) {
+        return NULL;
+    }
     if (p->phy_rx_cycles > 0) {
         /* Frames last at least 2 cycles, so this many are ever in the receive PHY at once. */
         char pname[700];

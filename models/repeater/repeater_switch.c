@@ -504,6 +504,40 @@ static const SimStatGroup repeater_stat_groups[] = {
 static const SimStatTable repeater_stats = {repeater_stat_rows, N_OF(repeater_stat_rows),
                                             repeater_stat_groups, N_OF(repeater_stat_groups)};
 
+/* Signals (sim/core/observe.h): the egress buses and the packets they hold. */
+static uint64_t hold_full(const void *field)
+{
+    return ((const RepHold *)field)->pkt != NULL;
+}
+
+static const SimSignalDesc repeater_signal_rows[] = {
+    {.name = "up_busy",
+     .kind = SIM_SIG_UNTIL,
+     .offset = offsetof(Repeater, up_free),
+     .doc = "the request bus up carries a packet (1 until its first free cycle)"},
+    {.name = "up_held",
+     .kind = SIM_SIG_FN,
+     .width = 1,
+     .offset = offsetof(Repeater, up),
+     .get = hold_full,
+     .doc = "a request granted to the bus up waits to leave"},
+    {.name = "down<n>_busy",
+     .kind = SIM_SIG_UNTIL,
+     .offset = offsetof(Repeater, down_free[0]),
+     .group = true,
+     .stride = sizeof(SimCycle),
+     .doc = "the response bus of down port n carries a packet"},
+    {.name = "down<n>_held",
+     .kind = SIM_SIG_FN,
+     .width = 1,
+     .offset = offsetof(Repeater, down[0]),
+     .group = true,
+     .stride = sizeof(RepHold),
+     .get = hold_full,
+     .doc = "a response granted to down port n's bus waits to leave"},
+};
+static const SimSignalTable repeater_signals = {repeater_signal_rows, N_OF(repeater_signal_rows)};
+
 static bool repeater_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                            SimError *err)
 {
@@ -539,7 +573,10 @@ static bool repeater_build(Sim *sim, const char *name, const void *params, SimBu
     }
     /* Per-input statistics of the inputs in use only, in slot order. */
     sim_build_stats(bld, &(SimStatBinding){.block = {r}, .count = {r->nin}, .pick = {r->in_idx}});
-    return true;
+    return sim_add_signals(
+        sim, name, &repeater_signals,
+        &(SimSignalBinding){.block = {r}, .count = (uint32_t)r->p.downs, .domain = r->p.domain},
+        err);
 
 fail_parts:
     repeater_destroy(&r->c);

@@ -18,6 +18,7 @@
 #include "sim/cli/cmd_schema.h"
 #include "sim/cli/cmd_sweep.h"
 #include "sim/cli/cmd_trace.h"
+#include "sim/cli/obs_args.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
@@ -94,8 +95,7 @@ static const char *const run_help =
     "  --progress        report simulated time, speed and ETA on stderr\n"
     "  --quiet           no summary on stdout\n"
     "  --stats-on-interrupt  on SIGINT or SIGTERM, still write --stats with the statistics\n"
-    "                    so far (closed at the instant the run stopped)\n"
-    "\n"
+    "                    so far (closed at the instant the run stopped)\n" OBS_ARGS_HELP "\n"
     "Output files are written under a temporary name and renamed when complete: a failed run\n"
     "leaves no file behind. SIGINT and SIGTERM stop the run at the end of its current instant,\n"
     "remove the temporary files and exit 130 and 143.\n"
@@ -112,8 +112,8 @@ static const char *const dram_help =
     "Trace lines: native (docs/models/dram.md), DRAMsim3 `0x2000D5C0 READ 30` (address,\n"
     "READ/WRITE, arrival DRAM cycle), Ramulator `0x12345680 R`; plain or gzip.\n"
     "\n"
-    "options: --stats, --csv, --seed, --until, --kernel, --set, --progress, --quiet as for\n"
-    "`run`.\n"
+    "options: --stats, --csv, --seed, --until, --kernel, --set, --progress, --quiet, --vcd...,\n"
+    "--timeline..., --stats-interval, --interval-out as for `run`.\n"
     "The summary and the JSON host section add the speed in simulated DRAM cycles per wall\n"
     "second (dram_cycles_per_second).\n"
     "\n"
@@ -550,6 +550,7 @@ typedef struct RunArgs {
     bool quiet;
     bool stats_on_interrupt;
     Sets sets;
+    SimObserveOptions obs; /* --vcd, --timeline, --stats-interval (obs_args.h) */
 } RunArgs;
 
 /* The options of `run`, and of `dram` (which adds --trace and --format). */
@@ -558,6 +559,7 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
     memset(a, 0, sizeof(*a));
     a->cmd = cmd;
     a->kernel = SIM_KERNEL_FAST;
+    sim_observe_options_default(&a->obs);
     const bool dram = strcmp(cmd, "dram") == 0;
     char see[32];
     snprintf(see, sizeof(see), "%s ", cmd);
@@ -571,6 +573,14 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
         if (is_help(arg)) {
             fputs(help, stdout);
             return -1;
+        }
+        int taken = obs_args_parse(&a->obs, argc, argv, &i, why, sizeof(why));
+        if (taken != 0) {
+            if (taken < 0) {
+                fprintf(stderr, "membox-sim: %s\n", why);
+                return EXIT_INPUT;
+            }
+            continue;
         }
         if (takes_value && i + 1 >= argc) {
             return usage_error(see, "option '%s' needs a value", arg);
@@ -635,6 +645,9 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
     if (dram && a->trace == NULL) {
         return usage_error(see, "%s", "'dram' needs --trace FILE");
     }
+    if (!obs_args_check(&a->obs, why, sizeof(why))) {
+        return usage_error(see, "%s", why);
+    }
     return EXIT_OK;
 }
 
@@ -677,6 +690,7 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
 {
     const RunArgs a = *ap;
     int rc;
+    SimObserve *obs = NULL;
     SimError err;
     sim_error_clear(&err);
     Sim *sim = sim_new();
@@ -713,6 +727,13 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (a.stats != NULL && !out_open(&stats_out, a.stats)) {
         fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(errno));
         rc = EXIT_INPUT;
+        goto done;
+    }
+    if (sim_observe_options_any(&a.obs) &&
+        (obs = sim_observe_open(sim, &a.obs, &opt, &err)) == NULL) {
+        out_abort(&stats_out);
+        fprintf(stderr, "%s\n", err.msg);
+        rc = exit_code(&err);
         goto done;
     }
     double start = wall_now();
@@ -789,6 +810,11 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
             goto done;
         }
     }
+    if (obs != NULL && !sim_observe_commit(obs, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = EXIT_INPUT;
+        goto done;
+    }
     if (a.csv != NULL) {
         rc = write_csv(a.csv, sim->stats, &info);
         goto done;
@@ -796,6 +822,7 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     rc = EXIT_OK;
 
 done:
+    sim_observe_free(obs);
     sim_free(sim);
     sim_config_free(config);
     return rc;

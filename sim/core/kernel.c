@@ -151,6 +151,7 @@ void sim_free(Sim *sim)
     sim_heap_destroy(&sim->timers);
     sim_packet_pool_destroy(&sim->pool);
     sim_stats_free(sim->stats);
+    sim_signals_free(sim);
     free(sim);
 }
 
@@ -780,6 +781,9 @@ static void finish(Sim *sim, SimTime end)
         }
     }
     sim_stats_set_window(sim->stats, 0, end);
+    if (sim->observe != NULL) {
+        sim_observe_finish(sim->observe, end);
+    }
     sim->running = false;
 }
 
@@ -806,6 +810,9 @@ void sim_instant_begin(Sim *sim, SimTime t)
 {
     assert(sim->running && (t > sim->now || sim->activations == 0));
     sim->now = t;
+    if (sim->observe != NULL) {
+        sim_observe_instant_begin(sim->observe, t);
+    }
     sim->instant_due = next_due(sim) == t;
     if (sim->instant_due) {
         release_timers(sim, t);
@@ -832,6 +839,9 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
 {
     const SimTime t = sim->now;
     const SimRunOptions *opt = &sim->options;
+    if (sim->observe != NULL) {
+        sim_observe_instant_end(sim->observe, t);
+    }
     if (sim->failed) {
         *err = sim->failure;
         sim->end_time = t;

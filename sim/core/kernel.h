@@ -30,6 +30,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "observe.h"
 #include "packet.h"
 #include "rng.h"
 #include "sim_types.h"
@@ -115,6 +116,7 @@ struct SimComponent {
                          while such a component is busy, so link maintenance (flow-control
                          refreshes, Acks in flight) around an idle fabric is no error */
     SimHeapNode wake; /* its timed wake-up */
+    SimTrack *track;  /* its timeline track (observe.h); NULL when no timeline is written */
     SimPort **in;
     SimPort **out;
     uint16_t n_in;
@@ -260,6 +262,12 @@ struct Sim {
     SimTime checked_progress; /* last_progress when drained() last said no */
     bool instant_due;         /* the current instant is one at which a component is due */
     bool idle_noted;          /* a component said its busy() may have turned false */
+    /* Observation outputs (observe.h): NULL when every output is off, the kernel's one test per
+     * instant; the signals models declared at build time. */
+    struct SimObserve *observe;
+    struct SimSignalEntry *signals;
+    uint32_t n_signals;
+    uint32_t cap_signals;
 };
 
 /* The slow path of a wake-up (the heap); see sim_kernel_wake_at. */
