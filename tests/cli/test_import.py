@@ -234,7 +234,7 @@ class Recorded(Base):
         self.assertIn(f"{bad}: no 'traceEvents' list", err)
 
 
-def kineto_rank(rank, steps, buckets, clock_us, shapes=True, nccl_cpu=True):
+def kineto_rank(rank, steps, buckets, clock_us, shapes=True, nccl_cpu=True, late=0):
     """A Kineto trace of one rank of a DDP job on GPUs, as torch 2.x writes it: ProfilerStep
     on the CPU and its copy on the GPU stream, autograd ops, bucket all-reduces launched
     during backward (nccl:all_reduce on the CPU, record_param_comms, the NCCL kernel on the
@@ -266,7 +266,8 @@ def kineto_rank(rank, steps, buckets, clock_us, shapes=True, nccl_cpu=True):
                            "tid": 2, "ts": launch + 1, "dur": 2,
                            "args": {"Collective name": "allreduce", "In msg nelems": n,
                                     "Out msg nelems": n, "dtype": "Float", "Group size": 3}})
-            ev.append({"ph": "X", "cat": "kernel", "pid": 0, "tid": 7, "ts": launch + 10,
+            ev.append({"ph": "X", "cat": "kernel", "pid": 0, "tid": 7,
+                       "ts": launch + 10 + (late if k == len(buckets) - 1 else 0),
                        "dur": 150.5, "name": "ncclDevKernel_AllReduce_Sum_f32_RING_LL(...)",
                        "args": {"stream": 7}})
         ev.append({"ph": "X", "cat": "cpu_op", "name": "Optimizer.step#SGD.step", "pid": 1,
@@ -319,6 +320,26 @@ class Kineto(Base):
         upd = [e for e in events if e[2] == "update"]
         self.assertEqual([(e[1], e[6] - e[5]) for e in upd], [(0, 100000), (1, 100000),
                                                               (2, 100000)])
+
+    def test_kernel_running_into_the_next_step(self):
+        # The last bucket's kernel starts 700 us late, after the CPU entered the next step:
+        # it stays in the step that called it, and the next step's events wait for it.
+        files = [self.write(f"r{r}.json", kineto_rank(r, [0, 1], [68, 40], 100.0, late=700))
+                 for r in (0, 1)]
+        out = os.path.join(self.dir, "k.pstrace")
+        r = self.importer(out, *files)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("note: 8 events of a later step started before an event of the step "
+                      "before it", r.stderr)
+        header, tensors, events = self.pstrace.read_trace(out)
+        self.check_structure(header, tensors, events)
+        late = max(e[5] for e in events if e[0] == 0 and e[1] == 0)
+        # The latest start in step 0 is its barrier's, when the late kernel ends (times from
+        # step 0's start).
+        self.assertEqual(late, int((495 + 10 + 700 + 150.5) * 1000))
+        self.assertEqual([e[2] for e in events if e[0] == 0 and e[1] == 0 and e[5] == late],
+                         ["barrier"])
+        self.assertEqual(min(e[5] for e in events if e[0] == 0 and e[1] == 1), late)
 
     def test_missing_shapes(self):
         files = [self.write(f"r{r}.json", kineto_rank(r, [0, 1], [68, 40], 100.0,
