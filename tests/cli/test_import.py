@@ -341,6 +341,36 @@ class Kineto(Base):
                          ["barrier"])
         self.assertEqual(min(e[5] for e in events if e[0] == 0 and e[1] == 1), late)
 
+    def test_buckets_over_a_parameter_table(self):
+        # DDP buckets of 34 and 68 elements; the table of 4 parameters in model order.
+        files = [self.write(f"r{r}.json", kineto_rank(r, [0, 1], [34, 68], 100.0))
+                 for r in (0, 1)]
+        table = os.path.join(self.dir, "t.tensors")
+        with open(table, "w") as f:
+            f.write("fc1.weight 4x16\nfc1.bias 4\nfc2.weight 2x16\nfc2.bias 2\n")
+        out = os.path.join(self.dir, "k.pstrace")
+        r = self.importer(out, *files, "--tensors", table)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        header, tensors, events = self.pstrace.read_trace(out)
+        self.assertEqual([n for n, _s, _b in tensors],
+                         ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
+        # Launched during backward, last layers first: bucket 0 carries fc2.bias and
+        # fc2.weight (34 elements), bucket 1 fc1.bias and fc1.weight (68), each with the
+        # bucket's kernel times.
+        pushes = [e for e in events if e[2] == "push" and e[0] == 0 and e[1] == 0]
+        self.assertEqual([e[3] for e in pushes], [3, 2, 1, 0])
+        self.assertEqual(pushes[0][5:], pushes[1][5:])
+        self.assertEqual(pushes[2][5:], pushes[3][5:])
+        self.check_structure(header, tensors, events)
+        with open(table, "w") as f:
+            f.write("fc1.weight 4x16\nfc1.bias 4\nfc2.weight 2x16\nfc2.bias 3\n")
+        r = self.importer(out, *files, "--tensors", table)
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, re.escape(files[0]) + r": traceEvents\[\d+\] 'ncclDevKernel_"
+                         r"AllReduce_Sum_f32_RING_LL\(\.\.\.\)': 136 bytes recorded, but the "
+                         r"next tensors of the --tensors table \(fc2.bias, fc2.weight\) make "
+                         r"140")
+
     def test_missing_shapes(self):
         files = [self.write(f"r{r}.json", kineto_rank(r, [0, 1], [68, 40], 100.0,
                                                       shapes=False))
