@@ -279,6 +279,37 @@ def kineto_rank(rank, steps, buckets, clock_us, shapes=True, nccl_cpu=True, late
             "baseTimeNanoseconds": 1700000000000000000, "traceEvents": ev}
 
 
+def ps_rank(r, extra=None):
+    """Legacy-form trace of rank r of a parameter-server job over gloo send/recv: rank 0
+    sends the parameters (100 and 300 elements) to each worker, receives their gradients and
+    steps the optimizer; workers receive, compute, send. extra: more events for workers."""
+    ev = []
+    for s in range(2):
+        t = 1000 * s
+        ev.append({"ph": "X", "name": f"ProfilerStep#{s}", "tid": 1, "ts": t, "dur": 999})
+        if r == 0:
+            for w in (1, 2):
+                for k, n in enumerate((100, 300)):
+                    ev.append({"ph": "X", "name": "gloo:send", "tid": 2, "dur": 8,
+                               "ts": t + 10 * k + w, "args": {"Input Dims": [[n]]}})
+                    ev.append({"ph": "X", "name": "gloo:recv", "tid": 2, "dur": 15,
+                               "ts": t + 310 + 20 * k + w, "args": {"Input Dims": [[n]]}})
+            ev.append({"ph": "X", "name": "Optimizer.step#SGD.step", "tid": 1,
+                       "ts": t + 700, "dur": 50})
+            continue
+        for k, n in enumerate((100, 300)):
+            ev.append({"ph": "X", "name": "gloo:recv", "tid": 2, "ts": t + 10 * k,
+                       "dur": 8, "args": {"Input Dims": [[n]], "Input type": ["float"]}})
+        for k in range(2):
+            ev.append({"ph": "X", "tid": 1, "ts": t + 100 + 100 * k, "dur": 100,
+                       "name": "MulBackward0"})
+        for k, n in enumerate((300, 100)):
+            ev.append({"ph": "X", "name": "gloo:send", "tid": 2, "ts": t + 310 + 20 * k,
+                       "dur": 15, "args": {"Input Dims": [[n]], "Input type": ["float"]}})
+        ev.extend({**x, "ts": x["ts"] + t} for x in extra or [])
+    return ev
+
+
 class Kineto(Base):
     def write(self, name, data):
         path = os.path.join(self.dir, name)
@@ -389,6 +420,11 @@ class Kineto(Base):
         self.assertEqual(r.returncode, 2)
         self.assertIn("2 sending collectives in this step, but the --tensors table has 4", r.stderr)
         with open(table, "w") as f:
+            f.write("layer1 68\n# again\nlayer1 40\n")
+        r = self.importer(out, *files, "--tensors", table)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(f"{table}: line 3: tensor 'layer1' again (first on line 1)", r.stderr)
+        with open(table, "w") as f:
             f.write("layer1 68\nlayer2 40\n")
         r = self.importer(out, *files, "--tensors", table)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -401,27 +437,7 @@ class Kineto(Base):
 
     def test_parameter_server_over_send_recv(self):
         """Rank 0 serves: recv gradients, optimizer step, send parameters; ranks 1, 2 work."""
-        def rank(r):
-            ev = []
-            for s in range(2):
-                t = 1000 * s
-                ev.append({"ph": "X", "name": f"ProfilerStep#{s}", "tid": 1, "ts": t,
-                           "dur": 999})
-                if r == 0:
-                    ev.append({"ph": "X", "name": "Optimizer.step#SGD.step", "tid": 1,
-                               "ts": t + 700, "dur": 50})
-                    continue
-                for k, n in enumerate((100, 300)):
-                    ev.append({"ph": "X", "name": "gloo:recv", "tid": 2, "ts": t + 10 * k,
-                               "dur": 8, "args": {"Input Dims": [[n]], "Input type": ["float"]}})
-                for k in range(2):
-                    ev.append({"ph": "X", "tid": 1, "ts": t + 100 + 100 * k, "dur": 100,
-                               "name": "MulBackward0"})
-                for k, n in enumerate((300, 100)):
-                    ev.append({"ph": "X", "name": "gloo:send", "tid": 2, "ts": t + 310 + 20 * k,
-                               "dur": 15, "args": {"Input Dims": [[n]], "Input type": ["float"]}})
-            return ev
-        files = [self.write(f"ps{r}.json", rank(r)) for r in range(3)]
+        files = [self.write(f"ps{r}.json", ps_rank(r)) for r in range(3)]
         out = os.path.join(self.dir, "ps.pstrace")
         r = self.importer(out, *files, "--server", "0", "--align", "step")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -435,6 +451,21 @@ class Kineto(Base):
         w0 = [e for e in events if e[0] == 0 and e[1] == 0]
         fwd = next(e for e in w0 if e[2] == "forward")
         self.assertEqual((fwd[5], fwd[6]), (18000, 100000))  # after the last recv
+        self.check_structure(header, tensors, events)
+        # A 3-byte message (a uint8 flag) is no whole number of float32: the table turns to
+        # bytes, and says so.
+        flag = {"ph": "X", "name": "gloo:recv", "tid": 2, "ts": 400, "dur": 5,
+                "args": {"Input Dims": [[3]], "Input type": ["unsigned char"]}}
+        files = [self.write(f"ps{r}.json", ps_rank(r, [flag])) for r in range(3)]
+        r = self.importer(out, *files, "--server", "0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"note: .*ps1\.json: traceEvents\[\d+\] 'gloo:recv' "
+                                   r"carries 3 bytes, not a whole number of float32 elements: "
+                                   r"the table is in bytes \(int8\)")
+        header, tensors, events = self.pstrace.read_trace(out)
+        self.assertEqual(header["dtype"], "int8")
+        self.assertEqual([(s, b) for _n, s, b in tensors], [((400,), 400), ((1200,), 1200),
+                                                            ((3,), 3)])
         self.check_structure(header, tensors, events)
         r = self.importer(out, *files, "--server", "5")
         self.assertEqual(r.returncode, 2)
