@@ -534,9 +534,53 @@ class Api(Base):
             self.pi.parse_shape("10x-2")
 
 
+class RecordTorchProfile(Base):
+    """scripts/record-torch-profile end to end (a real 2-rank job, a few seconds): only with
+    --record (the meson test 'import-record', suite slow), and only where /usr/bin/python3
+    has torch."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not RECORD:
+            raise unittest.SkipTest("run with --record (meson test import-record)")
+        r = subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True,
+                           text=True, timeout=120) if os.path.exists("/usr/bin/python3") else None
+        if r is None or r.returncode != 0:
+            raise unittest.SkipTest("/usr/bin/python3 cannot import torch: apt-get install "
+                                    "python3-torch")
+        super().setUpClass()
+
+    def test_record_then_import(self):
+        rec = os.path.join(self.dir, "rec")
+        r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts",
+                                                             "record-torch-profile"),
+                            "--out-dir", rec, "--prefix", "p", "--ranks", "3", "--steps", "2",
+                            "--hidden", "8"], capture_output=True, text=True, timeout=240)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(rec)), ["p-rank0.json.gz", "p-rank1.json.gz",
+                                                   "p-rank2.json.gz", "p.tensors"])
+        out = os.path.join(self.dir, "p.pstrace.gz")
+        r = self.importer(out, *(os.path.join(rec, f"p-rank{k}.json.gz") for k in range(3)),
+                          "--tensors", os.path.join(rec, "p.tensors"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.info(out)
+        header, tensors, events = self.pstrace.read_trace(out)
+        self.assertEqual((header["workers"], header["iterations"]), ("3", "2"))
+        self.assertEqual([(n, s) for n, s, _b in tensors],
+                         [("0.weight", (8, 32)), ("0.bias", (8,)), ("2.weight", (8, 8)),
+                          ("2.bias", (8,)), ("4.weight", (10, 8)), ("4.bias", (10,))])
+        self.check_structure(header, tensors, events)
+
+
+RECORD = False
+
 if __name__ == "__main__":
     SIM = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
     del sys.argv[1:3]
+    if "--record" in sys.argv:
+        RECORD = True
+        sys.argv.remove("--record")
+        sys.argv.append("RecordTorchProfile")
     shutil.which(SIM) or sys.exit(f"{SIM}: not executable")
     unittest.main(verbosity=2)
