@@ -452,6 +452,22 @@ class Kineto(Base):
         fwd = next(e for e in w0 if e[2] == "forward")
         self.assertEqual((fwd[5], fwd[6]), (18000, 100000))  # after the last recv
         self.check_structure(header, tensors, events)
+        # A receive called after forward's first computation (an aten:: op outside any
+        # communication op) is a pull during forward, not before it.
+        layer = [{"ph": "X", "name": "aten::mm", "tid": 1, "ts": 30, "dur": 5},
+                 {"ph": "X", "name": "c10d::recv_", "tid": 1, "ts": 40, "dur": 30},
+                 {"ph": "X", "name": "aten::empty", "tid": 1, "ts": 41, "dur": 1},
+                 {"ph": "X", "name": "gloo:recv", "tid": 2, "ts": 45, "dur": 20,
+                  "args": {"Input Dims": [[50]], "Input type": ["float"]}}]
+        files = [self.write(f"ps{r}.json", ps_rank(r, layer)) for r in range(3)]
+        r = self.importer(out, *files, "--server", "0", "--align", "step")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        header, tensors, events = self.pstrace.read_trace(out)
+        w0 = [e for e in events if e[0] == 0 and e[1] == 0]
+        fwd = next(e for e in w0 if e[2] == "forward")
+        self.assertEqual((fwd[5], fwd[6]), (18000, 100000))
+        self.assertIn((0, 0, "pull", 2, 200, 45000, 65000), events)
+        self.check_structure(header, tensors, events)
         # A 3-byte message (a uint8 flag) is no whole number of float32: the table turns to
         # bytes, and says so.
         flag = {"ph": "X", "name": "gloo:recv", "tid": 2, "ts": 400, "dur": 5,
