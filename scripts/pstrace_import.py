@@ -99,15 +99,19 @@ def open_text(path):
 def records(path, comment="#"):
     """Yields (line number from 1, the line stripped) of each line that is neither blank nor
     a comment. Decoding errors and truncated gzip streams become ImportFailure at the line."""
-    line = 0
     try:
-        with open_text(path) as f:
+        f = open_text(path)
+    except OSError as e:
+        raise ImportFailure(path, "", f"cannot read: {e.strerror or e}") from None
+    line = 0
+    with f:
+        try:
             for line, text in enumerate(f, 1):
                 text = text.strip()
                 if text and not (comment and text.startswith(comment)):
                     yield line, text
-    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, OSError) as e:
-        raise ImportFailure(path, f"line {line + 1}", str(e)) from None
+        except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, OSError) as e:
+            raise ImportFailure(path, f"line {line + 1}", str(e)) from None
 
 
 def parse_shape(text):

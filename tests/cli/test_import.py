@@ -530,6 +530,22 @@ class Api(Base):
             self.assertIn(message, str(cm.exception))
         self.assertEqual(sorted(os.listdir(self.dir)), ["job.log", "job.pstrace.gz"])
 
+    def test_records(self):
+        path = os.path.join(self.dir, "x.log.gz")
+        with gzip.open(path, "wt") as f:
+            f.write("# c\n\n a b \n\tc\n")
+        self.assertEqual(list(self.pi.records(path)), [(3, "a b"), (4, "c")])
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write(data[:-12])  # the gzip trailer and some data cut off
+        with self.assertRaises(self.pi.ImportFailure) as cm:
+            list(self.pi.records(path))
+        self.assertRegex(str(cm.exception), re.escape(path) + r": line \d+: ")
+        with self.assertRaises(self.pi.ImportFailure) as cm:
+            list(self.pi.records(os.path.join(self.dir, "missing.log")))
+        self.assertIn("missing.log: cannot read: No such file or directory", str(cm.exception))
+
     def test_builder_checks(self):
         b = self.pi.TraceBuilder(model="m")
         t = b.tensor("a", (2, 3))
