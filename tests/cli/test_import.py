@@ -273,6 +273,8 @@ def kineto_rank(rank, steps, buckets, clock_us, shapes=True, nccl_cpu=True, late
         ev.append({"ph": "X", "cat": "cpu_op", "name": "Optimizer.step#SGD.step", "pid": 1,
                    "tid": 1, "ts": t + 800, "dur": 100})
         ev.append({"ph": "s", "name": "flow", "id": 3, "pid": 1, "tid": 1, "ts": t + 1})
+        ev.append({})  # some writers end with an empty object
+        ev.append({"ph": "i", "s": "g", "name": "Record Window End", "ts": t + 999})
         t += 1000
     return {"schemaVersion": 1, "distributedInfo": {"backend": "nccl", "rank": rank,
                                                     "world_size": 3},
