@@ -229,6 +229,17 @@ class Recorded(Base):
         self.assertRegex(err, re.escape(bad) + r": traceEvents\[\d+\] 'ProfilerStep#\d+': no "
                                                r"backward op in this step")
 
+    def test_unreadable_input_and_unwritable_output(self):
+        r = self.importer(os.path.join(self.dir, "no", "such", "dir.pstrace"), *self.inputs(),
+                          "--tensors", f"{REC}/mlp-allreduce.tensors", cwd=ROOT)
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, r"dir\.pstrace: cannot write: No such file or directory\n$")
+        r = self.importer(os.path.join(self.dir, "o.pstrace"),
+                          os.path.join(self.dir, "missing.json"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("missing.json: cannot read: No such file or directory", r.stderr)
+        self.assertEqual(os.listdir(self.dir), [])
+
     def test_not_a_trace(self):
         err, bad = self.malformed(lambda t: '{"schemaVersion": 1}')
         self.assertIn(f"{bad}: no 'traceEvents' list", err)
