@@ -138,6 +138,22 @@ class Recorded(Base):
                                                          "mlp-allreduce-w2.pstrace.gz")) as b:
             self.assertEqual(a.read(), b.read())
 
+    def test_the_import_replays(self):
+        """The imported trace drives host.ps nodes (configs/ps-2node.yaml): 3 iterations each,
+        every tensor pushed and pulled once an iteration: 3 x 27,688 bytes each way."""
+        trace = os.path.join(ROOT, REC, "mlp-allreduce-w2.pstrace.gz")
+        stats = os.path.join(self.dir, "s.json")
+        r = subprocess.run([SIM, "run", os.path.join(ROOT, "configs", "ps-2node.yaml"),
+                            "--set", f"node0.trace={trace}", "--set", f"node1.trace={trace}",
+                            "--stats", stats, "--quiet"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(stats) as f:
+            st = json.load(f)["stats"]
+        for n in ("node0", "node1"):
+            self.assertEqual((st[f"{n}.iterations"], st[f"{n}.pushed_bytes"],
+                              st[f"{n}.pulled_bytes"]), (3, 3 * 27688, 3 * 27688))
+
     def test_iterations_and_align_options(self):
         out = os.path.join(self.dir, "t.pstrace")
         r = self.importer(out, *self.inputs(), "--tensors", f"{REC}/mlp-allreduce.tensors",
