@@ -501,8 +501,12 @@ static const SimStatGroup repeater_stat_groups[] = {
      rep_in_labels},
 };
 
-static const SimStatTable repeater_stats = {repeater_stat_rows, N_OF(repeater_stat_rows),
-                                            repeater_stat_groups, N_OF(repeater_stat_groups)};
+static const SimStatTable repeater_stats = {repeater_stat_rows,
+                                            N_OF(repeater_stat_rows),
+                                            repeater_stat_groups,
+                                            N_OF(repeater_stat_groups),
+                                            NULL,
+                                            0};
 
 static bool repeater_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                            SimError *err)
