@@ -84,7 +84,8 @@ static const char *const run_help =
     "\n"
     "options:\n"
     "  --stats FILE      write all statistics as JSON (schema: docs/stats.md)\n"
-    "  --csv FILE        append one CSV row of all statistics (header written if new)\n"
+    "  --csv FILE        append one CSV row of all statistics (header written if new; a file\n"
+    "                    with another topology's header is refused before the run starts)\n"
     "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
     "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the "
     "end)\n" RUN_HELP_KERNEL
@@ -101,9 +102,9 @@ static const char *const run_help =
     "  --stats-on-interrupt  on SIGINT or SIGTERM, still write --stats with the statistics\n"
     "                    so far (closed at the instant the run stopped)\n"
     "\n"
-    "Output files are written under a temporary name and renamed when complete: a failed run\n"
-    "leaves no file behind. SIGINT and SIGTERM stop the run at the end of its current instant,\n"
-    "remove the temporary files and exit 130 and 143.\n"
+    "Output files are written under temporary names and renamed together when both are\n"
+    "complete: a failed run leaves no file behind. SIGINT and SIGTERM stop the run at the end\n"
+    "of its current instant, remove the temporary files and exit 130 and 143.\n"
     "\n"
     "exit codes: 0 ok; 1 simulation error (deadlock, watchdog) or out of memory; 2 bad input\n"
     "            or usage\n";
