@@ -335,8 +335,8 @@ static const SimStatGroup arb_stat_groups[] = {
     {"<n>", "requester: 0 .. ports - 1", NULL},
 };
 
-static const SimStatTable arb_stats = {arb_stat_rows, N_OF(arb_stat_rows), arb_stat_groups,
-                                       N_OF(arb_stat_groups)};
+static const SimStatTable arb_stats = {
+    arb_stat_rows, N_OF(arb_stat_rows), arb_stat_groups, N_OF(arb_stat_groups), NULL, 0};
 
 static bool arb_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -738,7 +738,13 @@ static const SimStatDesc ctrl_stat_rows[] = {
 #undef SELF_ROW
 #undef CORE_ROW
 
-static const SimStatTable ctrl_stats = {ctrl_stat_rows, N_OF(ctrl_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow ctrl_stat_roles[] = {
+    {"bandwidth_gbps", SIM_STAT_ROLE_UTILISATION},
+    {"read_latency_ns", SIM_STAT_ROLE_LATENCY},
+};
+static const SimStatTable ctrl_stats = {ctrl_stat_rows,  N_OF(ctrl_stat_rows), NULL, 0,
+                                        ctrl_stat_roles, N_OF(ctrl_stat_roles)};
 
 static bool ctrl_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -280,7 +280,13 @@ static const SimStatDesc player_stat_rows[] = {
                  "records in the trace"),
 };
 
-static const SimStatTable player_stats = {player_stat_rows, N_OF(player_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow player_stat_roles[] = {
+    {"latency_ns", SIM_STAT_ROLE_LATENCY},
+    {"responses", SIM_STAT_ROLE_WORKLOAD},
+};
+static const SimStatTable player_stats = {player_stat_rows,  N_OF(player_stat_rows), NULL, 0,
+                                          player_stat_roles, N_OF(player_stat_roles)};
 
 static bool player_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)
@@ -326,6 +332,10 @@ static bool player_build(Sim *sim, const char *name, const void *params, SimBuil
     p->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &p->c, name, pp->domain, &player_ops, err)) {
         goto fail_parts;
+    }
+    /* --progress: the trace is done when every record has its response. */
+    if (!sim_add_work(sim, &p->st.responses, records)) {
+        return sim_error_oom(err, name);
     }
     sim_build_port(bld, "req", &p->c, &p->m.req);
     sim_build_port(bld, "resp", &p->c, &p->m.resp);
@@ -588,7 +598,12 @@ static const SimStatDesc gen_stat_rows[] = {
                     "read responses without data, controller not functional (with verify on)"),
 };
 
-static const SimStatTable gen_stats = {gen_stat_rows, N_OF(gen_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow gen_stat_roles[] = {
+    {"latency_ns", SIM_STAT_ROLE_LATENCY},
+};
+static const SimStatTable gen_stats = {gen_stat_rows,  N_OF(gen_stat_rows), NULL, 0,
+                                       gen_stat_roles, N_OF(gen_stat_roles)};
 
 static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

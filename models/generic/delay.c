@@ -171,7 +171,7 @@ static const SimStatDesc delay_stat_rows[] = {
                  "packets held, time-weighted"),
 };
 
-static const SimStatTable delay_stats = {delay_stat_rows, N_OF(delay_stat_rows), NULL, 0};
+static const SimStatTable delay_stats = {delay_stat_rows, N_OF(delay_stat_rows), NULL, 0, NULL, 0};
 
 static bool delay_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)

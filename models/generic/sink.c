@@ -91,7 +91,13 @@ static const SimStatDesc sink_stat_rows[] = {
                  "scheduled emission to consumption (includes back-pressure)"),
 };
 
-static const SimStatTable sink_stats = {sink_stat_rows, N_OF(sink_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow sink_stat_roles[] = {
+    {"throughput_gbps", SIM_STAT_ROLE_THROUGHPUT},
+    {"latency_ns", SIM_STAT_ROLE_LATENCY},
+};
+static const SimStatTable sink_stats = {sink_stat_rows,  N_OF(sink_stat_rows), NULL, 0,
+                                        sink_stat_roles, N_OF(sink_stat_roles)};
 
 static bool sink_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

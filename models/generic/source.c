@@ -155,7 +155,8 @@ static const SimStatDesc source_stat_rows[] = {
                  "delay from scheduled to actual injection"),
 };
 
-static const SimStatTable source_stats = {source_stat_rows, N_OF(source_stat_rows), NULL, 0};
+static const SimStatTable source_stats = {
+    source_stat_rows, N_OF(source_stat_rows), NULL, 0, NULL, 0};
 
 static bool source_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)

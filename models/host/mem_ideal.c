@@ -256,7 +256,7 @@ static const SimStatDesc ideal_stat_rows[] = {
     SIM_STAT_ROW("write_bytes", SIM_STAT_COUNTER, MemIdeal, write_bytes, "B", 1, "bytes written"),
 };
 
-static const SimStatTable ideal_stats = {ideal_stat_rows, N_OF(ideal_stat_rows), NULL, 0};
+static const SimStatTable ideal_stats = {ideal_stat_rows, N_OF(ideal_stat_rows), NULL, 0, NULL, 0};
 
 static bool ideal_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)

@@ -631,7 +631,14 @@ static const SimStatDesc node_stat_rows[] = {
 
 #undef NODE_ROW
 
-static const SimStatTable node_stats = {node_stat_rows, N_OF(node_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow node_stat_roles[] = {
+    {"throughput_gbps", SIM_STAT_ROLE_THROUGHPUT},
+    {"latency_ns", SIM_STAT_ROLE_LATENCY},
+    {"completed", SIM_STAT_ROLE_WORKLOAD},
+};
+static const SimStatTable node_stats = {node_stat_rows,  N_OF(node_stat_rows), NULL, 0,
+                                        node_stat_roles, N_OF(node_stat_roles)};
 
 static bool node_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
@@ -667,6 +674,10 @@ static bool node_build(Sim *sim, const char *name, const void *params, SimBuild 
     n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &node_ops, err)) {
         goto fail_parts;
+    }
+    /* --progress: done when every record of every repetition has completed. */
+    if (!sim_add_work(sim, &n->st.completed, records * n->p.repeat)) {
+        return sim_error_oom(err, name);
     }
     /* The kernel owns the component from here: a later failure leaves it to sim_free(). The
      * first record is read now, so that zlib's buffers are made before the run. */

@@ -261,7 +261,7 @@ static const SimStatDesc bar_stat_rows[] = {
                  "BSP updates requested from the aggregator"),
 };
 
-static const SimStatTable bar_stats = {bar_stat_rows, N_OF(bar_stat_rows), NULL, 0};
+static const SimStatTable bar_stats = {bar_stat_rows, N_OF(bar_stat_rows), NULL, 0, NULL, 0};
 
 static bool bar_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -1403,7 +1403,14 @@ static const SimStatDesc ps_stat_rows[] = {
 
 #undef PS_ROW
 
-static const SimStatTable ps_stats = {ps_stat_rows, N_OF(ps_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow ps_stat_roles[] = {
+    {"iterations", SIM_STAT_ROLE_WORKLOAD},
+    {"iteration_ns", SIM_STAT_ROLE_WORKLOAD},
+    {"comm_share", SIM_STAT_ROLE_WORKLOAD},
+};
+static const SimStatTable ps_stats = {ps_stat_rows,  N_OF(ps_stat_rows), NULL, 0,
+                                      ps_stat_roles, N_OF(ps_stat_roles)};
 
 static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
@@ -1482,6 +1489,10 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     n->c.requester = true; /* the watchdog waits on its outstanding requests */
     if (!sim_add_component(sim, &n->c, name, n->p.domain, &ps_ops, err)) {
         goto fail_parts;
+    }
+    /* --progress: a worker is done after its iterations (the aggregator follows them). */
+    if (n->p.worker >= 0 && !sim_add_work(sim, &n->st.iterations, n->iters)) {
+        return sim_error_oom(err, name);
     }
     sim_build_port(bld, "req", &n->c, &n->req);
     sim_build_port(bld, "resp", &n->c, &n->resp);

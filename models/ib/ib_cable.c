@@ -167,8 +167,8 @@ static const SimStatGroup cable_stat_groups[] = {
     {"<dir>", "direction: ab (a_in to b_out), ba (b_in to a_out)", cable_dir_labels},
 };
 
-static const SimStatTable cable_stats = {cable_stat_rows, N_OF(cable_stat_rows), cable_stat_groups,
-                                         N_OF(cable_stat_groups)};
+static const SimStatTable cable_stats = {
+    cable_stat_rows, N_OF(cable_stat_rows), cable_stat_groups, N_OF(cable_stat_groups), NULL, 0};
 
 static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)

@@ -340,8 +340,8 @@ static const SimStatGroup sw_stat_groups[] = {
     {"<n>", "port 0 .. ports - 1", NULL},
 };
 
-static const SimStatTable sw_stats = {sw_stat_rows, N_OF(sw_stat_rows), sw_stat_groups,
-                                      N_OF(sw_stat_groups)};
+static const SimStatTable sw_stats = {
+    sw_stat_rows, N_OF(sw_stat_rows), sw_stat_groups, N_OF(sw_stat_groups), NULL, 0};
 
 static bool sw_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -227,8 +227,12 @@ static const SimStatGroup tester_stat_groups[] = {
     {"<n>", "virtual lane 0 .. vls - 1", NULL},
 };
 
-static const SimStatTable tester_stats = {tester_stat_rows, N_OF(tester_stat_rows),
-                                          tester_stat_groups, N_OF(tester_stat_groups)};
+static const SimStatTable tester_stats = {tester_stat_rows,
+                                          N_OF(tester_stat_rows),
+                                          tester_stat_groups,
+                                          N_OF(tester_stat_groups),
+                                          NULL,
+                                          0};
 
 static bool tester_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)

@@ -287,8 +287,14 @@ static const SimStatGroup cable_stat_groups[] = {
     {"<dir>", "direction: ab (a_in to b_out), ba (b_in to a_out)", cable_dir_labels},
 };
 
-static const SimStatTable cable_stats = {cable_stat_rows, N_OF(cable_stat_rows), cable_stat_groups,
-                                         N_OF(cable_stat_groups)};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow cable_stat_roles[] = {
+    {"<dir>_corrupted", SIM_STAT_ROLE_RETRIES},
+    {"<dir>_dropped", SIM_STAT_ROLE_RETRIES},
+};
+static const SimStatTable cable_stats = {cable_stat_rows,   N_OF(cable_stat_rows),
+                                         cable_stat_groups, N_OF(cable_stat_groups),
+                                         cable_stat_roles,  N_OF(cable_stat_roles)};
 
 static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                         SimError *err)

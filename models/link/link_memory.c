@@ -274,7 +274,8 @@ static const SimStatDesc memory_stat_rows[] = {
                  "time the last write was taken"),
 };
 
-static const SimStatTable memory_stats = {memory_stat_rows, N_OF(memory_stat_rows), NULL, 0};
+static const SimStatTable memory_stats = {
+    memory_stat_rows, N_OF(memory_stat_rows), NULL, 0, NULL, 0};
 
 static bool memory_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)

@@ -461,8 +461,16 @@ static const SimStatDesc mpp_stat_rows[] = {
 
 static const SimStatGroup mpp_stat_groups[] = {LINK_STAT_GROUPS};
 
-static const SimStatTable mpp_stats = {mpp_stat_rows, N_OF(mpp_stat_rows), mpp_stat_groups,
-                                       N_OF(mpp_stat_groups)};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow mpp_stat_roles[] = {
+    {"wire_util", SIM_STAT_ROLE_UTILISATION},
+    {"retransmits", SIM_STAT_ROLE_RETRIES},
+    {"timeouts", SIM_STAT_ROLE_RETRIES},
+    {"crc_errors", SIM_STAT_ROLE_RETRIES},
+};
+static const SimStatTable mpp_stats = {mpp_stat_rows,   N_OF(mpp_stat_rows),
+                                       mpp_stat_groups, N_OF(mpp_stat_groups),
+                                       mpp_stat_roles,  N_OF(mpp_stat_roles)};
 
 static bool mpp_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -365,8 +365,16 @@ static const SimStatDesc spp_stat_rows[] = {
 
 static const SimStatGroup spp_stat_groups[] = {LINK_STAT_GROUPS};
 
-static const SimStatTable spp_stats = {spp_stat_rows, N_OF(spp_stat_rows), spp_stat_groups,
-                                       N_OF(spp_stat_groups)};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow spp_stat_roles[] = {
+    {"wire_util", SIM_STAT_ROLE_UTILISATION},
+    {"retransmits", SIM_STAT_ROLE_RETRIES},
+    {"timeouts", SIM_STAT_ROLE_RETRIES},
+    {"crc_errors", SIM_STAT_ROLE_RETRIES},
+};
+static const SimStatTable spp_stats = {spp_stat_rows,   N_OF(spp_stat_rows),
+                                       spp_stat_groups, N_OF(spp_stat_groups),
+                                       spp_stat_roles,  N_OF(spp_stat_roles)};
 
 static bool spp_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

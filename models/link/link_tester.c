@@ -365,7 +365,13 @@ static const SimStatDesc tester_stat_rows[] = {
                  "write started to acknowledgement taken"),
 };
 
-static const SimStatTable tester_stats = {tester_stat_rows, N_OF(tester_stat_rows), NULL, 0};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow tester_stat_roles[] = {
+    {"read_latency_ns", SIM_STAT_ROLE_LATENCY},
+    {"write_latency_ns", SIM_STAT_ROLE_LATENCY},
+};
+static const SimStatTable tester_stats = {tester_stat_rows,  N_OF(tester_stat_rows), NULL, 0,
+                                          tester_stat_roles, N_OF(tester_stat_roles)};
 
 static bool tester_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                          SimError *err)

@@ -1048,7 +1048,8 @@ static const SimStatDesc adapter_stat_rows[] = {
 
 #undef AD_ROW
 
-static const SimStatTable adapter_stats = {adapter_stat_rows, N_OF(adapter_stat_rows), NULL, 0};
+static const SimStatTable adapter_stats = {
+    adapter_stat_rows, N_OF(adapter_stat_rows), NULL, 0, NULL, 0};
 
 static bool adapter_build(Sim *sim, const char *name, const void *params, SimBuild *bld,
                           SimError *err)

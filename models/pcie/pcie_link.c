@@ -688,8 +688,13 @@ static const SimStatGroup link_stat_groups[] = {
     {"<dir>", "direction: down (root complex to endpoint), up", dir_names},
 };
 
-static const SimStatTable link_stats = {link_stat_rows, N_OF(link_stat_rows), link_stat_groups,
-                                        N_OF(link_stat_groups)};
+/* The statistics of the run summary (docs/stats.md, "Summary"). */
+static const SimStatRoleRow link_stat_roles[] = {
+    {"<dir>.util", SIM_STAT_ROLE_UTILISATION},
+};
+static const SimStatTable link_stats = {link_stat_rows,   N_OF(link_stat_rows),
+                                        link_stat_groups, N_OF(link_stat_groups),
+                                        link_stat_roles,  N_OF(link_stat_roles)};
 
 static bool link_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

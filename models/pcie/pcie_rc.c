@@ -564,7 +564,7 @@ static const SimStatDesc rc_stat_rows[] = {
 
 #undef RC_ROW
 
-static const SimStatTable rc_stats = {rc_stat_rows, N_OF(rc_stat_rows), NULL, 0};
+static const SimStatTable rc_stats = {rc_stat_rows, N_OF(rc_stat_rows), NULL, 0, NULL, 0};
 
 static bool rc_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -501,8 +501,12 @@ static const SimStatGroup repeater_stat_groups[] = {
      rep_in_labels},
 };
 
-static const SimStatTable repeater_stats = {repeater_stat_rows, N_OF(repeater_stat_rows),
-                                            repeater_stat_groups, N_OF(repeater_stat_groups)};
+static const SimStatTable repeater_stats = {repeater_stat_rows,
+                                            N_OF(repeater_stat_rows),
+                                            repeater_stat_groups,
+                                            N_OF(repeater_stat_groups),
+                                            NULL,
+                                            0};
 
 /* Signals (sim/core/observe.h): the egress buses and the packets they hold. */
 static uint64_t hold_full(const void *field)

@@ -371,7 +371,7 @@ static const SimStatDesc mem_stat_rows[] = {
 
 #undef ROW
 
-static const SimStatTable mem_stats = {mem_stat_rows, N_OF(mem_stat_rows), NULL, 0};
+static const SimStatTable mem_stats = {mem_stat_rows, N_OF(mem_stat_rows), NULL, 0, NULL, 0};
 
 static bool mem_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {

@@ -15,10 +15,12 @@
 
 #include "membox_version.h"
 #include "systems/registry.h"
+#include "sim/cli/cmd_compare.h"
 #include "sim/cli/cmd_schema.h"
 #include "sim/cli/cmd_sweep.h"
 #include "sim/cli/cmd_trace.h"
 #include "sim/cli/obs_args.h"
+#include "sim/cli/run_meta.h"
 #include "sim/config/config.h"
 #include "sim/config/units.h"
 #include "sim/core/kernel.h"
@@ -67,6 +69,7 @@ static const char *const main_help =
     "  sweep SPEC       run a topology over value lists and seeds into one CSV (-j N, mpirun)\n"
     "  schema           print the JSON Schema of topology files (for editors)\n"
     "  trace COMMAND    convert or summarise a parameter-server trace (convert, info)\n"
+    "  compare BASE NEW compare the statistics of two runs, with tolerances (regression)\n"
     "  version          print the version\n"
     "  help [COMMAND]   this text, or a command's\n"
     "\n"
@@ -80,11 +83,14 @@ static const char *const run_help =
     "usage: membox-sim run CONFIG [options]\n"
     "\n"
     "Build the topology in CONFIG (YAML, see docs/config.md), simulate it until every source\n"
-    "has finished and the fabric has drained (or until --until), print a summary table.\n"
+    "has finished and the fabric has drained (or until --until), print a summary: simulated\n"
+    "time, throughput, latency percentiles, link and DDR3 utilisation, retries and errors, the\n"
+    "workload's figures (docs/stats.md, \"Summary\").\n"
     "\n"
     "options:\n"
     "  --stats FILE      write all statistics as JSON (schema: docs/stats.md)\n"
-    "  --csv FILE        append one CSV row of all statistics (header written if new)\n"
+    "  --csv FILE        append one CSV row of all statistics (header written if new; a file\n"
+    "                    with another topology's header is refused before the run starts)\n"
     "  --seed N          run seed (default: the topology's sim.seed, else 1)\n"
     "  --until TIME      stop at this simulated time, e.g. 10us (default: run to the "
     "end)\n" RUN_HELP_KERNEL
@@ -92,13 +98,17 @@ static const char *const run_help =
     "                    TYPE.KEY for every instance of a type (link.mpp.rtpb_size=8KiB),\n"
     "                    SECTION.KEY... (sim.seed=3, fabric.defaults.optical.length=10m);\n"
     "                    checked like YAML, listed in the stats' run section\n"
-    "  --progress        report simulated time, speed and ETA on stderr\n"
+    "  --progress        report simulated time, speed and ETA on stderr: one line rewritten\n"
+    "                    in place on a terminal, a line every few seconds otherwise; the ETA\n"
+    "                    comes from --until or from the workload's own end (trace records,\n"
+    "                    iterations)\n"
     "  --quiet           no summary on stdout\n"
+    "  --verbose         every statistic, instance by instance, instead of the summary\n"
     "  --stats-on-interrupt  on SIGINT or SIGTERM, still write --stats with the statistics\n"
     "                    so far (closed at the instant the run stopped)\n" OBS_ARGS_HELP "\n"
-    "Output files are written under a temporary name and renamed when complete: a failed run\n"
-    "leaves no file behind. SIGINT and SIGTERM stop the run at the end of its current instant,\n"
-    "remove the temporary files and exit 130 and 143.\n"
+    "Output files are written under temporary names and renamed together when all are\n"
+    "complete: a failed run leaves no file behind. SIGINT and SIGTERM stop the run at the end\n"
+    "of its current instant, remove the temporary files and exit 130 and 143.\n"
     "\n"
     "exit codes: 0 ok; 1 simulation error (deadlock, watchdog) or out of memory; 2 bad input\n"
     "            or usage\n";
@@ -112,8 +122,8 @@ static const char *const dram_help =
     "Trace lines: native (docs/models/dram.md), DRAMsim3 `0x2000D5C0 READ 30` (address,\n"
     "READ/WRITE, arrival DRAM cycle), Ramulator `0x12345680 R`; plain or gzip.\n"
     "\n"
-    "options: --stats, --csv, --seed, --until, --kernel, --set, --progress, --quiet, --vcd...,\n"
-    "--timeline..., --stats-interval, --interval-out as for `run`.\n"
+    "options: --stats, --csv, --seed, --until, --kernel, --set, --progress, --quiet, --verbose,\n"
+    "--vcd..., --timeline..., --stats-interval, --interval-out as for `run`.\n"
     "The summary and the JSON host section add the speed in simulated DRAM cycles per wall\n"
     "second (dram_cycles_per_second).\n"
     "\n"
@@ -229,66 +239,137 @@ static void out_abort(OutFile *o)
     }
 }
 
-/* Appends a row, keeping the existing rows; the header must match this run's keys. */
-static int write_csv(const char *path, const SimStats *stats, const SimRunInfo *info)
+/* This run's CSV header, malloc'd into *header; false when out of memory. */
+static bool csv_header(const SimStats *stats, char **header, size_t *header_len)
 {
-    char *old = NULL;
-    size_t old_len = 0;
+    *header = NULL;
+    *header_len = 0;
+    FILE *hm = open_memstream(header, header_len);
+    if (hm == NULL) {
+        return false;
+    }
+    bool ok = sim_stats_write_csv_header(stats, hm);
+    if (fclose(hm) != 0 || !ok) {
+        free(*header);
+        *header = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* The whole of an existing file into *text (NULL, 0 when it does not exist); exit code. */
+static int csv_read_old(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    *len = 0;
     FILE *in = fopen(path, "r");
-    if (in != NULL) {
-        FILE *mem = open_memstream(&old, &old_len);
-        char buf[65536];
-        size_t n;
-        while (mem != NULL && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
-            fwrite(buf, 1, n, mem);
+    if (in == NULL) {
+        if (errno == ENOENT) {
+            return EXIT_OK;
         }
-        bool read_ok = !ferror(in);
-        fclose(in);
-        if (mem == NULL || fclose(mem) != 0 || !read_ok) {
-            free(old);
-            fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
-            return EXIT_INPUT;
-        }
-    } else if (errno != ENOENT) {
         fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
         return EXIT_INPUT;
     }
+    FILE *mem = open_memstream(text, len);
+    char buf[65536];
+    size_t n;
+    while (mem != NULL && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
+        fwrite(buf, 1, n, mem);
+    }
+    bool read_ok = !ferror(in);
+    fclose(in);
+    if (mem == NULL || fclose(mem) != 0 || !read_ok) {
+        free(*text);
+        *text = NULL;
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+static int csv_header_conflict(const char *path)
+{
+    fprintf(stderr,
+            "%s:1:1: the CSV header differs from this run's statistics (another topology?); "
+            "give another --csv file\n",
+            path);
+    return EXIT_INPUT;
+}
+
+/*
+ * Before the run: an existing CSV must start with this run's header, and a file can be made
+ * beside it; so that a conflict is found before simulating, not after (docs/stats.md, "CSV").
+ */
+static int csv_check(const char *path, const SimStats *stats)
+{
+    char *old = NULL;
+    size_t old_len = 0;
     char *header = NULL;
     size_t header_len = 0;
-    FILE *hm = open_memstream(&header, &header_len);
-    if (hm == NULL || !sim_stats_write_csv_header(stats, hm) || fclose(hm) != 0) {
+    int rc = csv_read_old(path, &old, &old_len);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    if (!csv_header(stats, &header, &header_len)) {
         free(old);
-        free(header);
         fprintf(stderr, "%s: out of memory\n", path);
-        return EXIT_INPUT;
+        return EXIT_NOMEM;
+    }
+    if (old_len > 0 && (old_len < header_len || memcmp(old, header, header_len) != 0)) {
+        rc = csv_header_conflict(path);
+    } else {
+        OutFile probe;
+        if (!out_open(&probe, path)) {
+            fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+            rc = EXIT_INPUT;
+        } else {
+            out_abort(&probe);
+        }
+    }
+    free(old);
+    free(header);
+    return rc;
+}
+
+/*
+ * After the run: the existing rows (read again: another run may have appended meanwhile) and
+ * this run's row, written to o's temporary file, which the caller renames or removes.
+ */
+static int csv_stage(OutFile *o, const char *path, const SimStats *stats, const SimRunInfo *info)
+{
+    char *old = NULL;
+    size_t old_len = 0;
+    char *header = NULL;
+    size_t header_len = 0;
+    int rc = csv_read_old(path, &old, &old_len);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    if (!csv_header(stats, &header, &header_len)) {
+        free(old);
+        fprintf(stderr, "%s: out of memory\n", path);
+        return EXIT_NOMEM;
     }
     if (old_len > 0 && (old_len < header_len || memcmp(old, header, header_len) != 0)) {
         free(old);
         free(header);
-        fprintf(stderr,
-                "%s:1:1: the CSV header differs from this run's statistics (another topology?)\n",
-                path);
-        return EXIT_INPUT;
+        return csv_header_conflict(path);
     }
-    OutFile o;
-    if (!out_open(&o, path)) {
+    if (!out_open(o, path)) {
         free(old);
         free(header);
         fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
         return EXIT_INPUT;
     }
-    bool ok = old_len > 0 ? fwrite(old, 1, old_len, o.f) == old_len
-                          : fwrite(header, 1, header_len, o.f) == header_len;
-    ok = ok && sim_stats_write_csv_row(stats, info, o.f);
+    bool ok = old_len > 0 ? fwrite(old, 1, old_len, o->f) == old_len
+                          : fwrite(header, 1, header_len, o->f) == header_len;
+    ok = ok && sim_stats_write_csv_row(stats, info, o->f);
     free(old);
     free(header);
     if (!ok) {
-        out_abort(&o);
-        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
-        return EXIT_INPUT;
-    }
-    if (!out_commit(&o)) {
-        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+        int e = errno;
+        out_abort(o);
+        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(e));
         return EXIT_INPUT;
     }
     return EXIT_OK;
@@ -296,30 +377,72 @@ static int write_csv(const char *path, const SimStats *stats, const SimRunInfo *
 
 /* ---- progress on stderr ---- */
 
+/*
+ * On a terminal, one line rewritten in place (carriage return, erase to the end of the line)
+ * about five times a second; otherwise (a log file, CI) a plain line at the first report and
+ * then every PROGRESS_PLAIN_EVERY seconds. The fraction done is the larger of the simulated time
+ * over --until and the workload's own (sim_work_fraction: trace records, iterations), so
+ * there is an ETA whenever either is known. A last line at the end says how the run went.
+ */
+#define PROGRESS_TTY_EVERY   0.2
+#define PROGRESS_PLAIN_EVERY 5.0
+
 typedef struct Progress {
+    const Sim *sim;
     double start;
     double last_print;
+    bool tty;
+    bool printed;
 } Progress;
+
+static void progress_line(Progress *p, SimTime now, SimTime until, bool final)
+{
+    double w = wall_now();
+    double elapsed = w - p->start;
+    double sim_us = (double)now / 1e6;
+    double frac = sim_work_fraction(p->sim);
+    if (until != SIM_TIME_NEVER && until > 0) {
+        double f = (double)now / (double)until;
+        frac = f > frac ? f : frac;
+    }
+    char line[256];
+    int n = snprintf(line, sizeof(line), "membox-sim: ");
+    if (frac >= 0.0 && !final) {
+        n += snprintf(line + n, sizeof(line) - (size_t)n, "%5.1f%%  ", 100.0 * frac);
+    }
+    n +=
+        snprintf(line + n, sizeof(line) - (size_t)n, "%.3f us simulated  %.1f s elapsed  %.3f us/s",
+                 sim_us, elapsed, elapsed > 0 ? sim_us / elapsed : 0.0);
+    if (final) {
+        snprintf(line + n, sizeof(line) - (size_t)n, "  done");
+    } else if (frac > 0.0) {
+        snprintf(line + n, sizeof(line) - (size_t)n, "  ETA %.1f s", elapsed * (1.0 - frac) / frac);
+    } else if (frac < 0.0) {
+        snprintf(line + n, sizeof(line) - (size_t)n, "  (no ETA: no --until, no workload end)");
+    }
+    if (p->tty) {
+        fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
+    } else {
+        fprintf(stderr, "%s\n", line);
+    }
+    fflush(stderr);
+    p->last_print = w;
+    p->printed = true;
+}
 
 static void progress_report(void *ctx, SimTime now, SimTime until)
 {
     Progress *p = ctx;
-    double w = wall_now();
-    if (w - p->last_print < 0.5) {
+    double every = p->tty ? PROGRESS_TTY_EVERY : PROGRESS_PLAIN_EVERY;
+    if (p->printed && wall_now() - p->last_print < every) {
         return;
     }
-    p->last_print = w;
-    double elapsed = w - p->start;
-    double sim_us = (double)now / 1e6;
-    if (until != SIM_TIME_NEVER && now > 0) {
-        double frac = (double)now / (double)until;
-        double eta = elapsed * (1.0 - frac) / frac;
-        fprintf(stderr, "membox-sim: %5.1f%%  %.3f us simulated  %.1f s elapsed  ETA %.1f s\n",
-                100.0 * frac, sim_us, elapsed, eta);
-    } else {
-        fprintf(stderr, "membox-sim: %.3f us simulated  %.1f s elapsed  (%.3f us/s)\n", sim_us,
-                elapsed, elapsed > 0 ? sim_us / elapsed : 0.0);
+    /* In a log, the first line waits until there is an ETA to give (a first record or
+     * iteration done), when there will be one. */
+    if (!p->tty && !p->printed && sim_work_fraction(p->sim) == 0.0 && until == SIM_TIME_NEVER) {
+        return;
     }
+    progress_line(p, now, until, false);
 }
 
 /* ---- commands ---- */
@@ -548,6 +671,7 @@ typedef struct RunArgs {
     bool systemc; /* --kernel systemc: sim_systemc_run() instead of sim_run() */
     bool progress;
     bool quiet;
+    bool verbose; /* the full per-instance dump instead of the summary */
     bool stats_on_interrupt;
     Sets sets;
     SimObserveOptions obs; /* --vcd, --timeline, --stats-interval (obs_args.h) */
@@ -631,6 +755,8 @@ static int parse_run_args(int argc, char **argv, const char *cmd, const char *he
             a->stats_on_interrupt = true;
         } else if (strcmp(arg, "--quiet") == 0) {
             a->quiet = true;
+        } else if (strcmp(arg, "--verbose") == 0) {
+            a->verbose = true;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return usage_error(see, "unknown option '%s' for '%s'", arg, cmd);
         } else if (a->config != NULL) {
@@ -699,6 +825,8 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
         sim_config_free(config);
         return EXIT_NOMEM;
     }
+    static RunMeta meta;
+    run_meta_fill(&meta, config, a.config);
     if (!sim_config_build(config, sim, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         rc = exit_code(&err);
@@ -715,15 +843,30 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     if (a.has_until) {
         opt.until = a.until;
     }
-    Progress prog = {0};
+    Progress prog = {.sim = sim, .tty = isatty(STDERR_FILENO) == 1};
     if (a.progress) {
         opt.progress = progress_report;
         opt.progress_ctx = &prog;
         opt.progress_every =
             opt.until != SIM_TIME_NEVER && opt.until >= 1000 ? opt.until / 1000 : 100000;
     }
+    /* Every statistic is registered once the run is prepared (the kernel adds the ports'): the
+     * CSV header can be checked against an existing file before a long run, not after it. */
+    SimRunOptions prep = opt;
+    if (a.systemc) {
+        prep.kernel = SIM_KERNEL_EVERY_CYCLE; /* as sim_systemc_run() prepares it */
+    }
+    if (!sim_prepare(sim, &prep, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = exit_code(&err);
+        goto done;
+    }
+    if (a.csv != NULL && (rc = csv_check(a.csv, sim->stats)) != EXIT_OK) {
+        goto done;
+    }
     /* Open the outputs first: a bad path is bad input, found before a long run. */
     OutFile stats_out = {0};
+    OutFile csv_out = {0};
     if (a.stats != NULL && !out_open(&stats_out, a.stats)) {
         fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(errno));
         rc = EXIT_INPUT;
@@ -744,6 +887,9 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     bool ok = sim_run(sim, &opt, &err);
 #endif
     double wall = wall_now() - start;
+    if (a.progress) {
+        progress_line(&prog, sim->end_time, opt.until, true);
+    }
     SimRunInfo info = {
         .config = a.config,
         .seed = opt.seed,
@@ -753,6 +899,11 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
         .activations = sim->activations,
         .overrides = a.sets.text,
         .n_overrides = a.sets.n,
+        .version = meta.version,
+        .git_describe = meta.git_describe,
+        .config_hash = meta.config_hash,
+        .hostname = meta.hostname,
+        .started_utc = meta.started_utc,
     };
     double cycles = 0.0;
     char key[256];
@@ -782,41 +933,54 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
         rc = exit_code(&err);
         goto done;
     }
-    if (!a.quiet && !sim_stats_write_summary(sim->stats, &info, stdout)) {
+    if (!a.quiet &&
+        !(a.verbose ? sim_stats_write_full : sim_stats_write_summary)(sim->stats, &info, stdout)) {
         out_abort(&stats_out);
         fprintf(stderr, "membox-sim: cannot write the summary: %s\n", strerror(errno));
         rc = EXIT_INPUT;
         goto done;
     }
-    if (a.stats != NULL) {
-        if (!sim_stats_write_json(sim->stats, &info, stats_out.f)) {
-            int e = errno;
-            out_abort(&stats_out);
-            fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(e));
-            rc = EXIT_INPUT;
-            goto done;
-        }
-        if (stop_signal != 0) {
-            /* Stopped while writing: no half-finished output. */
-            out_abort(&stats_out);
-            fprintf(stderr, "membox-sim: interrupted by %s; no output written\n",
-                    stop_signal_name());
-            rc = stopped_exit();
-            goto done;
-        }
-        if (!out_commit(&stats_out)) {
-            fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(errno));
-            rc = EXIT_INPUT;
-            goto done;
-        }
+    /* Both outputs complete under their temporary names before either is renamed: a failed
+     * CSV (a header another run wrote meanwhile, a full disk) leaves no JSON behind. */
+    if (a.stats != NULL && !sim_stats_write_json(sim->stats, &info, stats_out.f)) {
+        int e = errno;
+        out_abort(&stats_out);
+        fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(e));
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    if (a.csv != NULL && (rc = csv_stage(&csv_out, a.csv, sim->stats, &info)) != EXIT_OK) {
+        out_abort(&stats_out);
+        goto done;
+    }
+    if (stop_signal != 0) {
+        /* Stopped while writing: no half-finished output. */
+        out_abort(&stats_out);
+        out_abort(&csv_out);
+        fprintf(stderr, "membox-sim: interrupted by %s; no output written\n", stop_signal_name());
+        rc = stopped_exit();
+        goto done;
     }
     if (obs != NULL && !sim_observe_commit(obs, &err)) {
+        out_abort(&stats_out);
+        out_abort(&csv_out);
         fprintf(stderr, "%s\n", err.msg);
         rc = EXIT_INPUT;
         goto done;
     }
-    if (a.csv != NULL) {
-        rc = write_csv(a.csv, sim->stats, &info);
+    if (a.stats != NULL && !out_commit(&stats_out)) {
+        out_abort(&csv_out);
+        fprintf(stderr, "%s: cannot write: %s\n", a.stats, strerror(errno));
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    if (a.csv != NULL && !out_commit(&csv_out)) {
+        int e = errno;
+        if (a.stats != NULL) {
+            remove(a.stats); /* the run's outputs go together or not at all */
+        }
+        fprintf(stderr, "%s: cannot write: %s\n", a.csv, strerror(e));
+        rc = EXIT_INPUT;
         goto done;
     }
     rc = EXIT_OK;
@@ -928,6 +1092,7 @@ static const Command commands[] = {
     {"describe", cmd_describe, describe_help},
     {"dram", cmd_dram, dram_help},
     {"trace", cmd_trace, cmd_trace_help},
+    {"compare", cmd_compare, cmd_compare_help},
     {"sweep", cmd_sweep, cmd_sweep_help},
     {"schema", cmd_schema, cmd_schema_help},
     {"version", cmd_version, version_help},

@@ -206,6 +206,11 @@ static void describe_stats(const SimStatTable *st, Table *t, FILE *out)
         fprintf(out, "  A histogram writes KEY.count (samples) and KEY.min, .avg, .p50, .p90, "
                      ".p99, .p999, .max.\n");
     }
+    /* The rows the run summary shows, with their section (SimStatTable.roles). */
+    for (size_t i = 0; i < st->n_roles; i++) {
+        fprintf(out, "%s%s (%s)%s", i == 0 ? "  In the run summary: " : ", ", st->roles[i].name,
+                sim_stat_role_name(st->roles[i].role), i + 1 == st->n_roles ? ".\n" : "");
+    }
 }
 
 static bool describe_type(const SimModelType *type, FILE *out)

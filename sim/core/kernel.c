@@ -48,6 +48,11 @@ struct SimObject {
     void (*destroy)(void *obj);
 };
 
+struct SimWork {
+    const uint64_t *done;
+    uint64_t total;
+};
+
 static inline SimComponent *component_of(SimHeapNode *n)
 {
     return (SimComponent *)((char *)n - offsetof(SimComponent, wake));
@@ -131,6 +136,7 @@ void sim_free(Sim *sim)
         free(sim->objects[i].name);
     }
     free(sim->objects);
+    free(sim->work);
     for (uint32_t i = 0; i < sim->n_ports; i++) {
         SimPort *p = sim->ports[i];
         free(p->ring);
@@ -211,6 +217,34 @@ SimComponent *sim_find_component(const Sim *sim, const char *name)
         }
     }
     return NULL;
+}
+
+bool sim_add_work(Sim *sim, const uint64_t *done, uint64_t total)
+{
+    assert(!sim->running);
+    if (total == 0) {
+        return true;
+    }
+    struct SimWork *w = realloc(sim->work, (sim->n_work + 1) * sizeof(*w));
+    if (w == NULL) {
+        return false;
+    }
+    sim->work = w;
+    sim->work[sim->n_work++] = (struct SimWork){done, total};
+    return true;
+}
+
+double sim_work_fraction(const Sim *sim)
+{
+    double least = -1.0;
+    for (uint32_t i = 0; i < sim->n_work; i++) {
+        uint64_t d = *sim->work[i].done;
+        double f = d >= sim->work[i].total ? 1.0 : (double)d / (double)sim->work[i].total;
+        if (least < 0.0 || f < least) {
+            least = f;
+        }
+    }
+    return least;
 }
 
 bool sim_add_object(Sim *sim, const char *name, const char *kind, void *obj,

@@ -245,6 +245,8 @@ struct Sim {
     SimHeap timers;
     struct SimObject *objects; /* sim_add_object */
     uint32_t n_objects;
+    struct SimWork *work; /* sim_add_work */
+    uint32_t n_work;
     SimPoolOptions pool_options;
     bool prepared; /* sim_prepare() done: everything the run needs is allocated */
     bool running;
@@ -490,6 +492,19 @@ bool sim_add_object(Sim *sim, const char *name, const char *kind, void *obj,
                     void (*destroy)(void *obj), SimError *err);
 /* The object called name of that kind, or NULL. */
 void *sim_find_object(const Sim *sim, const char *name, const char *kind);
+
+/*
+ * Workload progress, for `--progress` (docs/kernel.md, "Progress"): a component that knows
+ * how much work it has (a trace's records, a worker's iterations) declares, at build time, a
+ * counter it keeps anyway and the value that counter reaches when its work is done. Nothing is
+ * called on the tick path: sim_work_fraction() reads the counters when progress is reported.
+ * total 0 declares nothing. Build phase only; false when out of memory.
+ *
+ *   sim_add_work(sim, &n->st.completed, n->records);
+ */
+bool sim_add_work(Sim *sim, const uint64_t *done, uint64_t total);
+/* The least advanced declared workload's done / total in [0, 1]; negative when none declared. */
+double sim_work_fraction(const Sim *sim);
 
 /*
  * Make a port from producer to consumer and store it in *prod_slot and *cons_slot (fields of the

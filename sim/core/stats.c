@@ -74,7 +74,15 @@ bool sim_hist_init(SimHist *h)
     h->min = 0;
     h->max = 0;
     h->buckets = calloc(SIM_HIST_BUCKETS, sizeof(*h->buckets));
-    return h->buckets != NULL;
+    h->samples = malloc(SIM_HIST_EXACT * sizeof(*h->samples));
+    if (h->buckets == NULL || h->samples == NULL) {
+        free(h->buckets);
+        free(h->samples);
+        h->buckets = NULL;
+        h->samples = NULL;
+        return false;
+    }
+    return true;
 }
 
 void sim_hist_destroy(SimHist *h)
@@ -83,7 +91,9 @@ void sim_hist_destroy(SimHist *h)
         return;
     }
     free(h->buckets);
+    free(h->samples);
     h->buckets = NULL;
+    h->samples = NULL;
     h->count = 0;
     h->sum_lo = 0;
     h->sum_hi = 0;
@@ -146,31 +156,69 @@ static uint64_t stats_hist_rank(uint64_t count, double p)
     return (uint64_t)rank;
 }
 
-uint64_t sim_hist_percentile(const SimHist *h, double p)
+static int stats_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * While the store holds every sample, the rank's sample itself (the store is sorted in place:
+ * its order does not matter to anything else). Past it, the bucket holding the rank, narrowed
+ * to [min, max]: if that leaves one value, it is the sample; else the k-th of the bucket's c
+ * samples is estimated as if they were spread evenly over [lo, hi]: lo + (hi - lo) x (k - 1/2)
+ * / c. The estimate stays inside the bucket, so it is off by less than the bucket's width.
+ */
+SimHistPct sim_hist_percentile_at(const SimHist *h, double p)
 {
     if (h->count == 0) {
-        return 0;
+        return (SimHistPct){.exact = true, .sample = 0};
     }
     uint64_t rank = stats_hist_rank(h->count, p);
+    if (rank == 1) {
+        return (SimHistPct){.exact = true, .sample = h->min};
+    }
+    if (rank == h->count) {
+        return (SimHistPct){.exact = true, .sample = h->max};
+    }
+    if (h->count <= SIM_HIST_EXACT) {
+        qsort(h->samples, (size_t)h->count, sizeof(*h->samples), stats_cmp_u64);
+        return (SimHistPct){.exact = true, .sample = h->samples[rank - 1]};
+    }
     uint32_t first = sim_hist_bucket(h->min);
     uint32_t last = sim_hist_bucket(h->max);
     uint64_t seen = 0;
     for (uint32_t b = first; b <= last; b++) {
-        seen += h->buckets[b];
-        if (seen >= rank) {
-            uint64_t v = sim_hist_bucket_high(b);
-            if (v > h->max) {
-                v = h->max;
-            }
-            if (v < h->min) {
-                v = h->min;
-            }
-            return v;
+        uint64_t c = h->buckets[b];
+        if (seen + c < rank) {
+            seen += c;
+            continue;
         }
+        uint64_t lo = sim_hist_bucket_low(b);
+        uint64_t hi = sim_hist_bucket_high(b);
+        lo = lo < h->min ? h->min : lo;
+        hi = hi > h->max ? h->max : hi;
+        if (lo == hi) {
+            return (SimHistPct){.exact = true, .sample = lo};
+        }
+        double k = (double)(rank - seen);
+        double est = (double)lo + (double)(hi - lo) * (k - 0.5) / (double)c;
+        return (SimHistPct){.exact = false, .estimate = est};
     }
     /* The buckets between min and max hold every recorded value. */
     assert(!"histogram buckets disagree with its count");
-    return h->max;
+    return (SimHistPct){.exact = true, .sample = h->max};
+}
+
+uint64_t sim_hist_percentile(const SimHist *h, double p)
+{
+    SimHistPct v = sim_hist_percentile_at(h, p);
+    if (v.exact) {
+        return v.sample;
+    }
+    double r = floor(v.estimate + 0.5);
+    return r >= (double)h->max ? h->max : (uint64_t)r;
 }
 
 double sim_hist_mean(const SimHist *h)
@@ -410,7 +458,8 @@ const char *sim_stat_kind_name(SimStatKind kind)
 
 /* One row for one index: its name with the label in place of the placeholder, its field. */
 static bool stats_add_row(SimStats *s, const char *prefix, const SimStatDesc *r,
-                          const SimStatGroup *g, const SimStatBinding *b, uint32_t index)
+                          const SimStatGroup *g, const SimStatBinding *b, uint32_t index,
+                          SimStatRole role)
 {
     const char *base = b->block[r->block];
     if (base == NULL) {
@@ -435,20 +484,60 @@ static bool stats_add_row(SimStats *s, const char *prefix, const SimStatDesc *r,
         key = name;
     }
     double scale = r->scale_arg ? b->scale : r->scale != 0.0 ? r->scale : 1.0;
-    return sim_stats_add(s, r->kind, prefix, key, base + r->offset + (size_t)index * r->stride,
-                         scale, r->doc);
+    if (!sim_stats_add(s, r->kind, prefix, key, base + r->offset + (size_t)index * r->stride, scale,
+                       r->doc)) {
+        return false;
+    }
+    SimStatEntry *e = &s->entries[s->n_entries - 1];
+    e->unit = r->unit;
+    e->row = r;
+    e->role = role;
+    return true;
+}
+
+const char *sim_stat_role_name(SimStatRole role)
+{
+    static const char *const names[SIM_STAT_ROLE_MAX] = {
+        [SIM_STAT_ROLE_NONE] = "",
+        [SIM_STAT_ROLE_THROUGHPUT] = "throughput",
+        [SIM_STAT_ROLE_LATENCY] = "latency",
+        [SIM_STAT_ROLE_UTILISATION] = "utilisation",
+        [SIM_STAT_ROLE_RETRIES] = "retries and errors",
+        [SIM_STAT_ROLE_WORKLOAD] = "workload",
+    };
+    return (unsigned)role < SIM_STAT_ROLE_MAX ? names[role] : "?";
+}
+
+/* The role a table gives a row (build time: a few string compares per row). */
+static SimStatRole stats_row_role(const SimStatTable *t, const SimStatDesc *r)
+{
+    for (size_t i = 0; i < t->n_roles; i++) {
+        if (strcmp(t->roles[i].name, r->name) == 0) {
+            return t->roles[i].role;
+        }
+    }
+    return SIM_STAT_ROLE_NONE;
 }
 
 bool sim_stats_add_table(SimStats *s, const char *prefix, const SimStatTable *t,
                          const SimStatBinding *b)
 {
+#ifndef NDEBUG
+    for (size_t k = 0; k < t->n_roles; k++) {
+        size_t r = 0;
+        while (r < t->n_rows && strcmp(t->rows[r].name, t->roles[k].name) != 0) {
+            r++;
+        }
+        assert(r < t->n_rows && "a role names a row of its table");
+    }
+#endif
     size_t i = 0;
     while (i < t->n_rows) {
         const SimStatDesc *r = &t->rows[i];
         assert(r->block < SIM_STAT_BLOCKS && r->group <= t->n_groups &&
                r->group <= SIM_STAT_GROUPS);
         if (r->group == 0) {
-            if (!stats_add_row(s, prefix, r, NULL, b, 0)) {
+            if (!stats_add_row(s, prefix, r, NULL, b, 0, stats_row_role(t, r))) {
                 return false;
             }
             i++;
@@ -465,7 +554,8 @@ bool sim_stats_add_table(SimStats *s, const char *prefix, const SimStatTable *t,
         for (uint32_t k = 0; k < count; k++) {
             uint32_t index = pick != NULL ? pick[k] : k;
             for (size_t j = i; j < end; j++) {
-                if (!stats_add_row(s, prefix, &t->rows[j], g, b, index)) {
+                if (!stats_add_row(s, prefix, &t->rows[j], g, b, index,
+                                   stats_row_role(t, &t->rows[j]))) {
                     return false;
                 }
             }
@@ -547,8 +637,15 @@ StatNum stats_value(const SimStatEntry *e, StatSuffix suf, StatWindow w)
             return stats_num_real(sim_hist_mean(h), e->scale);
         case STAT_SUF_LARGEST:
             return stats_num_scaled(h->count != 0 ? h->max : 0, e->scale);
-        default:
-            return stats_num_scaled(sim_hist_percentile(h, stat_suffix_pct[suf]), e->scale);
+        default: {
+            SimHistPct v = sim_hist_percentile_at(h, stat_suffix_pct[suf]);
+            if (v.exact) {
+                return stats_num_scaled(v.sample, e->scale);
+            }
+            StatNum n = stats_num_real(v.estimate, e->scale);
+            n.estimate = true;
+            return n;
+        }
         }
     }
     default:

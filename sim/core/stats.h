@@ -60,14 +60,20 @@ static inline void sim_timeavg_set(SimTimeAvg *a, SimTime now, uint64_t value)
 /* Average over [start, end]; 0 when end == start. */
 double sim_timeavg_mean(const SimTimeAvg *a, SimTime start, SimTime end);
 
-/* ---- log-linear histogram ---- */
+/* ---- histogram: exact samples, then log-linear buckets ---- */
 
 /*
- * Values below 2^(SIM_HIST_SUB_BITS + 1) have a bucket each; above, every power of two is cut
- * into 2^SIM_HIST_SUB_BITS equal buckets, so a reported percentile is within 1/128 of the
- * exact one (it is the upper bound of the bucket holding the exact value, clamped to max).
+ * A histogram keeps its first SIM_HIST_EXACT samples verbatim in a store allocated by
+ * sim_hist_init() (build time; recording never allocates), so that while it holds no more
+ * samples than that, every percentile is a recorded sample (nearest rank). Every sample also
+ * lands in a log-linear bucket: values below 2^(SIM_HIST_SUB_BITS + 1) have a bucket each;
+ * above, every power of two is cut into 2^SIM_HIST_SUB_BITS equal buckets (1/128 wide). Past
+ * SIM_HIST_EXACT samples a percentile comes from the buckets: still exact when the bucket
+ * holding the rank pins one value (a bucket of width 1, the rank of min or max), else an
+ * estimate interpolated inside the bucket, flagged as such (docs/stats.md).
  * count, sum, min and max are exact.
  */
+#define SIM_HIST_EXACT    1024
 #define SIM_HIST_SUB_BITS 7
 #define SIM_HIST_SUB      (1u << SIM_HIST_SUB_BITS)
 /*
@@ -84,6 +90,7 @@ typedef struct SimHist {
     uint64_t min;
     uint64_t max;
     uint64_t *buckets; /* SIM_HIST_BUCKETS counters, allocated by sim_hist_init */
+    uint64_t *samples; /* the first SIM_HIST_EXACT samples (any order), idem */
 } SimHist;
 
 bool sim_hist_init(SimHist *h);
@@ -106,6 +113,9 @@ uint64_t sim_hist_bucket_high(uint32_t b);
 static inline void sim_hist_record(SimHist *h, uint64_t v)
 {
     h->buckets[sim_hist_bucket(v)]++;
+    if (h->count < SIM_HIST_EXACT) {
+        h->samples[h->count] = v;
+    }
     if (h->count == 0 || v < h->min) {
         h->min = v;
     }
@@ -118,7 +128,21 @@ static inline void sim_hist_record(SimHist *h, uint64_t v)
     h->sum_lo = lo;
 }
 
-/* Nearest-rank percentile, p in (0, 100]; 0 for an empty histogram. */
+/* A percentile as it is known: a recorded sample, or an estimate from the buckets. */
+typedef struct SimHistPct {
+    bool exact;      /* `sample` is the nearest-rank sample */
+    uint64_t sample; /* when exact */
+    double estimate; /* when not: interpolated inside the bucket holding the rank */
+} SimHistPct;
+
+/*
+ * Nearest-rank percentile, p in (0, 100]: rank ceil(p / 100 x count), at least 1. Exact (the
+ * sample of that rank) when count <= SIM_HIST_EXACT or when the rank's bucket, narrowed to
+ * [min, max], holds one value; else an estimate (docs/stats.md, "Histograms"). An empty
+ * histogram gives an exact 0. Not for the tick path: it sorts the sample store in place.
+ */
+SimHistPct sim_hist_percentile_at(const SimHist *h, double p);
+/* The same as one integer: the sample when exact, else the estimate rounded to nearest. */
 uint64_t sim_hist_percentile(const SimHist *h, double p);
 double sim_hist_mean(const SimHist *h);
 
@@ -226,12 +250,39 @@ typedef struct SimStatGroup {
     const char *const *labels; /* label of index i; NULL: i in decimal */
 } SimStatGroup;
 
+/*
+ * Roles: which statistics make the short summary a run prints (docs/stats.md, "Summary"). A
+ * type names, beside its rows, the few that tell a person how the system did, each with the
+ * section of the summary it belongs to; every other statistic appears only in the full dump
+ * (`run --verbose`) and the files. The summary is built from these roles alone, never from
+ * instance or type names.
+ */
+typedef enum SimStatRole {
+    SIM_STAT_ROLE_NONE = 0,
+    SIM_STAT_ROLE_THROUGHPUT,  /* data moved per time by a requester or a memory */
+    SIM_STAT_ROLE_LATENCY,     /* a request's latency as its requester sees it (a histogram) */
+    SIM_STAT_ROLE_UTILISATION, /* share of a link's or memory's capacity in use */
+    SIM_STAT_ROLE_RETRIES,     /* resends and errors: summed over the instances */
+    SIM_STAT_ROLE_WORKLOAD,    /* the workload's own figures (iterations, iteration time) */
+    SIM_STAT_ROLE_MAX
+} SimStatRole;
+
+typedef struct SimStatRoleRow {
+    const char *name; /* a row's name, as in the table (placeholder included) */
+    SimStatRole role;
+} SimStatRoleRow;
+
 typedef struct SimStatTable {
     const SimStatDesc *rows;
     size_t n_rows;
     const SimStatGroup *groups; /* groups[g - 1] is group g */
     size_t n_groups;
+    const SimStatRoleRow *roles; /* the rows in the summary; NULL: none */
+    size_t n_roles;
 } SimStatTable;
+
+/* "throughput", "latency", ...; "" for SIM_STAT_ROLE_NONE. */
+const char *sim_stat_role_name(SimStatRole role);
 
 /* What one instance gives for its type's table. */
 typedef struct SimStatBinding {
@@ -270,19 +321,30 @@ typedef struct SimRunInfo {
     /* Values given on the command line ("mb_p0.lanes=2"), written in the run section. */
     const char *const *overrides;
     size_t n_overrides;
+    /* Run metadata, written in the JSON "meta" section (NULL strings as null): the program's
+     * version and `git describe` at build time ("unknown" outside git), a hash of the expanded
+     * configuration, the host's name and the wall-clock start (UTC, ISO 8601). */
+    const char *version;
+    const char *git_describe;
+    const char *config_hash;
+    const char *hostname;
+    const char *started_utc;
 } SimRunInfo;
 
 /*
- * Writers. JSON is one object: {"schema": ..., "run": {...}, "stats": {...}, "host": {...}};
- * "stats" depends only on topology, traces and seed (byte-identical across kernels), "host"
- * holds what does not (kernel, wall time, activations, speed). CSV is a header line and one row
- * per run (sweeps append rows). The summary is a readable table for stdout.
- * Return false with errno set on an I/O error.
+ * Writers. JSON is one object: {"schema": ..., "run": {...}, "stats": {...}, "estimated": [...],
+ * "host": {...}, "meta": {...}}; "run", "stats" and "estimated" depend only on topology, traces,
+ * overrides and seed (byte-identical across kernels), "host" and "meta" hold what does not
+ * (kernel, wall time, activations, speed; version, config hash, host name). CSV is a header line
+ * and one row per run (sweeps append rows). The summary is a readable table for stdout. Return
+ * false with errno set on an I/O error.
  */
 bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f);
 bool sim_stats_write_csv_header(const SimStats *s, FILE *f);
 bool sim_stats_write_csv_row(const SimStats *s, const SimRunInfo *run, FILE *f);
 bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f);
+/* Every statistic, instance by instance (`run --verbose`). */
+bool sim_stats_write_full(const SimStats *s, const SimRunInfo *run, FILE *f);
 
 /* Look-up for tests and tools (not for the tick path): the written value of a flat key such as
  * "sink0.latency_ns.p99"; false if no such key. */

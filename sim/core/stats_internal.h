@@ -38,7 +38,10 @@ typedef struct SimStatEntry {
     SimStatKind kind;
     const void *field;
     double scale;
-    char *doc; /* NULL when none was given */
+    char *doc;              /* NULL when none was given */
+    const char *unit;       /* from its table row (static), NULL when none */
+    SimStatRole role;       /* from its table's roles; SIM_STAT_ROLE_NONE for sim_stats_add */
+    const SimStatDesc *row; /* its table row (static); NULL for sim_stats_add */
 } SimStatEntry;
 
 /* A slot of the open-addressing table of flat keys; key == NULL marks a free slot. */
@@ -66,6 +69,7 @@ typedef struct StatNum {
     bool is_int;
     uint64_t u;
     double d;
+    bool estimate; /* a percentile estimated from histogram buckets, not a recorded sample */
 } StatNum;
 
 /* The time-average window (stats_window()). */

@@ -19,6 +19,8 @@
 /* ---- output helpers ---- */
 
 #define STAT_NUM_BUF 48
+/* a human-readable number: '~' and a STAT_NUM_BUF number */
+#define STAT_HUMAN_BUF (STAT_NUM_BUF + 1)
 
 /*
  * The shortest of %.15g, %.16g and %.17g that reads back to the same double (%.17g always
@@ -285,6 +287,32 @@ bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
     }
     stats_out(&o, first ? "},\n" : "\n  },\n");
 
+    /* The flat keys whose value is an estimate rather than a recorded sample. */
+    stats_out(&o, "  \"estimated\": [");
+    first = true;
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const SimStatEntry *e = &s->entries[i];
+        if (e->kind != SIM_STAT_HIST) {
+            continue;
+        }
+        for (uint32_t k = 0; k < stat_kind_suffixes[e->kind].n; k++) {
+            StatSuffix suf = (StatSuffix)stat_kind_suffixes[e->kind].list[k];
+            if (!stats_value(e, suf, w).estimate) {
+                continue;
+            }
+            stats_out(&o, first ? "\n    " : ",\n    ");
+            first = false;
+            char *flat = stats_concat(e->key, "", stat_suffix_name[suf]);
+            if (flat == NULL) {
+                stats_out_fail(&o, ENOMEM);
+                break;
+            }
+            stats_json_string(&o, flat);
+            free(flat);
+        }
+    }
+    stats_out(&o, first ? "],\n" : "\n  ],\n");
+
     stats_out(&o, "  \"host\": {\n    \"kernel\": ");
     stats_json_string(&o, run->kernel);
     stats_out(&o, ",\n    \"wall_seconds\": ");
@@ -300,6 +328,27 @@ bool sim_stats_write_json(const SimStats *s, const SimRunInfo *run, FILE *f)
         stats_out(&o, ": ");
         stats_json_num(&o, stats_num_real(run->speed_value, 1.0));
     }
+    stats_out(&o, "\n  },\n  \"meta\": {\n    \"version\": ");
+    stats_json_string(&o, run->version);
+    stats_out(&o, ",\n    \"git_describe\": ");
+    stats_json_string(&o, run->git_describe);
+    stats_out(&o, ",\n    \"config\": ");
+    stats_json_string(&o, run->config);
+    stats_out(&o, ",\n    \"config_hash\": ");
+    stats_json_string(&o, run->config_hash);
+    stats_out(&o, ",\n    \"seed\": %" PRIu64 ",\n    \"kernel\": ", run->seed);
+    stats_json_string(&o, run->kernel);
+    stats_out(&o, ",\n    \"overrides\": [");
+    for (size_t i = 0; i < run->n_overrides; i++) {
+        stats_out(&o, i ? ", " : "");
+        stats_json_string(&o, run->overrides[i]);
+    }
+    stats_out(&o, "],\n    \"host\": ");
+    stats_json_string(&o, run->hostname);
+    stats_out(&o, ",\n    \"started_utc\": ");
+    stats_json_string(&o, run->started_utc);
+    stats_out(&o, ",\n    \"wall_seconds\": ");
+    stats_json_num(&o, stats_num_real(run->wall_seconds, 1.0));
     stats_out(&o, "\n  }\n}\n");
     return stats_out_finish(&o);
 }
@@ -360,7 +409,20 @@ bool sim_stats_write_csv_row(const SimStats *s, const SimRunInfo *run, FILE *f)
  * A number for a person to read: integers in full; reals with three decimals, trailing zeros
  * dropped, or in exponent form when very large or very small.
  */
+static void stats_fmt_human_plain(char *buf, StatNum n);
+
+/* As stats_fmt_human_plain, with a leading '~' for an estimate (a percentile from buckets). */
 static void stats_fmt_human(char *buf, StatNum n)
+{
+    if (!n.estimate) {
+        stats_fmt_human_plain(buf, n);
+        return;
+    }
+    buf[0] = '~';
+    stats_fmt_human_plain(buf + 1, n);
+}
+
+static void stats_fmt_human_plain(char *buf, StatNum n)
 {
     if (n.is_int) {
         snprintf(buf, STAT_NUM_BUF, "%" PRIu64, n.u);
@@ -407,8 +469,8 @@ static const char *stats_row_label(const char *key)
 
 static void stats_summary_value(StatsOut *o, const SimStatEntry *e, StatWindow w)
 {
-    char a[STAT_NUM_BUF];
-    char b[STAT_NUM_BUF];
+    char a[STAT_HUMAN_BUF];
+    char b[STAT_HUMAN_BUF];
     switch (e->kind) {
     case SIM_STAT_COUNTER:
     case SIM_STAT_REAL:
@@ -452,7 +514,7 @@ static void stats_summary_value(StatsOut *o, const SimStatEntry *e, StatWindow w
  *     ddr3.reads            120
  *     ddr3.read_latency_ns  n=120 avg=45.2 p50=44 p99=60 max=61
  */
-bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
+bool sim_stats_write_full(const SimStats *s, const SimRunInfo *run, FILE *f)
 {
     StatsOut o = {.f = f, .ok = true};
     StatWindow w = stats_window(s, run);
@@ -505,7 +567,7 @@ bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
     /* Row labels are indented by two; the run and host facts line up with their values. */
     int col = (int)width + 4;
 
-    char buf[STAT_NUM_BUF];
+    char buf[STAT_HUMAN_BUF];
     stats_out(&o, "%-*s%s\n", col, "config", run->config != NULL ? run->config : "-");
     stats_out(&o, "%-*s%" PRIu64 "\n", col, "seed", run->seed);
     uint64_t end_ns = run->end_time / SIM_PS_PER_NS;
@@ -550,5 +612,233 @@ out:
     free(first_of);
     free(start);
     free(order);
+    return stats_out_finish(&o);
+}
+
+/* ---- the short summary: statistics with a role ---- */
+
+/* A role's rows of one table row (one statistic of one type) spread over many instances are
+ * shown as one line over all of them past this many. */
+#define SUMMARY_EACH_MAX 8
+
+/* The instance part of a key (up to its first dot; the whole key when it has none). */
+static size_t stats_prefix_len(const char *key)
+{
+    size_t g = stats_group_len(key);
+    return g != 0 ? g : strlen(key);
+}
+
+/* Whether two keys are the same statistic of two instances: equal after the instance part. */
+static bool stats_same_name(const SimStatEntry *a, const SimStatEntry *b)
+{
+    return strcmp(a->key + stats_prefix_len(a->key), b->key + stats_prefix_len(b->key)) == 0;
+}
+
+/* "mb_l0..mb_l15.retransmits": the first and last instance of a group and the statistic. */
+static void stats_group_label(char *buf, size_t n, const SimStatEntry *first,
+                              const SimStatEntry *last, size_t count)
+{
+    int pf = (int)stats_prefix_len(first->key);
+    int pl = (int)stats_prefix_len(last->key);
+    if (count == 1) {
+        snprintf(buf, n, "%s", first->key);
+    } else {
+        snprintf(buf, n, "%.*s..%.*s%s", pf, first->key, pl, last->key, first->key + pf);
+    }
+}
+
+static void stats_out_unit(StatsOut *o, const SimStatEntry *e)
+{
+    if (e->unit != NULL && e->unit[0] != '\0') {
+        stats_out(o, " %s", e->unit);
+    }
+}
+
+/* One line over the `count` entries ent[0..count): totals, ranges. */
+static void stats_group_value(StatsOut *o, const SimStatEntry *const *ent, size_t count,
+                              SimStatRole role, StatWindow w)
+{
+    char a[STAT_HUMAN_BUF];
+    char b[STAT_HUMAN_BUF];
+    const SimStatEntry *e0 = ent[0];
+    if (e0->kind == SIM_STAT_HIST) {
+        /* n and avg over every sample; the instances' p50 and p99 as ranges; the largest max. */
+        uint64_t n = 0;
+        double sum = 0.0;
+        double lo[2] = {INFINITY, INFINITY};
+        double hi[2] = {-INFINITY, -INFINITY};
+        bool est[2] = {false, false};
+        double max = 0.0;
+        static const StatSuffix pct[2] = {STAT_SUF_P50, STAT_SUF_P99};
+        for (size_t i = 0; i < count; i++) {
+            const SimHist *h = ent[i]->field;
+            if (h->count == 0) {
+                continue;
+            }
+            n += h->count;
+            sum += stats_num_double(stats_value(ent[i], STAT_SUF_AVG, w)) * (double)h->count;
+            for (int k = 0; k < 2; k++) {
+                StatNum v = stats_value(ent[i], pct[k], w);
+                double d = stats_num_double(v);
+                lo[k] = d < lo[k] ? d : lo[k];
+                hi[k] = d > hi[k] ? d : hi[k];
+                est[k] = est[k] || v.estimate;
+            }
+            double m = stats_num_double(stats_value(ent[i], STAT_SUF_LARGEST, w));
+            max = m > max ? m : max;
+        }
+        stats_out(o, "n=%" PRIu64, n);
+        if (n == 0) {
+            return;
+        }
+        stats_fmt_human(a, stats_num_real(sum / (double)n, 1.0));
+        stats_out(o, " avg=%s", a);
+        for (int k = 0; k < 2; k++) {
+            stats_fmt_human(a, (StatNum){.d = lo[k], .estimate = est[k]});
+            stats_fmt_human_plain(b, (StatNum){.d = hi[k]});
+            stats_out(o, " %s=%s..%s", stat_suffix_name[pct[k]] + 1, a, b);
+        }
+        stats_fmt_human(a, stats_num_real(max, 1.0));
+        stats_out(o, " max=%s", a);
+        stats_out_unit(o, e0);
+        return;
+    }
+    /* Scalars (a time average by its mean): counters summed, reals averaged; min and max. */
+    StatSuffix suf = e0->kind == SIM_STAT_TIMEAVG ? STAT_SUF_AVG : STAT_SUF_PLAIN;
+    double total = 0.0;
+    size_t lo = 0;
+    size_t hi = 0;
+    size_t nonzero = 0;
+    for (size_t i = 0; i < count; i++) {
+        double d = stats_num_double(stats_value(ent[i], suf, w));
+        total += d;
+        nonzero += d != 0.0;
+        if (d < stats_num_double(stats_value(ent[lo], suf, w))) {
+            lo = i;
+        }
+        if (d > stats_num_double(stats_value(ent[hi], suf, w))) {
+            hi = i;
+        }
+    }
+    bool counter = e0->kind == SIM_STAT_COUNTER;
+    if (counter) {
+        stats_fmt_human(a, stats_num_real(total, 1.0));
+        stats_out(o, "total=%s", a);
+    } else {
+        stats_fmt_human(a, stats_num_real(total / (double)count, 1.0));
+        stats_out(o, "mean=%s", a);
+    }
+    stats_out_unit(o, e0);
+    if (role == SIM_STAT_ROLE_RETRIES && nonzero == 0) {
+        stats_out(o, " (0 in every instance)");
+        return;
+    }
+    stats_fmt_human(a, stats_value(ent[lo], suf, w));
+    stats_fmt_human(b, stats_value(ent[hi], suf, w));
+    stats_out(o, " min=%s (%.*s) max=%s (%.*s)", a, (int)stats_prefix_len(ent[lo]->key),
+              ent[lo]->key, b, (int)stats_prefix_len(ent[hi]->key), ent[hi]->key);
+}
+
+/* One entry on its own line. */
+static void stats_entry_value(StatsOut *o, const SimStatEntry *e, StatWindow w)
+{
+    stats_summary_value(o, e, w);
+    stats_out_unit(o, e);
+}
+
+/*
+ * The statistics whose table gives them a role, section by section in role order; within a
+ * section in registration order, one line per statistic, or, for a statistic of one type
+ * spread over more than SUMMARY_EACH_MAX instances (and always for retries and errors), one
+ * line over all of them. The run and host facts frame it. docs/stats.md, "Summary".
+ */
+bool sim_stats_write_summary(const SimStats *s, const SimRunInfo *run, FILE *f)
+{
+    StatsOut o = {.f = f, .ok = true};
+    StatWindow w = stats_window(s, run);
+    if (run == NULL) {
+        run = &stats_no_run;
+    }
+    size_t n = s->n_entries;
+    const SimStatEntry **ent = malloc((n + 1) * sizeof(*ent));
+    bool *done = calloc(n + 1, sizeof(*done));
+    if (ent == NULL || done == NULL) {
+        stats_out_fail(&o, ENOMEM);
+        goto out;
+    }
+    char buf[STAT_HUMAN_BUF];
+    const int col = 12;
+    stats_out(&o, "%-*s%s\n", col, "config", run->config != NULL ? run->config : "-");
+    stats_out(&o, "%-*s%" PRIu64 "\n", col, "seed", run->seed);
+    stats_out(&o, "%-*s%" PRIu64 ".%03u ns\n", col, "simulated",
+              (uint64_t)(run->end_time / SIM_PS_PER_NS), (unsigned)(run->end_time % SIM_PS_PER_NS));
+    stats_fmt_human(buf, stats_num_real(run->wall_seconds, 1.0));
+    stats_out(&o, "%-*s%s, %s s wall", col, "kernel", run->kernel != NULL ? run->kernel : "-", buf);
+    if (run->wall_seconds > 0.0) {
+        stats_out(&o, " (%.2f M activations/s)",
+                  (double)run->activations / run->wall_seconds / 1e6);
+    }
+    stats_out_char(&o, '\n');
+    if (run->speed_name != NULL) {
+        stats_fmt_human(buf, stats_num_real(run->speed_value, 1.0));
+        stats_out(&o, "%-*s%s\n", col, run->speed_name, buf);
+    }
+
+    /* Labels first, for one value column over all sections. */
+    size_t width = 20;
+    char label[256];
+    for (int pass = 0; pass < 2; pass++) {
+        memset(done, 0, n * sizeof(*done));
+        for (int role = SIM_STAT_ROLE_NONE + 1; role < SIM_STAT_ROLE_MAX; role++) {
+            bool header = false;
+            for (size_t i = 0; i < n; i++) {
+                const SimStatEntry *e = &s->entries[i];
+                if (done[i] || (int)e->role != role) {
+                    continue;
+                }
+                size_t count = 0;
+                for (size_t j = i; j < n; j++) {
+                    if (!done[j] && s->entries[j].row == e->row &&
+                        (int)s->entries[j].role == role && stats_same_name(&s->entries[j], e)) {
+                        ent[count++] = &s->entries[j];
+                        done[j] = true;
+                    }
+                }
+                bool group =
+                    count > SUMMARY_EACH_MAX || (role == SIM_STAT_ROLE_RETRIES && count > 1);
+                size_t lines = group ? 1 : count;
+                for (size_t k = 0; k < lines; k++) {
+                    if (group) {
+                        stats_group_label(label, sizeof(label), ent[0], ent[count - 1], count);
+                    } else {
+                        snprintf(label, sizeof(label), "%s", ent[k]->key);
+                    }
+                    if (pass == 0) {
+                        size_t l = strlen(label);
+                        width = l > width && l <= 60 ? l : width;
+                        continue;
+                    }
+                    if (!header) {
+                        stats_out(&o, "\n%s\n", sim_stat_role_name((SimStatRole)role));
+                        header = true;
+                    }
+                    stats_out(&o, "  %-*s  ", (int)width, label);
+                    if (group) {
+                        stats_group_value(&o, ent, count, (SimStatRole)role, w);
+                        stats_out(&o, "  [%zu instances]", count);
+                    } else {
+                        stats_entry_value(&o, ent[k], w);
+                    }
+                    stats_out_char(&o, '\n');
+                }
+            }
+        }
+    }
+    stats_out(&o, "\nall %zu statistics: --verbose (by instance), --stats FILE (JSON)\n",
+              s->n_flat);
+
+out:
+    free(ent);
+    free(done);
     return stats_out_finish(&o);
 }

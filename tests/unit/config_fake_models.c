@@ -128,7 +128,7 @@ static const SimStatGroup source_stat_groups[] = {
     {"<n>", "0, 1: the lanes", NULL},
 };
 
-static const SimStatTable source_stats = {source_stat_rows, 3, source_stat_groups, 1};
+static const SimStatTable source_stats = {source_stat_rows, 3, source_stat_groups, 1, NULL, 0};
 
 static const SimModelType fake_source = {
     .name = "generic.source",

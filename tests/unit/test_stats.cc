@@ -110,17 +110,27 @@ void CheckAgainstSort(std::vector<uint64_t> values, const char *what)
 
     static const unsigned tenths[] = {1, 10, 100, 250, 500, 750, 900, 950, 990, 999, 1000};
     for (unsigned t : tenths) {
-        uint64_t exact = values[NearestRank(n, t) - 1];
-        uint64_t got = sim_hist_percentile(&hist.h, t / 10.0);
+        uint64_t rank = NearestRank(n, t);
+        uint64_t exact = values[rank - 1];
+        SimHistPct got = sim_hist_percentile_at(&hist.h, t / 10.0);
         SCOPED_TRACE("p = " + std::to_string(t / 10.0) + " exact " + std::to_string(exact));
-        EXPECT_GE(got, exact);
-        EXPECT_LE(got, hist.h.max);
-        EXPECT_EQ(sim_hist_bucket(got), sim_hist_bucket(exact));
-        /* (got - exact) / exact <= 1/128, in integers. */
-        EXPECT_LE((U128)(got - exact) * 128, (U128)exact);
-        if (exact < 2 * SIM_HIST_SUB) {
-            EXPECT_EQ(got, exact);
+        if (n <= SIM_HIST_EXACT || rank == 1 || rank == n) {
+            /* Every sample is kept, or the rank is min's or max's: the sample itself. */
+            ASSERT_TRUE(got.exact);
+            EXPECT_EQ(got.sample, exact);
+            EXPECT_EQ(sim_hist_percentile(&hist.h, t / 10.0), exact);
+            continue;
         }
+        if (got.exact) {
+            /* Only when the rank's bucket, narrowed to [min, max], holds one value. */
+            EXPECT_EQ(got.sample, exact);
+            continue;
+        }
+        /* An estimate: inside the bucket of the exact value, so within its width of it. */
+        uint32_t b = sim_hist_bucket(exact);
+        EXPECT_GE(got.estimate, (double)std::max(sim_hist_bucket_low(b), hist.h.min));
+        EXPECT_LE(got.estimate, (double)std::min(sim_hist_bucket_high(b), hist.h.max));
+        EXPECT_GE(exact, 2 * SIM_HIST_SUB) << "a bucket of one value gives the sample";
     }
 }
 
@@ -143,8 +153,7 @@ TEST(SimHist, BucketCountCoversAllOfUint64)
     EXPECT_EQ(hist.h.sum_hi, 1u);
     EXPECT_EQ(hist.h.sum_lo, (UINT64_C(1) << 63) - 1);
     EXPECT_EQ(sim_hist_percentile(&hist.h, 100.0), UINT64_MAX);
-    EXPECT_EQ(sim_hist_percentile(&hist.h, 50.0),
-              sim_hist_bucket_high(sim_hist_bucket(UINT64_C(1) << 63)));
+    EXPECT_EQ(sim_hist_percentile(&hist.h, 50.0), UINT64_C(1) << 63);
 }
 
 TEST(SimHist, BucketLowHighAreExactInverse)
@@ -278,8 +287,50 @@ TEST(SimHist, PercentileUsesNearestRank)
     for (uint64_t v = 1; v <= 1000; v++) {
         sim_hist_record(&k.h, v);
     }
-    EXPECT_EQ(sim_hist_percentile(&k.h, 99.9), sim_hist_bucket_high(sim_hist_bucket(999)));
+    EXPECT_EQ(sim_hist_percentile(&k.h, 99.9), 999u);
     EXPECT_EQ(sim_hist_percentile(&k.h, 0.1), 1u);
+}
+
+/* The issue-15 case: four samples in ps, p50 is the second one, not a bucket bound. */
+TEST(SimHist, FewSamplesGiveTheSampleItself)
+{
+    Hist hist;
+    for (uint64_t v : {2356000u, 2358000u, 2100000u, 2900000u}) {
+        sim_hist_record(&hist.h, v);
+    }
+    SimHistPct p50 = sim_hist_percentile_at(&hist.h, 50.0);
+    EXPECT_TRUE(p50.exact);
+    EXPECT_EQ(p50.sample, 2356000u);
+    EXPECT_EQ(sim_hist_percentile(&hist.h, 75.0), 2358000u);
+    EXPECT_EQ(sim_hist_percentile(&hist.h, 99.0), 2900000u);
+}
+
+/*
+ * Past SIM_HIST_EXACT samples: 1000 x 200 then 300000..300999 (one bucket of width
+ * 2048 from 299008, narrowed to [.., max 300999]). p75 is rank 1500, the 500th of the bucket's
+ * 1000: lo + (hi - lo) x (500 - 1/2) / 1000 with lo 299008, hi 300999.
+ */
+TEST(SimHist, BeyondTheStoreAPercentileIsAnEstimateInsideItsBucket)
+{
+    Hist hist;
+    for (int i = 0; i < 1000; i++) {
+        sim_hist_record(&hist.h, 200);
+    }
+    for (uint64_t v = 300000; v < 301000; v++) {
+        sim_hist_record(&hist.h, v);
+    }
+    ASSERT_GT(hist.h.count, (uint64_t)SIM_HIST_EXACT);
+    uint32_t b = sim_hist_bucket(300000);
+    ASSERT_EQ(sim_hist_bucket(300999), b);
+    uint64_t lo = sim_hist_bucket_low(b);
+    ASSERT_EQ(lo, 299008u);
+    SimHistPct p75 = sim_hist_percentile_at(&hist.h, 75.0);
+    EXPECT_FALSE(p75.exact);
+    EXPECT_DOUBLE_EQ(p75.estimate, 299008.0 + (300999.0 - 299008.0) * 499.5 / 1000.0);
+    /* p50 is rank 1000, in the bucket of 200 alone (below 256 a bucket is one value): exact. */
+    SimHistPct p50 = sim_hist_percentile_at(&hist.h, 50.0);
+    EXPECT_TRUE(p50.exact);
+    EXPECT_EQ(p50.sample, 200u);
 }
 
 TEST(SimHist, EmptyHistogramReportsZero)
@@ -425,7 +476,7 @@ const char kSampleJson[] = R"({
     "sink0.latency_ns.count": 4,
     "sink0.latency_ns.min": 1.0,
     "sink0.latency_ns.avg": 2.5,
-    "sink0.latency_ns.p50": 2.007,
+    "sink0.latency_ns.p50": 2.0,
     "sink0.latency_ns.p90": 4.0,
     "sink0.latency_ns.p99": 4.0,
     "sink0.latency_ns.p999": 4.0,
@@ -441,11 +492,24 @@ const char kSampleJson[] = R"({
     "src0.ratio": null,
     "cycles": 42
   },
+  "estimated": [],
   "host": {
     "kernel": "fast",
     "wall_seconds": 0.5,
     "activations": 1000,
     "activations_per_second": 2000.0
+  },
+  "meta": {
+    "version": null,
+    "git_describe": null,
+    "config": "topo \"a\".yaml",
+    "config_hash": null,
+    "seed": 7,
+    "kernel": "fast",
+    "overrides": [],
+    "host": null,
+    "started_utc": null,
+    "wall_seconds": 0.5
   }
 }
 )";
@@ -705,7 +769,7 @@ TEST(SimStatTable, RowsRegisterInTableOrderGroupsIndexByIndex)
     static const char *const dirs[] = {"down", "up", "side"};
     std::vector<SimStatGroup> groups = {{"<n>", "0 .. lanes - 1", nullptr},
                                         {"<dir>", "down, up, side", dirs}};
-    SimStatTable t = {rows.data(), rows.size(), groups.data(), groups.size()};
+    SimStatTable t = {rows.data(), rows.size(), groups.data(), groups.size(), nullptr, 0};
     static const uint32_t pick[] = {2, 0};
     SimStatBinding b;
     std::memset(&b, 0, sizeof(b));
@@ -742,7 +806,7 @@ TEST(SimStatTable, ANullBlockLeavesItsRowsOutAndScaleArgDivides)
         Row("sent_per_lane", SIM_STAT_COUNTER, offsetof(Block, sent)),
     };
     rows[2].scale_arg = true;
-    SimStatTable t = {rows.data(), rows.size(), nullptr, 0};
+    SimStatTable t = {rows.data(), rows.size(), nullptr, 0, nullptr, 0};
     SimStatBinding b;
     std::memset(&b, 0, sizeof(b));
     b.block[0] = &blk;
@@ -766,7 +830,7 @@ TEST(SimStatTable, ARepeatedKeyStopsWithEexist)
         Row("sent", SIM_STAT_COUNTER, offsetof(Block, sent)),
         Row("sent", SIM_STAT_COUNTER, offsetof(Block, sent)),
     };
-    SimStatTable t = {rows.data(), rows.size(), nullptr, 0};
+    SimStatTable t = {rows.data(), rows.size(), nullptr, 0, nullptr, 0};
     SimStatBinding b;
     std::memset(&b, 0, sizeof(b));
     b.block[0] = &blk;
@@ -809,7 +873,7 @@ TEST(SimStats, GetResolvesEverySuffix)
         {"sink0.latency_ns.count", 4},
         {"sink0.latency_ns.min", 1.0},
         {"sink0.latency_ns.avg", 2.5},
-        {"sink0.latency_ns.p50", 2.007},
+        {"sink0.latency_ns.p50", 2.0},
         {"sink0.latency_ns.p90", 4.0},
         {"sink0.latency_ns.p99", 4.0},
         {"sink0.latency_ns.p999", 4.0},
@@ -860,8 +924,7 @@ TEST(SimStats, WindowSetsTheTimeAverage)
     std::string row = Capture([&](FILE *f) { return sim_stats_write_csv_row(stats.s, &run, f); });
     EXPECT_EQ(row, ",0,0.4,2.5,10\n");
     /* With no run facts either, the writers average like the look-up. */
-    std::string text =
-        Capture([&](FILE *f) { return sim_stats_write_summary(stats.s, nullptr, f); });
+    std::string text = Capture([&](FILE *f) { return sim_stats_write_full(stats.s, nullptr, f); });
     EXPECT_NE(text.find("  occ           avg=5 max=10\n"), std::string::npos) << text;
 
     sim_stats_set_window(stats.s, 0, 1000);
@@ -882,7 +945,7 @@ TEST(SimStats, SummaryGroupsRowsByInstance)
     run.activations = 3000000;
     run.wall_seconds = 1.5;
     std::string text =
-        Capture([&](FILE *f) { return sim_stats_write_summary(sample.stats.s, &run, f); });
+        Capture([&](FILE *f) { return sim_stats_write_full(sample.stats.s, &run, f); });
     /* Labels are padded to the longest one, "bandwidth_gbps" (14 characters). */
     const char *lines[] = {
         "config            topo \"a\".yaml\n",
@@ -897,7 +960,7 @@ TEST(SimStats, SummaryGroupsRowsByInstance)
         "\nq0\n",
         "  occ             avg=1.25 max=2\n",
         "\nsink0\n",
-        "  latency_ns      n=4 avg=2.5 p50=2.007 p99=4 max=4\n",
+        "  latency_ns      n=4 avg=2.5 p50=2 p99=4 max=4\n",
         "  empty           n=0\n",
         "\n(no instance)\n",
         "  cycles          42\n",
@@ -950,4 +1013,69 @@ TEST(SimStats, WriteErrorsAreReported)
     clearerr(ro);
     EXPECT_FALSE(sim_stats_write_summary(sample.stats.s, &run, ro));
     fclose(ro);
+}
+
+/* The short summary: only rows with a role, by section; many instances of one row on one line. */
+TEST(SimStats, SummaryShowsRolesOnlyAndFoldsManyInstances)
+{
+    struct Inst {
+        SimHist lat;
+        uint64_t errors;
+        uint64_t other;
+    };
+    SimStatDesc rows[3] = {};
+    rows[0].name = "lat_ns";
+    rows[0].kind = SIM_STAT_HIST;
+    rows[0].offset = offsetof(Inst, lat);
+    rows[0].unit = "ns";
+    rows[0].scale = 1000;
+    rows[1].name = "errors";
+    rows[1].kind = SIM_STAT_COUNTER;
+    rows[1].offset = offsetof(Inst, errors);
+    rows[1].unit = "packets";
+    rows[2].name = "other";
+    rows[2].kind = SIM_STAT_COUNTER;
+    rows[2].offset = offsetof(Inst, other);
+    static const SimStatRoleRow roles[] = {
+        {"errors", SIM_STAT_ROLE_RETRIES},
+        {"lat_ns", SIM_STAT_ROLE_LATENCY},
+    };
+    const SimStatTable table = {rows, 3, nullptr, 0, roles, 2};
+    Stats stats;
+    std::vector<Inst> inst(10);
+    for (size_t i = 0; i < inst.size(); i++) {
+        ASSERT_TRUE(sim_hist_init(&inst[i].lat));
+        sim_hist_record(&inst[i].lat, 1000 * (i + 1));
+        sim_hist_record(&inst[i].lat, 3000 * (i + 1));
+        inst[i].errors = i == 3 ? 7 : 0;
+        inst[i].other = 99;
+        SimStatBinding b = {};
+        b.block[0] = &inst[i];
+        std::string name = "n" + std::to_string(i);
+        ASSERT_TRUE(sim_stats_add_table(stats.s, name.c_str(), &table, &b));
+    }
+    Hist one;
+    sim_hist_record(&one.h, 5);
+    SimStatBinding b = {};
+    SimStatDesc solo_rows[1] = {rows[0]}; /* another type's row */
+    const SimStatTable single = {solo_rows, 1, nullptr, 0, roles + 1, 1};
+    Inst solo = {};
+    solo.lat = one.h;
+    b.block[0] = &solo;
+    ASSERT_TRUE(sim_stats_add_table(stats.s, "solo", &single, &b));
+    SimRunInfo run = SampleRun();
+    std::string text = Capture([&](FILE *f) { return sim_stats_write_summary(stats.s, &run, f); });
+    EXPECT_NE(text.find("\nlatency\n  n0..n9.lat_ns         n=20 avg=11 p50=1..10 p99=3..30 "
+                        "max=30 ns  [10 instances]\n  solo.lat_ns           n=1 avg=0.005 "
+                        "p50=0.005 p99=0.005 max=0.005 ns\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\nretries and errors\n  n0..n9.errors         total=7 packets min=0 "
+                        "(n0) max=7 (n3)  [10 instances]\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("other"), std::string::npos) << text;
+    for (Inst &i : inst) {
+        sim_hist_destroy(&i.lat);
+    }
 }
