@@ -623,6 +623,10 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *
     if (!sim_add_component(sim, &g->c, name, g->p.domain, &gen_ops, err)) {
         goto fail_parts;
     }
+    /* --progress: done when every request has its response (count 0, endless: nothing). */
+    if (!sim_add_work(sim, &g->st.responses, g->p.count)) {
+        return sim_error_oom(err, name);
+    }
     sim_build_port(bld, "req", &g->c, &g->m.req);
     sim_build_port(bld, "resp", &g->c, &g->m.resp);
     sim_build_stats(bld, &(SimStatBinding){.block = {g, &g->st, g->p.verify ? g : NULL}});

@@ -174,6 +174,10 @@ static bool source_build(Sim *sim, const char *name, const void *params, SimBuil
     if (!sim_add_component(sim, &s->c, name, s->p.domain, &source_ops, err)) {
         goto fail_parts;
     }
+    /* --progress: done when every packet is sent (count 0, endless, declares nothing). */
+    if (!sim_add_work(sim, &s->sent, s->p.count)) {
+        return sim_error_oom(err, name);
+    }
     sim_build_port(bld, "out", &s->c, &s->out);
     sim_build_stats(bld, &(SimStatBinding){.block = {s}});
     return true;

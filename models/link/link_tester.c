@@ -405,6 +405,10 @@ static bool tester_build(Sim *sim, const char *name, const void *params, SimBuil
     if (!sim_add_component(sim, &t->c, name, p->domain, &tester_ops, err)) {
         goto fail_parts;
     }
+    /* --progress: done when every request has its response. */
+    if (!sim_add_work(sim, &t->responses, p->count)) {
+        return sim_error_oom(err, name);
+    }
     sim_build_port(bld, "req", &t->c, &t->req);
     sim_build_port(bld, "resp", &t->c, &t->resp);
     sim_build_stats(bld, &(SimStatBinding){.block = {t}});

@@ -9,6 +9,7 @@ import gzip
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
 import tempfile
@@ -265,9 +266,26 @@ class Progress(Base):
         self.assertRegex(lines[-1], r"^membox-sim: [\d.]+ us simulated .* done$")
 
     def test_no_eta_without_until_or_workload_end(self):
+        # An endless source (count 0) and no --until: nothing tells the end, so no ETA; the
+        # run is stopped with SIGINT once it has said so.
+        cfg = self.write("endless.yaml",
+                         "instances:\n  src: {type: generic.source, count: 0}\n"
+                         "  snk: {type: generic.sink}\n"
+                         "links:\n  - {from: src:out, to: snk:in}\n")
+        p = subprocess.Popen([SIM, "run", cfg, "--progress", "--quiet"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            first = p.stderr.readline()
+        finally:
+            p.send_signal(signal.SIGINT)
+            p.communicate(timeout=60)
+        self.assertIn("(no ETA: no --until, no workload end)", first)
+        self.assertEqual(p.returncode, 130)
+
+    def test_eta_from_the_sources_count_without_until(self):
         r = run("run", "configs/generic-fanin.yaml", "--progress", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("(no ETA: no --until, no workload end)", r.stderr.splitlines()[0])
+        self.assertRegex(r.stderr.splitlines()[0], r" ETA [\d.]+ s$")
 
     def test_one_line_rewritten_in_place_on_a_terminal(self):
         master, slave = pty.openpty()
