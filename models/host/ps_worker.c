@@ -1811,6 +1811,14 @@ static bool ps_build_net(PsNode *n, const char *name, SimError *err)
                              (unsigned long long)n->p.verbs_queues,
                              (unsigned long long)n->p.verbs_cq);
     }
+    if (sim_mem_contains(n->mem, n->p.hca_bar, VERBS_BAR_SIZE)) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "instance '%s': key 'hca_bar': the HCA's doorbell page at 0x%llx lies "
+                             "inside the host memory [0x%llx, +%llu): doorbells would land in "
+                             "memory",
+                             name, (unsigned long long)n->p.hca_bar,
+                             (unsigned long long)n->mem->base, (unsigned long long)n->mem->size);
+    }
     n->cost = (PsTransportCost){.transport = tr,
                                 .grpc_msg = n->p.grpc_msg,
                                 .grpc_rate = n->p.grpc_rate / 8.0,

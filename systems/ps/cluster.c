@@ -332,7 +332,7 @@ static bool emit_host(Px *x, const char *n, int sw_part, int mem_part, uint64_t 
     snprintf(p_tx, sizeof(p_tx), "p%llu_tx", (unsigned long long)port);
     CfgNode *m;
     if ((m = add_instance(x, mem, "host.memory", mem_part)) == NULL ||
-        (mem_part == PART_SERVER_MEMORY && !put(x, m, "size", "4GiB"))) {
+        (mem_part == PART_SERVER_MEMORY && !put(x, m, "size", "3GiB"))) {
         return false;
     }
     if ((m = add_instance(x, rc, "pcie.rc", PART_RC)) == NULL || !put(x, m, "memory", mem) ||
