@@ -1,6 +1,6 @@
 /*
  * ib.perftest: a verbs requester in the manner of perftest's ib_write_bw / ib_read_bw /
- * ib_send_bw (docs/models/ib.md section 8), on the host driver of host_verbs.h. It speaks
+ * ib_send_bw (docs/models/ib.md section 9), on the host driver of host_verbs.h. It speaks
  * mem.h to a root complex (pcie.rc) that has an ib.hca below it.
  *
  *   op write, read, send: `count` messages of `size` bytes on QP `qp`, message i from host
