@@ -24,7 +24,8 @@ static const SimModelType *const types[] = {
     &pcie_link_type,      &pcie_rc_type,         &pcie_adapter_type,  &host_memory_type,
     &host_memtrace_type,  &mem_ideal_type,       &host_ps_type,       &ps_barrier_type,
     &ps_server_type,      &repeater_switch_type, &ib_cable_type,      &ib_tester_type,
-    &ib_switch_type,      &host_tlm_type,        &tlm_memory_type,
+    &ib_switch_type,      &ib_hca_type,          &ib_perftest_type,   &host_tlm_type,
+    &tlm_memory_type,
 };
 
 static const SimSystemType *const systems[] = {
