@@ -470,8 +470,8 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         sim_error_set(err, SIM_ERR_INPUT,
                       "instance '%s': key 'hca_bar': the HCA's doorbell page at 0x%llx lies inside "
                       "the host memory [0x%llx, +%llu): doorbells would land in memory",
-                      name, (unsigned long long)s->p.hca_bar,
-                      (unsigned long long)s->p.memory->base, (unsigned long long)s->p.memory->size);
+                      name, (unsigned long long)s->p.hca_bar, (unsigned long long)s->p.memory->base,
+                      (unsigned long long)s->p.memory->size);
         goto fail;
     }
     PsServeParams sp = {.cores = (uint32_t)s->p.cores,
