@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "sim/config/config.h"
+#include "sim/config/schema.h"
 #include "sim/config/units.h"
 #include "sim/core/util.h"
 
@@ -483,11 +484,53 @@ static bool cluster_expand(SimExpansion *xp, const CfgNode *section)
     return expand(&x, section);
 }
 
+/* ---- the section's JSON Schema (`membox-sim schema`, sim/config/schema.h) ---- */
+
+/* A part: the keys of its type but those the section sets, and `preset`. */
+static void schema_part(FILE *o, const SimRegistry *reg, int k)
+{
+    const SimModelType *t = sim_config_find_type(reg, parts[k].type);
+    fprintf(o,
+            ",\"%s\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
+            "\"description\":\"%s keys\",\"properties\":{",
+            parts[k].key, parts[k].type);
+    bool first = true;
+    if (t != NULL) {
+        sim_schema_params(o, t, owned_keys(k), &first);
+    }
+    fprintf(o, "%s\"preset\":{\"type\":\"string\",\"description\":\"a preset file of %s keys\"}}}",
+            first ? "" : ",", parts[k].type);
+}
+
+static void cluster_schema(FILE *o, const struct SimRegistry *reg)
+{
+    fputs("{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"workers\","
+          "\"trace\",\"link\"],\"description\":",
+          o);
+    sim_schema_string(o, ps_cluster_system.doc);
+    fprintf(o,
+            ",\"properties\":{\"workers\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":%d,"
+            "\"description\":\"host.ps workers node0 .. node<N-1>\"},"
+            "\"trace\":{\"type\":\"string\",\"description\":\"the parameter-server trace the "
+            "workers replay, relative to this file\"},"
+            "\"transport\":{\"enum\":[\"grpc\",\"verbs\"],\"default\":\"grpc\","
+            "\"description\":\"grpc: TCP over IPoIB; verbs: RDMA\"},"
+            "\"link\":{\"type\":\"string\",\"description\":\"preset of every InfiniBand port "
+            "(ib/fdr.yaml, ib/qdr.yaml), relative to this file\"},"
+            "\"domain\":{\"type\":\"string\",\"default\":\"ib\",\"description\":\"the ports' "
+            "clock domain\"}",
+            PSC_WORKERS_MAX);
+    for (int k = 0; k < PART_MAX; k++) {
+        schema_part(o, reg, k);
+    }
+    fputs("}}", o);
+}
+
 const SimSystemType ps_cluster_system = {
     .key = "ps_cluster",
     .doc = "The parameter-server baseline: host.ps workers and a ps.server, each with its root "
            "complex, PCIe link and InfiniBand HCA, cabled to one ib.switch (docs/config.md, "
            "\"Parameter-server cluster section\").",
     .expand = cluster_expand,
-    .schema = NULL,
+    .schema = cluster_schema,
 };
