@@ -15,7 +15,9 @@
 
 #include "models/host/host.h"
 #include "models/proto/mem.h"
+#include "sim/config/config.h"
 #include "sim/core/region.h"
+#include "systems/registry.h"
 #include "tests/shim/shim.h"
 
 namespace
@@ -87,6 +89,51 @@ std::vector<uint8_t> increment(const HostPsMap &m, uint32_t t, uint32_t i)
         }
     }
     return sum;
+}
+
+/* The value of key on the made instance name; "<default>" when not set, "<none>" without it. */
+std::string value(SimConfig *c, const std::string &name, const char *key)
+{
+    for (size_t i = 0; i < sim_config_instance_count(c); i++) {
+        if (name == sim_config_instance_name(c, i)) {
+            const char *v = sim_config_instance_value(c, i, key);
+            return v != nullptr ? v : "<default>";
+        }
+    }
+    return "<none>";
+}
+
+TEST(PsCluster, TheSectionWiresLidsAndQueuePairsInPortOrder)
+{
+    std::string y = cluster(4, "verbs") + "  server: {ps_base: 0x8000000, net_window: 4}\n";
+    SimError err;
+    sim_error_clear(&err);
+    SimConfig *c = sim_config_load_string("t.yaml", y.data(), y.size(), &membox_registry, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    /* 4 x 6 per worker, 6 for the server, the switch */
+    EXPECT_EQ(sim_config_instance_count(c), 31u);
+    for (unsigned k = 0; k < 4; k++) {
+        std::string n = "node" + std::to_string(k);
+        EXPECT_EQ(value(c, n, "worker"), std::to_string(k));
+        EXPECT_EQ(value(c, n, "transport"), "verbs");
+        EXPECT_EQ(value(c, n, "ps_base"), "0x8000000"); /* the server's, copied */
+        EXPECT_EQ(value(c, n, "net_window"), "4");
+        EXPECT_EQ(value(c, n + "_hca", "lid"), std::to_string(1 + k));
+        EXPECT_EQ(value(c, n + "_hca", "dlid"), "5");
+        EXPECT_EQ(value(c, n + "_hca", "remote_qp"), std::to_string(k));
+        EXPECT_EQ(value(c, n + "_hca", "qps"), "1");
+        EXPECT_EQ(value(c, n + "_hca", "bar"), "0xf8000000");
+        EXPECT_EQ(value(c, "cable" + std::to_string(k), "domain"), "ib");
+    }
+    EXPECT_EQ(value(c, "ps_hca", "lid"), "5");
+    EXPECT_EQ(value(c, "ps_hca", "qps"), "4");
+    EXPECT_EQ(value(c, "ps_hca", "dlid"), "1");
+    EXPECT_EQ(value(c, "ps_hca", "dlid_step"), "1");
+    EXPECT_EQ(value(c, "ps_hca", "remote_qp_step"), "0");
+    EXPECT_EQ(value(c, "ps", "sync"), "bsp");
+    EXPECT_EQ(value(c, "ps_mem", "size"), "3GiB");
+    EXPECT_EQ(value(c, "ibsw", "ports"), "5");
+    sim_config_free(c);
 }
 
 TEST(PsCluster, BothTransportsMoveTheRealBytes)
