@@ -623,9 +623,10 @@ static bool rx_process(Hca *h, SimCycle now)
         }
         if (q->recv_off + len > r->len) {
             sim_fail(sim,
-                     "instance '%s': a send of more than %u bytes into the %u-byte receive "
-                     "buffer of QP %u",
-                     h->c.name, q->recv_off + len - 1, r->len, qpn);
+                     "instance '%s': a send of at least %u bytes into the %u-byte receive "
+                     "buffer of QP %u (a local length error: not modelled as a completion "
+                     "with error)",
+                     h->c.name, q->recv_off + len, r->len, qpn);
             return true;
         }
         dst = r->addr + q->recv_off;

@@ -307,6 +307,30 @@ TEST(IbHca, WritesReadsAndSendsMoveTheBytes)
     }
 }
 
+// A send with no receive posted at the peer, or too big for its buffer, fails the run with a
+// message that says so (RNR NAK and its retry are not modelled: section 7.5).
+TEST(IbHca, SendsTheReceiverCannotTakeFailTheRun)
+{
+    struct Case {
+        const char *b;
+        const char *msg;
+    } cases[] = {
+        {"count: 0", "a send arrived at QP 0 with no receive WQE posted"},
+        {"op: recv, count: 2, size: 1KiB", "a send of at least 2048 bytes into the 1024-byte"},
+    };
+    for (const Case &c : cases) {
+        Topo t;
+        t.perf_a = "op: send, count: 2, size: 4KiB";
+        t.perf_b = c.b;
+        SimError err;
+        std::string y = t.yaml();
+        HcaRun r(shim_build(y.c_str(), &err));
+        ASSERT_NE(r, nullptr) << err.msg;
+        EXPECT_FALSE(shim_run(r.get(), SIM_KERNEL_FAST, SIM_TIME_NEVER, 0, &err));
+        EXPECT_NE(std::string(err.msg).find(c.msg), std::string::npos) << err.msg;
+    }
+}
+
 // Every statistic is the same under both kernels, with two QPs mixing writes and reads.
 TEST(IbHca, BothKernelsGiveTheSameStatistics)
 {
