@@ -282,6 +282,8 @@ TEST(IbHca, WritesReadsAndSendsMoveTheBytes)
         {"op: read, count: 3, size: 5000B, slots: 3", "count: 0", false, 0x1000000},
         {"op: send, count: 3, size: 5000B, slots: 3, local: 0x1000000",
          "op: recv, count: 3, size: 8KiB, slots: 3, local: 0x2000000", true, 0x2000000},
+        {"op: write_imm, count: 3, size: 5000B, slots: 3", "op: recv, count: 3, size: 0", true,
+         0x1000000},
     };
     for (const Case &c : cases) {
         SCOPED_TRACE(c.a);
@@ -295,6 +297,22 @@ TEST(IbHca, WritesReadsAndSendsMoveTheBytes)
         ASSERT_NE(src, nullptr);
         ASSERT_NE(dst, nullptr);
         EXPECT_EQ(stat(r, "perf_a.messages"), 3);
+        std::string a(c.a);
+        if (a.find("write_imm") != std::string::npos || a.find("send") != std::string::npos) {
+            // The receiver's completions: one per message, with the bytes it got.
+            EXPECT_EQ(stat(r, "perf_b.messages"), 3);
+            EXPECT_EQ(stat(r, "perf_b.bytes"), 3 * 5000);
+        }
+        if (a.find("write") != std::string::npos) {
+            // 5000 B: packets of 2048, 2048 and 904 B (RETH on the first); ImmDt (4 B) on the
+            // last of a write with immediate (section 1).
+            uint64_t imm = a.find("write_imm") != std::string::npos ? 4 : 0;
+            EXPECT_EQ(stat(r, "hca_a.tx_bytes"),
+                      3 * ((20 + 16 + 2048 + 6) + (20 + 2048 + 6) + (20 + imm + 904 + 6)));
+            if (imm) {
+                EXPECT_EQ(stat(r, "perf_b.imm_last"), 2);
+            }
+        }
         for (uint64_t i = 0; i < 3; i++) {
             std::vector<uint8_t> s(5000), d(5000);
             sim_mem_read(src, 0x1000000 + i * 5000, s.data(), s.size());
@@ -335,12 +353,12 @@ TEST(IbHca, SendsTheReceiverCannotTakeFailTheRun)
 TEST(IbHca, BothKernelsGiveTheSameStatistics)
 {
     for (const char *rate : {"fdr", "qdr"}) {
-        for (const char *op : {"write", "read", "send"}) {
+        for (const char *op : {"write", "read", "send", "write_imm"}) {
             Topo t;
             t.rate = rate;
             t.perf_a = std::string("op: ") + op + ", count: 40, size: 3000B, window: 8, cq_mod: 4";
-            t.perf_b = std::string(op) == "send" ? "op: recv, count: 40, size: 4KiB, window: 16"
-                                                 : "count: 0";
+            bool recv = std::string(op) == "send" || std::string(op) == "write_imm";
+            t.perf_b = recv ? "op: recv, count: 40, size: 4KiB, window: 16" : "count: 0";
             char *j[2];
             for (int i = 0; i < 2; i++) {
                 HcaRun r = run(t, kKernels[i]);
