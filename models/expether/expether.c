@@ -175,7 +175,7 @@ static void transmit(Ee *e, int k, SimTime now)
         uint32_t payload = pcie_tlp_payload(pkt);
         if (payload > e->p.mps) {
             sim_fail(e->c.sim,
-                     "instance '%s': a %s TLP carries %u bytes, above mps %llu: give every "
+                     "instance '%s': a TLP going %s carries %u bytes, above mps %llu: give every "
                      "PCIe model on the ExpEther path the same mps",
                      e->c.name, dir_names[k], payload, (unsigned long long)e->p.mps);
             return;
