@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/proto/pcie_tlp.h"
+#include "models/proto/pcie.h"
 #include "models/proto/verbs.h"
 
 #define HCA_ASM_CAP 64u  /* packets being assembled or waiting for the port */
