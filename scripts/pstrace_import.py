@@ -5,7 +5,8 @@ it. This module is what every importer uses (scripts/import-torch-profiler is on
 the tensor table, the workers and iterations, the events, every check the C reader would
 apply, and the atomic write (a temporary name, renamed when complete), so an importer only
 reads its own format and says what each record means. Standard library only; the API below is
-stable (new functions may be added, none of these changes meaning).
+stable (new functions may be added, none of these changes meaning). A trace that uses a CPU
+time, a server-side event or a warm-up is written as version 2, any other as version 1.
 
     ImportFailure(path, where, message)   the error every importer raises for bad input;
                                           str() is 'path: where: message' (where may be empty)
@@ -16,15 +17,23 @@ stable (new functions may be added, none of these changes meaning).
     TraceBuilder(model, dtype, batch, origin)
       .tensor(name, shape) -> id          adds a tensor, or returns the id of the same name
                                           (a different shape for a known name is an error)
-      .event(kind, worker, iteration, start_ns, end_ns, tensor=None)
+      .event(kind, worker, iteration, start_ns, end_ns, tensor=None, cpu_ns=None)
                                           worker: any hashable key (a rank, a host name), None
                                           for the server; the keys are numbered 0..W-1 in
-                                          sorted order (or set_workers() order)
-      .forward/.backward/.barrier(worker, iteration, start_ns, end_ns)
+                                          sorted order (or set_workers() order); cpu_ns: the
+                                          process CPU time of a compute event (forward,
+                                          backward, update, apply), when the source has it
+      .forward/.backward(worker, iteration, start_ns, end_ns, cpu_ns=None)
+      .barrier(worker, iteration, start_ns, end_ns)
       .grad_ready(worker, iteration, tensor, t_ns)
       .push/.pull(worker, iteration, tensor, start_ns, end_ns)
-      .update(iteration, start_ns, end_ns, tensor=None)
+      .update(iteration, start_ns, end_ns, tensor=None, cpu_ns=None)
+      .recv/.send(worker, iteration, tensor, start_ns, end_ns)
+                                          the server's side of worker's push / pull
+      .apply(worker, iteration, start_ns, end_ns, tensor=None, cpu_ns=None)
+                                          the server applies worker's gradient (None: all)
       .set_workers(keys)                  fixes the workers and their order
+      .set_warmup(n)                      the first n iterations (in order) are warm-up
       .summary() -> dict                  workers, iterations, tensors, events by kind
       .write(path)                        checks, shifts times so the first event starts at 0,
                                           writes the canonical text form (gzip if path ends in
@@ -140,8 +149,10 @@ class TraceBuilder:
         self.origin = " ".join(origin.split())[:1024]
         self.tensors = []  # [(name, shape)]
         self._ids = {}
-        self.events = []  # [(worker key or None, iteration key, kind, tensor, start, end)]
+        # [(worker key or None, iteration key, kind, tensor, start, end, cpu or None)]
+        self.events = []
         self._workers = None
+        self.warmup = None
 
     def tensor(self, name, shape):
         shape = tuple(int(d) for d in shape)
@@ -170,15 +181,28 @@ class TraceBuilder:
             raise ValueError("workers: distinct keys, not None (None is the server)")
         self._workers = keys
 
-    def event(self, kind, worker, iteration, start_ns, end_ns, tensor=None):
+    def set_warmup(self, n):
+        if n < 0:
+            raise ValueError("warmup must be >= 0")
+        self.warmup = int(n)
+
+    def event(self, kind, worker, iteration, start_ns, end_ns, tensor=None, cpu_ns=None):
         if kind not in pstrace.KINDS:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(pstrace.KINDS)})")
-        if (worker is None) != (kind == "update"):
-            raise ValueError(f"{kind}: the server runs update and only update")
+        if kind == "update" and worker is not None:
+            raise ValueError("update: the server runs it (worker None)")
+        if worker is None and kind not in ("update", "apply"):
+            raise ValueError(f"{kind}: needs a worker (only update and apply may have None)")
         if kind in pstrace.NEEDS_TENSOR and tensor is None:
             raise ValueError(f"{kind} needs a tensor")
-        if kind in ("forward", "backward", "barrier") and tensor is not None:
+        if kind not in pstrace.TAKES_TENSOR and tensor is not None:
             raise ValueError(f"{kind} has no tensor")
+        if cpu_ns is not None:
+            if kind not in pstrace.TAKES_CPU:
+                raise ValueError(f"{kind} takes no CPU time (only {', '.join(pstrace.TAKES_CPU)})")
+            cpu_ns = int(cpu_ns)
+            if not 0 <= cpu_ns <= MAX_NS:
+                raise ValueError(f"{kind}: CPU time {cpu_ns} ns out of range")
         if tensor is not None and not 0 <= tensor < len(self.tensors):
             raise ValueError(f"unknown tensor id {tensor}")
         start_ns, end_ns = int(start_ns), int(end_ns)
@@ -186,13 +210,13 @@ class TraceBuilder:
             raise ValueError(f"{kind}: ends ({end_ns} ns) before it starts ({start_ns} ns)")
         if kind == "grad_ready" and end_ns != start_ns:
             raise ValueError("grad_ready is an instant")
-        self.events.append((worker, iteration, kind, tensor, start_ns, end_ns))
+        self.events.append((worker, iteration, kind, tensor, start_ns, end_ns, cpu_ns))
 
-    def forward(self, worker, iteration, start_ns, end_ns):
-        self.event("forward", worker, iteration, start_ns, end_ns)
+    def forward(self, worker, iteration, start_ns, end_ns, cpu_ns=None):
+        self.event("forward", worker, iteration, start_ns, end_ns, cpu_ns=cpu_ns)
 
-    def backward(self, worker, iteration, start_ns, end_ns):
-        self.event("backward", worker, iteration, start_ns, end_ns)
+    def backward(self, worker, iteration, start_ns, end_ns, cpu_ns=None):
+        self.event("backward", worker, iteration, start_ns, end_ns, cpu_ns=cpu_ns)
 
     def barrier(self, worker, iteration, start_ns, end_ns):
         self.event("barrier", worker, iteration, start_ns, end_ns)
@@ -206,8 +230,17 @@ class TraceBuilder:
     def pull(self, worker, iteration, tensor, start_ns, end_ns):
         self.event("pull", worker, iteration, start_ns, end_ns, tensor)
 
-    def update(self, iteration, start_ns, end_ns, tensor=None):
-        self.event("update", None, iteration, start_ns, end_ns, tensor)
+    def update(self, iteration, start_ns, end_ns, tensor=None, cpu_ns=None):
+        self.event("update", None, iteration, start_ns, end_ns, tensor, cpu_ns)
+
+    def recv(self, worker, iteration, tensor, start_ns, end_ns):
+        self.event("recv", worker, iteration, start_ns, end_ns, tensor)
+
+    def send(self, worker, iteration, tensor, start_ns, end_ns):
+        self.event("send", worker, iteration, start_ns, end_ns, tensor)
+
+    def apply(self, worker, iteration, start_ns, end_ns, tensor=None, cpu_ns=None):
+        self.event("apply", worker, iteration, start_ns, end_ns, tensor, cpu_ns)
 
     def _numbering(self):
         keys = self._workers
@@ -240,11 +273,15 @@ class TraceBuilder:
             raise ValueError(f"{len(workers)} workers (at most {MAX_WORKERS})")
         origin = min(ev[4] for ev in self.events)
         events = []
-        for w, it, kind, t, s, e in self.events:
+        for w, it, kind, t, s, e, cpu in self.events:
             if e - origin > MAX_NS:
                 raise ValueError(f"the trace spans more than {MAX_NS} ns")
             events.append((None if w is None else workers[w], its[it], kind, t, s - origin,
-                           e - origin))
+                           e - origin, cpu))
+        if self.warmup is not None and self.warmup >= len(its):
+            raise ValueError(f"warmup {self.warmup} leaves none of the {len(its)} iterations "
+                             "measured")
         pstrace.write_trace(path, model=self.model, workers=len(workers),
                             iterations=len(its), batch=self.batch, dtype=self.dtype,
-                            origin=self.origin, tensors=self.tensors, events=events)
+                            origin=self.origin, tensors=self.tensors, events=events,
+                            warmup=self.warmup)

@@ -7,6 +7,7 @@
 #include "membox/membox.h"
 #include "ps/ps.h"
 #include "models/dram/dram.h"
+#include "models/expether/expether.h"
 #include "models/generic/generic.h"
 #include "models/host/host.h"
 #include "models/ib/ib.h"
@@ -25,7 +26,7 @@ static const SimModelType *const types[] = {
     &host_memtrace_type,  &mem_ideal_type,       &host_ps_type,       &ps_barrier_type,
     &ps_server_type,      &repeater_switch_type, &ib_cable_type,      &ib_tester_type,
     &ib_switch_type,      &ib_hca_type,          &ib_perftest_type,   &host_tlm_type,
-    &tlm_memory_type,
+    &tlm_memory_type,     &expether_link_type,
 };
 
 static const SimSystemType *const systems[] = {

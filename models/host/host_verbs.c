@@ -67,8 +67,9 @@ uint32_t host_verbs_rq_space(const HostVerbs *v, uint32_t qp)
     return n < pw ? n : pw;
 }
 
-HostVerbsPost host_verbs_post_send(HostVerbs *v, uint32_t qp, VerbsOp op, uint64_t wr_id,
-                                   uint64_t local, uint32_t len, uint64_t remote, bool signaled)
+static HostVerbsPost post_send(HostVerbs *v, uint32_t qp, VerbsOp op, uint64_t wr_id,
+                               uint64_t local, uint32_t len, uint64_t remote, uint32_t imm,
+                               bool signaled)
 {
     HostVerbsQp *q = &v->qp[qp];
     if (q->sq_posted - q->sq_done == VERBS_SQ_ENTRIES || sim_ring_full(&v->pr) ||
@@ -86,6 +87,7 @@ HostVerbsPost host_verbs_post_send(HostVerbs *v, uint32_t qp, VerbsOp op, uint64
     verbs_put(w + VERBS_WQE_LENGTH, len, 4);
     verbs_put(w + VERBS_WQE_LOCAL, local, 8);
     verbs_put(w + VERBS_WQE_REMOTE, remote, 8);
+    verbs_put(w + VERBS_WQE_IMM, imm, 4);
     pkt->user[0] = qp;
     pkt->user[1] = 0; /* send queue */
     v->pending[sim_ring_push(&v->pr)] = pkt;
@@ -96,6 +98,18 @@ HostVerbsPost host_verbs_post_send(HostVerbs *v, uint32_t qp, VerbsOp op, uint64
     }
     v->send_wqes++;
     return HOST_VERBS_POSTED;
+}
+
+HostVerbsPost host_verbs_post_send(HostVerbs *v, uint32_t qp, VerbsOp op, uint64_t wr_id,
+                                   uint64_t local, uint32_t len, uint64_t remote, bool signaled)
+{
+    return post_send(v, qp, op, wr_id, local, len, remote, 0, signaled);
+}
+
+HostVerbsPost host_verbs_post_write_imm(HostVerbs *v, uint32_t qp, uint64_t wr_id, uint64_t local,
+                                        uint32_t len, uint64_t remote, uint32_t imm, bool signaled)
+{
+    return post_send(v, qp, VERBS_OP_RDMA_WRITE_IMM, wr_id, local, len, remote, imm, signaled);
 }
 
 HostVerbsPost host_verbs_post_recv(HostVerbs *v, uint32_t qp, uint64_t wr_id, uint64_t addr,
@@ -216,8 +230,9 @@ int host_verbs_completion(HostVerbs *v, uint64_t addr, HostVerbsCompletion *out)
         return -1;
     }
     HostVerbsQp *q = &v->qp[qn];
-    uint32_t *done = op == VERBS_OP_RECV ? &q->rq_done : &q->sq_done;
-    uint32_t posted = op == VERBS_OP_RECV ? q->rq_posted : q->sq_posted;
+    bool recv = op == VERBS_OP_RECV || op == VERBS_OP_RECV_RDMA_IMM;
+    uint32_t *done = recv ? &q->rq_done : &q->sq_done;
+    uint32_t posted = recv ? q->rq_posted : q->sq_posted;
     /* The index is 16 bits: the WQE it names is the first after *done with those low bits. */
     uint32_t retired = ((index - *done) & 0xffffu) + 1;
     if (retired > posted - *done) {
@@ -235,6 +250,7 @@ int host_verbs_completion(HostVerbs *v, uint64_t addr, HostVerbsCompletion *out)
     out->op = (VerbsOp)op;
     out->status = (VerbsStatus)verbs_get(e + VERBS_CQE_STATUS, 1);
     out->retired = retired;
+    out->imm = op == VERBS_OP_RECV_RDMA_IMM ? (uint32_t)verbs_get(e + VERBS_CQE_IMM, 4) : 0;
     return 1;
 }
 

@@ -78,9 +78,12 @@ typedef struct HostVerbsCompletion {
     uint64_t wr_id;     /* the WQE's */
     uint32_t qp;        /* QP number */
     uint32_t bytes;     /* bytes moved; a receive: bytes of the send received */
-    VerbsOp op;         /* of the WQE: RDMA write, RDMA read, send, or receive */
+    VerbsOp op;         /* of the WQE: RDMA write (with immediate), RDMA read, send; receive
+                           (VERBS_OP_RECV, or VERBS_OP_RECV_RDMA_IMM when an RDMA write with
+                           immediate consumed it) */
     VerbsStatus status; /* VERBS_STATUS_OK, or why not */
     uint32_t retired;   /* WQEs of its queue this CQE retires (unsignaled ones before it + 1) */
+    uint32_t imm;       /* VERBS_OP_RECV_RDMA_IMM: the immediate value; else 0 */
 } HostVerbsCompletion;
 
 typedef struct HostVerbsQp {
@@ -131,7 +134,8 @@ typedef enum HostVerbsPost {
 /*
  * Posts a send WQE on QP qp: op VERBS_OP_RDMA_WRITE (len bytes from host address local to the
  * peer's host address remote), VERBS_OP_RDMA_READ (len bytes from the peer's remote to local)
- * or VERBS_OP_SEND (len bytes from local into the peer's next receive buffer; remote unused).
+ * or VERBS_OP_SEND (len bytes from local into the peer's next receive buffer; remote unused);
+ * VERBS_OP_RDMA_WRITE_IMM posts with immediate value 0 (host_verbs_post_write_imm gives one).
  * signaled: a CQE is written when it completes (the requester's completion: every packet
  * acknowledged, or for a read every response written to host memory). len 0 .. 2^31.
  */
@@ -144,6 +148,11 @@ static inline HostVerbsPost host_verbs_post_write(HostVerbs *v, uint32_t qp, uin
 {
     return host_verbs_post_send(v, qp, VERBS_OP_RDMA_WRITE, wr_id, local, len, remote, signaled);
 }
+
+/* An RDMA write with immediate: as host_verbs_post_write, then the peer's next receive WQE
+ * completes (VERBS_OP_RECV_RDMA_IMM) with imm and the bytes written. */
+HostVerbsPost host_verbs_post_write_imm(HostVerbs *v, uint32_t qp, uint64_t wr_id, uint64_t local,
+                                        uint32_t len, uint64_t remote, uint32_t imm, bool signaled);
 
 static inline HostVerbsPost host_verbs_post_read(HostVerbs *v, uint32_t qp, uint64_t wr_id,
                                                  uint64_t local, uint32_t len, uint64_t remote,

@@ -7,8 +7,10 @@
  *       address local + (i mod slots) * size to the peer's remote + (i mod slots) * size, with
  *       at most `window` WQEs outstanding (perftest's tx depth); every `cq_mod`-th WQE and the
  *       last are signaled (perftest's CQ moderation), the others retire with them;
- *   op recv: keeps `window` receive buffers of `size` bytes posted until `count` sends have
- *       been received (the passive side of ib_send_bw).
+ *   op write_imm: as write, each an RDMA write with immediate (the message number), which
+ *       completes a receive WQE at the peer;
+ *   op recv: keeps `window` receive buffers of `size` bytes posted until `count` sends (or
+ *       writes with immediate) have been received (the passive side of ib_send_bw).
  *
  * The bandwidth is reported as ib_write_bw does: bytes of all messages over the time from the
  * first WQE posted to the last completion (statistic bw_gbps, in 10^9 bytes per second;
@@ -30,11 +32,12 @@ enum {
     OP_READ,
     OP_SEND,
     OP_RECV,
+    OP_WRITE_IMM,
     OP_MAX
 };
-static const char *const op_names[] = {"write", "read", "send", "recv", NULL};
+static const char *const op_names[] = {"write", "read", "send", "recv", "write_imm", NULL};
 static const VerbsOp op_verbs[] = {VERBS_OP_RDMA_WRITE, VERBS_OP_RDMA_READ, VERBS_OP_SEND,
-                                   VERBS_OP_RECV};
+                                   VERBS_OP_RECV, VERBS_OP_RDMA_WRITE_IMM};
 
 typedef struct PerfParams {
     SimDomain *domain;
@@ -73,6 +76,7 @@ typedef struct Perf {
     double last_done_ns;
     double bw_gbps;
     double msg_rate_mps;
+    uint64_t imm_last;
 } Perf;
 
 static uint64_t slot_addr(const Perf *t, uint64_t base, uint64_t i)
@@ -88,6 +92,11 @@ static bool post_one(Perf *t)
     if (t->p.op == OP_RECV) {
         r = host_verbs_post_recv(&t->verbs, qp, i, slot_addr(t, t->p.local, i),
                                  (uint32_t)t->p.size);
+    } else if (t->p.op == OP_WRITE_IMM) {
+        bool sig = (i + 1) % t->p.cq_mod == 0 || i + 1 == t->p.count;
+        r = host_verbs_post_write_imm(&t->verbs, qp, i, slot_addr(t, t->p.local, i),
+                                      (uint32_t)t->p.size, slot_addr(t, t->p.remote, i),
+                                      (uint32_t)i, sig);
     } else {
         bool sig = (i + 1) % t->p.cq_mod == 0 || i + 1 == t->p.count;
         r = host_verbs_post_send(&t->verbs, qp, op_verbs[t->p.op], i, slot_addr(t, t->p.local, i),
@@ -142,7 +151,11 @@ static SimCycle perf_tick(SimComponent *c, SimCycle now)
         }
         t->completed += cpl.retired;
         t->messages += cpl.retired;
-        t->bytes += (uint64_t)cpl.retired * t->p.size;
+        /* A receive knows what it got; a send WQE moved its size (unsignaled ones too). */
+        t->bytes += t->p.op == OP_RECV ? cpl.bytes : (uint64_t)cpl.retired * t->p.size;
+        if (cpl.op == VERBS_OP_RECV_RDMA_IMM) {
+            t->imm_last = cpl.imm;
+        }
         t->last_done = sim->now;
         sim_work_done(sim);
         sim_note_idle(sim);
@@ -211,7 +224,8 @@ static const SimParamDesc perf_params[] = {
      "the node's host memory (a host.memory): CQEs are read from it"},
     HOST_VERBS_ADDRESS_PARAMS(P),
     {"op", SIM_PARAM_ENUM, P(op), "write", NULL, NULL, op_names,
-     "write, read or send messages, or recv: post receive buffers for the peer's sends"},
+     "write, read, send or write_imm (RDMA write with immediate) messages, or recv: post "
+     "receive buffers for the peer's sends and writes with immediate"},
     {"count", SIM_PARAM_UINT, P(count), "1000", "0", "1000000000", NULL,
      "messages (perftest -n); 0: a passive node (the responder of RDMA writes and reads)"},
     {"size", SIM_PARAM_BYTES, P(size), "64KiB", "0", "2GiB", NULL, "bytes per message (-s)"},
@@ -259,6 +273,8 @@ static const SimStatDesc perf_stat_rows[] = {
                  "bytes / (last completion - first post), as ib_write_bw's average"),
     SIM_STAT_ROW("msg_rate_mps", SIM_STAT_REAL, Perf, msg_rate_mps, "Mmsg/s", 1,
                  "messages per microsecond over the same span"),
+    SIM_STAT_ROW("imm_last", SIM_STAT_COUNTER, Perf, imm_last, NULL, 1,
+                 "recv: the immediate value of the last RDMA write with immediate received"),
     HOST_VERBS_STAT_ROWS(Perf),
 };
 

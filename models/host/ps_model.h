@@ -14,11 +14,12 @@
 extern "C" {
 #endif
 
-/* Reads the trace's header; offset and bytes (n_tensors entries each) may be NULL. False with
- * the reason in msg (naming the file). */
-bool host_ps_read_model(const char *trace, char *msg, size_t size, uint32_t *workers,
-                        uint32_t *iters, uint32_t *n_tensors, uint64_t *S, uint64_t *offset,
-                        uint64_t *bytes);
+/* Reads the trace's header: W, the iterations to replay and the first of them (the warm-up
+ * iterations skipped when skip_warmup); offset and bytes (n_tensors entries each) may be NULL.
+ * False with the reason in msg (naming the file). */
+bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t size,
+                        uint32_t *workers, uint32_t *iters, uint32_t *first, uint32_t *n_tensors,
+                        uint64_t *S, uint64_t *offset, uint64_t *bytes);
 
 #ifdef __cplusplus
 }

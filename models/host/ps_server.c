@@ -328,9 +328,9 @@ static const char *srv_check(const void *params, char *msg, size_t size)
                  (unsigned long long)p->seg, (unsigned long long)p->header);
         return "seg";
     }
-    uint32_t w, it, nt;
+    uint32_t w, it, first, nt;
     uint64_t S;
-    if (!host_ps_read_model(p->trace, msg, size, &w, &it, &nt, &S, NULL, NULL)) {
+    if (!host_ps_read_model(p->trace, false, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
         return "trace";
     }
     if (w > VERBS_MAX_QPS) {
@@ -422,14 +422,14 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
     }
     s->p = *pp;
     s->path = strdup(pp->trace);
-    uint32_t iters = 0;
+    uint32_t iters = 0, first = 0;
     if (s->path == NULL) {
         sim_error_oom(err, name);
         goto fail;
     }
     s->p.trace = s->path;
-    if (!host_ps_read_model(s->path, msg, sizeof(msg), &s->workers, &iters, &s->n_tensors, &s->S,
-                            NULL, NULL)) {
+    if (!host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first,
+                            &s->n_tensors, &s->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail;
     }
@@ -440,8 +440,8 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         sim_error_oom(err, name);
         goto fail;
     }
-    host_ps_read_model(s->path, msg, sizeof(msg), &s->workers, &iters, &s->n_tensors, &s->S,
-                       s->offset, s->bytes);
+    host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first, &s->n_tensors,
+                       &s->S, s->offset, s->bytes);
     PsNetParams np = {.transport = s->p.transport,
                       .qps = s->workers,
                       .header = (uint32_t)s->p.header,

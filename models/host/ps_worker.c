@@ -66,6 +66,19 @@ static const char *const sync_names[] = {"bsp", "async", NULL};
 static const char *const agg_names[] = {"membox_host", "sharded", NULL};
 static const char *const bar_names[] = {"ideal", "polling", NULL};
 static const char *const compute_names[] = {"recorded", "scaled", "fixed", NULL};
+/* Version 2 traces: warm-up iterations skipped or replayed; compute from CPU or wall time. */
+enum {
+    WARMUP_SKIP = 0,
+    WARMUP_REPLAY,
+    WARMUP_MAX
+};
+enum {
+    CLOCK_AUTO = 0, /* an event's CPU time where the trace gives it, else its wall time */
+    CLOCK_WALL,
+    CLOCK_MAX
+};
+static const char *const warmup_names[] = {"skip", "replay", NULL};
+static const char *const clock_names[] = {"auto", "wall", NULL};
 
 /* How pulls and pushes travel: DMA to MemBox memory, or messages to a ps.server over the node's
  * InfiniBand HCA (docs/models/ps-server.md). */
@@ -144,6 +157,8 @@ typedef struct PsParams {
     SimTime compute_time;
     SimTime update_time;
     uint64_t iterations;
+    int warmup;
+    int compute_clock;
     bool functional;
     uint64_t ps_base;
     SimTime poll_interval;
@@ -256,6 +271,7 @@ typedef struct PsNode {
     /* the model */
     uint32_t workers;
     uint32_t iters;
+    uint32_t first; /* the trace's iteration replayed as iteration 0 (warm-up skipped) */
     uint32_t n_tensors;
     uint64_t *offset;
     uint64_t *bytes;
@@ -383,11 +399,21 @@ static int next_event(PsNode *n, PsTrace *t, bool *look, PsTraceEvent *ev)
     return r;
 }
 
-/* Loads this worker's events of iteration i: pulls, forward, backward, grad_ready, pushes. */
-static bool load_worker_iter(PsNode *n, uint32_t i)
+/* The compute time of a forward, backward or update event: its CPU time where the trace gives
+ * it (compute_clock: auto), else its wall time. */
+static uint64_t compute_ns(const PsNode *n, const PsTraceEvent *e)
+{
+    return e->has_cpu && n->p.compute_clock == CLOCK_AUTO ? e->cpu_ns : e->end_ns - e->start_ns;
+}
+
+/* Loads this worker's events of iteration i (the trace's i + first): pulls, forward,
+ * backward, grad_ready, pushes. */
+static bool load_worker_iter(PsNode *n, uint32_t iter)
 {
     uint32_t me = (uint32_t)n->p.worker;
-    uint64_t fwd = 0, bwd = 0, bwd_start = UINT64_MAX;
+    uint32_t i = iter + n->first;
+    /* bwd_wall: backward's wall time, against which the grad_ready instants are placed */
+    uint64_t fwd = 0, bwd = 0, bwd_wall = 0, bwd_start = UINT64_MAX;
     n->n_pull = 0;
     n->n_push = 0;
     n->next_push = 0;
@@ -403,10 +429,11 @@ static bool load_worker_iter(PsNode *n, uint32_t i)
         }
         switch (e->kind) {
         case PSTRACE_FORWARD:
-            fwd += e->end_ns - e->start_ns;
+            fwd += compute_ns(n, e);
             break;
         case PSTRACE_BACKWARD:
-            bwd += e->end_ns - e->start_ns;
+            bwd += compute_ns(n, e);
+            bwd_wall += e->end_ns - e->start_ns;
             bwd_start = e->start_ns < bwd_start ? e->start_ns : bwd_start;
             break;
         case PSTRACE_PULL:
@@ -439,11 +466,14 @@ static bool load_worker_iter(PsNode *n, uint32_t i)
     if (n->p.compute == COMPUTE_FIXED && fwd + bwd == 0) {
         n->bwd = n->p.compute_time; /* nothing recorded: all of it is backward */
     }
+    /* A gradient ready at a share of backward's wall time is ready at that share of the
+     * replayed backward (the same as scaling by f when backward is replayed at wall time). */
+    double share = bwd_wall > 0 ? (double)bwd / (double)bwd_wall : 1.0;
     for (uint32_t k = 0; k < n->n_push; k++) {
         uint64_t off =
             bwd_start == UINT64_MAX || n->ready[k] < bwd_start ? 0 : n->ready[k] - bwd_start;
-        off = off > bwd ? bwd : off;
-        n->ready[k] = fwd + bwd == 0 ? n->bwd : scale_ns(n, off, f);
+        off = off > bwd_wall ? bwd_wall : off;
+        n->ready[k] = fwd + bwd == 0 ? n->bwd : scale_ns(n, off, f * share);
         if (n->ready[k] > n->bwd) {
             n->ready[k] = n->bwd;
         }
@@ -451,9 +481,11 @@ static bool load_worker_iter(PsNode *n, uint32_t i)
     return true;
 }
 
-/* The server's update time of iteration i (sum of its update events, scaled). */
-static bool load_update_time(PsNode *n, uint32_t i, SimTime *out)
+/* The server's update time of iteration iter (the trace's iter + first): the sum of its update
+ * events, scaled. */
+static bool load_update_time(PsNode *n, uint32_t iter, SimTime *out)
 {
+    uint32_t i = iter + n->first;
     uint64_t ns = 0;
     int r;
     while ((r = next_event(n, n->ta, &n->a_look, &n->a_ev)) > 0) {
@@ -465,7 +497,7 @@ static bool load_update_time(PsNode *n, uint32_t i, SimTime *out)
             n->a_look = true;
             break;
         }
-        ns += e->end_ns - e->start_ns;
+        ns += compute_ns(n, e);
     }
     if (r < 0) {
         return false;
@@ -1507,7 +1539,12 @@ static const SimParamDesc ps_params[] = {
     {"update_time", SIM_PARAM_TIME, P(update_time), "0", "0", NULL, NULL,
      "compute: fixed: the aggregator's update per iteration"},
     {"iterations", SIM_PARAM_UINT, P(iterations), "0", "0", NULL, NULL,
-     "iterations replayed; 0: all of the trace's"},
+     "iterations replayed; 0: all of the trace's (but its warm-up ones, when skipped)"},
+    {"warmup", SIM_PARAM_ENUM, P(warmup), "skip", NULL, NULL, warmup_names,
+     "the iterations a version 2 trace marks as warm-up: skipped, or replayed like the rest"},
+    {"compute_clock", SIM_PARAM_ENUM, P(compute_clock), "auto", NULL, NULL, clock_names,
+     "compute and update times: auto: the CPU time a version 2 trace gives, else the wall "
+     "time; wall: always the wall time"},
     {"functional", SIM_PARAM_BOOL, P(functional), "true", NULL, NULL, NULL,
      "write real gradient bytes and compute the update on them"},
     {"ps_base", SIM_PARAM_UINT, P(ps_base), "0", NULL, NULL, NULL,
@@ -1561,11 +1598,12 @@ static const SimPortDesc ps_ports[] = {
     {"sync_in", SIM_PORT_IN, true, "barrier: ideal: messages from the ps.barrier"},
 };
 
-/* Reads the header: W, the tensors' offsets and S. False with msg. Shared with ps.server
- * (ps_model.h): one reading of the trace's model for both ends. */
-bool host_ps_read_model(const char *trace, char *msg, size_t size, uint32_t *workers,
-                        uint32_t *iters, uint32_t *n_tensors, uint64_t *S, uint64_t *offset,
-                        uint64_t *bytes)
+/* Reads the header: W, the iterations to replay and the first of them (warm-up skipped when
+ * skip_warmup), the tensors' offsets and S. False with msg. Shared with ps.server (ps_model.h):
+ * one reading of the trace's model for both ends. */
+bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t size,
+                        uint32_t *workers, uint32_t *iters, uint32_t *first, uint32_t *n_tensors,
+                        uint64_t *S, uint64_t *offset, uint64_t *bytes)
 {
     SimError err;
     sim_error_clear(&err);
@@ -1582,7 +1620,9 @@ bool host_ps_read_model(const char *trace, char *msg, size_t size, uint32_t *wor
     }
     const PsTraceHeader *h = pstrace_header(t);
     *workers = h->workers;
-    *iters = h->iterations;
+    /* The reader guarantees warmup < iterations: at least one iteration is left. */
+    *first = skip_warmup ? h->warmup : 0;
+    *iters = h->iterations - *first;
     *n_tensors = h->n_tensors;
     uint64_t off = 0;
     for (uint32_t i = 0; i < h->n_tensors; i++) {
@@ -1696,9 +1736,10 @@ static const char *ps_check(const void *params, char *msg, size_t size)
                  (unsigned long long)p->desc_max);
         return "desc_max";
     }
-    uint32_t w, it, nt;
+    uint32_t w, it, first, nt;
     uint64_t S;
-    if (!host_ps_read_model(p->trace, msg, size, &w, &it, &nt, &S, NULL, NULL)) {
+    if (!host_ps_read_model(p->trace, p->warmup == WARMUP_SKIP, msg, size, &w, &it, &first, &nt, &S,
+                            NULL, NULL)) {
         return "trace";
     }
     if (p->worker >= (int64_t)w) {
@@ -1874,8 +1915,8 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     }
     n->p.trace = n->path;
     uint32_t nt = 0;
-    if (!host_ps_read_model(n->p.trace, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, NULL,
-                            NULL)) {
+    if (!host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
+                            &n->iters, &n->first, &nt, &n->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail_parts;
     }
@@ -1901,8 +1942,8 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
         sim_error_oom(err, name);
         goto fail_parts;
     }
-    host_ps_read_model(n->p.trace, msg, sizeof(msg), &n->workers, &n->iters, &nt, &n->S, n->offset,
-                       n->bytes);
+    host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
+                       &n->iters, &n->first, &nt, &n->S, n->offset, n->bytes);
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
         n->iters = (uint32_t)n->p.iterations;
     }

@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/proto/pcie_tlp.h"
+#include "models/proto/pcie.h"
 #include "models/proto/verbs.h"
 
 #define HCA_ASM_CAP 64u  /* packets being assembled or waiting for the port */
@@ -80,6 +80,7 @@ typedef struct HcaWqe {
     uint64_t local;
     uint64_t remote;
     uint32_t len;
+    uint32_t imm; /* RDMA write with immediate */
     uint8_t op;
     uint8_t flags;
     bool fetched;     /* its CplD arrived */
@@ -123,10 +124,11 @@ typedef struct HcaQp {
     uint32_t rq_cur; /* receive WQE being filled */
     HcaRecv *rq;     /* VERBS_RQ_ENTRIES */
     uint32_t recv_off;
-    uint64_t epsn;    /* expected PSN */
-    uint64_t wr_addr; /* next address of the RDMA write being received */
-    uint32_t unacked; /* packets received since the last ACK */
-    HcaRead *rd;      /* max_rd_atomic */
+    uint64_t epsn;     /* expected PSN */
+    uint64_t wr_addr;  /* next address of the RDMA write being received */
+    uint32_t wr_bytes; /* bytes of the RDMA write being received so far */
+    uint32_t unacked;  /* packets received since the last ACK */
+    HcaRead *rd;       /* max_rd_atomic */
     SimRing rdr;
 } HcaQp;
 
@@ -330,7 +332,7 @@ static bool queue_data_mwrs(Hca *h, uint64_t addr, uint32_t len, SimPayload *pl)
 }
 
 static bool queue_cqe(Hca *h, uint32_t qpn, uint64_t wr_id, uint32_t bytes, uint32_t op,
-                      uint32_t status, uint32_t index)
+                      uint32_t status, uint32_t index, uint32_t imm)
 {
     SimPayload *pl = new_payload(h, VERBS_CQE_BYTES);
     if (pl == NULL) {
@@ -344,6 +346,7 @@ static bool queue_cqe(Hca *h, uint32_t qpn, uint64_t wr_id, uint32_t bytes, uint
     verbs_put(e + VERBS_CQE_STATUS, status, 1);
     verbs_put(e + VERBS_CQE_INDEX, index & 0xffffu, 2);
     verbs_put(e + VERBS_CQE_SEQ, h->cq_next, 4);
+    verbs_put(e + VERBS_CQE_IMM, imm, 4);
     bool ok = queue_mwr(h, verbs_cqe_addr(h->p.cq, h->cq_next), VERBS_CQE_BYTES, pl, 0);
     sim_payload_unref(&h->c.sim->pool, pl);
     h->cq_next++;
@@ -391,6 +394,7 @@ static void wqe_arrived(Hca *h, HcaQp *q, uint32_t idx, const uint8_t *w, SimCyc
     e->len = (uint32_t)verbs_get(w + VERBS_WQE_LENGTH, 4);
     e->local = verbs_get(w + VERBS_WQE_LOCAL, 8);
     e->remote = verbs_get(w + VERBS_WQE_REMOTE, 8);
+    e->imm = (uint32_t)verbs_get(w + VERBS_WQE_IMM, 4);
     e->fetched = true;
     h->wqe_free = max_c(h->wqe_free, now) + h->wqe_cycles;
     e->ready = h->wqe_free;
@@ -488,7 +492,7 @@ static bool complete_wqes(Hca *h, uint32_t qpn)
             if (sim_ring_full(&h->pr)) {
                 return true; /* the MWr queue drains; completes next cycle */
             }
-            if (!queue_cqe(h, qpn, e->wr_id, e->len, e->op, VERBS_STATUS_OK, q->sq_done)) {
+            if (!queue_cqe(h, qpn, e->wr_id, e->len, e->op, VERBS_STATUS_OK, q->sq_done, 0)) {
                 return false;
             }
         }
@@ -605,27 +609,33 @@ static bool rx_process(Hca *h, SimCycle now)
     default:
         break;
     }
-    /* Data for the responder: RDMA write or send. */
+    /* Data for the responder: RDMA write or send; a write's last packet with ImmDt consumes a
+     * receive WQE as a send's does. */
     bool send = type <= IB_SEND_ONLY;
+    bool imm = (pkt->flags & IB_F_IMM) != 0;
+    uint32_t pkt_imm = pkt->crc;
     uint64_t dst = 0;
     HcaRecv *r = NULL;
-    if (send) {
+    if (send || imm) {
         if (q->rq_cur == q->rq_db) {
             sim_fail(sim,
-                     "instance '%s': a send arrived at QP %u with no receive WQE posted "
+                     "instance '%s': %s arrived at QP %u with no receive WQE posted "
                      "(receiver not ready: RNR NAK and its retry are not modelled)",
-                     h->c.name, qpn);
+                     h->c.name, send ? "a send" : "an RDMA write with immediate", qpn);
             return true;
         }
         r = &q->rq[q->rq_cur % VERBS_RQ_ENTRIES];
         if (!r->fetched) {
             return false; /* its fetch completes */
         }
+    }
+    if (send) {
         if (q->recv_off + len > r->len) {
             sim_fail(sim,
-                     "instance '%s': a send of more than %u bytes into the %u-byte receive "
-                     "buffer of QP %u",
-                     h->c.name, q->recv_off + len - 1, r->len, qpn);
+                     "instance '%s': a send of at least %u bytes into the %u-byte receive "
+                     "buffer of QP %u (a local length error: not modelled as a completion "
+                     "with error)",
+                     h->c.name, q->recv_off + len, r->len, qpn);
             return true;
         }
         dst = r->addr + q->recv_off;
@@ -637,7 +647,7 @@ static bool rx_process(Hca *h, SimCycle now)
     }
     bool last = is_last(type);
     bool ack = last || q->unacked + 1 >= h->p.ack_every;
-    uint32_t need = mwr_pieces(h, dst, len) + (send && last ? 1 : 0);
+    uint32_t need = mwr_pieces(h, dst, len) + ((send && last) || imm ? 1 : 0);
     if (HCA_POSTED - h->pr.count < need || (ack && sim_ring_full(&h->kr))) {
         return false;
     }
@@ -657,8 +667,8 @@ static bool rx_process(Hca *h, SimCycle now)
     if (send) {
         q->recv_off += len;
         if (last) {
-            if (!queue_cqe(h, qpn, r->wr_id, q->recv_off, VERBS_OP_RECV, VERBS_STATUS_OK,
-                           q->rq_cur)) {
+            if (!queue_cqe(h, qpn, r->wr_id, q->recv_off, VERBS_OP_RECV, VERBS_STATUS_OK, q->rq_cur,
+                           0)) {
                 return true;
             }
             q->rq_cur++;
@@ -666,7 +676,19 @@ static bool rx_process(Hca *h, SimCycle now)
             sim_work_done(sim);
         }
     } else {
+        if (type == IB_WRITE_FIRST || type == IB_WRITE_ONLY) {
+            q->wr_bytes = 0;
+        }
         q->wr_addr += len;
+        q->wr_bytes += len;
+        if (imm) {
+            if (!queue_cqe(h, qpn, r->wr_id, q->wr_bytes, VERBS_OP_RECV_RDMA_IMM, VERBS_STATUS_OK,
+                           q->rq_cur, pkt_imm)) {
+                return true;
+            }
+            q->rq_cur++;
+            sim_work_done(sim);
+        }
     }
     q->unacked++;
     if (ack) {
@@ -868,6 +890,10 @@ static int issue_request(Hca *h, HcaQp *q, SimCycle now)
         return -1;
     }
     pkt->addr = e->remote + e->issued;
+    if (e->op == VERBS_OP_RDMA_WRITE_IMM && e->issued + n >= e->len) {
+        pkt->flags |= IB_F_IMM; /* ImmDt on the write's last or only packet */
+        pkt->crc = e->imm;
+    }
     uint64_t from = e->local + e->issued;
     e->issued += n;
     e->psn1 = q->next_psn;

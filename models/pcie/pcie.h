@@ -12,13 +12,13 @@
  *                 movers, the BAR2 RX master for PIO; its Avalon-MM side speaks mem.h
  *                 (mem_req, mem_resp) towards the MPP or the DRAM arbiter.
  *
- * Transaction-layer packets travel between these models as SimPackets with the types below;
+ * Transaction-layer packets travel between these models as SimPackets of models/proto/pcie.h;
  * DLLPs never leave pcie.link.
  */
 #ifndef MEMBOX_MODELS_PCIE_H
 #define MEMBOX_MODELS_PCIE_H
 
-#include "models/proto/pcie_tlp.h"
+#include "models/proto/pcie.h"
 #include "sim/config/model.h"
 
 #ifdef __cplusplus
@@ -29,7 +29,7 @@ extern const SimModelType pcie_link_type;
 extern const SimModelType pcie_rc_type;
 extern const SimModelType pcie_adapter_type;
 
-/* TLP types and flags: models/proto/pcie_tlp.h (shared with the other PCIe endpoints). */
+/* TLP types (PCIE_TLP_*), flags and field meanings: models/proto/pcie.h. */
 
 /* Flow-control credit types (PCIe 3.0 section 2.6.1). */
 typedef enum PcieFcType {

@@ -24,7 +24,8 @@
  *                              +24 remote address (8 B): the responder's host address of an
  *                                  RDMA write or read (ignored for a send)
  *                              +32 R_Key (4 B)  +36 L_Key (4 B)  (carried, not checked)
- *                              +40 .. +63 reserved
+ *                              +40 immediate data (4 B; RDMA write with immediate)
+ *                              +44 .. +63 reserved
  *   receive WQE                +0  wr_id   +12 length (the buffer's size)   +16 buffer address
  *
  *   CQE                        +0  wr_id (8 B)
@@ -37,7 +38,12 @@
  *                                  up to and including it is done (unsignaled ones complete
  *                                  silently, retired by the next signaled one)
  *                              +20 CQE sequence number (4 B): n for the n-th CQE of the CQ
- *                              +24 .. +63 reserved
+ *                              +24 immediate data (4 B; VERBS_OP_RECV_RDMA_IMM)
+ *                              +28 .. +63 reserved
+ *
+ * An RDMA write with immediate writes the peer's memory as an RDMA write does and then consumes
+ * the peer's next receive WQE, whose CQE (opcode VERBS_OP_RECV_RDMA_IMM) carries the immediate
+ * value and the bytes written: how a receiver learns that an RDMA write has landed.
  *
  * The HCA writes each CQE as one 64-byte MWr to cq + 64 * (n mod VERBS_CQ_ENTRIES); the root
  * complex reports it on its notify port when cq lies in its notify range (pcie.rc notify_base,
@@ -88,6 +94,7 @@ extern "C" {
 #define VERBS_WQE_REMOTE 24u
 #define VERBS_WQE_RKEY   32u
 #define VERBS_WQE_LKEY   36u
+#define VERBS_WQE_IMM    40u
 
 #define VERBS_WQE_SIGNALED 0x1u /* flags: write a CQE when the WQE completes */
 
@@ -99,12 +106,17 @@ extern "C" {
 #define VERBS_CQE_STATUS     17u
 #define VERBS_CQE_INDEX      18u
 #define VERBS_CQE_SEQ        20u
+#define VERBS_CQE_IMM        24u
 
 typedef enum VerbsOp {
     VERBS_OP_RDMA_WRITE = 0, /* send queue: local -> remote address of the peer */
     VERBS_OP_RDMA_READ,      /* send queue: remote address of the peer -> local */
     VERBS_OP_SEND,           /* send queue: local -> the peer's next receive buffer */
     VERBS_OP_RECV,           /* receive queue: a buffer for one incoming send */
+    VERBS_OP_RDMA_WRITE_IMM, /* send queue: an RDMA write, then the peer's next receive WQE
+                                completes with the immediate value */
+    VERBS_OP_RECV_RDMA_IMM,  /* CQE only: a receive WQE consumed by an RDMA write with
+                                immediate (byte count: the bytes the write wrote) */
     VERBS_OP_MAX
 } VerbsOp;
 

@@ -288,11 +288,21 @@ static int trace_info(int argc, char **argv)
     printf("workers         %" PRIu32 "\n", h->workers);
     printf("iterations      %" PRIu32 "\n", h->iterations);
     printf("batch           %" PRIu32 "\n", h->batch);
+    if (h->version == 2) {
+        if (h->warmup > 0) {
+            printf("warmup          %" PRIu32 " (iterations 0..%" PRIu32 " are warm-up)\n",
+                   h->warmup, h->warmup - 1);
+        } else {
+            printf("warmup          0 (no warm-up iteration marked)\n");
+        }
+    }
     printf("dtype           %s\n", pstrace_dtype_names[h->dtype]);
     printf("origin          %s\n", h->origin);
     printf("tensors         %" PRIu32 ", %" PRIu64 " bytes in all\n", h->n_tensors, s.table_bytes);
     printf("events          %" PRIu64 ":", s.events);
-    for (int k = 0; k < PSTRACE_KIND_MAX; k++) {
+    /* Version 1 has no server-side kinds: its summary stays as it was. */
+    int kinds = h->version == 2 ? PSTRACE_KIND_MAX : PSTRACE_RECV;
+    for (int k = 0; k < kinds; k++) {
         printf("%s %s %" PRIu64, k == 0 ? "" : ",", pstrace_kind_names[k], s.by_kind[k]);
     }
     printf("\ntime span       ");
@@ -314,6 +324,16 @@ static int trace_info(int argc, char **argv)
     printf(" per iteration (all workers)\n");
     printf("compute share   %.1f%% (forward and backward over each worker's busy time)\n",
            s.busy_ns > 0 ? 100.0 * (double)s.compute_ns / (double)s.busy_ns : 0.0);
+    if (h->version == 2) {
+        printf("compute CPU     %" PRIu64 " of %" PRIu64 " forward and backward events give it",
+               s.cpu_events, s.by_kind[PSTRACE_FORWARD] + s.by_kind[PSTRACE_BACKWARD]);
+        if (s.cpu_events > 0) {
+            printf("; ");
+            print_us(s.compute_cpu_ns);
+            printf(" in all");
+        }
+        printf("\n");
+    }
     printf("iteration time  ");
     print_us(s.busy_ns / wi);
     printf(" (mean of each worker's busy time over its iterations)\n");

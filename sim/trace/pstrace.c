@@ -195,8 +195,13 @@ bool pstrace_summarize(PsTrace *t, PsTraceSummary *s, SimError *err)
             s->pull_bytes += ev.bytes;
         } else if (ev.kind == PSTRACE_FORWARD || ev.kind == PSTRACE_BACKWARD) {
             s->compute_ns += ev.end_ns - ev.start_ns;
+            if (ev.has_cpu) {
+                s->cpu_events++;
+                s->compute_cpu_ns += ev.cpu_ns;
+            }
         }
-        if (ev.worker != PSTRACE_SERVER) {
+        /* Server-side events name their peer worker: they are not that worker's time. */
+        if (ev.worker != PSTRACE_SERVER && !pstrace_kind_on_server(ev.kind)) {
             if (ev.start_ns < first[ev.worker]) {
                 first[ev.worker] = ev.start_ns;
             }

@@ -27,7 +27,8 @@
 extern "C" {
 #endif
 
-#define PSTRACE_VERSION      1u
+#define PSTRACE_VERSION      2u /* the newest version this code reads and writes */
+#define PSTRACE_VERSION_MIN  1u /* the oldest it reads and writes */
 #define PSTRACE_TEXT_MAGIC   "membox-pstrace"
 #define PSTRACE_BINARY_MAGIC "MBPSTRC" /* followed by one NUL byte: 8 bytes */
 #define PSTRACE_MAX_RANK     8u
@@ -36,7 +37,8 @@ extern "C" {
 #define PSTRACE_MAX_WORKERS  65535u /* worker ids 0..65534; 0xffff is the server */
 #define PSTRACE_MAX_TENSORS  1000000u
 #define PSTRACE_LINE_MAX     4096u
-#define PSTRACE_EVENT_BYTES  28u /* size of one binary event record */
+#define PSTRACE_EVENT_BYTES  28u /* size of one binary event record, version 1 */
+#define PSTRACE_EVENT_BYTES2 36u /* version 2: and the CPU time */
 
 /* Worker of an event run by the server (text '-'); tensor of an event about no tensor. */
 #define PSTRACE_SERVER    UINT32_MAX
@@ -50,10 +52,17 @@ typedef enum PsTraceKind {
     PSTRACE_PULL,        /* a parameter tensor fetched from the server */
     PSTRACE_UPDATE,      /* the server's update step (worker PSTRACE_SERVER) */
     PSTRACE_BARRIER,     /* a worker waits until every worker's gradients are applied */
+    /* Version 2: the server's side of the messages. The event's worker is the peer: the
+     * worker a message came from or goes to (for an apply, the worker whose gradient is
+     * applied, or PSTRACE_SERVER for the aggregate of all). */
+    PSTRACE_RECV,  /* the server receives a worker's push of a tensor */
+    PSTRACE_APPLY, /* the server applies a gradient (optionally of one tensor) */
+    PSTRACE_SEND,  /* the server sends a parameter tensor to a worker (its pull) */
     PSTRACE_KIND_MAX
 } PsTraceKind;
 
-/* "forward", "backward", "grad_ready", "push", "pull", "update", "barrier", NULL. */
+/* "forward", "backward", "grad_ready", "push", "pull", "update", "barrier", "recv", "apply",
+ * "send", NULL. */
 extern const char *const pstrace_kind_names[PSTRACE_KIND_MAX + 1];
 
 typedef enum PsTraceDtype {
@@ -84,11 +93,12 @@ typedef struct PsTraceTensor {
 } PsTraceTensor;
 
 typedef struct PsTraceHeader {
-    uint32_t version;
+    uint32_t version; /* 1 or 2; a writer given anything but 2 writes version 1 */
     char *model;
     uint32_t workers;    /* 1..PSTRACE_MAX_WORKERS */
     uint32_t iterations; /* >= 1 */
     uint32_t batch;      /* samples per worker and iteration, >= 1 */
+    uint32_t warmup;     /* version 2: the first `warmup` iterations are warm-up (< iterations) */
     PsTraceDtype dtype;
     char *origin; /* how the trace was made (recorder, generator, command line) */
     uint32_t n_tensors;
@@ -103,6 +113,8 @@ typedef struct PsTraceEvent {
     uint64_t bytes;     /* push and pull: the tensor's bytes; otherwise 0 */
     uint64_t start_ns;  /* nanoseconds since the trace's time origin */
     uint64_t end_ns;    /* >= start_ns */
+    bool has_cpu;       /* version 2: the CPU time of a compute event is known */
+    uint64_t cpu_ns;    /* that CPU time (forward, backward, update, apply only) */
 } PsTraceEvent;
 
 /* ---- reader ---- */
@@ -143,10 +155,12 @@ typedef struct PsTraceSummary {
     uint64_t by_kind[PSTRACE_KIND_MAX];
     uint64_t push_bytes; /* all workers, all iterations */
     uint64_t pull_bytes;
-    uint64_t table_bytes; /* sum of the tensor table: one model's parameters */
-    uint64_t compute_ns;  /* forward and backward durations, all workers */
-    uint64_t busy_ns;     /* per worker, last end minus first start, summed over workers */
-    uint64_t first_ns;    /* earliest start, latest end of any event */
+    uint64_t table_bytes;    /* sum of the tensor table: one model's parameters */
+    uint64_t compute_ns;     /* forward and backward durations, all workers */
+    uint64_t cpu_events;     /* forward and backward events that give their CPU time */
+    uint64_t compute_cpu_ns; /* their CPU time */
+    uint64_t busy_ns;        /* per worker, last end minus first start, summed over workers */
+    uint64_t first_ns;       /* earliest start, latest end of any event */
     uint64_t last_ns;
     uint64_t tensor_min, tensor_median, tensor_max; /* bytes */
     uint64_t bucket_count[PSTRACE_SIZE_BUCKET_MAX];

@@ -1,7 +1,8 @@
 /*
- * Parameter-server traces, the binary form (traces/FORMAT.md): a 32-byte header with the model
- * name and origin after it (record 1), one record per tensor, then 28-byte event records and
- * a trailer record. All numbers are little-endian.
+ * Parameter-server traces, the binary form (traces/FORMAT.md): a 32-byte header (36 in version
+ * 2) with the model name and origin after it (record 1), one record per tensor, then 28-byte
+ * event records (36 in version 2) and a trailer record of the same size. All numbers are
+ * little-endian.
  */
 #include "pstrace_internal.h"
 
@@ -62,7 +63,7 @@ static char *bin_string(PsTrace *t, SimError *err, unsigned len, unsigned done, 
 static int bin_header_record(PsTrace *t, SimError *err)
 {
     PsTraceHeader *h = &t->h;
-    unsigned char b[PSTRACE_BIN_HEADER_FIXED];
+    unsigned char b[PSTRACE_BIN_HEADER_FIXED2];
     t->pos = 1;
     int r = bin_read(t, err, b, 12, 0, PSTRACE_BIN_HEADER_FIXED);
     if (r == 0) {
@@ -79,16 +80,17 @@ static int bin_header_record(PsTrace *t, SimError *err)
                            PSTRACE_TEXT_MAGIC, PSTRACE_VERSION);
     }
     uint32_t version = trace_get_le32(b + 8);
-    if (version != PSTRACE_VERSION) {
-        return pstrace_bad(t, err, "unsupported pstrace version %" PRIu32 " (this reader knows %u)",
-                           version, PSTRACE_VERSION);
+    if (version != 1 && version != 2) {
+        return pstrace_bad(t, err,
+                           "unsupported pstrace version %" PRIu32 " (this reader knows %u and %u)",
+                           version, PSTRACE_VERSION_MIN, PSTRACE_VERSION);
     }
     h->version = version;
-    if (bin_read(t, err, b + 12, PSTRACE_BIN_HEADER_FIXED - 12, 12, PSTRACE_BIN_HEADER_FIXED) <=
-        0) {
-        return t->failed ? -1
-                         : pstrace_bad(t, err, "cut short: 12 of %u bytes (truncated file?)",
-                                       PSTRACE_BIN_HEADER_FIXED);
+    unsigned fixed = version == 2 ? PSTRACE_BIN_HEADER_FIXED2 : PSTRACE_BIN_HEADER_FIXED;
+    if (bin_read(t, err, b + 12, fixed - 12, 12, fixed) <= 0) {
+        return t->failed
+                   ? -1
+                   : pstrace_bad(t, err, "cut short: 12 of %u bytes (truncated file?)", fixed);
     }
     h->workers = trace_get_le32(b + 12);
     h->iterations = trace_get_le32(b + 16);
@@ -100,15 +102,16 @@ static int bin_header_record(PsTrace *t, SimError *err)
         return pstrace_bad(t, err, "unknown dtype code %u", b[28]);
     }
     h->dtype = (PsTraceDtype)b[28];
+    h->warmup = version == 2 ? trace_get_le32(b + 32) : 0;
     if (origin_len > PSTRACE_ORIGIN_MAX) {
         return pstrace_bad(t, err, "origin longer than %u bytes", PSTRACE_ORIGIN_MAX);
     }
-    unsigned total = PSTRACE_BIN_HEADER_FIXED + model_len + origin_len;
-    h->model = bin_string(t, err, model_len, PSTRACE_BIN_HEADER_FIXED, total);
+    unsigned total = fixed + model_len + origin_len;
+    h->model = bin_string(t, err, model_len, fixed, total);
     if (h->model == NULL) {
         return -1;
     }
-    h->origin = bin_string(t, err, origin_len, PSTRACE_BIN_HEADER_FIXED + model_len, total);
+    h->origin = bin_string(t, err, origin_len, fixed + model_len, total);
     if (h->origin == NULL) {
         return -1;
     }
@@ -209,7 +212,8 @@ static int bin_trailer(PsTrace *t, SimError *err, const unsigned char *b)
 {
     uint64_t count = trace_get_le64(b + 12);
     if (b[1] != 0 || trace_get_le16(b + 2) != 0 || trace_get_le32(b + 4) != 0 ||
-        trace_get_le32(b + 8) != 0 || trace_get_le64(b + 20) != 0) {
+        trace_get_le32(b + 8) != 0 || trace_get_le64(b + 20) != 0 ||
+        (t->h.version == 2 && trace_get_le64(b + 28) != 0)) {
         return pstrace_bad(t, err, "bad trailer record: its reserved fields must be zero");
     }
     if (count != t->events) {
@@ -230,9 +234,10 @@ static int bin_trailer(PsTrace *t, SimError *err, const unsigned char *b)
 
 int pstrace_bin_next(PsTrace *t, PsTraceEvent *out, SimError *err)
 {
-    unsigned char b[PSTRACE_EVENT_BYTES];
+    unsigned char b[PSTRACE_EVENT_BYTES2];
+    unsigned size = t->h.version == 2 ? PSTRACE_EVENT_BYTES2 : PSTRACE_EVENT_BYTES;
     t->pos++;
-    int r = bin_read(t, err, b, PSTRACE_EVENT_BYTES, 0, PSTRACE_EVENT_BYTES);
+    int r = bin_read(t, err, b, size, 0, size);
     if (r < 0) {
         return -1;
     }
@@ -245,7 +250,7 @@ int pstrace_bin_next(PsTrace *t, PsTraceEvent *out, SimError *err)
     if (b[1] != 0) {
         return pstrace_bad(t, err, "reserved byte 1 of an event record must be zero");
     }
-    PsTraceEvent ev;
+    PsTraceEvent ev = {.has_cpu = false};
     if (b[0] >= PSTRACE_KIND_MAX) {
         return pstrace_bad(t, err, "unknown event kind code %u", b[0]);
     }
@@ -256,6 +261,10 @@ int pstrace_bin_next(PsTrace *t, PsTraceEvent *out, SimError *err)
     ev.tensor = trace_get_le32(b + 8);
     ev.start_ns = trace_get_le64(b + 12);
     ev.end_ns = trace_get_le64(b + 20);
+    if (t->h.version == 2 && trace_get_le64(b + 28) != PSTRACE_BIN_NO_CPU) {
+        ev.has_cpu = true;
+        ev.cpu_ns = trace_get_le64(b + 28);
+    }
     /* The binary form does not repeat the size: a push or pull moves the whole tensor. */
     ev.bytes = pstrace_kind_has_bytes(ev.kind) && ev.tensor < t->h.n_tensors
                    ? t->h.tensors[ev.tensor].bytes

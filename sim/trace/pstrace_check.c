@@ -17,6 +17,9 @@ const char *const pstrace_kind_names[PSTRACE_KIND_MAX + 1] = {
     [PSTRACE_PULL] = "pull",
     [PSTRACE_UPDATE] = "update",
     [PSTRACE_BARRIER] = "barrier",
+    [PSTRACE_RECV] = "recv",
+    [PSTRACE_APPLY] = "apply",
+    [PSTRACE_SEND] = "send",
     [PSTRACE_KIND_MAX] = NULL,
 };
 
@@ -156,6 +159,17 @@ bool pstrace_check_header_fields(const PsTraceHeader *h, char *why, size_t size)
         snprintf(why, size, "batch must be at least 1");
         return false;
     }
+    if (h->version != 2 && h->warmup != 0) {
+        snprintf(why, size, "warmup needs version 2 (this trace is version 1)");
+        return false;
+    }
+    if (h->warmup >= h->iterations) {
+        snprintf(why, size,
+                 "warmup %" PRIu32 " leaves no measured iteration (the header says iterations "
+                 "%" PRIu32 ")",
+                 h->warmup, h->iterations);
+        return false;
+    }
     if ((unsigned)h->dtype >= PSTRACE_DTYPE_MAX) {
         snprintf(why, size, "unknown dtype code %u", (unsigned)h->dtype);
         return false;
@@ -177,26 +191,44 @@ bool pstrace_check_header_fields(const PsTraceHeader *h, char *why, size_t size)
 
 static bool kind_needs_tensor(PsTraceKind k)
 {
-    return k == PSTRACE_GRAD_READY || k == PSTRACE_PUSH || k == PSTRACE_PULL;
+    return k == PSTRACE_GRAD_READY || k == PSTRACE_PUSH || k == PSTRACE_PULL || k == PSTRACE_RECV ||
+           k == PSTRACE_SEND;
 }
 
 static bool kind_takes_tensor(PsTraceKind k)
 {
-    return kind_needs_tensor(k) || k == PSTRACE_UPDATE;
+    return kind_needs_tensor(k) || k == PSTRACE_UPDATE || k == PSTRACE_APPLY;
 }
 
 bool pstrace_kind_has_bytes(PsTraceKind k)
 {
-    return k == PSTRACE_PUSH || k == PSTRACE_PULL;
+    return k == PSTRACE_PUSH || k == PSTRACE_PULL || k == PSTRACE_RECV || k == PSTRACE_SEND;
+}
+
+bool pstrace_kind_takes_cpu(PsTraceKind k)
+{
+    return k == PSTRACE_FORWARD || k == PSTRACE_BACKWARD || k == PSTRACE_UPDATE ||
+           k == PSTRACE_APPLY;
+}
+
+bool pstrace_kind_on_server(PsTraceKind k)
+{
+    return k == PSTRACE_UPDATE || k == PSTRACE_RECV || k == PSTRACE_APPLY || k == PSTRACE_SEND;
 }
 
 /* Who runs the event and when in the job: worker (or the server) and iteration. */
 static bool check_event_owner(const PsTraceHeader *h, const PsTraceEvent *ev, char *why,
                               size_t size)
 {
+    if (ev->kind >= PSTRACE_RECV && h->version != 2) {
+        snprintf(why, size, "a %s event needs version 2 (this trace is version 1)",
+                 pstrace_kind_names[ev->kind]);
+        return false;
+    }
     if (ev->worker == PSTRACE_SERVER) {
-        if (ev->kind != PSTRACE_UPDATE) {
-            snprintf(why, size, "only an update may run on the server (worker '-'), not a %s",
+        if (ev->kind != PSTRACE_UPDATE && ev->kind != PSTRACE_APPLY) {
+            snprintf(why, size,
+                     "only an update or an apply may name no worker (worker '-'), not a %s",
                      pstrace_kind_names[ev->kind]);
             return false;
         }
@@ -251,6 +283,32 @@ static bool check_event_tensor(const PsTraceHeader *h, const PsTraceEvent *ev, c
     return true;
 }
 
+/* The CPU time: version 2, compute kinds only, in range. */
+static bool check_event_cpu(const PsTraceHeader *h, const PsTraceEvent *ev, char *why, size_t size)
+{
+    if (!ev->has_cpu) {
+        return true;
+    }
+    if (h->version != 2) {
+        snprintf(why, size, "a CPU time needs version 2 (this trace is version 1)");
+        return false;
+    }
+    if (!pstrace_kind_takes_cpu(ev->kind)) {
+        snprintf(why, size,
+                 "a %s takes no CPU time (only forward, backward, update and apply do): "
+                 "write '-'",
+                 pstrace_kind_names[ev->kind]);
+        return false;
+    }
+    if (ev->cpu_ns > PSTRACE_TIME_MAX_NS) {
+        char a[48];
+        pstrace_fmt_time(a, sizeof(a), PSTRACE_TIME_MAX_NS);
+        snprintf(why, size, "CPU time beyond the largest, %s", a);
+        return false;
+    }
+    return true;
+}
+
 /* Start and end: in range, in order, an instant for grad_ready, not before the last start. */
 static bool check_event_times(const PsTraceEvent *ev, uint64_t prev_start, uint64_t n_before,
                               char *why, size_t size)
@@ -291,6 +349,7 @@ bool pstrace_check_event(const PsTraceHeader *h, const PsTraceEvent *ev, uint64_
         return false;
     }
     return check_event_owner(h, ev, why, size) && check_event_tensor(h, ev, why, size) &&
+           check_event_cpu(h, ev, why, size) &&
            check_event_times(ev, prev_start, n_before, why, size);
 }
 

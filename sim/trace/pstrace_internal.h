@@ -31,10 +31,12 @@ extern "C" {
 #define PSTRACE_TIME_MAX_NS (UINT64_MAX / 1000u)
 
 /* Binary layout (FORMAT.md): fixed parts of the records, in bytes. */
-#define PSTRACE_BIN_HEADER_FIXED 32u
-#define PSTRACE_BIN_TENSOR_FIXED 14u
-#define PSTRACE_BIN_END_KIND     0xffu
-#define PSTRACE_BIN_NO_WORKER    0xffffu
+#define PSTRACE_BIN_HEADER_FIXED  32u
+#define PSTRACE_BIN_HEADER_FIXED2 36u /* version 2: and warmup */
+#define PSTRACE_BIN_TENSOR_FIXED  14u
+#define PSTRACE_BIN_END_KIND      0xffu
+#define PSTRACE_BIN_NO_WORKER     0xffffu
+#define PSTRACE_BIN_NO_CPU        UINT64_MAX /* version 2: an event without its CPU time */
 
 /* zlib's buffer for reading and writing, bytes. */
 #define PSTRACE_ZBUFFER (1u << 17)
@@ -54,6 +56,10 @@ bool pstrace_name_ok(const char *s);
 bool pstrace_origin_ok(const char *s);
 
 bool pstrace_kind_has_bytes(PsTraceKind k);
+/* Kinds that may give a CPU time (version 2): forward, backward, update, apply. */
+bool pstrace_kind_takes_cpu(PsTraceKind k);
+/* Kinds the server runs: update, and version 2's recv, apply and send. */
+bool pstrace_kind_on_server(PsTraceKind k);
 
 /* Each check fills why (size bytes) with the reason, without position, when it fails. */
 /* The header's scalar fields and tensor count (not the tensors). */

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for the fields of any line the text form has: events have 7, so 8 finds one too many. */
-#define TEXT_MAX_FIELDS 8
+/* Room for the fields of any line the text form has: events have 7 (version 1) or 8, so 9
+ * finds one too many. */
+#define TEXT_MAX_FIELDS 9
 
 /*
  * The next line that is neither blank nor a comment, split into at most max tokens. Returns
@@ -165,11 +166,11 @@ static int text_magic(PsTrace *t, SimError *err)
                            "or the binary magic",
                            PSTRACE_TEXT_MAGIC, PSTRACE_VERSION);
     }
-    if (strcmp(tok[1], "1") != 0) {
-        return pstrace_bad(t, err, "unsupported pstrace version '%s' (this reader knows %u)",
-                           tok[1], PSTRACE_VERSION);
+    if (strcmp(tok[1], "1") != 0 && strcmp(tok[1], "2") != 0) {
+        return pstrace_bad(t, err, "unsupported pstrace version '%s' (this reader knows %u and %u)",
+                           tok[1], PSTRACE_VERSION_MIN, PSTRACE_VERSION);
     }
-    t->h.version = PSTRACE_VERSION;
+    t->h.version = tok[1][0] == '2' ? 2u : 1u;
     return 0;
 }
 
@@ -180,6 +181,7 @@ typedef enum TextKey {
     TEXT_KEY_BATCH,
     TEXT_KEY_DTYPE,
     TEXT_KEY_ORIGIN,
+    TEXT_KEY_WARMUP, /* version 2, optional */
     TEXT_KEY_MAX
 } TextKey;
 
@@ -187,6 +189,7 @@ static const char *const text_key_names[TEXT_KEY_MAX] = {
     [TEXT_KEY_MODEL] = "model",           [TEXT_KEY_WORKERS] = "workers",
     [TEXT_KEY_ITERATIONS] = "iterations", [TEXT_KEY_BATCH] = "batch",
     [TEXT_KEY_DTYPE] = "dtype",           [TEXT_KEY_ORIGIN] = "origin",
+    [TEXT_KEY_WARMUP] = "warmup",
 };
 
 /* The origin: the rest of its line, free text. */
@@ -243,6 +246,17 @@ static int text_header_value(PsTrace *t, SimError *err, TextKey k, const char *v
         return text_count(t, err, value, "iterations", UINT32_MAX, &h->iterations);
     case TEXT_KEY_BATCH:
         return text_count(t, err, value, "batch", UINT32_MAX, &h->batch);
+    case TEXT_KEY_WARMUP: {
+        uint64_t v = 0;
+        if (h->version != 2) {
+            return pstrace_bad(t, err, "header key 'warmup' needs version 2 (line 1 says 1)");
+        }
+        if (parse_u64(t, err, value, "warmup", UINT32_MAX, &v) < 0) {
+            return -1;
+        }
+        h->warmup = (uint32_t)v;
+        return 0;
+    }
     case TEXT_KEY_DTYPE:
         for (int d = 0; d < PSTRACE_DTYPE_MAX; d++) {
             if (strcmp(value, pstrace_dtype_names[d]) == 0) {
@@ -287,8 +301,8 @@ static int text_header_keys(PsTrace *t, SimError *err, char **tok, int *n)
         if (k == TEXT_KEY_MAX) {
             return pstrace_bad(t, err,
                                "unknown header key '%s' (expected model, workers, iterations, "
-                               "batch, dtype, origin or tensors)",
-                               tok[0]);
+                               "batch, dtype, origin%s tensors)",
+                               tok[0], t->h.version == 2 ? ", warmup or" : " or");
         }
         if (key_line[k] != 0) {
             return pstrace_bad(t, err, "duplicate header key '%s' (first on line %" PRIu64 ")",
@@ -309,12 +323,19 @@ static int text_header_keys(PsTrace *t, SimError *err, char **tok, int *n)
         }
     }
     for (int k = 0; k < TEXT_KEY_MAX; k++) {
-        if (key_line[k] == 0) {
+        if (key_line[k] == 0 && k != TEXT_KEY_WARMUP) {
             return pstrace_bad(t, err,
                                "header key '%s' is missing (the header must give it before "
                                "'tensors')",
                                text_key_names[k]);
         }
+    }
+    if (key_line[TEXT_KEY_WARMUP] != 0 && t->h.warmup >= t->h.iterations) {
+        t->pos = key_line[TEXT_KEY_WARMUP]; /* the message names the warmup line */
+        return pstrace_bad(t, err,
+                           "warmup %" PRIu32 " leaves no measured iteration (the header says "
+                           "iterations %" PRIu32 ")",
+                           t->h.warmup, t->h.iterations);
     }
     return 0;
 }
@@ -496,7 +517,8 @@ static int text_trailer(PsTrace *t, SimError *err, char **tok, int n)
     return 0;
 }
 
-/* "WORKER ITERATION KIND TENSOR BYTES START END", its fields in tok; checked as an event. */
+/* "WORKER ITERATION KIND TENSOR BYTES START END" and, in version 2, "CPU"; its fields in tok;
+ * checked as an event. */
 static int text_event(PsTrace *t, SimError *err, char **tok, PsTraceEvent *out)
 {
     PsTraceEvent ev = {.kind = PSTRACE_KIND_MAX};
@@ -520,8 +542,9 @@ static int text_event(PsTrace *t, SimError *err, char **tok, PsTraceEvent *out)
     if (ev.kind == PSTRACE_KIND_MAX) {
         return pstrace_bad(t, err,
                            "unknown event kind '%s' (expected forward, backward, grad_ready, "
-                           "push, pull, update or barrier)",
-                           tok[2]);
+                           "push, pull, update%s)",
+                           tok[2],
+                           t->h.version == 2 ? ", barrier, recv, apply or send" : " or barrier");
     }
     ev.tensor = PSTRACE_NO_TENSOR;
     if (strcmp(tok[3], "-") != 0) {
@@ -546,6 +569,12 @@ static int text_event(PsTrace *t, SimError *err, char **tok, PsTraceEvent *out)
         parse_time(t, err, tok[6], "end", &ev.end_ns) < 0) {
         return -1;
     }
+    if (t->h.version == 2 && strcmp(tok[7], "-") != 0) {
+        if (parse_time(t, err, tok[7], "CPU", &ev.cpu_ns) < 0) {
+            return -1;
+        }
+        ev.has_cpu = true;
+    }
     PsTraceWhy why;
     if (!pstrace_check_event(&t->h, &ev, t->last_start, t->events, why, sizeof(why))) {
         return pstrace_bad(t, err, "%s", why);
@@ -569,11 +598,11 @@ int pstrace_text_next(PsTrace *t, PsTraceEvent *out, SimError *err)
     if (strcmp(tok[0], "end") == 0) {
         return text_trailer(t, err, tok, n);
     }
-    if (n != 7) {
-        return pstrace_bad(t, err,
-                           "expected 'WORKER ITERATION KIND TENSOR BYTES START END', found %d "
-                           "fields",
-                           n);
+    int fields = t->h.version == 2 ? 8 : 7;
+    if (n != fields) {
+        return pstrace_bad(
+            t, err, "expected 'WORKER ITERATION KIND TENSOR BYTES START END%s', found %d fields",
+            fields == 8 ? " CPU" : "", n);
     }
     return text_event(t, err, tok, out);
 }

@@ -40,10 +40,13 @@ static bool wwrite(PsTraceWriter *w, const void *buf, unsigned n)
 static bool copy_header(PsTraceWriter *w, const PsTraceHeader *h, char *why, size_t size)
 {
     PsTraceHeader *c = &w->h;
-    if (!pstrace_check_header_fields(h, why, size)) {
+    PsTraceHeader fields = *h;
+    fields.version = h->version == 2 ? 2u : 1u;
+    if (!pstrace_check_header_fields(&fields, why, size)) {
         return false;
     }
-    c->version = PSTRACE_VERSION;
+    c->version = h->version == 2 ? 2u : 1u;
+    c->warmup = h->warmup;
     c->workers = h->workers;
     c->iterations = h->iterations;
     c->batch = h->batch;
@@ -89,9 +92,12 @@ static bool write_text_header(PsTraceWriter *w)
 {
     const PsTraceHeader *h = &w->h;
     if (gzprintf(w->f.gz,
-                 "%s %u\nmodel %s\nworkers %" PRIu32 "\niterations %" PRIu32 "\nbatch %" PRIu32
-                 "\ndtype %s\norigin%s%s\ntensors %" PRIu32 "\n",
-                 PSTRACE_TEXT_MAGIC, PSTRACE_VERSION, h->model, h->workers, h->iterations, h->batch,
+                 "%s %" PRIu32 "\nmodel %s\nworkers %" PRIu32 "\niterations %" PRIu32
+                 "\nbatch %" PRIu32 "\n",
+                 PSTRACE_TEXT_MAGIC, h->version, h->model, h->workers, h->iterations,
+                 h->batch) <= 0 ||
+        (h->version == 2 && gzprintf(w->f.gz, "warmup %" PRIu32 "\n", h->warmup) <= 0) ||
+        gzprintf(w->f.gz, "dtype %s\norigin%s%s\ntensors %" PRIu32 "\n",
                  pstrace_dtype_names[h->dtype], h->origin[0] != '\0' ? " " : "", h->origin,
                  h->n_tensors) <= 0) {
         return false;
@@ -105,16 +111,22 @@ static bool write_text_header(PsTraceWriter *w)
             return false;
         }
     }
-    return gzputs(w->f.gz, "events\n# worker iteration kind tensor bytes start_us end_us\n") > 0;
+    return gzputs(w->f.gz, h->version == 2
+                               ? "events\n# worker iteration kind tensor bytes start_us end_us "
+                                 "cpu_us\n"
+                               : "events\n# worker iteration kind tensor bytes start_us end_us\n") >
+           0;
 }
 
 static bool write_bin_header(PsTraceWriter *w)
 {
     const PsTraceHeader *h = &w->h;
-    unsigned char b[PSTRACE_BIN_HEADER_FIXED];
+    unsigned char b[PSTRACE_BIN_HEADER_FIXED2];
+    unsigned fixed = h->version == 2 ? PSTRACE_BIN_HEADER_FIXED2 : PSTRACE_BIN_HEADER_FIXED;
     memset(b, 0, sizeof(b));
     memcpy(b, PSTRACE_BINARY_MAGIC, 8);
-    trace_put_le32(b + 8, PSTRACE_VERSION);
+    trace_put_le32(b + 8, h->version);
+    trace_put_le32(b + 32, h->warmup);
     trace_put_le32(b + 12, h->workers);
     trace_put_le32(b + 16, h->iterations);
     trace_put_le32(b + 20, h->batch);
@@ -122,7 +134,7 @@ static bool write_bin_header(PsTraceWriter *w)
     b[28] = (unsigned char)h->dtype;
     b[29] = (unsigned char)strlen(h->model);
     trace_put_le16(b + 30, (uint16_t)strlen(h->origin));
-    if (!wwrite(w, b, sizeof(b)) || !wwrite(w, h->model, b[29]) ||
+    if (!wwrite(w, b, fixed) || !wwrite(w, h->model, b[29]) ||
         !wwrite(w, h->origin, trace_get_le16(b + 30))) {
         return false;
     }
@@ -191,8 +203,9 @@ bool pstrace_writer_put(PsTraceWriter *w, const PsTraceEvent *ev, SimError *err)
         return sim_error_set(err, SIM_ERR_INPUT, "%s: event %" PRIu64 ": %s", w->f.path,
                              w->events + 1, why);
     }
+    bool v2 = w->h.version == 2;
     if (w->form == PSTRACE_BINARY) {
-        unsigned char b[PSTRACE_EVENT_BYTES];
+        unsigned char b[PSTRACE_EVENT_BYTES2];
         b[0] = (unsigned char)ev->kind;
         b[1] = 0;
         trace_put_le16(b + 2,
@@ -201,11 +214,12 @@ bool pstrace_writer_put(PsTraceWriter *w, const PsTraceEvent *ev, SimError *err)
         trace_put_le32(b + 8, ev->tensor);
         trace_put_le64(b + 12, ev->start_ns);
         trace_put_le64(b + 20, ev->end_ns);
-        if (!wwrite(w, b, sizeof(b))) {
+        trace_put_le64(b + 28, ev->has_cpu ? ev->cpu_ns : PSTRACE_BIN_NO_CPU);
+        if (!wwrite(w, b, v2 ? PSTRACE_EVENT_BYTES2 : PSTRACE_EVENT_BYTES)) {
             return wbad(w, err);
         }
     } else {
-        char worker[16], tensor[16], bytes[24];
+        char worker[16], tensor[16], bytes[24], cpu[32] = "";
         if (ev->worker == PSTRACE_SERVER) {
             snprintf(worker, sizeof(worker), "-");
         } else {
@@ -221,12 +235,18 @@ bool pstrace_writer_put(PsTraceWriter *w, const PsTraceEvent *ev, SimError *err)
         } else {
             snprintf(bytes, sizeof(bytes), "-");
         }
+        if (v2 && ev->has_cpu) {
+            snprintf(cpu, sizeof(cpu), " %" PRIu64 ".%03" PRIu64, ev->cpu_ns / 1000u,
+                     ev->cpu_ns % 1000u);
+        } else if (v2) {
+            snprintf(cpu, sizeof(cpu), " -");
+        }
         if (gzprintf(w->f.gz,
                      "%s %" PRIu32 " %s %s %s %" PRIu64 ".%03" PRIu64 " %" PRIu64 ".%03" PRIu64
-                     "\n",
+                     "%s\n",
                      worker, ev->iteration, pstrace_kind_names[ev->kind], tensor, bytes,
                      ev->start_ns / 1000u, ev->start_ns % 1000u, ev->end_ns / 1000u,
-                     ev->end_ns % 1000u) <= 0) {
+                     ev->end_ns % 1000u, cpu) <= 0) {
             return wbad(w, err);
         }
     }
@@ -243,11 +263,11 @@ bool pstrace_writer_close(PsTraceWriter *w, SimError *err)
     bool ok = w->ok;
     if (ok) {
         if (w->form == PSTRACE_BINARY) {
-            unsigned char b[PSTRACE_EVENT_BYTES];
+            unsigned char b[PSTRACE_EVENT_BYTES2];
             memset(b, 0, sizeof(b));
             b[0] = PSTRACE_BIN_END_KIND;
             trace_put_le64(b + 12, w->events);
-            ok = wwrite(w, b, sizeof(b));
+            ok = wwrite(w, b, w->h.version == 2 ? PSTRACE_EVENT_BYTES2 : PSTRACE_EVENT_BYTES);
         } else {
             ok = gzprintf(w->f.gz, "end %" PRIu64 "\n", w->events) > 0;
         }

@@ -62,7 +62,7 @@ static const char *const default_kinds[] = {"node", "repeater", "optical"};
  * Parts: sub-maps of an element, each handed to one of the instances it makes, whose type the
  * fabric section sets (so a part has no `type`; NULL: the workload, which names its own).
  */
-#define PART_MAX 6
+#define PART_MAX 7
 typedef struct FabPart {
     const char *key;
     const char *type;
@@ -77,10 +77,11 @@ static const FabPart kind_parts[FAB_KIND_MAX][PART_MAX] = {
      {"mpp", "link.mpp", true},
      {"rc", "pcie.rc", false},
      {"pcie", "pcie.link", false},
-     {"memory", "host.memory", false}},
+     {"memory", "host.memory", false},
+     {"expether", "expether.link", false}},
 };
 
-static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 6};
+static const size_t kind_n_parts[FAB_KIND_MAX] = {3, 2, 7};
 
 enum {
     MB_DRAM = 0,
@@ -97,13 +98,15 @@ enum {
     NODE_MPP,
     NODE_RC,
     NODE_PCIE,
-    NODE_MEMORY
+    NODE_MEMORY,
+    NODE_EXPETHER
 };
 
 /* Keys of an element: its own, its parts, then (repeater) the switch's parameters. */
 static const char *const membox_keys[] = {"ports", "host", "dram", "arbiter", "port", NULL};
 static const char *const repeater_keys[] = {"host", "up", "down", NULL};
-static const char *const node_keys[] = {"workload", "adapter", "mpp", "rc", "pcie", "memory", NULL};
+static const char *const node_keys[] = {"workload", "adapter", "mpp",      "rc",
+                                        "pcie",     "memory",  "expether", NULL};
 static const char *const optical_keys[] = {"from", "to", "lanes", NULL};
 static const char *const repeater_default_keys[] = {"up", "down", NULL};
 static const char *const optical_default_keys[] = {"lanes", NULL};
@@ -1259,13 +1262,32 @@ static bool emit_host(Fx *x, size_t e)
         !(src != NULL ? put_copy(x, m, "src", src) : put(x, m, at, "src", idx))) {
         return false;
     }
-    return add_link(x, at, n, "req", rc, "cpu_req", false) &&
-           add_link(x, at, rc, "cpu_resp", n, "resp", false) &&
-           add_link(x, at, rc, "notify", n, "notify", false) &&
-           add_link(x, at, rc, "tx", pcie, "rc_tx", false) &&
-           add_link(x, at, pcie, "rc_rx", rc, "rx", false) &&
-           add_link(x, at, ad, "tx", pcie, "ep_tx", false) &&
-           add_link(x, at, pcie, "ep_rx", ad, "rx", false);
+    if (!(add_link(x, at, n, "req", rc, "cpu_req", false) &&
+          add_link(x, at, rc, "cpu_resp", n, "resp", false) &&
+          add_link(x, at, rc, "notify", n, "notify", false) &&
+          add_link(x, at, rc, "tx", pcie, "rc_tx", false) &&
+          add_link(x, at, pcie, "rc_rx", rc, "rx", false))) {
+        return false;
+    }
+    if (el->part[NODE_EXPETHER] == NULL) {
+        return add_link(x, at, ad, "tx", pcie, "ep_tx", false) &&
+               add_link(x, at, pcie, "ep_rx", ad, "rx", false);
+    }
+    /* ExpEther (docs/models/expether.md section 6): the adapter sits in an I/O unit, behind the
+     * bridge pair N_ee and the unit's PCIe link N_ee_pcie, which takes the `pcie` keys too. */
+    char ee[FAB_MADE_MAX], eep[FAB_MADE_MAX];
+    snprintf(ee, sizeof(ee), "%s_ee", n);
+    snprintf(eep, sizeof(eep), "%s_ee_pcie", n);
+    return (m = add_instance(x, e, at, ee, "expether.link")) != NULL &&
+           merge(x, m, el->part[NODE_EXPETHER], NULL) &&
+           (m = add_instance(x, e, at, eep, "pcie.link")) != NULL &&
+           merge(x, m, el->part[NODE_PCIE], NULL) &&
+           add_link(x, at, pcie, "ep_rx", ee, "host_in", false) &&
+           add_link(x, at, ee, "host_out", pcie, "ep_tx", false) &&
+           add_link(x, at, ee, "dev_out", eep, "rc_tx", false) &&
+           add_link(x, at, eep, "rc_rx", ee, "dev_in", false) &&
+           add_link(x, at, ad, "tx", eep, "ep_tx", false) &&
+           add_link(x, at, eep, "ep_rx", ad, "rx", false);
 }
 
 /* gen-fabric.py Gen.cable(): link k's cable between the MPP `mpp` and the SPP `spp`. */

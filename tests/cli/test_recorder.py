@@ -84,6 +84,23 @@ class Recorder(unittest.TestCase):
         header, tensors, events = self.pstrace.read_trace(out)
         self.assertEqual((header["model"], header["workers"], header["iterations"]),
                          ("mnist-tf", "2", "2"))
+        # Version 2: the first iteration is marked warm-up, compute gives its CPU time (one
+        # compute thread: at most its wall time, give or take the clocks' granularity), and
+        # the server's side of each message is there.
+        self.assertEqual((header["version"], header["warmup"]), (2, "1"))
+        self.assertIn("warmup          1 (iterations 0..0 are warm-up)", info.stdout)
+        timed = self.pstrace.read_trace(out, cpu=True)[2]
+        for e in timed:
+            if e[2] in ("forward", "backward", "update"):
+                self.assertIsNotNone(e[7], e)
+                self.assertLessEqual(e[7], e[6] - e[5] + 1_000_000, e)
+            else:
+                self.assertIsNone(e[7], e)
+        self.assertTrue(any(e[7] > 0 for e in timed if e[2] == "forward"))
+        for kind in ("send", "recv"):
+            got = sorted((e[0], e[1], e[3]) for e in events if e[2] == kind)
+            self.assertEqual(got, [(w, i, j) for w in range(2) for i in range(2)
+                                   for j in range(8)], kind)
         self.assertTrue(header["origin"].startswith("record-ps-trace --model mnist-tf "))
         self.assertEqual(sum(b for _n, _s, b in tensors), MNIST_TF_BYTES)
         self.assertEqual(len(tensors), 8)

@@ -154,12 +154,12 @@ class TraceCli(unittest.TestCase):
         unknown_tensor_bin = bytearray(binary)
         unknown_tensor_bin[events_at + 8:events_at + 12] = (99).to_bytes(4, "little")
         bad_version_bin = bytearray(binary)
-        bad_version_bin[8:12] = (2).to_bytes(4, "little")
+        bad_version_bin[8:12] = (3).to_bytes(4, "little")
         return [
-            ("bad-version.pstrace", mutate("membox-pstrace 1\n", "membox-pstrace 2\n"),
-             ":1: unsupported pstrace version '2' (this reader knows 1)"),
+            ("bad-version.pstrace", mutate("membox-pstrace 1\n", "membox-pstrace 3\n"),
+             ":1: unsupported pstrace version '3' (this reader knows 1 and 2)"),
             ("bad-version.pstb", bytes(bad_version_bin),
-             ": record 1: unsupported pstrace version 2 (this reader knows 1)"),
+             ": record 1: unsupported pstrace version 3 (this reader knows 1 and 2)"),
             ("unknown-tensor.pstrace", mutate(ev1, "0 0 pull 99 800 0.000 1.500\n"),
              ":13: unknown tensor id 99 (the tensor table has 0..1)"),
             ("unknown-tensor.pstb", bytes(unknown_tensor_bin),
@@ -182,7 +182,7 @@ class TraceCli(unittest.TestCase):
              ":17: start time 1.000 us is before the previous event's start 1.500 us (events "
              "must be in order of start time)"),
             ("empty.pstrace", "",
-             ":1: empty file: expected the header line 'membox-pstrace 1' or the binary "
+             ":1: empty file: expected the header line 'membox-pstrace 2' or the binary "
              "magic"),
         ]
 

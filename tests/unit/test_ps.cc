@@ -386,3 +386,32 @@ TEST(PsReplay, SameTraceAndSeedGiveIdenticalStatisticsTwiceAndUnderBothKernels)
 }
 
 } // namespace
+
+TEST(PsReplay, Version2TracesSkipWarmupAndReplayCpuTime)
+{
+    /* traces/ps/tiny-w1-i3-v2.pstrace: 3 iterations, iteration 0 warm-up (500 + 1000 us of
+     * wall time, 400 + 900 us of CPU); iteration 1 forward 20 us wall / 15 us CPU, backward
+     * 40 / 30; iteration 2 forward 20 us wall (no CPU time), backward 30 / 25. */
+    const std::string trace = source_root() + "/traces/ps/tiny-w1-i3-v2.pstrace";
+    struct Case {
+        const char *opts;
+        double iterations, compute_ns;
+    } cases[] = {
+        {"", 2, (15 + 30) * 1000.0 + (20 + 25) * 1000.0},
+        {", warmup: replay", 3, (400 + 900 + 15 + 30 + 20 + 25) * 1000.0},
+        {", compute_clock: wall", 2, (20 + 40 + 20 + 30) * 1000.0},
+        {", warmup: replay, compute_clock: wall", 3, (500 + 1000 + 20 + 40 + 20 + 30) * 1000.0},
+    };
+    for (const Case &c : cases) {
+        for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+            ShimRun *r = build_and_run(ideal_topology(trace, 1, c.opts), k);
+            ASSERT_NE(r, nullptr) << c.opts;
+            EXPECT_EQ(shim_stat(r, "node0.iterations"), c.iterations) << c.opts;
+            EXPECT_EQ(shim_stat(r, "node0.compute_ns"), c.compute_ns) << c.opts;
+            EXPECT_EQ(shim_stat(r, "node0.updates"), c.iterations) << c.opts;
+            /* Each iteration is at least its compute. */
+            EXPECT_GE(shim_stat(r, "node0.iteration_ns.min"), 45000.0) << c.opts;
+            shim_free(r);
+        }
+    }
+}

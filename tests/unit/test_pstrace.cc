@@ -101,6 +101,47 @@ const char *const kBase = "membox-pstrace 1\n"
                           "- 0 update - - 32.000 39.123\n"
                           "end 19\n";
 
+// Version 2 (FORMAT.md): the same job with a warm-up iteration, CPU times of the compute and
+// the server's side of every message. Lines: 1 magic, 2-8 header, 9 'tensors 1', 10 tensor,
+// 11 'events', 12 comment, 13-26 events, 27 trailer.
+const char *const kV2 = "membox-pstrace 2\n"
+                        "model tiny\n"
+                        "workers 1\n"
+                        "iterations 2\n"
+                        "batch 4\n"
+                        "warmup 1\n"
+                        "dtype float32\n"
+                        "origin hand-written test\n"
+                        "tensors 1\n"
+                        "tensor 0 fc.bias 10 40\n"
+                        "events\n"
+                        "# worker iteration kind tensor bytes start_us end_us cpu_us\n"
+                        "0 0 pull 0 40 0.000 1.000 -\n"
+                        "0 0 send 0 40 0.100 0.900 -\n"
+                        "0 0 forward - - 1.000 5.000 3.250\n"
+                        "0 0 backward - - 5.000 9.000 7.999\n"
+                        "0 0 grad_ready 0 - 9.000 9.000 -\n"
+                        "0 0 push 0 40 9.000 10.000 -\n"
+                        "0 0 recv 0 40 9.100 9.900 -\n"
+                        "0 0 apply 0 - 9.900 10.500 0.600\n"
+                        "0 0 barrier - - 10.000 11.000 -\n"
+                        "- 0 update - - 10.500 10.900 -\n"
+                        "0 1 pull 0 40 11.000 12.000 -\n"
+                        "0 1 forward - - 12.000 13.000 -\n"
+                        "0 1 backward - - 13.000 14.000 0.000\n"
+                        "- 1 apply - - 14.000 14.500 0.400\n"
+                        "end 14\n";
+
+// text with `from` replaced by `to` (which must occur exactly once).
+std::string mutate_in(const std::string &text, const std::string &from, const std::string &to)
+{
+    std::string s = text;
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    EXPECT_EQ(s.find(from, at + 1), std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+}
+
 // kBase with `from` replaced by `to` (which must occur exactly once).
 std::string mutate(const std::string &from, const std::string &to)
 {
@@ -115,6 +156,7 @@ struct Read {
     std::string error; // "" when the whole trace was read
     PsTraceForm form = PSTRACE_FORM_MAX;
     bool gzip = false;
+    uint32_t version = 0, warmup = 0;
     std::string model, origin;
     uint32_t workers = 0, iterations = 0, batch = 0, n_tensors = 0;
     std::vector<std::string> names;
@@ -136,6 +178,8 @@ Read read_all(const std::string &path)
     const PsTraceHeader *h = pstrace_header(t);
     r.form = pstrace_form(t);
     r.gzip = pstrace_is_gzip(t);
+    r.version = h->version;
+    r.warmup = h->warmup;
     r.model = h->model;
     r.origin = h->origin;
     r.workers = h->workers;
@@ -190,7 +234,8 @@ bool same_events(const std::vector<PsTraceEvent> &a, const std::vector<PsTraceEv
         if (a[i].kind != b[i].kind || a[i].worker != b[i].worker ||
             a[i].iteration != b[i].iteration || a[i].tensor != b[i].tensor ||
             a[i].bytes != b[i].bytes || a[i].start_ns != b[i].start_ns ||
-            a[i].end_ns != b[i].end_ns) {
+            a[i].end_ns != b[i].end_ns || a[i].has_cpu != b[i].has_cpu ||
+            (a[i].has_cpu && a[i].cpu_ns != b[i].cpu_ns)) {
             return false;
         }
     }
@@ -335,9 +380,9 @@ TEST(PsTrace, StreamsALongTraceEventByEvent)
     PsTraceWriter *w = pstrace_writer_open(path.c_str(), PSTRACE_BINARY, true, &h, &err);
     ASSERT_NE(w, nullptr) << err.msg;
     for (uint32_t i = 0; i < 100000; i++) {
-        PsTraceEvent pull = {PSTRACE_PULL, 0, i, 0, 1024, 10ull * i, 10ull * i + 4};
-        PsTraceEvent fwd = {PSTRACE_FORWARD, 0, i, PSTRACE_NO_TENSOR, 0, 10ull * i + 4,
-                            10ull * i + 9};
+        PsTraceEvent pull = {PSTRACE_PULL, 0, i, 0, 1024, 10ull * i, 10ull * i + 4, false, 0};
+        PsTraceEvent fwd = {PSTRACE_FORWARD, 0,     i, PSTRACE_NO_TENSOR, 0, 10ull * i + 4,
+                            10ull * i + 9,   false, 0};
         ASSERT_TRUE(pstrace_writer_put(w, &pull, &err)) << err.msg;
         ASSERT_TRUE(pstrace_writer_put(w, &fwd, &err)) << err.msg;
     }
@@ -389,16 +434,16 @@ TEST(PsTrace, MalformedTextTracesNameFileAndLine)
     const std::string ev1 = "0 0 pull 0 800 0.000 1.500\n";
     const std::vector<Case> cases = {
         {"empty", "",
-         "1: empty file: expected the header line 'membox-pstrace 1' or the binary "
+         "1: empty file: expected the header line 'membox-pstrace 2' or the binary "
          "magic"},
         {"not-a-trace", "hello world\n",
-         "1: not a parameter-server trace: expected the header line 'membox-pstrace 1' or the "
+         "1: not a parameter-server trace: expected the header line 'membox-pstrace 2' or the "
          "binary magic"},
         {"comment-first", std::string("# hi\n") + kBase,
-         "1: not a parameter-server trace: expected the header line 'membox-pstrace 1' or the "
+         "1: not a parameter-server trace: expected the header line 'membox-pstrace 2' or the "
          "binary magic"},
-        {"bad-version", mutate("membox-pstrace 1\n", "membox-pstrace 2\n"),
-         "1: unsupported pstrace version '2' (this reader knows 1)"},
+        {"bad-version", mutate("membox-pstrace 1\n", "membox-pstrace 3\n"),
+         "1: unsupported pstrace version '3' (this reader knows 1 and 2)"},
         {"unknown-key", mutate("batch 4\n", "batch 4\ncolour red\n"),
          "6: unknown header key 'colour' (expected model, workers, iterations, batch, dtype, "
          "origin or tensors)"},
@@ -474,7 +519,7 @@ TEST(PsTrace, MalformedTextTracesNameFileAndLine)
         {"iteration-range", mutate(ev1, "0 1 pull 0 800 0.000 1.500\n"),
          "13: iteration 1 is outside 0..0 (the header says iterations 1)"},
         {"server-push", mutate("0 0 push 1 40 15.000", "- 0 push 1 40 15.000"),
-         "22: only an update may run on the server (worker '-'), not a push"},
+         "22: only an update or an apply may name no worker (worker '-'), not a push"},
         {"grad-ready-span",
          mutate("0 0 grad_ready 1 - 15.000 15.000", "0 0 grad_ready 1 - 15.000 15.100"),
          "21: a grad_ready is an instant: its end must equal its start"},
@@ -538,13 +583,14 @@ TEST(PsTrace, MalformedBinaryTracesNameFileAndRecord)
     };
     std::vector<Case> cases;
     std::string s = base;
-    put_le(s, 8, 2, 4);
-    cases.push_back({"bad-version", s, "1: unsupported pstrace version 2 (this reader knows 1)"});
+    put_le(s, 8, 3, 4);
+    cases.push_back(
+        {"bad-version", s, "1: unsupported pstrace version 3 (this reader knows 1 and 2)"});
     s = base;
     s[3] = 'X';
     cases.push_back({"bad-magic", s,
                      "1: not a parameter-server trace: expected the header line "
-                     "'membox-pstrace 1' or the binary magic"});
+                     "'membox-pstrace 2' or the binary magic"});
     cases.push_back({"header-cut", base.substr(0, 20),
                      "1: cut short: 20 of 32 bytes "
                      "(truncated file?)"});
@@ -565,8 +611,12 @@ TEST(PsTrace, MalformedBinaryTracesNameFileAndRecord)
                      "2: tensor 0 'fc.weight' has 801 bytes, but its shape 10x20 of float32 "
                      "makes 800"});
     s = base;
-    s[kEvents + kEventSize] = 9;
-    cases.push_back({"unknown-kind", s, "5: unknown event kind code 9"});
+    s[kEvents + kEventSize] = 10;
+    cases.push_back({"unknown-kind", s, "5: unknown event kind code 10"});
+    s = base;
+    s[kEvents + kEventSize] = 9; // send: a version 2 kind in a version 1 trace
+    cases.push_back(
+        {"v2-kind-in-v1", s, "5: a send event needs version 2 (this trace is version 1)"});
     s = base;
     put_le(s, kEvents + 12, 2000, 8); // start 2 us, end 1.5 us
     cases.push_back({"end-before-start", s,
@@ -687,13 +737,13 @@ TEST(PsTrace, MissingFileAndWriterErrors)
 
     PsTraceWriter *w = pstrace_writer_open(out.c_str(), PSTRACE_TEXT, false, &h, &err);
     ASSERT_NE(w, nullptr) << err.msg;
-    PsTraceEvent ok = {PSTRACE_PUSH, 1, 0, 0, 12, 5000, 6000};
+    PsTraceEvent ok = {PSTRACE_PUSH, 1, 0, 0, 12, 5000, 6000, false, 0};
     EXPECT_TRUE(pstrace_writer_put(w, &ok, &err)) << err.msg;
-    PsTraceEvent bad = {PSTRACE_PULL, 0, 0, 4, 12, 7000, 8000};
+    PsTraceEvent bad = {PSTRACE_PULL, 0, 0, 4, 12, 7000, 8000, false, 0};
     EXPECT_FALSE(pstrace_writer_put(w, &bad, &err));
     EXPECT_EQ(std::string(err.msg), out + ": event 2: unknown tensor id 4 (the tensor table "
                                           "has 0..0)");
-    PsTraceEvent early = {PSTRACE_FORWARD, 0, 0, PSTRACE_NO_TENSOR, 0, 4000, 8000};
+    PsTraceEvent early = {PSTRACE_FORWARD, 0, 0, PSTRACE_NO_TENSOR, 0, 4000, 8000, false, 0};
     EXPECT_FALSE(pstrace_writer_put(w, &early, &err));
     EXPECT_EQ(std::string(err.msg), out + ": event 2: start time 4.000 us is before the "
                                           "previous event's start 5.000 us (events must be in "
@@ -705,4 +755,133 @@ TEST(PsTrace, MissingFileAndWriterErrors)
     ASSERT_EQ(r.error, "");
     ASSERT_EQ(r.events.size(), 1u); // the rejected events were not written
     EXPECT_EQ(read_file(out).substr(read_file(out).size() - 6), "end 1\n");
+}
+
+TEST(PsTrace, Version2ReadsWarmupCpuTimesAndServerEvents)
+{
+    Read r = read_all(write_file("v2.pstrace", kV2));
+    ASSERT_EQ(r.error, "");
+    EXPECT_EQ(r.version, 2u);
+    EXPECT_EQ(r.warmup, 1u);
+    ASSERT_EQ(r.events.size(), 14u);
+    EXPECT_FALSE(r.events[0].has_cpu);
+    EXPECT_EQ(r.events[1].kind, PSTRACE_SEND);
+    EXPECT_EQ(r.events[1].worker, 0u);
+    EXPECT_EQ(r.events[1].bytes, 40u);
+    EXPECT_TRUE(r.events[2].has_cpu);
+    EXPECT_EQ(r.events[2].cpu_ns, 3250u);
+    EXPECT_EQ(r.events[3].cpu_ns, 7999u);
+    EXPECT_EQ(r.events[6].kind, PSTRACE_RECV);
+    EXPECT_EQ(r.events[7].kind, PSTRACE_APPLY);
+    EXPECT_EQ(r.events[7].tensor, 0u);
+    EXPECT_EQ(r.events[7].cpu_ns, 600u);
+    EXPECT_TRUE(r.events[12].has_cpu); // a CPU time of 0 is a time, not an absence
+    EXPECT_EQ(r.events[12].cpu_ns, 0u);
+    EXPECT_EQ(r.events[13].worker, PSTRACE_SERVER);
+    EXPECT_EQ(r.events[13].tensor, PSTRACE_NO_TENSOR);
+}
+
+TEST(PsTrace, Version2RoundTripsThroughBothFormsByteForByte)
+{
+    std::string text = write_file("v2rt.pstrace", kV2);
+    std::string bin = temp_path("v2rt.pstb");
+    std::string back = temp_path("v2rt-back.pstrace");
+    convert(text, bin, PSTRACE_BINARY, false);
+    convert(bin, back, PSTRACE_TEXT, false);
+    EXPECT_EQ(read_file(back), kV2);
+    // Binary: a 36-byte header, 36-byte events and trailer (FORMAT.md): 36 + "tiny" 4 +
+    // "hand-written test" 17 + tensor 14 + 8 + "fc.bias" 7, then 15 records of 36.
+    std::string b = read_file(bin);
+    ASSERT_EQ(b.size(), 36u + 4 + 17 + 14 + 8 + 7 + 15u * 36);
+    EXPECT_EQ((unsigned char)b[8], 2u);
+    EXPECT_EQ((unsigned char)b[32], 1u); // warmup
+    const size_t ev = 36 + 4 + 17 + 14 + 8 + 7;
+    // The pull has no CPU time (all ones), the forward 3250 ns.
+    EXPECT_EQ(b.substr(ev + 28, 8), std::string(8, '\xff'));
+    EXPECT_EQ((unsigned char)b[ev + 2 * 36 + 28], 3250u % 256);
+    EXPECT_EQ((unsigned char)b[ev + 2 * 36 + 29], 3250u / 256);
+    EXPECT_TRUE(same_events(read_all(text).events, read_all(bin).events));
+    // A version 1 trace stays version 1 through the writer.
+    std::string v1 = write_file("v1rt.pstrace", kBase);
+    std::string v1back = temp_path("v1rt-back.pstrace");
+    convert(v1, v1back, PSTRACE_TEXT, false);
+    EXPECT_EQ(read_file(v1back), kBase);
+}
+
+TEST(PsTrace, MalformedVersion2TracesNameFileAndLine)
+{
+    struct Case {
+        std::string name, content, msg; // msg follows "PATH:"
+    };
+    const std::string fwd = "0 0 forward - - 1.000 5.000 3.250\n";
+    const std::vector<Case> cases = {
+        {"v2-seven-fields", mutate_in(kV2, fwd, "0 0 forward - - 1.000 5.000\n"),
+         "15: expected 'WORKER ITERATION KIND TENSOR BYTES START END CPU', found 7 fields"},
+        {"v1-eight-fields",
+         mutate("0 0 forward - - 2.000 10.000\n", "0 0 forward - - 2.000 10.000 1.0\n"),
+         "17: expected 'WORKER ITERATION KIND TENSOR BYTES START END', found 8 fields"},
+        {"cpu-on-pull",
+         mutate_in(kV2, "0 0 pull 0 40 0.000 1.000 -", "0 0 pull 0 40 0.000 1.000 0.5"),
+         "13: a pull takes no CPU time (only forward, backward, update and apply do): write '-'"},
+        {"bad-cpu", mutate_in(kV2, fwd, "0 0 forward - - 1.000 5.000 3,2\n"),
+         "15: bad CPU time '3,2': expected microseconds, e.g. 12.345"},
+        {"negative-cpu", mutate_in(kV2, fwd, "0 0 forward - - 1.000 5.000 -3\n"),
+         "15: negative CPU time '-3'"},
+        {"warmup-too-big", mutate_in(kV2, "warmup 1\n", "warmup 2\n"),
+         "6: warmup 2 leaves no measured iteration (the header says iterations 2)"},
+        {"warmup-in-v1", mutate("batch 4\n", "batch 4\nwarmup 0\n"),
+         "6: header key 'warmup' needs version 2 (line 1 says 1)"},
+        {"recv-in-v1", mutate("- 0 update - - 32.000 39.123\n", "0 0 recv 0 800 32.000 39.123\n"),
+         "31: a recv event needs version 2 (this trace is version 1)"},
+        {"recv-from-nobody", mutate_in(kV2, "0 0 recv 0 40", "- 0 recv 0 40"),
+         "19: only an update or an apply may name no worker (worker '-'), not a recv"},
+        {"send-bytes", mutate_in(kV2, "0 0 send 0 40", "0 0 send 0 41"),
+         "14: send of tensor 0 'fc.bias' carries 41 bytes, but the tensor table says 40"},
+        {"recv-no-tensor", mutate_in(kV2, "0 0 recv 0 40", "0 0 recv - 40"),
+         "19: a recv needs a tensor id"},
+        {"unknown-kind", mutate_in(kV2, fwd, "0 0 fwd - - 1.000 5.000 3.250\n"),
+         "15: unknown event kind 'fwd' (expected forward, backward, grad_ready, push, pull, "
+         "update, barrier, recv, apply or send)"},
+        {"unknown-key", mutate_in(kV2, "batch 4\n", "batch 4\ncolour red\n"),
+         "6: unknown header key 'colour' (expected model, workers, iterations, batch, dtype, "
+         "origin, warmup or tensors)"},
+    };
+    for (const Case &c : cases) {
+        std::string path = write_file(c.name + ".pstrace", c.content);
+        Read r = read_all(path);
+        EXPECT_EQ(r.error, path + ":" + c.msg) << c.name;
+    }
+}
+
+TEST(PsTrace, MalformedVersion2BinaryTracesNameTheRecord)
+{
+    std::string text = write_file("v2b.pstrace", kV2);
+    std::string bin = temp_path("v2b.pstb");
+    convert(text, bin, PSTRACE_BINARY, false);
+    const std::string base = read_file(bin);
+    const size_t ev = 36 + 4 + 17 + 14 + 8 + 7;
+    struct Case {
+        std::string name, content, msg; // msg follows "PATH: record "
+    };
+    std::vector<Case> cases;
+    std::string s = base;
+    put_le(s, ev + 28, 500, 8); // a CPU time on the pull
+    cases.push_back({"cpu-on-pull", s,
+                     "3: a pull takes no CPU time (only forward, backward, update and apply "
+                     "do): write '-'"});
+    s = base;
+    put_le(s, 32, 2, 4);
+    cases.push_back(
+        {"warmup", s, "1: warmup 2 leaves no measured iteration (the header says iterations 2)"});
+    s = base;
+    s[ev + 14 * 36 + 30] = 1; // trailer's reserved CPU field
+    cases.push_back({"trailer", s, "17: bad trailer record: its reserved fields must be zero"});
+    cases.push_back({"event-cut", base.substr(0, ev + 20),
+                     "3: cut short: 20 of 36 bytes "
+                     "(truncated file?)"});
+    for (const Case &c : cases) {
+        std::string path = write_file(c.name + ".pstb", c.content);
+        Read r = read_all(path);
+        EXPECT_EQ(r.error, path + ": record " + c.msg) << c.name;
+    }
 }

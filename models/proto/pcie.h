@@ -1,18 +1,10 @@
 /*
- * PCIe transaction-layer packets as the models carry them (docs/models/pcie.md): the types and
- * flags shared by the PCIe models (models/pcie) and the endpoints of other folders that sit on
- * pcie.link (ib.hca).
- */
-#ifndef MEMBOX_MODELS_PROTO_PCIE_TLP_H
-#define MEMBOX_MODELS_PROTO_PCIE_TLP_H
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/*
- * TLP types. SimPacket.type is shared by every protocol, each in its own block: 0x0500 - 0x05ff
- * is PCIe's. Fields of a TLP packet:
+ * PCI Express transaction-layer packets as they travel between models (docs/models/pcie.md): the
+ * one definition that the PCIe models (models/pcie) and the models that carry TLPs elsewhere
+ * (models/expether: PCIe over Ethernet) share. DLLPs never leave pcie.link.
+ *
+ * SimPacket.type is shared by every protocol, each in its own block: 0x0500 - 0x05ff is PCIe's.
+ * Fields of a TLP packet:
  *
  *   addr     requests: the PCIe address; completions: the address of the first byte carried
  *            (a real CplD has only the low 7 bits and the byte count; the full address keeps the
@@ -24,6 +16,17 @@ extern "C" {
  *            payload->data + user[0]
  *   seq      the data-link sequence number (set by pcie.link)
  */
+#ifndef MEMBOX_MODELS_PROTO_PCIE_H
+#define MEMBOX_MODELS_PROTO_PCIE_H
+
+#include <stdint.h>
+
+#include "sim/core/packet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum PcieTlpType {
     PCIE_TLP_FIRST = 0x0500,
     PCIE_TLP_MRD = PCIE_TLP_FIRST, /* memory read request (non-posted) */
@@ -34,6 +37,18 @@ typedef enum PcieTlpType {
 
 #define PCIE_F_4DW  0x0001u
 #define PCIE_F_LAST 0x0002u
+
+/* TLP header bytes: 3 DW, or 4 DW with a 64-bit address. */
+static inline uint32_t pcie_tlp_header_bytes(const SimPacket *pkt)
+{
+    return (pkt->flags & PCIE_F_4DW) ? 16u : 12u;
+}
+
+/* Payload bytes a TLP carries (an MRd's len is what it asks for, not what it carries). */
+static inline uint32_t pcie_tlp_payload(const SimPacket *pkt)
+{
+    return pkt->type == PCIE_TLP_MRD ? 0u : pkt->len;
+}
 
 #ifdef __cplusplus
 }
