@@ -30,6 +30,8 @@ extern const SimModelType host_tlm_type;
 extern const SimModelType mem_ideal_type;
 extern const SimModelType host_ps_type;
 extern const SimModelType ps_barrier_type;
+extern const SimModelType ps_server_type;
+extern const SimModelType ib_perftest_type;
 
 /* ---- the parameter-server replay (docs/workloads.md) ---- */
 

@@ -24,6 +24,10 @@
  */
 #include "host.h"
 #include "host_dma.h"
+#include "host_verbs.h"
+#include "ps_model.h"
+#include "ps_net.h"
+#include "ps_serve.h"
 
 #include <assert.h>
 #include <math.h>
@@ -75,6 +79,19 @@ enum {
 };
 static const char *const warmup_names[] = {"skip", "replay", NULL};
 static const char *const clock_names[] = {"auto", "wall", NULL};
+
+/* How pulls and pushes travel: DMA to MemBox memory, or messages to a ps.server over the node's
+ * InfiniBand HCA (docs/models/ps-server.md). */
+enum {
+    TRANSPORT_MEMBOX = 0,
+    TRANSPORT_GRPC,
+    TRANSPORT_VERBS,
+    TRANSPORT_MAX
+};
+static const char *const transport_names[] = {"membox", "grpc", "verbs", NULL};
+
+/* A message's id when nothing waits for it to be sent. */
+#define NET_NO_ID UINT64_MAX
 
 #define SCRATCH 65536u
 #define OUTQ    8u
@@ -156,6 +173,20 @@ typedef struct PsParams {
     uint64_t desc_max;
     uint64_t src;
     SimMem *memory;
+    /* transport: grpc | verbs (a ps.server over InfiniBand) */
+    int transport;
+    uint64_t cores;
+    SimTime grpc_msg;
+    double grpc_rate; /* bit/s as written */
+    SimTime verbs_msg;
+    uint64_t header;
+    uint64_t seg;
+    uint64_t net_window;
+    uint64_t net_area;
+    SimTime net_start;
+    uint64_t hca_bar;
+    uint64_t verbs_queues;
+    uint64_t verbs_cq;
 } PsParams;
 
 typedef struct Job {
@@ -190,6 +221,18 @@ typedef struct Poller {
     SimTime at;  /* the next load may go at */
     int32_t hit; /* any: the flag that matched */
 } Poller;
+
+/* A step of a message job waiting for the node's CPU (transport: grpc | verbs): at `at`, post
+ * the message (a pull's request, a push), or complete the job in slot `slot` (a pull whose
+ * tensor has been received and handled). */
+typedef struct NetTimer {
+    SimTime at;
+    uint64_t seq;
+    bool post;
+    uint32_t slot;
+    PsServeMsg m;
+    uint64_t local;
+} NetTimer;
 
 typedef struct PsStats {
     uint64_t iterations;
@@ -288,6 +331,17 @@ typedef struct PsNode {
     uint32_t n_used;
     HostDma dma;      /* the DMA driver; dma.cur is the slot of the job being described */
     uint8_t *scratch; /* SCRATCH bytes x 2 for the functional data */
+    /* transport: grpc | verbs */
+    bool ib;
+    HostVerbs verbs;
+    PsNet net;
+    PsTransportCost cost;
+    SimTime *cpu_free; /* per core: when it is free */
+    NetTimer *timers;  /* outstanding x 2 + 4 of them, unordered */
+    uint32_t n_timers;
+    uint32_t timer_cap;
+    uint64_t timer_seq;
+    uint32_t *slot_tensor; /* per slot: the pull's tensor */
     PsStats st;
 } PsNode;
 
@@ -569,6 +623,172 @@ static bool describe(PsNode *n)
     return step == HOST_DMA_PIECE || step == HOST_DMA_DOORBELL;
 }
 
+/* ---- transport: grpc | verbs (messages to a ps.server over the HCA) ---- */
+
+/* The tensor whose offset in the model is off (the offsets ascend). */
+static uint32_t tensor_at(const PsNode *n, uint64_t off)
+{
+    uint32_t lo = 0, hi = n->n_tensors;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (n->offset[mid] <= off) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* The node's CPU handles a message for d: on the core free first, from now or when it frees. */
+static SimTime cpu_acquire(PsNode *n, SimTime d)
+{
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < n->p.cores; k++) {
+        if (n->cpu_free[k] < n->cpu_free[best]) {
+            best = k;
+        }
+    }
+    SimTime now = n->c.sim->now;
+    SimTime start = n->cpu_free[best] > now ? n->cpu_free[best] : now;
+    n->cpu_free[best] = start + d;
+    return start + d;
+}
+
+static bool timer_add(PsNode *n, SimTime at, bool post, uint32_t slot, const PsServeMsg *m,
+                      uint64_t local)
+{
+    if (n->n_timers == n->timer_cap) {
+        sim_fail(n->c.sim, "instance '%s': more messages waiting for the CPU than slots",
+                 n->c.name);
+        return false;
+    }
+    n->timers[n->n_timers++] = (NetTimer){
+        .at = at, .seq = n->timer_seq++, .post = post, .slot = slot, .m = *m, .local = local};
+    return true;
+}
+
+/* CPU time of one end for a message of b bytes (docs/models/ps-server.md section 3). */
+static SimTime net_cpu(const PsNode *n, uint64_t b)
+{
+    return ps_transport_cpu(&n->cost, b, n->cost.grpc_rate);
+}
+
+/* A pull or a push as a message job in slot s: the CPU prepares it, then it is posted. */
+static bool net_job(PsNode *n, uint32_t s, const Job *j)
+{
+    Slot *sl = &n->slots[s];
+    sl->left = 1;
+    sl->issuing = false;
+    PsServeMsg m = {.worker = (uint16_t)n->p.worker, .iter = n->iter};
+    if (j->grp == G_PULL) {
+        uint32_t t = tensor_at(n, j->mb - params_addr(n));
+        m.kind = PS_SERVE_PULL;
+        m.tensor = t;
+        m.bytes = n->p.header;
+        m.addr = j->host; /* where the tensor is to go */
+        n->slot_tensor[s] = t;
+        return timer_add(n, cpu_acquire(n, net_cpu(n, n->p.header)), true, s, &m, 0);
+    }
+    m.kind = PS_SERVE_PUSH;
+    m.tensor = tensor_at(n, j->mb - slot_addr(n, (uint32_t)n->p.worker));
+    m.bytes = j->size;
+    m.addr = j->mb; /* the gradient slot in the server's memory */
+    return timer_add(n, cpu_acquire(n, net_cpu(n, j->size)), true, s, &m, j->host);
+}
+
+/* The worker's pushes of the iteration are sent: it tells the server, counting them. */
+static void net_arrive(PsNode *n)
+{
+    PsServeMsg m = {.kind = PS_SERVE_ARRIVE,
+                    .worker = (uint16_t)n->p.worker,
+                    .iter = n->iter,
+                    .count = n->n_push,
+                    .bytes = n->p.header};
+    timer_add(n, cpu_acquire(n, net_cpu(n, n->p.header)), true, UINT32_MAX, &m, 0);
+}
+
+/* Messages received and sent, and the CPU's steps that are due; true if anything changed. */
+static bool net_poll(PsNode *n)
+{
+    Sim *sim = n->c.sim;
+    bool moved = false;
+    const PsServeMsg *pm;
+    while ((pm = ps_net_peek(&n->net)) != NULL) {
+        PsServeMsg m = *pm;
+        ps_net_pop(&n->net);
+        moved = true;
+        if (m.kind == PS_SERVE_RELEASE && m.iter == n->iter) {
+            n->got_release = true;
+            continue;
+        }
+        uint32_t s = 0;
+        while (m.kind == PS_SERVE_TENSOR && s < n->p.outstanding &&
+               !(n->slots[s].used && n->slots[s].grp == G_PULL && n->slot_tensor[s] == m.tensor)) {
+            s++;
+        }
+        if (m.kind != PS_SERVE_TENSOR || s == n->p.outstanding) {
+            sim_fail(sim,
+                     "instance '%s': received a message of kind %u (tensor %u, iteration %u) "
+                     "it did not ask for",
+                     n->c.name, m.kind, m.tensor, m.iter);
+            return false;
+        }
+        n->slot_tensor[s] = UINT32_MAX;
+        if (!timer_add(n, cpu_acquire(n, net_cpu(n, m.bytes)), false, s, &m, 0)) {
+            return false;
+        }
+    }
+    uint64_t id;
+    while (ps_net_sent(&n->net, &id)) {
+        if (id != NET_NO_ID) {
+            complete_piece(n, (uint32_t)id, 0);
+            moved = true;
+        }
+    }
+    for (;;) {
+        uint32_t first = UINT32_MAX;
+        for (uint32_t k = 0; k < n->n_timers; k++) {
+            const NetTimer *t = &n->timers[k];
+            if (t->at <= sim->now &&
+                (first == UINT32_MAX || t->at < n->timers[first].at ||
+                 (t->at == n->timers[first].at && t->seq < n->timers[first].seq))) {
+                first = k;
+            }
+        }
+        if (first == UINT32_MAX) {
+            return moved;
+        }
+        NetTimer t = n->timers[first];
+        n->timers[first] = n->timers[--n->n_timers];
+        moved = true;
+        if (!t.post) {
+            complete_piece(n, t.slot, 0);
+            continue;
+        }
+        PsNetOut o = {.m = t.m,
+                      .local = t.local,
+                      .id = t.m.kind == PS_SERVE_PUSH ? (uint64_t)t.slot : NET_NO_ID};
+        if (!ps_net_send(&n->net, 0, &o)) {
+            sim_fail(sim, "instance '%s': more messages queued than the transport holds",
+                     n->c.name);
+            return false;
+        }
+    }
+}
+
+/* The earliest step of the CPU, or NO_TIME. */
+static SimTime net_next(const PsNode *n)
+{
+    SimTime next = NO_TIME;
+    for (uint32_t k = 0; k < n->n_timers; k++) {
+        if (n->timers[k].at < next) {
+            next = n->timers[k].at;
+        }
+    }
+    return next;
+}
+
 /* Starts the job at the head of the queue in a free slot; pushes its first request. */
 static bool start_job(PsNode *n)
 {
@@ -581,6 +801,9 @@ static bool start_job(PsNode *n)
     *sl = (Slot){
         .used = true, .kind = j.kind, .grp = j.grp, .size = j.size, .mb = j.mb, .host = j.host};
     n->n_used++;
+    if (n->ib) {
+        return net_job(n, s, &j); /* only pulls and pushes: checked before the run */
+    }
     if (j.kind == J_LD || j.kind == J_ST) {
         bool st = j.kind == J_ST;
         SimPacket *pkt =
@@ -709,6 +932,9 @@ static bool worker_step(PsNode *n)
     bool polling = n->p.barrier == BAR_POLLING;
     switch (n->wphase) {
     case W_START:
+        if (n->ib && now < n->p.net_start) {
+            return false; /* the connections are being set up: docs/models/ps-server.md */
+        }
         worker_start_iter(n);
         return true;
     case W_PULL:
@@ -754,6 +980,8 @@ static bool worker_step(PsNode *n)
             } else {
                 poll_start(n, &n->wpoll, n->p.ps_base + PS_FLAG_RELEASE + 64u * me, 1, false);
             }
+        } else if (n->ib) {
+            net_arrive(n);
         } else {
             out_msg(n, PS_MSG_ARRIVE, (uint16_t)me, n->iter);
         }
@@ -1023,7 +1251,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
 {
     PsNode *n = (PsNode *)c;
     Sim *sim = c->sim;
-    if (!n->hello_sent && n->p.barrier == BAR_IDEAL) {
+    if (!n->hello_sent && n->p.barrier == BAR_IDEAL && !n->ib) {
         n->hello_sent = true;
         out_msg(n, PS_MSG_HELLO, n->p.worker >= 0 ? (uint16_t)n->p.worker : PS_NO_WORKER, 0);
     }
@@ -1040,7 +1268,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             pkt->payload = NULL;
         }
         sim_packet_free(sim, pkt);
-        if ((tag & HOST_DMA_CTRL_TAG) == 0) {
+        /* Slot tags are below `outstanding`; the drivers' own writes carry their flags. */
+        if ((tag & (HOST_DMA_CTRL_TAG | HOST_VERBS_CTRL_TAG)) == 0) {
             if (tag >= n->p.outstanding || !n->slots[tag].used) {
                 sim_fail(sim, "instance '%s': response for no request (tag %u)", c->name, tag);
                 return SIM_SLEEP;
@@ -1056,6 +1285,12 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             pkt->payload = NULL;
         }
         sim_packet_free(sim, pkt);
+        if (n->ib) {
+            if (ps_net_completion(&n->net, addr) < 0) {
+                return SIM_SLEEP;
+            }
+            continue;
+        }
         int32_t s = host_dma_status(&n->dma, addr);
         if (s == -2) {
             return SIM_SLEEP;
@@ -1069,6 +1304,14 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     while (moved && !sim->failed) {
         moved = false;
         take_messages(n);
+        if (n->ib) {
+            /* Message jobs issue nothing on req themselves: start all the slots allow. */
+            while (!sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding && !sim->failed) {
+                start_job(n);
+                moved = true;
+            }
+            moved = net_poll(n) || moved;
+        }
         if (n->p.worker >= 0) {
             moved = worker_step(n) || moved;
             moved = poll_step(n, &n->wpoll, G_WPOLL) || moved;
@@ -1080,6 +1323,37 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     }
     if (sim->failed) {
         return SIM_SLEEP;
+    }
+    if (n->ib) {
+        if (!ps_net_step(&n->net)) {
+            return SIM_SLEEP;
+        }
+        if (host_verbs_ready(&n->verbs) && sim_port_can_push(n->req) &&
+            host_verbs_step(&n->verbs) == HOST_VERBS_STEP_FAILED) {
+            return SIM_SLEEP;
+        }
+        if (sim->failed) {
+            return SIM_SLEEP;
+        }
+        if (host_verbs_ready(&n->verbs) && sim_port_can_push(n->req)) {
+            return now + 1;
+        }
+        SimTime next = net_next(n);
+        if (n->wphase == W_START && sim->now < n->p.net_start && n->p.net_start < next) {
+            next = n->p.net_start;
+        }
+        if (n->wphase == W_FWD && n->t_fwd_end < next) {
+            next = n->t_fwd_end;
+        } else if (n->wphase == W_BWD) {
+            SimTime b = n->next_push < n->n_push ? n->t_bwd_start + n->ready[n->next_push]
+                                                 : n->t_bwd_start + n->bwd;
+            next = b < next ? b : next;
+        }
+        if (next == NO_TIME) {
+            return SIM_SLEEP;
+        }
+        SimCycle at = sim_domain_cycle_at_or_after(c->domain, next);
+        return at > now ? at : now + 1;
     }
     /* One request a cycle towards the root complex, one message a cycle to the barrier. */
     if (sim_port_can_push(n->req)) {
@@ -1160,7 +1434,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
 static bool ps_busy(const SimComponent *c)
 {
     const PsNode *n = (const PsNode *)c;
-    return n->n_used > 0 || !sim_ring_empty(&n->jobr) || !sim_ring_empty(&n->outr);
+    return n->n_used > 0 || !sim_ring_empty(&n->jobr) || !sim_ring_empty(&n->outr) ||
+           (n->ib && (n->n_timers > 0 || !ps_net_idle(&n->net)));
 }
 
 static void ps_dump(const SimComponent *c, SimError *report)
@@ -1200,6 +1475,10 @@ static void ps_destroy(SimComponent *c)
     free(n->jobs);
     free(n->slots);
     free(n->scratch);
+    ps_net_destroy(&n->net); /* zeroed when the node has no transport: nothing to free */
+    free(n->cpu_free);
+    free(n->timers);
+    free(n->slot_tensor);
     sim_hist_destroy(&n->st.iteration);
     sim_hist_destroy(&n->st.barrier_wait);
     sim_hist_destroy(&n->st.update);
@@ -1286,6 +1565,27 @@ static const SimParamDesc ps_params[] = {
     {"src", SIM_PARAM_UINT, P(src), "0", "0", "65535", NULL, "node id written into each request"},
     {"memory", SIM_PARAM_OBJECT, P(memory), "", NULL, NULL, memory_kind,
      "the node's host memory (its host.memory instance, as its pcie.rc's); functional needs it"},
+    {"transport", SIM_PARAM_ENUM, P(transport), "membox", NULL, NULL, transport_names,
+     "membox: DMA to MemBox memory; grpc, verbs: messages to a ps.server over the node's HCA"},
+    {"cores", SIM_PARAM_UINT, P(cores), "8", "1", "256", NULL,
+     "grpc, verbs: CPU cores handling the node's messages"},
+    {"grpc_msg", SIM_PARAM_TIME, P(grpc_msg), "20us", "0", "1s", NULL,
+     "grpc: CPU time per message"},
+    {"grpc_rate", SIM_PARAM_BITRATE, P(grpc_rate), "5.744Gbps", "1Mbps", "10Tbps", NULL,
+     "grpc: bytes a core moves through the stack per second (718 MB/s)"},
+    {"verbs_msg", SIM_PARAM_TIME, P(verbs_msg), "3us", "0", "1s", NULL,
+     "verbs: CPU time per message"},
+    {"header", SIM_PARAM_BYTES, P(header), "128B", "40B", "4KiB", NULL,
+     "grpc, verbs: bytes of a message's header (as the server's)"},
+    {"seg", SIM_PARAM_BYTES, P(seg), "65520B", "256B", "65520B", NULL,
+     "grpc: bytes of a TCP segment on IPoIB at most (connected-mode MTU)"},
+    {"net_window", SIM_PARAM_UINT, P(net_window), "8", "1", "128", NULL,
+     "grpc, verbs: segments or headers in flight (as the server's)"},
+    {"net_area", SIM_PARAM_UINT, P(net_area), "0x200000", NULL, NULL, NULL,
+     "grpc, verbs: host address of the transport's send and receive slots"},
+    {"net_start", SIM_PARAM_TIME, P(net_start), "10us", "0", "1s", NULL,
+     "grpc, verbs: when the first iteration may start (connections set up)"},
+    HOST_VERBS_ADDRESS_PARAMS(P),
 };
 
 #undef P
@@ -1298,15 +1598,16 @@ static const SimPortDesc ps_ports[] = {
     {"sync_in", SIM_PORT_IN, true, "barrier: ideal: messages from the ps.barrier"},
 };
 
-/* Reads the header: W, the iterations to replay and the first of them (warm-up skipped), the
- * tensors' offsets and S. False with msg. */
-static bool read_model(const PsParams *p, char *msg, size_t size, uint32_t *workers,
-                       uint32_t *iters, uint32_t *first, uint32_t *n_tensors, uint64_t *S,
-                       uint64_t *offset, uint64_t *bytes)
+/* Reads the header: W, the iterations to replay and the first of them (warm-up skipped when
+ * skip_warmup), the tensors' offsets and S. False with msg. Shared with ps.server (ps_model.h):
+ * one reading of the trace's model for both ends. */
+bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t size,
+                        uint32_t *workers, uint32_t *iters, uint32_t *first, uint32_t *n_tensors,
+                        uint64_t *S, uint64_t *offset, uint64_t *bytes)
 {
     SimError err;
     sim_error_clear(&err);
-    PsTrace *t = pstrace_open(p->trace, &err);
+    PsTrace *t = pstrace_open(trace, &err);
     if (t == NULL) {
         /* A message longer than msg is cut; its start names the file and the problem. */
         size_t n = strlen(err.msg);
@@ -1320,7 +1621,7 @@ static bool read_model(const PsParams *p, char *msg, size_t size, uint32_t *work
     const PsTraceHeader *h = pstrace_header(t);
     *workers = h->workers;
     /* The reader guarantees warmup < iterations: at least one iteration is left. */
-    *first = p->warmup == WARMUP_SKIP ? h->warmup : 0;
+    *first = skip_warmup ? h->warmup : 0;
     *iters = h->iterations - *first;
     *n_tensors = h->n_tensors;
     uint64_t off = 0;
@@ -1334,6 +1635,67 @@ static bool read_model(const PsParams *p, char *msg, size_t size, uint32_t *work
     *S = round_up(off, 4096);
     pstrace_close(t);
     return true;
+}
+
+/* [a, a + al) and [b, b + bl) overlap */
+static bool overlap(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
+{
+    return a < b + bl && b < a + al;
+}
+
+/* transport: grpc | verbs: the roles and the host memory the transport takes. */
+static const char *ps_check_net(const PsParams *p, uint32_t w, uint64_t S, char *msg, size_t size)
+{
+    if (p->aggregator || p->aggregation == AGG_SHARDED) {
+        snprintf(msg, size,
+                 "with transport: %s the ps.server applies the updates: no node is the "
+                 "aggregator and aggregation is membox_host",
+                 transport_names[p->transport]);
+        return p->aggregator ? "aggregator" : "aggregation";
+    }
+    if (p->worker < 0) {
+        snprintf(msg, size, "with transport: %s the node is a worker: give worker: N",
+                 transport_names[p->transport]);
+        return "worker";
+    }
+    if (p->barrier != BAR_IDEAL) {
+        snprintf(msg, size,
+                 "with transport: %s the ps.server releases the workers: leave the "
+                 "barrier ideal",
+                 transport_names[p->transport]);
+        return "barrier";
+    }
+    if (p->seg < p->header + PS_NET_TCPIP + 1) {
+        snprintf(msg, size,
+                 "%llu bytes cannot carry a %llu-byte header and 44 bytes of TCP/IP and IPoIB "
+                 "headers",
+                 (unsigned long long)p->seg, (unsigned long long)p->header);
+        return "seg";
+    }
+    (void)w;
+    PsNetParams np = {.transport =
+                          p->transport == TRANSPORT_GRPC ? PS_TRANSPORT_GRPC : PS_TRANSPORT_VERBS,
+                      .window = (uint32_t)p->net_window,
+                      .header = (uint32_t)p->header,
+                      .seg = (uint32_t)p->seg};
+    uint64_t net = ps_net_qp_bytes(&np);
+    uint64_t buf = 2 * S;
+    if (overlap(p->buffer_base, buf, p->net_area, net) ||
+        overlap(p->buffer_base, buf, p->verbs_queues, VERBS_QP_BYTES) ||
+        overlap(p->buffer_base, buf, p->verbs_cq, VERBS_CQ_BYTES) ||
+        overlap(p->net_area, net, p->verbs_queues, VERBS_QP_BYTES) ||
+        overlap(p->net_area, net, p->verbs_cq, VERBS_CQ_BYTES)) {
+        snprintf(msg, size,
+                 "the host buffer's parameters and gradients [0x%llx, +%llu), the transport's "
+                 "slots [0x%llx, +%llu), the verbs rings [0x%llx, +%u) and the CQ [0x%llx, +%u) "
+                 "must not overlap",
+                 (unsigned long long)p->buffer_base, (unsigned long long)buf,
+                 (unsigned long long)p->net_area, (unsigned long long)net,
+                 (unsigned long long)p->verbs_queues, VERBS_QP_BYTES,
+                 (unsigned long long)p->verbs_cq, VERBS_CQ_BYTES);
+        return "net_area";
+    }
+    return NULL;
 }
 
 static const char *ps_check(const void *params, char *msg, size_t size)
@@ -1376,7 +1738,8 @@ static const char *ps_check(const void *params, char *msg, size_t size)
     }
     uint32_t w, it, first, nt;
     uint64_t S;
-    if (!read_model(p, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
+    if (!host_ps_read_model(p->trace, p->warmup == WARMUP_SKIP, msg, size, &w, &it, &first, &nt, &S,
+                            NULL, NULL)) {
         return "trace";
     }
     if (p->worker >= (int64_t)w) {
@@ -1388,8 +1751,14 @@ static const char *ps_check(const void *params, char *msg, size_t size)
         snprintf(msg, size, "the trace has %u workers; at most %u are replayed", w, PS_MAX_WORKERS);
         return "trace";
     }
+    if (p->transport != TRANSPORT_MEMBOX) {
+        const char *k = ps_check_net(p, w, S, msg, size);
+        if (k != NULL) {
+            return k;
+        }
+    }
     uint64_t need = p->ps_base + PS_PARAMS + (uint64_t)(1 + w) * S;
-    if (need > p->window) {
+    if (p->transport == TRANSPORT_MEMBOX && need > p->window) {
         snprintf(msg, size,
                  "the parameters and %u gradient slots of %llu bytes need the MemBox memory up "
                  "to 0x%llx, beyond the window (%llu bytes)",
@@ -1452,6 +1821,68 @@ static const SimStatRoleRow ps_stat_roles[] = {
 static const SimStatTable ps_stats = {ps_stat_rows,  N_OF(ps_stat_rows), NULL, 0,
                                       ps_stat_roles, N_OF(ps_stat_roles)};
 
+/* transport: grpc | verbs: the verbs driver (one QP, to the server), the transport and the
+ * node's CPU. */
+static bool ps_build_net(PsNode *n, const char *name, SimError *err)
+{
+    if (n->mem == NULL) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "instance '%s': key 'memory': transport: %s needs the node's host "
+                             "memory (the host.memory instance its pcie.rc uses)",
+                             name, transport_names[n->p.transport]);
+    }
+    int tr = n->p.transport == TRANSPORT_GRPC ? PS_TRANSPORT_GRPC : PS_TRANSPORT_VERBS;
+    PsNetParams np = {.transport = tr,
+                      .qps = 1,
+                      .header = (uint32_t)n->p.header,
+                      .seg = (uint32_t)n->p.seg,
+                      .window = (uint32_t)n->p.net_window,
+                      .msgs = 2 * n->n_tensors + 4,
+                      .area = n->p.net_area,
+                      .functional = n->p.functional};
+    if (!sim_mem_contains(n->mem, n->p.net_area, ps_net_qp_bytes(&np)) ||
+        !sim_mem_contains(n->mem, n->p.verbs_queues, VERBS_QP_BYTES) ||
+        !sim_mem_contains(n->mem, n->p.verbs_cq, VERBS_CQ_BYTES)) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "instance '%s': key 'memory': the host memory [0x%llx, +%llu) must "
+                             "hold the transport's slots at 0x%llx, the verbs rings at 0x%llx "
+                             "and the CQ at 0x%llx",
+                             name, (unsigned long long)n->mem->base,
+                             (unsigned long long)n->mem->size, (unsigned long long)n->p.net_area,
+                             (unsigned long long)n->p.verbs_queues,
+                             (unsigned long long)n->p.verbs_cq);
+    }
+    if (sim_mem_contains(n->mem, n->p.hca_bar, VERBS_BAR_SIZE)) {
+        return sim_error_set(err, SIM_ERR_INPUT,
+                             "instance '%s': key 'hca_bar': the HCA's doorbell page at 0x%llx lies "
+                             "inside the host memory [0x%llx, +%llu): doorbells would land in "
+                             "memory",
+                             name, (unsigned long long)n->p.hca_bar,
+                             (unsigned long long)n->mem->base, (unsigned long long)n->mem->size);
+    }
+    n->cost = (PsTransportCost){.transport = tr,
+                                .grpc_msg = n->p.grpc_msg,
+                                .grpc_rate = n->p.grpc_rate / 8.0,
+                                .verbs_msg = n->p.verbs_msg};
+    n->timer_cap = 2 * (uint32_t)n->p.outstanding + 8;
+    n->cpu_free = calloc(n->p.cores, sizeof(*n->cpu_free));
+    n->timers = calloc(n->timer_cap, sizeof(*n->timers));
+    n->slot_tensor = malloc(n->p.outstanding * sizeof(*n->slot_tensor));
+    if (n->cpu_free == NULL || n->timers == NULL || n->slot_tensor == NULL) {
+        return sim_error_oom(err, name);
+    }
+    for (uint64_t s = 0; s < n->p.outstanding; s++) {
+        n->slot_tensor[s] = UINT32_MAX;
+    }
+    host_verbs_init(&n->verbs, &n->c, &n->req, n->mem, n->p.hca_bar, n->p.verbs_queues,
+                    n->p.verbs_cq, 1, (uint16_t)n->p.src);
+    if (!ps_net_init(&n->net, &np, &n->verbs, n->mem)) {
+        return sim_error_oom(err, name);
+    }
+    n->ib = true;
+    return true;
+}
+
 static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     const PsParams *pp = params;
@@ -1484,8 +1915,8 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     }
     n->p.trace = n->path;
     uint32_t nt = 0;
-    if (!read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &n->first, &nt, &n->S, NULL,
-                    NULL)) {
+    if (!host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
+                            &n->iters, &n->first, &nt, &n->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail_parts;
     }
@@ -1511,8 +1942,8 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
         sim_error_oom(err, name);
         goto fail_parts;
     }
-    read_model(&n->p, msg, sizeof(msg), &n->workers, &n->iters, &n->first, &nt, &n->S, n->offset,
-               n->bytes);
+    host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
+                       &n->iters, &n->first, &nt, &n->S, n->offset, n->bytes);
     if (n->p.iterations > 0 && n->p.iterations < n->iters) {
         n->iters = (uint32_t)n->p.iterations;
     }
@@ -1526,6 +1957,9 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     n->a_total = n->p.sync == SYNC_ASYNC ? (uint64_t)n->iters * n->workers : n->iters;
     host_dma_init(&n->dma, &n->c, &n->req, n->p.regs_base, n->p.rd_table, n->p.wr_table,
                   n->p.desc_max, (uint16_t)n->p.src);
+    if (n->p.transport != TRANSPORT_MEMBOX && !ps_build_net(n, name, err)) {
+        goto fail_parts;
+    }
     n->wphase = W_START;
     n->aphase = A_IDLE;
     n->c.requester = true; /* the watchdog waits on its outstanding requests */

@@ -14,6 +14,7 @@ extern "C" {
 extern const SimModelType ib_cable_type;
 extern const SimModelType ib_tester_type;
 extern const SimModelType ib_switch_type;
+extern const SimModelType ib_hca_type;
 
 #ifdef __cplusplus
 }

@@ -15,7 +15,9 @@
  *   type     an IbPacketType (the BTH opcode class, or IB_FC for a flow-control packet)
  *   len      payload bytes (0 for ACK, read request and FC); RDMA read request: bytes asked for
  *            (carried in RETH.DMALen, not as payload)
- *   flags    bits 0-3: the virtual lane (LRH.VL)
+ *   flags    bits 0-3: the virtual lane (LRH.VL); IB_F_IMM: the packet carries ImmDt (4 B after
+ *            the other extended headers: RDMA write last/only with immediate)
+ *   crc      ImmDt, the immediate value, when flags has IB_F_IMM (the models compute no CRCs)
  *   src, dst LRH.SLID and LRH.DLID
  *   tag      BTH.DestQP (data packets); FC: FCCL, the credit limit (12 bits)
  *   seq      BTH.PSN (24 bits) (data packets); FC: FCTBS, total blocks sent (12 bits)
@@ -60,11 +62,13 @@ typedef enum IbPacketType {
 #define IB_AETH_BYTES    4u
 #define IB_ICRC_BYTES    4u
 #define IB_VCRC_BYTES    2u
-#define IB_FC_BYTES      6u    /* op 4 bits, FCTBS 12, VL 4, FCCL 12, LPCRC 16 */
-#define IB_FRAMING_BYTES 2u    /* start and end delimiter */
-#define IB_BLOCK_BYTES   64u   /* one flow-control credit */
-#define IB_CREDIT_MOD    4096u /* FCTBS and FCCL are 12-bit counters */
-#define IB_MAX_VLS       15u   /* data VLs 0-14 (VL15 is management, not modelled) */
+#define IB_FC_BYTES      6u      /* op 4 bits, FCTBS 12, VL 4, FCCL 12, LPCRC 16 */
+#define IB_FRAMING_BYTES 2u      /* start and end delimiter */
+#define IB_BLOCK_BYTES   64u     /* one flow-control credit */
+#define IB_CREDIT_MOD    4096u   /* FCTBS and FCCL are 12-bit counters */
+#define IB_MAX_VLS       15u     /* data VLs 0-14 (VL15 is management, not modelled) */
+#define IB_IMMDT_BYTES   4u      /* immediate data extended transport header */
+#define IB_F_IMM         0x0010u /* flags: ImmDt present (in SimPacket.crc) */
 
 static inline int ib_is_data(uint16_t type)
 {
@@ -112,8 +116,9 @@ static inline uint32_t ib_packet_bytes(const SimPacket *pkt)
         return IB_FC_BYTES;
     }
     uint32_t pay = (ib_payload_bytes(pkt) + 3u) & ~3u;
-    return IB_LRH_BYTES + IB_BTH_BYTES + ib_ext_header_bytes(pkt->type) + pay + IB_ICRC_BYTES +
-           IB_VCRC_BYTES;
+    uint32_t imm = (pkt->flags & IB_F_IMM) ? IB_IMMDT_BYTES : 0u;
+    return IB_LRH_BYTES + IB_BTH_BYTES + ib_ext_header_bytes(pkt->type) + imm + pay +
+           IB_ICRC_BYTES + IB_VCRC_BYTES;
 }
 
 /* Flow-control credits (64-byte blocks) a data packet takes at the receiver. */

@@ -1,0 +1,220 @@
+/*
+ * The parameter-server baseline end to end (docs/models/ps-server.md, docs/config.md
+ * "Parameter-server cluster section"): host.ps workers over InfiniBand to a ps.server, made by a
+ * ps_cluster section, under both transports. Every pushed byte lands in its gradient slot in
+ * the server's memory, the server's parameters are the sum of the updates, each worker pulls
+ * what the previous iteration's update wrote; the messages, segments and bytes on the wire are
+ * those of sections 1 and 6; a gRPC iteration is never shorter than its compute plus the CPU
+ * costs of section 3 along its longest pull.
+ */
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "models/host/host.h"
+#include "models/proto/mem.h"
+#include "sim/config/config.h"
+#include "sim/core/region.h"
+#include "systems/registry.h"
+#include "tests/shim/shim.h"
+
+namespace
+{
+
+std::string source_root()
+{
+    const char *r = std::getenv("MEMBOX_SOURCE_ROOT");
+    return r != nullptr ? r : ".";
+}
+
+std::string cluster(unsigned workers, const char *transport)
+{
+    std::string root = source_root();
+    return "sim: {allow_cycles: true, payload_blocks: 8192}\n"
+           "domains: {ib: 213.068182MHz}\n"
+           "ps_cluster:\n  workers: " +
+           std::to_string(workers) + "\n  trace: " + root + "/traces/ps/tiny-w" +
+           std::to_string(workers) + "-i2.pstrace\n  transport: " + transport +
+           "\n  link: " + root + "/configs/ib/fdr.yaml\n";
+}
+
+ShimRun *build_and_run(const std::string &yaml, SimKernelKind k)
+{
+    SimError err;
+    sim_error_clear(&err);
+    ShimRun *r = shim_build(yaml.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return nullptr;
+    }
+    bool ok = shim_run(r, k, SIM_TIME_NEVER, 0, &err);
+    EXPECT_TRUE(ok) << err.msg;
+    if (!ok) {
+        shim_free(r);
+        return nullptr;
+    }
+    return r;
+}
+
+std::vector<uint8_t> mem_read(Sim *sim, const char *name, uint64_t addr, uint64_t len)
+{
+    std::vector<uint8_t> out(len);
+    auto *m = static_cast<SimMem *>(sim_find_object(sim, name, "memory"));
+    EXPECT_NE(m, nullptr) << name;
+    if (m != nullptr && sim_mem_contains(m, addr, len)) {
+        sim_mem_read(m, addr, out.data(), len);
+    }
+    return out;
+}
+
+/* Gradient of worker w, iteration i, tensor t: the mem.h pattern of its slot's addresses at
+ * version i + 1 (docs/workloads.md section 2). */
+std::vector<uint8_t> gradient(const HostPsMap &m, uint32_t w, uint32_t t, uint32_t i)
+{
+    std::vector<uint8_t> g(m.bytes[t]);
+    uint64_t a = m.params + (uint64_t)(1 + w) * m.slot_bytes + m.offset[t];
+    mem_pattern_fill(g.data(), a, (uint32_t)g.size(), i + 1);
+    return g;
+}
+
+std::vector<uint8_t> increment(const HostPsMap &m, uint32_t t, uint32_t i)
+{
+    std::vector<uint8_t> sum(m.bytes[t], 0);
+    for (uint32_t w = 0; w < m.workers; w++) {
+        std::vector<uint8_t> g = gradient(m, w, t, i);
+        for (size_t j = 0; j < sum.size(); j++) {
+            sum[j] = (uint8_t)(sum[j] + g[j]);
+        }
+    }
+    return sum;
+}
+
+/* The value of key on the made instance name; "<default>" when not set, "<none>" without it. */
+std::string value(SimConfig *c, const std::string &name, const char *key)
+{
+    for (size_t i = 0; i < sim_config_instance_count(c); i++) {
+        if (name == sim_config_instance_name(c, i)) {
+            const char *v = sim_config_instance_value(c, i, key);
+            return v != nullptr ? v : "<default>";
+        }
+    }
+    return "<none>";
+}
+
+TEST(PsCluster, TheSectionWiresLidsAndQueuePairsInPortOrder)
+{
+    std::string y = cluster(4, "verbs") + "  server: {ps_base: 0x8000000, net_window: 4}\n";
+    SimError err;
+    sim_error_clear(&err);
+    SimConfig *c = sim_config_load_string("t.yaml", y.data(), y.size(), &membox_registry, &err);
+    ASSERT_NE(c, nullptr) << err.msg;
+    /* 4 x 6 per worker, 6 for the server, the switch */
+    EXPECT_EQ(sim_config_instance_count(c), 31u);
+    for (unsigned k = 0; k < 4; k++) {
+        std::string n = "node" + std::to_string(k);
+        EXPECT_EQ(value(c, n, "worker"), std::to_string(k));
+        EXPECT_EQ(value(c, n, "transport"), "verbs");
+        EXPECT_EQ(value(c, n, "ps_base"), "0x8000000"); /* the server's, copied */
+        EXPECT_EQ(value(c, n, "net_window"), "4");
+        EXPECT_EQ(value(c, n + "_hca", "lid"), std::to_string(1 + k));
+        EXPECT_EQ(value(c, n + "_hca", "dlid"), "5");
+        EXPECT_EQ(value(c, n + "_hca", "remote_qp"), std::to_string(k));
+        EXPECT_EQ(value(c, n + "_hca", "qps"), "1");
+        EXPECT_EQ(value(c, n + "_hca", "bar"), "0xf8000000");
+        EXPECT_EQ(value(c, "cable" + std::to_string(k), "domain"), "ib");
+    }
+    EXPECT_EQ(value(c, "ps_hca", "lid"), "5");
+    EXPECT_EQ(value(c, "ps_hca", "qps"), "4");
+    EXPECT_EQ(value(c, "ps_hca", "dlid"), "1");
+    EXPECT_EQ(value(c, "ps_hca", "dlid_step"), "1");
+    EXPECT_EQ(value(c, "ps_hca", "remote_qp_step"), "0");
+    EXPECT_EQ(value(c, "ps", "sync"), "bsp");
+    EXPECT_EQ(value(c, "ps_mem", "size"), "3GiB");
+    EXPECT_EQ(value(c, "ibsw", "ports"), "5");
+    sim_config_free(c);
+}
+
+TEST(PsCluster, BothTransportsMoveTheRealBytes)
+{
+    for (const char *tr : {"grpc", "verbs"}) {
+        SCOPED_TRACE(tr);
+        ShimRun *r = build_and_run(cluster(2, tr), SIM_KERNEL_FAST);
+        ASSERT_NE(r, nullptr);
+        Sim *sim = shim_sim(r);
+        HostPsMap m;
+        ASSERT_TRUE(host_ps_map(sim_find_component(sim, "node1"), &m));
+        EXPECT_EQ(m.params, 0x4000000u + 0x4000u); /* the server's ps_base, copied */
+        EXPECT_EQ(m.buffer_base, 0x1000000u);
+        for (uint32_t t = 0; t < m.n_tensors; t++) {
+            for (uint32_t w = 0; w < 2; w++) {
+                uint64_t a = m.params + (uint64_t)(1 + w) * m.slot_bytes + m.offset[t];
+                EXPECT_EQ(mem_read(sim, "ps_mem", a, m.bytes[t]), gradient(m, w, t, 1))
+                    << "slot " << w << " tensor " << t;
+            }
+            std::vector<uint8_t> i0 = increment(m, t, 0), i1 = increment(m, t, 1), want(i0);
+            for (size_t j = 0; j < want.size(); j++) {
+                want[j] = (uint8_t)(i0[j] + i1[j]);
+            }
+            EXPECT_EQ(mem_read(sim, "ps_mem", m.params + m.offset[t], m.bytes[t]), want)
+                << "parameters, tensor " << t;
+            for (const char *host : {"node0_mem", "node1_mem"}) {
+                EXPECT_EQ(mem_read(sim, host, m.buffer_base + m.offset[t], m.bytes[t]), i0)
+                    << host << " pulled tensor " << t;
+            }
+        }
+        EXPECT_EQ(shim_stat(r, "node0.iterations"), 2.0);
+        EXPECT_EQ(shim_stat(r, "node1.iterations"), 2.0);
+        shim_free(r);
+    }
+}
+
+TEST(PsCluster, MessagesSegmentsAndWireBytesAreThoseOfTheDoc)
+{
+    /* 2 workers x 2 iterations: 3 pulls, 3 pushes and an arrival each; a release each. */
+    const double tensors = 3456 + 64000 + 40;
+    for (const char *tr : {"grpc", "verbs"}) {
+        SCOPED_TRACE(tr);
+        ShimRun *r = build_and_run(cluster(2, tr), SIM_KERNEL_FAST);
+        ASSERT_NE(r, nullptr);
+        EXPECT_EQ(shim_stat(r, "ps.pulls"), 12.0);
+        EXPECT_EQ(shim_stat(r, "ps.pushes"), 12.0);
+        EXPECT_EQ(shim_stat(r, "ps.arrivals"), 4.0);
+        EXPECT_EQ(shim_stat(r, "ps.releases"), 4.0);
+        EXPECT_EQ(shim_stat(r, "ps.applied_bytes"), 4 * tensors);
+        /* the server sends 12 tensors and 4 releases, each one segment (grpc: every message
+         * fits 65476 bytes of stream) or one header send (verbs) */
+        EXPECT_EQ(shim_stat(r, "ps.segments"), 16.0);
+        if (std::string(tr) == "grpc") {
+            /* header + data + 44 bytes of TCP/IP and IPoIB headers per segment */
+            EXPECT_EQ(shim_stat(r, "ps.wire_bytes"), 4 * tensors + 16 * (128 + 44));
+            EXPECT_EQ(shim_stat(r, "ps.rdma_writes"), 0.0);
+        } else {
+            EXPECT_EQ(shim_stat(r, "ps.wire_bytes"), 4 * tensors + 16 * 128);
+            EXPECT_EQ(shim_stat(r, "ps.rdma_writes"), 12.0);
+        }
+        shim_free(r);
+    }
+}
+
+TEST(PsCluster, GrpcIterationCoversComputeAndTheCpuCostsOfItsLongestPull)
+{
+    ShimRun *g = build_and_run(cluster(1, "grpc"), SIM_KERNEL_FAST);
+    ShimRun *v = build_and_run(cluster(1, "verbs"), SIM_KERNEL_FAST);
+    ASSERT_NE(g, nullptr);
+    ASSERT_NE(v, nullptr);
+    /* c(b) = 20 us + b / 718 MB/s at each end (section 3): the 64000-byte tensor's pull costs
+     * the worker c(128) and c(64000), the server c(128) + c(64000); forward and backward take
+     * 20 + 30 us in the trace. */
+    auto c = [](double b) { return 20000.0 + b / 0.718; }; /* ns */
+    double bound = 2 * (c(128) + c(64000)) + 50000.0;
+    EXPECT_GE(shim_stat(g, "node0.iteration_ns.min"), bound);
+    /* verbs pays 3 us per message and no copies: far shorter */
+    EXPECT_LT(shim_stat(v, "node0.iteration_ns.max"), shim_stat(g, "node0.iteration_ns.min"));
+    EXPECT_GT(shim_stat(g, "ps.utilisation"), 0.0);
+    shim_free(g);
+    shim_free(v);
+}
+
+} // namespace
