@@ -17,12 +17,9 @@ bool sim_wheel_init(SimWheel *w)
     *w = (SimWheel){0};
     w->min = SIM_TIME_NEVER;
     w->slot = calloc(SIM_WHEEL_SLOTS, sizeof(*w->slot));
-    if (w->slot == NULL) {
-        return false;
-    }
-    if (!sim_heap_init(&w->far, 16)) {
-        free(w->slot);
-        w->slot = NULL;
+    w->slot_min = calloc(SIM_WHEEL_SLOTS, sizeof(*w->slot_min));
+    if (w->slot == NULL || w->slot_min == NULL || !sim_heap_init(&w->far, 16)) {
+        sim_wheel_destroy(w);
         return false;
     }
     return true;
@@ -31,7 +28,9 @@ bool sim_wheel_init(SimWheel *w)
 void sim_wheel_destroy(SimWheel *w)
 {
     free(w->slot);
+    free(w->slot_min);
     w->slot = NULL;
+    w->slot_min = NULL;
     sim_heap_destroy(&w->far);
 }
 
@@ -69,20 +68,28 @@ SimTime sim_wheel_find_min(SimWheel *w)
      * non-empty slot from the cursor's holds the earliest. */
     SimTime m = SIM_TIME_NEVER;
     if (w->count != 0) {
-        uint32_t s = first_used(w, (uint32_t)w->cursor & SLOT_MASK);
-        for (const SimTimer *n = w->slot[s]; n != NULL; n = n->next) {
-            if (n->time < m) {
-                m = n->time;
-            }
-        }
+        m = w->slot_min[first_used(w, (uint32_t)w->cursor & SLOT_MASK)];
     }
     w->min = m;
     w->min_stale = false;
     return m;
 }
 
-/* Takes n, queued on the wheel, off its slot s. */
-static inline void unlink_timer(SimWheel *w, SimTimer *n, uint32_t s)
+/* The earliest time in slot s, not empty, found again. */
+static void slot_min_again(SimWheel *w, uint32_t s)
+{
+    SimTime m = SIM_TIME_NEVER;
+    for (const SimTimer *n = w->slot[s]; n != NULL; n = n->next) {
+        if (n->time < m) {
+            m = n->time;
+        }
+    }
+    w->slot_min[s] = m;
+}
+
+/* Takes n, queued on the wheel, off its slot s; the slot's earliest time is found again when n
+ * held it, unless `batch` (the caller does it once for several). */
+static inline void unlink_timer(SimWheel *w, SimTimer *n, uint32_t s, bool batch)
 {
     if (n->prev != NULL) {
         n->prev->next = n->next;
@@ -103,6 +110,9 @@ static inline void unlink_timer(SimWheel *w, SimTimer *n, uint32_t s)
     if (n->time == w->min) {
         w->min_stale = true;
     }
+    if (!batch && w->slot[s] != NULL && n->time == w->slot_min[s]) {
+        slot_min_again(w, s);
+    }
 }
 
 void sim_wheel_remove(SimWheel *w, SimTimer *n)
@@ -110,7 +120,7 @@ void sim_wheel_remove(SimWheel *w, SimTimer *n)
     if (n->where == SIM_TIMER_FAR) {
         sim_heap_remove(&w->far, &n->far);
     } else if (n->where == SIM_TIMER_WHEEL) {
-        unlink_timer(w, n, (uint32_t)(n->time >> SIM_WHEEL_GRAIN_BITS) & SLOT_MASK);
+        unlink_timer(w, n, (uint32_t)(n->time >> SIM_WHEEL_GRAIN_BITS) & SLOT_MASK, false);
         return;
     }
     n->where = SIM_TIMER_IDLE;
@@ -133,9 +143,13 @@ void sim_wheel_schedule(SimWheel *w, SimTimer *n, SimTime t)
     n->next = w->slot[s];
     if (n->next != NULL) {
         n->next->prev = n;
+        if (t < w->slot_min[s]) {
+            w->slot_min[s] = t;
+        }
     } else {
         w->used[s >> 6] |= 1ULL << (s & 63);
         w->summary |= 1ULL << (s >> 6);
+        w->slot_min[s] = t;
     }
     w->slot[s] = n;
     if (w->count++ == 0) {
@@ -159,15 +173,22 @@ SimTimer *sim_wheel_take_due(SimWheel *w, SimTime t)
         return due;
     }
     uint32_t s = (uint32_t)(t >> SIM_WHEEL_GRAIN_BITS) & SLOT_MASK;
+    if (w->slot[s] == NULL || w->slot_min[s] != t) {
+        return due; /* nothing in the slot is due at t */
+    }
+    SimTime left = SIM_TIME_NEVER; /* earliest of those staying */
     SimTimer *n = w->slot[s];
     while (n != NULL) {
         SimTimer *next = n->next;
         if (n->time == t) {
-            unlink_timer(w, n, s);
+            unlink_timer(w, n, s, true);
             n->next = due;
             due = n;
+        } else if (n->time < left) {
+            left = n->time;
         }
         n = next;
     }
+    w->slot_min[s] = left;
     return due;
 }

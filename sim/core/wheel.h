@@ -41,6 +41,7 @@ typedef struct SimTimer {
 
 typedef struct SimWheel {
     SimTimer **slot;                     /* SIM_WHEEL_SLOTS list heads */
+    SimTime *slot_min;                   /* earliest time of each non-empty slot */
     uint64_t used[SIM_WHEEL_SLOTS / 64]; /* bit per non-empty slot */
     uint64_t summary;                    /* bit w: used[w] != 0 */
     uint64_t cursor;                     /* absolute slot of the current time */
