@@ -95,7 +95,13 @@ typedef struct Cable {
     CableParams p;
     uint64_t flight; /* cycles */
     CableDir dir[2]; /* 0: a -> b, 1: b -> a */
+    double log_ok;   /* log1p(-ber): a bit's log-probability of arriving intact */
+    /* With ber > 0: 1 - (1 - ber)^bits for packets of fewer than P_ERR_WORDS words, worked out
+     * at build (the same expression as for longer ones), so no expm1 per packet. */
+    double *p_err;
 } Cable;
+
+#define P_ERR_WORDS 1024u
 
 static bool fault_matches(int match, uint16_t type)
 {
@@ -138,7 +144,8 @@ static bool cable_hit(Cable *k, CableDir *d, const CableFault *f, SimPacket *pkt
     }
     uint64_t pos = 0;
     if (k->p.ber > 0.0 && bits > 0) {
-        double p_err = -expm1((double)bits * log1p(-k->p.ber));
+        double p_err =
+            pkt->user[0] < P_ERR_WORDS ? k->p_err[pkt->user[0]] : -expm1((double)bits * k->log_ok);
         if (sim_rng_uniform(&k->c.rng) < p_err) {
             corrupt = true;
             pos = sim_rng_below(&k->c.rng, bits);
@@ -219,6 +226,7 @@ static void cable_destroy(SimComponent *c)
     Cable *k = (Cable *)c;
     free(k->dir[0].line);
     free(k->dir[1].line);
+    free(k->p_err);
 }
 
 static const SimComponentOps cable_ops = {
@@ -305,6 +313,17 @@ static bool cable_build(Sim *sim, const char *name, const void *params, SimBuild
         return sim_error_oom(err, name);
     }
     k->p = *p;
+    k->log_ok = log1p(-k->p.ber);
+    if (k->p.ber > 0.0) {
+        k->p_err = malloc(P_ERR_WORDS * sizeof(*k->p_err));
+        if (k->p_err == NULL) {
+            sim_error_oom(err, name);
+            goto fail_parts;
+        }
+        for (uint64_t w = 0; w < P_ERR_WORDS; w++) {
+            k->p_err[w] = -expm1((double)(w * LINK_LINE_BITS_PER_WORD) * k->log_ok);
+        }
+    }
     double flight_ps = p->length * (double)p->delay_per_m;
     SimTime period = p->domain->period;
     k->flight = (uint64_t)ceil(flight_ps / (double)period - 1e-9);

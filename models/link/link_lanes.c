@@ -495,15 +495,15 @@ static void rx_analyse(LinkLanes *l, SimCycle now, SimPacket *pkt)
         sim_packet_free(sim, pkt);
         return;
     }
-    uint32_t good = link_packet_crc(pkt);
-    if (good != pkt->crc && pkt->crc == ~good && link_is_data(pkt->type)) {
+    /* pkt->crc is the trailer's difference from the CRC of the bytes (models/proto/link.h) */
+    if (pkt->crc == LINK_CRC_STOMPED && link_is_data(pkt->type)) {
         /* Stomped by a cut-through sender that found it bad: it never took the sequence
          * number, and the hop that saw the error asks for the resend. Drop it silently. */
         l->st.stomped_rx++;
         sim_packet_free(sim, pkt);
         return;
     }
-    if (good != pkt->crc) {
+    if (pkt->crc != 0) {
         /* The header cannot be trusted either: whatever it was, ask for a resend. */
         l->st.crc_errors++;
         nak_request(l);
@@ -544,14 +544,13 @@ static bool rx_cut_ok(const LinkLanes *l, const SimPacket *pkt)
  * checked, and the verdict (known to the model now, acted on only then) travels with it. */
 static void rx_cut(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
 {
-    uint32_t good = link_packet_crc(pkt);
     LinkRxWait *w = &l->wait;
     w->active = true;
     w->early = true;
     w->pkt = NULL;
     w->at = tail;
-    w->bad = good != pkt->crc;
-    w->stomped = w->bad && pkt->crc == ~good;
+    w->bad = pkt->crc != 0;
+    w->stomped = pkt->crc == LINK_CRC_STOMPED;
     w->type = pkt->type;
     w->len = pkt->len;
     w->hop = pkt->stamp[SIM_STAMP_HOP];
@@ -677,7 +676,7 @@ static bool tx_control(LinkLanes *l, SimCycle now, uint16_t type)
     } else {
         w->seq = link_seq_add(l->rx_expected, -1);
     }
-    w->crc = link_packet_crc(w);
+    w->crc = 0; /* its trailer is its CRC */
     w->stamp[SIM_STAMP_CREATE] = w->stamp[SIM_STAMP_HOP] = now_ps(l);
     tx_start(l, now, w, SIM_CYCLE_NEVER, false);
     return true;
@@ -747,7 +746,7 @@ static bool tx_new(LinkLanes *l, SimCycle now)
     pkt->tail = 0; /* a resend, from the retry buffer, is whole */
     pkt->tail_bad = false;
     pkt->seq = l->next_seq;
-    pkt->crc = link_packet_crc(pkt);
+    pkt->crc = 0; /* its trailer is its CRC */
     pkt->stamp[SIM_STAMP_HOP] = now_ps(l);
     SimPacket *w = link_packet_clone(l->c.sim, pkt);
     if (w == NULL) {
@@ -758,7 +757,7 @@ static bool tx_new(LinkLanes *l, SimCycle now)
         l->src_read[i] += need[i];
     }
     if (stomp) {
-        w->crc = ~w->crc;
+        w->crc = LINK_CRC_STOMPED;
         l->st.stomped_tx++;
         sim_packet_free(l->c.sim, pkt);
         tx_start(l, now, w, tail_in, true);

@@ -14,9 +14,17 @@
  *   LINK_NAK   0x11  1 word  none     seq = last sequence number received in order
  *   LINK_FC    0x20  1 word  none     addr = link_fc_pack(header, data, length credits)
  *
- * Every packet ends with a trailer word on lane 0 holding its CRC-32 (pkt->crc): IEEE 802.3
- * CRC-32 (the polynomial and conventions of zlib's crc32()) over the header bytes as encoded by
- * link_header_encode() followed by the payload bytes when they are real (payload != NULL).
+ * Every packet ends with a trailer word on lane 0 holding its CRC-32: IEEE 802.3 CRC-32 (the
+ * polynomial and conventions of zlib's crc32()) over the header bytes as encoded by
+ * link_header_encode() followed by the payload bytes when they are real (payload != NULL),
+ * link_packet_crc(). The model does not compute it at every hop: pkt->crc holds the trailer's
+ * difference (XOR) from the CRC of the bytes the packet carries, 0 when the sender writes it.
+ * A bit error on the cable XORs its syndrome into it (never 0), a cut-through sender that
+ * stomps a bad packet complements it (LINK_CRC_STOMPED), and the receiver's check "the CRC of
+ * what arrived equals the trailer" is pkt->crc == 0. Neither header nor payload changes between
+ * the sender and the receiver of a hop, so this is the same verdict as computing both CRCs,
+ * without reading the payload bytes (issue 13: payload by reference; the bytes are neither
+ * copied nor read on the way, and corruption never rewrites them).
  * Data packets (MWP, MRD, MRRP) carry a 16-bit sequence number per direction and are kept for
  * retransmission until acknowledged; Ack, Nak and flow-control updates are not.
  *
@@ -193,7 +201,12 @@ uint32_t link_header_encode(const SimPacket *pkt, uint8_t out[LINK_MAX_HEADER_BY
  * byte is unknown or n is too short for it. */
 int link_header_decode(const uint8_t *in, size_t n, SimPacket *pkt);
 
-/* The CRC a packet carries: over its encoded header and its real payload bytes, if any. */
+/* pkt->crc of a packet stomped by a cut-through sender: its trailer is the complement of the
+ * CRC of its bytes. */
+#define LINK_CRC_STOMPED 0xffffffffu
+
+/* The CRC-32 of a packet's bytes: over its encoded header and its real payload bytes, if any
+ * (the trailer of an intact packet; the model carries only the difference, above). */
 uint32_t link_packet_crc(const SimPacket *pkt);
 
 /* "mwp", "mrd", ... for statistics and reports; "?" for anything else. */

@@ -3,14 +3,15 @@
  *
  * State of a component:
  *   AWAKE  its bit in domain->awake is set: it ticks at the domain's next edge;
- *   TIMED  its heap node is queued: it is moved to AWAKE when simulated time reaches the node;
+ *   TIMED  its timer is queued (sim/core/wheel.h): it is moved to AWAKE when simulated time
+ *          reaches it;
  *   ASLEEP neither: only a port (a delivery, or a freed slot it was blocked on) wakes it.
  * `live` counts the non-daemon components that are AWAKE or TIMED; the run may end when it is 0
  * and nothing is left in any buffer.
  *
  * One instant of the run loop, in this order:
- *   1. t = the earliest of the heap's top and every domain's `due` edge;
- *   2. every heap node due at t moves its component to AWAKE (its domain then has an edge at t);
+ *   1. t = the earliest of the timers and every domain's `due` edge;
+ *   2. every timer due at t moves its component to AWAKE (its domain then has an edge at t);
  *   3. every domain with an edge at t, in domain order, ticks its AWAKE components in slot
  *      order (the every-cycle kernel ticks all of them, but keeps the same books);
  *   4. end-of-run, deadlock, failure, watchdog and progress checks.
@@ -53,7 +54,7 @@ struct SimWork {
     uint64_t total;
 };
 
-static inline SimComponent *component_of(SimHeapNode *n)
+static inline SimComponent *component_of(SimTimer *n)
 {
     return (SimComponent *)((char *)n - offsetof(SimComponent, wake));
 }
@@ -97,7 +98,7 @@ Sim *sim_new(void)
     if (sim->stats == NULL) {
         goto fail_stats;
     }
-    if (!sim_heap_init(&sim->timers, 16)) {
+    if (!sim_wheel_init(&sim->timers)) {
         goto fail_heap;
     }
     sim->pool_options.packets = POOL_DEFAULT_PACKETS;
@@ -154,7 +155,7 @@ void sim_free(Sim *sim)
         free(d);
     }
     free(sim->domains);
-    sim_heap_destroy(&sim->timers);
+    sim_wheel_destroy(&sim->timers);
     sim_packet_pool_destroy(&sim->pool);
     sim_stats_free(sim->stats);
     sim_signals_free(sim);
@@ -315,7 +316,7 @@ bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d
     c->index = sim->n_components;
     c->slot = d->n_members;
     c->awake = false;
-    sim_heap_node_init(&c->wake);
+    sim_timer_init(&c->wake);
     sim->components[sim->n_components++] = c;
     d->members[d->n_members++] = c;
     return true;
@@ -449,19 +450,19 @@ static inline void clear_awake_bit(SimComponent *c)
 }
 
 /* Wake-ups the inline fast path does not take: later than the next edge, or a component whose
- * heap node is queued. */
+ * timer is queued. */
 void sim_kernel_wake_later(SimComponent *c, SimTime t)
 {
     Sim *sim = c->sim;
     assert(sim->running && t > sim->now && !c->awake);
     SimDomain *d = c->domain;
-    bool queued = sim_heap_node_queued(&c->wake);
+    bool queued = sim_timer_queued(&c->wake);
     if (queued && c->wake.time <= t) {
         return;
     }
     if (t - sim->now <= d->period) {
         /* Next edge, and the component was queued for later: the pending bit instead. */
-        sim_heap_remove(&sim->timers, &c->wake);
+        sim_wheel_remove(&sim->timers, &c->wake);
         set_pending_bit(c);
         if (d->due > t) {
             d->due = t;
@@ -471,7 +472,7 @@ void sim_kernel_wake_later(SimComponent *c, SimTime t)
     if (!queued && !c->daemon) {
         sim->live++;
     }
-    sim_heap_schedule(&sim->timers, &c->wake, t);
+    sim_wheel_schedule(&sim->timers, &c->wake, t);
 }
 
 /*
@@ -512,7 +513,7 @@ static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next
             sim->live--;
         }
     } else {
-        sim_heap_schedule(&sim->timers, &c->wake, wake);
+        sim_wheel_schedule(&sim->timers, &c->wake, wake);
     }
 }
 
@@ -616,8 +617,8 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
                              "blocks of %u B)",
                              po->packets, po->payload_blocks, po->payload_block_size);
     }
-    if (!sim_heap_reserve(&sim->timers, sim->n_components + 1)) {
-        return sim_error_set(err, SIM_ERR_NOMEM, "out of memory sizing the timer heap");
+    if (!sim_wheel_reserve(&sim->timers, sim->n_components + 1)) {
+        return sim_error_set(err, SIM_ERR_NOMEM, "out of memory sizing the timers");
     }
     SimRng order;
     sim_rng_seed(&order, opt->order_seed, "tick-order");
@@ -679,8 +680,10 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
 /* Step 2 of an instant: timed wake-ups due at t join their domain's awake set. */
 static void release_timers(Sim *sim, SimTime t)
 {
-    while (sim_heap_top_time(&sim->timers) == t) {
-        SimComponent *c = component_of(sim_heap_pop(&sim->timers));
+    SimTimer *next;
+    for (SimTimer *n = sim_wheel_take_due(&sim->timers, t); n != NULL; n = next) {
+        next = n->next;
+        SimComponent *c = component_of(n);
         SimDomain *d = c->domain;
         assert(d->due == SIM_TIME_NEVER || d->due == t);
         set_awake_bit(c);
@@ -757,9 +760,9 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
     }
 }
 
-static SimTime next_due(const Sim *sim)
+static SimTime next_due(Sim *sim)
 {
-    SimTime t = sim_heap_top_time(&sim->timers);
+    SimTime t = sim_wheel_top_time(&sim->timers);
     for (uint32_t i = 0; i < sim->n_domains; i++) {
         if (sim->domains[i]->due < t) {
             t = sim->domains[i]->due;
@@ -835,23 +838,31 @@ bool sim_begin(Sim *sim, const SimRunOptions *opt, SimError *err)
     return true;
 }
 
-SimTime sim_next_due(const Sim *sim)
+SimTime sim_next_due(Sim *sim)
 {
     return next_due(sim);
 }
 
-void sim_instant_begin(Sim *sim, SimTime t)
+/* sim_instant_begin, given next_due(sim) (nothing can have changed it since). */
+static void instant_begin(Sim *sim, SimTime t, SimTime due)
 {
     assert(sim->running && (t > sim->now || sim->activations == 0));
+    assert(due == next_due(sim));
     sim->now = t;
+    sim_wheel_advance(&sim->timers, t);
     if (sim->observe != NULL) {
         sim_observe_instant_begin(sim->observe, t);
     }
-    sim->instant_due = next_due(sim) == t;
+    sim->instant_due = due == t;
     if (sim->instant_due) {
         release_timers(sim, t);
         sim->last_due = t;
     }
+}
+
+void sim_instant_begin(Sim *sim, SimTime t)
+{
+    instant_begin(sim, t, next_due(sim));
 }
 
 bool sim_domain_has_edge(const SimDomain *d, SimTime t)
@@ -869,7 +880,8 @@ void sim_domain_edge(Sim *sim, SimDomain *d, SimTime t, bool all)
     }
 }
 
-SimStep sim_instant_end(Sim *sim, SimError *err)
+/* sim_instant_end; *due is next_due(sim) after it when it returns SIM_STEP_CONTINUE. */
+static SimStep instant_end(Sim *sim, SimError *err, SimTime *due)
 {
     const SimTime t = sim->now;
     const SimRunOptions *opt = &sim->options;
@@ -924,7 +936,8 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
         sim->last_work = t;
         sim->idle_noted = true;
     }
-    if (next_due(sim) == SIM_TIME_NEVER) {
+    *due = next_due(sim);
+    if (*due == SIM_TIME_NEVER) {
         sim->end_time = sim->last_due;
         if (!drained(sim)) {
             sim_error_set(err, SIM_ERR_SIMULATION,
@@ -937,6 +950,12 @@ SimStep sim_instant_end(Sim *sim, SimError *err)
         return SIM_STEP_DONE;
     }
     return SIM_STEP_CONTINUE;
+}
+
+SimStep sim_instant_end(Sim *sim, SimError *err)
+{
+    SimTime due;
+    return instant_end(sim, err, &due);
 }
 
 void sim_end(Sim *sim, SimTime end)
@@ -957,11 +976,11 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
     SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
     SimStep step = SIM_STEP_CONTINUE;
     SimTime end = 0;
-    if (next_due(sim) == SIM_TIME_NEVER) {
+    SimTime due = next_due(sim);
+    if (due == SIM_TIME_NEVER) {
         step = SIM_STEP_DONE; /* no components */
     }
     while (step == SIM_STEP_CONTINUE) {
-        SimTime due = next_due(sim);
         SimTime t = every ? next_edge_any(sim, from) : due;
         if (t > due) {
             t = due; /* a due instant is always a domain edge; never skip one */
@@ -975,7 +994,7 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
             end = opt->until;
             break;
         }
-        sim_instant_begin(sim, t);
+        instant_begin(sim, t, due);
         for (uint32_t i = 0; i < sim->n_domains; i++) {
             SimDomain *d = sim->domains[i];
             if (!every) {
@@ -986,7 +1005,7 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
                 tick_domain_all(sim, d, t);
             }
         }
-        step = sim_instant_end(sim, err);
+        step = instant_end(sim, err, &due);
         end = sim->end_time;
     }
     finish(sim, end);

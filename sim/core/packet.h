@@ -38,8 +38,8 @@ struct SimPacket {
     uint64_t addr;
     uint32_t len; /* bytes the packet stands for (payload length) */
     uint32_t seq; /* link-level sequence number */
-    uint32_t crc;
-    uint32_t tag;  /* request tag, to match a response with its request */
+    uint32_t crc; /* link trailer: its difference from the CRC of the bytes (models/proto/link.h) */
+    uint32_t tag; /* request tag, to match a response with its request */
     uint16_t type; /* model-defined (models/proto) */
     uint16_t flags;
     uint16_t src; /* node ids */
