@@ -71,8 +71,8 @@ static uint64_t grow_threshold(uint32_t bits)
 
 DramStore *dram_store_new(uint64_t max_lines)
 {
-    if (max_lines == 0 || max_lines >= BYTES) {
-        return NULL; /* byte-line indices are 31-bit */
+    if (max_lines == 0 || max_lines > DRAM_STORE_MAX_LINES) {
+        return NULL;
     }
     DramStore *s = calloc(1, sizeof(*s));
     if (s == NULL) {

@@ -39,8 +39,10 @@ extern "C" {
 
 typedef struct DramStore DramStore;
 
-/* A store for at most max_lines distinct 64 B lines (1 .. 2^31 - 1); NULL when it cannot be
- * reserved. */
+#define DRAM_STORE_MAX_LINES 0x7fffffffu /* byte-line indices are 31-bit */
+
+/* A store for at most max_lines distinct 64 B lines (1 .. DRAM_STORE_MAX_LINES); NULL when it
+ * cannot be reserved. */
 DramStore *dram_store_new(uint64_t max_lines);
 void dram_store_free(DramStore *s);
 

@@ -192,6 +192,13 @@ TEST(DramStoreCapacity, AFullStoreRefusesNewLinesButKeepsOldOnes)
     dram_store_free(s);
 }
 
+TEST(DramStoreCapacity, AtMost2To31MinusOneLines)
+{
+    EXPECT_EQ(dram_store_new(0), nullptr);
+    EXPECT_EQ(dram_store_new((uint64_t)DRAM_STORE_MAX_LINES + 1), nullptr);
+    EXPECT_EQ(DRAM_STORE_MAX_LINES, (1u << 31) - 1);
+}
+
 TEST(MemProto, BeatsAndRoutes)
 {
     EXPECT_EQ(mem_beats(0, 64), 1u);
