@@ -74,6 +74,7 @@ int ddr3_queue_push(Ddr3Queue *q, const Ddr3Channel *ch, const Ddr3Req *r)
     }
     bq->tail = s;
     q->present |= 1ULL << r->bidx;
+    q->bucket[DDR3_QUEUE_BUCKET(r->addr)]++;
     q->n++;
     /* Appending the youngest request can only fill an empty cache field. */
     if (bq->valid && b->open) {
@@ -121,6 +122,7 @@ void ddr3_queue_remove(Ddr3Queue *q, int slot)
     if (bq->head == DDR3_NO_SLOT) {
         q->present &= ~(1ULL << e->bidx);
     }
+    q->bucket[DDR3_QUEUE_BUCKET(e->addr)]--;
     e->used = false;
     e->next = q->free_head;
     q->free_head = (int16_t)slot;
@@ -129,6 +131,9 @@ void ddr3_queue_remove(Ddr3Queue *q, int slot)
 
 int ddr3_queue_find(const Ddr3Queue *q, uint64_t addr)
 {
+    if (q->bucket[DDR3_QUEUE_BUCKET(addr)] == 0) {
+        return DDR3_NO_SLOT;
+    }
     for (uint32_t i = 0; i < q->cap; i++) {
         if (q->slot[i].used && q->slot[i].addr == addr) {
             return (int)i;

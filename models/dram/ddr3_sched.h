@@ -37,8 +37,10 @@
 extern "C" {
 #endif
 
-#define DDR3_MAX_QUEUE 256
-#define DDR3_NO_SLOT   (-1)
+#define DDR3_MAX_QUEUE          256
+#define DDR3_NO_SLOT            (-1)
+#define DDR3_QUEUE_BUCKETS      256u
+#define DDR3_QUEUE_BUCKET(addr) ((uint32_t)((addr) >> 6) & (DDR3_QUEUE_BUCKETS - 1))
 
 typedef enum DramSchedKind {
     DRAM_SCHED_FRFCFS = 0,
@@ -90,6 +92,9 @@ typedef struct Ddr3Queue {
     uint32_t n;
     int16_t free_head;
     uint64_t present; /* bit per bank index: its list is not empty */
+    /* Requests queued per bucket of burst addresses (DDR3_QUEUE_BUCKET): a lookup of an address
+     * whose bucket is empty needs no pass over the slots. */
+    uint16_t bucket[DDR3_QUEUE_BUCKETS];
     Ddr3BankQueue bank[DDR3_MAX_RANKS * DDR3_MAX_BANKS];
 } Ddr3Queue;
 

@@ -605,6 +605,15 @@ static const SimStatRoleRow gen_stat_roles[] = {
 static const SimStatTable gen_stats = {gen_stat_rows,  N_OF(gen_stat_rows), NULL, 0,
                                        gen_stat_roles, N_OF(gen_stat_roles)};
 
+/* Lines the verifying shadow may need: a request of at most 4 KiB touches at most 64 lines of
+ * its own; without a count, 4 Mi. At most what a store holds: past that the run fails naming
+ * the shadow, if it ever gets there. */
+static uint64_t shadow_lines(const DramGenParams *p)
+{
+    uint64_t lines = p->count ? p->count * 64 : 1u << 22;
+    return lines < DRAM_STORE_MAX_LINES ? lines : DRAM_STORE_MAX_LINES;
+}
+
 static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *bld, SimError *err)
 {
     DramGen *g = calloc(1, sizeof(*g));
@@ -614,8 +623,7 @@ static bool gen_build(Sim *sim, const char *name, const void *params, SimBuild *
     g->p = *(const DramGenParams *)params;
     g->m.limit = g->p.outstanding;
     if (!sim_hist_init(&g->st.latency) || !sim_hist_init(&g->st.read_latency) ||
-        (g->p.verify &&
-         (g->shadow = dram_store_new(g->p.count ? g->p.count * 64 : 1u << 22)) == NULL)) {
+        (g->p.verify && (g->shadow = dram_store_new(shadow_lines(&g->p))) == NULL)) {
         sim_error_oom(err, name);
         goto fail_parts;
     }

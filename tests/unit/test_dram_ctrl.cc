@@ -263,6 +263,28 @@ TEST(Ddr3Ctrl, ReadIsForwardedFromTheWriteQueue)
     EXPECT_EQ(r.done[2], r.arrive[2] + cfg.frontend);
 }
 
+// The write queue counts its requests by bucket of addresses (256 buckets of 64 B bursts, so
+// bursts 16 KiB apart share one): a read whose bucket holds other writes only is not forwarded,
+// a read of a queued write is, whatever else shares its bucket.
+TEST(Ddr3Ctrl, ForwardingLooksPastOtherWritesOfTheSameBucket)
+{
+    Ddr3CtrlConfig cfg = defaults();
+    CoreRun r(cfg);
+    const uint64_t a = at(2, 7);
+    const uint64_t apart = 256 * 64;
+    std::vector<Req> reqs = {{0, at(0, 1), false},      {0, a, true},
+                             {0, a + apart, true},      {0, a + 2 * apart, true},
+                             {0, a + 3 * apart, false}, {0, a + apart, false},
+                             {0, a + 5 * apart, false}, {0, a + 2 * apart, false}};
+    r.drive(reqs, false);
+    EXPECT_EQ(ddr3_ctrl_stats(r.c)->read_forwards, 2u);
+    EXPECT_EQ(r.done[5], r.arrive[5] + cfg.frontend);
+    EXPECT_EQ(r.done[7], r.arrive[7] + cfg.frontend);
+    EXPECT_GT(r.done[4], r.arrive[4] + cfg.frontend + cfg.timing.cl); /* from the DRAM */
+    EXPECT_GT(r.done[6], r.arrive[6] + cfg.frontend + cfg.timing.cl);
+    EXPECT_EQ(ddr3_ctrl_stats(r.c)->writes, 3u);
+}
+
 TEST(Ddr3Ctrl, WritesDrainBetweenTheWatermarks)
 {
     Ddr3CtrlConfig cfg = defaults();

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "models/dram/dram_store.h"
@@ -125,6 +126,55 @@ TEST_F(Store, ManyRandomLinesMatchAReferenceMap)
     EXPECT_LE(dram_store_lines(s), 200000u);
 }
 
+// The table grows from 4096 slots by doubling at 70% load: every pattern line written before
+// and after many doublings keeps its version, and lines never written still read as zeros.
+TEST_F(Store, PatternVersionsSurviveTheTableDoubling)
+{
+    std::mt19937_64 rng(7);
+    std::vector<uint64_t> lines;
+    for (int i = 0; i < 100000; i++) {
+        lines.push_back((rng() % (1ULL << 26)) * 64); /* 4 GiB of lines */
+        ASSERT_TRUE(dram_store_write_pattern(s, lines.back(), 64));
+    }
+    std::unordered_map<uint64_t, uint32_t> want;
+    for (uint64_t l : lines) {
+        want[l]++;
+    }
+    for (const auto &w : want) {
+        ASSERT_EQ(dram_store_version(s, w.first), w.second) << "line " << w.first;
+    }
+    for (size_t i = 0; i < 2000; i++) {
+        uint8_t expect[64];
+        mem_pattern_fill(expect, lines[i], 64, want[lines[i]]);
+        EXPECT_EQ(memcmp(read(lines[i], 64).data(), expect, 64), 0);
+    }
+    EXPECT_EQ(dram_store_lines(s), want.size());
+    EXPECT_EQ(dram_store_byte_lines(s), 0u);
+    EXPECT_EQ(read(64ULL << 30, 64), std::vector<uint8_t>(64, 0)); /* beyond them all */
+}
+
+// Line numbers beyond 2^32 (addresses from 256 GiB) keep their high bits apart: two lines whose
+// numbers share the low 32 bits are different lines, before and after the table doubles.
+TEST_F(Store, LinesBeyond256GiBAreDistinct)
+{
+    const uint64_t far = 1ULL << 38; /* line number 2^32 */
+    uint8_t a[64], b[64];
+    memset(a, 0xa, sizeof(a));
+    memset(b, 0xb, sizeof(b));
+    ASSERT_TRUE(dram_store_write(s, 128, a, 64));
+    EXPECT_EQ(dram_store_version(s, far + 128), 0u); /* not the line at 128 */
+    ASSERT_TRUE(dram_store_write(s, far + 128, b, 64));
+    for (uint64_t i = 0; i < 20000; i++) { /* several doublings */
+        ASSERT_TRUE(dram_store_write_pattern(s, (i + 10) * 64 + (i % 2 ? far : 0), 64));
+    }
+    EXPECT_EQ(read(128, 64), std::vector<uint8_t>(64, 0xa));
+    EXPECT_EQ(read(far + 128, 64), std::vector<uint8_t>(64, 0xb));
+    EXPECT_EQ(dram_store_version(s, far + 11 * 64), 1u);
+    EXPECT_EQ(dram_store_version(s, 11 * 64), 0u);
+    EXPECT_EQ(dram_store_version(s, 10 * 64), 1u);
+    EXPECT_EQ(dram_store_version(s, far + 10 * 64), 0u);
+}
+
 TEST(DramStoreCapacity, AFullStoreRefusesNewLinesButKeepsOldOnes)
 {
     DramStore *s = dram_store_new(4);
@@ -140,6 +190,13 @@ TEST(DramStoreCapacity, AFullStoreRefusesNewLinesButKeepsOldOnes)
     EXPECT_EQ(dram_store_lines(s), 4u);
     EXPECT_EQ(dram_store_max_lines(s), 4u);
     dram_store_free(s);
+}
+
+TEST(DramStoreCapacity, AtMost2To31MinusOneLines)
+{
+    EXPECT_EQ(dram_store_new(0), nullptr);
+    EXPECT_EQ(dram_store_new((uint64_t)DRAM_STORE_MAX_LINES + 1), nullptr);
+    EXPECT_EQ(DRAM_STORE_MAX_LINES, (1u << 31) - 1);
 }
 
 TEST(MemProto, BeatsAndRoutes)
