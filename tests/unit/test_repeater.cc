@@ -694,3 +694,26 @@ TEST(RepeaterFabric, ThroughRealLinksBothModesEqualTheEndToEndFormula)
 }
 
 } // namespace
+
+namespace
+{
+
+TEST(RepeaterSerial, OnePacketThroughRealLinksCostsWhatStoreAndForwardCosts)
+{
+    // docs/models/repeater.md section 3, "Serial": a packet alone never waits for a slot, so
+    // its end-to-end time through 1..3 serial repeaters on real links is store-and-forward's
+    // to the picosecond (the formula of "Through real links").
+    for (SimKernelKind kern : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        for (uint64_t bytes : {64u, 4096u}) {
+            for (int h = 1; h <= 3; h++) {
+                SimTime saf = first_push(h, "store_and_forward", bytes, kern, "mb.mem_req", true);
+                SimTime ser = first_push(h, "store_and_forward, serial: true", bytes, kern,
+                                         "mb.mem_req", true);
+                EXPECT_EQ(ser, saf) << bytes << " B, " << h << " hops, kernel " << kern;
+                EXPECT_GT(saf, 0u);
+            }
+        }
+    }
+}
+
+} // namespace
