@@ -47,6 +47,7 @@
 #define REP_MAX_DOWNS 8u
 #define REP_LOCAL     REP_MAX_DOWNS /* route index and slot of the local (own host) port */
 #define REP_NIN       (REP_MAX_DOWNS + 1u)
+#define REP_MAX_BUF   16u /* serial: MPP-side buffer slots per egress, at most */
 
 typedef enum RepeaterMode {
     REP_MODE_SAF = 0,
@@ -68,7 +69,53 @@ typedef struct RepeaterParams {
     uint64_t processing;
     uint64_t switching;
     uint64_t bus_bytes;
+    bool serial;
+    uint64_t buffers;
+    double wire_rate;
+    uint64_t frame_bytes;
+    bool hop_stats;
 } RepeaterParams;
+
+/*
+ * serial (docs/models/repeater.md section 3, "Serial store-and-forward"): the MPP-side buffer
+ * of one egress holds `buffers` packets, each from its copy until its last byte has left on the
+ * wire (`release`, the first cycle the slot is free). Packet i starts its copy no earlier than
+ * the release of packet i - buffers: rel[i % buffers] holds it until packet i overwrites it.
+ */
+typedef struct RepSlots {
+    SimCycle rel[REP_MAX_BUF];
+    uint64_t n; /* packets pushed through this egress */
+} RepSlots;
+
+/*
+ * hop_stats: occupancy of one egress's output (MPP-side) buffer, a packet counted from the
+ * cycle its copy starts (its first beat on the bus) to its release (serial: its last byte on
+ * the wire) or its push (otherwise). Both are known when they still lie in the future, so they
+ * wait in `pend` and are applied in time order (a release before an entry at the same time)
+ * before any later change: the time-weighted mean then depends only on when packets came and
+ * went, never on when the stage ticked. Pending: one entry (the held packet) and at most
+ * `buffers` releases.
+ */
+typedef struct RepOccEv {
+    SimTime at;
+    int delta; /* +1 entry, -1 release */
+} RepOccEv;
+
+typedef struct RepOcc {
+    SimTimeAvg avg;
+    RepOccEv pend[REP_MAX_BUF + 2];
+    uint32_t npend;
+    uint64_t value;
+} RepOcc;
+
+/* hop_stats, per egress: its buffer and the wire time of what it sent. */
+typedef struct RepHop {
+    RepOcc occ;
+    uint64_t beats;   /* bus beats sent */
+    SimTime wire_ps;  /* time the packets sent need on the outgoing link at wire_rate */
+    double bus_util;  /* beats / cycles of the run */
+    double wire_load; /* wire_ps / time of the run */
+} RepHop;
 
 /* A packet granted to an egress bus: it leaves at `push` (its last beat, or its header beat
  * with its tail pushed at `tail` when it cuts through), freeing the bus after `tail`. */
@@ -110,6 +157,14 @@ typedef struct Repeater {
     uint64_t total_beats;
     SimHist req_residency;
     SimHist resp_residency;
+    /* serial */
+    RepSlots up_slots;
+    RepSlots down_slots[REP_NIN];
+    /* hop_stats (block 1) */
+    SimHist req_wait;
+    SimHist resp_wait;
+    RepHop up_hop;
+    RepHop down_hop[REP_NIN];
 } Repeater;
 
 static uint32_t beats_of(const Repeater *r, const SimPacket *pkt)
@@ -125,6 +180,115 @@ static SimCycle cycle_of(const Repeater *r, SimTime t)
 {
     const SimDomain *d = r->c.domain;
     return t <= d->phase ? 0 : (t - d->phase) / d->period;
+}
+
+/* Bytes a packet carries on the wire: its payload (none for a read command or a write
+ * acknowledgement) and the frame (header, CRC, framing) of `frame_bytes`. */
+static uint64_t wire_bytes_of(const Repeater *r, const SimPacket *pkt)
+{
+    bool data = !(pkt->type == MEM_READ || pkt->type == MEM_WRITE_ACK);
+    return (data ? pkt->len : 0) + r->p.frame_bytes;
+}
+
+/* Its time on the outgoing link at wire_rate, in ps, rounded up. */
+static SimTime wire_ps_of(const Repeater *r, const SimPacket *pkt)
+{
+    double ps = (double)wire_bytes_of(r, pkt) * 8.0e12 / r->p.wire_rate;
+    SimTime t = (SimTime)ps;
+    return (double)t < ps ? t + 1 : t;
+}
+
+/* serial: w = the wire time in whole cycles of the stage, rounded up. */
+static SimCycle wire_cycles_of(const Repeater *r, const SimPacket *pkt)
+{
+    SimTime period = r->c.domain->period;
+    return (wire_ps_of(r, pkt) + period - 1) / period;
+}
+
+/* The earliest cycle the next packet of an egress may start: its bus free at f and, serial,
+ * the slot of the packet `buffers` before it released. */
+static SimCycle egress_free(const Repeater *r, const RepSlots *sl, SimCycle f)
+{
+    if (!r->p.serial || sl->n < r->p.buffers) {
+        return f;
+    }
+    SimCycle rel = sl->rel[sl->n % r->p.buffers];
+    return rel > f ? rel : f;
+}
+
+/* serial: a packet pushed now into the MPP-side buffer leaves its slot when its last byte has
+ * left on the wire: release = now + w + 1. Returns that cycle (now + 1 when not serial). */
+static SimCycle slot_take(Repeater *r, RepSlots *sl, const SimPacket *pkt, SimCycle now)
+{
+    if (!r->p.serial) {
+        return now + 1;
+    }
+    SimCycle rel = now + wire_cycles_of(r, pkt) + 1;
+    sl->rel[sl->n % r->p.buffers] = rel;
+    sl->n++;
+    return rel;
+}
+
+/* Apply the changes due at or before t, earliest first, a release before an entry. */
+static void occ_advance(RepOcc *o, SimTime t)
+{
+    for (;;) {
+        uint32_t best = o->npend;
+        for (uint32_t i = 0; i < o->npend; i++) {
+            const RepOccEv *e = &o->pend[i];
+            if (e->at > t) {
+                continue;
+            }
+            if (best == o->npend || e->at < o->pend[best].at ||
+                (e->at == o->pend[best].at && e->delta < o->pend[best].delta)) {
+                best = i;
+            }
+        }
+        if (best == o->npend) {
+            return;
+        }
+        RepOccEv e = o->pend[best];
+        o->pend[best] = o->pend[--o->npend];
+        o->value = e.delta > 0 ? o->value + 1 : o->value - 1;
+        sim_timeavg_set(&o->avg, e.at, o->value);
+    }
+}
+
+static void occ_at(RepOcc *o, SimTime at, int delta)
+{
+    if (o->npend < N_OF(o->pend)) {
+        o->pend[o->npend++] = (RepOccEv){at, delta};
+    }
+}
+
+/* hop_stats of a packet pushed now through the egress `hop`, its slot released at cycle rel. */
+static void hop_pushed(Repeater *r, RepHop *hop, const SimPacket *pkt, SimCycle rel)
+{
+    if (!r->p.hop_stats) {
+        return;
+    }
+    hop->beats += beats_of(r, pkt);
+    hop->wire_ps += wire_ps_of(r, pkt);
+    SimTime now = r->c.sim->now;
+    occ_advance(&hop->occ, now);
+    occ_at(&hop->occ, r->p.serial ? sim_domain_time(r->c.domain, rel) : now, -1);
+    occ_advance(&hop->occ, now);
+}
+
+/* hop_stats of a packet granted now to an egress, planned to push at cycle h->push: its copy
+ * starts k - 1 cycles before (never before now). */
+static void hop_granted(Repeater *r, RepHop *hop, SimHist *wait, const RepHold *h, uint32_t k)
+{
+    if (!r->p.hop_stats) {
+        return;
+    }
+    SimTime now = r->c.sim->now;
+    sim_hist_record(wait, now > h->entered ? now - h->entered : 0);
+    SimCycle start = h->push + 1 >= k ? h->push + 1 - k : 0;
+    SimTime at = sim_domain_time(r->c.domain, start);
+    occ_advance(&hop->occ, now);
+    occ_at(&hop->occ, at > now ? at : now, +1);
+    occ_advance(&hop->occ, now);
 }
 
 /* The egress start and push cycle of a packet visible at v with k beats, bus free at f. */
@@ -250,7 +414,8 @@ static void up_grant(Repeater *r, SimCycle now)
         uint32_t beats = beats_of(r, pkt);
         r->up.pkt = pkt;
         r->up.entered = sim_port_head_time(r->req[slot]);
-        bool go = egress_plan(r, r->req[slot], r->up_req, &r->up, beats, r->up_free, now);
+        bool go = egress_plan(r, r->req[slot], r->up_req, &r->up, beats,
+                              egress_free(r, &r->up_slots, r->up_free), now);
         sim_port_pop(r->req[slot]);
         r->rr_next = (i + 1) % r->nin;
         if (!go) {
@@ -264,6 +429,7 @@ static void up_grant(Repeater *r, SimCycle now)
             r->in[slot].beats += beats;
             r->total_beats += beats;
         }
+        hop_granted(r, &r->up_hop, &r->req_wait, &r->up, beats);
         mem_route_push(pkt, slot);
         return;
     }
@@ -291,8 +457,8 @@ static void down_take(Repeater *r, SimCycle now)
         RepHold *h = &r->down[slot];
         h->pkt = pkt;
         h->entered = sim_port_head_time(r->up_resp);
-        bool go =
-            egress_plan(r, r->up_resp, r->resp[slot], h, beats_of(r, pkt), r->down_free[slot], now);
+        bool go = egress_plan(r, r->up_resp, r->resp[slot], h, beats_of(r, pkt),
+                              egress_free(r, &r->down_slots[slot], r->down_free[slot]), now);
         sim_port_pop(r->up_resp);
         if (!go) {
             h->pkt = NULL;
@@ -304,6 +470,7 @@ static void down_take(Repeater *r, SimCycle now)
         if (!pkt->tail_bad) {
             r->in[slot].responses++;
         }
+        hop_granted(r, &r->down_hop[slot], &r->resp_wait, h, beats_of(r, pkt));
     }
 }
 
@@ -321,6 +488,9 @@ static SimCycle repeater_tick(SimComponent *c, SimCycle now)
         if (r->up.pkt != NULL && r->up.push <= now && sim_port_can_push(r->up_req)) {
             sim_hist_record(&r->req_residency, sim->now - r->up.entered);
             r->forwarded_up++;
+            const SimPacket *pkt = r->up.pkt;
+            SimCycle rel = slot_take(r, &r->up_slots, pkt, now);
+            hop_pushed(r, &r->up_hop, pkt, rel);
             r->up_free = egress_push_now(r, r->up_req, &r->up, now);
         }
         for (uint32_t s = 0; s < REP_NIN; s++) {
@@ -328,6 +498,8 @@ static SimCycle repeater_tick(SimComponent *c, SimCycle now)
             if (h->pkt != NULL && h->push <= now && sim_port_can_push(r->resp[s])) {
                 sim_hist_record(&r->resp_residency, sim->now - h->entered);
                 r->forwarded_down++;
+                SimCycle rel = slot_take(r, &r->down_slots[s], h->pkt, now);
+                hop_pushed(r, &r->down_hop[s], h->pkt, rel);
                 r->down_free[s] = egress_push_now(r, r->resp[s], h, now);
             }
         }
@@ -393,12 +565,25 @@ static void repeater_dump(const SimComponent *c, SimError *report)
                      r->up.pkt != NULL ? "holds a request" : "free", held);
 }
 
+static void hop_finish(const Repeater *r, RepHop *hop, SimTime end)
+{
+    occ_advance(&hop->occ, end);
+    SimCycle cycles = end / r->c.domain->period;
+    hop->bus_util = cycles > 0 ? (double)hop->beats / (double)cycles : 0.0;
+    hop->wire_load = end > 0 ? (double)hop->wire_ps / (double)end : 0.0;
+}
+
 static void repeater_finish(SimComponent *c, SimTime end)
 {
     Repeater *r = (Repeater *)c;
-    (void)end;
     for (uint32_t s = 0; s < REP_NIN; s++) {
         r->in[s].share = r->total_beats > 0 ? (double)r->in[s].beats / (double)r->total_beats : 0.0;
+    }
+    if (r->p.hop_stats) {
+        hop_finish(r, &r->up_hop, end);
+        for (uint32_t s = 0; s < REP_NIN; s++) {
+            hop_finish(r, &r->down_hop[s], end);
+        }
     }
 }
 
@@ -407,6 +592,8 @@ static void repeater_destroy(SimComponent *c)
     Repeater *r = (Repeater *)c;
     sim_hist_destroy(&r->req_residency);
     sim_hist_destroy(&r->resp_residency);
+    sim_hist_destroy(&r->req_wait);
+    sim_hist_destroy(&r->resp_wait);
 }
 
 static const SimComponentOps repeater_ops = {
@@ -433,6 +620,20 @@ static const SimParamDesc repeater_params[] = {
      "cut_through: cycles from the header beat in to the first beat out (route lookup)"},
     {"bus_bytes", SIM_PARAM_BYTES, offsetof(RepeaterParams, bus_bytes), "64B", "8B", "512B", NULL,
      "bytes per beat of the switching stage's buses (Avalon-MM 512 bits)"},
+    {"serial", SIM_PARAM_BOOL, offsetof(RepeaterParams, serial), "false", NULL, NULL, NULL,
+     "store_and_forward only: the SPP-side and MPP-side buffers in series, a packet holding its "
+     "MPP-side slot until it has left on the wire (no overlap beyond `buffers`)"},
+    {"buffers", SIM_PARAM_UINT, offsetof(RepeaterParams, buffers), "1", "1", "16", NULL,
+     "serial: packets the MPP-side buffer of each egress holds (1: receive and forward never "
+     "overlap)"},
+    {"wire_rate", SIM_PARAM_BITRATE, offsetof(RepeaterParams, wire_rate), "40Gbps", "1Gbps",
+     "400Gbps", NULL,
+     "serial and hop_stats: data rate of the outgoing optical link (4 x 10GBASE-R)"},
+    {"frame_bytes", SIM_PARAM_BYTES, offsetof(RepeaterParams, frame_bytes), "96B", "0B", "4KiB",
+     NULL,
+     "serial and hop_stats: bytes of framing per packet on the wire (3 lane cycles of 4 x 8 B)"},
+    {"hop_stats", SIM_PARAM_BOOL, offsetof(RepeaterParams, hop_stats), "false", NULL, NULL, NULL,
+     "add the per-hop statistics: waits, output-buffer occupancy, bus use and wire load"},
 };
 
 /* clang-format off */
@@ -463,6 +664,12 @@ static const char *repeater_check(const void *params, char *msg, size_t msg_size
                  (unsigned long long)p->bus_bytes);
         return "bus_bytes";
     }
+    if (p->serial && p->mode != REP_MODE_SAF) {
+        snprintf(msg, msg_size,
+                 "serial buffers are store-and-forward: `mode` must be "
+                 "store_and_forward");
+        return "serial";
+    }
     return NULL;
 }
 
@@ -492,6 +699,24 @@ static const SimStatDesc repeater_stat_rows[] = {
     IN_ROW("beats", SIM_STAT_COUNTER, beats, "beats", "beats granted"),
     IN_ROW("responses", SIM_STAT_COUNTER, responses, "packets", "responses routed down"),
     IN_ROW("share", SIM_STAT_REAL, share, NULL, "share of the beats sent up"),
+    /* hop_stats: block 1 */
+    SIM_STAT_ROW_IN(1, "req_wait_ns", SIM_STAT_HIST, Repeater, req_wait, "ns", 1000,
+                    "per request: visible at an input to granted the bus up (queueing), ns"),
+    SIM_STAT_ROW_IN(1, "resp_wait_ns", SIM_STAT_HIST, Repeater, resp_wait, "ns", 1000,
+                    "per response: visible from up to granted its down bus, ns"),
+    SIM_STAT_ROW_IN(1, "up_buffer", SIM_STAT_TIMEAVG, Repeater, up_hop.occ.avg, "packets", 1,
+                    "requests in the up output buffer: granted to released (serial: left on the "
+                    "wire; else pushed)"),
+    SIM_STAT_ROW_IN(1, "up_bus_util", SIM_STAT_REAL, Repeater, up_hop.bus_util, NULL, 1,
+                    "beats sent up / cycles of the run"),
+    SIM_STAT_ROW_IN(1, "up_wire_load", SIM_STAT_REAL, Repeater, up_hop.wire_load, NULL, 1,
+                    "wire time of the requests sent up (wire_rate, frame_bytes) / time of the run"),
+    SIM_STAT_GROUP_ROW(1, 1, "<input>.buffer", SIM_STAT_TIMEAVG, Repeater, down_hop[0].occ.avg,
+                       sizeof(RepHop), "packets", 1,
+                       "responses in this port's output buffer: granted to released"),
+    SIM_STAT_GROUP_ROW(1, 1, "<input>.wire_load", SIM_STAT_REAL, Repeater, down_hop[0].wire_load,
+                       sizeof(RepHop), NULL, 1,
+                       "wire time of the responses sent down this port / time of the run"),
 };
 
 #undef IN_ROW
@@ -556,7 +781,8 @@ static bool repeater_build(Sim *sim, const char *name, const void *params, SimBu
     if (r->p.local) {
         r->in_idx[r->nin++] = REP_LOCAL;
     }
-    if (!sim_hist_init(&r->req_residency) || !sim_hist_init(&r->resp_residency)) {
+    if (!sim_hist_init(&r->req_residency) || !sim_hist_init(&r->resp_residency) ||
+        !sim_hist_init(&r->req_wait) || !sim_hist_init(&r->resp_wait)) {
         sim_error_oom(err, name);
         goto fail_parts;
     }
@@ -576,7 +802,13 @@ static bool repeater_build(Sim *sim, const char *name, const void *params, SimBu
         sim_build_port(bld, port, &r->c, &r->resp[i]);
     }
     /* Per-input statistics of the inputs in use only, in slot order. */
-    sim_build_stats(bld, &(SimStatBinding){.block = {r}, .count = {r->nin}, .pick = {r->in_idx}});
+    sim_timeavg_init(&r->up_hop.occ.avg, 0, 0);
+    for (uint32_t s = 0; s < REP_NIN; s++) {
+        sim_timeavg_init(&r->down_hop[s].occ.avg, 0, 0);
+    }
+    sim_build_stats(bld, &(SimStatBinding){.block = {r, r->p.hop_stats ? r : NULL},
+                                           .count = {r->nin},
+                                           .pick = {r->in_idx}});
     return sim_add_signals(
         sim, name, &repeater_signals,
         &(SimSignalBinding){.block = {r}, .count = (uint32_t)r->p.downs, .domain = r->p.domain},

@@ -36,10 +36,11 @@ struct RepRun {
 // A chain: generic.source -> h switches (local_req -> up_req) -> generic.sink, all at 250 MHz,
 // every link latency 1 (the next edge: propagation 0 cycles beyond the register).
 std::string chain_yaml(int hops, uint64_t bytes, const char *mode, uint64_t processing,
-                       uint64_t switching)
+                       uint64_t switching, uint64_t count = 1, const std::string &extra = "")
 {
     std::string y = "sim: {allow_cycles: true}\ninstances:\n";
-    y += "  src: {type: generic.source, count: 1, size: " + std::to_string(bytes) + "B}\n";
+    y += "  src: {type: generic.source, count: " + std::to_string(count) +
+         ", size: " + std::to_string(bytes) + "B}\n";
     // The source emits at cycle 0; a stage holding it 100 cycles gives its beats room before.
     y += "  pre: {type: generic.delay, delay: 100}\n";
     y += "  sink: {type: generic.sink}\n";
@@ -47,7 +48,7 @@ std::string chain_yaml(int hops, uint64_t bytes, const char *mode, uint64_t proc
         std::string n = "r" + std::to_string(i);
         y += "  " + n + ": {type: repeater.switch, mode: " + mode +
              ", downs: 1, local: false, processing: " + std::to_string(processing) +
-             ", switching: " + std::to_string(switching) + "}\n";
+             ", switching: " + std::to_string(switching) + extra + "}\n";
         // An idle requester closes the unused response path (up_resp in, resp0 out).
         y += "  " + n + "_nil: {type: link.tester, count: 0}\n";
     }
@@ -145,6 +146,182 @@ TEST(Repeater, StoreAndForwardAddsAWholeSerialisationPerHop)
             EXPECT_GE(d, (uint64_t)h * (k - 1));
         }
     }
+}
+
+// ---- serial store-and-forward (docs/models/repeater.md section 3, "Serial") ----
+
+// The wire time of a packet of `bytes` at the defaults (40 Gb/s, 96 B of frame), in the
+// switch's 4 ns cycles, rounded up: w = ceil((bytes + 96) x 8 / 40e9 / 4 ns).
+uint64_t wire_cycles(uint64_t bytes)
+{
+    uint64_t ps = (bytes + 96) * 200; // 8 bits / 40 Gb/s = 200 ps per byte
+    return (ps + kT - 1) / kT;
+}
+
+// Times of the pushes into one port of a one-switch chain of `count` packets.
+std::vector<SimTime> chain_pushes(SimKernelKind kernel, uint64_t bytes, uint64_t count,
+                                  const std::string &extra, const char *port, bool visible)
+{
+    RepRun run(chain_yaml(1, bytes, "store_and_forward", 2, 1, count, extra));
+    std::vector<SimTime> out;
+    if (run.r == nullptr || !shim_capture(run.r, port)) {
+        ADD_FAILURE() << "cannot build or capture " << port;
+        return out;
+    }
+    SimError err = {};
+    if (!shim_run(run.r, kernel, SIM_TIME_NEVER, 0, &err)) {
+        ADD_FAILURE() << err.msg;
+        return out;
+    }
+    for (size_t i = 0; i < shim_event_count(run.r); i++) {
+        const ShimEvent *e = shim_event(run.r, i);
+        if (e->ev == SIM_TAP_PUSH) {
+            out.push_back(visible ? e->visible : e->now);
+        }
+    }
+    return out;
+}
+
+// The doc's recursion, in cycles: start_j = max(v_j + p, push_{j-1} + 1, R_{j-D}),
+// push_j = start_j + k - 1, R_j = push_j + w + 1 (serial); without serial the R term is absent.
+std::vector<uint64_t> serial_formula(const std::vector<uint64_t> &v, uint64_t k, uint64_t p,
+                                     uint64_t w, uint64_t d, bool serial)
+{
+    std::vector<uint64_t> push;
+    std::vector<uint64_t> rel;
+    for (size_t j = 0; j < v.size(); j++) {
+        uint64_t start = v[j] + p;
+        if (j > 0) {
+            start = std::max(start, push[j - 1] + 1);
+        }
+        if (serial && j >= d) {
+            start = std::max(start, rel[j - d]);
+        }
+        push.push_back(start + k - 1);
+        rel.push_back(push.back() + w + 1);
+    }
+    return push;
+}
+
+void check_serial(SimKernelKind kernel, uint64_t bytes, uint64_t count, uint64_t d, bool serial)
+{
+    std::string extra = serial ? ", serial: true, buffers: " + std::to_string(d) : "";
+    std::vector<SimTime> vis = chain_pushes(kernel, bytes, count, extra, "pre.out", true);
+    std::vector<SimTime> out = chain_pushes(kernel, bytes, count, extra, "r0.up_req", false);
+    ASSERT_EQ(vis.size(), count);
+    ASSERT_EQ(out.size(), count);
+    std::vector<uint64_t> v;
+    for (SimTime t : vis) {
+        v.push_back(t / kT);
+    }
+    uint64_t k = (bytes + 63) / 64;
+    std::vector<uint64_t> want = serial_formula(v, k, 2, wire_cycles(bytes), d, serial);
+    for (size_t j = 0; j < count; j++) {
+        EXPECT_EQ(out[j], want[j] * kT)
+            << "bytes " << bytes << " D " << d << " serial " << serial << " packet " << j;
+    }
+}
+
+TEST(RepeaterSerial, BackToBackPacketsLeaveAsTheRecursionSays)
+{
+    for (SimKernelKind kern : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        for (uint64_t bytes : {64, 256, 1024, 4096}) {
+            check_serial(kern, bytes, 6, 1, false);
+            for (uint64_t d : {1, 2, 3, 16}) {
+                check_serial(kern, bytes, 6, d, true);
+            }
+        }
+    }
+}
+
+TEST(RepeaterSerial, ClosedFormsOfTheDocument)
+{
+    // One packet alone: serial costs nothing more than store-and-forward (push v + p + k - 1),
+    // on a chain of h hops too (the chain formula of section 3).
+    for (SimKernelKind kern : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        for (uint64_t bytes : {64, 4096}) {
+            std::vector<SimTime> v =
+                chain_pushes(kern, bytes, 1, ", serial: true", "pre.out", true);
+            std::vector<SimTime> o =
+                chain_pushes(kern, bytes, 1, ", serial: true", "r0.up_req", false);
+            ASSERT_EQ(v.size(), 1u);
+            ASSERT_EQ(o.size(), 1u);
+            uint64_t k = (bytes + 63) / 64;
+            EXPECT_EQ(o[0], v[0] + (2 + k - 1) * kT) << bytes;
+        }
+        // A burst, buffers 1: one packet per k + w cycles (receive and forward never overlap);
+        // plain store-and-forward: one per k. 4 KiB: k = 64, w = 210.
+        std::vector<SimTime> s1 = chain_pushes(kern, 4096, 6, ", serial: true", "r0.up_req", false);
+        std::vector<SimTime> saf = chain_pushes(kern, 4096, 6, "", "r0.up_req", false);
+        ASSERT_EQ(s1.size(), 6u);
+        ASSERT_EQ(saf.size(), 6u);
+        EXPECT_EQ(wire_cycles(4096), 210u);
+        EXPECT_EQ(wire_cycles(64), 8u);
+        for (size_t j = 1; j < 6; j++) {
+            EXPECT_EQ(s1[j] - s1[j - 1], (64 + 210) * kT) << j;
+            EXPECT_EQ(saf[j] - saf[j - 1], 64 * kT) << j;
+        }
+        // (D - 1) k >= w: D = 5 slots are never the limit, serial = store-and-forward; D = 4
+        // falls short (3 x 64 < 210).
+        std::vector<SimTime> s5 =
+            chain_pushes(kern, 4096, 6, ", serial: true, buffers: 5", "r0.up_req", false);
+        std::vector<SimTime> s4 =
+            chain_pushes(kern, 4096, 6, ", serial: true, buffers: 4", "r0.up_req", false);
+        EXPECT_EQ(s5, saf);
+        EXPECT_NE(s4, saf);
+    }
+}
+
+TEST(RepeaterSerial, HopStatisticsOfABurst)
+{
+    // Six 4 KiB packets through a serial switch with one buffer: each waits for the slot of the
+    // one before; the buffer holds one packet from grant to release, the last released at
+    // push_5 + w + 1; the wire load is 6 w' / run time (w' the exact wire time, 838.4 ns).
+    for (SimKernelKind kern : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        RepRun run(
+            chain_yaml(1, 4096, "store_and_forward", 2, 1, 6, ", serial: true, hop_stats: true"));
+        ASSERT_NE(run.r, nullptr);
+        SimError err = {};
+        ASSERT_TRUE(shim_run(run.r, kern, SIM_TIME_NEVER, 0, &err)) << err.msg;
+        EXPECT_EQ(shim_stat(run.r, "r0.forwarded_up"), 6.0);
+        EXPECT_EQ(shim_stat(run.r, "r0.up_buffer.max"), 1.0);
+        // Each slot is taken again the cycle it is released (start_j = R_(j-1)): from the first
+        // copy to the run's end the buffer is never empty, so its mean is just below 1.
+        EXPECT_GT(shim_stat(run.r, "r0.up_buffer.avg"), 0.9);
+        EXPECT_LT(shim_stat(run.r, "r0.up_buffer.avg"), 1.0);
+        EXPECT_EQ(shim_stat(run.r, "r0.req_wait_ns.count"), 6.0);
+        // Granted as soon as the bus is free (the hold), so the first waits 0; the wait is for
+        // the bus, the slot shows in the residency: k - 1 + p + (k + w) x j for packet j.
+        EXPECT_EQ(shim_stat(run.r, "r0.req_wait_ns.min"), 0.0);
+        EXPECT_EQ(shim_stat(run.r, "r0.req_residency_ns.min"), (64.0 - 1 + 2) * 4);
+        EXPECT_GT(shim_stat(run.r, "r0.up_wire_load"), 0.0);
+        EXPECT_LE(shim_stat(run.r, "r0.up_wire_load"), 1.0);
+        EXPECT_GT(shim_stat(run.r, "r0.up_bus_util"), 0.0);
+    }
+    // D slots: with w = 210 > 2 k the burst fills all of them (a release and the next copy in
+    // the same cycle count as one); without serial the buffer is the bus, one packet.
+    for (SimKernelKind kern : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        for (uint64_t d : {1, 2, 3}) {
+            RepRun run(
+                chain_yaml(1, 4096, "store_and_forward", 2, 1, 6,
+                           ", serial: true, hop_stats: true, buffers: " + std::to_string(d)));
+            ASSERT_NE(run.r, nullptr);
+            SimError err = {};
+            ASSERT_TRUE(shim_run(run.r, kern, SIM_TIME_NEVER, 0, &err)) << err.msg;
+            EXPECT_EQ(shim_stat(run.r, "r0.up_buffer.max"), (double)d) << d;
+        }
+        RepRun saf(chain_yaml(1, 4096, "store_and_forward", 2, 1, 6, ", hop_stats: true"));
+        ASSERT_NE(saf.r, nullptr);
+        SimError err = {};
+        ASSERT_TRUE(shim_run(saf.r, kern, SIM_TIME_NEVER, 0, &err)) << err.msg;
+        EXPECT_EQ(shim_stat(saf.r, "r0.up_buffer.max"), 1.0);
+    }
+    // Without hop_stats the rows are not there (the shipped configs' golden statistics).
+    RepRun plain(chain_yaml(1, 4096, "store_and_forward", 2, 1, 1, ", serial: true"));
+    ASSERT_NE(plain.r, nullptr);
+    SimError err = {};
+    ASSERT_TRUE(shim_run(plain.r, SIM_KERNEL_FAST, SIM_TIME_NEVER, 0, &err)) << err.msg;
+    EXPECT_TRUE(std::isnan(shim_stat(plain.r, "r0.up_buffer.max")));
 }
 
 // ---- the 16-node fabric: testers straight on the MPPs (no PCIe), four repeaters ----
@@ -348,8 +525,9 @@ std::string stats_of(const std::string &path, SimKernelKind k)
 
 TEST(RepeaterConfigs, FastEqualsEveryCycleOnThe1And4And8NodeFabrics)
 {
-    for (const char *f : {"membox-1node.yaml", "membox-4node.yaml", "membox-8node-saf.yaml",
-                          "membox-8node-ct.yaml"}) {
+    for (const char *f :
+         {"membox-1node.yaml", "membox-4node.yaml", "membox-8node-saf.yaml", "membox-8node-ct.yaml",
+          "membox-8node-serial.yaml", "membox-8node-text-saf.yaml"}) {
         std::string p = source_root() + "/configs/" + f;
         std::string a = stats_of(p, SIM_KERNEL_FAST);
         std::string b = stats_of(p, SIM_KERNEL_EVERY_CYCLE);
@@ -510,6 +688,29 @@ TEST(RepeaterFabric, ThroughRealLinksBothModesEqualTheEndToEndFormula)
                 SimTime ct_hop = got[1][h] - got[1][h - 1];
                 // H - 1 + P lane cycles on the wire, three clock crossings, two switch cycles.
                 EXPECT_NEAR((double)ct_hop, 150000.0, 6400.0) << bytes << " hop " << h;
+            }
+        }
+    }
+}
+
+} // namespace
+
+namespace
+{
+
+TEST(RepeaterSerial, OnePacketThroughRealLinksCostsWhatStoreAndForwardCosts)
+{
+    // docs/models/repeater.md section 3, "Serial": a packet alone never waits for a slot, so
+    // its end-to-end time through 1..3 serial repeaters on real links is store-and-forward's
+    // to the picosecond (the formula of "Through real links").
+    for (SimKernelKind kern : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        for (uint64_t bytes : {64u, 4096u}) {
+            for (int h = 1; h <= 3; h++) {
+                SimTime saf = first_push(h, "store_and_forward", bytes, kern, "mb.mem_req", true);
+                SimTime ser = first_push(h, "store_and_forward, serial: true", bytes, kern,
+                                         "mb.mem_req", true);
+                EXPECT_EQ(ser, saf) << bytes << " B, " << h << " hops, kernel " << kern;
+                EXPECT_GT(saf, 0u);
             }
         }
     }
