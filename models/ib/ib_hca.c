@@ -24,7 +24,7 @@
  *   3. the rx engine's head, when ready: data (write, send, read response) becomes MWrs of at
  *      most mps bytes, cut at multiples of mps; an ACK retires packets; a read request queues
  *      the responder's read; the responder acknowledges the last packet of every message and
- *      every ack_every packets;
+ *      every ack_every packets and every packet that asks for an ACK (BTH.AckReq);
  *   4. one WQE fetch (MRd 64 B) for the next announced WQE of a queue, QPs in turn;
  *   5. one packet issued: a read response, else the next packet of a QP's current WQE (QPs in
  *      turn; writes and sends within write_window unacknowledged packets, reads within
@@ -646,7 +646,7 @@ static bool rx_process(Hca *h, SimCycle now)
         dst = q->wr_addr;
     }
     bool last = is_last(type);
-    bool ack = last || q->unacked + 1 >= h->p.ack_every;
+    bool ack = last || (pkt->flags & IB_F_ACKREQ) != 0 || q->unacked + 1 >= h->p.ack_every;
     uint32_t need = mwr_pieces(h, dst, len) + ((send && last) || imm ? 1 : 0);
     if (HCA_POSTED - h->pr.count < need || (ack && sim_ring_full(&h->kr))) {
         return false;
@@ -893,6 +893,9 @@ static int issue_request(Hca *h, HcaQp *q, SimCycle now)
     if (e->op == VERBS_OP_RDMA_WRITE_IMM && e->issued + n >= e->len) {
         pkt->flags |= IB_F_IMM; /* ImmDt on the write's last or only packet */
         pkt->crc = e->imm;
+    }
+    if (q->next_psn + 1 - q->acked_psn >= h->p.write_window) {
+        pkt->flags |= IB_F_ACKREQ; /* it fills the window: ask for the ACK that reopens it */
     }
     uint64_t from = e->local + e->issued;
     e->issued += n;
