@@ -9,6 +9,8 @@
  */
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -297,6 +299,72 @@ TEST(PsCluster, EightWorkersGiveTheSameStatisticsUnderBothKernels)
     std::string fast = json(y, SIM_KERNEL_FAST);
     EXPECT_FALSE(fast.empty());
     EXPECT_EQ(fast, json(y, SIM_KERNEL_EVERY_CYCLE));
+}
+
+/* One run capturing one port: the events of that port, pushes or pops. */
+std::vector<ShimEvent> port_events(const std::string &yaml, SimKernelKind k, const char *port,
+                                   SimTapEvent ev)
+{
+    std::vector<ShimEvent> out;
+    SimError err;
+    sim_error_clear(&err);
+    ShimRun *r = shim_build(yaml.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return out;
+    }
+    EXPECT_TRUE(shim_capture(r, port)) << port;
+    EXPECT_TRUE(shim_run(r, k, SIM_TIME_NEVER, 0, &err)) << err.msg;
+    for (size_t i = 0; i < shim_event_count(r); i++) {
+        if (shim_event(r, i)->ev == ev) {
+            out.push_back(*shim_event(r, i));
+        }
+    }
+    shim_free(r);
+    return out;
+}
+
+/* The server's turnaround of a pull inside the cluster (sections 2, 3 and 5): the PULL's
+ * completion reaches ps.server at t_n (the root complex's notify), a core starts the job then
+ * and ends it d later, d = c(header's data: none) + c(bytes(t)); the answer's first WQE store
+ * leaves on `req` at the first cycle at or after t_n + d. gRPC: c(b) = 20 us + b / 718 MB/s
+ * (rounded to the picosecond); verbs: c(b) = 3 us. One worker's first three messages are its
+ * pulls of tensors 0, 1, 2 (3456, 64000 and 40 bytes); the answers leave in the order their
+ * jobs end. */
+TEST(PsCluster, TheServerAnswersAPullItsStageTimeAfterTheCompletion)
+{
+    const SimTime T = 4000; /* the pcie clock */
+    const uint64_t bytes[] = {3456, 64000, 40};
+    for (const char *tr : {"grpc", "verbs"}) {
+        bool grpc = std::string(tr) == "grpc";
+        for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+            SCOPED_TRACE(std::string(tr) + ", kernel " + sim_kernel_name(k));
+            std::string y = cluster(1, tr);
+            auto notify = port_events(y, k, "ps_rc.notify", SIM_TAP_POP);
+            auto req = port_events(y, k, "ps.req", SIM_TAP_PUSH);
+            ASSERT_GE(notify.size(), 3u);
+            std::vector<SimTime> want, got;
+            for (int t = 0; t < 3; t++) {
+                SimTime d =
+                    grpc ? 2 * 20000000 + (SimTime)llround(bytes[t] * 1e12 / 718e6) : 2 * 3000000;
+                want.push_back((notify[t].now + d + T - 1) / T * T);
+            }
+            std::sort(want.begin(), want.end());
+            /* the answers' first stores: the send ring (0x100000 .. 0x104000), not the
+             * receive WQEs posted again (0x104000 on) nor the doorbells */
+            bool prev = false;
+            for (const ShimEvent &e : req) {
+                bool sq = e.addr >= 0x100000 && e.addr < 0x104000;
+                if (sq && !prev && e.now > notify[0].now) {
+                    got.push_back(e.now);
+                }
+                prev = sq;
+            }
+            ASSERT_GE(got.size(), 3u);
+            got.resize(3);
+            EXPECT_EQ(got, want);
+        }
+    }
 }
 
 } // namespace
