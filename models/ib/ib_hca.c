@@ -24,7 +24,7 @@
  *   3. the rx engine's head, when ready: data (write, send, read response) becomes MWrs of at
  *      most mps bytes, cut at multiples of mps; an ACK retires packets; a read request queues
  *      the responder's read; the responder acknowledges the last packet of every message and
- *      every ack_every packets;
+ *      every ack_every packets and every packet that asks for an ACK (BTH.AckReq);
  *   4. one WQE fetch (MRd 64 B) for the next announced WQE of a queue, QPs in turn;
  *   5. one packet issued: a read response, else the next packet of a QP's current WQE (QPs in
  *      turn; writes and sends within write_window unacknowledged packets, reads within
@@ -646,7 +646,7 @@ static bool rx_process(Hca *h, SimCycle now)
         dst = q->wr_addr;
     }
     bool last = is_last(type);
-    bool ack = last || q->unacked + 1 >= h->p.ack_every;
+    bool ack = last || (pkt->flags & IB_F_ACKREQ) != 0 || q->unacked + 1 >= h->p.ack_every;
     uint32_t need = mwr_pieces(h, dst, len) + ((send && last) || imm ? 1 : 0);
     if (HCA_POSTED - h->pr.count < need || (ack && sim_ring_full(&h->kr))) {
         return false;
@@ -894,6 +894,9 @@ static int issue_request(Hca *h, HcaQp *q, SimCycle now)
         pkt->flags |= IB_F_IMM; /* ImmDt on the write's last or only packet */
         pkt->crc = e->imm;
     }
+    if (q->next_psn + 1 - q->acked_psn >= h->p.write_window) {
+        pkt->flags |= IB_F_ACKREQ; /* it fills the window: ask for the ACK that reopens it */
+    }
     uint64_t from = e->local + e->issued;
     e->issued += n;
     e->psn1 = q->next_psn;
@@ -904,8 +907,13 @@ static int issue_request(Hca *h, HcaQp *q, SimCycle now)
     return assemble(h, pkt, from, n, now) ? 1 : -1;
 }
 
-/* A stall observed (or not) at a tick: counted from the first cycle seen to the first cycle it
- * was over (ticks at which nothing changed see the same state, so any kernel counts the same). */
+/* Stall accounting (tag_stall_cycles, window_stall_cycles): a cycle counts when the issue stage
+ * issues nothing at it while a QP waits for tags or assembly room (or for its window). The
+ * books are kept from state, not from the ticks that happen to see it: a tick records what
+ * its own cycle saw and, at its end, what every following cycle up to the next tick will see
+ * (between two ticks nothing in the HCA changes but the WQE engine's ready times, and the HCA
+ * ticks at those); the next tick, or the end of the run, adds the cycles that passed. So a
+ * kernel that skips idle cycles counts what one that ticks every cycle counts. */
 static void stall(SimCycle *since, uint64_t *total, bool waiting, SimCycle now)
 {
     if (waiting && *since == SIM_CYCLE_NEVER) {
@@ -914,6 +922,38 @@ static void stall(SimCycle *since, uint64_t *total, bool waiting, SimCycle now)
         *total += now - *since;
         *since = SIM_CYCLE_NEVER;
     }
+}
+
+/* What the issue stage sees at cycle `at` without issuing: *can when it would issue, else
+ * whether some QP waits for tags or room (*tag) or for its window (*win). */
+static void issue_view(const Hca *h, SimCycle at, bool *can, bool *tag, bool *win)
+{
+    *can = *tag = *win = false;
+    for (uint32_t n = 0; n < h->nqp; n++) {
+        const HcaQp *q = &h->qp[n];
+        if (response_can(h, q)) {
+            *can = true;
+            return;
+        }
+    }
+    for (uint32_t n = 0; n < h->nqp; n++) {
+        int s = requester_state(h, &h->qp[n], at);
+        if (s == 0) {
+            *can = true;
+            return;
+        }
+        *tag |= s == 2;
+        *win |= s == 3;
+    }
+}
+
+/* At the end of the tick at `now`: opens or closes the books for the cycles from now + 1 on. */
+static void stall_ahead(Hca *h, SimCycle now)
+{
+    bool can, tag, win;
+    issue_view(h, now + 1, &can, &tag, &win);
+    stall(&h->tag_since, &h->st.tag_stall_cycles, !can && tag, now + 1);
+    stall(&h->win_since, &h->st.window_stall_cycles, !can && win, now + 1);
 }
 
 /* One packet issued: read responses first (the responder), then requests, QPs in turn. */
@@ -1011,6 +1051,7 @@ static SimCycle hca_tick(SimComponent *c, SimCycle now)
     if (sim->failed) {
         return SIM_SLEEP;
     }
+    stall_ahead(h, now);
 
     /* The next cycle anything can happen at. */
     SimCycle next = SIM_CYCLE_NEVER;
@@ -1058,6 +1099,20 @@ static SimCycle hca_tick(SimComponent *c, SimCycle now)
         }
     }
     return next == SIM_CYCLE_NEVER ? SIM_SLEEP : next;
+}
+
+/* Closes the stall books at the end of the run: cycles up to the end's cycle count. */
+static void hca_finish(SimComponent *c, SimTime end)
+{
+    Hca *h = (Hca *)c;
+    SimCycle e = sim_domain_cycle_at_or_after(c->domain, end);
+    if (h->tag_since != SIM_CYCLE_NEVER && e > h->tag_since) {
+        h->st.tag_stall_cycles += e - h->tag_since;
+    }
+    if (h->win_since != SIM_CYCLE_NEVER && e > h->win_since) {
+        h->st.window_stall_cycles += e - h->win_since;
+    }
+    h->tag_since = h->win_since = SIM_CYCLE_NEVER;
 }
 
 static bool hca_busy(const SimComponent *c)
@@ -1111,6 +1166,7 @@ static void hca_destroy(SimComponent *c)
 
 static const SimComponentOps hca_ops = {
     .tick = hca_tick,
+    .finish = hca_finish,
     .busy = hca_busy,
     .dump = hca_dump,
     .destroy = hca_destroy,

@@ -17,6 +17,7 @@
  *            (carried in RETH.DMALen, not as payload)
  *   flags    bits 0-3: the virtual lane (LRH.VL); IB_F_IMM: the packet carries ImmDt (4 B after
  *            the other extended headers: RDMA write last/only with immediate)
+ *            IB_F_ACKREQ: BTH.AckReq (an ACK is due for this packet whatever the coalescing)
  *   crc      ImmDt, the immediate value, when flags has IB_F_IMM (the models compute no CRCs)
  *   src, dst LRH.SLID and LRH.DLID
  *   tag      BTH.DestQP (data packets); FC: FCCL, the credit limit (12 bits)
@@ -69,6 +70,7 @@ typedef enum IbPacketType {
 #define IB_MAX_VLS       15u     /* data VLs 0-14 (VL15 is management, not modelled) */
 #define IB_IMMDT_BYTES   4u      /* immediate data extended transport header */
 #define IB_F_IMM         0x0010u /* flags: ImmDt present (in SimPacket.crc) */
+#define IB_F_ACKREQ      0x0020u /* flags: BTH.A, the requester asks for an ACK of this packet */
 
 static inline int ib_is_data(uint16_t type)
 {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -423,6 +424,85 @@ TEST(ExpetherCalibration, CrossoverWithRdmaNeedsAnRdmaFixedCostBetweenTheBounds)
     /* The figures of docs/models/expether.md section 5. */
     EXPECT_NEAR(lo, 6654, 50);
     EXPECT_NEAR(hi, 20204, 50);
+}
+
+/* One RDMA write of `size` over the simulated QDR HCAs of configs/ib-write-bw-qdr.yaml, alone
+ * (window 1, signaled): ns from the post to the completion taken, as ib.perftest times it. */
+double rdma_ns(const std::string &size)
+{
+    std::string path = source_root() + "/configs/ib-write-bw-qdr.yaml";
+    std::ifstream f(path);
+    std::string y((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto replace = [&y](const std::string &from, const std::string &to) {
+        size_t at = y.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        if (at != std::string::npos) {
+            y.replace(at, from.size(), to);
+        }
+    };
+    replace("op: write, count: 100, size: 64KiB",
+            "op: write, count: 1, window: 1, cq_mod: 1, size: " + size);
+    for (int i = 0; i < 2; i++) {
+        replace("preset: ib/qdr.yaml", "preset: '" + source_root() + "/configs/ib/qdr.yaml'");
+    }
+    SimError err;
+    sim_error_clear(&err);
+    ShimRun *r = shim_build(y.c_str(), &err);
+    EXPECT_NE(r, nullptr) << err.msg;
+    if (r == nullptr) {
+        return 0;
+    }
+    EXPECT_TRUE(shim_run(r, SIM_KERNEL_FAST, SIM_TIME_NEVER, 0, &err)) << err.msg;
+    EXPECT_EQ(stat(r, "perf_a.messages"), 1.0);
+    double v = stat(r, "perf_a.last_done_ns") - stat(r, "perf_a.first_post_ns");
+    shim_free(r);
+    return v;
+}
+
+TEST(ExpetherCalibration, AgainstTheSimulatedRdmaPathTheCrossoverBoundsRcudasSoftware)
+{
+    /* The two simulated curves (docs/models/expether.md section 5): ExpEther's host-to-device
+     * copy T(n) and one RDMA write over the QDR HCAs R(n), D(n) = T(n) - R(n). With rCUDA's own
+     * software costing S per copy on top of R, the report's ordering (ExpEther ahead for 1 KiB
+     * or less, RDMA ahead from 100 KiB) holds exactly when
+     *   max D(n), n <= 1 KiB  <  S  <  min D(n), n >= 100 KiB.
+     * From 1 KiB on D grows (ExpEther streams 2.19 GB/s, the RDMA path 3.37), so the minimum
+     * is D(100 KiB) and, for S in between, the curves cross once between 1 and 100 KiB. */
+    const char *sizes[] = {"8B",    "64B",   "256B",   "1KiB",   "4KiB",
+                           "16KiB", "64KiB", "100KiB", "256KiB", "1MiB"};
+    std::map<std::string, double> t, rd, d;
+    double prev_r = 0, lo = -1e300;
+    for (const char *n : sizes) {
+        t[n] = h2d_ns(n);
+        rd[n] = rdma_ns(n);
+        d[n] = t[n] - rd[n];
+        std::printf("%-7s ExpEther %8.0f ns  RDMA %8.0f ns  difference %8.0f ns\n", n, t[n], rd[n],
+                    d[n]);
+        EXPECT_GT(rd[n], prev_r) << n;
+        prev_r = rd[n];
+    }
+    for (const char *n : {"8B", "64B", "256B", "1KiB"}) {
+        lo = std::max(lo, d[n]);
+    }
+    const char *grow[] = {"1KiB", "4KiB", "16KiB", "64KiB", "100KiB", "256KiB", "1MiB"};
+    for (size_t i = 1; i < sizeof grow / sizeof grow[0]; i++) {
+        EXPECT_GT(d[grow[i]], d[grow[i - 1]]) << grow[i];
+    }
+    double hi = d["100KiB"];
+    EXPECT_LT(lo, hi);
+    /* Without rCUDA's software the simulated RDMA path is ahead at every size. */
+    for (const char *n : sizes) {
+        EXPECT_GT(d[n], 0) << n;
+    }
+    /* The RDMA path streams at the ib_write_bw figure of docs/models/ib.md section 9, within
+     * 10% of the report's 3.1 GB/s for rCUDA. */
+    double rdma_gbs = 768.0 * 1024 / (rd["1MiB"] - rd["256KiB"]);
+    EXPECT_NEAR(rdma_gbs / 3.1, 1.0, 0.10) << rdma_gbs;
+    /* The figures of docs/models/expether.md section 5. */
+    EXPECT_EQ(rd["1KiB"], 2700);
+    EXPECT_EQ(rd["100KiB"], 32964);
+    EXPECT_EQ(lo, 4380); /* at 8 B */
+    EXPECT_EQ(hi, 20272);
 }
 
 TEST(Expether, ATlpAboveTheBridgesMpsFailsTheRun)

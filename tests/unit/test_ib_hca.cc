@@ -264,6 +264,38 @@ TEST(IbHca, ResponderAcksAndRequesterCompletesAfterOnePacketTime)
     }
 }
 
+// A write_window below ack_every: the requester sets BTH.AckReq on the packet that fills its
+// window and the responder acknowledges it at once (section 7.4); without it the responder
+// waits for ack_every packets the requester may not send, and the run stops. 20000 B are 10
+// packets of 2 KiB; a window of 3 has ACKs at PSNs 2, 5, 8 (AckReq) and 9 (the last).
+TEST(IbHca, AWindowBelowAckEveryAsksForItsAcks)
+{
+    for (SimKernelKind k : kKernels) {
+        SCOPED_TRACE(sim_kernel_name(k));
+        Topo t;
+        t.perf_a = "op: write, count: 1, size: 20000B";
+        t.hca = "write_window: 3";
+        HcaRun r = run(t, k, {"hca_b.to_port"});
+        ASSERT_NE(r, nullptr);
+        auto acks = events(r, "", SIM_TAP_PUSH, IB_ACK);
+        ASSERT_EQ(acks.size(), 4u);
+        const uint32_t psn[] = {2, 5, 8, 9};
+        for (size_t i = 0; i < 4; i++) {
+            EXPECT_EQ(acks[i].seq, psn[i]) << i;
+        }
+        EXPECT_EQ(stat(r, "perf_a.messages"), 1);
+        EXPECT_EQ(stat(r, "hca_a.acks_received"), 4);
+        EXPECT_GT(stat(r, "hca_a.window_stall_cycles"), 0);
+    }
+    // One packet a window: every packet is acknowledged.
+    Topo t;
+    t.perf_a = "op: write, count: 1, size: 20000B";
+    t.hca = "write_window: 1";
+    HcaRun r = run(t, SIM_KERNEL_FAST);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(stat(r, "hca_b.acks_sent"), 10);
+}
+
 SimMem *memory(const HcaRun &r, const char *name)
 {
     return static_cast<SimMem *>(sim_find_object(shim_sim(r.get()), name, "memory"));
