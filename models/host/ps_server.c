@@ -36,6 +36,7 @@ typedef struct SrvParams {
     SimDomain *domain;
     const char *trace;
     int sync;
+    uint64_t workers; /* the job's workers (QPs, gradient slots); 0: the trace's */
     int transport;
     uint64_t cores;
     SimTime grpc_msg;
@@ -264,8 +265,11 @@ static const SimParamDesc srv_params[] = {
      "clock the server's software runs in"},
     {"trace", SIM_PARAM_PATH, P(trace), NULL, NULL, NULL, NULL,
      "the parameter-server trace the workers replay (its workers and tensors)"},
-    {"sync", SIM_PARAM_ENUM, P(sync), "bsp", NULL, NULL, sync_names,
-     "bsp: release every worker once all arrived; async: each on its own"},
+    {"sync", SIM_PARAM_ENUM, P(sync), "async", NULL, NULL, sync_names,
+     "async (TensorFlow's default): release each worker once its own pushes are applied; bsp: "
+     "every worker once all arrived"},
+    {"workers", SIM_PARAM_UINT, P(workers), "0", "0", "64", NULL,
+     "workers of the job: one QP and one gradient slot each; 0: the trace's (as host.ps's)"},
     {"transport", SIM_PARAM_ENUM, P(transport), "grpc", NULL, NULL, transport_names,
      "grpc: TCP over IPoIB; verbs: TensorFlow's RDMA path (docs/models/ps-server.md)"},
     {"cores", SIM_PARAM_UINT, P(cores), "8", "1", "256", NULL,
@@ -332,6 +336,9 @@ static const char *srv_check(const void *params, char *msg, size_t size)
     uint64_t S;
     if (!host_ps_read_model(p->trace, false, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
         return "trace";
+    }
+    if (p->workers > 0) {
+        w = (uint32_t)p->workers;
     }
     if (w > VERBS_MAX_QPS) {
         snprintf(msg, size, "the trace has %u workers; the server's HCA has %u QPs", w,
@@ -442,6 +449,9 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
     }
     host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first, &s->n_tensors,
                        &s->S, s->offset, s->bytes);
+    if (s->p.workers > 0) {
+        s->workers = (uint32_t)s->p.workers;
+    }
     PsNetParams np = {.transport = s->p.transport,
                       .qps = s->workers,
                       .header = (uint32_t)s->p.header,
