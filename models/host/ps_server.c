@@ -25,8 +25,16 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
+#include "sim/trace/pstrace.h"
 
 static const char *const sync_names[] = {"bsp", "async", NULL};
+static const char *const apply_names[] = {"recorded", "model", NULL};
+static const char *const warmup_names[] = {"skip", "replay", NULL};
+
+/* apply_time: recorded keeps a time per (measured iteration, trace worker, tensor): at most this
+ * many entries (128 MiB), else apply_time: model. */
+#define APPLY_TABLE_MAX (1u << 24)
+#define NO_APPLY        UINT64_MAX
 static const char *const transport_names[] = {"grpc", "verbs", NULL};
 static const char *const memory_kind[] = {"memory", NULL};
 
@@ -37,6 +45,8 @@ typedef struct SrvParams {
     const char *trace;
     int sync;
     uint64_t workers; /* the job's workers (QPs, gradient slots); 0: the trace's */
+    int apply_time;   /* 0 recorded, 1 model */
+    int warmup;       /* 0 skip, 1 replay */
     int transport;
     uint64_t cores;
     SimTime grpc_msg;
@@ -59,6 +69,8 @@ typedef struct SrvParams {
 } SrvParams;
 
 typedef struct SrvStats {
+    uint64_t applies_recorded;
+    uint64_t applies_modelled;
     double utilisation;
     double busy_ns;
     double queue_wait_ns;
@@ -81,6 +93,10 @@ typedef struct Server {
     PsServe serve;
     uint64_t next_id;
     uint8_t *scratch; /* 2 x SCRATCH: the update's variable and gradient */
+    /* apply_time: recorded: the trace's applies, [(i * t_workers + w) * n_tensors + t], ps */
+    SimTime *applies;
+    uint32_t t_workers;
+    uint32_t m_iters;
     SrvStats st;
 } Server;
 
@@ -114,6 +130,50 @@ static void apply(Server *s, uint32_t w, uint32_t t)
     }
 }
 
+/* apply_time: recorded: the trace's applies of one worker's gradient of one tensor (version 2),
+ * their CPU time where given, else their wall time, summed per (measured iteration, worker,
+ * tensor). No table when the trace has none: every push is modelled. */
+static bool load_applies(Server *s, const char *name, uint32_t first, SimError *err)
+{
+    uint64_t n = (uint64_t)s->m_iters * s->t_workers * s->n_tensors;
+    PsTrace *t = pstrace_open(s->path, err);
+    if (t == NULL) {
+        return false;
+    }
+    PsTraceEvent e;
+    int r;
+    while ((r = pstrace_next(t, &e, err)) > 0) {
+        if (e.kind != PSTRACE_APPLY || e.worker == PSTRACE_SERVER ||
+            e.tensor == PSTRACE_NO_TENSOR || e.iteration < first) {
+            continue;
+        }
+        if (s->applies == NULL) {
+            if (n > APPLY_TABLE_MAX) {
+                pstrace_close(t);
+                return sim_error_set(err, SIM_ERR_INPUT,
+                                     "instance '%s': key 'apply_time': the trace's applies need "
+                                     "%llu entries (iterations x workers x tensors), more than "
+                                     "%u: give apply_time: model",
+                                     name, (unsigned long long)n, APPLY_TABLE_MAX);
+            }
+            s->applies = malloc(n * sizeof(*s->applies));
+            if (s->applies == NULL) {
+                pstrace_close(t);
+                return sim_error_oom(err, name);
+            }
+            for (uint64_t k = 0; k < n; k++) {
+                s->applies[k] = NO_APPLY;
+            }
+        }
+        uint64_t k =
+            ((uint64_t)(e.iteration - first) * s->t_workers + e.worker) * s->n_tensors + e.tensor;
+        uint64_t ns = e.has_cpu ? e.cpu_ns : e.end_ns - e.start_ns;
+        s->applies[k] = (s->applies[k] == NO_APPLY ? 0 : s->applies[k]) + ns * 1000u;
+    }
+    pstrace_close(t);
+    return r == 0;
+}
+
 /* A message the transport received: checked, then handed to the stage. */
 static bool take(Server *s, const PsServeMsg *m, uint32_t qp)
 {
@@ -138,7 +198,25 @@ static bool take(Server *s, const PsServeMsg *m, uint32_t qp)
     if (data && s->p.functional) {
         apply(s, m->worker, m->tensor);
     }
-    if (!ps_serve_receive(&s->serve, m, sim->now)) {
+    PsServeMsg in = *m;
+    if (data && s->applies != NULL) {
+        /* the replayed iteration and worker stand for the trace's as host.ps maps them */
+        uint64_t k = ((uint64_t)(m->iter % s->m_iters) * s->t_workers + m->worker % s->t_workers) *
+                         s->n_tensors +
+                     m->tensor;
+        if (s->applies[k] != NO_APPLY) {
+            in.has_apply = true;
+            in.apply = s->applies[k];
+        }
+    }
+    if (data) {
+        if (in.has_apply) {
+            s->st.applies_recorded++;
+        } else {
+            s->st.applies_modelled++;
+        }
+    }
+    if (!ps_serve_receive(&s->serve, &in, sim->now)) {
         sim_fail(sim, "instance '%s': more messages waiting than the stage holds", s->c.name);
         return false;
     }
@@ -248,6 +326,7 @@ static void srv_destroy(SimComponent *c)
     free(s->offset);
     free(s->bytes);
     free(s->scratch);
+    free(s->applies);
 }
 
 static const SimComponentOps srv_ops = {
@@ -270,6 +349,13 @@ static const SimParamDesc srv_params[] = {
      "every worker once all arrived"},
     {"workers", SIM_PARAM_UINT, P(workers), "0", "0", "64", NULL,
      "workers of the job: one QP and one gradient slot each; 0: the trace's (as host.ps's)"},
+    {"apply_time", SIM_PARAM_ENUM, P(apply_time), "recorded", NULL, NULL, apply_names,
+     "recorded: a push's apply takes the time of the trace's apply of that worker, iteration "
+     "and tensor where it has one (version 2), else the model's; model: always apply_tensor + "
+     "bytes / apply_rate"},
+    {"warmup", SIM_PARAM_ENUM, P(warmup), "skip", NULL, NULL, warmup_names,
+     "the trace's warm-up iterations: skip (as host.ps, whose iterations the server's "
+     "recorded applies must match) or replay"},
     {"transport", SIM_PARAM_ENUM, P(transport), "grpc", NULL, NULL, transport_names,
      "grpc: TCP over IPoIB; verbs: TensorFlow's RDMA path (docs/models/ps-server.md)"},
     {"cores", SIM_PARAM_UINT, P(cores), "8", "1", "256", NULL,
@@ -386,6 +472,10 @@ static const char *srv_check(const void *params, char *msg, size_t size)
 
 static const SimStatDesc srv_stat_rows[] = {
     SRV_ROW("pulls", SIM_STAT_COUNTER, serve.st.pulls, "tensors", 1, "pulls answered"),
+    SRV_ROW("applies_recorded", SIM_STAT_COUNTER, st.applies_recorded, "tensors", 1,
+            "apply_time: recorded: pushes applied for the trace's recorded apply time"),
+    SRV_ROW("applies_modelled", SIM_STAT_COUNTER, st.applies_modelled, "tensors", 1,
+            "pushes applied for the model's time (apply_tensor + bytes / apply_rate)"),
     SRV_ROW("pushes", SIM_STAT_COUNTER, serve.st.pushes, "tensors", 1, "gradients applied"),
     SRV_ROW("arrivals", SIM_STAT_COUNTER, serve.st.arrivals, "messages", 1, "workers' arrivals"),
     SRV_ROW("releases", SIM_STAT_COUNTER, serve.st.releases, "messages", 1, "releases sent"),
@@ -447,8 +537,13 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         sim_error_oom(err, name);
         goto fail;
     }
-    host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first, &s->n_tensors,
-                       &s->S, s->offset, s->bytes);
+    host_ps_read_model(s->path, s->p.warmup == 0, msg, sizeof(msg), &s->workers, &iters, &first,
+                       &s->n_tensors, &s->S, s->offset, s->bytes);
+    s->t_workers = s->workers;
+    s->m_iters = iters;
+    if (s->p.apply_time == 0 && !load_applies(s, name, first, err)) {
+        goto fail;
+    }
     if (s->p.workers > 0) {
         s->workers = (uint32_t)s->p.workers;
     }

@@ -217,4 +217,43 @@ TEST(PsCluster, GrpcIterationCoversComputeAndTheCpuCostsOfItsLongestPull)
     shim_free(v);
 }
 
+TEST(PsCluster, TheServerReplaysTheTracesRecordedAppliesAndModelsTheRest)
+{
+    /* traces/ps/tiny-w1-i3-apply-v2.pstrace: iteration 0 warm-up; in each iteration the server
+     * applies tensor 0 for 7 us and tensor 1 for 40 us of CPU time (9 and 45 us of wall time);
+     * tensor 2 has no apply. apply_time: recorded (the default) replays those two and models
+     * the third, so the server's busy time does not depend on apply_tensor but for the third
+     * tensor's pushes; apply_time: model depends on it for every push. */
+    std::string base = "sim: {allow_cycles: true, payload_blocks: 8192}\n"
+                       "domains: {ib: 213.068182MHz}\n"
+                       "ps_cluster:\n  workers: 1\n  trace: " +
+                       source_root() +
+                       "/traces/ps/tiny-w1-i3-apply-v2.pstrace\n  link: " + source_root() +
+                       "/configs/ib/fdr.yaml\n";
+    struct Case {
+        const char *server, *worker;
+        double pushes, recorded;
+    } cases[] = {{"{}", "{}", 6, 4},
+                 {"{warmup: replay}", "{warmup: replay}", 9, 6},
+                 {"{apply_time: model}", "{}", 6, 0}};
+    for (const Case &c : cases) {
+        double busy[2];
+        for (int k = 0; k < 2; k++) {
+            std::string srv = c.server;
+            srv.insert(1, std::string(k ? "apply_tensor: 505us" : "apply_tensor: 5us") +
+                              (srv.size() > 2 ? ", " : ""));
+            ShimRun *r = build_and_run(base + "  server: " + srv + "\n  worker: " + c.worker + "\n",
+                                       SIM_KERNEL_FAST);
+            ASSERT_NE(r, nullptr) << c.server;
+            EXPECT_EQ(shim_stat(r, "ps.pushes"), c.pushes) << c.server;
+            EXPECT_EQ(shim_stat(r, "ps.applies_recorded"), c.recorded) << c.server;
+            EXPECT_EQ(shim_stat(r, "ps.applies_modelled"), c.pushes - c.recorded) << c.server;
+            busy[k] = shim_stat(r, "ps.busy_ns");
+            shim_free(r);
+        }
+        /* 500 us more per modelled apply, nothing more per recorded one */
+        EXPECT_NEAR(busy[1] - busy[0], 500000.0 * (c.pushes - c.recorded), 1e-3) << c.server;
+    }
+}
+
 } // namespace
