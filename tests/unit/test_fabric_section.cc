@@ -540,6 +540,9 @@ TEST(FabricSection, WorkloadNumbersWorkersAndMakesTheAggregatorAndTheBarrier)
     /* Workers in the order listed; the MemBox's host aggregates; node2 keeps its own. */
     EXPECT_EQ(l.value("node1", "worker"), "0");
     EXPECT_EQ(l.value("node0", "worker"), "1");
+    /* a job of as many workers as nodes replay it: node k replays the trace's worker k mod W */
+    EXPECT_EQ(l.value("node1", "workers"), "2");
+    EXPECT_EQ(l.value("node0", "workers"), "2");
     EXPECT_EQ(l.value("node0", "aggregator"), "true");
     EXPECT_EQ(l.value("node1", "aggregator"), "<default>");
     EXPECT_EQ(l.value("node1", "functional"), "false");

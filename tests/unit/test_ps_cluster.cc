@@ -131,6 +131,8 @@ TEST(PsCluster, TheSectionWiresLidsAndQueuePairsInPortOrder)
     EXPECT_EQ(value(c, "ps_hca", "dlid_step"), "1");
     EXPECT_EQ(value(c, "ps_hca", "remote_qp_step"), "0");
     EXPECT_EQ(value(c, "ps", "sync"), "async"); /* host.ps's default, TensorFlow's */
+    EXPECT_EQ(value(c, "ps", "workers"), "4");
+    EXPECT_EQ(value(c, "node3", "workers"), "4");
     EXPECT_EQ(value(c, "ps_mem", "size"), "3GiB");
     EXPECT_EQ(value(c, "ibsw", "ports"), "5");
     sim_config_free(c);
