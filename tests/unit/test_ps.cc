@@ -493,9 +493,9 @@ std::string order_trace()
     return path;
 }
 
-/* The trace's pulls and pushes of worker 0, iteration 0, in recorded order, each with the
+/* The trace's pulls and pushes of a worker in iteration 0, in recorded order, each with the
  * number of its kind in flight when it started (itself included), read with the C reader. */
-std::vector<HostPsIssue> recorded_messages(const std::string &path)
+std::vector<HostPsIssue> recorded_messages(const std::string &path, uint32_t worker = 0)
 {
     std::vector<HostPsIssue> out;
     std::vector<uint64_t> start, end;
@@ -508,7 +508,7 @@ std::vector<HostPsIssue> recorded_messages(const std::string &path)
     }
     PsTraceEvent e;
     while (pstrace_next(t, &e, &err) > 0) {
-        if (e.worker != 0 || e.iteration != 0 ||
+        if (e.worker != worker || e.iteration != 0 ||
             (e.kind != PSTRACE_PULL && e.kind != PSTRACE_PUSH)) {
             continue;
         }
@@ -578,6 +578,21 @@ TEST(PsReplay, ReplayKeepsTheRecordedOrderAndConcurrencyOfMessages)
     EXPECT_EQ(describe(replayed_messages(r, "node0")),
               "pull 2/1 pull 0/2 pull 1/3 push 2/1 push 1/2 push 0/2 ");
     shim_free(r);
+    /* A real recording (scripts/record-ps-trace, PyTorch MNIST, two workers): the replay's
+     * first iteration against the trace's, both workers' messages. */
+    {
+        std::string rec = source_root() + "/traces/recorded/mnist-pytorch-w2-i5.pstrace.gz";
+        ShimRun *r3 = build_and_run(ideal_topology(rec, 2, ", functional: false", false, false),
+                                    SIM_KERNEL_FAST);
+        ASSERT_NE(r3, nullptr);
+        for (uint32_t w = 0; w < 2; w++) {
+            std::string node = "node" + std::to_string(w);
+            std::string want3 = describe(recorded_messages(rec, w));
+            EXPECT_EQ(describe(replayed_messages(r3, node.c_str())), want3) << node;
+            EXPECT_NE(want3.find("push"), std::string::npos);
+        }
+        shim_free(r3);
+    }
     /* A shipped trace: both workers of tiny-w2-i2 pull and push one tensor at a time. */
     for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
         ShimRun *r2 = build_and_run(ideal_topology(tiny_trace(2), 2, "", false, false), k);
