@@ -29,7 +29,6 @@
 
 static const char *const sync_names[] = {"bsp", "async", NULL};
 static const char *const apply_names[] = {"recorded", "model", NULL};
-static const char *const warmup_names[] = {"skip", "replay", NULL};
 
 /* apply_time: recorded keeps a time per (measured iteration, trace worker, tensor): at most this
  * many entries (128 MiB), else apply_time: model. */
@@ -44,9 +43,9 @@ typedef struct SrvParams {
     SimDomain *domain;
     const char *trace;
     int sync;
-    uint64_t workers; /* the job's workers (QPs, gradient slots); 0: the trace's */
-    int apply_time;   /* 0 recorded, 1 model */
-    int warmup;       /* 0 skip, 1 replay */
+    uint64_t workers;   /* the job's workers (QPs, gradient slots); 0: the trace's */
+    int apply_time;     /* 0 recorded, 1 model */
+    const char *warmup; /* skip | replay | N, as host.ps's (host_ps_warmup) */
     int transport;
     uint64_t cores;
     SimTime grpc_msg;
@@ -353,9 +352,9 @@ static const SimParamDesc srv_params[] = {
      "recorded: a push's apply takes the time of the trace's apply of that worker, iteration "
      "and tensor where it has one (version 2), else the model's; model: always apply_tensor + "
      "bytes / apply_rate"},
-    {"warmup", SIM_PARAM_ENUM, P(warmup), "skip", NULL, NULL, warmup_names,
-     "the trace's warm-up iterations: skip (as host.ps, whose iterations the server's "
-     "recorded applies must match) or replay"},
+    {"warmup", SIM_PARAM_STRING, P(warmup), "skip", NULL, NULL, NULL,
+     "the trace's iterations left out, as the workers' warmup (skip: the trace's warm-up "
+     "marks; replay: none; N: the first N), so that the recorded applies match theirs"},
     {"transport", SIM_PARAM_ENUM, P(transport), "grpc", NULL, NULL, transport_names,
      "grpc: TCP over IPoIB; verbs: TensorFlow's RDMA path (docs/models/ps-server.md)"},
     {"cores", SIM_PARAM_UINT, P(cores), "8", "1", "256", NULL,
@@ -420,8 +419,17 @@ static const char *srv_check(const void *params, char *msg, size_t size)
     }
     uint32_t w, it, first, nt;
     uint64_t S;
-    if (!host_ps_read_model(p->trace, false, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
+    int64_t warm = -1;
+    if (!host_ps_warmup(p->warmup, &warm, msg, size)) {
+        return "warmup";
+    }
+    if (!host_ps_read_model(p->trace, -1, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
         return "trace";
+    }
+    if (warm >= (int64_t)(it + first)) {
+        snprintf(msg, size, "warmup %lld leaves none of the trace's %u iterations", (long long)warm,
+                 it + first);
+        return "warmup";
     }
     if (p->workers > 0) {
         w = (uint32_t)p->workers;
@@ -525,7 +533,7 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         goto fail;
     }
     s->p.trace = s->path;
-    if (!host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first,
+    if (!host_ps_read_model(s->path, -1, msg, sizeof(msg), &s->workers, &iters, &first,
                             &s->n_tensors, &s->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail;
@@ -537,8 +545,10 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         sim_error_oom(err, name);
         goto fail;
     }
-    host_ps_read_model(s->path, s->p.warmup == 0, msg, sizeof(msg), &s->workers, &iters, &first,
-                       &s->n_tensors, &s->S, s->offset, s->bytes);
+    int64_t warm = -1;
+    host_ps_warmup(s->p.warmup, &warm, msg, sizeof(msg)); /* checked before the build */
+    host_ps_read_model(s->path, warm, msg, sizeof(msg), &s->workers, &iters, &first, &s->n_tensors,
+                       &s->S, s->offset, s->bytes);
     s->t_workers = s->workers;
     s->m_iters = iters;
     if (s->p.apply_time == 0 && !load_applies(s, name, first, err)) {

@@ -69,16 +69,10 @@ static const char *const bar_names[] = {"ideal", "polling", NULL};
 static const char *const compute_names[] = {"recorded", "scaled", "fixed", NULL};
 /* Version 2 traces: warm-up iterations skipped or replayed; compute from CPU or wall time. */
 enum {
-    WARMUP_SKIP = 0,
-    WARMUP_REPLAY,
-    WARMUP_MAX
-};
-enum {
     CLOCK_AUTO = 0, /* an event's CPU time where the trace gives it, else its wall time */
     CLOCK_WALL,
     CLOCK_MAX
 };
-static const char *const warmup_names[] = {"skip", "replay", NULL};
 static const char *const clock_names[] = {"auto", "wall", NULL};
 
 /* How pulls and pushes travel: DMA to MemBox memory, or messages to a ps.server over the node's
@@ -160,7 +154,7 @@ typedef struct PsParams {
     SimTime compute_time;
     SimTime update_time;
     uint64_t iterations;
-    int warmup;
+    const char *warmup; /* skip | replay | N (host_ps_warmup) */
     int compute_clock;
     const char *concurrency; /* "recorded" or 1..127 */
     double compute_factor;
@@ -384,6 +378,7 @@ typedef struct PsNode {
     uint64_t timer_seq;
     uint32_t *slot_tensor; /* per slot: the pull's tensor */
     uint32_t slot_cap;     /* jobs in flight at most: outstanding, or a lower concurrency */
+    int64_t warm;          /* warmup: -1 the trace's marks, else the iterations left out */
     bool self;             /* aggregation: self on MemBox memory */
     PsStats st;
 } PsNode;
@@ -1821,8 +1816,9 @@ static const SimParamDesc ps_params[] = {
     {"iterations", SIM_PARAM_UINT, P(iterations), "0", "0", "4294967295", NULL,
      "iterations per node (the fixed work measured); 0: the trace's (but its warm-up ones, when "
      "skipped); more than the trace has replays its measured iterations in a cycle"},
-    {"warmup", SIM_PARAM_ENUM, P(warmup), "skip", NULL, NULL, warmup_names,
-     "the iterations a version 2 trace marks as warm-up: skipped, or replayed like the rest"},
+    {"warmup", SIM_PARAM_STRING, P(warmup), "skip", NULL, NULL, NULL,
+     "the trace's iterations left out of the replay: skip: those a version 2 trace marks as "
+     "warm-up; replay: none; N: the first N (a version 1 recording's cold first iteration)"},
     {"compute_clock", SIM_PARAM_ENUM, P(compute_clock), "auto", NULL, NULL, clock_names,
      "compute and update times: auto: the CPU time a version 2 trace gives, else the wall "
      "time; wall: always the wall time"},
@@ -1892,7 +1888,30 @@ static const SimPortDesc ps_ports[] = {
 /* Reads the header: W, the iterations to replay and the first of them (warm-up skipped when
  * skip_warmup), the tensors' offsets and S. False with msg. Shared with ps.server (ps_model.h):
  * one reading of the trace's model for both ends. */
-bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t size,
+bool host_ps_warmup(const char *v, int64_t *out, char *msg, size_t size)
+{
+    if (v != NULL && strcmp(v, "skip") == 0) {
+        *out = -1;
+        return true;
+    }
+    if (v != NULL && strcmp(v, "replay") == 0) {
+        *out = 0;
+        return true;
+    }
+    char *end = NULL;
+    unsigned long long k = v != NULL && v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || k > UINT32_MAX) {
+        snprintf(msg, size,
+                 "'%s' is none of skip (the trace's warm-up marks), replay (none) and a number "
+                 "of the trace's first iterations to leave out",
+                 v != NULL ? v : "");
+        return false;
+    }
+    *out = (int64_t)k;
+    return true;
+}
+
+bool host_ps_read_model(const char *trace, int64_t warmup, char *msg, size_t size,
                         uint32_t *workers, uint32_t *iters, uint32_t *first, uint32_t *n_tensors,
                         uint64_t *S, uint64_t *offset, uint64_t *bytes)
 {
@@ -1911,8 +1930,14 @@ bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t s
     }
     const PsTraceHeader *h = pstrace_header(t);
     *workers = h->workers;
-    /* The reader guarantees warmup < iterations: at least one iteration is left. */
-    *first = skip_warmup ? h->warmup : 0;
+    /* The reader guarantees the marks leave at least one iteration; a number must too. */
+    if (warmup >= (int64_t)h->iterations) {
+        snprintf(msg, size, "warmup %lld leaves none of the trace's %u iterations",
+                 (long long)warmup, h->iterations);
+        pstrace_close(t);
+        return false;
+    }
+    *first = warmup < 0 ? h->warmup : (uint32_t)warmup;
     *iters = h->iterations - *first;
     *n_tensors = h->n_tensors;
     uint64_t off = 0;
@@ -2056,9 +2081,17 @@ static const char *ps_check(const void *params, char *msg, size_t size)
     }
     uint32_t w, it, first, nt;
     uint64_t S;
-    if (!host_ps_read_model(p->trace, p->warmup == WARMUP_SKIP, msg, size, &w, &it, &first, &nt, &S,
-                            NULL, NULL)) {
+    int64_t warm = 0;
+    if (!host_ps_warmup(p->warmup, &warm, msg, size)) {
+        return "warmup";
+    }
+    if (!host_ps_read_model(p->trace, -1, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
         return "trace";
+    }
+    if (warm >= (int64_t)(it + first)) {
+        snprintf(msg, size, "warmup %lld leaves none of the trace's %u iterations", (long long)warm,
+                 it + first);
+        return "warmup";
     }
     uint32_t job = p->workers > 0 ? (uint32_t)p->workers : w;
     if (p->worker >= (int64_t)job) {
@@ -2255,14 +2288,20 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     n->p = *pp;
     n->mem = pp->memory;
     n->path = strdup(pp->trace);
+    if (!host_ps_warmup(pp->warmup, &n->warm, msg, sizeof(msg))) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'warmup': %s", name, msg);
+        free(n->path);
+        free(n);
+        return false;
+    }
     if (n->path == NULL) {
         sim_error_oom(err, name);
         goto fail_parts;
     }
     n->p.trace = n->path;
     uint32_t nt = 0;
-    if (!host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
-                            &n->iters, &n->first, &nt, &n->S, NULL, NULL)) {
+    if (!host_ps_read_model(n->p.trace, n->warm, msg, sizeof(msg), &n->workers, &n->iters,
+                            &n->first, &nt, &n->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail_parts;
     }
@@ -2315,8 +2354,8 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
         goto fail_parts;
     }
     uint32_t tw = 0, ti = 0;
-    host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &tw, &ti,
-                       &n->first, &nt, &n->S, n->offset, n->bytes);
+    host_ps_read_model(n->p.trace, n->warm, msg, sizeof(msg), &tw, &ti, &n->first, &nt, &n->S,
+                       n->offset, n->bytes);
     /* The streams are opened now, so that zlib's buffers exist before the run. */
     if (n->p.worker >= 0 && (n->tw = pstrace_open(n->path, err)) == NULL) {
         goto fail_parts;

@@ -712,6 +712,14 @@ TEST(PsReplay, ComputeFactorScalesTheRecordedComputeAndWarmupIsReported)
     EXPECT_EQ(shim_stat(r, "node0.compute_factor"), 0.25);
     EXPECT_EQ(shim_stat(r, "node0.warmup"), 0.0);
     shim_free(r);
+    /* warmup: N leaves out a version 1 trace's first N iterations (tiny-w1-i2 has two). */
+    ShimRun *r1 = build_and_run(ideal_topology(tiny_trace(1), 1, ", warmup: 1", false, false),
+                                SIM_KERNEL_FAST);
+    ASSERT_NE(r1, nullptr);
+    EXPECT_EQ(shim_stat(r1, "node0.warmup"), 1.0);
+    EXPECT_EQ(shim_stat(r1, "node0.iterations"), 1.0);
+    EXPECT_EQ(shim_stat(r1, "node0.compute_ns"), 50000.0);
+    shim_free(r1);
     /* tiny-w1-i3-v2 marks one warm-up iteration: skipped by default, replayed on request. */
     const std::string v2 = source_root() + "/traces/ps/tiny-w1-i3-v2.pstrace";
     for (const char *o : {"", ", warmup: replay"}) {
