@@ -427,6 +427,18 @@ TEST(PsReplay, SameTraceAndSeedGiveIdenticalStatisticsTwiceAndUnderBothKernels)
                 << opts;
         }
     }
+    /* The defaults (self, async, recorded concurrency) and self with either barrier. */
+    for (const char *opts : {"", ", sync: bsp", ", sync: bsp, barrier: polling"}) {
+        std::string y = ideal_topology(tiny_trace(2), 2, opts, false, false);
+        std::string a = stats_of(y, false, SIM_KERNEL_FAST, 0);
+        EXPECT_NE(a.find("\"node1.iterations\": 2"), std::string::npos) << opts;
+        EXPECT_EQ(stats_of(y, false, SIM_KERNEL_FAST, 0), a) << opts;
+        EXPECT_EQ(stats_of(y, false, SIM_KERNEL_FAST, 3), a) << opts;
+        if (std::strstr(opts, "polling") == nullptr) {
+            EXPECT_EQ(own_lines(stats_of(y, false, SIM_KERNEL_EVERY_CYCLE, 0)), own_lines(a))
+                << opts;
+        }
+    }
 }
 
 } // namespace
