@@ -52,6 +52,7 @@ typedef enum PsMsgType {
 #define PS_F_AGGREGATOR 0x1u
 #define PS_F_SHARDED    0x2u
 #define PS_F_ASYNC      0x4u
+#define PS_F_SELF       0x8u /* aggregation: self: the barrier only releases */
 #define PS_NO_WORKER    0xffffu
 #define PS_MAX_WORKERS  64u
 
@@ -75,6 +76,19 @@ typedef struct HostPsMap {
 
 /* The map a host.ps component uses; false if c is not one. For tests and tools. */
 bool host_ps_map(const SimComponent *c, HostPsMap *map);
+
+/* One message of a host.ps worker's first replayed iteration, in the order issued: a pull, or a
+ * push (aggregation: self: the read-back that starts a variable's update), its tensor and how
+ * many of its kind were in flight with it (itself included). */
+typedef struct HostPsIssue {
+    bool push;
+    uint32_t tensor;
+    uint32_t in_flight;
+} HostPsIssue;
+
+/* The first replayed iteration's messages, at most max of them into out; their number, or -1
+ * if c is not a host.ps. For tests: the replay's order and concurrency against the trace's. */
+int64_t host_ps_issued(const SimComponent *c, HostPsIssue *out, size_t max);
 
 /* The contents of a mem.ideal component (addresses wrap at its size), for tests and tools; not
  * for the tick path. False if c is not a mem.ideal or it keeps no data. */

@@ -14,7 +14,9 @@
  *                      to every worker
  *   BSP, sharded:      W x ARRIVE(i) -> REDUCE(i) to every worker -> W x REDUCED(i) ->
  *                      RELEASE(i) to every worker
+ *   BSP, self:         W x ARRIVE(i) -> RELEASE(i) to every worker (each wrote its own update)
  *   async:             ARRIVE(w, i) -> UPDATE(w, i) -> UPDATED(w, i) -> RELEASE(w, i) to w
+ *                      (async, self: no message at all)
  *
  * A node announces its port with HELLO at its first tick (the aggregator must: it never
  * arrives); a worker's port is also learnt from its first ARRIVE.
@@ -135,7 +137,9 @@ static void bar_take(Barrier *b, uint32_t port, const SimPacket *pkt)
             return;
         }
         b->arrived = 0;
-        if (sharded) {
+        if ((pkt->flags & PS_F_SELF) != 0) {
+            bar_release_all(b, PS_MSG_RELEASE, iter); /* each worker has written its update */
+        } else if (sharded) {
             b->reducing = true;
             bar_release_all(b, PS_MSG_REDUCE, iter);
         } else {

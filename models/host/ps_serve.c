@@ -121,7 +121,7 @@ static uint64_t tensor_bytes(const PsServe *s, uint32_t t)
 /*
  * A job's time on a core, started with `busy` cores busy (itself included), doc section 2:
  *   PULL     recv(ctrl) + send(tensor)
- *   PUSH     recv(gradient) + apply_tensor + gradient / apply rate
+ *   PUSH     recv(gradient) + apply_tensor + gradient / apply rate (or the recorded apply)
  *   ARRIVE   recv(ctrl)
  *   RELEASE  send(ctrl)
  * with recv(b) = send(b) = ps_transport_cpu(b) at the copy rate.
@@ -136,6 +136,9 @@ static SimTime job_time(const PsServe *s, const PsServeMsg *m, uint32_t busy)
                ps_transport_cpu(c, tensor_bytes(s, m->tensor), copy);
     case PS_SERVE_PUSH: {
         double apply = ps_serve_rate(s, s->p.apply_rate, PS_SERVE_APPLY_TRAFFIC, busy);
+        if (m->has_apply) {
+            return ps_transport_cpu(c, m->bytes, copy) + m->apply; /* apply_time: recorded */
+        }
         return ps_transport_cpu(c, m->bytes, copy) + s->p.apply_tensor +
                bytes_time(m->bytes, apply);
     }

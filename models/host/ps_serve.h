@@ -51,6 +51,8 @@ typedef struct PsServeMsg {
     uint64_t bytes; /* PUSH, TENSOR: the tensor's bytes; else the header's (ctrl_bytes) */
     uint64_t addr;  /* PUSH, TENSOR: where the data go in the receiver's host memory; PULL: where
                        the tensor is to go (the TENSOR answering it carries it back) */
+    bool has_apply; /* PUSH: the server replays a recorded apply (not carried on the wire) */
+    SimTime apply;  /* its time, replacing apply_tensor + bytes / apply rate, ps */
 } PsServeMsg;
 
 /* The costs of one end of a transport, shared by the server and the workers (a worker pays

@@ -25,8 +25,15 @@
 #include <string.h>
 
 #include "models/proto/mem.h"
+#include "sim/trace/pstrace.h"
 
 static const char *const sync_names[] = {"bsp", "async", NULL};
+static const char *const apply_names[] = {"recorded", "model", NULL};
+
+/* apply_time: recorded keeps a time per (measured iteration, trace worker, tensor): at most this
+ * many entries (128 MiB), else apply_time: model. */
+#define APPLY_TABLE_MAX (1u << 24)
+#define NO_APPLY        UINT64_MAX
 static const char *const transport_names[] = {"grpc", "verbs", NULL};
 static const char *const memory_kind[] = {"memory", NULL};
 
@@ -36,6 +43,9 @@ typedef struct SrvParams {
     SimDomain *domain;
     const char *trace;
     int sync;
+    uint64_t workers;   /* the job's workers (QPs, gradient slots); 0: the trace's */
+    int apply_time;     /* 0 recorded, 1 model */
+    const char *warmup; /* skip | replay | N, as host.ps's (host_ps_warmup) */
     int transport;
     uint64_t cores;
     SimTime grpc_msg;
@@ -58,6 +68,8 @@ typedef struct SrvParams {
 } SrvParams;
 
 typedef struct SrvStats {
+    uint64_t applies_recorded;
+    uint64_t applies_modelled;
     double utilisation;
     double busy_ns;
     double queue_wait_ns;
@@ -80,6 +92,10 @@ typedef struct Server {
     PsServe serve;
     uint64_t next_id;
     uint8_t *scratch; /* 2 x SCRATCH: the update's variable and gradient */
+    /* apply_time: recorded: the trace's applies, [(i * t_workers + w) * n_tensors + t], ps */
+    SimTime *applies;
+    uint32_t t_workers;
+    uint32_t m_iters;
     SrvStats st;
 } Server;
 
@@ -113,6 +129,50 @@ static void apply(Server *s, uint32_t w, uint32_t t)
     }
 }
 
+/* apply_time: recorded: the trace's applies of one worker's gradient of one tensor (version 2),
+ * their CPU time where given, else their wall time, summed per (measured iteration, worker,
+ * tensor). No table when the trace has none: every push is modelled. */
+static bool load_applies(Server *s, const char *name, uint32_t first, SimError *err)
+{
+    uint64_t n = (uint64_t)s->m_iters * s->t_workers * s->n_tensors;
+    PsTrace *t = pstrace_open(s->path, err);
+    if (t == NULL) {
+        return false;
+    }
+    PsTraceEvent e;
+    int r;
+    while ((r = pstrace_next(t, &e, err)) > 0) {
+        if (e.kind != PSTRACE_APPLY || e.worker == PSTRACE_SERVER ||
+            e.tensor == PSTRACE_NO_TENSOR || e.iteration < first) {
+            continue;
+        }
+        if (s->applies == NULL) {
+            if (n > APPLY_TABLE_MAX) {
+                pstrace_close(t);
+                return sim_error_set(err, SIM_ERR_INPUT,
+                                     "instance '%s': key 'apply_time': the trace's applies need "
+                                     "%llu entries (iterations x workers x tensors), more than "
+                                     "%u: give apply_time: model",
+                                     name, (unsigned long long)n, APPLY_TABLE_MAX);
+            }
+            s->applies = malloc(n * sizeof(*s->applies));
+            if (s->applies == NULL) {
+                pstrace_close(t);
+                return sim_error_oom(err, name);
+            }
+            for (uint64_t k = 0; k < n; k++) {
+                s->applies[k] = NO_APPLY;
+            }
+        }
+        uint64_t k =
+            ((uint64_t)(e.iteration - first) * s->t_workers + e.worker) * s->n_tensors + e.tensor;
+        uint64_t ns = e.has_cpu ? e.cpu_ns : e.end_ns - e.start_ns;
+        s->applies[k] = (s->applies[k] == NO_APPLY ? 0 : s->applies[k]) + ns * 1000u;
+    }
+    pstrace_close(t);
+    return r == 0;
+}
+
 /* A message the transport received: checked, then handed to the stage. */
 static bool take(Server *s, const PsServeMsg *m, uint32_t qp)
 {
@@ -137,7 +197,25 @@ static bool take(Server *s, const PsServeMsg *m, uint32_t qp)
     if (data && s->p.functional) {
         apply(s, m->worker, m->tensor);
     }
-    if (!ps_serve_receive(&s->serve, m, sim->now)) {
+    PsServeMsg in = *m;
+    if (data && s->applies != NULL) {
+        /* the replayed iteration and worker stand for the trace's as host.ps maps them */
+        uint64_t k = ((uint64_t)(m->iter % s->m_iters) * s->t_workers + m->worker % s->t_workers) *
+                         s->n_tensors +
+                     m->tensor;
+        if (s->applies[k] != NO_APPLY) {
+            in.has_apply = true;
+            in.apply = s->applies[k];
+        }
+    }
+    if (data) {
+        if (in.has_apply) {
+            s->st.applies_recorded++;
+        } else {
+            s->st.applies_modelled++;
+        }
+    }
+    if (!ps_serve_receive(&s->serve, &in, sim->now)) {
         sim_fail(sim, "instance '%s': more messages waiting than the stage holds", s->c.name);
         return false;
     }
@@ -247,6 +325,7 @@ static void srv_destroy(SimComponent *c)
     free(s->offset);
     free(s->bytes);
     free(s->scratch);
+    free(s->applies);
 }
 
 static const SimComponentOps srv_ops = {
@@ -264,8 +343,18 @@ static const SimParamDesc srv_params[] = {
      "clock the server's software runs in"},
     {"trace", SIM_PARAM_PATH, P(trace), NULL, NULL, NULL, NULL,
      "the parameter-server trace the workers replay (its workers and tensors)"},
-    {"sync", SIM_PARAM_ENUM, P(sync), "bsp", NULL, NULL, sync_names,
-     "bsp: release every worker once all arrived; async: each on its own"},
+    {"sync", SIM_PARAM_ENUM, P(sync), "async", NULL, NULL, sync_names,
+     "async (TensorFlow's default): release each worker once its own pushes are applied; bsp: "
+     "every worker once all arrived"},
+    {"workers", SIM_PARAM_UINT, P(workers), "0", "0", "64", NULL,
+     "workers of the job: one QP and one gradient slot each; 0: the trace's (as host.ps's)"},
+    {"apply_time", SIM_PARAM_ENUM, P(apply_time), "recorded", NULL, NULL, apply_names,
+     "recorded: a push's apply takes the time of the trace's apply of that worker, iteration "
+     "and tensor where it has one (version 2), else the model's; model: always apply_tensor + "
+     "bytes / apply_rate"},
+    {"warmup", SIM_PARAM_STRING, P(warmup), "skip", NULL, NULL, NULL,
+     "the trace's iterations left out, as the workers' warmup (skip: the trace's warm-up "
+     "marks; replay: none; N: the first N), so that the recorded applies match theirs"},
     {"transport", SIM_PARAM_ENUM, P(transport), "grpc", NULL, NULL, transport_names,
      "grpc: TCP over IPoIB; verbs: TensorFlow's RDMA path (docs/models/ps-server.md)"},
     {"cores", SIM_PARAM_UINT, P(cores), "8", "1", "256", NULL,
@@ -330,8 +419,20 @@ static const char *srv_check(const void *params, char *msg, size_t size)
     }
     uint32_t w, it, first, nt;
     uint64_t S;
-    if (!host_ps_read_model(p->trace, false, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
+    int64_t warm = -1;
+    if (!host_ps_warmup(p->warmup, &warm, msg, size)) {
+        return "warmup";
+    }
+    if (!host_ps_read_model(p->trace, -1, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
         return "trace";
+    }
+    if (warm >= (int64_t)(it + first)) {
+        snprintf(msg, size, "warmup %lld leaves none of the trace's %u iterations", (long long)warm,
+                 it + first);
+        return "warmup";
+    }
+    if (p->workers > 0) {
+        w = (uint32_t)p->workers;
     }
     if (w > VERBS_MAX_QPS) {
         snprintf(msg, size, "the trace has %u workers; the server's HCA has %u QPs", w,
@@ -379,6 +480,10 @@ static const char *srv_check(const void *params, char *msg, size_t size)
 
 static const SimStatDesc srv_stat_rows[] = {
     SRV_ROW("pulls", SIM_STAT_COUNTER, serve.st.pulls, "tensors", 1, "pulls answered"),
+    SRV_ROW("applies_recorded", SIM_STAT_COUNTER, st.applies_recorded, "tensors", 1,
+            "apply_time: recorded: pushes applied for the trace's recorded apply time"),
+    SRV_ROW("applies_modelled", SIM_STAT_COUNTER, st.applies_modelled, "tensors", 1,
+            "pushes applied for the model's time (apply_tensor + bytes / apply_rate)"),
     SRV_ROW("pushes", SIM_STAT_COUNTER, serve.st.pushes, "tensors", 1, "gradients applied"),
     SRV_ROW("arrivals", SIM_STAT_COUNTER, serve.st.arrivals, "messages", 1, "workers' arrivals"),
     SRV_ROW("releases", SIM_STAT_COUNTER, serve.st.releases, "messages", 1, "releases sent"),
@@ -428,7 +533,7 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         goto fail;
     }
     s->p.trace = s->path;
-    if (!host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first,
+    if (!host_ps_read_model(s->path, -1, msg, sizeof(msg), &s->workers, &iters, &first,
                             &s->n_tensors, &s->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail;
@@ -440,8 +545,18 @@ static bool srv_build(Sim *sim, const char *name, const void *params, SimBuild *
         sim_error_oom(err, name);
         goto fail;
     }
-    host_ps_read_model(s->path, false, msg, sizeof(msg), &s->workers, &iters, &first, &s->n_tensors,
+    int64_t warm = -1;
+    host_ps_warmup(s->p.warmup, &warm, msg, sizeof(msg)); /* checked before the build */
+    host_ps_read_model(s->path, warm, msg, sizeof(msg), &s->workers, &iters, &first, &s->n_tensors,
                        &s->S, s->offset, s->bytes);
+    s->t_workers = s->workers;
+    s->m_iters = iters;
+    if (s->p.apply_time == 0 && !load_applies(s, name, first, err)) {
+        goto fail;
+    }
+    if (s->p.workers > 0) {
+        s->workers = (uint32_t)s->p.workers;
+    }
     PsNetParams np = {.transport = s->p.transport,
                       .qps = s->workers,
                       .header = (uint32_t)s->p.header,

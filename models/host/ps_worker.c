@@ -48,6 +48,7 @@ enum {
 enum {
     AGG_MEMBOX_HOST = 0,
     AGG_SHARDED,
+    AGG_SELF, /* each worker reads the variable, updates it and writes it back itself */
     AGG_MAX
 };
 enum {
@@ -63,21 +64,15 @@ enum {
 };
 
 static const char *const sync_names[] = {"bsp", "async", NULL};
-static const char *const agg_names[] = {"membox_host", "sharded", NULL};
+static const char *const agg_names[] = {"membox_host", "sharded", "self", NULL};
 static const char *const bar_names[] = {"ideal", "polling", NULL};
 static const char *const compute_names[] = {"recorded", "scaled", "fixed", NULL};
 /* Version 2 traces: warm-up iterations skipped or replayed; compute from CPU or wall time. */
-enum {
-    WARMUP_SKIP = 0,
-    WARMUP_REPLAY,
-    WARMUP_MAX
-};
 enum {
     CLOCK_AUTO = 0, /* an event's CPU time where the trace gives it, else its wall time */
     CLOCK_WALL,
     CLOCK_MAX
 };
-static const char *const warmup_names[] = {"skip", "replay", NULL};
 static const char *const clock_names[] = {"auto", "wall", NULL};
 
 /* How pulls and pushes travel: DMA to MemBox memory, or messages to a ps.server over the node's
@@ -101,6 +96,8 @@ static const char *const transport_names[] = {"membox", "grpc", "verbs", NULL};
 typedef enum JobGroup {
     G_PULL = 0, /* worker: parameter tensor -> host buffer */
     G_PUSH,     /* worker: gradient -> its slot */
+    G_SELF_RD,  /* worker, self: a variable read back after its gradient is ready */
+    G_SELF_WR,  /* worker, self: the variable written back updated */
     G_SH_RD,    /* worker, sharded: a slice of a slot */
     G_SH_WR,    /* worker, sharded: its slice of the parameters */
     G_AGG_RD,   /* aggregator: parameters and slots */
@@ -157,8 +154,11 @@ typedef struct PsParams {
     SimTime compute_time;
     SimTime update_time;
     uint64_t iterations;
-    int warmup;
+    const char *warmup; /* skip | replay | N (host_ps_warmup) */
     int compute_clock;
+    const char *concurrency; /* "recorded" or 1..127 */
+    double compute_factor;
+    uint64_t workers; /* the job's workers; 0: the trace's */
     bool functional;
     uint64_t ps_base;
     SimTime poll_interval;
@@ -254,6 +254,18 @@ typedef struct PsStats {
     SimTime last_done;
     double comm_share;
     double compute_ns;
+    SimTime sum_half[2]; /* iteration time over the first and the second half of the run */
+    uint64_t n_half[2];
+    double train_ns;
+    double iter_mean_ns;
+    double half_ns[2];
+    uint64_t warmup;       /* the trace's iterations excluded (warm-up skipped) */
+    uint64_t trace_worker; /* the trace's worker this node replays */
+    double compute_factor;
+    uint64_t max_pulls_out;  /* most pulls in flight at once */
+    uint64_t max_pushes_out; /* most pushes (self: read-update-write cycles) in flight */
+    SimTime self_update;     /* self: the worker's update compute */
+    double self_update_ns;
     double first_start_ns;
     double last_done_ns;
 } PsStats;
@@ -269,7 +281,13 @@ typedef struct PsNode {
     char *path;
     SimMem *mem; /* the node's host memory (host.memory), shared with its root complex */
     /* the model */
-    uint32_t workers;
+    uint32_t workers;   /* the job's: the slots and the barrier's count */
+    uint32_t t_workers; /* the trace's */
+    uint32_t me_t;      /* the trace's worker replayed: worker mod t_workers */
+    uint32_t conc;      /* concurrency: 0 recorded, else at most this many transfers */
+    uint32_t m_iters;   /* the trace's measured iterations, replayed in a cycle */
+    uint32_t w_next;    /* the trace iteration the worker's stream can still give */
+    uint32_t a_next_it; /* the same for the aggregator's stream */
     uint32_t iters;
     uint32_t first; /* the trace's iteration replayed as iteration 0 (warm-up skipped) */
     uint32_t n_tensors;
@@ -282,10 +300,27 @@ typedef struct PsNode {
     PsTraceEvent w_ev;
     uint32_t *pull_list;
     uint32_t n_pull;
-    uint32_t *push_list; /* tensors in grad_ready order (then pushes without one) */
+    uint32_t *pull_need; /* recorded: pulls of the iteration ended before pull k started */
+    uint64_t *rec_start; /* scratch at load: recorded starts, then ends */
+    uint64_t *rec_end;
+    uint32_t next_pull;
+    uint32_t pulls_done;
+    uint32_t *push_list; /* tensors in grad_ready order (recorded: in push order) */
     SimTime *ready;      /* per entry of push_list: offset from backward start, ps */
+    uint32_t *push_need; /* recorded: pushes ended before push k started */
     uint32_t n_push;
     uint32_t next_push;
+    uint32_t pushes_done;
+    SimTime upd;         /* self: the worker's update time of the iteration */
+    uint64_t push_bytes; /* bytes of the iteration's gradients */
+    /* self: variables read back and waiting for the update, one update at a time */
+    uint32_t *self_q;
+    uint32_t self_head;
+    uint32_t self_tail;
+    uint32_t self_cur; /* the tensor being updated, or UINT32_MAX */
+    SimTime self_done_at;
+    HostPsIssue *issued; /* the first iteration's messages in issue order (host_ps_issued) */
+    uint32_t n_issued;
     SimTime fwd;
     SimTime bwd;
     /* worker state */
@@ -342,6 +377,9 @@ typedef struct PsNode {
     uint32_t timer_cap;
     uint64_t timer_seq;
     uint32_t *slot_tensor; /* per slot: the pull's tensor */
+    uint32_t slot_cap;     /* jobs in flight at most: outstanding, or a lower concurrency */
+    int64_t warm;          /* warmup: -1 the trace's marks, else the iterations left out */
+    bool self;             /* aggregation: self on MemBox memory */
     PsStats st;
 } PsNode;
 
@@ -406,21 +444,105 @@ static uint64_t compute_ns(const PsNode *n, const PsTraceEvent *e)
     return e->has_cpu && n->p.compute_clock == CLOCK_AUTO ? e->cpu_ns : e->end_ns - e->start_ns;
 }
 
-/* Loads this worker's events of iteration i (the trace's i + first): pulls, forward,
- * backward, grad_ready, pushes. */
+/* The stream made to hold trace iteration i still ahead: reopened when the replay wraps round the
+ * trace's measured iterations (once per pass through the trace, the only allocation after the
+ * build; a run of no more iterations than the trace measured never reopens). */
+static bool stream_at(PsNode *n, PsTrace **t, bool *look, uint32_t *next, uint32_t i)
+{
+    if (i >= *next) {
+        *next = i + 1;
+        return true;
+    }
+    SimError err;
+    sim_error_clear(&err);
+    pstrace_close(*t);
+    *t = pstrace_open(n->path, &err);
+    *look = false;
+    if (*t == NULL) {
+        sim_fail(n->c.sim, "instance '%s': %s", n->c.name, err.msg);
+        return false;
+    }
+    *next = i + 1;
+    return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* need[k] = how many of the m messages had ended when message k started, at most k (its
+ * predecessors in the recorded order); start[] ascends, end[] is sorted here. */
+static void recorded_need(uint64_t *start, uint64_t *end, uint32_t *need, uint32_t m)
+{
+    qsort(end, m, sizeof(*end), cmp_u64);
+    uint32_t j = 0;
+    for (uint32_t k = 0; k < m; k++) {
+        while (j < m && end[j] <= start[k]) {
+            j++;
+        }
+        need[k] = j < k ? j : k;
+    }
+}
+
+/* The trace's iteration that replayed iteration iter stands for: the measured ones in a cycle. */
+static uint32_t trace_iter(const PsNode *n, uint32_t iter)
+{
+    return n->first + iter % n->m_iters;
+}
+
+/* The factor on the recorded compute: compute_factor, times compute_scale under scaled. */
+static double compute_mult(const PsNode *n)
+{
+    return n->p.compute_factor * (n->p.compute == COMPUTE_SCALED ? n->p.compute_scale : 1.0);
+}
+
+/* Loads the events of iteration iter of the trace's worker this node replays: pulls, forward,
+ * backward, grad_ready, pushes, and (aggregation: self) the update time: the trace's applies
+ * of that worker's gradients, else its share (1 / the trace's workers) of the server's update
+ * and aggregate applies. Recorded concurrency: pulls in their recorded order, pushes at their
+ * recorded start, each after as many of its kind completed as had ended when it started. */
 static bool load_worker_iter(PsNode *n, uint32_t iter)
 {
-    uint32_t me = (uint32_t)n->p.worker;
-    uint32_t i = iter + n->first;
+    uint32_t me = n->me_t;
+    uint32_t i = trace_iter(n, iter);
+    if (!stream_at(n, &n->tw, &n->w_look, &n->w_next, i)) {
+        return false;
+    }
+    bool rec = n->conc == 0;
+    uint32_t nt = n->n_tensors;
     /* bwd_wall: backward's wall time, against which the grad_ready instants are placed */
     uint64_t fwd = 0, bwd = 0, bwd_wall = 0, bwd_start = UINT64_MAX;
+    uint64_t upd_mine = 0, upd_all = 0;
+    bool has_mine = false;
     n->n_pull = 0;
     n->n_push = 0;
     n->next_push = 0;
+    n->next_pull = 0;
+    n->pulls_done = 0;
+    n->pushes_done = 0;
+    n->push_bytes = 0;
     int r;
     while ((r = next_event(n, n->tw, &n->w_look, &n->w_ev)) > 0) {
         const PsTraceEvent *e = &n->w_ev;
-        if (e->worker != me || e->iteration < i) {
+        if (e->iteration < i) {
+            continue;
+        }
+        bool server = e->worker == PSTRACE_SERVER || e->kind == PSTRACE_APPLY ||
+                      e->kind == PSTRACE_RECV || e->kind == PSTRACE_SEND;
+        if (server) {
+            if (e->iteration == i && e->kind == PSTRACE_APPLY && e->worker == me) {
+                upd_mine += compute_ns(n, e);
+                has_mine = true;
+            } else if (e->iteration == i &&
+                       (e->kind == PSTRACE_UPDATE || e->kind == PSTRACE_APPLY) &&
+                       e->worker == PSTRACE_SERVER) {
+                upd_all += compute_ns(n, e);
+            }
+            continue;
+        }
+        if (e->worker != me) {
             continue;
         }
         if (e->iteration > i) {
@@ -437,13 +559,20 @@ static bool load_worker_iter(PsNode *n, uint32_t iter)
             bwd_start = e->start_ns < bwd_start ? e->start_ns : bwd_start;
             break;
         case PSTRACE_PULL:
-            if (n->n_pull < n->n_tensors) {
+            if (n->n_pull < nt) {
+                n->rec_start[n->n_pull] = e->start_ns;
+                n->rec_end[n->n_pull] = e->end_ns;
                 n->pull_list[n->n_pull++] = e->tensor;
             }
             break;
         case PSTRACE_GRAD_READY:
-            if (n->n_push < n->n_tensors) {
+        case PSTRACE_PUSH:
+            /* recorded: the pushes themselves; otherwise the gradients' ready instants */
+            if ((e->kind == PSTRACE_PUSH) == rec && n->n_push < nt) {
+                n->rec_start[nt + n->n_push] = e->start_ns;
+                n->rec_end[nt + n->n_push] = e->end_ns;
                 n->push_list[n->n_push] = e->tensor;
+                n->push_bytes += n->bytes[e->tensor];
                 /* the raw start for now; made relative below */
                 n->ready[n->n_push++] = e->start_ns;
             }
@@ -455,10 +584,8 @@ static bool load_worker_iter(PsNode *n, uint32_t iter)
     if (r < 0) {
         return false;
     }
-    double f = 1.0;
-    if (n->p.compute == COMPUTE_SCALED) {
-        f = n->p.compute_scale;
-    } else if (n->p.compute == COMPUTE_FIXED) {
+    double f = compute_mult(n);
+    if (n->p.compute == COMPUTE_FIXED) {
         f = fwd + bwd > 0 ? (double)n->p.compute_time / 1000.0 / (double)(fwd + bwd) : 0.0;
     }
     n->fwd = scale_ns(n, fwd, f);
@@ -478,6 +605,19 @@ static bool load_worker_iter(PsNode *n, uint32_t iter)
             n->ready[k] = n->bwd;
         }
     }
+    if (rec) {
+        recorded_need(n->rec_start, n->rec_end, n->pull_need, n->n_pull);
+        recorded_need(n->rec_start + nt, n->rec_end + nt, n->push_need, n->n_push);
+    } else {
+        memset(n->pull_need, 0, n->n_pull * sizeof(*n->pull_need));
+        memset(n->push_need, 0, n->n_push * sizeof(*n->push_need));
+    }
+    if (n->p.compute == COMPUTE_FIXED) {
+        n->upd = n->p.update_time / n->workers;
+    } else {
+        uint64_t u = has_mine ? upd_mine : upd_all / n->t_workers;
+        n->upd = scale_ns(n, u, compute_mult(n));
+    }
     return true;
 }
 
@@ -485,8 +625,11 @@ static bool load_worker_iter(PsNode *n, uint32_t iter)
  * events, scaled. */
 static bool load_update_time(PsNode *n, uint32_t iter, SimTime *out)
 {
-    uint32_t i = iter + n->first;
+    uint32_t i = trace_iter(n, iter);
     uint64_t ns = 0;
+    if (!stream_at(n, &n->ta, &n->a_look, &n->a_next_it, i)) {
+        return false;
+    }
     int r;
     while ((r = next_event(n, n->ta, &n->a_look, &n->a_ev)) > 0) {
         const PsTraceEvent *e = &n->a_ev;
@@ -502,17 +645,7 @@ static bool load_update_time(PsNode *n, uint32_t iter, SimTime *out)
     if (r < 0) {
         return false;
     }
-    switch (n->p.compute) {
-    case COMPUTE_SCALED:
-        *out = scale_ns(n, ns, n->p.compute_scale);
-        break;
-    case COMPUTE_FIXED:
-        *out = n->p.update_time;
-        break;
-    default:
-        *out = scale_ns(n, ns, 1.0);
-        break;
-    }
+    *out = n->p.compute == COMPUTE_FIXED ? n->p.update_time : scale_ns(n, ns, compute_mult(n));
     return true;
 }
 
@@ -560,6 +693,24 @@ static void apply_update(PsNode *n, uint64_t params, uint64_t lo, uint64_t hi, u
     }
 }
 
+/* aggregation: self: the variable t just read back (at its place in the host buffer's parameters)
+ * plus this worker's gradient, written back by the worker itself. */
+static void self_apply(PsNode *n, uint32_t t)
+{
+    uint8_t *a = n->scratch;
+    uint8_t *g = n->scratch + SCRATCH;
+    uint64_t p = n->p.buffer_base + n->offset[t];
+    for (uint64_t o = 0; o < n->bytes[t]; o += SCRATCH) {
+        uint32_t len = n->bytes[t] - o < SCRATCH ? (uint32_t)(n->bytes[t] - o) : SCRATCH;
+        sim_mem_read(n->mem, p + o, a, len);
+        sim_mem_read(n->mem, p + n->S + o, g, len);
+        for (uint32_t j = 0; j < len; j++) {
+            a[j] = (uint8_t)(a[j] + g[j]);
+        }
+        sim_mem_write(n->mem, p + o, a, len);
+    }
+}
+
 /* ---- the driver ---- */
 
 static void job_add(PsNode *n, int kind, int grp, uint64_t mb, uint64_t host, uint64_t size,
@@ -587,7 +738,7 @@ static void poll_start(PsNode *n, Poller *pl, uint64_t base, uint32_t count, boo
         .active = true, .any = any, .count = count, .base = base, .at = n->c.sim->now, .hit = -1};
 }
 
-static void job_done(PsNode *n, int grp, uint64_t value);
+static void job_done(PsNode *n, int grp, uint64_t value, uint64_t mb);
 
 static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
 {
@@ -599,7 +750,7 @@ static void complete_piece(PsNode *n, uint32_t s, uint64_t value)
     }
     sl->used = false;
     n->n_used--;
-    job_done(n, sl->grp, value);
+    job_done(n, sl->grp, value, sl->mb);
 }
 
 /* A J_RD job is a write DMA of the adapter (MemBox -> host), a J_WR a read DMA. */
@@ -883,6 +1034,82 @@ static void agg_phase(PsNode *n, int phase)
 
 /* ---- the worker ---- */
 
+static void log_issue(PsNode *n, bool push, uint32_t t, uint64_t out)
+{
+    if (n->iter == 0 && n->n_issued < 2 * n->n_tensors) {
+        n->issued[n->n_issued++] =
+            (HostPsIssue){.push = push, .tensor = t, .in_flight = (uint32_t)out};
+    }
+}
+
+/* Queues the pulls whose recorded predecessors have completed (all of them unless recorded). */
+static bool issue_pulls(PsNode *n)
+{
+    bool moved = false;
+    while (n->next_pull < n->n_pull && n->pulls_done >= n->pull_need[n->next_pull]) {
+        uint32_t t = n->pull_list[n->next_pull++];
+        job_add(n, J_RD, G_PULL, params_addr(n) + n->offset[t], n->p.buffer_base + n->offset[t],
+                n->bytes[t], 0);
+        n->st.pulls++;
+        n->st.pulled_bytes += n->bytes[t];
+        uint64_t out = n->next_pull - n->pulls_done;
+        n->st.max_pulls_out = out > n->st.max_pulls_out ? out : n->st.max_pulls_out;
+        log_issue(n, false, t, out);
+        moved = true;
+    }
+    return moved;
+}
+
+/* aggregation: self: the update of the variable read back first, one at a time on the worker's
+ * device; then its write. */
+static bool self_step(PsNode *n)
+{
+    SimTime now = n->c.sim->now;
+    bool moved = false;
+    if (n->self_cur != UINT32_MAX && now >= n->self_done_at) {
+        uint32_t t = n->self_cur;
+        if (n->p.functional) {
+            self_apply(n, t);
+        }
+        job_add(n, J_WR, G_SELF_WR, params_addr(n) + n->offset[t], n->p.buffer_base + n->offset[t],
+                n->bytes[t], 0);
+        n->self_cur = UINT32_MAX;
+        moved = true;
+    }
+    if (n->self_cur == UINT32_MAX && n->self_head < n->self_tail) {
+        uint32_t t = n->self_q[n->self_head++];
+        n->self_cur = t;
+        SimTime u =
+            n->push_bytes > 0
+                ? (SimTime)llround((double)n->upd * (double)n->bytes[t] / (double)n->push_bytes)
+                : 0;
+        n->self_done_at = now + u;
+        n->st.self_update += u;
+        moved = true;
+    }
+    return moved;
+}
+
+/* The worker's next instant of its own (compute ending, a gradient ready, an update done), or
+ * NO_TIME; completions wake it by themselves. */
+static SimTime worker_next(const PsNode *n)
+{
+    SimTime next = NO_TIME;
+    if (n->wphase == W_FWD) {
+        next = n->t_fwd_end;
+    } else if (n->wphase == W_BWD) {
+        if (n->next_push < n->n_push && n->pushes_done >= n->push_need[n->next_push]) {
+            next = n->t_bwd_start + n->ready[n->next_push];
+        } else if (n->next_push == n->n_push) {
+            next = n->t_bwd_start + n->bwd;
+        }
+        if (n->self_cur != UINT32_MAX && n->self_done_at < next) {
+            next = n->self_done_at;
+        }
+    }
+    return next;
+}
+
 static void worker_start_iter(PsNode *n)
 {
     SimTime now = n->c.sim->now;
@@ -898,15 +1125,12 @@ static void worker_start_iter(PsNode *n)
         n->st.first_start = now;
     }
     n->w_left = n->n_pull;
-    for (uint32_t k = 0; k < n->n_pull; k++) {
-        uint32_t t = n->pull_list[k];
-        job_add(n, J_RD, G_PULL, params_addr(n) + n->offset[t], n->p.buffer_base + n->offset[t],
-                n->bytes[t], 0);
-        n->st.pulls++;
-        n->st.pulled_bytes += n->bytes[t];
-    }
+    issue_pulls(n);
     n->got_reduce = false;
     n->got_release = false;
+    n->self_head = 0;
+    n->self_tail = 0;
+    n->self_cur = UINT32_MAX;
     worker_phase(n, W_PULL);
 }
 
@@ -915,6 +1139,9 @@ static void worker_released(PsNode *n)
     SimTime now = n->c.sim->now;
     SimTime it = now - n->t_start;
     sim_hist_record(&n->st.iteration, it);
+    uint32_t h = n->st.iterations < n->iters / 2 ? 0 : 1;
+    n->st.sum_half[h] += it;
+    n->st.n_half[h]++;
     sim_hist_record(&n->st.barrier_wait, now - n->t_arrive);
     n->st.sum_iter += it;
     n->st.sum_compute += n->fwd + n->bwd;
@@ -939,7 +1166,7 @@ static bool worker_step(PsNode *n)
         return true;
     case W_PULL:
         if (n->w_left > 0) {
-            return false;
+            return issue_pulls(n);
         }
         n->t_fwd_end = now + n->fwd;
         worker_phase(n, W_FWD);
@@ -953,16 +1180,26 @@ static bool worker_step(PsNode *n)
         worker_phase(n, W_BWD);
         return true;
     case W_BWD: {
-        bool moved = false;
-        while (n->next_push < n->n_push && n->t_bwd_start + n->ready[n->next_push] <= now) {
+        bool moved = n->self && self_step(n);
+        while (n->next_push < n->n_push && n->t_bwd_start + n->ready[n->next_push] <= now &&
+               n->pushes_done >= n->push_need[n->next_push]) {
             uint32_t t = n->push_list[n->next_push++];
             if (n->p.functional) {
                 write_gradient(n, n->iter, t);
             }
-            job_add(n, J_WR, G_PUSH, slot_addr(n, me) + n->offset[t],
-                    n->p.buffer_base + n->S + n->offset[t], n->bytes[t], 0);
+            if (n->self) {
+                /* read the variable back into the worker's copy: updated there, written back */
+                job_add(n, J_RD, G_SELF_RD, params_addr(n) + n->offset[t],
+                        n->p.buffer_base + n->offset[t], n->bytes[t], 0);
+            } else {
+                job_add(n, J_WR, G_PUSH, slot_addr(n, me) + n->offset[t],
+                        n->p.buffer_base + n->S + n->offset[t], n->bytes[t], 0);
+            }
             n->st.pushes++;
             n->st.pushed_bytes += n->bytes[t];
+            uint64_t out = n->next_push - n->pushes_done;
+            n->st.max_pushes_out = out > n->st.max_pushes_out ? out : n->st.max_pushes_out;
+            log_issue(n, true, t, out);
             moved = true;
         }
         if (n->next_push < n->n_push || now < n->t_bwd_start + n->bwd || n->w_left > 0) {
@@ -973,7 +1210,14 @@ static bool worker_step(PsNode *n)
     }
     case W_ARRIVE:
         n->t_arrive = now;
-        if (polling) {
+        if (n->self && n->p.sync == SYNC_ASYNC) {
+            worker_released(n); /* nothing to wait for: the worker wrote its own updates */
+            return true;
+        }
+        if (polling && n->self) {
+            job_add(n, J_ST, G_FLAG, n->p.ps_base + PS_FLAG_ARRIVE + 64u * me, 0, 8, n->iter + 1);
+            poll_start(n, &n->wpoll, n->p.ps_base + PS_FLAG_ARRIVE, n->workers, false);
+        } else if (polling) {
             job_add(n, J_ST, G_FLAG, n->p.ps_base + PS_FLAG_ARRIVE + 64u * me, 0, 8, n->iter + 1);
             if (n->p.aggregation == AGG_SHARDED) {
                 poll_start(n, &n->wpoll, n->p.ps_base + PS_FLAG_ARRIVE, n->workers, false);
@@ -1165,11 +1409,21 @@ static bool agg_step(PsNode *n)
 
 /* ---- completions, pollers, messages ---- */
 
-static void job_done(PsNode *n, int grp, uint64_t value)
+static void job_done(PsNode *n, int grp, uint64_t value, uint64_t mb)
 {
     switch (grp) {
     case G_PULL:
+        n->pulls_done++;
+        n->w_left--;
+        break;
     case G_PUSH:
+    case G_SELF_WR:
+        n->pushes_done++;
+        n->w_left--;
+        break;
+    case G_SELF_RD:
+        n->self_q[n->self_tail++] = tensor_at(n, mb - params_addr(n));
+        break;
     case G_SH_RD:
     case G_SH_WR:
         n->w_left--;
@@ -1251,7 +1505,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
 {
     PsNode *n = (PsNode *)c;
     Sim *sim = c->sim;
-    if (!n->hello_sent && n->p.barrier == BAR_IDEAL && !n->ib) {
+    if (!n->hello_sent && n->p.barrier == BAR_IDEAL && !n->ib &&
+        (n->sync_out != NULL || !(n->self && n->p.sync == SYNC_ASYNC))) {
         n->hello_sent = true;
         out_msg(n, PS_MSG_HELLO, n->p.worker >= 0 ? (uint16_t)n->p.worker : PS_NO_WORKER, 0);
     }
@@ -1306,7 +1561,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
         take_messages(n);
         if (n->ib) {
             /* Message jobs issue nothing on req themselves: start all the slots allow. */
-            while (!sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding && !sim->failed) {
+            while (!sim_ring_empty(&n->jobr) && n->n_used < n->slot_cap && !sim->failed) {
                 start_job(n);
                 moved = true;
             }
@@ -1342,13 +1597,8 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
         if (n->wphase == W_START && sim->now < n->p.net_start && n->p.net_start < next) {
             next = n->p.net_start;
         }
-        if (n->wphase == W_FWD && n->t_fwd_end < next) {
-            next = n->t_fwd_end;
-        } else if (n->wphase == W_BWD) {
-            SimTime b = n->next_push < n->n_push ? n->t_bwd_start + n->ready[n->next_push]
-                                                 : n->t_bwd_start + n->bwd;
-            next = b < next ? b : next;
-        }
+        SimTime b = worker_next(n);
+        next = b < next ? b : next;
         if (next == NO_TIME) {
             return SIM_SLEEP;
         }
@@ -1359,7 +1609,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     if (sim_port_can_push(n->req)) {
         if (n->dma.cur >= 0) {
             describe(n);
-        } else if (!sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding) {
+        } else if (!sim_ring_empty(&n->jobr) && n->n_used < n->slot_cap) {
             start_job(n);
         }
     }
@@ -1371,9 +1621,10 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
             m->src = n->outq[k].worker;
             m->addr = n->outq[k].iter;
             m->len = n->workers;
-            m->flags = (uint16_t)((n->p.aggregator ? PS_F_AGGREGATOR : 0) |
-                                  (n->p.aggregation == AGG_SHARDED ? PS_F_SHARDED : 0) |
-                                  (n->p.sync == SYNC_ASYNC ? PS_F_ASYNC : 0));
+            m->flags =
+                (uint16_t)((n->p.aggregator ? PS_F_AGGREGATOR : 0) |
+                           (n->p.aggregation == AGG_SHARDED ? PS_F_SHARDED : 0) |
+                           (n->p.sync == SYNC_ASYNC ? PS_F_ASYNC : 0) | (n->self ? PS_F_SELF : 0));
             m->stamp[SIM_STAMP_CREATE] = sim->now;
             m->stamp[SIM_STAMP_INJECT] = sim->now;
             sim_port_push(n->sync_out, m);
@@ -1390,7 +1641,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
     }
     /* Next: another push, or the earliest timer; inputs wake us by themselves. */
     SimTime next = NO_TIME;
-    bool req_work = !sim_ring_empty(&n->jobr) && n->n_used < n->p.outstanding;
+    bool req_work = !sim_ring_empty(&n->jobr) && n->n_used < n->slot_cap;
     if (n->dma.cur >= 0) {
         req_work = host_dma_ready(&n->dma); /* else a notify frees a descriptor ID and wakes us */
     }
@@ -1399,12 +1650,7 @@ static SimCycle ps_tick(SimComponent *c, SimCycle now)
         return now + 1;
     }
     if (n->p.worker >= 0) {
-        if (n->wphase == W_FWD) {
-            next = n->t_fwd_end;
-        } else if (n->wphase == W_BWD) {
-            next = n->next_push < n->n_push ? n->t_bwd_start + n->ready[n->next_push]
-                                            : n->t_bwd_start + n->bwd;
-        }
+        next = worker_next(n);
         if (n->wpoll.active && !n->wpoll.inflight && n->wpoll.k < n->wpoll.count &&
             n->wpoll.at < next) {
             next = n->wpoll.at;
@@ -1457,6 +1703,14 @@ static void ps_finish(SimComponent *c, SimTime end)
         st->sum_iter > 0 ? (double)(st->sum_iter - st->sum_compute) / (double)st->sum_iter : 0.0;
     st->compute_ns = (double)st->sum_compute / 1000.0;
     st->first_start_ns = (double)st->first_start / 1000.0;
+    st->train_ns = st->iterations > 0 ? (double)(st->last_done - st->first_start) / 1000.0 : 0.0;
+    st->iter_mean_ns =
+        st->iterations > 0 ? (double)st->sum_iter / 1000.0 / (double)st->iterations : 0.0;
+    for (int h = 0; h < 2; h++) {
+        st->half_ns[h] =
+            st->n_half[h] > 0 ? (double)st->sum_half[h] / 1000.0 / (double)st->n_half[h] : 0.0;
+    }
+    st->self_update_ns = (double)st->self_update / 1000.0;
     st->last_done_ns = (double)st->last_done / 1000.0;
 }
 
@@ -1471,6 +1725,12 @@ static void ps_destroy(SimComponent *c)
     free(n->pull_list);
     free(n->push_list);
     free(n->ready);
+    free(n->pull_need);
+    free(n->push_need);
+    free(n->rec_start);
+    free(n->rec_end);
+    free(n->self_q);
+    free(n->issued);
     free(n->a_next);
     free(n->jobs);
     free(n->slots);
@@ -1509,6 +1769,18 @@ bool host_ps_map(const SimComponent *c, HostPsMap *map)
     return true;
 }
 
+int64_t host_ps_issued(const SimComponent *c, HostPsIssue *out, size_t max)
+{
+    if (c == NULL || c->ops != &ps_ops) {
+        return -1;
+    }
+    const PsNode *n = (const PsNode *)c;
+    for (size_t k = 0; k < n->n_issued && k < max; k++) {
+        out[k] = n->issued[k];
+    }
+    return n->n_issued;
+}
+
 /* ---- parameters ---- */
 
 #define P(f) offsetof(PsParams, f)
@@ -1524,10 +1796,13 @@ static const SimParamDesc ps_params[] = {
      "the trace's worker this node replays; -1: none (an aggregator only)"},
     {"aggregator", SIM_PARAM_BOOL, P(aggregator), "false", NULL, NULL, NULL,
      "this node holds the MemBox and applies the updates (aggregation: membox_host)"},
-    {"sync", SIM_PARAM_ENUM, P(sync), "bsp", NULL, NULL, sync_names,
-     "bsp: every worker waits for the update of all; async: each for its own"},
-    {"aggregation", SIM_PARAM_ENUM, P(aggregation), "membox_host", NULL, NULL, agg_names,
-     "who reduces: the MemBox host, or each worker its slice (sharded)"},
+    {"sync", SIM_PARAM_ENUM, P(sync), "async", NULL, NULL, sync_names,
+     "async (TensorFlow's default): each worker goes on once its own updates are applied; "
+     "bsp: every worker waits for the updates of all"},
+    {"aggregation", SIM_PARAM_ENUM, P(aggregation), "self", NULL, NULL, agg_names,
+     "who applies the updates: self: each worker reads the variable, updates it and writes it "
+     "back (the paper's MemBox, no server software); membox_host: the MemBox host; sharded: "
+     "each worker its slice"},
     {"barrier", SIM_PARAM_ENUM, P(barrier), "ideal", NULL, NULL, bar_names,
      "ideal: messages through a ps.barrier; polling: flag stores and PIO polling"},
     {"compute", SIM_PARAM_ENUM, P(compute), "recorded", NULL, NULL, compute_names,
@@ -1538,13 +1813,25 @@ static const SimParamDesc ps_params[] = {
      "compute: fixed: forward + backward per iteration"},
     {"update_time", SIM_PARAM_TIME, P(update_time), "0", "0", NULL, NULL,
      "compute: fixed: the aggregator's update per iteration"},
-    {"iterations", SIM_PARAM_UINT, P(iterations), "0", "0", NULL, NULL,
-     "iterations replayed; 0: all of the trace's (but its warm-up ones, when skipped)"},
-    {"warmup", SIM_PARAM_ENUM, P(warmup), "skip", NULL, NULL, warmup_names,
-     "the iterations a version 2 trace marks as warm-up: skipped, or replayed like the rest"},
+    {"iterations", SIM_PARAM_UINT, P(iterations), "0", "0", "4294967295", NULL,
+     "iterations per node (the fixed work measured); 0: the trace's (but its warm-up ones, when "
+     "skipped); more than the trace has replays its measured iterations in a cycle"},
+    {"warmup", SIM_PARAM_STRING, P(warmup), "skip", NULL, NULL, NULL,
+     "the trace's iterations left out of the replay: skip: those a version 2 trace marks as "
+     "warm-up; replay: none; N: the first N (a version 1 recording's cold first iteration)"},
     {"compute_clock", SIM_PARAM_ENUM, P(compute_clock), "auto", NULL, NULL, clock_names,
      "compute and update times: auto: the CPU time a version 2 trace gives, else the wall "
      "time; wall: always the wall time"},
+    {"concurrency", SIM_PARAM_STRING, P(concurrency), "recorded", NULL, NULL, NULL,
+     "recorded: pulls and pushes in the trace's order with as many in flight as recorded; "
+     "1..127: pulls all at the iteration's start, pushes at grad_ready, at most this many in "
+     "flight"},
+    {"compute_factor", SIM_PARAM_REAL, P(compute_factor), "1", "0", "1000000", NULL,
+     "factor on the recorded compute and update times (the target device's speed against the "
+     "recording's: 0.05 makes a CPU recording 20 times faster)"},
+    {"workers", SIM_PARAM_UINT, P(workers), "0", "0", "64", NULL,
+     "workers of the job (gradient slots, the barrier's count); 0: the trace's; node k replays "
+     "the trace's worker k mod its workers"},
     {"functional", SIM_PARAM_BOOL, P(functional), "true", NULL, NULL, NULL,
      "write real gradient bytes and compute the update on them"},
     {"ps_base", SIM_PARAM_UINT, P(ps_base), "0", NULL, NULL, NULL,
@@ -1601,7 +1888,30 @@ static const SimPortDesc ps_ports[] = {
 /* Reads the header: W, the iterations to replay and the first of them (warm-up skipped when
  * skip_warmup), the tensors' offsets and S. False with msg. Shared with ps.server (ps_model.h):
  * one reading of the trace's model for both ends. */
-bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t size,
+bool host_ps_warmup(const char *v, int64_t *out, char *msg, size_t size)
+{
+    if (v != NULL && strcmp(v, "skip") == 0) {
+        *out = -1;
+        return true;
+    }
+    if (v != NULL && strcmp(v, "replay") == 0) {
+        *out = 0;
+        return true;
+    }
+    char *end = NULL;
+    unsigned long long k = v != NULL && v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || k > UINT32_MAX) {
+        snprintf(msg, size,
+                 "'%s' is none of skip (the trace's warm-up marks), replay (none) and a number "
+                 "of the trace's first iterations to leave out",
+                 v != NULL ? v : "");
+        return false;
+    }
+    *out = (int64_t)k;
+    return true;
+}
+
+bool host_ps_read_model(const char *trace, int64_t warmup, char *msg, size_t size,
                         uint32_t *workers, uint32_t *iters, uint32_t *first, uint32_t *n_tensors,
                         uint64_t *S, uint64_t *offset, uint64_t *bytes)
 {
@@ -1620,8 +1930,14 @@ bool host_ps_read_model(const char *trace, bool skip_warmup, char *msg, size_t s
     }
     const PsTraceHeader *h = pstrace_header(t);
     *workers = h->workers;
-    /* The reader guarantees warmup < iterations: at least one iteration is left. */
-    *first = skip_warmup ? h->warmup : 0;
+    /* The reader guarantees the marks leave at least one iteration; a number must too. */
+    if (warmup >= (int64_t)h->iterations) {
+        snprintf(msg, size, "warmup %lld leaves none of the trace's %u iterations",
+                 (long long)warmup, h->iterations);
+        pstrace_close(t);
+        return false;
+    }
+    *first = warmup < 0 ? h->warmup : (uint32_t)warmup;
     *iters = h->iterations - *first;
     *n_tensors = h->n_tensors;
     uint64_t off = 0;
@@ -1649,7 +1965,7 @@ static const char *ps_check_net(const PsParams *p, uint32_t w, uint64_t S, char 
     if (p->aggregator || p->aggregation == AGG_SHARDED) {
         snprintf(msg, size,
                  "with transport: %s the ps.server applies the updates: no node is the "
-                 "aggregator and aggregation is membox_host",
+                 "aggregator and aggregation is not sharded",
                  transport_names[p->transport]);
         return p->aggregator ? "aggregator" : "aggregation";
     }
@@ -1698,6 +2014,24 @@ static const char *ps_check_net(const PsParams *p, uint32_t w, uint64_t S, char 
     return NULL;
 }
 
+/* concurrency: "recorded" (0) or a number 1..127. */
+static bool host_ps_concurrency(const char *v, uint32_t *out, char *msg, size_t size)
+{
+    if (v != NULL && strcmp(v, "recorded") == 0) {
+        *out = 0;
+        return true;
+    }
+    char *end = NULL;
+    unsigned long k = v != NULL && v[0] >= '0' && v[0] <= '9' ? strtoul(v, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || k < 1 || k > 127) {
+        snprintf(msg, size, "'%s' is neither 'recorded' nor a number of transfers in flight 1..127",
+                 v != NULL ? v : "");
+        return false;
+    }
+    *out = (uint32_t)k;
+    return true;
+}
+
 static const char *ps_check(const void *params, char *msg, size_t size)
 {
     const PsParams *p = params;
@@ -1711,17 +2045,26 @@ static const char *ps_check(const void *params, char *msg, size_t size)
                  "or aggregator: true");
         return "worker";
     }
+    uint32_t conc = 0;
+    if (!host_ps_concurrency(p->concurrency, &conc, msg, size)) {
+        return "concurrency";
+    }
+    if (p->compute_factor <= 0.0) {
+        snprintf(msg, size, "%g is no speed factor: give one above 0", p->compute_factor);
+        return "compute_factor";
+    }
+    if (p->aggregator && p->aggregation != AGG_MEMBOX_HOST) {
+        snprintf(msg, size, "aggregator: true needs aggregation: membox_host (with %s %s)",
+                 agg_names[p->aggregation],
+                 p->aggregation == AGG_SELF ? "every worker applies its own updates"
+                                            : "the workers reduce");
+        return "aggregator";
+    }
     if (p->sync == SYNC_ASYNC && p->aggregation == AGG_SHARDED) {
         snprintf(msg, size,
                  "sharded aggregation needs sync: bsp (a slice is reduced once "
                  "every worker has pushed)");
         return "aggregation";
-    }
-    if (p->aggregator && p->aggregation == AGG_SHARDED) {
-        snprintf(msg, size,
-                 "with aggregation: sharded the workers reduce; no node is the "
-                 "aggregator");
-        return "aggregator";
     }
     if (p->compute == COMPUTE_SCALED && p->compute_scale <= 0.0) {
         snprintf(msg, size, "compute: scaled needs a factor above 0");
@@ -1738,15 +2081,32 @@ static const char *ps_check(const void *params, char *msg, size_t size)
     }
     uint32_t w, it, first, nt;
     uint64_t S;
-    if (!host_ps_read_model(p->trace, p->warmup == WARMUP_SKIP, msg, size, &w, &it, &first, &nt, &S,
-                            NULL, NULL)) {
+    int64_t warm = 0;
+    if (!host_ps_warmup(p->warmup, &warm, msg, size)) {
+        return "warmup";
+    }
+    if (!host_ps_read_model(p->trace, -1, msg, size, &w, &it, &first, &nt, &S, NULL, NULL)) {
         return "trace";
     }
-    if (p->worker >= (int64_t)w) {
-        snprintf(msg, size, "worker %lld is not in the trace (workers 0..%u)", (long long)p->worker,
-                 w - 1);
+    if (warm >= (int64_t)(it + first)) {
+        snprintf(msg, size, "warmup %lld leaves none of the trace's %u iterations", (long long)warm,
+                 it + first);
+        return "warmup";
+    }
+    uint32_t job = p->workers > 0 ? (uint32_t)p->workers : w;
+    if (p->worker >= (int64_t)job) {
+        if (p->workers > 0) {
+            snprintf(msg, size, "worker %lld is not in the job (workers: %u, so 0..%u)",
+                     (long long)p->worker, job, job - 1);
+        } else {
+            snprintf(msg, size,
+                     "worker %lld is not in the trace (workers 0..%u); give workers: N to "
+                     "replay the trace's workers on more nodes",
+                     (long long)p->worker, w - 1);
+        }
         return "worker";
     }
+    w = job;
     if (w > PS_MAX_WORKERS) {
         snprintf(msg, size, "the trace has %u workers; at most %u are replayed", w, PS_MAX_WORKERS);
         return "trace";
@@ -1804,6 +2164,25 @@ static const SimStatDesc ps_stat_rows[] = {
            "barrier: polling: flag stores"),
     PS_ROW("flag_loads", SIM_STAT_COUNTER, flag_loads, "loads", 1, "barrier: polling: flag loads"),
     HOST_DMA_STAT_ROWS(PsNode),
+    PS_ROW("train_ns", SIM_STAT_REAL, train_ns, "ns", 1,
+           "time for the node's fixed work: first iteration's start to last release"),
+    PS_ROW("iter_mean_ns", SIM_STAT_REAL, iter_mean_ns, "ns", 1, "mean iteration time"),
+    PS_ROW("half1_iter_ns", SIM_STAT_REAL, half_ns[0], "ns", 1,
+           "mean iteration time over the first half of the iterations (steady-state check)"),
+    PS_ROW("half2_iter_ns", SIM_STAT_REAL, half_ns[1], "ns", 1,
+           "mean iteration time over the second half of the iterations"),
+    PS_ROW("warmup", SIM_STAT_COUNTER, warmup, "iterations", 1,
+           "the trace's warm-up iterations left out of the replay"),
+    PS_ROW("trace_worker", SIM_STAT_COUNTER, trace_worker, "worker", 1,
+           "the trace's worker this node replays (its worker mod the trace's workers)"),
+    PS_ROW("compute_factor", SIM_STAT_REAL, compute_factor, NULL, 1,
+           "factor applied to the recorded compute (the target device's assumption)"),
+    PS_ROW("max_pulls_out", SIM_STAT_COUNTER, max_pulls_out, "tensors", 1,
+           "most pulls in flight at once"),
+    PS_ROW("max_pushes_out", SIM_STAT_COUNTER, max_pushes_out, "tensors", 1,
+           "most pushes (self: read, update, write of a variable) in flight at once"),
+    PS_ROW("self_update_ns", SIM_STAT_REAL, self_update_ns, "ns", 1,
+           "aggregation: self: the worker's update compute"),
     PS_ROW("first_start_ns", SIM_STAT_REAL, first_start_ns, "ns", 1,
            "when the first iteration started"),
     PS_ROW("last_done_ns", SIM_STAT_REAL, last_done_ns, "ns", 1,
@@ -1814,9 +2193,9 @@ static const SimStatDesc ps_stat_rows[] = {
 
 /* The statistics of the run summary (docs/stats.md, "Summary"). */
 static const SimStatRoleRow ps_stat_roles[] = {
-    {"iterations", SIM_STAT_ROLE_WORKLOAD},
-    {"iteration_ns", SIM_STAT_ROLE_WORKLOAD},
-    {"comm_share", SIM_STAT_ROLE_WORKLOAD},
+    {"iterations", SIM_STAT_ROLE_WORKLOAD},   {"iteration_ns", SIM_STAT_ROLE_WORKLOAD},
+    {"comm_share", SIM_STAT_ROLE_WORKLOAD},   {"train_ns", SIM_STAT_ROLE_WORKLOAD},
+    {"trace_worker", SIM_STAT_ROLE_WORKLOAD}, {"compute_factor", SIM_STAT_ROLE_WORKLOAD},
 };
 static const SimStatTable ps_stats = {ps_stat_rows,  N_OF(ps_stat_rows), NULL, 0,
                                       ps_stat_roles, N_OF(ps_stat_roles)};
@@ -1909,21 +2288,46 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     n->p = *pp;
     n->mem = pp->memory;
     n->path = strdup(pp->trace);
+    if (!host_ps_warmup(pp->warmup, &n->warm, msg, sizeof(msg))) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'warmup': %s", name, msg);
+        free(n->path);
+        free(n);
+        return false;
+    }
     if (n->path == NULL) {
         sim_error_oom(err, name);
         goto fail_parts;
     }
     n->p.trace = n->path;
     uint32_t nt = 0;
-    if (!host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
-                            &n->iters, &n->first, &nt, &n->S, NULL, NULL)) {
+    if (!host_ps_read_model(n->p.trace, n->warm, msg, sizeof(msg), &n->workers, &n->iters,
+                            &n->first, &nt, &n->S, NULL, NULL)) {
         sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'trace': %s", name, msg);
         goto fail_parts;
     }
     n->n_tensors = nt;
-    if (n->p.iterations > 0 && n->p.iterations < n->iters) {
-        n->iters = (uint32_t)n->p.iterations;
+    n->t_workers = n->workers;
+    if (n->p.workers > 0) {
+        n->workers = (uint32_t)n->p.workers;
     }
+    n->me_t = n->p.worker >= 0 ? (uint32_t)n->p.worker % n->t_workers : 0;
+    n->m_iters = n->iters;
+    if (n->p.iterations > 0) {
+        n->iters = n->p.iterations > UINT32_MAX ? UINT32_MAX : (uint32_t)n->p.iterations;
+    }
+    if (!host_ps_concurrency(n->p.concurrency, &n->conc, msg, sizeof(msg))) {
+        sim_error_set(err, SIM_ERR_INPUT, "instance '%s': key 'concurrency': %s", name, msg);
+        goto fail_parts;
+    }
+    n->slot_cap = (uint32_t)n->p.outstanding;
+    if (n->conc > 0 && n->conc < n->slot_cap) {
+        n->slot_cap = n->conc;
+    }
+    n->self = n->p.aggregation == AGG_SELF && n->p.transport == TRANSPORT_MEMBOX;
+    n->self_cur = UINT32_MAX;
+    n->st.warmup = n->first;
+    n->st.trace_worker = n->me_t;
+    n->st.compute_factor = n->p.compute_factor;
     sim_ring_init(&n->jobr, 2 * nt + 4 * n->workers + 16);
     sim_ring_init(&n->outr, OUTQ);
     n->offset = calloc(nt, sizeof(*n->offset));
@@ -1931,22 +2335,27 @@ static bool ps_build(Sim *sim, const char *name, const void *params, SimBuild *b
     n->pull_list = calloc(nt, sizeof(*n->pull_list));
     n->push_list = calloc(nt, sizeof(*n->push_list));
     n->ready = calloc(nt, sizeof(*n->ready));
+    n->pull_need = calloc(nt, sizeof(*n->pull_need));
+    n->push_need = calloc(nt, sizeof(*n->push_need));
+    n->rec_start = calloc(2 * (size_t)nt, sizeof(*n->rec_start));
+    n->rec_end = calloc(2 * (size_t)nt, sizeof(*n->rec_end));
+    n->self_q = calloc(nt, sizeof(*n->self_q));
+    n->issued = calloc(2 * (size_t)nt, sizeof(*n->issued));
     n->a_next = calloc(n->workers, sizeof(*n->a_next));
     n->jobs = calloc(n->jobr.cap, sizeof(*n->jobs));
     n->slots = calloc(n->p.outstanding, sizeof(*n->slots));
     n->scratch = malloc(2 * SCRATCH);
     bool ok = n->offset && n->bytes && n->pull_list && n->push_list && n->ready && n->a_next &&
-              n->jobs && n->slots && n->scratch && sim_hist_init(&n->st.iteration) &&
+              n->pull_need && n->push_need && n->rec_start && n->rec_end && n->self_q &&
+              n->issued && n->jobs && n->slots && n->scratch && sim_hist_init(&n->st.iteration) &&
               sim_hist_init(&n->st.barrier_wait) && sim_hist_init(&n->st.update);
     if (!ok) {
         sim_error_oom(err, name);
         goto fail_parts;
     }
-    host_ps_read_model(n->p.trace, n->p.warmup == WARMUP_SKIP, msg, sizeof(msg), &n->workers,
-                       &n->iters, &n->first, &nt, &n->S, n->offset, n->bytes);
-    if (n->p.iterations > 0 && n->p.iterations < n->iters) {
-        n->iters = (uint32_t)n->p.iterations;
-    }
+    uint32_t tw = 0, ti = 0;
+    host_ps_read_model(n->p.trace, n->warm, msg, sizeof(msg), &tw, &ti, &n->first, &nt, &n->S,
+                       n->offset, n->bytes);
     /* The streams are opened now, so that zlib's buffers exist before the run. */
     if (n->p.worker >= 0 && (n->tw = pstrace_open(n->path, err)) == NULL) {
         goto fail_parts;

@@ -1169,6 +1169,12 @@ static bool emit_worker(Fx *x, size_t e, CfgNode *w)
     if (!put(x, w, el->key, "worker", idx)) {
         return false;
     }
+    /* The job has a worker per node that replays it: node k replays the trace's worker k mod
+     * the trace's workers (docs/workloads.md). */
+    snprintf(idx, sizeof(idx), "%zu", x->n_workers);
+    if (!put(x, w, el->key, "workers", idx)) {
+        return false;
+    }
     const char *agg = workload_value(x, w, "aggregation");
     bool membox_host = el->host_of != SIZE_MAX && x->el[el->host_of].kind == FAB_MEMBOX;
     return !(membox_host && agg != NULL && strcmp(agg, "membox_host") == 0) ||

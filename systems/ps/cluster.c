@@ -73,9 +73,9 @@ static const char *const section_keys[] = {
 
 /* Keys the section sets itself on the made instances: written in a part, they would disagree
  * with the other end. */
-static const char *const worker_owned[] = {"type", "trace",  "worker",     "transport",
-                                           "src",  "memory", "aggregator", NULL};
-static const char *const server_owned[] = {"type", "trace", "transport", "memory", NULL};
+static const char *const worker_owned[] = {"type",   "trace",      "worker",  "transport", "src",
+                                           "memory", "aggregator", "workers", NULL};
+static const char *const server_owned[] = {"type", "trace", "transport", "memory", "workers", NULL};
 static const char *const hca_owned[] = {
     "type",           "lid", "qps",    "dlid", "dlid_step", "remote_qp",
     "remote_qp_step", "bar", "queues", "cq",   "src",       NULL};
@@ -443,8 +443,9 @@ static bool expand(Px *x, const CfgNode *section)
         snprintf(mem, sizeof(mem), "%.32s_mem", name);
         CfgNode *m = add_instance(x, name, "host.ps", PART_WORKER);
         if (m == NULL || !put_copy(x, m, "trace", x->trace) || !put_uint(x, m, "worker", k) ||
-            !put(x, m, "transport", x->transport) || !put_uint(x, m, "src", k) ||
-            !put(x, m, "memory", mem) || !put(x, m, "buffer_base", "0x1000000") ||
+            !put_uint(x, m, "workers", n) || !put(x, m, "transport", x->transport) ||
+            !put_uint(x, m, "src", k) || !put(x, m, "memory", mem) ||
+            !put(x, m, "buffer_base", "0x1000000") ||
             !put_same(x, m, "ps_base", PART_SERVER, "ps_base") ||
             !put_same(x, m, "header", PART_SERVER, "header") ||
             !put_same(x, m, "seg", PART_SERVER, "seg") ||
@@ -455,7 +456,8 @@ static bool expand(Px *x, const CfgNode *section)
     }
     CfgNode *m = add_instance(x, "ps", "ps.server", PART_SERVER);
     if (m == NULL || !put_copy(x, m, "trace", x->trace) || !put(x, m, "transport", x->transport) ||
-        !put(x, m, "memory", "ps_mem") || !put_same(x, m, "sync", PART_WORKER, "sync") ||
+        !put_uint(x, m, "workers", n) || !put(x, m, "memory", "ps_mem") ||
+        !put_same(x, m, "sync", PART_WORKER, "sync") ||
         !put_same(x, m, "functional", PART_WORKER, "functional") || !put_uint(x, m, "src", n) ||
         !emit_host(x, "ps", PART_SERVER, PART_SERVER_MEMORY, n, n, x->lid_base, 1, 0, 0)) {
         return false;

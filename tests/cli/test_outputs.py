@@ -331,7 +331,10 @@ class Phases(unittest.TestCase):
     def test_each_worker_iteration_is_pull_forward_backward_barrier(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "ps.json")
+            # sync: bsp, so that every iteration ends at the barrier (async, the default, has
+            # none under aggregation: self)
             r = run("run", "configs/ps-2node.yaml", "--quiet", "--stats", f"{d}/s.json",
+                    "--set", "host.ps.sync=bsp",
                     "--timeline", out, "--timeline-select", "node*")
             self.assertEqual(r.returncode, 0, r.stderr)
             with open(out) as f:

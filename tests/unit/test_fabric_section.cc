@@ -340,7 +340,7 @@ TEST(FabricSection, MixesWithWrittenInstancesAndLinksInFileOrder)
                          "  memboxes:\n"
                          "    mb: {ports: 1, host: node0}\n"
                          "  nodes:\n"
-                         "    node0: {workload: {worker: 0, aggregator: true, src: 16}}\n"
+                         "    node0: {workload: {worker: 0, src: 16}}\n"
                          "    node1: {workload: {worker: 1}}\n"
                          "  optical:\n"
                          "    - {from: node1, to: mb:p0}\n";
@@ -413,7 +413,7 @@ TEST(FabricSection, MixesWithWrittenInstancesAndLinksInFileOrder)
     auto a = flat(fab, false);
     auto b = flat(gen, true);
     EXPECT_GT(a.size(), 500u);
-    EXPECT_GT(std::stod(a.at("bar.releases")), 0.0);
+    EXPECT_EQ(std::stod(a.at("node1.iterations")), 2.0);
     EXPECT_EQ(a, b);
     shim_free(fab);
     shim_free(gen);
@@ -532,12 +532,17 @@ TEST(FabricSection, WorkloadNumbersWorkersAndMakesTheAggregatorAndTheBarrier)
                        "    - {from: node1, to: mb:p0}\n"
                        "    - {from: node2, to: mb:p1}\n"
                        "  workload: {type: host.ps, trace: " +
-                       trace + ", nodes: [node1, node0], functional: false}\n";
+                       trace +
+                       ", nodes: [node1, node0], functional: false,\n"
+                       "             aggregation: membox_host, sync: bsp}\n";
     Loaded l("w.yaml", yaml);
     ASSERT_NE(l.c, nullptr) << l.error;
     /* Workers in the order listed; the MemBox's host aggregates; node2 keeps its own. */
     EXPECT_EQ(l.value("node1", "worker"), "0");
     EXPECT_EQ(l.value("node0", "worker"), "1");
+    /* a job of as many workers as nodes replay it: node k replays the trace's worker k mod W */
+    EXPECT_EQ(l.value("node1", "workers"), "2");
+    EXPECT_EQ(l.value("node0", "workers"), "2");
     EXPECT_EQ(l.value("node0", "aggregator"), "true");
     EXPECT_EQ(l.value("node1", "aggregator"), "<default>");
     EXPECT_EQ(l.value("node1", "functional"), "false");
@@ -576,9 +581,9 @@ TEST(FabricSection, WorkloadNumbersWorkersAndMakesTheAggregatorAndTheBarrier)
               stats[1].substr(stats[1].find("\"stats\"")));
 
     /* Sharded: nobody aggregates; polling: no barrier. */
-    Loaded s("s.yaml", replace_once(yaml, "functional: false}",
+    Loaded s("s.yaml", replace_once(yaml, "aggregation: membox_host",
                                     "aggregation: sharded, "
-                                    "barrier: polling}"));
+                                    "barrier: polling"));
     ASSERT_NE(s.c, nullptr) << s.error;
     EXPECT_EQ(s.value("node0", "aggregator"), "<default>");
     EXPECT_EQ(s.find("ps_bar"), SIZE_MAX);

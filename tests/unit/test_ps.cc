@@ -8,16 +8,19 @@
  */
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "models/host/host.h"
 #include "models/proto/mem.h"
+#include "sim/trace/pstrace.h"
 #include "sim/core/region.h"
 #include "tests/shim/shim.h"
 
@@ -61,14 +64,33 @@ void host_read(Sim *sim, const char *name, uint64_t addr, std::vector<uint8_t> *
     sim_mem_read(m, addr, out->data(), out->size());
 }
 
-/*
- * W nodes (1 or 2) on mem.ideal: node0 holds the MemBox (worker 0 and the aggregator) and
- * reaches it over its own PCIe; node1 (worker 1) over its adapter. Both through a dram.arbiter
- * into one mem.ideal, so the memory can be read back directly. `opts` go to every node.
- */
-std::string ideal_topology(const std::string &trace, unsigned nodes, const std::string &opts,
-                           bool aggregator = true)
+/* The semantics before issue 12 (a MemBox-host aggregator, BSP, up to 16 transfers at once,
+ * pushes at grad_ready), for the tests written for them: added to opts where it sets none. */
+std::string legacy_opts(const std::string &opts)
 {
+    std::string o = opts;
+    if (o.find("aggregation:") == std::string::npos) {
+        o += ", aggregation: membox_host";
+    }
+    if (o.find("sync:") == std::string::npos) {
+        o += ", sync: bsp";
+    }
+    if (o.find("concurrency:") == std::string::npos) {
+        o += ", concurrency: 16";
+    }
+    return o;
+}
+
+/*
+ * W nodes (1 or 2) on mem.ideal: node0 holds the MemBox (worker 0 and, with `aggregator`, the
+ * aggregator) and reaches it over its own PCIe; node1 (worker 1) over its adapter. Both through
+ * a dram.arbiter into one mem.ideal, so the memory can be read back directly. `opts` go to
+ * every node; `legacy` adds legacy_opts() to them.
+ */
+std::string ideal_topology(const std::string &trace, unsigned nodes, const std::string &opts_in,
+                           bool aggregator = true, bool legacy = true)
+{
+    std::string opts = legacy ? legacy_opts(opts_in) : opts_in;
     std::string y = "sim: {allow_cycles: true, payload_blocks: 8192}\ninstances:\n";
     for (unsigned i = 0; i < nodes; i++) {
         std::string s = std::to_string(i);
@@ -190,6 +212,27 @@ TEST(PsReplay, PushesLandInTheirSlotsAndPullsSeeTheUpdateOnIdealMemory)
     }
 }
 
+/* configs/ps-2node.yaml with the semantics before issue 12 (node0 the aggregator, BSP, 16). */
+std::string legacy_ps2node()
+{
+    std::ifstream f(source_root() + "/configs/ps-2node.yaml");
+    std::string y((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::string o = legacy_opts("");
+    auto sub = [&y](const std::string &a, const std::string &b) {
+        size_t at = y.find(a);
+        EXPECT_NE(at, std::string::npos) << a;
+        if (at != std::string::npos) {
+            y.replace(at, a.size(), b);
+        }
+    };
+    sub("worker: 0,", "worker: 0, aggregator: true" + o + ",");
+    sub("worker: 1,", "worker: 1" + o + ",");
+    for (size_t at; (at = y.find("../traces/")) != std::string::npos;) {
+        y.replace(at, 10, source_root() + "/traces/");
+    }
+    return y;
+}
+
 TEST(PsReplay, PushesAndPullsThroughTheDdr3OfPs2Node)
 {
     /* The DDR3 store has no test accessor: the traffic reads it back. The aggregator's copies
@@ -197,7 +240,8 @@ TEST(PsReplay, PushesAndPullsThroughTheDdr3OfPs2Node)
      * the parameters iteration 0's update wrote, which is also what both workers pulled. */
     SimError err;
     sim_error_clear(&err);
-    ShimRun *r = shim_build_file((source_root() + "/configs/ps-2node.yaml").c_str(), &err);
+    std::string y = legacy_ps2node();
+    ShimRun *r = shim_build(y.c_str(), &err);
     ASSERT_NE(r, nullptr) << err.msg;
     ASSERT_TRUE(shim_run(r, SIM_KERNEL_FAST, SIM_TIME_NEVER, 0, &err)) << err.msg;
     Sim *sim = shim_sim(r);
@@ -383,6 +427,18 @@ TEST(PsReplay, SameTraceAndSeedGiveIdenticalStatisticsTwiceAndUnderBothKernels)
                 << opts;
         }
     }
+    /* The defaults (self, async, recorded concurrency) and self with either barrier. */
+    for (const char *opts : {"", ", sync: bsp", ", sync: bsp, barrier: polling"}) {
+        std::string y = ideal_topology(tiny_trace(2), 2, opts, false, false);
+        std::string a = stats_of(y, false, SIM_KERNEL_FAST, 0);
+        EXPECT_NE(a.find("\"node1.iterations\": 2"), std::string::npos) << opts;
+        EXPECT_EQ(stats_of(y, false, SIM_KERNEL_FAST, 0), a) << opts;
+        EXPECT_EQ(stats_of(y, false, SIM_KERNEL_FAST, 3), a) << opts;
+        if (std::strstr(opts, "polling") == nullptr) {
+            EXPECT_EQ(own_lines(stats_of(y, false, SIM_KERNEL_EVERY_CYCLE, 0)), own_lines(a))
+                << opts;
+        }
+    }
 }
 
 } // namespace
@@ -413,5 +469,276 @@ TEST(PsReplay, Version2TracesSkipWarmupAndReplayCpuTime)
             EXPECT_GE(shim_stat(r, "node0.iteration_ns.min"), 45000.0) << c.opts;
             shim_free(r);
         }
+    }
+}
+
+namespace
+{
+
+std::string tmp_path(const char *name)
+{
+    return (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + std::string("/") + name;
+}
+
+/* One worker, one iteration: pulls of tensors 2, 0, 1 (the first two overlapping), pushes of
+ * 1, 2 (overlapping, in another order than their gradients became ready) and 0. */
+std::string order_trace()
+{
+    std::string path = tmp_path("test_ps_order.pstrace");
+    std::ofstream f(path);
+    f << "membox-pstrace 1\nmodel order\nworkers 1\niterations 1\nbatch 1\ndtype int8\n"
+         "origin test_ps.cc\ntensors 3\n"
+         "tensor 0 a 4096 4096\ntensor 1 b 65536 65536\ntensor 2 c 64 64\nevents\n"
+         "0 0 pull 2 64 0.000 10.000\n"
+         "0 0 pull 0 4096 2.000 12.000\n"
+         "0 0 pull 1 65536 12.000 20.000\n"
+         "0 0 forward - - 20.000 40.000\n"
+         "0 0 backward - - 40.000 70.000\n"
+         "0 0 grad_ready 2 - 45.000 45.000\n"
+         "0 0 grad_ready 1 - 46.000 46.000\n"
+         "0 0 push 1 65536 46.000 60.000\n"
+         "0 0 push 2 64 47.000 50.000\n"
+         "0 0 grad_ready 0 - 70.000 70.000\n"
+         "0 0 push 0 4096 70.000 75.000\n"
+         "- 0 update - - 75.000 80.000\n"
+         "0 0 barrier - - 75.000 85.000\nend 13\n";
+    return path;
+}
+
+/* The trace's pulls and pushes of a worker in iteration 0, in recorded order, each with the
+ * number of its kind in flight when it started (itself included), read with the C reader. */
+std::vector<HostPsIssue> recorded_messages(const std::string &path, uint32_t worker = 0)
+{
+    std::vector<HostPsIssue> out;
+    std::vector<uint64_t> start, end;
+    SimError err;
+    sim_error_clear(&err);
+    PsTrace *t = pstrace_open(path.c_str(), &err);
+    EXPECT_NE(t, nullptr) << err.msg;
+    if (t == nullptr) {
+        return out;
+    }
+    PsTraceEvent e;
+    while (pstrace_next(t, &e, &err) > 0) {
+        if (e.worker != worker || e.iteration != 0 ||
+            (e.kind != PSTRACE_PULL && e.kind != PSTRACE_PUSH)) {
+            continue;
+        }
+        HostPsIssue m = {e.kind == PSTRACE_PUSH, e.tensor, 1};
+        for (size_t j = 0; j < out.size(); j++) {
+            m.in_flight += out[j].push == m.push && end[j] > e.start_ns;
+        }
+        out.push_back(m);
+        start.push_back(e.start_ns);
+        end.push_back(e.end_ns);
+    }
+    pstrace_close(t);
+    /* the replay issues the iteration's pulls before its pushes */
+    std::stable_partition(out.begin(), out.end(), [](const HostPsIssue &m) { return !m.push; });
+    return out;
+}
+
+std::vector<HostPsIssue> replayed_messages(ShimRun *r, const char *node)
+{
+    std::vector<HostPsIssue> v(64);
+    int64_t n = host_ps_issued(sim_find_component(shim_sim(r), node), v.data(), v.size());
+    EXPECT_GE(n, 0);
+    v.resize(n < 0 ? 0 : (size_t)n);
+    return v;
+}
+
+std::string describe(const std::vector<HostPsIssue> &v)
+{
+    std::string s;
+    for (const HostPsIssue &m : v) {
+        s += std::string(m.push ? "push " : "pull ") + std::to_string(m.tensor) + "/" +
+             std::to_string(m.in_flight) + " ";
+    }
+    return s;
+}
+
+} // namespace
+
+TEST(PsReplay, ReplayKeepsTheRecordedOrderAndConcurrencyOfMessages)
+{
+    /* concurrency: recorded (the default): the pulls and pushes of the replay go out in the
+     * trace's order with as many in flight as the recording had, under both kernels, whoever
+     * applies the updates. The trace's own files too (two workers, pulls one after another). */
+    std::string trace = order_trace();
+    std::vector<HostPsIssue> want = recorded_messages(trace);
+    ASSERT_EQ(want.size(), 6u);
+    EXPECT_EQ(describe(want), "pull 2/1 pull 0/2 pull 1/1 push 1/1 push 2/2 push 0/1 ");
+    struct Case {
+        const char *opts;
+        bool aggregator;
+    } cases[] = {{"", false}, {", aggregation: membox_host, sync: bsp", true}};
+    for (const Case &c : cases) {
+        for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+            ShimRun *r = build_and_run(ideal_topology(trace, 1, c.opts, c.aggregator, false), k);
+            ASSERT_NE(r, nullptr) << c.opts;
+            EXPECT_EQ(describe(replayed_messages(r, "node0")), describe(want)) << c.opts;
+            EXPECT_EQ(shim_stat(r, "node0.max_pulls_out"), 2.0);
+            EXPECT_EQ(shim_stat(r, "node0.max_pushes_out"), 2.0);
+            shim_free(r);
+        }
+    }
+    /* concurrency: 16, the replay before issue 12: every pull at once, pushes at grad_ready
+     * (2, 1, 0): not the recorded pattern, which this test would catch. */
+    ShimRun *r =
+        build_and_run(ideal_topology(trace, 1, ", concurrency: 16", false, false), SIM_KERNEL_FAST);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(describe(replayed_messages(r, "node0")),
+              "pull 2/1 pull 0/2 pull 1/3 push 2/1 push 1/2 push 0/2 ");
+    shim_free(r);
+    /* A real recording (scripts/record-ps-trace, PyTorch MNIST, two workers): the replay's
+     * first iteration against the trace's, both workers' messages. */
+    {
+        std::string rec = source_root() + "/traces/recorded/mnist-pytorch-w2-i5.pstrace.gz";
+        ShimRun *r3 = build_and_run(ideal_topology(rec, 2, ", functional: false", false, false),
+                                    SIM_KERNEL_FAST);
+        ASSERT_NE(r3, nullptr);
+        for (uint32_t w = 0; w < 2; w++) {
+            std::string node = "node" + std::to_string(w);
+            std::string want3 = describe(recorded_messages(rec, w));
+            EXPECT_EQ(describe(replayed_messages(r3, node.c_str())), want3) << node;
+            EXPECT_NE(want3.find("push"), std::string::npos);
+        }
+        shim_free(r3);
+    }
+    /* A shipped trace: both workers of tiny-w2-i2 pull and push one tensor at a time. */
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        ShimRun *r2 = build_and_run(ideal_topology(tiny_trace(2), 2, "", false, false), k);
+        ASSERT_NE(r2, nullptr);
+        EXPECT_EQ(describe(replayed_messages(r2, "node0")),
+                  describe(recorded_messages(tiny_trace(2))));
+        for (const char *s : {"node0.max_pulls_out", "node1.max_pushes_out"}) {
+            EXPECT_EQ(shim_stat(r2, s), 1.0) << s;
+        }
+        shim_free(r2);
+    }
+}
+
+TEST(PsReplay, SelfAppliesEachGradientInMemboxMemoryAndRunsAFixedNumberOfIterations)
+{
+    /* aggregation: self, sync: async (the defaults), one worker on mem.ideal: after N
+     * iterations the parameters are the sum of the N gradients, the gradient slots were never
+     * written, and nobody aggregated. iterations: 5 replays the trace's two iterations in a
+     * cycle: compute 5 x 50 us (forward 20 us, backward 30 us). */
+    for (uint64_t iters : {2u, 5u}) {
+        std::string opts = ", iterations: " + std::to_string(iters);
+        for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+            ShimRun *r = build_and_run(ideal_topology(tiny_trace(1), 1, opts, false, false), k);
+            ASSERT_NE(r, nullptr);
+            Sim *sim = shim_sim(r);
+            HostPsMap m;
+            ASSERT_TRUE(host_ps_map(sim_find_component(sim, "node0"), &m));
+            SimComponent *mem = sim_find_component(sim, "mem");
+            for (uint32_t t = 0; t < m.n_tensors; t++) {
+                std::vector<uint8_t> want(m.bytes[t], 0), got(m.bytes[t]);
+                uint64_t a = slot_of(m, 0) + m.offset[t];
+                for (uint32_t i = 0; i < iters; i++) {
+                    std::vector<uint8_t> g = gradient(a, m.bytes[t], i);
+                    for (size_t j = 0; j < want.size(); j++) {
+                        want[j] = (uint8_t)(want[j] + g[j]);
+                    }
+                }
+                ASSERT_TRUE(mem_ideal_read(mem, m.params + m.offset[t], got.data(), got.size()));
+                EXPECT_EQ(got, want) << "parameters, tensor " << t;
+                ASSERT_TRUE(mem_ideal_read(mem, a, got.data(), got.size()));
+                EXPECT_EQ(got, std::vector<uint8_t>(m.bytes[t], 0)) << "slot, tensor " << t;
+            }
+            double n = (double)iters;
+            EXPECT_EQ(shim_stat(r, "node0.iterations"), n);
+            EXPECT_EQ(shim_stat(r, "node0.compute_ns"), n * 50000.0);
+            EXPECT_EQ(shim_stat(r, "node0.updates"), 0.0);
+            EXPECT_EQ(shim_stat(r, "node0.pushes"), 3.0 * n);
+            /* the update of the trace's server (20 us an iteration) is this worker's own */
+            /* each tensor's share rounded to the picosecond */
+            EXPECT_NEAR(shim_stat(r, "node0.self_update_ns"), n * 20000.0, n * 0.002);
+            double mean = shim_stat(r, "node0.iter_mean_ns");
+            EXPECT_DOUBLE_EQ(shim_stat(r, "node0.train_ns"),
+                             shim_stat(r, "node0.last_done_ns") -
+                                 shim_stat(r, "node0.first_start_ns"));
+            EXPECT_DOUBLE_EQ(mean * n, shim_stat(r, "node0.train_ns"));
+            double h1 = std::floor(n / 2.0), h2 = n - h1;
+            EXPECT_NEAR(shim_stat(r, "node0.half1_iter_ns") * h1 +
+                            shim_stat(r, "node0.half2_iter_ns") * h2,
+                        mean * n, 1e-6);
+            EXPECT_GE(mean, 50000.0 + 20000.0);
+            shim_free(r);
+        }
+    }
+}
+
+TEST(PsReplay, SelfAloneWithoutComputeIsPullReadBackAndWriteBack)
+{
+    /* One worker, zero compute and update, one tensor of n = 4 MiB through its own PCIe: the
+     * iteration is the pull (n, MWrs), the read-back of the variable (n, MWrs) and its write
+     * (n, CplDs), one after the other (docs/workloads.md section 4):
+     * T = 2 n 276/256 / R + n 276/256 / (R (1 - 16 / (203 ns R))). */
+    const uint64_t n = 4u << 20;
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        ShimRun *r =
+            build_and_run(ideal_topology(big_trace(n), 1, ", buffer_size: 32MiB", false, false), k);
+        ASSERT_NE(r, nullptr);
+        double R = data_rate();
+        double cpld = R * (1.0 - 16.0 / (203000.0 * R));
+        double tlps = (double)n / 256.0 * 276.0;
+        double expect_ns = (2.0 * tlps / R + tlps / cpld) / 1000.0;
+        double it = shim_stat(r, "node0.iteration_ns.max");
+        EXPECT_GE(it, expect_ns);
+        EXPECT_LT(it, expect_ns * 1.01) << "iteration " << it << " ns, transfer " << expect_ns;
+        EXPECT_EQ(shim_stat(r, "node0.barrier_wait_ns.max"), 0.0); /* async: no barrier */
+        shim_free(r);
+    }
+}
+
+TEST(PsReplay, WorkersBeyondTheTracesReplayWorkerKModWAndBspWaitsForAll)
+{
+    /* A one-worker trace on two nodes with workers: 2: node1 replays the trace's worker 0
+     * (1 mod 1), the map has two slots, and with sync: bsp the barrier releases both twice. */
+    for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
+        ShimRun *r = build_and_run(
+            ideal_topology(tiny_trace(1), 2, ", workers: 2, sync: bsp", false, false), k);
+        ASSERT_NE(r, nullptr);
+        HostPsMap m;
+        ASSERT_TRUE(host_ps_map(sim_find_component(shim_sim(r), "node1"), &m));
+        EXPECT_EQ(m.workers, 2u);
+        EXPECT_EQ(shim_stat(r, "node1.trace_worker"), 0.0);
+        EXPECT_EQ(shim_stat(r, "node1.iterations"), 2.0);
+        EXPECT_EQ(shim_stat(r, "bar.releases"), 4.0);
+        EXPECT_EQ(shim_stat(r, "bar.arrivals"), 4.0);
+        EXPECT_EQ(shim_stat(r, "bar.updates"), 0.0);
+        shim_free(r);
+    }
+}
+
+TEST(PsReplay, ComputeFactorScalesTheRecordedComputeAndWarmupIsReported)
+{
+    /* compute_factor 0.25: a quarter of forward + backward (50 us) and of the update (20 us). */
+    ShimRun *r = build_and_run(
+        ideal_topology(tiny_trace(1), 1, ", compute_factor: 0.25", false, false), SIM_KERNEL_FAST);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(shim_stat(r, "node0.compute_ns"), 2 * 12500.0);
+    EXPECT_EQ(shim_stat(r, "node0.self_update_ns"), 2 * 5000.0);
+    EXPECT_EQ(shim_stat(r, "node0.compute_factor"), 0.25);
+    EXPECT_EQ(shim_stat(r, "node0.warmup"), 0.0);
+    shim_free(r);
+    /* warmup: N leaves out a version 1 trace's first N iterations (tiny-w1-i2 has two). */
+    ShimRun *r1 = build_and_run(ideal_topology(tiny_trace(1), 1, ", warmup: 1", false, false),
+                                SIM_KERNEL_FAST);
+    ASSERT_NE(r1, nullptr);
+    EXPECT_EQ(shim_stat(r1, "node0.warmup"), 1.0);
+    EXPECT_EQ(shim_stat(r1, "node0.iterations"), 1.0);
+    EXPECT_EQ(shim_stat(r1, "node0.compute_ns"), 50000.0);
+    shim_free(r1);
+    /* tiny-w1-i3-v2 marks one warm-up iteration: skipped by default, replayed on request. */
+    const std::string v2 = source_root() + "/traces/ps/tiny-w1-i3-v2.pstrace";
+    for (const char *o : {"", ", warmup: replay"}) {
+        ShimRun *r2 = build_and_run(ideal_topology(v2, 1, o, false, false), SIM_KERNEL_FAST);
+        ASSERT_NE(r2, nullptr);
+        EXPECT_EQ(shim_stat(r2, "node0.warmup"), *o ? 0.0 : 1.0) << o;
+        EXPECT_EQ(shim_stat(r2, "node0.iterations"), *o ? 3.0 : 2.0) << o;
+        shim_free(r2);
     }
 }

@@ -42,6 +42,15 @@ std::string cluster(unsigned workers, const char *transport)
            "\n  link: " + root + "/configs/ib/fdr.yaml\n";
 }
 
+/* The cluster as the HCA tests below were written for: synchronous training (bsp) and pulls up
+ * to 16 at once (host.ps and ps.server before the faithful-replay defaults, docs/models/host.md),
+ * so many messages meet at the server's HCA; the figures they check are those of this load. */
+std::string cluster_bsp16(unsigned workers, const char *transport)
+{
+    return cluster(workers, transport) +
+           "  worker: {sync: bsp, concurrency: 16}\n  server: {sync: bsp}\n";
+}
+
 ShimRun *build_and_run(const std::string &yaml, SimKernelKind k)
 {
     SimError err;
@@ -132,7 +141,9 @@ TEST(PsCluster, TheSectionWiresLidsAndQueuePairsInPortOrder)
     EXPECT_EQ(value(c, "ps_hca", "dlid"), "1");
     EXPECT_EQ(value(c, "ps_hca", "dlid_step"), "1");
     EXPECT_EQ(value(c, "ps_hca", "remote_qp_step"), "0");
-    EXPECT_EQ(value(c, "ps", "sync"), "bsp");
+    EXPECT_EQ(value(c, "ps", "sync"), "async"); /* host.ps's default, TensorFlow's */
+    EXPECT_EQ(value(c, "ps", "workers"), "4");
+    EXPECT_EQ(value(c, "node3", "workers"), "4");
     EXPECT_EQ(value(c, "ps_mem", "size"), "3GiB");
     EXPECT_EQ(value(c, "ibsw", "ports"), "5");
     sim_config_free(c);
@@ -249,7 +260,7 @@ std::vector<double> stalls(const std::string &yaml, unsigned workers, SimKernelK
  * are the every-cycle kernel's, which sees every cycle. */
 TEST(PsCluster, StallCountersAreTheSameUnderEveryKernel)
 {
-    std::string verbs = cluster(4, "verbs");
+    std::string verbs = cluster_bsp16(4, "verbs");
     std::vector<double> every = stalls(verbs, 4, SIM_KERNEL_EVERY_CYCLE);
     ASSERT_EQ(every.size(), 10u);
     EXPECT_EQ(every[8], 18186.0); /* ps_hca.tag_stall_cycles */
@@ -295,7 +306,7 @@ TEST(PsCluster, EightWorkersGiveTheSameStatisticsUnderBothKernels)
         shim_free(r);
         return s;
     };
-    std::string y = cluster(8, "grpc");
+    std::string y = cluster_bsp16(8, "grpc");
     std::string fast = json(y, SIM_KERNEL_FAST);
     EXPECT_FALSE(fast.empty());
     EXPECT_EQ(fast, json(y, SIM_KERNEL_EVERY_CYCLE));
@@ -339,7 +350,7 @@ TEST(PsCluster, TheServerAnswersAPullItsStageTimeAfterTheCompletion)
         bool grpc = std::string(tr) == "grpc";
         for (SimKernelKind k : {SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE}) {
             SCOPED_TRACE(std::string(tr) + ", kernel " + sim_kernel_name(k));
-            std::string y = cluster(1, tr);
+            std::string y = cluster_bsp16(1, tr);
             auto notify = port_events(y, k, "ps_rc.notify", SIM_TAP_POP);
             auto req = port_events(y, k, "ps.req", SIM_TAP_PUSH);
             ASSERT_GE(notify.size(), 3u);
@@ -364,6 +375,45 @@ TEST(PsCluster, TheServerAnswersAPullItsStageTimeAfterTheCompletion)
             got.resize(3);
             EXPECT_EQ(got, want);
         }
+    }
+}
+
+TEST(PsCluster, TheServerReplaysTheTracesRecordedAppliesAndModelsTheRest)
+{
+    /* traces/ps/tiny-w1-i3-apply-v2.pstrace: iteration 0 warm-up; in each iteration the server
+     * applies tensor 0 for 7 us and tensor 1 for 40 us of CPU time (9 and 45 us of wall time);
+     * tensor 2 has no apply. apply_time: recorded (the default) replays those two and models
+     * the third, so the server's busy time does not depend on apply_tensor but for the third
+     * tensor's pushes; apply_time: model depends on it for every push. */
+    std::string base = "sim: {allow_cycles: true, payload_blocks: 8192}\n"
+                       "domains: {ib: 213.068182MHz}\n"
+                       "ps_cluster:\n  workers: 1\n  trace: " +
+                       source_root() +
+                       "/traces/ps/tiny-w1-i3-apply-v2.pstrace\n  link: " + source_root() +
+                       "/configs/ib/fdr.yaml\n";
+    struct Case {
+        const char *server, *worker;
+        double pushes, recorded;
+    } cases[] = {{"{}", "{}", 6, 4},
+                 {"{warmup: replay}", "{warmup: replay}", 9, 6},
+                 {"{apply_time: model}", "{}", 6, 0}};
+    for (const Case &c : cases) {
+        double busy[2];
+        for (int k = 0; k < 2; k++) {
+            std::string srv = c.server;
+            srv.insert(1, std::string(k ? "apply_tensor: 505us" : "apply_tensor: 5us") +
+                              (srv.size() > 2 ? ", " : ""));
+            ShimRun *r = build_and_run(base + "  server: " + srv + "\n  worker: " + c.worker + "\n",
+                                       SIM_KERNEL_FAST);
+            ASSERT_NE(r, nullptr) << c.server;
+            EXPECT_EQ(shim_stat(r, "ps.pushes"), c.pushes) << c.server;
+            EXPECT_EQ(shim_stat(r, "ps.applies_recorded"), c.recorded) << c.server;
+            EXPECT_EQ(shim_stat(r, "ps.applies_modelled"), c.pushes - c.recorded) << c.server;
+            busy[k] = shim_stat(r, "ps.busy_ns");
+            shim_free(r);
+        }
+        /* 500 us more per modelled apply, nothing more per recorded one */
+        EXPECT_NEAR(busy[1] - busy[0], 500000.0 * (c.pushes - c.recorded), 1e-3) << c.server;
     }
 }
 
