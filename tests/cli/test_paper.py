@@ -37,7 +37,8 @@ class DryRun(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "out")
             r = script("--models", "mnist", "--nodes", "1,2,8", "--trace", TINY,
-                       "--set", "membox:sync=bsp", "--dry-run", "--out", out)
+                       "--set", "membox:sync=bsp", "--set", "all:compute_factor=0.5",
+                       "--dry-run", "--out", out)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertFalse(os.path.exists(out), "a dry run writes nothing")
             lines = [l for l in r.stdout.splitlines() if l.startswith("  mnist-")]
@@ -62,6 +63,11 @@ class DryRun(unittest.TestCase):
                 self.assertIn("fabric.workload.type=host.ps", by[n])
                 # the window: the trace's 2 iterations
                 self.assertIn("fabric.workload.iterations=2", by[n])
+            # The compute factor reaches every run: as host.ps's compute_factor, or where the
+            # simulator has none as compute: scaled by the same factor (said in the output).
+            for n, line in by.items():
+                self.assertTrue("compute_factor=0.5" in line or
+                                ("compute=scaled" in line and "compute_scale=0.5" in line), line)
 
 
 class SmallRun(unittest.TestCase):
