@@ -771,6 +771,30 @@ static SimTime next_due(Sim *sim)
     return t;
 }
 
+/*
+ * next_due() for the fast kernel's loop, with the domains whose edge is due then (bit i: domain
+ * i; only when there are at most 64 domains, else all bits). A domain not due at t cannot become
+ * due at t while t's domains tick (ports deliver strictly later), so the mask stays exact.
+ */
+static inline SimTime next_due_mask(Sim *sim, uint64_t *mask)
+{
+    SimTime t = sim_wheel_top_time(&sim->timers);
+    uint64_t m = 0;
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        SimTime d = sim->domains[i]->due;
+        if (d < t) {
+            t = d;
+            m = 0;
+        }
+        if (d == t) {
+            m |= 1ULL << (i & 63);
+        }
+    }
+    /* Timers due at t add their domains when released; those have an edge at t. */
+    *mask = sim->n_domains > 64 || sim_wheel_top_time(&sim->timers) == t ? ~0ULL : m;
+    return t;
+}
+
 /* The instant at which the watchdog must look even if nothing is due then: `watchdog` of
  * simulated time after the last work. Such an instant ticks nothing (it is not due) and changes
  * no statistic; it only ends a run that delivers no work on time. */
@@ -976,7 +1000,8 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
     SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
     SimStep step = SIM_STEP_CONTINUE;
     SimTime end = 0;
-    SimTime due = next_due(sim);
+    uint64_t due_mask = 0; /* fast kernel: domains that may be due at `due` */
+    SimTime due = next_due_mask(sim, &due_mask);
     if (due == SIM_TIME_NEVER) {
         step = SIM_STEP_DONE; /* no components */
     }
@@ -995,17 +1020,50 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
             break;
         }
         instant_begin(sim, t, due);
-        for (uint32_t i = 0; i < sim->n_domains; i++) {
-            SimDomain *d = sim->domains[i];
-            if (!every) {
-                if (d->due == t) {
-                    tick_domain_fast(sim, d, t);
+        if (!every) {
+            if (sim->n_domains <= 64) {
+                for (uint64_t m = due_mask; m != 0; m &= m - 1) {
+                    uint32_t i = (uint32_t)__builtin_ctzll(m);
+                    if (i >= sim->n_domains) {
+                        break; /* the mask was all ones: timers were due */
+                    }
+                    SimDomain *d = sim->domains[i];
+                    if (d->due == t) {
+                        tick_domain_fast(sim, d, t);
+                    }
                 }
-            } else if (sim_domain_has_edge(d, t)) {
-                tick_domain_all(sim, d, t);
+            } else {
+                for (uint32_t i = 0; i < sim->n_domains; i++) {
+                    SimDomain *d = sim->domains[i];
+                    if (d->due == t) {
+                        tick_domain_fast(sim, d, t);
+                    }
+                }
+            }
+            /* The end of an ordinary instant, inline: nothing observed, failed, interrupted or
+             * late for the watchdog, and no end-of-run or progress check due (instant_end()'s
+             * conditions, each false). */
+            if (sim->observe == NULL && !sim->failed &&
+                (!sim->instant_due || (sim->live != 0 && t < sim->next_progress)) &&
+                (opt->stop == NULL || !*opt->stop) &&
+                (opt->watchdog == 0 || t - sim->last_work < opt->watchdog)) {
+                due = next_due_mask(sim, &due_mask);
+                if (due != SIM_TIME_NEVER) {
+                    continue;
+                }
+            }
+        } else {
+            for (uint32_t i = 0; i < sim->n_domains; i++) {
+                SimDomain *d = sim->domains[i];
+                if (sim_domain_has_edge(d, t)) {
+                    tick_domain_all(sim, d, t);
+                }
             }
         }
         step = instant_end(sim, err, &due);
+        if (step == SIM_STEP_CONTINUE && !every) {
+            due = next_due_mask(sim, &due_mask);
+        }
         end = sim->end_time;
     }
     finish(sim, end);
