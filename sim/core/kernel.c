@@ -151,6 +151,7 @@ void sim_free(Sim *sim)
         free(d->members);
         free(d->awake);
         free(d->pending);
+        free(d->cal);
         free(d->name);
         free(d);
     }
@@ -449,6 +450,63 @@ static inline void clear_awake_bit(SimComponent *c)
     c->awake = false;
 }
 
+/* ---- timed wake-ups: the domain's calendar of near edges, else the wheel ---- */
+
+/* c (asleep, no timer queued) is timed for cycle n of its domain, at time t (that edge), n
+ * within the calendar's reach of the domain's current cycle. */
+static inline void calendar_insert(SimComponent *c, SimCycle n, SimTime t)
+{
+    SimDomain *d = c->domain;
+    uint32_t s = (uint32_t)n & (SIM_CALENDAR_SLOTS - 1);
+    d->cal[s * d->n_words + (c->slot >> 6)] |= 1ULL << (c->slot & 63);
+    d->cal_used |= 1ULL << s;
+    c->wake.time = t;
+    c->wake.cal = (uint8_t)s;
+    c->wake.where = SIM_TIMER_CALENDAR;
+}
+
+static inline void calendar_cancel(SimComponent *c)
+{
+    SimDomain *d = c->domain;
+    uint32_t s = c->wake.cal;
+    uint64_t *slot = d->cal + (size_t)s * d->n_words;
+    slot[c->slot >> 6] &= ~(1ULL << (c->slot & 63));
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < d->n_words; w++) {
+        any |= slot[w];
+    }
+    if (any == 0) {
+        d->cal_used &= ~(1ULL << s);
+    }
+    c->wake.where = SIM_TIMER_IDLE;
+}
+
+static inline void timer_cancel(Sim *sim, SimComponent *c)
+{
+    if (c->wake.where == SIM_TIMER_CALENDAR) {
+        calendar_cancel(c);
+    } else {
+        sim_wheel_remove(&sim->timers, &c->wake);
+    }
+}
+
+/* c, asleep with no timer queued, wakes at t, an edge of its domain later than the next one:
+ * the calendar when t is within its reach of the domain's current cycle, else the wheel. The
+ * domain's due edge is not moved here. */
+static inline void timer_set(Sim *sim, SimComponent *c, SimTime t)
+{
+    const SimDomain *d = c->domain;
+    if (sim->now >= d->phase) {
+        SimCycle cur = (sim->now - d->phase) / d->period;
+        SimCycle n = (t - d->phase) / d->period;
+        if (n - cur < SIM_CALENDAR_SLOTS) {
+            calendar_insert(c, n, t);
+            return;
+        }
+    }
+    sim_wheel_schedule(&sim->timers, &c->wake, t);
+}
+
 /* Wake-ups the inline fast path does not take: later than the next edge, or a component whose
  * timer is queued. */
 void sim_kernel_wake_later(SimComponent *c, SimTime t)
@@ -460,19 +518,35 @@ void sim_kernel_wake_later(SimComponent *c, SimTime t)
     if (queued && c->wake.time <= t) {
         return;
     }
+    if (queued) {
+        timer_cancel(sim, c);
+    }
+    if (d->due > t) {
+        d->due = t; /* a domain still due at this instant keeps that; its close looks again */
+    }
     if (t - sim->now <= d->period) {
         /* Next edge, and the component was queued for later: the pending bit instead. */
-        sim_wheel_remove(&sim->timers, &c->wake);
         set_pending_bit(c);
-        if (d->due > t) {
-            d->due = t;
-        }
         return;
     }
     if (!queued && !c->daemon) {
         sim->live++;
     }
-    sim_wheel_schedule(&sim->timers, &c->wake, t);
+    timer_set(sim, c, t);
+}
+
+/* go_to_sleep's timed end, out of line so that its plain sleep stays lean (fewer registers to
+ * save): c, out of the awake set at `cycle`, wakes at `wake`, an edge of its domain. The
+ * domain's due edge is set when this edge closes (close_edge). */
+static __attribute__((noinline)) void sleep_timed(Sim *sim, SimComponent *c, SimCycle cycle,
+                                                  SimTime wake)
+{
+    SimCycle wake_cycle = cycle + (wake - sim->now) / c->domain->period;
+    if (wake_cycle - cycle < SIM_CALENDAR_SLOTS) {
+        calendar_insert(c, wake_cycle, wake);
+    } else {
+        sim_wheel_schedule(&sim->timers, &c->wake, wake);
+    }
 }
 
 /*
@@ -498,7 +572,7 @@ static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next
             return; /* an input arrives next cycle: stay awake */
         }
         if (h > now && h < wake) {
-            wake = h;
+            wake = h; /* an edge of d: the consumer's */
         }
     }
     for (uint16_t i = 0; i < c->n_out; i++) {
@@ -512,9 +586,9 @@ static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next
         if (!c->daemon) {
             sim->live--;
         }
-    } else {
-        sim_wheel_schedule(&sim->timers, &c->wake, wake);
+        return;
     }
+    sleep_timed(sim, c, cycle, wake);
 }
 
 /* ---- failures and reports ---- */
@@ -627,7 +701,10 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
         d->n_words = (d->n_members + 63) / 64;
         d->awake = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
         d->pending = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
-        if (d->awake == NULL || d->pending == NULL) {
+        d->cal =
+            calloc((size_t)SIM_CALENDAR_SLOTS * (d->n_words ? d->n_words : 1), sizeof(uint64_t));
+        d->cal_used = 0;
+        if (d->awake == NULL || d->pending == NULL || d->cal == NULL) {
             return sim_error_set(err, SIM_ERR_NOMEM, "out of memory sizing domain '%s'", d->name);
         }
         if (opt->order_seed != 0) {
@@ -685,7 +762,7 @@ static void release_timers(Sim *sim, SimTime t)
         next = n->next;
         SimComponent *c = component_of(n);
         SimDomain *d = c->domain;
-        assert(d->due == SIM_TIME_NEVER || d->due == t);
+        assert(d->due >= t); /* later when only its calendar holds members */
         set_awake_bit(c);
         d->due = t;
     }
@@ -698,29 +775,58 @@ static inline void after_tick(Sim *sim, SimComponent *c, SimCycle cycle, SimCycl
     }
 }
 
-/* Pending wake-ups for this edge join the awake set (step 3 starts with this). */
-static inline void merge_pending(SimDomain *d)
+/* Pending wake-ups for this edge, and members the calendar holds for it, join the awake set
+ * (step 3 starts with this). */
+static inline void merge_pending(SimDomain *d, SimCycle cycle)
 {
     for (uint32_t w = 0; w < d->n_words; w++) {
         d->awake[w] |= d->pending[w];
         d->pending[w] = 0;
     }
+    uint32_t s = (uint32_t)cycle & (SIM_CALENDAR_SLOTS - 1);
+    if (d->cal_used >> s & 1u) {
+        uint64_t *slot = d->cal + (size_t)s * d->n_words;
+        for (uint32_t w = 0; w < d->n_words; w++) {
+            uint64_t bits = slot[w];
+            slot[w] = 0;
+            d->awake[w] |= bits;
+            while (bits) {
+                SimComponent *c = d->members[(w << 6) | (uint32_t)__builtin_ctzll(bits)];
+                bits &= bits - 1;
+                c->awake = true;
+                c->wake.where = SIM_TIMER_IDLE;
+            }
+        }
+        d->cal_used &= ~(1ULL << s);
+    }
 }
 
-/* After an edge: the next one is due if anything is awake or was woken for it. */
-static inline void close_edge(SimDomain *d, SimTime t)
+/* After the edge of cycle `cycle` at t: the next one is due if anything is awake or was woken
+ * for it, else the calendar's earliest edge, if any. */
+static inline void close_edge(SimDomain *d, SimTime t, SimCycle cycle)
 {
     uint64_t any = 0;
     for (uint32_t w = 0; w < d->n_words; w++) {
         any |= d->awake[w] | d->pending[w];
     }
-    d->due = any ? t + d->period : SIM_TIME_NEVER;
+    if (any) {
+        d->due = t + d->period;
+    } else if (d->cal_used != 0) {
+        /* Slots hold cycles cycle + 1 .. cycle + SIM_CALENDAR_SLOTS - 1: rotate cycle + 1's
+         * slot to bit 0. */
+        uint32_t r = (uint32_t)(cycle + 1) & (SIM_CALENDAR_SLOTS - 1);
+        uint64_t u = d->cal_used;
+        uint64_t rot = r ? (u >> r) | (u << (64 - r)) : u;
+        d->due = t + (SimTime)(1 + __builtin_ctzll(rot)) * d->period;
+    } else {
+        d->due = SIM_TIME_NEVER;
+    }
 }
 
 static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
 {
     SimCycle cycle = (t - d->phase) / d->period;
-    merge_pending(d);
+    merge_pending(d, cycle);
     for (uint32_t w = 0; w < d->n_words; w++) {
         uint64_t bits = d->awake[w];
         while (bits) {
@@ -732,7 +838,7 @@ static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
             after_tick(sim, c, cycle, next);
         }
     }
-    close_edge(d, t);
+    close_edge(d, t, cycle);
 }
 
 /* The reference: every member ticks; only the due ones' answers steer the books. */
@@ -741,7 +847,7 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
     SimCycle cycle = (t - d->phase) / d->period;
     bool edge_due = d->due == t;
     if (edge_due) {
-        merge_pending(d);
+        merge_pending(d, cycle);
     }
     for (uint32_t k = 0; k < d->n_members; k++) {
         SimComponent *c = d->members[k];
@@ -756,7 +862,7 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
         }
     }
     if (edge_due) {
-        close_edge(d, t);
+        close_edge(d, t, cycle);
     }
 }
 
@@ -879,7 +985,9 @@ static void instant_begin(Sim *sim, SimTime t, SimTime due)
     }
     sim->instant_due = due == t;
     if (sim->instant_due) {
-        release_timers(sim, t);
+        if (sim_wheel_top_time(&sim->timers) == t) {
+            release_timers(sim, t);
+        }
         sim->last_due = t;
     }
 }

@@ -56,8 +56,15 @@ struct SimDomain {
     uint64_t *pending; /* bit per slot: woken during an instant for the domain's next edge;
                           merged into awake when that edge is processed */
     uint32_t n_words;
-    SimTime due; /* next edge with awake or pending members, SIM_TIME_NEVER if none */
+    SimTime due; /* next edge with awake, pending or calendar members, SIM_TIME_NEVER if none */
+    /* Calendar of the next SIM_CALENDAR_SLOTS - 1 edges: a member timed for cycle n of this
+     * domain (within that reach) has its bit in cal[(n % SIM_CALENDAR_SLOTS) * n_words ...];
+     * bit s of cal_used: slot s holds a member. Merged into awake at that edge. */
+    uint64_t *cal;
+    uint64_t cal_used;
 };
+
+#define SIM_CALENDAR_SLOTS 64u
 
 static inline SimTime sim_domain_time(const SimDomain *d, SimCycle n)
 {
