@@ -317,6 +317,7 @@ bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d
     c->index = sim->n_components;
     c->slot = d->n_members;
     c->awake = false;
+    c->freed_at = SIM_TIME_NEVER;
     sim_timer_init(&c->wake);
     sim->components[sim->n_components++] = c;
     d->members[d->n_members++] = c;
@@ -575,11 +576,10 @@ static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next
             wake = h; /* an edge of d: the consumer's */
         }
     }
-    for (uint16_t i = 0; i < c->n_out; i++) {
-        const SimPort *p = c->out[i];
-        if (p->pop_time == now && sim_port_space(p) == 0) {
-            return; /* a slot frees at the next edge: stay awake */
-        }
+    if (c->freed_at == now) {
+        /* An output is full and a pop at this instant frees a slot at the next edge (the port
+         * marks its producer, sim_port_pop and sim_port_push): stay awake. */
+        return;
     }
     clear_awake_bit(c);
     if (wake == SIM_TIME_NEVER) {

@@ -124,6 +124,8 @@ struct SimComponent {
                          while such a component is busy, so link maintenance (flow-control
                          refreshes, Acks in flight) around an idle fabric is no error */
     SimTimer wake;    /* its timed wake-up */
+    SimTime freed_at; /* latest instant at which one of its outputs, full, had a slot freed by
+                         a pop (usable at its next edge): it does not go to sleep then */
     SimTrack *track;  /* its timeline track (observe.h); NULL when no timeline is written */
     SimPort **in;
     SimPort **out;
@@ -354,6 +356,9 @@ static inline void sim_port_push(SimPort *p, SimPacket *pkt)
     if (used > p->max_count) {
         p->max_count = used;
     }
+    if (used == p->capacity && p->pop_time == now) {
+        p->producer->freed_at = now; /* full, and a slot frees at the next edge */
+    }
     p->pushes++;
     p->push_time_sum += now;
     *p->last_progress = now;
@@ -396,9 +401,8 @@ static inline SimPacket *sim_port_pop(SimPort *p)
     assert(p->sim->running && "a port moves only during the run (kernel.h)");
     const SimTime now = *p->now;
     SimPacket *pkt = p->ring[p->head].pkt;
-    /* Only a sleeping producer that found the port full needs a wake-up. */
-    bool was_full = !p->producer->awake &&
-                    p->count + (p->pop_time == now ? p->pops_at_pop_time : 0) == p->capacity;
+    /* Full as the producer sees it: the slot this pop frees is usable at its next edge. */
+    bool was_full = p->count + (p->pop_time == now ? p->pops_at_pop_time : 0) == p->capacity;
     if (++p->head == p->capacity) {
         p->head = 0;
     }
@@ -415,12 +419,16 @@ static inline SimPacket *sim_port_pop(SimPort *p)
         p->tap(p->tap_ctx, p, SIM_TAP_POP, pkt, now, now);
     }
     if (was_full) {
-        /* The producer's first edge strictly after now: one period on when the clocks match
-         * (now is then an edge of both), else a division. */
-        const SimDomain *pd = p->producer->domain;
-        sim_kernel_wake_at(p->producer, p->same_clock
-                                            ? now + p->period
-                                            : sim_domain_time(pd, sim_domain_cycle_after(pd, now)));
+        SimComponent *prod = p->producer;
+        prod->freed_at = now; /* an awake producer stays awake (go_to_sleep) */
+        if (!prod->awake) {
+            /* Only a sleeping producer needs a wake-up: its first edge strictly after now, one
+             * period on when the clocks match (now is then an edge of both), else a division. */
+            const SimDomain *pd = prod->domain;
+            sim_kernel_wake_at(prod, p->same_clock
+                                         ? now + p->period
+                                         : sim_domain_time(pd, sim_domain_cycle_after(pd, now)));
+        }
     }
     return pkt;
 }
