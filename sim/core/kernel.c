@@ -599,6 +599,7 @@ void sim_fail(Sim *sim, const char *fmt, ...)
         return; /* the first failure is the one reported */
     }
     sim->failed = true;
+    sim->check_at = 0; /* sim_run's inline end of an instant must see it */
     va_list ap;
     va_start(ap, fmt);
     sim_error_setv(&sim->failure, SIM_ERR_SIMULATION, fmt, ap);
@@ -910,6 +911,20 @@ static SimTime watchdog_deadline(const Sim *sim)
     return w == 0 || sim->last_work > SIM_TIME_NEVER - w ? SIM_TIME_NEVER : sim->last_work + w;
 }
 
+/* sim->check_at after instant_end() looked: the next progress report or the watchdog's
+ * deadline, whichever is first. The deadline moves only later (sim_work_done), so until check_at
+ * neither check can fire; 0 when every instant needs instant_end() (outputs observed, a
+ * failure). */
+static void set_check_at(Sim *sim)
+{
+    SimTime c = sim->next_progress;
+    SimTime wd = watchdog_deadline(sim);
+    if (wd < c) {
+        c = wd;
+    }
+    sim->check_at = sim->observe != NULL || sim->failed ? 0 : c;
+}
+
 static SimTime next_edge_any(const Sim *sim, SimTime after_or_at)
 {
     SimTime t = SIM_TIME_NEVER;
@@ -1113,14 +1128,17 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
     if (due == SIM_TIME_NEVER) {
         step = SIM_STEP_DONE; /* no components */
     }
+    set_check_at(sim);
     while (step == SIM_STEP_CONTINUE) {
         SimTime t = every ? next_edge_any(sim, from) : due;
         if (t > due) {
             t = due; /* a due instant is always a domain edge; never skip one */
         }
-        SimTime wd = watchdog_deadline(sim);
-        if (wd < t && due != SIM_TIME_NEVER) {
-            t = wd;
+        if (t >= sim->check_at) { /* else the watchdog's deadline is later than t */
+            SimTime wd = watchdog_deadline(sim);
+            if (wd < t && due != SIM_TIME_NEVER) {
+                t = wd;
+            }
         }
         from = t + 1;
         if (t > opt->until) {
@@ -1150,11 +1168,9 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
             }
             /* The end of an ordinary instant, inline: nothing observed, failed, interrupted or
              * late for the watchdog, and no end-of-run or progress check due (instant_end()'s
-             * conditions, each false). */
-            if (sim->observe == NULL && !sim->failed &&
-                (!sim->instant_due || (sim->live != 0 && t < sim->next_progress)) &&
-                (opt->stop == NULL || !*opt->stop) &&
-                (opt->watchdog == 0 || t - sim->last_work < opt->watchdog)) {
+             * conditions, each false; check_at folds the first two and the last two). */
+            if (t < sim->check_at && (sim->live != 0 || !sim->instant_due) &&
+                (opt->stop == NULL || !*opt->stop)) {
                 due = next_due_mask(sim, &due_mask);
                 if (due != SIM_TIME_NEVER) {
                     continue;
@@ -1172,6 +1188,7 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
         if (step == SIM_STEP_CONTINUE && !every) {
             due = next_due_mask(sim, &due_mask);
         }
+        set_check_at(sim);
         end = sim->end_time;
     }
     finish(sim, end);

@@ -274,6 +274,8 @@ struct Sim {
     SimTime next_progress;
     SimTime checked_progress; /* last_progress when drained() last said no */
     bool instant_due;         /* the current instant is one at which a component is due */
+    SimTime check_at;         /* sim_run: before this instant instant_end()'s progress and watchdog
+                                 checks have nothing to do (0: every instant needs them) */
     bool idle_noted;          /* a component said its busy() may have turned false */
     /* Observation outputs (observe.h): NULL when every output is off, the kernel's one test per
      * instant; the signals models declared at build time. */
