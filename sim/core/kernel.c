@@ -780,9 +780,14 @@ static inline void after_tick(Sim *sim, SimComponent *c, SimCycle cycle, SimCycl
  * (step 3 starts with this). */
 static inline void merge_pending(SimDomain *d, SimCycle cycle)
 {
-    for (uint32_t w = 0; w < d->n_words; w++) {
-        d->awake[w] |= d->pending[w];
-        d->pending[w] = 0;
+    if (d->n_words == 1) { /* at most 64 members: most domains */
+        d->awake[0] |= d->pending[0];
+        d->pending[0] = 0;
+    } else {
+        for (uint32_t w = 0; w < d->n_words; w++) {
+            d->awake[w] |= d->pending[w];
+            d->pending[w] = 0;
+        }
     }
     uint32_t s = (uint32_t)cycle & (SIM_CALENDAR_SLOTS - 1);
     if (d->cal_used >> s & 1u) {
@@ -807,8 +812,12 @@ static inline void merge_pending(SimDomain *d, SimCycle cycle)
 static inline void close_edge(SimDomain *d, SimTime t, SimCycle cycle)
 {
     uint64_t any = 0;
-    for (uint32_t w = 0; w < d->n_words; w++) {
-        any |= d->awake[w] | d->pending[w];
+    if (d->n_words == 1) {
+        any = d->awake[0] | d->pending[0];
+    } else {
+        for (uint32_t w = 0; w < d->n_words; w++) {
+            any |= d->awake[w] | d->pending[w];
+        }
     }
     if (any) {
         d->due = t + d->period;
@@ -883,9 +892,10 @@ static SimTime next_due(Sim *sim)
  * i; only when there are at most 64 domains, else all bits). A domain not due at t cannot become
  * due at t while t's domains tick (ports deliver strictly later), so the mask stays exact.
  */
-static inline SimTime next_due_mask(Sim *sim, uint64_t *mask)
+static inline SimTime next_due_mask(Sim *sim, uint64_t *mask, bool *timers_due)
 {
-    SimTime t = sim_wheel_top_time(&sim->timers);
+    const SimTime top = sim_wheel_top_time(&sim->timers);
+    SimTime t = top;
     uint64_t m = 0;
     for (uint32_t i = 0; i < sim->n_domains; i++) {
         SimTime d = sim->domains[i]->due;
@@ -898,7 +908,8 @@ static inline SimTime next_due_mask(Sim *sim, uint64_t *mask)
         }
     }
     /* Timers due at t add their domains when released; those have an edge at t. */
-    *mask = sim->n_domains > 64 || sim_wheel_top_time(&sim->timers) == t ? ~0ULL : m;
+    *timers_due = top == t;
+    *mask = sim->n_domains > 64 || top == t ? ~0ULL : m;
     return t;
 }
 
@@ -988,8 +999,9 @@ SimTime sim_next_due(Sim *sim)
     return next_due(sim);
 }
 
-/* sim_instant_begin, given next_due(sim) (nothing can have changed it since). */
-static void instant_begin(Sim *sim, SimTime t, SimTime due)
+/* sim_instant_begin, given next_due(sim) (nothing can have changed it since) and whether the
+ * wheel's earliest timer is at it. */
+static inline void instant_begin(Sim *sim, SimTime t, SimTime due, bool timers_due)
 {
     assert(sim->running && (t > sim->now || sim->activations == 0));
     assert(due == next_due(sim));
@@ -1000,7 +1012,7 @@ static void instant_begin(Sim *sim, SimTime t, SimTime due)
     }
     sim->instant_due = due == t;
     if (sim->instant_due) {
-        if (sim_wheel_top_time(&sim->timers) == t) {
+        if (timers_due) {
             release_timers(sim, t);
         }
         sim->last_due = t;
@@ -1009,7 +1021,8 @@ static void instant_begin(Sim *sim, SimTime t, SimTime due)
 
 void sim_instant_begin(Sim *sim, SimTime t)
 {
-    instant_begin(sim, t, next_due(sim));
+    SimTime due = next_due(sim);
+    instant_begin(sim, t, due, sim_wheel_top_time(&sim->timers) == due);
 }
 
 bool sim_domain_has_edge(const SimDomain *d, SimTime t)
@@ -1123,8 +1136,9 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
     SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
     SimStep step = SIM_STEP_CONTINUE;
     SimTime end = 0;
-    uint64_t due_mask = 0; /* fast kernel: domains that may be due at `due` */
-    SimTime due = next_due_mask(sim, &due_mask);
+    uint64_t due_mask = 0;   /* fast kernel: domains that may be due at `due` */
+    bool timers_due = false; /* a wheel timer is due at `due` */
+    SimTime due = next_due_mask(sim, &due_mask, &timers_due);
     if (due == SIM_TIME_NEVER) {
         step = SIM_STEP_DONE; /* no components */
     }
@@ -1145,7 +1159,7 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
             end = opt->until;
             break;
         }
-        instant_begin(sim, t, due);
+        instant_begin(sim, t, due, timers_due);
         if (!every) {
             if (sim->n_domains <= 64) {
                 for (uint64_t m = due_mask; m != 0; m &= m - 1) {
@@ -1171,7 +1185,7 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
              * conditions, each false; check_at folds the first two and the last two). */
             if (t < sim->check_at && (sim->live != 0 || !sim->instant_due) &&
                 (opt->stop == NULL || !*opt->stop)) {
-                due = next_due_mask(sim, &due_mask);
+                due = next_due_mask(sim, &due_mask, &timers_due);
                 if (due != SIM_TIME_NEVER) {
                     continue;
                 }
@@ -1185,8 +1199,8 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
             }
         }
         step = instant_end(sim, err, &due);
-        if (step == SIM_STEP_CONTINUE && !every) {
-            due = next_due_mask(sim, &due_mask);
+        if (step == SIM_STEP_CONTINUE) {
+            due = next_due_mask(sim, &due_mask, &timers_due);
         }
         set_check_at(sim);
         end = sim->end_time;
