@@ -557,7 +557,8 @@ static __attribute__((noinline)) void sleep_timed(Sim *sim, SimComponent *c, Sim
  * looked at here: the head of each input that becomes visible later, and each output a
  * same-instant pop will free at the next edge.
  */
-static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next)
+static inline __attribute__((always_inline)) void go_to_sleep(Sim *sim, SimComponent *c,
+                                                              SimCycle cycle, SimCycle next)
 {
     SimDomain *d = c->domain;
     const SimTime now = sim->now; /* an edge of d: the component ticks at its own edges */
