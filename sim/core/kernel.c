@@ -536,11 +536,9 @@ void sim_kernel_wake_later(SimComponent *c, SimTime t)
     timer_set(sim, c, t);
 }
 
-/* go_to_sleep's timed end, out of line so that its plain sleep stays lean (fewer registers to
- * save): c, out of the awake set at `cycle`, wakes at `wake`, an edge of its domain. The
- * domain's due edge is set when this edge closes (close_edge). */
-static __attribute__((noinline)) void sleep_timed(Sim *sim, SimComponent *c, SimCycle cycle,
-                                                  SimTime wake)
+/* go_to_sleep's timed end: c, out of the awake set at `cycle`, wakes at `wake`, an edge of its
+ * domain. The domain's due edge is set when this edge closes (close_edge). */
+static inline void sleep_timed(Sim *sim, SimComponent *c, SimCycle cycle, SimTime wake)
 {
     SimCycle wake_cycle = cycle + (wake - sim->now) / c->domain->period;
     if (wake_cycle - cycle < SIM_CALENDAR_SLOTS) {
