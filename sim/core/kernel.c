@@ -151,6 +151,7 @@ void sim_free(Sim *sim)
         free(d->members);
         free(d->awake);
         free(d->pending);
+        free(d->cal);
         free(d->name);
         free(d);
     }
@@ -316,6 +317,7 @@ bool sim_add_component(Sim *sim, SimComponent *c, const char *name, SimDomain *d
     c->index = sim->n_components;
     c->slot = d->n_members;
     c->awake = false;
+    c->freed_at = SIM_TIME_NEVER;
     sim_timer_init(&c->wake);
     sim->components[sim->n_components++] = c;
     d->members[d->n_members++] = c;
@@ -449,6 +451,63 @@ static inline void clear_awake_bit(SimComponent *c)
     c->awake = false;
 }
 
+/* ---- timed wake-ups: the domain's calendar of near edges, else the wheel ---- */
+
+/* c (asleep, no timer queued) is timed for cycle n of its domain, at time t (that edge), n
+ * within the calendar's reach of the domain's current cycle. */
+static inline void calendar_insert(SimComponent *c, SimCycle n, SimTime t)
+{
+    SimDomain *d = c->domain;
+    uint32_t s = (uint32_t)n & (SIM_CALENDAR_SLOTS - 1);
+    d->cal[s * d->n_words + (c->slot >> 6)] |= 1ULL << (c->slot & 63);
+    d->cal_used |= 1ULL << s;
+    c->wake.time = t;
+    c->wake.cal = (uint8_t)s;
+    c->wake.where = SIM_TIMER_CALENDAR;
+}
+
+static inline void calendar_cancel(SimComponent *c)
+{
+    SimDomain *d = c->domain;
+    uint32_t s = c->wake.cal;
+    uint64_t *slot = d->cal + (size_t)s * d->n_words;
+    slot[c->slot >> 6] &= ~(1ULL << (c->slot & 63));
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < d->n_words; w++) {
+        any |= slot[w];
+    }
+    if (any == 0) {
+        d->cal_used &= ~(1ULL << s);
+    }
+    c->wake.where = SIM_TIMER_IDLE;
+}
+
+static inline void timer_cancel(Sim *sim, SimComponent *c)
+{
+    if (c->wake.where == SIM_TIMER_CALENDAR) {
+        calendar_cancel(c);
+    } else {
+        sim_wheel_remove(&sim->timers, &c->wake);
+    }
+}
+
+/* c, asleep with no timer queued, wakes at t, an edge of its domain later than the next one:
+ * the calendar when t is within its reach of the domain's current cycle, else the wheel. The
+ * domain's due edge is not moved here. */
+static inline void timer_set(Sim *sim, SimComponent *c, SimTime t)
+{
+    const SimDomain *d = c->domain;
+    if (sim->now >= d->phase) {
+        SimCycle cur = (sim->now - d->phase) / d->period;
+        SimCycle n = (t - d->phase) / d->period;
+        if (n - cur < SIM_CALENDAR_SLOTS) {
+            calendar_insert(c, n, t);
+            return;
+        }
+    }
+    sim_wheel_schedule(&sim->timers, &c->wake, t);
+}
+
 /* Wake-ups the inline fast path does not take: later than the next edge, or a component whose
  * timer is queued. */
 void sim_kernel_wake_later(SimComponent *c, SimTime t)
@@ -460,19 +519,33 @@ void sim_kernel_wake_later(SimComponent *c, SimTime t)
     if (queued && c->wake.time <= t) {
         return;
     }
+    if (queued) {
+        timer_cancel(sim, c);
+    }
+    if (d->due > t) {
+        d->due = t; /* a domain still due at this instant keeps that; its close looks again */
+    }
     if (t - sim->now <= d->period) {
         /* Next edge, and the component was queued for later: the pending bit instead. */
-        sim_wheel_remove(&sim->timers, &c->wake);
         set_pending_bit(c);
-        if (d->due > t) {
-            d->due = t;
-        }
         return;
     }
     if (!queued && !c->daemon) {
         sim->live++;
     }
-    sim_wheel_schedule(&sim->timers, &c->wake, t);
+    timer_set(sim, c, t);
+}
+
+/* go_to_sleep's timed end: c, out of the awake set at `cycle`, wakes at `wake`, an edge of its
+ * domain. The domain's due edge is set when this edge closes (close_edge). */
+static inline void sleep_timed(Sim *sim, SimComponent *c, SimCycle cycle, SimTime wake)
+{
+    SimCycle wake_cycle = cycle + (wake - sim->now) / c->domain->period;
+    if (wake_cycle - cycle < SIM_CALENDAR_SLOTS) {
+        calendar_insert(c, wake_cycle, wake);
+    } else {
+        sim_wheel_schedule(&sim->timers, &c->wake, wake);
+    }
 }
 
 /*
@@ -482,7 +555,8 @@ void sim_kernel_wake_later(SimComponent *c, SimTime t)
  * looked at here: the head of each input that becomes visible later, and each output a
  * same-instant pop will free at the next edge.
  */
-static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next)
+static inline __attribute__((always_inline)) void go_to_sleep(Sim *sim, SimComponent *c,
+                                                              SimCycle cycle, SimCycle next)
 {
     SimDomain *d = c->domain;
     const SimTime now = sim->now; /* an edge of d: the component ticks at its own edges */
@@ -498,23 +572,22 @@ static void go_to_sleep(Sim *sim, SimComponent *c, SimCycle cycle, SimCycle next
             return; /* an input arrives next cycle: stay awake */
         }
         if (h > now && h < wake) {
-            wake = h;
+            wake = h; /* an edge of d: the consumer's */
         }
     }
-    for (uint16_t i = 0; i < c->n_out; i++) {
-        const SimPort *p = c->out[i];
-        if (p->pop_time == now && sim_port_space(p) == 0) {
-            return; /* a slot frees at the next edge: stay awake */
-        }
+    if (c->freed_at == now) {
+        /* An output is full and a pop at this instant frees a slot at the next edge (the port
+         * marks its producer, sim_port_pop and sim_port_push): stay awake. */
+        return;
     }
     clear_awake_bit(c);
     if (wake == SIM_TIME_NEVER) {
         if (!c->daemon) {
             sim->live--;
         }
-    } else {
-        sim_wheel_schedule(&sim->timers, &c->wake, wake);
+        return;
     }
+    sleep_timed(sim, c, cycle, wake);
 }
 
 /* ---- failures and reports ---- */
@@ -525,6 +598,7 @@ void sim_fail(Sim *sim, const char *fmt, ...)
         return; /* the first failure is the one reported */
     }
     sim->failed = true;
+    sim->check_at = 0; /* sim_run's inline end of an instant must see it */
     va_list ap;
     va_start(ap, fmt);
     sim_error_setv(&sim->failure, SIM_ERR_SIMULATION, fmt, ap);
@@ -627,7 +701,10 @@ bool sim_prepare(Sim *sim, const SimRunOptions *opt, SimError *err)
         d->n_words = (d->n_members + 63) / 64;
         d->awake = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
         d->pending = calloc(d->n_words ? d->n_words : 1, sizeof(uint64_t));
-        if (d->awake == NULL || d->pending == NULL) {
+        d->cal =
+            calloc((size_t)SIM_CALENDAR_SLOTS * (d->n_words ? d->n_words : 1), sizeof(uint64_t));
+        d->cal_used = 0;
+        if (d->awake == NULL || d->pending == NULL || d->cal == NULL) {
             return sim_error_set(err, SIM_ERR_NOMEM, "out of memory sizing domain '%s'", d->name);
         }
         if (opt->order_seed != 0) {
@@ -685,7 +762,7 @@ static void release_timers(Sim *sim, SimTime t)
         next = n->next;
         SimComponent *c = component_of(n);
         SimDomain *d = c->domain;
-        assert(d->due == SIM_TIME_NEVER || d->due == t);
+        assert(d->due >= t); /* later when only its calendar holds members */
         set_awake_bit(c);
         d->due = t;
     }
@@ -698,29 +775,67 @@ static inline void after_tick(Sim *sim, SimComponent *c, SimCycle cycle, SimCycl
     }
 }
 
-/* Pending wake-ups for this edge join the awake set (step 3 starts with this). */
-static inline void merge_pending(SimDomain *d)
+/* Pending wake-ups for this edge, and members the calendar holds for it, join the awake set
+ * (step 3 starts with this). */
+static inline void merge_pending(SimDomain *d, SimCycle cycle)
 {
-    for (uint32_t w = 0; w < d->n_words; w++) {
-        d->awake[w] |= d->pending[w];
-        d->pending[w] = 0;
+    if (d->n_words == 1) { /* at most 64 members: most domains */
+        d->awake[0] |= d->pending[0];
+        d->pending[0] = 0;
+    } else {
+        for (uint32_t w = 0; w < d->n_words; w++) {
+            d->awake[w] |= d->pending[w];
+            d->pending[w] = 0;
+        }
+    }
+    uint32_t s = (uint32_t)cycle & (SIM_CALENDAR_SLOTS - 1);
+    if (d->cal_used >> s & 1u) {
+        uint64_t *slot = d->cal + (size_t)s * d->n_words;
+        for (uint32_t w = 0; w < d->n_words; w++) {
+            uint64_t bits = slot[w];
+            slot[w] = 0;
+            d->awake[w] |= bits;
+            while (bits) {
+                SimComponent *c = d->members[(w << 6) | (uint32_t)__builtin_ctzll(bits)];
+                bits &= bits - 1;
+                c->awake = true;
+                c->wake.where = SIM_TIMER_IDLE;
+            }
+        }
+        d->cal_used &= ~(1ULL << s);
     }
 }
 
-/* After an edge: the next one is due if anything is awake or was woken for it. */
-static inline void close_edge(SimDomain *d, SimTime t)
+/* After the edge of cycle `cycle` at t: the next one is due if anything is awake or was woken
+ * for it, else the calendar's earliest edge, if any. */
+static inline void close_edge(SimDomain *d, SimTime t, SimCycle cycle)
 {
     uint64_t any = 0;
-    for (uint32_t w = 0; w < d->n_words; w++) {
-        any |= d->awake[w] | d->pending[w];
+    if (d->n_words == 1) {
+        any = d->awake[0] | d->pending[0];
+    } else {
+        for (uint32_t w = 0; w < d->n_words; w++) {
+            any |= d->awake[w] | d->pending[w];
+        }
     }
-    d->due = any ? t + d->period : SIM_TIME_NEVER;
+    if (any) {
+        d->due = t + d->period;
+    } else if (d->cal_used != 0) {
+        /* Slots hold cycles cycle + 1 .. cycle + SIM_CALENDAR_SLOTS - 1: rotate cycle + 1's
+         * slot to bit 0. */
+        uint32_t r = (uint32_t)(cycle + 1) & (SIM_CALENDAR_SLOTS - 1);
+        uint64_t u = d->cal_used;
+        uint64_t rot = r ? (u >> r) | (u << (64 - r)) : u;
+        d->due = t + (SimTime)(1 + __builtin_ctzll(rot)) * d->period;
+    } else {
+        d->due = SIM_TIME_NEVER;
+    }
 }
 
 static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
 {
     SimCycle cycle = (t - d->phase) / d->period;
-    merge_pending(d);
+    merge_pending(d, cycle);
     for (uint32_t w = 0; w < d->n_words; w++) {
         uint64_t bits = d->awake[w];
         while (bits) {
@@ -732,7 +847,7 @@ static void tick_domain_fast(Sim *sim, SimDomain *d, SimTime t)
             after_tick(sim, c, cycle, next);
         }
     }
-    close_edge(d, t);
+    close_edge(d, t, cycle);
 }
 
 /* The reference: every member ticks; only the due ones' answers steer the books. */
@@ -741,7 +856,7 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
     SimCycle cycle = (t - d->phase) / d->period;
     bool edge_due = d->due == t;
     if (edge_due) {
-        merge_pending(d);
+        merge_pending(d, cycle);
     }
     for (uint32_t k = 0; k < d->n_members; k++) {
         SimComponent *c = d->members[k];
@@ -756,7 +871,7 @@ static void tick_domain_all(Sim *sim, SimDomain *d, SimTime t)
         }
     }
     if (edge_due) {
-        close_edge(d, t);
+        close_edge(d, t, cycle);
     }
 }
 
@@ -771,6 +886,32 @@ static SimTime next_due(Sim *sim)
     return t;
 }
 
+/*
+ * next_due() for the fast kernel's loop, with the domains whose edge is due then (bit i: domain
+ * i; only when there are at most 64 domains, else all bits). A domain not due at t cannot become
+ * due at t while t's domains tick (ports deliver strictly later), so the mask stays exact.
+ */
+static inline SimTime next_due_mask(Sim *sim, uint64_t *mask, bool *timers_due)
+{
+    const SimTime top = sim_wheel_top_time(&sim->timers);
+    SimTime t = top;
+    uint64_t m = 0;
+    for (uint32_t i = 0; i < sim->n_domains; i++) {
+        SimTime d = sim->domains[i]->due;
+        if (d < t) {
+            t = d;
+            m = 0;
+        }
+        if (d == t) {
+            m |= 1ULL << (i & 63);
+        }
+    }
+    /* Timers due at t add their domains when released; those have an edge at t. */
+    *timers_due = top == t;
+    *mask = sim->n_domains > 64 || top == t ? ~0ULL : m;
+    return t;
+}
+
 /* The instant at which the watchdog must look even if nothing is due then: `watchdog` of
  * simulated time after the last work. Such an instant ticks nothing (it is not due) and changes
  * no statistic; it only ends a run that delivers no work on time. */
@@ -778,6 +919,20 @@ static SimTime watchdog_deadline(const Sim *sim)
 {
     SimTime w = sim->options.watchdog;
     return w == 0 || sim->last_work > SIM_TIME_NEVER - w ? SIM_TIME_NEVER : sim->last_work + w;
+}
+
+/* sim->check_at after instant_end() looked: the next progress report or the watchdog's
+ * deadline, whichever is first. The deadline moves only later (sim_work_done), so until check_at
+ * neither check can fire; 0 when every instant needs instant_end() (outputs observed, a
+ * failure). */
+static void set_check_at(Sim *sim)
+{
+    SimTime c = sim->next_progress;
+    SimTime wd = watchdog_deadline(sim);
+    if (wd < c) {
+        c = wd;
+    }
+    sim->check_at = sim->observe != NULL || sim->failed ? 0 : c;
 }
 
 static SimTime next_edge_any(const Sim *sim, SimTime after_or_at)
@@ -843,8 +998,9 @@ SimTime sim_next_due(Sim *sim)
     return next_due(sim);
 }
 
-/* sim_instant_begin, given next_due(sim) (nothing can have changed it since). */
-static void instant_begin(Sim *sim, SimTime t, SimTime due)
+/* sim_instant_begin, given next_due(sim) (nothing can have changed it since) and whether the
+ * wheel's earliest timer is at it. */
+static inline void instant_begin(Sim *sim, SimTime t, SimTime due, bool timers_due)
 {
     assert(sim->running && (t > sim->now || sim->activations == 0));
     assert(due == next_due(sim));
@@ -855,14 +1011,17 @@ static void instant_begin(Sim *sim, SimTime t, SimTime due)
     }
     sim->instant_due = due == t;
     if (sim->instant_due) {
-        release_timers(sim, t);
+        if (timers_due) {
+            release_timers(sim, t);
+        }
         sim->last_due = t;
     }
 }
 
 void sim_instant_begin(Sim *sim, SimTime t)
 {
-    instant_begin(sim, t, next_due(sim));
+    SimTime due = next_due(sim);
+    instant_begin(sim, t, due, sim_wheel_top_time(&sim->timers) == due);
 }
 
 bool sim_domain_has_edge(const SimDomain *d, SimTime t)
@@ -976,36 +1135,73 @@ bool sim_run(Sim *sim, const SimRunOptions *opt, SimError *err)
     SimTime from = 0; /* the every-cycle kernel visits every edge from here on */
     SimStep step = SIM_STEP_CONTINUE;
     SimTime end = 0;
-    SimTime due = next_due(sim);
+    uint64_t due_mask = 0;   /* fast kernel: domains that may be due at `due` */
+    bool timers_due = false; /* a wheel timer is due at `due` */
+    SimTime due = next_due_mask(sim, &due_mask, &timers_due);
     if (due == SIM_TIME_NEVER) {
         step = SIM_STEP_DONE; /* no components */
     }
+    set_check_at(sim);
     while (step == SIM_STEP_CONTINUE) {
         SimTime t = every ? next_edge_any(sim, from) : due;
         if (t > due) {
             t = due; /* a due instant is always a domain edge; never skip one */
         }
-        SimTime wd = watchdog_deadline(sim);
-        if (wd < t && due != SIM_TIME_NEVER) {
-            t = wd;
+        if (t >= sim->check_at) { /* else the watchdog's deadline is later than t */
+            SimTime wd = watchdog_deadline(sim);
+            if (wd < t && due != SIM_TIME_NEVER) {
+                t = wd;
+            }
         }
         from = t + 1;
         if (t > opt->until) {
             end = opt->until;
             break;
         }
-        instant_begin(sim, t, due);
-        for (uint32_t i = 0; i < sim->n_domains; i++) {
-            SimDomain *d = sim->domains[i];
-            if (!every) {
-                if (d->due == t) {
-                    tick_domain_fast(sim, d, t);
+        instant_begin(sim, t, due, timers_due);
+        if (!every) {
+            if (sim->n_domains <= 64) {
+                for (uint64_t m = due_mask; m != 0; m &= m - 1) {
+                    uint32_t i = (uint32_t)__builtin_ctzll(m);
+                    if (i >= sim->n_domains) {
+                        break; /* the mask was all ones: timers were due */
+                    }
+                    SimDomain *d = sim->domains[i];
+                    if (d->due == t) {
+                        tick_domain_fast(sim, d, t);
+                    }
                 }
-            } else if (sim_domain_has_edge(d, t)) {
-                tick_domain_all(sim, d, t);
+            } else {
+                for (uint32_t i = 0; i < sim->n_domains; i++) {
+                    SimDomain *d = sim->domains[i];
+                    if (d->due == t) {
+                        tick_domain_fast(sim, d, t);
+                    }
+                }
+            }
+            /* The end of an ordinary instant, inline: nothing observed, failed, interrupted or
+             * late for the watchdog, and no end-of-run or progress check due (instant_end()'s
+             * conditions, each false; check_at folds the first two and the last two). */
+            if (t < sim->check_at && (sim->live != 0 || !sim->instant_due) &&
+                (opt->stop == NULL || !*opt->stop)) {
+                due = next_due_mask(sim, &due_mask, &timers_due);
+                if (due != SIM_TIME_NEVER) {
+                    continue;
+                }
+            }
+        } else {
+            for (uint32_t i = 0; i < sim->n_domains; i++) {
+                SimDomain *d = sim->domains[i];
+                if (sim_domain_has_edge(d, t)) {
+                    tick_domain_all(sim, d, t);
+                }
             }
         }
         step = instant_end(sim, err, &due);
+        if (step == SIM_STEP_CONTINUE) {
+            due = next_due_mask(sim, &due_mask, &timers_due);
+        }
+        set_check_at(sim);
         end = sim->end_time;
     }
     finish(sim, end);

@@ -56,8 +56,15 @@ struct SimDomain {
     uint64_t *pending; /* bit per slot: woken during an instant for the domain's next edge;
                           merged into awake when that edge is processed */
     uint32_t n_words;
-    SimTime due; /* next edge with awake or pending members, SIM_TIME_NEVER if none */
+    SimTime due; /* next edge with awake, pending or calendar members, SIM_TIME_NEVER if none */
+    /* Calendar of the next SIM_CALENDAR_SLOTS - 1 edges: a member timed for cycle n of this
+     * domain (within that reach) has its bit in cal[(n % SIM_CALENDAR_SLOTS) * n_words ...];
+     * bit s of cal_used: slot s holds a member. Merged into awake at that edge. */
+    uint64_t *cal;
+    uint64_t cal_used;
 };
+
+#define SIM_CALENDAR_SLOTS 64u
 
 static inline SimTime sim_domain_time(const SimDomain *d, SimCycle n)
 {
@@ -117,6 +124,8 @@ struct SimComponent {
                          while such a component is busy, so link maintenance (flow-control
                          refreshes, Acks in flight) around an idle fabric is no error */
     SimTimer wake;    /* its timed wake-up */
+    SimTime freed_at; /* latest instant at which one of its outputs, full, had a slot freed by
+                         a pop (usable at its next edge): it does not go to sleep then */
     SimTrack *track;  /* its timeline track (observe.h); NULL when no timeline is written */
     SimPort **in;
     SimPort **out;
@@ -265,6 +274,8 @@ struct Sim {
     SimTime next_progress;
     SimTime checked_progress; /* last_progress when drained() last said no */
     bool instant_due;         /* the current instant is one at which a component is due */
+    SimTime check_at;         /* sim_run: before this instant instant_end()'s progress and watchdog
+                                 checks have nothing to do (0: every instant needs them) */
     bool idle_noted;          /* a component said its busy() may have turned false */
     /* Observation outputs (observe.h): NULL when every output is off, the kernel's one test per
      * instant; the signals models declared at build time. */
@@ -347,6 +358,9 @@ static inline void sim_port_push(SimPort *p, SimPacket *pkt)
     if (used > p->max_count) {
         p->max_count = used;
     }
+    if (used == p->capacity && p->pop_time == now) {
+        p->producer->freed_at = now; /* full, and a slot frees at the next edge */
+    }
     p->pushes++;
     p->push_time_sum += now;
     *p->last_progress = now;
@@ -389,9 +403,8 @@ static inline SimPacket *sim_port_pop(SimPort *p)
     assert(p->sim->running && "a port moves only during the run (kernel.h)");
     const SimTime now = *p->now;
     SimPacket *pkt = p->ring[p->head].pkt;
-    /* Only a sleeping producer that found the port full needs a wake-up. */
-    bool was_full = !p->producer->awake &&
-                    p->count + (p->pop_time == now ? p->pops_at_pop_time : 0) == p->capacity;
+    /* Full as the producer sees it: the slot this pop frees is usable at its next edge. */
+    bool was_full = p->count + (p->pop_time == now ? p->pops_at_pop_time : 0) == p->capacity;
     if (++p->head == p->capacity) {
         p->head = 0;
     }
@@ -408,12 +421,16 @@ static inline SimPacket *sim_port_pop(SimPort *p)
         p->tap(p->tap_ctx, p, SIM_TAP_POP, pkt, now, now);
     }
     if (was_full) {
-        /* The producer's first edge strictly after now: one period on when the clocks match
-         * (now is then an edge of both), else a division. */
-        const SimDomain *pd = p->producer->domain;
-        sim_kernel_wake_at(p->producer, p->same_clock
-                                            ? now + p->period
-                                            : sim_domain_time(pd, sim_domain_cycle_after(pd, now)));
+        SimComponent *prod = p->producer;
+        prod->freed_at = now; /* an awake producer stays awake (go_to_sleep) */
+        if (!prod->awake) {
+            /* Only a sleeping producer needs a wake-up: its first edge strictly after now, one
+             * period on when the clocks match (now is then an edge of both), else a division. */
+            const SimDomain *pd = prod->domain;
+            sim_kernel_wake_at(prod, p->same_clock
+                                         ? now + p->period
+                                         : sim_domain_time(pd, sim_domain_cycle_after(pd, now)));
+        }
     }
     return pkt;
 }

@@ -28,7 +28,8 @@ extern "C" {
 typedef enum SimTimerWhere {
     SIM_TIMER_IDLE = 0,
     SIM_TIMER_WHEEL,
-    SIM_TIMER_FAR
+    SIM_TIMER_FAR,
+    SIM_TIMER_CALENDAR /* not on the wheel: in its domain's calendar of near edges (kernel.c) */
 } SimTimerWhere;
 
 typedef struct SimTimer {
@@ -37,6 +38,7 @@ typedef struct SimTimer {
     struct SimTimer *prev;
     SimHeapNode far; /* in the heap, beyond the wheel's reach */
     uint8_t where;   /* SimTimerWhere */
+    uint8_t cal;     /* SIM_TIMER_CALENDAR: the calendar slot */
 } SimTimer;
 
 typedef struct SimWheel {

@@ -437,6 +437,92 @@ TEST_P(KernelBoth, AComponentThatFallsIdleWithoutAPortMoveEndsTheRunAtOnce)
     EXPECT_GT(run_absorber(GetParam(), false), 1000000000u);
 }
 
+/*
+ * Timed wake-ups on either side of the calendar's reach (docs/kernel.md: 63 edges of the
+ * component's own domain in its calendar, further ones on the wheel), and a port delivery that
+ * comes before either kind of timer.
+ */
+struct Sleeper {
+    SimComponent c;
+    SimPort *in;
+    const SimCycle *gaps;
+    size_t n_gaps;
+    size_t i;
+    SimCycle next;
+    std::vector<SimCycle> *ticks; /* cycles at which it was due */
+    std::vector<SimCycle> *got;   /* cycles at which a packet was taken */
+};
+
+SimCycle sleeper_tick(SimComponent *c, SimCycle now)
+{
+    auto *s = reinterpret_cast<Sleeper *>(c);
+    while (SimPacket *p = sim_port_peek(s->in)) {
+        sim_port_pop(s->in);
+        sim_packet_free(c->sim, p);
+        s->got->push_back(now);
+    }
+    if (s->next != SIM_SLEEP && now >= s->next) {
+        s->ticks->push_back(now);
+        s->next = s->i < s->n_gaps ? now + s->gaps[s->i++] : SIM_SLEEP;
+    }
+    return s->next;
+}
+
+const SimComponentOps sleeper_ops = {sleeper_tick, nullptr, nullptr, nullptr, nullptr};
+
+struct Poker { /* pushes one packet at each of its cycles 30 and 150 */
+    SimComponent c;
+    SimPort *out;
+    SimCycle next;
+};
+
+SimCycle poker_tick(SimComponent *c, SimCycle now)
+{
+    auto *k = reinterpret_cast<Poker *>(c);
+    if (k->next != SIM_SLEEP && now >= k->next) {
+        if (now > 0) {
+            sim_port_push(k->out, sim_packet_new(c->sim));
+        }
+        k->next = now == 0 ? 30 : now == 30 ? 150 : SIM_SLEEP;
+    }
+    return k->next;
+}
+
+const SimComponentOps poker_ops = {poker_tick, nullptr, nullptr, nullptr, nullptr};
+
+TEST_P(KernelBoth, TimedWakeUpsOnEitherSideOfTheCalendarsReachTickAtTheirCycle)
+{
+    static const SimCycle gaps[] = {2, 63, 64, 65, 200, 3};
+    std::vector<SimCycle> ticks, got;
+    SimError err;
+    Sim *sim = sim_new();
+    SimDomain *pcie = sim_add_domain(sim, "pcie", 4000, 0, &err);
+    SimDomain *lane = sim_add_domain(sim, "lane", 6400, 0, &err);
+    auto *s = static_cast<Sleeper *>(calloc(1, sizeof(Sleeper)));
+    auto *k = static_cast<Poker *>(calloc(1, sizeof(Poker)));
+    s->gaps = gaps;
+    s->n_gaps = sizeof(gaps) / sizeof(gaps[0]);
+    s->ticks = &ticks;
+    s->got = &got;
+    ASSERT_TRUE(sim_add_component(sim, &s->c, "sleeper", pcie, &sleeper_ops, &err));
+    ASSERT_TRUE(sim_add_component(sim, &k->c, "poker", lane, &poker_ops, &err));
+    ASSERT_NE(sim_connect(sim, &k->c, &k->out, &s->c, &s->in, 2, 1, 2, "k:out -> s:in", &err),
+              nullptr);
+    SimRunOptions o;
+    sim_run_options_default(&o);
+    o.kernel = GetParam();
+    ASSERT_TRUE(sim_run(sim, &o, &err)) << err.msg;
+    /* 0, then + 2 (pending bit), + 63 (the calendar's last edge), + 64 and + 65 (the wheel), +
+     * 200 (the wheel), + 3 (the calendar). */
+    EXPECT_EQ(ticks, (std::vector<SimCycle>{0, 2, 65, 129, 194, 394, 397}));
+    /* Pushed at lane cycles 30 (192 ns) and 150 (960 ns), latency 1 + sync 2 = 3 pcie periods:
+     * visible at pcie cycles 51 and 243, while the sleeper waits for cycle 65 (in the calendar)
+     * and 394 (on the wheel); each delivery wakes it early, and it still ticks at 65 and 394. */
+    EXPECT_EQ(got, (std::vector<SimCycle>{51, 243}));
+    EXPECT_EQ(sim->end_time, 397u * 4000u);
+    sim_free(sim);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothKernels, KernelBoth,
                          ::testing::Values(SIM_KERNEL_FAST, SIM_KERNEL_EVERY_CYCLE),
                          [](const auto &info) {
