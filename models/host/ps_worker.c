@@ -444,10 +444,10 @@ static uint64_t compute_ns(const PsNode *n, const PsTraceEvent *e)
     return e->has_cpu && n->p.compute_clock == CLOCK_AUTO ? e->cpu_ns : e->end_ns - e->start_ns;
 }
 
-/* The stream made to hold trace iteration i still ahead: reopened when the replay wraps round the
- * trace's measured iterations (once per pass through the trace, the only allocation after the
- * build; a run of no more iterations than the trace measured never reopens). */
-static bool stream_at(PsNode *n, PsTrace **t, bool *look, uint32_t *next, uint32_t i)
+/* The stream made to hold trace iteration i still ahead: rewound to the first event when the
+ * replay wraps round the trace's measured iterations (once per pass through the trace; zlib
+ * seeks back in the stream it has, nothing is allocated). */
+static bool stream_at(PsNode *n, PsTrace *t, bool *look, uint32_t *next, uint32_t i)
 {
     if (i >= *next) {
         *next = i + 1;
@@ -455,10 +455,8 @@ static bool stream_at(PsNode *n, PsTrace **t, bool *look, uint32_t *next, uint32
     }
     SimError err;
     sim_error_clear(&err);
-    pstrace_close(*t);
-    *t = pstrace_open(n->path, &err);
     *look = false;
-    if (*t == NULL) {
+    if (!pstrace_rewind(t, &err)) {
         sim_fail(n->c.sim, "instance '%s': %s", n->c.name, err.msg);
         return false;
     }
@@ -507,7 +505,7 @@ static bool load_worker_iter(PsNode *n, uint32_t iter)
 {
     uint32_t me = n->me_t;
     uint32_t i = trace_iter(n, iter);
-    if (!stream_at(n, &n->tw, &n->w_look, &n->w_next, i)) {
+    if (!stream_at(n, n->tw, &n->w_look, &n->w_next, i)) {
         return false;
     }
     bool rec = n->conc == 0;
@@ -627,7 +625,7 @@ static bool load_update_time(PsNode *n, uint32_t iter, SimTime *out)
 {
     uint32_t i = trace_iter(n, iter);
     uint64_t ns = 0;
-    if (!stream_at(n, &n->ta, &n->a_look, &n->a_next_it, i)) {
+    if (!stream_at(n, n->ta, &n->a_look, &n->a_next_it, i)) {
         return false;
     }
     int r;

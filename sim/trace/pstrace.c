@@ -71,6 +71,8 @@ PsTrace *pstrace_open(const char *path, SimError *err)
     if (r < 0) {
         goto fail_header;
     }
+    t->events_at = gztell(t->f.gz);
+    t->events_pos = t->pos;
     return t;
 
 fail_header:
@@ -123,6 +125,21 @@ int pstrace_next(PsTrace *t, PsTraceEvent *ev, SimError *err)
         t->last_start = ev->start_ns;
     }
     return r;
+}
+
+bool pstrace_rewind(PsTrace *t, SimError *err)
+{
+    if (t->events_at < 0 || gzseek(t->f.gz, t->events_at, SEEK_SET) != t->events_at) {
+        t->pos = t->events_pos;
+        pstrace_bad(t, err, "cannot seek back to the first event");
+        return false;
+    }
+    t->pos = t->events_pos;
+    t->events = 0;
+    t->last_start = 0;
+    t->done = false;
+    t->failed = false;
+    return true;
 }
 
 void pstrace_close(PsTrace *t)

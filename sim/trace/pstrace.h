@@ -138,6 +138,10 @@ int pstrace_next(PsTrace *t, PsTraceEvent *ev, SimError *err);
 /* The line (text) or record (binary) last read, 1-based. */
 uint64_t pstrace_position(const PsTrace *t);
 
+/* Back to the first event, as if just opened (the header and tensor table stay), without
+ * allocating: zlib seeks back in the stream it has. False with err filled if it cannot. */
+bool pstrace_rewind(PsTrace *t, SimError *err);
+
 /* NULL ok. */
 void pstrace_close(PsTrace *t);
 

@@ -110,6 +110,8 @@ struct PsTrace {
     uint64_t last_start; /* start of the last event */
     bool done;
     bool failed;
+    z_off_t events_at;   /* the stream's offset of the first event (pstrace_rewind) */
+    uint64_t events_pos; /* t->pos there */
     char buf[PSTRACE_LINE_MAX + 2];
     char rest[PSTRACE_LINE_MAX + 2];
 };

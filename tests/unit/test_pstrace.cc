@@ -341,6 +341,51 @@ TEST(PsTrace, RoundTripTextBinaryGzipAndPlainGiveTheSameTrace)
     EXPECT_EQ(read_file(bin_again), read_file(temp_path("rt2.pstb.gz")));
 }
 
+/* pstrace_rewind goes back to the first event of every form: the same events again, the same
+ * trailer, the same positions (host.ps replays a trace more times than it measured this way). */
+TEST(PsTrace, RewindGivesTheSameEventsAgainInEveryForm)
+{
+    std::string text = write_file("rw.pstrace", kBase);
+    struct Case {
+        const char *name;
+        PsTraceForm form;
+        bool gzip;
+    } cases[] = {
+        {"rw1.pstb", PSTRACE_BINARY, false},
+        {"rw2.pstb.gz", PSTRACE_BINARY, true},
+        {"rw3.pstrace", PSTRACE_TEXT, false},
+        {"rw4.pstrace.gz", PSTRACE_TEXT, true},
+    };
+    for (const Case &c : cases) {
+        std::string path = temp_path(c.name);
+        convert(text, path, c.form, c.gzip);
+        SimError err;
+        sim_error_clear(&err);
+        PsTrace *t = pstrace_open(path.c_str(), &err);
+        ASSERT_NE(t, nullptr) << c.name << ": " << err.msg;
+        uint64_t first_pos = pstrace_position(t);
+        std::vector<PsTraceEvent> pass[2];
+        uint64_t end_pos[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+            PsTraceEvent ev;
+            int r;
+            while ((r = pstrace_next(t, &ev, &err)) > 0) {
+                pass[k].push_back(ev);
+            }
+            EXPECT_EQ(r, 0) << c.name << ": " << err.msg;
+            end_pos[k] = pstrace_position(t);
+            if (k == 0) {
+                ASSERT_TRUE(pstrace_rewind(t, &err)) << c.name << ": " << err.msg;
+                EXPECT_EQ(pstrace_position(t), first_pos) << c.name;
+            }
+        }
+        EXPECT_FALSE(pass[0].empty()) << c.name;
+        EXPECT_TRUE(same_events(pass[0], pass[1])) << c.name;
+        EXPECT_EQ(end_pos[0], end_pos[1]) << c.name;
+        pstrace_close(t);
+    }
+}
+
 TEST(PsTrace, BinaryLayoutIsAsDocumented)
 {
     std::string b = base_binary();
