@@ -51,7 +51,9 @@ std::string cluster_bsp16(unsigned workers, const char *transport)
            "  worker: {sync: bsp, concurrency: 16}\n  server: {sync: bsp}\n";
 }
 
-ShimRun *build_and_run(const std::string &yaml, SimKernelKind k)
+/* Builds and runs yaml under kernel k (tick order seed `order`) up to `until`; NULL on failure. */
+ShimRun *build_and_run(const std::string &yaml, SimKernelKind k, SimTime until = SIM_TIME_NEVER,
+                       uint64_t order = 0)
 {
     SimError err;
     sim_error_clear(&err);
@@ -60,7 +62,7 @@ ShimRun *build_and_run(const std::string &yaml, SimKernelKind k)
     if (r == nullptr) {
         return nullptr;
     }
-    bool ok = shim_run(r, k, SIM_TIME_NEVER, 0, &err);
+    bool ok = shim_run(r, k, until, order, &err);
     EXPECT_TRUE(ok) << err.msg;
     if (!ok) {
         shim_free(r);
@@ -235,14 +237,10 @@ std::vector<double> stalls(const std::string &yaml, unsigned workers, SimKernelK
                            uint64_t order = 0, SimTime until = SIM_TIME_NEVER)
 {
     std::vector<double> out;
-    SimError err;
-    sim_error_clear(&err);
-    ShimRun *r = shim_build(yaml.c_str(), &err);
-    EXPECT_NE(r, nullptr) << err.msg;
+    ShimRun *r = build_and_run(yaml, k, until, order);
     if (r == nullptr) {
         return out;
     }
-    EXPECT_TRUE(shim_run(r, k, until, order, &err)) << err.msg;
     for (unsigned w = 0; w <= workers; w++) {
         std::string h = w < workers ? "node" + std::to_string(w) + "_hca" : "ps_hca";
         out.push_back(shim_stat(r, (h + ".tag_stall_cycles").c_str()));
@@ -291,14 +289,10 @@ TEST(PsCluster, StallCountersAreTheSameUnderEveryKernel)
 TEST(PsCluster, EightWorkersGiveTheSameStatisticsUnderBothKernels)
 {
     auto json = [](const std::string &yaml, SimKernelKind k) {
-        SimError err;
-        sim_error_clear(&err);
-        ShimRun *r = shim_build(yaml.c_str(), &err);
-        EXPECT_NE(r, nullptr) << err.msg;
+        ShimRun *r = build_and_run(yaml, k);
         if (r == nullptr) {
             return std::string();
         }
-        EXPECT_TRUE(shim_run(r, k, SIM_TIME_NEVER, 0, &err)) << err.msg;
         EXPECT_EQ(shim_stat(r, "ps_hca.tag_stall_cycles"), 35332.0);
         char *j = shim_stats_json(r);
         std::string s = j != nullptr ? j : "";
