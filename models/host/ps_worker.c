@@ -1909,8 +1909,8 @@ bool host_ps_warmup(const char *v, int64_t *out, char *msg, size_t size)
 }
 
 /* Reads the header: W, the iterations to replay and the first of them (warm-up left out as
- * host_ps_warmup reads it), the tensors' offsets and S. False with msg. Shared with ps.server (ps_model.h):
- * one reading of the trace's model for both ends. */
+ * host_ps_warmup reads it), the tensors' offsets and S. False with msg. Shared with ps.server
+ * (ps_model.h): one reading of the trace's model for both ends. */
 bool host_ps_read_model(const char *trace, int64_t warmup, char *msg, size_t size,
                         uint32_t *workers, uint32_t *iters, uint32_t *first, uint32_t *n_tensors,
                         uint64_t *S, uint64_t *offset, uint64_t *bytes)
