@@ -40,7 +40,8 @@
 #include "sim/core/util.h"
 #include "systems/registry.h"
 #if MEMBOX_HAVE_MPI
-#include <mpi.h>
+#include "sim/cli/module.h"
+#include "sim/cli/sweep_mpi.h"
 #endif
 
 extern char **environ;
@@ -1176,6 +1177,9 @@ typedef struct World {
     int rank;
     int size;
     bool mpi;
+#if MEMBOX_HAVE_MPI
+    const SweepMpi *ops; /* the MPI module's calls (sweep_mpi.h) when mpi */
+#endif
 } World;
 
 #if MEMBOX_HAVE_MPI
@@ -1200,17 +1204,29 @@ static bool launched_many(void)
 }
 #endif
 
-static void world_start(World *w)
+/* False (with a message) when an MPI launcher started the process but the MPI module cannot
+ * be loaded. */
+static bool world_start(World *w)
 {
-    *w = (World){0, 1, false};
+    *w = (World){.rank = 0, .size = 1, .mpi = false};
 #if MEMBOX_HAVE_MPI
     if (under_mpi_launcher()) {
-        MPI_Init(NULL, NULL);
-        MPI_Comm_rank(MPI_COMM_WORLD, &w->rank);
-        MPI_Comm_size(MPI_COMM_WORLD, &w->size);
+        char why[1024];
+        const SweepMpi *(*get)(void) = (const SweepMpi *(*)(void))membox_module_symbol(
+            MEMBOX_SWEEP_MPI_MODULE, MEMBOX_SWEEP_MPI_SYMBOL, true, why, sizeof(why));
+        if (get == NULL) {
+            fprintf(stderr,
+                    "membox-sim: sweep: started by an MPI launcher, but MPI cannot be "
+                    "loaded: %s\n",
+                    why);
+            return false;
+        }
+        w->ops = get();
+        w->ops->init(&w->rank, &w->size);
         w->mpi = true;
     }
 #endif
+    return true;
 }
 
 /* Every rank's exit code: the largest of all (rank 0's message says why). */
@@ -1218,9 +1234,8 @@ static int world_end(const World *w, int rc)
 {
 #if MEMBOX_HAVE_MPI
     if (w->mpi) {
-        int all = rc;
-        MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        MPI_Finalize();
+        int all = w->ops->allreduce_max(rc);
+        w->ops->finalize();
         return all;
     }
 #endif
@@ -1233,9 +1248,7 @@ static bool world_all(const World *w, bool ok)
 {
 #if MEMBOX_HAVE_MPI
     if (w->mpi) {
-        int mine = ok ? 1 : 0, all = 0;
-        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-        return all == 1;
+        return w->ops->allreduce_min(ok ? 1 : 0) == 1;
     }
 #endif
     (void)w;
@@ -1277,8 +1290,8 @@ enum {
 
 /* A worker rank's results to rank 0: per point {todo position, status, length}, then the
  * bytes: the JSON text when ok, the message when not. */
-static void send_results(const char *dir, const size_t *todo, const size_t *mine, size_t n_mine,
-                         const Result *res)
+static void send_results(const World *w, const char *dir, const size_t *todo, const size_t *mine,
+                         size_t n_mine, const Result *res)
 {
     for (size_t k = 0; k < n_mine; k++) {
         size_t i = todo[mine[k]];
@@ -1299,9 +1312,9 @@ static void send_results(const char *dir, const size_t *todo, const size_t *mine
             len = text ? strlen(text) : 0;
         }
         long long head[3] = {(long long)mine[k], status, (long long)len};
-        MPI_Send(head, 3, MPI_LONG_LONG, 0, TAG_HEAD, MPI_COMM_WORLD);
+        w->ops->send_i64(head, 3, TAG_HEAD);
         if (len > 0) {
-            MPI_Send(text, (int)len, MPI_CHAR, 0, TAG_BODY, MPI_COMM_WORLD);
+            w->ops->send_bytes(text, (int)len, TAG_BODY);
         }
         free(text);
     }
@@ -1309,18 +1322,17 @@ static void send_results(const char *dir, const size_t *todo, const size_t *mine
 
 /* Rank 0 takes the other ranks' n results: writes each JSON (unless the same file is there,
  * on a shared file system) and keeps the messages. */
-static void receive_results(const char *dir, const size_t *todo, size_t n, Result *all)
+static void receive_results(const World *w, const char *dir, const size_t *todo, size_t n,
+                            Result *all)
 {
     for (size_t r = 0; r < n; r++) {
         long long head[3];
-        MPI_Status st;
-        MPI_Recv(head, 3, MPI_LONG_LONG, MPI_ANY_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st);
+        int source = w->ops->recv_i64_any(head, 3, TAG_HEAD);
         size_t k = (size_t)head[0];
         size_t len = (size_t)head[2];
         char *text = calloc(len + 1, 1);
         if (len > 0) {
-            MPI_Recv(text, (int)len, MPI_CHAR, st.MPI_SOURCE, TAG_BODY, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
+            w->ops->recv_bytes(text, (int)len, source, TAG_BODY);
         }
         all[k].status = (int)head[1];
         all[k].msg = NULL;
@@ -1548,13 +1560,13 @@ static int sweep_main(const World *w, const SweepArgs *a)
 #if MEMBOX_HAVE_MPI
     if (w->mpi) {
         unsigned long long nt = n_todo;
-        MPI_Bcast(&nt, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+        w->ops->bcast_u64(&nt, 1);
         n_todo = (size_t)nt;
         unsigned long long *buf = calloc(n_todo + 1, sizeof(*buf));
         for (size_t k = 0; w->rank == 0 && k < n_todo; k++) {
             buf[k] = todo[k];
         }
-        MPI_Bcast(buf, (int)n_todo, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+        w->ops->bcast_u64(buf, (int)n_todo);
         for (size_t k = 0; k < n_todo; k++) {
             todo[k] = (size_t)buf[k];
         }
@@ -1580,9 +1592,9 @@ static int sweep_main(const World *w, const SweepArgs *a)
     }
 #if MEMBOX_HAVE_MPI
     if (w->mpi && w->rank != 0) {
-        send_results(dir, todo, mine, n_mine, mine_res);
+        send_results(w, dir, todo, mine, n_mine, mine_res);
     } else if (w->mpi) {
-        receive_results(dir, todo, n_todo - n_mine, res);
+        receive_results(w, dir, todo, n_todo - n_mine, res);
     }
 #endif
     int rc = SWEEP_OK;
@@ -1639,7 +1651,9 @@ static int sweep_main(const World *w, const SweepArgs *a)
 int cmd_sweep(int argc, char **argv)
 {
     World w;
-    world_start(&w);
+    if (!world_start(&w)) {
+        return SWEEP_FAILED; /* the build's or the installation's fault, not the input's */
+    }
     find_self();
     sweep_loud = w.rank == 0;
     struct sigaction sa;

@@ -26,7 +26,11 @@
 #include "sim/core/kernel.h"
 #include "sim/core/util.h"
 #if MEMBOX_HAVE_SYSTEMC
-#include "sim/systemc/sc_kernel.h"
+#include "sim/cli/module.h"
+/* sim_systemc_run() (sim/systemc/sc_kernel.h), in the module libmembox-sim-sc.so: loaded by
+ * --kernel systemc runs only (module.h says why). */
+#define SYSTEMC_MODULE "libmembox-sim-sc.so"
+typedef bool (*SystemcRunFn)(Sim *sim, const SimRunOptions *opt, SimError *err);
 #define RUN_HELP_KERNEL                                                                            \
     "  --kernel K        fast (default: skips idle work), every-cycle (the reference) or\n"        \
     "                    systemc (the same models under the SystemC 2.3.4 kernel)\n"
@@ -819,6 +823,20 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     SimObserve *obs = NULL;
     SimError err;
     sim_error_clear(&err);
+#if MEMBOX_HAVE_SYSTEMC
+    SystemcRunFn systemc_run = NULL;
+    if (a.systemc) {
+        char why[1024];
+        systemc_run = (SystemcRunFn)membox_module_symbol(SYSTEMC_MODULE, "sim_systemc_run", false,
+                                                         why, sizeof(why));
+        if (systemc_run == NULL) {
+            fprintf(stderr, "membox-sim: --kernel systemc: cannot load the SystemC kernel: %s\n",
+                    why);
+            sim_config_free(config);
+            return EXIT_SIM;
+        }
+    }
+#endif
     Sim *sim = sim_new();
     if (sim == NULL) {
         fprintf(stderr, "membox-sim: out of memory\n");
@@ -882,7 +900,7 @@ static int run_config(SimConfig *config, const RunArgs *ap, const char *speed_of
     double start = wall_now();
     prog.start = prog.last_print = start;
 #if MEMBOX_HAVE_SYSTEMC
-    bool ok = a.systemc ? sim_systemc_run(sim, &opt, &err) : sim_run(sim, &opt, &err);
+    bool ok = a.systemc ? systemc_run(sim, &opt, &err) : sim_run(sim, &opt, &err);
 #else
     bool ok = sim_run(sim, &opt, &err);
 #endif

@@ -406,6 +406,37 @@ class SystemcKernel(unittest.TestCase):
         self.assertEqual(sysc.stdout, "")
         self.assertFalse(os.path.exists(out))
 
+    def test_only_a_systemc_run_loads_systemc(self):
+        # The SystemC kernel is a module loaded by --kernel systemc alone (sim/cli/module.h):
+        # another run maps neither libsystemc nor the C++ runtime, and no run maps Open MPI
+        # (only a sweep under mpirun does). The dynamic loader lists what it loads.
+        env = dict(os.environ, LD_DEBUG="libs")
+        for kernel, loaded in (("fast", False), ("every-cycle", False), ("systemc", True)):
+            r = subprocess.run([SIM, "run", "configs/generic-ring.yaml", "--until", "1us",
+                                "--quiet", "--kernel", kernel], capture_output=True, text=True,
+                               cwd=ROOT, env=env, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            self.assertEqual("libsystemc" in r.stderr, loaded, kernel)
+            self.assertEqual("libstdc++" in r.stderr, loaded, kernel)
+            self.assertNotIn("libmpi", r.stderr, kernel)
+
+    def test_a_missing_module_is_named_and_exits_1(self):
+        # A copy of the command without its modules beside it (nor installed in this test's
+        # prefix) says which file it looked for, where, and stops before building anything.
+        lone = os.path.join(self.dir, "membox-sim")
+        with open(SIM, "rb") as src, open(lone, "wb") as dst:
+            dst.write(src.read())
+        os.chmod(lone, 0o755)
+        r = subprocess.run([lone, "run", os.path.join(ROOT, "configs/generic-ring.yaml"),
+                            "--kernel", "systemc", "--quiet"], capture_output=True, text=True,
+                           timeout=120)
+        if "neither beside" not in r.stderr and r.returncode == 0:
+            self.skipTest("an installed module answered (membox-sim is installed here)")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("cannot load the SystemC kernel: libmembox-sim-sc.so is neither beside "
+                      "the executable (%s)" % self.dir, r.stderr)
+        self.assertEqual(r.stdout, "")
+
 
 if __name__ == "__main__":
     SIM, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
