@@ -16,6 +16,8 @@ struct Ddr3Ctrl {
     bool drain;      /* write queue crossed write_high and has not fallen to write_low */
     bool write_mode; /* the scheduler looks at the write queue */
     SimCycle ref_due[DDR3_MAX_RANKS];
+    SimCycle ref_min; /* the earliest of ref_due[] */
+    Ddr3SchedBankFn sched_bank;
     SimCycle wake; /* nothing can happen before this cycle unless a burst is enqueued */
     Ddr3DoneFn done;
     Ddr3CmdFn on_cmd;
@@ -30,6 +32,16 @@ typedef struct Ddr3Sel {
     int32_t slot; /* request slot in the active queue otherwise */
     DramCmd cmd;
 } Ddr3Sel;
+
+static void update_ref_min(Ddr3Ctrl *c)
+{
+    c->ref_min = SIM_CYCLE_NEVER;
+    for (uint32_t r = 0; r < DDR3_MAX_RANKS; r++) {
+        if (c->ref_due[r] < c->ref_min) {
+            c->ref_min = c->ref_due[r];
+        }
+    }
+}
 
 void ddr3_ctrl_config_default(Ddr3CtrlConfig *cfg)
 {
@@ -108,6 +120,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
     ddr3_timing_init(&c->timing, &cfg->timing);
     ddr3_channel_init(&c->ch, &c->timing);
     c->sched = ddr3_sched_table[cfg->sched];
+    c->sched_bank = ddr3_sched_bank_table[cfg->sched];
     for (uint32_t r = 0; r < DDR3_MAX_RANKS; r++) {
         c->ref_due[r] = SIM_CYCLE_NEVER;
     }
@@ -117,6 +130,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
             c->ref_due[r] = trefi + r * trefi / cfg->geometry.ranks;
         }
     }
+    update_ref_min(c);
     c->wake = 0;
     return c;
 
@@ -227,24 +241,28 @@ static bool select_cmd(Ddr3Ctrl *c, SimCycle at, uint64_t banks, Ddr3Sel *s, Sim
 {
     SimCycle nx = SIM_CYCLE_NEVER;
     uint32_t blocked = 0;
-    for (uint32_t r = 0; r < c->ch.ranks; r++) {
-        if (at < c->ref_due[r]) {
-            if (c->ref_due[r] < nx) {
-                nx = c->ref_due[r];
+    if (at < c->ref_min) {
+        nx = c->ref_min; /* no rank is due */
+    } else {
+        for (uint32_t r = 0; r < c->ch.ranks; r++) {
+            if (at < c->ref_due[r]) {
+                if (c->ref_due[r] < nx) {
+                    nx = c->ref_due[r];
+                }
+                continue;
             }
-            continue;
-        }
-        blocked |= 1u << r;
-        DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
-        SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
-        if (e <= at) {
-            /* Refresh goes first; the caller probes everything again afterwards. */
-            *s = (Ddr3Sel){.refresh = true, .rank = r, .slot = DDR3_NO_SLOT, .cmd = cmd};
-            *other = at;
-            return true;
-        }
-        if (e < nx) {
-            nx = e;
+            blocked |= 1u << r;
+            DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+            SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+            if (e <= at) {
+                /* Refresh goes first; the caller probes everything again afterwards. */
+                *s = (Ddr3Sel){.refresh = true, .rank = r, .slot = DDR3_NO_SLOT, .cmd = cmd};
+                *other = at;
+                return true;
+            }
+            if (e < nx) {
+                nx = e;
+            }
         }
     }
     Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
@@ -271,6 +289,54 @@ static bool select_cmd(Ddr3Ctrl *c, SimCycle at, uint64_t banks, Ddr3Sel *s, Sim
     }
     *next = nx;
     return false;
+}
+
+/*
+ * What select_cmd(c, at, 1 << bidx, ...) tells, as one cycle: at most `at` if it would find a
+ * command to send at `at`, else the *next it would give. Cheaper, as it needs no choice.
+ */
+static SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
+{
+    SimCycle nx = SIM_CYCLE_NEVER;
+    uint32_t blocked = 0;
+    if (at < c->ref_min) {
+        nx = c->ref_min;
+    } else {
+        for (uint32_t r = 0; r < c->ch.ranks; r++) {
+            if (at < c->ref_due[r]) {
+                if (c->ref_due[r] < nx) {
+                    nx = c->ref_due[r];
+                }
+                continue;
+            }
+            blocked |= 1u << r;
+            DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+            SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+            if (e <= at) {
+                return at;
+            }
+            if (e < nx) {
+                nx = e;
+            }
+        }
+    }
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    if (q->n > 0) {
+        Ddr3SchedIn in = {
+            .ch = &c->ch,
+            .q = q,
+            .now = at,
+            .page = c->cfg.page,
+            .row_hit_cap = c->cfg.row_hit_cap,
+            .blocked = blocked,
+            .banks = 1ULL << bidx,
+        };
+        SimCycle e = c->sched_bank(&in, bidx);
+        if (e < nx) {
+            nx = e;
+        }
+    }
+    return nx;
 }
 
 static void notify_cmd(Ddr3Ctrl *c, SimCycle now, DramCmd cmd, uint32_t rank, uint32_t bank,
@@ -304,6 +370,7 @@ static void issue(Ddr3Ctrl *c, SimCycle now, const Ddr3Sel *s)
             /* Due times advance by tREFI from the schedule, not from the late REF, so the
              * average interval stays tREFI. */
             c->ref_due[s->rank] += c->cfg.timing.trefi;
+            update_ref_min(c);
         }
         return;
     }
@@ -375,10 +442,7 @@ SimCycle ddr3_ctrl_tick(Ddr3Ctrl *c, SimCycle now)
              * addressed can have new candidates, and it is probed afresh. The result may be
              * early, never late: an early tick changes nothing and finds the exact cycle.
              */
-            SimCycle mine;
-            if (select_cmd(c, now + 1, 1ULL << bidx, &s2, &mine, &other2)) {
-                mine = now + 1;
-            }
+            const SimCycle mine = probe_bank(c, now + 1, bidx);
             next = other < mine ? other : mine;
             if (next <= now) {
                 next = now + 1;

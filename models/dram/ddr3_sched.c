@@ -21,6 +21,11 @@ const Ddr3SchedFn ddr3_sched_table[DRAM_SCHED_MAX] = {
     [DRAM_SCHED_FCFS] = ddr3_sched_fcfs,
 };
 
+const Ddr3SchedBankFn ddr3_sched_bank_table[DRAM_SCHED_MAX] = {
+    [DRAM_SCHED_FRFCFS] = ddr3_sched_frfcfs_bank,
+    [DRAM_SCHED_FCFS] = ddr3_sched_fcfs_bank,
+};
+
 /* ---- the queue ---- */
 
 bool ddr3_queue_init(Ddr3Queue *q, uint32_t cap)
@@ -313,4 +318,58 @@ void ddr3_sched_fcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
         scan_add(&sc, r, cmd, cand_ready(ch, &ch->bank[bi], r, cmd), in->now, false);
     }
     scan_result(&sc, q, in->now, out);
+}
+
+/* Bank bi has requests and its rank is not blocked. */
+static inline bool bank_eligible(const Ddr3SchedIn *in, uint32_t bi)
+{
+    return ((in->q->present >> bi) & 1u) != 0 && ((in->blocked >> (bi / in->ch->banks)) & 1u) == 0;
+}
+
+static inline SimCycle min_cycle(SimCycle a, SimCycle b)
+{
+    return a < b ? a : b;
+}
+
+SimCycle ddr3_sched_frfcfs_bank(const Ddr3SchedIn *in, uint32_t bi)
+{
+    if (!bank_eligible(in, bi)) {
+        return SIM_CYCLE_NEVER;
+    }
+    Ddr3Queue *q = in->q;
+    const Ddr3Channel *ch = in->ch;
+    Ddr3BankQueue *bq = &q->bank[bi];
+    const Ddr3Bank *b = &ch->bank[bi];
+    /* The candidates of ddr3_sched_frfcfs(), as there. */
+    if (!b->open) {
+        const Ddr3Req *r = &q->slot[bq->head];
+        return cand_ready(ch, b, r, DRAM_CMD_ACT);
+    }
+    if (!bq->valid) {
+        refresh_bank(q, ch, bi);
+    }
+    const bool capped = b->hits >= in->row_hit_cap;
+    const bool has_hit = bq->first_hit != DDR3_NO_SLOT;
+    const bool has_conf = bq->first_conf != DDR3_NO_SLOT;
+    SimCycle e = SIM_CYCLE_NEVER;
+    if (has_hit) {
+        const Ddr3Req *r = &q->slot[bq->first_hit];
+        if (!capped || !has_conf || r->seq < q->slot[bq->first_conf].seq) {
+            e = cand_ready(ch, b, r, column_cmd(r, in->page));
+        }
+    }
+    if (has_conf && (!has_hit || capped)) {
+        e = min_cycle(e, cand_ready(ch, b, &q->slot[bq->first_conf], DRAM_CMD_PRE));
+    }
+    return e;
+}
+
+SimCycle ddr3_sched_fcfs_bank(const Ddr3SchedIn *in, uint32_t bi)
+{
+    if (!bank_eligible(in, bi)) {
+        return SIM_CYCLE_NEVER;
+    }
+    const Ddr3Req *r = &in->q->slot[in->q->bank[bi].head];
+    const DramCmd cmd = ddr3_sched_next_cmd(in->ch, r, in->page);
+    return cand_ready(in->ch, &in->ch->bank[bi], r, cmd);
 }
