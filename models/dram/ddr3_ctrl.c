@@ -187,6 +187,54 @@ static bool update_mode(Ddr3Ctrl *c)
     return changed;
 }
 
+/*
+ * What select_cmd(c, at, 1 << bidx, ...) tells, as one cycle: at most `at` if it would find a
+ * command to send at `at`, else the *next it would give. Cheaper, as it needs no choice.
+ */
+static SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
+{
+    SimCycle nx = SIM_CYCLE_NEVER;
+    uint32_t blocked = 0;
+    if (at < c->ref_min) {
+        nx = c->ref_min;
+    } else {
+        for (uint32_t r = 0; r < c->ch.ranks; r++) {
+            if (at < c->ref_due[r]) {
+                if (c->ref_due[r] < nx) {
+                    nx = c->ref_due[r];
+                }
+                continue;
+            }
+            blocked |= 1u << r;
+            DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+            SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+            if (e <= at) {
+                return at;
+            }
+            if (e < nx) {
+                nx = e;
+            }
+        }
+    }
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    if (q->n > 0) {
+        Ddr3SchedIn in = {
+            .ch = &c->ch,
+            .q = q,
+            .now = at,
+            .page = c->cfg.page,
+            .row_hit_cap = c->cfg.row_hit_cap,
+            .blocked = blocked,
+            .banks = 1ULL << bidx,
+        };
+        SimCycle e = c->sched_bank(&in, bidx);
+        if (e < nx) {
+            nx = e;
+        }
+    }
+    return nx;
+}
+
 void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uint64_t cookie)
 {
     assert(ddr3_ctrl_space(c, write) > 0);
@@ -221,12 +269,24 @@ void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uin
         .write = write,
     };
     ddr3_queue_push(write ? &c->wq : &c->rq, &c->ch, &r);
-    if (update_mode(c) && now + 1 < c->wake) {
+    if (update_mode(c)) {
         /* The other queue became active: its requests may be ready at once. */
-        c->wake = now + 1;
+        if (now + 1 < c->wake) {
+            c->wake = now + 1;
+        }
+        return;
     }
-    if (ready < c->wake) {
-        c->wake = ready;
+    if (write != c->write_mode || ready >= c->wake) {
+        return; /* not looked at before a switch (which an enqueue or a command makes) */
+    }
+    /* Only the request's bank has new candidates: the earliest of them, as tick() after a
+     * command finds it, not before the request is ready. */
+    SimCycle e = probe_bank(c, ready, r.bidx);
+    if (e < ready) {
+        e = ready;
+    }
+    if (e < c->wake) {
+        c->wake = e;
     }
 }
 
@@ -289,54 +349,6 @@ static bool select_cmd(Ddr3Ctrl *c, SimCycle at, uint64_t banks, Ddr3Sel *s, Sim
     }
     *next = nx;
     return false;
-}
-
-/*
- * What select_cmd(c, at, 1 << bidx, ...) tells, as one cycle: at most `at` if it would find a
- * command to send at `at`, else the *next it would give. Cheaper, as it needs no choice.
- */
-static SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
-{
-    SimCycle nx = SIM_CYCLE_NEVER;
-    uint32_t blocked = 0;
-    if (at < c->ref_min) {
-        nx = c->ref_min;
-    } else {
-        for (uint32_t r = 0; r < c->ch.ranks; r++) {
-            if (at < c->ref_due[r]) {
-                if (c->ref_due[r] < nx) {
-                    nx = c->ref_due[r];
-                }
-                continue;
-            }
-            blocked |= 1u << r;
-            DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
-            SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
-            if (e <= at) {
-                return at;
-            }
-            if (e < nx) {
-                nx = e;
-            }
-        }
-    }
-    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
-    if (q->n > 0) {
-        Ddr3SchedIn in = {
-            .ch = &c->ch,
-            .q = q,
-            .now = at,
-            .page = c->cfg.page,
-            .row_hit_cap = c->cfg.row_hit_cap,
-            .blocked = blocked,
-            .banks = 1ULL << bidx,
-        };
-        SimCycle e = c->sched_bank(&in, bidx);
-        if (e < nx) {
-            nx = e;
-        }
-    }
-    return nx;
 }
 
 static void notify_cmd(Ddr3Ctrl *c, SimCycle now, DramCmd cmd, uint32_t rank, uint32_t bank,
