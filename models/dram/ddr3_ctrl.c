@@ -187,37 +187,71 @@ static bool update_mode(Ddr3Ctrl *c)
     return changed;
 }
 
+/* The refresh part of select_cmd() at cycle `at`: at most `at` if a PREA or REF could go then,
+ * else the earliest cycle one could; *blocked gets the ranks a refresh is due in. */
+static inline SimCycle probe_refresh(const Ddr3Ctrl *c, SimCycle at, uint32_t *blocked)
+{
+    *blocked = 0;
+    if (at < c->ref_min) {
+        return c->ref_min;
+    }
+    SimCycle nx = SIM_CYCLE_NEVER;
+    for (uint32_t r = 0; r < c->ch.ranks; r++) {
+        if (at < c->ref_due[r]) {
+            if (c->ref_due[r] < nx) {
+                nx = c->ref_due[r];
+            }
+            continue;
+        }
+        *blocked |= 1u << r;
+        DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+        SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+        if (e <= at) {
+            return at;
+        }
+        if (e < nx) {
+            nx = e;
+        }
+    }
+    return nx;
+}
+
 /*
- * What select_cmd(c, at, 1 << bidx, ...) tells, as one cycle: at most `at` if it would find a
+ * What select_cmd(c, at, banks, ...) tells, as one cycle: at most `at` if it would find a
  * command to send at `at`, else the *next it would give. Cheaper, as it needs no choice.
  */
-static SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
+static SimCycle probe_banks(Ddr3Ctrl *c, SimCycle at, uint64_t banks)
 {
-    SimCycle nx = SIM_CYCLE_NEVER;
-    uint32_t blocked = 0;
-    if (at < c->ref_min) {
-        nx = c->ref_min;
-    } else {
-        for (uint32_t r = 0; r < c->ch.ranks; r++) {
-            if (at < c->ref_due[r]) {
-                if (c->ref_due[r] < nx) {
-                    nx = c->ref_due[r];
-                }
-                continue;
-            }
-            blocked |= 1u << r;
-            DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
-            SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
-            if (e <= at) {
-                return at;
-            }
+    uint32_t blocked;
+    SimCycle nx = probe_refresh(c, at, &blocked);
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    if (nx > at && q->n > 0) {
+        Ddr3SchedIn in = {
+            .ch = &c->ch,
+            .q = q,
+            .now = at,
+            .page = c->cfg.page,
+            .row_hit_cap = c->cfg.row_hit_cap,
+            .blocked = blocked,
+            .banks = banks,
+        };
+        for (uint64_t m = banks & q->present; m != 0; m &= m - 1) {
+            const SimCycle e = c->sched_bank(&in, (uint32_t)__builtin_ctzll(m));
             if (e < nx) {
                 nx = e;
             }
         }
     }
+    return nx;
+}
+
+/* probe_banks() of one bank. */
+static inline SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
+{
+    uint32_t blocked;
+    SimCycle nx = probe_refresh(c, at, &blocked);
     Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
-    if (q->n > 0) {
+    if (nx > at && q->n > 0) {
         Ddr3SchedIn in = {
             .ch = &c->ch,
             .q = q,
@@ -227,12 +261,20 @@ static SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
             .blocked = blocked,
             .banks = 1ULL << bidx,
         };
-        SimCycle e = c->sched_bank(&in, bidx);
+        const SimCycle e = c->sched_bank(&in, bidx);
         if (e < nx) {
             nx = e;
         }
     }
     return nx;
+}
+
+/* At most three bits set. */
+static inline bool few_banks(uint64_t m)
+{
+    m &= m - 1;
+    m &= m - 1;
+    return (m & (m - 1)) == 0;
 }
 
 void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uint64_t cookie)
@@ -449,13 +491,26 @@ SimCycle ddr3_ctrl_tick(Ddr3Ctrl *c, SimCycle now)
             }
         } else {
             /*
-             * A command only delays the other banks' candidates (constraints only add), so
-             * their earliest cycles seen before it bound them from below; only the bank it
-             * addressed can have new candidates, and it is probed afresh. The result may be
-             * early, never late: an early tick changes nothing and finds the exact cycle.
+             * Only the bank the command addressed can have new candidates, and it is probed
+             * afresh. The command only delays the other banks' candidates (constraints only
+             * add), so their earliest cycle seen before it (`other`) bounds them from below:
+             * when it comes first, they are probed again too.
              */
-            const SimCycle mine = probe_bank(c, now + 1, bidx);
-            next = other < mine ? other : mine;
+            next = probe_bank(c, now + 1, bidx);
+            const uint64_t rest_banks = (mode ? &c->wq : &c->rq)->present & ~(1ULL << bidx);
+            if (other < next) {
+                if (!few_banks(rest_banks)) {
+                    next = other;
+                } else {
+                    /* `other` would wake us first, maybe for nothing: the other banks'
+                     * earliest cycle as it is after the command, if they are few (else a
+                     * tick for nothing costs less than asking them all). */
+                    const SimCycle rest = probe_banks(c, now + 1, rest_banks);
+                    if (rest < next) {
+                        next = rest;
+                    }
+                }
+            }
             if (next <= now) {
                 next = now + 1;
             }
