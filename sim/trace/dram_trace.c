@@ -35,7 +35,7 @@ bool dram_trace_format_parse(const char *name, DramTraceFormat *out)
  * each line is the one reading it through trace_file_line() gives; a gzip trace is read that
  * way, as zlib tells the lines before damage apart from the damage only line by line.
  */
-#define DRAM_TRACE_BLOCK (64u * 1024u)
+#define DRAM_TRACE_BLOCK (16u * 1024u)
 
 struct DramTrace {
     TraceFile f;
