@@ -308,6 +308,8 @@ void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uin
         .bank = (uint8_t)loc.bank,
         .bidx = (uint8_t)(loc.rank * c->ch.banks + loc.bank),
         .first = DRAM_CMD_MAX,
+        .ccmd = (uint8_t)(c->cfg.page == DRAM_PAGE_CLOSED ? (write ? DRAM_CMD_WRA : DRAM_CMD_RDA)
+                                                          : (write ? DRAM_CMD_WR : DRAM_CMD_RD)),
         .write = write,
     };
     ddr3_queue_push(write ? &c->wq : &c->rq, &c->ch, &r);

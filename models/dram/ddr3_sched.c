@@ -192,13 +192,13 @@ static uint64_t blocked_banks(const Ddr3SchedIn *in)
 }
 
 /* ddr3_channel_earliest() for a bank command, with the request's own ready cycle. */
-static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, const Ddr3Req *r,
-                                  DramCmd cmd)
+static inline SimCycle cand_ready_cf(const Ddr3Channel *ch, SimCycle cmd_free, const Ddr3Bank *b,
+                                     const Ddr3Req *r, DramCmd cmd)
 {
     const Ddr3Rank *rk = &ch->rank[r->rank];
     SimCycle e = rk->next[cmd];
-    if (ch->cmd_free > e) {
-        e = ch->cmd_free;
+    if (cmd_free > e) {
+        e = cmd_free;
     }
     if (b->next[cmd] > e) {
         e = b->next[cmd];
@@ -206,12 +206,17 @@ static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, cons
     return r->ready > e ? r->ready : e;
 }
 
+static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, const Ddr3Req *r,
+                                  DramCmd cmd)
+{
+    return cand_ready_cf(ch, ch->cmd_free, b, r, cmd);
+}
+
+/* The request's column command (set at enqueue from the page policy, which stays). */
 static inline DramCmd column_cmd(const Ddr3Req *r, DramPagePolicy page)
 {
-    if (page == DRAM_PAGE_CLOSED) {
-        return r->write ? DRAM_CMD_WRA : DRAM_CMD_RDA;
-    }
-    return r->write ? DRAM_CMD_WR : DRAM_CMD_RD;
+    (void)page;
+    return (DramCmd)r->ccmd;
 }
 
 /* What the scan found so far: the best ready candidates and the earliest of the others. */
@@ -269,6 +274,7 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
     Ddr3Queue *q = in->q;
     const Ddr3Channel *ch = in->ch;
     const SimCycle now = in->now;
+    const SimCycle cf = ch->cmd_free;
     Scan sc = {NULL, NULL, DRAM_CMD_MAX, DRAM_CMD_MAX, SIM_CYCLE_NEVER, SIM_CYCLE_NEVER};
     for (uint64_t m = q->present & in->banks & ~blocked_banks(in); m != 0; m &= m - 1) {
         const uint32_t bi = (uint32_t)__builtin_ctzll(m);
@@ -277,7 +283,7 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
         if (!b->open) {
             /* ACT for the oldest request. */
             const Ddr3Req *r = &q->slot[bq->head];
-            scan_add(&sc, r, DRAM_CMD_ACT, cand_ready(ch, b, r, DRAM_CMD_ACT), now, false);
+            scan_add(&sc, r, DRAM_CMD_ACT, cand_ready_cf(ch, cf, b, r, DRAM_CMD_ACT), now, false);
             continue;
         }
         if (!bq->valid) {
@@ -293,13 +299,13 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
             const Ddr3Req *r = &q->slot[bq->first_hit];
             if (!capped || !has_conf || r->seq < q->slot[bq->first_conf].seq) {
                 const DramCmd cmd = column_cmd(r, in->page);
-                scan_add(&sc, r, cmd, cand_ready(ch, b, r, cmd), now, true);
+                scan_add(&sc, r, cmd, cand_ready_cf(ch, cf, b, r, cmd), now, true);
             }
         }
         if (has_conf && (!has_hit || capped)) {
             /* PRE, unless queued hits still want the row. */
             const Ddr3Req *r = &q->slot[bq->first_conf];
-            scan_add(&sc, r, DRAM_CMD_PRE, cand_ready(ch, b, r, DRAM_CMD_PRE), now, false);
+            scan_add(&sc, r, DRAM_CMD_PRE, cand_ready_cf(ch, cf, b, r, DRAM_CMD_PRE), now, false);
         }
     }
     scan_result(&sc, q, now, out);

@@ -70,6 +70,7 @@ typedef struct Ddr3Req {
     uint8_t bank;
     uint8_t bidx;  /* rank * banks + bank */
     uint8_t first; /* DramCmd of its first command, DRAM_CMD_MAX until one was sent */
+    uint8_t ccmd;  /* DramCmd of its column command under the page policy */
     bool write;
     bool used;
     int16_t prev; /* bank list links (slots) */
