@@ -16,6 +16,8 @@ struct Ddr3Ctrl {
     bool drain;      /* write queue crossed write_high and has not fallen to write_low */
     bool write_mode; /* the scheduler looks at the write queue */
     SimCycle ref_due[DDR3_MAX_RANKS];
+    SimCycle ref_min; /* the earliest of ref_due[] */
+    Ddr3SchedBankFn sched_bank;
     SimCycle wake; /* nothing can happen before this cycle unless a burst is enqueued */
     Ddr3DoneFn done;
     Ddr3CmdFn on_cmd;
@@ -30,6 +32,16 @@ typedef struct Ddr3Sel {
     int32_t slot; /* request slot in the active queue otherwise */
     DramCmd cmd;
 } Ddr3Sel;
+
+static void update_ref_min(Ddr3Ctrl *c)
+{
+    c->ref_min = SIM_CYCLE_NEVER;
+    for (uint32_t r = 0; r < DDR3_MAX_RANKS; r++) {
+        if (c->ref_due[r] < c->ref_min) {
+            c->ref_min = c->ref_due[r];
+        }
+    }
+}
 
 void ddr3_ctrl_config_default(Ddr3CtrlConfig *cfg)
 {
@@ -108,6 +120,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
     ddr3_timing_init(&c->timing, &cfg->timing);
     ddr3_channel_init(&c->ch, &c->timing);
     c->sched = ddr3_sched_table[cfg->sched];
+    c->sched_bank = ddr3_sched_bank_table[cfg->sched];
     for (uint32_t r = 0; r < DDR3_MAX_RANKS; r++) {
         c->ref_due[r] = SIM_CYCLE_NEVER;
     }
@@ -117,6 +130,7 @@ Ddr3Ctrl *ddr3_ctrl_new(const Ddr3CtrlConfig *cfg, const char **why)
             c->ref_due[r] = trefi + r * trefi / cfg->geometry.ranks;
         }
     }
+    update_ref_min(c);
     c->wake = 0;
     return c;
 
@@ -173,6 +187,96 @@ static bool update_mode(Ddr3Ctrl *c)
     return changed;
 }
 
+/* The refresh part of select_cmd() at cycle `at`: at most `at` if a PREA or REF could go then,
+ * else the earliest cycle one could; *blocked gets the ranks a refresh is due in. */
+static inline SimCycle probe_refresh(const Ddr3Ctrl *c, SimCycle at, uint32_t *blocked)
+{
+    *blocked = 0;
+    if (at < c->ref_min) {
+        return c->ref_min;
+    }
+    SimCycle nx = SIM_CYCLE_NEVER;
+    for (uint32_t r = 0; r < c->ch.ranks; r++) {
+        if (at < c->ref_due[r]) {
+            if (c->ref_due[r] < nx) {
+                nx = c->ref_due[r];
+            }
+            continue;
+        }
+        *blocked |= 1u << r;
+        DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+        SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+        if (e <= at) {
+            return at;
+        }
+        if (e < nx) {
+            nx = e;
+        }
+    }
+    return nx;
+}
+
+/*
+ * What select_cmd(c, at, banks, ...) tells, as one cycle: at most `at` if it would find a
+ * command to send at `at`, else the *next it would give. Cheaper, as it needs no choice.
+ */
+static SimCycle probe_banks(Ddr3Ctrl *c, SimCycle at, uint64_t banks)
+{
+    uint32_t blocked;
+    SimCycle nx = probe_refresh(c, at, &blocked);
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    if (nx > at && q->n > 0) {
+        Ddr3SchedIn in = {
+            .ch = &c->ch,
+            .q = q,
+            .now = at,
+            .page = c->cfg.page,
+            .row_hit_cap = c->cfg.row_hit_cap,
+            .blocked = blocked,
+            .banks = banks,
+        };
+        for (uint64_t m = banks & q->present; m != 0; m &= m - 1) {
+            const SimCycle e = c->sched_bank(&in, (uint32_t)__builtin_ctzll(m));
+            if (e < nx) {
+                nx = e;
+            }
+        }
+    }
+    return nx;
+}
+
+/* probe_banks() of one bank. */
+static inline SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
+{
+    uint32_t blocked;
+    SimCycle nx = probe_refresh(c, at, &blocked);
+    Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
+    if (nx > at && q->n > 0) {
+        Ddr3SchedIn in = {
+            .ch = &c->ch,
+            .q = q,
+            .now = at,
+            .page = c->cfg.page,
+            .row_hit_cap = c->cfg.row_hit_cap,
+            .blocked = blocked,
+            .banks = 1ULL << bidx,
+        };
+        const SimCycle e = c->sched_bank(&in, bidx);
+        if (e < nx) {
+            nx = e;
+        }
+    }
+    return nx;
+}
+
+/* At most three bits set. */
+static inline bool few_banks(uint64_t m)
+{
+    m &= m - 1;
+    m &= m - 1;
+    return (m & (m - 1)) == 0;
+}
+
 void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uint64_t cookie)
 {
     assert(ddr3_ctrl_space(c, write) > 0);
@@ -204,15 +308,29 @@ void ddr3_ctrl_enqueue(Ddr3Ctrl *c, SimCycle now, uint64_t addr, bool write, uin
         .bank = (uint8_t)loc.bank,
         .bidx = (uint8_t)(loc.rank * c->ch.banks + loc.bank),
         .first = DRAM_CMD_MAX,
+        .ccmd = (uint8_t)(c->cfg.page == DRAM_PAGE_CLOSED ? (write ? DRAM_CMD_WRA : DRAM_CMD_RDA)
+                                                          : (write ? DRAM_CMD_WR : DRAM_CMD_RD)),
         .write = write,
     };
     ddr3_queue_push(write ? &c->wq : &c->rq, &c->ch, &r);
-    if (update_mode(c) && now + 1 < c->wake) {
+    if (update_mode(c)) {
         /* The other queue became active: its requests may be ready at once. */
-        c->wake = now + 1;
+        if (now + 1 < c->wake) {
+            c->wake = now + 1;
+        }
+        return;
     }
-    if (ready < c->wake) {
-        c->wake = ready;
+    if (write != c->write_mode || ready >= c->wake) {
+        return; /* not looked at before a switch (which an enqueue or a command makes) */
+    }
+    /* Only the request's bank has new candidates: the earliest of them, as tick() after a
+     * command finds it, not before the request is ready. */
+    SimCycle e = probe_bank(c, ready, r.bidx);
+    if (e < ready) {
+        e = ready;
+    }
+    if (e < c->wake) {
+        c->wake = e;
     }
 }
 
@@ -227,24 +345,28 @@ static bool select_cmd(Ddr3Ctrl *c, SimCycle at, uint64_t banks, Ddr3Sel *s, Sim
 {
     SimCycle nx = SIM_CYCLE_NEVER;
     uint32_t blocked = 0;
-    for (uint32_t r = 0; r < c->ch.ranks; r++) {
-        if (at < c->ref_due[r]) {
-            if (c->ref_due[r] < nx) {
-                nx = c->ref_due[r];
+    if (at < c->ref_min) {
+        nx = c->ref_min; /* no rank is due */
+    } else {
+        for (uint32_t r = 0; r < c->ch.ranks; r++) {
+            if (at < c->ref_due[r]) {
+                if (c->ref_due[r] < nx) {
+                    nx = c->ref_due[r];
+                }
+                continue;
             }
-            continue;
-        }
-        blocked |= 1u << r;
-        DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
-        SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
-        if (e <= at) {
-            /* Refresh goes first; the caller probes everything again afterwards. */
-            *s = (Ddr3Sel){.refresh = true, .rank = r, .slot = DDR3_NO_SLOT, .cmd = cmd};
-            *other = at;
-            return true;
-        }
-        if (e < nx) {
-            nx = e;
+            blocked |= 1u << r;
+            DramCmd cmd = c->ch.rank[r].open_banks > 0 ? DRAM_CMD_PREA : DRAM_CMD_REF;
+            SimCycle e = ddr3_channel_earliest(&c->ch, cmd, r, 0);
+            if (e <= at) {
+                /* Refresh goes first; the caller probes everything again afterwards. */
+                *s = (Ddr3Sel){.refresh = true, .rank = r, .slot = DDR3_NO_SLOT, .cmd = cmd};
+                *other = at;
+                return true;
+            }
+            if (e < nx) {
+                nx = e;
+            }
         }
     }
     Ddr3Queue *q = c->write_mode ? &c->wq : &c->rq;
@@ -304,6 +426,7 @@ static void issue(Ddr3Ctrl *c, SimCycle now, const Ddr3Sel *s)
             /* Due times advance by tREFI from the schedule, not from the late REF, so the
              * average interval stays tREFI. */
             c->ref_due[s->rank] += c->cfg.timing.trefi;
+            update_ref_min(c);
         }
         return;
     }
@@ -370,16 +493,26 @@ SimCycle ddr3_ctrl_tick(Ddr3Ctrl *c, SimCycle now)
             }
         } else {
             /*
-             * A command only delays the other banks' candidates (constraints only add), so
-             * their earliest cycles seen before it bound them from below; only the bank it
-             * addressed can have new candidates, and it is probed afresh. The result may be
-             * early, never late: an early tick changes nothing and finds the exact cycle.
+             * Only the bank the command addressed can have new candidates, and it is probed
+             * afresh. The command only delays the other banks' candidates (constraints only
+             * add), so their earliest cycle seen before it (`other`) bounds them from below:
+             * when it comes first, they are probed again too.
              */
-            SimCycle mine;
-            if (select_cmd(c, now + 1, 1ULL << bidx, &s2, &mine, &other2)) {
-                mine = now + 1;
+            next = probe_bank(c, now + 1, bidx);
+            const uint64_t rest_banks = (mode ? &c->wq : &c->rq)->present & ~(1ULL << bidx);
+            if (other < next) {
+                if (!few_banks(rest_banks)) {
+                    next = other;
+                } else {
+                    /* `other` would wake us first, maybe for nothing: the other banks'
+                     * earliest cycle as it is after the command, if they are few (else a
+                     * tick for nothing costs less than asking them all). */
+                    const SimCycle rest = probe_banks(c, now + 1, rest_banks);
+                    if (rest < next) {
+                        next = rest;
+                    }
+                }
             }
-            next = other < mine ? other : mine;
             if (next <= now) {
                 next = now + 1;
             }

@@ -21,6 +21,11 @@ const Ddr3SchedFn ddr3_sched_table[DRAM_SCHED_MAX] = {
     [DRAM_SCHED_FCFS] = ddr3_sched_fcfs,
 };
 
+const Ddr3SchedBankFn ddr3_sched_bank_table[DRAM_SCHED_MAX] = {
+    [DRAM_SCHED_FRFCFS] = ddr3_sched_frfcfs_bank,
+    [DRAM_SCHED_FCFS] = ddr3_sched_fcfs_bank,
+};
+
 /* ---- the queue ---- */
 
 bool ddr3_queue_init(Ddr3Queue *q, uint32_t cap)
@@ -187,13 +192,13 @@ static uint64_t blocked_banks(const Ddr3SchedIn *in)
 }
 
 /* ddr3_channel_earliest() for a bank command, with the request's own ready cycle. */
-static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, const Ddr3Req *r,
-                                  DramCmd cmd)
+static inline SimCycle cand_ready_cf(const Ddr3Channel *ch, SimCycle cmd_free, const Ddr3Bank *b,
+                                     const Ddr3Req *r, DramCmd cmd)
 {
     const Ddr3Rank *rk = &ch->rank[r->rank];
     SimCycle e = rk->next[cmd];
-    if (ch->cmd_free > e) {
-        e = ch->cmd_free;
+    if (cmd_free > e) {
+        e = cmd_free;
     }
     if (b->next[cmd] > e) {
         e = b->next[cmd];
@@ -201,12 +206,17 @@ static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, cons
     return r->ready > e ? r->ready : e;
 }
 
+static inline SimCycle cand_ready(const Ddr3Channel *ch, const Ddr3Bank *b, const Ddr3Req *r,
+                                  DramCmd cmd)
+{
+    return cand_ready_cf(ch, ch->cmd_free, b, r, cmd);
+}
+
+/* The request's column command (set at enqueue from the page policy, which stays). */
 static inline DramCmd column_cmd(const Ddr3Req *r, DramPagePolicy page)
 {
-    if (page == DRAM_PAGE_CLOSED) {
-        return r->write ? DRAM_CMD_WRA : DRAM_CMD_RDA;
-    }
-    return r->write ? DRAM_CMD_WR : DRAM_CMD_RD;
+    (void)page;
+    return (DramCmd)r->ccmd;
 }
 
 /* What the scan found so far: the best ready candidates and the earliest of the others. */
@@ -264,6 +274,7 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
     Ddr3Queue *q = in->q;
     const Ddr3Channel *ch = in->ch;
     const SimCycle now = in->now;
+    const SimCycle cf = ch->cmd_free;
     Scan sc = {NULL, NULL, DRAM_CMD_MAX, DRAM_CMD_MAX, SIM_CYCLE_NEVER, SIM_CYCLE_NEVER};
     for (uint64_t m = q->present & in->banks & ~blocked_banks(in); m != 0; m &= m - 1) {
         const uint32_t bi = (uint32_t)__builtin_ctzll(m);
@@ -272,7 +283,7 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
         if (!b->open) {
             /* ACT for the oldest request. */
             const Ddr3Req *r = &q->slot[bq->head];
-            scan_add(&sc, r, DRAM_CMD_ACT, cand_ready(ch, b, r, DRAM_CMD_ACT), now, false);
+            scan_add(&sc, r, DRAM_CMD_ACT, cand_ready_cf(ch, cf, b, r, DRAM_CMD_ACT), now, false);
             continue;
         }
         if (!bq->valid) {
@@ -288,13 +299,13 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
             const Ddr3Req *r = &q->slot[bq->first_hit];
             if (!capped || !has_conf || r->seq < q->slot[bq->first_conf].seq) {
                 const DramCmd cmd = column_cmd(r, in->page);
-                scan_add(&sc, r, cmd, cand_ready(ch, b, r, cmd), now, true);
+                scan_add(&sc, r, cmd, cand_ready_cf(ch, cf, b, r, cmd), now, true);
             }
         }
         if (has_conf && (!has_hit || capped)) {
             /* PRE, unless queued hits still want the row. */
             const Ddr3Req *r = &q->slot[bq->first_conf];
-            scan_add(&sc, r, DRAM_CMD_PRE, cand_ready(ch, b, r, DRAM_CMD_PRE), now, false);
+            scan_add(&sc, r, DRAM_CMD_PRE, cand_ready_cf(ch, cf, b, r, DRAM_CMD_PRE), now, false);
         }
     }
     scan_result(&sc, q, now, out);
@@ -313,4 +324,58 @@ void ddr3_sched_fcfs(const Ddr3SchedIn *in, Ddr3Pick *out)
         scan_add(&sc, r, cmd, cand_ready(ch, &ch->bank[bi], r, cmd), in->now, false);
     }
     scan_result(&sc, q, in->now, out);
+}
+
+/* Bank bi has requests and its rank is not blocked. */
+static inline bool bank_eligible(const Ddr3SchedIn *in, uint32_t bi)
+{
+    return ((in->q->present >> bi) & 1u) != 0 && ((in->blocked >> (bi / in->ch->banks)) & 1u) == 0;
+}
+
+static inline SimCycle min_cycle(SimCycle a, SimCycle b)
+{
+    return a < b ? a : b;
+}
+
+SimCycle ddr3_sched_frfcfs_bank(const Ddr3SchedIn *in, uint32_t bi)
+{
+    if (!bank_eligible(in, bi)) {
+        return SIM_CYCLE_NEVER;
+    }
+    Ddr3Queue *q = in->q;
+    const Ddr3Channel *ch = in->ch;
+    Ddr3BankQueue *bq = &q->bank[bi];
+    const Ddr3Bank *b = &ch->bank[bi];
+    /* The candidates of ddr3_sched_frfcfs(), as there. */
+    if (!b->open) {
+        const Ddr3Req *r = &q->slot[bq->head];
+        return cand_ready(ch, b, r, DRAM_CMD_ACT);
+    }
+    if (!bq->valid) {
+        refresh_bank(q, ch, bi);
+    }
+    const bool capped = b->hits >= in->row_hit_cap;
+    const bool has_hit = bq->first_hit != DDR3_NO_SLOT;
+    const bool has_conf = bq->first_conf != DDR3_NO_SLOT;
+    SimCycle e = SIM_CYCLE_NEVER;
+    if (has_hit) {
+        const Ddr3Req *r = &q->slot[bq->first_hit];
+        if (!capped || !has_conf || r->seq < q->slot[bq->first_conf].seq) {
+            e = cand_ready(ch, b, r, column_cmd(r, in->page));
+        }
+    }
+    if (has_conf && (!has_hit || capped)) {
+        e = min_cycle(e, cand_ready(ch, b, &q->slot[bq->first_conf], DRAM_CMD_PRE));
+    }
+    return e;
+}
+
+SimCycle ddr3_sched_fcfs_bank(const Ddr3SchedIn *in, uint32_t bi)
+{
+    if (!bank_eligible(in, bi)) {
+        return SIM_CYCLE_NEVER;
+    }
+    const Ddr3Req *r = &in->q->slot[in->q->bank[bi].head];
+    const DramCmd cmd = ddr3_sched_next_cmd(in->ch, r, in->page);
+    return cand_ready(in->ch, &in->ch->bank[bi], r, cmd);
 }

@@ -70,6 +70,7 @@ typedef struct Ddr3Req {
     uint8_t bank;
     uint8_t bidx;  /* rank * banks + bank */
     uint8_t first; /* DramCmd of its first command, DRAM_CMD_MAX until one was sent */
+    uint8_t ccmd;  /* DramCmd of its column command under the page policy */
     bool write;
     bool used;
     int16_t prev; /* bank list links (slots) */
@@ -136,6 +137,17 @@ void ddr3_sched_frfcfs(const Ddr3SchedIn *in, Ddr3Pick *out);
 void ddr3_sched_fcfs(const Ddr3SchedIn *in, Ddr3Pick *out);
 
 extern const Ddr3SchedFn ddr3_sched_table[DRAM_SCHED_MAX];
+
+/* The earliest cycle at which the scheduler could send a command for a request of bank `bi`
+ * (the minimum over the candidates it weighs there), SIM_CYCLE_NEVER if none; in->banks is not
+ * looked at. The same as the pick's `next` of a pass over that bank alone when nothing is ready,
+ * and at most in->now when something is. */
+typedef SimCycle (*Ddr3SchedBankFn)(const Ddr3SchedIn *in, uint32_t bi);
+
+SimCycle ddr3_sched_frfcfs_bank(const Ddr3SchedIn *in, uint32_t bi);
+SimCycle ddr3_sched_fcfs_bank(const Ddr3SchedIn *in, uint32_t bi);
+
+extern const Ddr3SchedBankFn ddr3_sched_bank_table[DRAM_SCHED_MAX];
 
 /* The next command request r needs in the channel's present state. */
 static inline DramCmd ddr3_sched_next_cmd(const Ddr3Channel *ch, const Ddr3Req *r,

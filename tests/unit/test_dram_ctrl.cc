@@ -173,6 +173,54 @@ TEST_P(Ddr3CtrlBoth, SleepingGivesTheSameCommandsAsTickingEveryCycle)
     EXPECT_EQ(ddr3_checker_violations(a.k), 0u) << ddr3_checker_first_error(a.k);
 }
 
+// The same in bursts, with the requests spread over few banks (the core probes the other banks
+// again after a command when they are few), over two ranks, and under FCFS and the closed-page
+// policy.
+TEST(Ddr3Ctrl, SleepingMatchesEveryCycleOnFewBanksRanksAndPolicies)
+{
+    for (int variant = 0; variant < 6; variant++) {
+        Ddr3CtrlConfig cfg = defaults();
+        cfg.timing.trefi = 1500;
+        if (variant >= 2) {
+            cfg.geometry.ranks = cfg.timing.ranks = 2;
+        }
+        if (variant == 3) {
+            cfg.sched = DRAM_SCHED_FCFS;
+        }
+        if (variant == 4) {
+            cfg.page = DRAM_PAGE_CLOSED;
+        }
+        if (variant == 5) {
+            cfg.row_hit_cap = 2;
+        }
+        std::mt19937_64 rng(11 + variant);
+        std::vector<Req> reqs;
+        SimCycle cyc = 0;
+        const uint32_t banks = variant == 1 ? 2 : 3;
+        for (int i = 0; i < 3000; i++) {
+            // Bursts and pauses: in a pause only the core's own wake-ups tick it.
+            cyc += i % 8 == 0 ? 1500 : rng() % 2;
+            // With two ranks the lowest bank bit of at() is the rank bit.
+            const uint64_t a =
+                at((uint32_t)(rng() % banks), (uint32_t)(rng() % 4), (uint32_t)(rng() % 16));
+            reqs.push_back({cyc, a, rng() % 3 == 0});
+        }
+        CoreRun a(cfg), b(cfg);
+        a.drive(reqs, false);
+        b.drive(reqs, true);
+        ASSERT_EQ(a.cmds.size(), b.cmds.size()) << "variant " << variant;
+        for (size_t i = 0; i < a.cmds.size(); i++) {
+            ASSERT_EQ(a.cmds[i].cycle, b.cmds[i].cycle) << "variant " << variant << " cmd " << i;
+            ASSERT_EQ(a.cmds[i].cmd, b.cmds[i].cmd) << "variant " << variant << " cmd " << i;
+            ASSERT_EQ(a.cmds[i].rank, b.cmds[i].rank) << "variant " << variant << " cmd " << i;
+            ASSERT_EQ(a.cmds[i].bank, b.cmds[i].bank) << "variant " << variant << " cmd " << i;
+        }
+        EXPECT_EQ(a.done, b.done) << "variant " << variant;
+        EXPECT_LT(a.ticks * 2, b.ticks) << "variant " << variant;
+        EXPECT_EQ(ddr3_checker_violations(a.k), 0u) << ddr3_checker_first_error(a.k);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, Ddr3CtrlBoth, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool> &i) {
                              return i.param ? std::string("EveryCycle") : std::string("Sleeping");

@@ -236,6 +236,152 @@ TEST(DramTrace, GzipErrorsNameThePathOnce)
     remove(p.c_str());
 }
 
+// A plain trace is read in blocks and parsed in place (a fast path); a gzip trace line by line
+// through zlib and the general parser. Both must give the same records and the same messages
+// at the same lines for any text: lines across block boundaries, near the length limit, with
+// NUL bytes, CRLF, tabs, comments, signs, leading zeros and fields of every wrong shape.
+TEST(DramTrace, PlainBlocksAgreeWithGzipLines)
+{
+    const char *const pieces[] = {
+        "10",
+        "+7",
+        "0",
+        "00000000000000000000012",
+        "99999999999999999999",
+        "-3",
+        "R",
+        "W",
+        "READ",
+        "WRITE",
+        "r",
+        "0x40",
+        "0X7fFf",
+        "40",
+        "0x",
+        "0xg1",
+        "0x1234567890abcdef",
+        "0x0000000000000000012345",
+        "0x10000000000000000",
+        "64",
+        "4096",
+        "4097",
+        "0",
+        "#c",
+        "a#b",
+        "\t",
+        "\r",
+        "x",
+        "membox-dram-trace",
+        "1",
+    };
+    const int n_pieces = (int)(sizeof(pieces) / sizeof(pieces[0]));
+    const std::vector<std::string> cycles = {
+        "0",  "00",    "+7", "0012", "99999999999999999999", "18446744073709551615",
+        "-3", "12abc", "1e3"};
+    const std::vector<std::string> addrs = {"0x40",
+                                            "0X7fFf",
+                                            "40",
+                                            "0x",
+                                            "0xg1",
+                                            "x40",
+                                            "0x1234567890abcdef",
+                                            "0x00000000000000000012345",
+                                            "0x10000000000000000",
+                                            "ffffffffffffffff"};
+    const std::vector<std::string> lens = {"64", "1", "4096", "4097", "0", "+5", "00064", "5x"};
+    const std::vector<std::string> rw = {"R", "W", "r", "RW", "READ", "X"};
+    const std::vector<std::string> rw3 = {"READ", "WRITE", "R", "read", "WRITEX"};
+    const std::vector<std::vector<std::string>> shapes[DRAM_TRACE_FORMAT_MAX] = {
+        {cycles, rw, addrs, lens},
+        {addrs, rw3, cycles},
+        {addrs, rw},
+    };
+    uint64_t seed = 12345;
+    auto rnd = [&seed](uint64_t n) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (seed >> 33) % n;
+    };
+    int checked = 0;
+    for (int f = 0; f < DRAM_TRACE_FORMAT_MAX; f++) {
+        for (int trial = 0; trial < 1500; trial++) {
+            std::string text = f == DRAM_TRACE_NATIVE ? "membox-dram-trace 1\n" : "";
+            const int lines = trial % 100 == 0 ? 40000 : 1 + (int)rnd(6);
+            for (int l = 0; l < lines; l++) {
+                uint64_t cycle = (uint64_t)l * 3;
+                // Mostly good lines, so that a trial gets far before its first error; the long
+                // trials (many blocks) only at their end.
+                const bool good = lines > 100 ? l + 3 < lines || rnd(2) : rnd(3) != 0;
+                if (good || l + 1 == lines) {
+                    const std::string a = "0x" + std::to_string(1000 + l);
+                    const char *op = rnd(2) ? "R" : "W";
+                    if (f == DRAM_TRACE_NATIVE) {
+                        text += std::to_string(cycle) + " " + op + " " + a + (rnd(2) ? " 64" : "");
+                    } else if (f == DRAM_TRACE_DRAMSIM3) {
+                        text += a + (op[0] == 'R' ? " READ " : " WRITE ") + std::to_string(cycle);
+                    } else {
+                        text += a + " " + op;
+                    }
+                    if (rnd(10) == 0) {
+                        text += " # note";
+                    }
+                    if (l + 1 < lines || rnd(2)) {
+                        text += rnd(8) == 0 ? "\r\n" : "\n";
+                    }
+                    continue;
+                }
+                if (rnd(2) == 0) {
+                    // A line of the format's shape with fields of any shape.
+                    const std::vector<std::vector<std::string>> &shape = shapes[f];
+                    for (size_t i = 0; i < shape.size() + rnd(2); i++) {
+                        const std::vector<std::string> &c = shape[i % shape.size()];
+                        text += c[rnd(c.size())] + (rnd(4) == 0 ? "\t" : " ");
+                    }
+                } else {
+                    const int k = (int)rnd(6);
+                    for (int i = 0; i < k; i++) {
+                        text += pieces[rnd(n_pieces)];
+                        text += rnd(4) == 0 ? "\t" : " ";
+                    }
+                }
+                switch (rnd(8)) {
+                case 0:
+                    text += std::string(1020 + rnd(8), '1');
+                    break;
+                case 1:
+                    text += std::string("1 R ") + '\0' + "x";
+                    break;
+                default:
+                    break;
+                }
+                text += "\n";
+            }
+            const std::string name = "agree" + std::to_string(f) + "_" + std::to_string(trial);
+            const std::string pp = write_file(name + ".trc", text);
+            const std::string pg = write_gz(name + ".trc.gz", text);
+            std::vector<DramTraceRecord> rp, rg;
+            std::string mp = read_all(pp, (DramTraceFormat)f, &rp);
+            std::string mg = read_all(pg, (DramTraceFormat)f, &rg);
+            ASSERT_EQ(mp.empty(), mg.empty()) << mp << " / " << mg;
+            if (!mp.empty()) {
+                ASSERT_EQ(mp.rfind(pp + ":", 0), 0u) << mp;
+                ASSERT_EQ(mg.rfind(pg + ":", 0), 0u) << mg;
+                EXPECT_EQ(mp.substr(pp.size()), mg.substr(pg.size())) << "format " << f;
+            }
+            ASSERT_EQ(rp.size(), rg.size());
+            for (size_t i = 0; i < rp.size(); i++) {
+                EXPECT_EQ(rp[i].addr, rg[i].addr);
+                EXPECT_EQ(rp[i].cycle, rg[i].cycle);
+                EXPECT_EQ(rp[i].len, rg[i].len);
+                EXPECT_EQ(rp[i].write, rg[i].write);
+            }
+            checked += (int)rp.size();
+            remove(pp.c_str());
+            remove(pg.c_str());
+        }
+    }
+    EXPECT_GT(checked, 500000);
+}
+
 TEST(DramTrace, MissingFile)
 {
     std::string msg = read_all("/nonexistent/x.trc", DRAM_TRACE_NATIVE, nullptr);
