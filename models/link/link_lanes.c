@@ -82,6 +82,7 @@ struct LinkLanes {
     SimComponent c;
     SimPort *src;
     SimPort *src_free;
+    LinkTokens src_tokens; /* the packets of src_free */
     SimPort *dst;
     SimPort *dst_free;
     SimPort *tx;
@@ -145,6 +146,7 @@ struct LinkLanes {
     uint64_t rx_advertised[LINK_CR_MAX]; /* cumulative allocation last sent */
     uint64_t rx_received[LINK_CR_MAX];   /* cumulative credits used by accepted packets */
     bool fc_init;
+    bool fc_credits_due; /* fc_credit_check() of the counters above, kept when they change */
     SimCycle last_fc_sent;
     SimCycle last_data_rx;
 
@@ -323,6 +325,8 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
 
 /* ---- receive buffers and flow control ---- */
 
+static void fc_credits_recheck(LinkLanes *l);
+
 static void rx_accept(LinkLanes *l, const SimPacket *pkt)
 {
     uint64_t need[LINK_CR_MAX];
@@ -330,6 +334,7 @@ static void rx_accept(LinkLanes *l, const SimPacket *pkt)
     for (int i = 0; i < LINK_CR_MAX; i++) {
         l->rx_received[i] += need[i];
     }
+    fc_credits_recheck(l);
     link_budget_take(&l->rxbuf, now_ps(l), need);
 }
 
@@ -355,11 +360,12 @@ static uint64_t rx_alloc(const LinkLanes *l, int i)
     return l->rxbuf.cap[i] + l->rx_freed[i] - l->rx_penalty[i];
 }
 
-static bool fc_wanted(const LinkLanes *l, SimCycle now)
+/* Whether the allocation not yet advertised asks for an update now: a threshold crossed, or
+ * fresh space while the far side may be waiting for it. It depends only on the receive-buffer
+ * counters, so it is computed when one of them changes (fc_credits_recheck) and not at every
+ * tick that looks for something to send. */
+static bool fc_credit_check(const LinkLanes *l)
 {
-    if (l->fc_init) {
-        return true;
-    }
     bool fresh = false;
     bool starving = false;
     for (int i = 0; i < LINK_CR_MAX; i++) {
@@ -371,7 +377,17 @@ static bool fc_wanted(const LinkLanes *l, SimCycle now)
         /* The far side may be waiting for space it cannot see yet. */
         starving = starving || l->rx_advertised[i] - l->rx_received[i] < l->need_max[i];
     }
-    if (fresh && starving) {
+    return fresh && starving;
+}
+
+static void fc_credits_recheck(LinkLanes *l)
+{
+    l->fc_credits_due = fc_credit_check(l);
+}
+
+static bool fc_wanted(const LinkLanes *l, SimCycle now)
+{
+    if (l->fc_init || l->fc_credits_due) {
         return true;
     }
     SimCycle quiet = l->last_fc_sent > l->last_data_rx ? l->last_fc_sent : l->last_data_rx;
@@ -585,6 +601,7 @@ static void rx_wait_finish(LinkLanes *l, SimCycle now)
             l->rx_received[i] -= need[i];
             l->rx_penalty[i] += need[i];
         }
+        fc_credits_recheck(l);
         if (w->stomped) {
             l->st.stomped_rx++;
         } else {
@@ -670,6 +687,7 @@ static bool tx_control(LinkLanes *l, SimCycle now, uint16_t type)
             a[i] = rx_alloc(l, i);
             l->rx_advertised[i] = a[i];
         }
+        fc_credits_recheck(l);
         w->addr = link_fc_pack((uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
         l->fc_init = false;
         l->last_fc_sent = now;
@@ -933,6 +951,7 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         for (int i = 0; i < LINK_CR_MAX; i++) {
             l->rx_freed[i] += freed[i];
         }
+        fc_credits_recheck(l);
         link_budget_give(&l->rxbuf, now_ps(l), freed);
     }
     if (l->wait.active && l->wait.at <= now) {
@@ -965,12 +984,8 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         tx_decide(l, now);
     }
     stall_account(l, now, l->stall_now);
-    bool read = false;
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        read = read || l->src_read[i] != 0;
-    }
-    if (read) {
-        link_token_send(sim, l->src_free, l->src_read);
+    if ((l->src_read[LINK_CR_HDR] | l->src_read[LINK_CR_DATA] | l->src_read[LINK_CR_LEN]) != 0) {
+        link_token_send(sim, l->src_free, &l->src_tokens, l->src_read);
         memset(l->src_read, 0, sizeof(l->src_read));
     }
     if (sim->failed) {
@@ -1036,6 +1051,7 @@ static void lanes_destroy(SimComponent *c)
     free(l->phy.e);
     free(l->parked.e);
     free(l->reorder);
+    link_tokens_destroy(&l->src_tokens);
     sim_hist_destroy(&l->st.one_way);
     sim_hist_destroy(&l->st.retry_time);
 }
@@ -1164,6 +1180,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
     l->fc_init = true;
     link_budget_init(&l->rxbuf, cfg->rx_cap[LINK_CR_HDR], cfg->rx_cap[LINK_CR_DATA],
                      cfg->rx_cap[LINK_CR_LEN]);
+    fc_credits_recheck(l);
     for (int i = 0; i < LINK_CR_MAX; i++) {
         l->rx_names[i] = cfg->rx_names[i]; /* string literals of the owner */
     }
@@ -1235,6 +1252,11 @@ SimStatBinding link_stats_binding(const void *self, const LinkLanes *l, const Li
         /* Payload buffers count beats and report bytes per lane: divide by lanes / 64. */
         .scale = (double)l->lanes / (double)LINK_BEAT_BYTES,
     };
+}
+
+LinkTokens *link_lanes_tokens(LinkLanes *l)
+{
+    return &l->src_tokens;
 }
 
 SimPort **link_lanes_port(LinkLanes *l, const char *which)
