@@ -442,6 +442,32 @@ static SimCycle tx_wake(const PcieLink *l, int k, SimCycle now)
     return c > now ? c : now + 1;
 }
 
+/*
+ * When wire k's arrivals need a tick: a TLP enters the RX buffer at its arrival (and is
+ * delivered from there), so the first TLP on the wire always does. An Ack or UpdateFC only
+ * changes the other direction's replay buffer or credit limits, which nothing reads before that
+ * transmitter's next decision, and every tick takes all arrivals due first: it needs a tick of
+ * its own only when the other direction's head TLP was found waiting (nothing else wakes it).
+ * NEVER when no arrival on the wire needs one.
+ */
+static SimTime wire_wake(const PcieLink *l, int k)
+{
+    const PcieDir *d = &l->dir[k];
+    if (sim_ring_empty(&d->wr)) {
+        return SIM_TIME_NEVER;
+    }
+    if (l->dir[!k].head_reason != 0) {
+        return d->wire[sim_ring_head(&d->wr)].arrive;
+    }
+    for (uint32_t i = 0; i < d->wr.count; i++) {
+        const WireEntry *e = &d->wire[sim_ring_slot(&d->wr, i)];
+        if (e->kind == WIRE_TLP) {
+            return e->arrive;
+        }
+    }
+    return SIM_TIME_NEVER;
+}
+
 static SimCycle link_tick(SimComponent *c, SimCycle now)
 {
     PcieLink *l = (PcieLink *)c;
@@ -460,14 +486,26 @@ static SimCycle link_tick(SimComponent *c, SimCycle now)
     SimCycle next = SIM_SLEEP;
     for (int k = 0; k < DIR_MAX; k++) {
         const PcieDir *d = &l->dir[k];
-        if (!sim_ring_empty(&d->wr)) {
-            SimCycle a = cycle_at(l, d->wire[sim_ring_head(&d->wr)].arrive);
+        SimTime w = wire_wake(l, k);
+        if (w != SIM_TIME_NEVER) {
+            SimCycle a = cycle_at(l, w);
             next = min_cycle(next, a > now ? a : now + 1);
         }
         if (!sim_ring_empty(&d->rxr) && sim_port_can_push(d->out)) {
             next = min_cycle(next, now + 1);
         }
         next = min_cycle(next, tx_wake(l, k, now));
+    }
+    if (next == SIM_SLEEP) {
+        /* Only Acks and UpdateFCs in flight: tick at the first one's arrival all the same, so
+         * that the run's last due instant (its end when it drains) stays where it was. */
+        for (int k = 0; k < DIR_MAX; k++) {
+            const PcieDir *d = &l->dir[k];
+            if (!sim_ring_empty(&d->wr)) {
+                SimCycle a = cycle_at(l, d->wire[sim_ring_head(&d->wr)].arrive);
+                next = min_cycle(next, a > now ? a : now + 1);
+            }
+        }
     }
     return next;
 }
@@ -477,8 +515,18 @@ static bool link_busy(const SimComponent *c)
     const PcieLink *l = (const PcieLink *)c;
     for (int k = 0; k < DIR_MAX; k++) {
         const PcieDir *d = &l->dir[k];
-        if (!sim_ring_empty(&d->wr) || !sim_ring_empty(&d->rxr)) {
+        if (!sim_ring_empty(&d->rxr)) {
             return true;
+        }
+        /* An Ack or UpdateFC whose arrival edge has passed waits for the next tick
+         * (wire_wake()), but is done with as far as the run is concerned, as when every
+         * arrival had a tick. */
+        for (uint32_t i = 0; i < d->wr.count; i++) {
+            const WireEntry *e = &d->wire[sim_ring_slot(&d->wr, i)];
+            if (e->kind == WIRE_TLP ||
+                sim_domain_time(c->domain, cycle_at(l, e->arrive)) > c->sim->now) {
+                return true;
+            }
         }
     }
     return false;
