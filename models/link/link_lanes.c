@@ -103,6 +103,9 @@ struct LinkLanes {
 
     /* ---- transmit: formatter and retry controller ---- */
     SimCycle tx_free; /* first cycle the lanes can start a packet */
+    /* The frame of the latest packet of each type and its len (a run sends few sizes). */
+    LinkFrame frame[LINK_NTYPES];
+    uint32_t frame_len[LINK_NTYPES]; /* UINT32_MAX: none yet */
     uint32_t next_seq;
     LinkRetryEntry *retry;
     SimRing rt; /* over retry: RTHB, oldest unacknowledged first */
@@ -648,29 +651,33 @@ static void rx_arrive(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
  */
 static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w, SimCycle tail_in, bool stomped)
 {
-    LinkFrame f;
-    link_frame(w->type, w->len, l->lanes, l->placement, &f);
+    int ti = type_index(w->type);
+    if (l->frame_len[ti] != w->len) {
+        link_frame(w->type, w->len, l->lanes, l->placement, &l->frame[ti]);
+        l->frame_len[ti] = w->len;
+    }
+    const LinkFrame *f = &l->frame[ti];
     w->flags = l->wire_format;
-    w->user[0] = f.wire_words;
+    w->user[0] = f->wire_words;
     w->tail_bad = false;
-    SimCycle e = now + f.cycles - 1;
+    SimCycle e = now + f->cycles - 1;
     if (tail_in != SIM_CYCLE_NEVER && tail_in > e) {
         l->st.stretch_cycles += tail_in - e;
         e = tail_in;
     }
     l->tx_free = e + 1 + l->p.ipg_cycles;
     for (uint32_t i = 0; i < l->lanes; i++) {
-        l->st.lane_busy[i] += f.lane_words[i];
+        l->st.lane_busy[i] += f->lane_words[i];
     }
-    l->st.tx_pkts[type_index(w->type)]++;
-    l->st.tx_bytes[type_index(w->type)] += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->st.tx_pkts[ti]++;
+    l->st.tx_bytes[ti] += (uint64_t)f->wire_words * LINK_WORD_BYTES;
     l->st.tx_payload_bytes += link_payload_bytes(w->type, w->len);
-    l->st.tx_wire_bytes += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->st.tx_wire_bytes += (uint64_t)f->wire_words * LINK_WORD_BYTES;
     bool data = link_is_data(w->type);
     if (data && !stomped && l->rt_timer == SIM_CYCLE_NEVER) {
         l->rt_timer = e; /* runs from the last word of the packet */
     }
-    SimCycle head = data ? now + f.header_cycles - 1 : e;
+    SimCycle head = data ? now + f->header_cycles - 1 : e;
     queue_push(&l->phy, w, head + l->p.phy_tx_cycles, e + l->p.phy_tx_cycles);
 }
 
@@ -1171,6 +1178,9 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
         l->need_max[i] = most < cfg->rx_cap[i] ? most : cfg->rx_cap[i];
     }
     l->tx_free = 0;
+    for (int i = 0; i < LINK_NTYPES; i++) {
+        l->frame_len[i] = UINT32_MAX; /* len is at most LINK_MAX_PAYLOAD */
+    }
     sim_ring_init(&l->rt, (uint32_t)p->rthb_depth);
     l->rtlb_cap = (uint32_t)p->rtlb_depth;
     l->rtab_cap = (uint32_t)p->rtab_depth;
