@@ -84,32 +84,6 @@ void link_budget_init(LinkBudget *b, uint64_t hdr, uint64_t beats, uint64_t lens
     }
 }
 
-bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX])
-{
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        if (b->used[i] + need[i] > b->cap[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX])
-{
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        b->used[i] += need[i];
-        sim_timeavg_set(&b->occ[i], now, b->used[i]);
-    }
-}
-
-void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX])
-{
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        b->used[i] -= amount[i];
-        sim_timeavg_set(&b->occ[i], now, b->used[i]);
-    }
-}
-
 /* ---- read-pointer tokens ---- */
 
 bool link_token_send(Sim *sim, SimPort *p, LinkTokens *tk, const uint64_t amount[LINK_CR_MAX])

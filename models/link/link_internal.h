@@ -148,9 +148,33 @@ typedef struct LinkBudget {
 } LinkBudget;
 
 void link_budget_init(LinkBudget *b, uint64_t hdr, uint64_t beats, uint64_t lens);
-bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX]);
-void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX]);
-void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX]);
+
+/* These three run once or more per packet at every clock crossing: inline. */
+static inline bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX])
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        if (b->used[i] + need[i] > b->cap[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static inline void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX])
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        b->used[i] += need[i];
+        sim_timeavg_set(&b->occ[i], now, b->used[i]);
+    }
+}
+
+static inline void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX])
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        b->used[i] -= amount[i];
+        sim_timeavg_set(&b->occ[i], now, b->used[i]);
+    }
+}
 
 /*
  * The packets a token port carries belong to its writer, not to the run's pool: as many as the
