@@ -285,13 +285,25 @@ static void note_blocked(PcieDir *d, const SimPacket *pkt, int reason, SimTime n
     }
 }
 
-/* Puts a packet of len bytes on wire k; returns its entry (filled by the caller). */
-static WireEntry *wire_put(PcieLink *l, int k, uint32_t len, SimTime ready, SimTime *start)
+/* Puts a packet of len bytes on wire k; returns its entry (filled by the caller), the start of
+ * its first symbol and the end of its last. */
+static WireEntry *wire_put(PcieLink *l, int k, uint32_t len, SimTime ready, SimTime *start,
+                           SimTime *end_out)
 {
     PcieDir *d = &l->dir[k];
-    uint64_t b = pcie_phy_place(&l->phy, d->free_b, ready);
+    /* pcie_phy_place(), with the symbol start of free_b from its cache */
+    uint64_t b = d->free_b;
+    SimTime s = d->free_sym;
+    if (s < ready) {
+        uint64_t f = pcie_phy_first_byte_at(&l->phy, ready);
+        if (f > b) {
+            b = f;
+            s = pcie_phy_symbol_start(&l->phy, b);
+        }
+    }
     SimTime end = pcie_phy_packet_end(&l->phy, b, len);
-    *start = pcie_phy_symbol_start(&l->phy, b);
+    *start = s;
+    *end_out = end;
     d->free_b = b + len;
     d->free_sym = pcie_phy_symbol_start(&l->phy, d->free_b);
     WireEntry *e = &d->wire[sim_ring_push(&d->wr)];
@@ -317,8 +329,9 @@ static void transmit(PcieLink *l, int k, SimTime now)
             return;
         }
         SimTime start;
+        SimTime end;
         if (o->ack_due <= now) {
-            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start);
+            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start, &end);
             e->kind = WIRE_ACK;
             e->seq = o->rcv_seq;
             o->ack_due = SIM_TIME_NEVER;
@@ -335,7 +348,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
             }
         }
         if (fc >= 0) {
-            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start);
+            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start, &end);
             e->kind = WIRE_UPDATEFC;
             e->fc = (uint8_t)fc;
             e->hdr = o->alloc_h[fc];
@@ -382,7 +395,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
         pkt->seq = d->next_seq++;
         d->replay[sim_ring_push(&d->rpr)] = (ReplayEntry){pkt->seq, len};
         d->replay_bytes += len;
-        WireEntry *e = wire_put(l, k, len, ready, &start);
+        WireEntry *e = wire_put(l, k, len, ready, &start, &end);
         e->kind = WIRE_TLP;
         e->tlp = pkt;
         e->seq = pkt->seq;
@@ -401,7 +414,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
                 st->data_start = start;
             }
             st->payload_bytes += payload;
-            st->data_end = pcie_phy_packet_end(&l->phy, d->free_b - len, len);
+            st->data_end = end;
         }
     }
 }
