@@ -4,7 +4,9 @@
  */
 #include "link_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const link_placement_names[] = {"reference", "striped", NULL};
@@ -82,40 +84,14 @@ void link_budget_init(LinkBudget *b, uint64_t hdr, uint64_t beats, uint64_t lens
     }
 }
 
-bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX])
-{
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        if (b->used[i] + need[i] > b->cap[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX])
-{
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        b->used[i] += need[i];
-        sim_timeavg_set(&b->occ[i], now, b->used[i]);
-    }
-}
-
-void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX])
-{
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        b->used[i] -= amount[i];
-        sim_timeavg_set(&b->occ[i], now, b->used[i]);
-    }
-}
-
 /* ---- read-pointer tokens ---- */
 
-bool link_token_send(Sim *sim, SimPort *p, const uint64_t amount[LINK_CR_MAX])
+bool link_token_send(Sim *sim, SimPort *p, LinkTokens *tk, const uint64_t amount[LINK_CR_MAX])
 {
-    SimPacket *t = sim_packet_new(sim);
-    if (t == NULL) {
-        return false;
-    }
+    assert(tk->n >= p->capacity);
+    SimPacket *t = &tk->pkt[tk->next];
+    tk->next = tk->next + 1 == tk->n ? 0 : tk->next + 1;
+    t->id = sim->pool.next_id++;
     t->type = LINK_INT_FREE;
     t->addr = amount[LINK_CR_HDR];
     t->len = (uint32_t)amount[LINK_CR_DATA];
@@ -124,7 +100,6 @@ bool link_token_send(Sim *sim, SimPort *p, const uint64_t amount[LINK_CR_MAX])
         /* A token port is as deep as its buffer has entries and every token frees one. */
         sim_fail(sim, "port %s: no room for a read-pointer token (model invariant broken)",
                  p->name);
-        sim_packet_free(sim, t);
         return false;
     }
     sim_port_push(p, t);
@@ -138,7 +113,7 @@ void link_token_read(const SimPacket *t, uint64_t amount[LINK_CR_MAX])
     amount[LINK_CR_LEN] = t->tag;
 }
 
-uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
+uint32_t link_token_drain_some(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
 {
     uint32_t n = 0;
     SimPacket *t;
@@ -149,9 +124,9 @@ uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
         for (int i = 0; i < LINK_CR_MAX; i++) {
             acc[i] += a[i];
         }
-        sim_packet_free(sim, t);
         n++;
     }
+    (void)sim;
     return n;
 }
 
@@ -164,6 +139,33 @@ SimPort *link_connect(Sim *sim, SimComponent *from, const char *from_name, SimPo
     char name[512];
     snprintf(name, sizeof(name), "%s:%s -> %s:%s", from_name, port, to_name, port);
     return sim_connect(sim, from, from_slot, to, to_slot, depth, 0, sync, name, err);
+}
+
+SimPort *link_connect_tokens(Sim *sim, SimComponent *from, const char *from_name,
+                             SimPort **from_slot, LinkTokens *tk, SimComponent *to,
+                             const char *to_name, SimPort **to_slot, const char *port,
+                             uint32_t depth, uint32_t sync, SimError *err)
+{
+    SimPort *p =
+        link_connect(sim, from, from_name, from_slot, to, to_name, to_slot, port, depth, sync, err);
+    if (p == NULL) {
+        return NULL;
+    }
+    tk->n = p->capacity;
+    tk->next = 0;
+    tk->pkt = calloc(tk->n, sizeof(*tk->pkt));
+    if (tk->pkt == NULL) {
+        sim_error_oom(err, p->name);
+        return NULL;
+    }
+    return p;
+}
+
+void link_tokens_destroy(LinkTokens *tk)
+{
+    free(tk->pkt);
+    tk->pkt = NULL;
+    tk->n = 0;
 }
 
 SimPacket *link_packet_clone(Sim *sim, const SimPacket *pkt)

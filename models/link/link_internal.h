@@ -148,16 +148,65 @@ typedef struct LinkBudget {
 } LinkBudget;
 
 void link_budget_init(LinkBudget *b, uint64_t hdr, uint64_t beats, uint64_t lens);
-bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX]);
-void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX]);
-void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX]);
 
-/* A token returning read space across a crossing; false if the packet pool ran dry (the run
- * failed). The port must have room: a token port is as deep as the buffer has entries. */
-bool link_token_send(Sim *sim, SimPort *p, const uint64_t amount[LINK_CR_MAX]);
+/* These three run once or more per packet at every clock crossing: inline. */
+static inline bool link_budget_fits(const LinkBudget *b, const uint64_t need[LINK_CR_MAX])
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        if (b->used[i] + need[i] > b->cap[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static inline void link_budget_take(LinkBudget *b, SimTime now, const uint64_t need[LINK_CR_MAX])
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        b->used[i] += need[i];
+        sim_timeavg_set(&b->occ[i], now, b->used[i]);
+    }
+}
+
+static inline void link_budget_give(LinkBudget *b, SimTime now, const uint64_t amount[LINK_CR_MAX])
+{
+    for (int i = 0; i < LINK_CR_MAX; i++) {
+        b->used[i] -= amount[i];
+        sim_timeavg_set(&b->occ[i], now, b->used[i]);
+    }
+}
+
+/*
+ * The packets a token port carries belong to its writer, not to the run's pool: as many as the
+ * port has slots, used in turn. A port of n slots holds at most n - 1 tokens when one more is
+ * pushed, the latest n - 1 sent, so the one sent n tokens ago has been popped, and its reader
+ * took the amounts out when it popped it. Each send still takes the next packet id, so the ids
+ * of all other packets are those of a run that drew tokens from the pool.
+ */
+typedef struct LinkTokens {
+    SimPacket *pkt;
+    uint32_t n;
+    uint32_t next;
+} LinkTokens;
+
+/* link_connect() of a token port whose writer keeps its packets in tk; NULL as link_connect(). */
+SimPort *link_connect_tokens(Sim *sim, SimComponent *from, const char *from_name,
+                             SimPort **from_slot, LinkTokens *tk, SimComponent *to,
+                             const char *to_name, SimPort **to_slot, const char *port,
+                             uint32_t depth, uint32_t sync, SimError *err);
+void link_tokens_destroy(LinkTokens *tk);
+
+/* A token returning read space across a crossing; false if the run failed. The port must have
+ * room: a token port is as deep as the buffer has entries. */
+bool link_token_send(Sim *sim, SimPort *p, LinkTokens *tk, const uint64_t amount[LINK_CR_MAX]);
 void link_token_read(const SimPacket *t, uint64_t amount[LINK_CR_MAX]);
-/* Take every visible token from p, add to acc, free the packets; returns how many. */
-uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX]);
+/* Take every visible token from p and add to acc (the packets stay the writer's); returns how
+ * many. Most ticks find none: that test is inline, the loop is not. */
+uint32_t link_token_drain_some(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX]);
+static inline uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
+{
+    return sim_port_peek(p) != NULL ? link_token_drain_some(sim, p, acc) : 0;
+}
 
 /* ---- the lane group ---- */
 
@@ -346,6 +395,8 @@ typedef struct LinkLanesConfig {
 LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg, SimError *err);
 SimComponent *link_lanes_component(LinkLanes *l);
 SimPort **link_lanes_port(LinkLanes *l, const char *which);
+/* The packets of its src_free port (link_connect_tokens() of that port). */
+LinkTokens *link_lanes_tokens(LinkLanes *l);
 
 /* The statistics binding of an MPP or SPP (self, its lane group, its transmit buffers). */
 SimStatBinding link_stats_binding(const void *self, const LinkLanes *l, const LinkBudget *txbuf);

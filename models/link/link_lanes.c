@@ -82,6 +82,7 @@ struct LinkLanes {
     SimComponent c;
     SimPort *src;
     SimPort *src_free;
+    LinkTokens src_tokens; /* the packets of src_free */
     SimPort *dst;
     SimPort *dst_free;
     SimPort *tx;
@@ -102,6 +103,9 @@ struct LinkLanes {
 
     /* ---- transmit: formatter and retry controller ---- */
     SimCycle tx_free; /* first cycle the lanes can start a packet */
+    /* The frame of the latest packet of each type and its len (a run sends few sizes). */
+    LinkFrame frame[LINK_NTYPES];
+    uint32_t frame_len[LINK_NTYPES]; /* UINT32_MAX: none yet */
     uint32_t next_seq;
     LinkRetryEntry *retry;
     SimRing rt; /* over retry: RTHB, oldest unacknowledged first */
@@ -145,6 +149,7 @@ struct LinkLanes {
     uint64_t rx_advertised[LINK_CR_MAX]; /* cumulative allocation last sent */
     uint64_t rx_received[LINK_CR_MAX];   /* cumulative credits used by accepted packets */
     bool fc_init;
+    bool fc_credits_due; /* fc_credit_check() of the counters above, kept when they change */
     SimCycle last_fc_sent;
     SimCycle last_data_rx;
 
@@ -323,6 +328,8 @@ static void retry_acknowledge(LinkLanes *l, SimCycle now, uint32_t seq, bool nak
 
 /* ---- receive buffers and flow control ---- */
 
+static void fc_credits_recheck(LinkLanes *l);
+
 static void rx_accept(LinkLanes *l, const SimPacket *pkt)
 {
     uint64_t need[LINK_CR_MAX];
@@ -330,6 +337,7 @@ static void rx_accept(LinkLanes *l, const SimPacket *pkt)
     for (int i = 0; i < LINK_CR_MAX; i++) {
         l->rx_received[i] += need[i];
     }
+    fc_credits_recheck(l);
     link_budget_take(&l->rxbuf, now_ps(l), need);
 }
 
@@ -355,11 +363,12 @@ static uint64_t rx_alloc(const LinkLanes *l, int i)
     return l->rxbuf.cap[i] + l->rx_freed[i] - l->rx_penalty[i];
 }
 
-static bool fc_wanted(const LinkLanes *l, SimCycle now)
+/* Whether the allocation not yet advertised asks for an update now: a threshold crossed, or
+ * fresh space while the far side may be waiting for it. It depends only on the receive-buffer
+ * counters, so it is computed when one of them changes (fc_credits_recheck) and not at every
+ * tick that looks for something to send. */
+static bool fc_credit_check(const LinkLanes *l)
 {
-    if (l->fc_init) {
-        return true;
-    }
     bool fresh = false;
     bool starving = false;
     for (int i = 0; i < LINK_CR_MAX; i++) {
@@ -371,7 +380,17 @@ static bool fc_wanted(const LinkLanes *l, SimCycle now)
         /* The far side may be waiting for space it cannot see yet. */
         starving = starving || l->rx_advertised[i] - l->rx_received[i] < l->need_max[i];
     }
-    if (fresh && starving) {
+    return fresh && starving;
+}
+
+static void fc_credits_recheck(LinkLanes *l)
+{
+    l->fc_credits_due = fc_credit_check(l);
+}
+
+static bool fc_wanted(const LinkLanes *l, SimCycle now)
+{
+    if (l->fc_init || l->fc_credits_due) {
         return true;
     }
     SimCycle quiet = l->last_fc_sent > l->last_data_rx ? l->last_fc_sent : l->last_data_rx;
@@ -585,6 +604,7 @@ static void rx_wait_finish(LinkLanes *l, SimCycle now)
             l->rx_received[i] -= need[i];
             l->rx_penalty[i] += need[i];
         }
+        fc_credits_recheck(l);
         if (w->stomped) {
             l->st.stomped_rx++;
         } else {
@@ -631,29 +651,33 @@ static void rx_arrive(LinkLanes *l, SimCycle now, SimPacket *pkt, SimCycle tail)
  */
 static void tx_start(LinkLanes *l, SimCycle now, SimPacket *w, SimCycle tail_in, bool stomped)
 {
-    LinkFrame f;
-    link_frame(w->type, w->len, l->lanes, l->placement, &f);
+    int ti = type_index(w->type);
+    if (l->frame_len[ti] != w->len) {
+        link_frame(w->type, w->len, l->lanes, l->placement, &l->frame[ti]);
+        l->frame_len[ti] = w->len;
+    }
+    const LinkFrame *f = &l->frame[ti];
     w->flags = l->wire_format;
-    w->user[0] = f.wire_words;
+    w->user[0] = f->wire_words;
     w->tail_bad = false;
-    SimCycle e = now + f.cycles - 1;
+    SimCycle e = now + f->cycles - 1;
     if (tail_in != SIM_CYCLE_NEVER && tail_in > e) {
         l->st.stretch_cycles += tail_in - e;
         e = tail_in;
     }
     l->tx_free = e + 1 + l->p.ipg_cycles;
     for (uint32_t i = 0; i < l->lanes; i++) {
-        l->st.lane_busy[i] += f.lane_words[i];
+        l->st.lane_busy[i] += f->lane_words[i];
     }
-    l->st.tx_pkts[type_index(w->type)]++;
-    l->st.tx_bytes[type_index(w->type)] += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->st.tx_pkts[ti]++;
+    l->st.tx_bytes[ti] += (uint64_t)f->wire_words * LINK_WORD_BYTES;
     l->st.tx_payload_bytes += link_payload_bytes(w->type, w->len);
-    l->st.tx_wire_bytes += (uint64_t)f.wire_words * LINK_WORD_BYTES;
+    l->st.tx_wire_bytes += (uint64_t)f->wire_words * LINK_WORD_BYTES;
     bool data = link_is_data(w->type);
     if (data && !stomped && l->rt_timer == SIM_CYCLE_NEVER) {
         l->rt_timer = e; /* runs from the last word of the packet */
     }
-    SimCycle head = data ? now + f.header_cycles - 1 : e;
+    SimCycle head = data ? now + f->header_cycles - 1 : e;
     queue_push(&l->phy, w, head + l->p.phy_tx_cycles, e + l->p.phy_tx_cycles);
 }
 
@@ -670,6 +694,7 @@ static bool tx_control(LinkLanes *l, SimCycle now, uint16_t type)
             a[i] = rx_alloc(l, i);
             l->rx_advertised[i] = a[i];
         }
+        fc_credits_recheck(l);
         w->addr = link_fc_pack((uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
         l->fc_init = false;
         l->last_fc_sent = now;
@@ -933,6 +958,7 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         for (int i = 0; i < LINK_CR_MAX; i++) {
             l->rx_freed[i] += freed[i];
         }
+        fc_credits_recheck(l);
         link_budget_give(&l->rxbuf, now_ps(l), freed);
     }
     if (l->wait.active && l->wait.at <= now) {
@@ -965,12 +991,8 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
         tx_decide(l, now);
     }
     stall_account(l, now, l->stall_now);
-    bool read = false;
-    for (int i = 0; i < LINK_CR_MAX; i++) {
-        read = read || l->src_read[i] != 0;
-    }
-    if (read) {
-        link_token_send(sim, l->src_free, l->src_read);
+    if ((l->src_read[LINK_CR_HDR] | l->src_read[LINK_CR_DATA] | l->src_read[LINK_CR_LEN]) != 0) {
+        link_token_send(sim, l->src_free, &l->src_tokens, l->src_read);
         memset(l->src_read, 0, sizeof(l->src_read));
     }
     if (sim->failed) {
@@ -1036,6 +1058,7 @@ static void lanes_destroy(SimComponent *c)
     free(l->phy.e);
     free(l->parked.e);
     free(l->reorder);
+    link_tokens_destroy(&l->src_tokens);
     sim_hist_destroy(&l->st.one_way);
     sim_hist_destroy(&l->st.retry_time);
 }
@@ -1155,6 +1178,9 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
         l->need_max[i] = most < cfg->rx_cap[i] ? most : cfg->rx_cap[i];
     }
     l->tx_free = 0;
+    for (int i = 0; i < LINK_NTYPES; i++) {
+        l->frame_len[i] = UINT32_MAX; /* len is at most LINK_MAX_PAYLOAD */
+    }
     sim_ring_init(&l->rt, (uint32_t)p->rthb_depth);
     l->rtlb_cap = (uint32_t)p->rtlb_depth;
     l->rtab_cap = (uint32_t)p->rtab_depth;
@@ -1164,6 +1190,7 @@ LinkLanes *link_lanes_new(Sim *sim, const char *name, const LinkLanesConfig *cfg
     l->fc_init = true;
     link_budget_init(&l->rxbuf, cfg->rx_cap[LINK_CR_HDR], cfg->rx_cap[LINK_CR_DATA],
                      cfg->rx_cap[LINK_CR_LEN]);
+    fc_credits_recheck(l);
     for (int i = 0; i < LINK_CR_MAX; i++) {
         l->rx_names[i] = cfg->rx_names[i]; /* string literals of the owner */
     }
@@ -1235,6 +1262,11 @@ SimStatBinding link_stats_binding(const void *self, const LinkLanes *l, const Li
         /* Payload buffers count beats and report bytes per lane: divide by lanes / 64. */
         .scale = (double)l->lanes / (double)LINK_BEAT_BYTES,
     };
+}
+
+LinkTokens *link_lanes_tokens(LinkLanes *l)
+{
+    return &l->src_tokens;
 }
 
 SimPort **link_lanes_port(LinkLanes *l, const char *which)

@@ -60,7 +60,8 @@ typedef struct Mpp {
     SimPort *rq_free; /* read-pointer tokens of them */
     SimPort *cpl;     /* from the lanes: CPB/CLB */
     SimPort *cpl_free;
-    SimPort *done; /* acknowledged MWPs (write_ack: link) */
+    LinkTokens cpl_tokens; /* the packets of cpl_free */
+    SimPort *done;         /* acknowledged MWPs (write_ack: link) */
     MppParams p;
     LinkLanes *lanes;
     LinkBudget txbuf; /* RHB, RPB, RPLB */
@@ -321,7 +322,7 @@ static SimCycle mpp_tick(SimComponent *c, SimCycle now)
     uint64_t freed[LINK_CR_MAX] = {0, 0, 0};
     consume(m, now, freed);
     if (freed[LINK_CR_HDR] > 0) {
-        link_token_send(sim, m->cpl_free, freed);
+        link_token_send(sim, m->cpl_free, &m->cpl_tokens, freed);
     }
     produce(m, now);
     if (sim->failed) {
@@ -376,6 +377,7 @@ static void mpp_destroy(SimComponent *c)
     Mpp *m = (Mpp *)c;
     free(m->tags);
     free(m->free_tags);
+    link_tokens_destroy(&m->cpl_tokens);
     sim_hist_destroy(&m->read_latency);
     sim_hist_destroy(&m->write_latency);
 }
@@ -519,13 +521,14 @@ static bool mpp_build(Sim *sim, const char *name, const void *params, SimBuild *
     uint32_t sync = (uint32_t)p->lane.sync_depth;
     if (link_connect(sim, &m->c, name, &m->rq, lc_, lname, link_lanes_port(m->lanes, "src"), "rq",
                      (uint32_t)p->rhb_depth, sync, err) == NULL ||
-        link_connect(sim, lc_, lname, link_lanes_port(m->lanes, "src_free"), &m->c, name,
-                     &m->rq_free, "rq_free", (uint32_t)p->rhb_depth, sync, err) == NULL ||
+        link_connect_tokens(sim, lc_, lname, link_lanes_port(m->lanes, "src_free"),
+                            link_lanes_tokens(m->lanes), &m->c, name, &m->rq_free, "rq_free",
+                            (uint32_t)p->rhb_depth, sync, err) == NULL ||
         link_connect(sim, lc_, lname, link_lanes_port(m->lanes, "dst"), &m->c, name, &m->cpl, "cpl",
                      (uint32_t)p->clb_depth, sync, err) == NULL ||
-        link_connect(sim, &m->c, name, &m->cpl_free, lc_, lname,
-                     link_lanes_port(m->lanes, "dst_free"), "cpl_free", (uint32_t)p->clb_depth,
-                     sync, err) == NULL) {
+        link_connect_tokens(sim, &m->c, name, &m->cpl_free, &m->cpl_tokens, lc_, lname,
+                            link_lanes_port(m->lanes, "dst_free"), "cpl_free",
+                            (uint32_t)p->clb_depth, sync, err) == NULL) {
         return false;
     }
     if (p->write_ack == WRITE_ACK_LINK &&

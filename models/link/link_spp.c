@@ -41,7 +41,8 @@ typedef struct Spp {
     SimPort *mem_resp;
     SimPort *rq; /* from the lanes: RHB/RPB/RPLB */
     SimPort *rq_free;
-    SimPort *cp; /* to the lanes: CPB/CLB */
+    LinkTokens rq_tokens; /* the packets of rq_free */
+    SimPort *cp;          /* to the lanes: CPB/CLB */
     SimPort *cp_free;
     SppParams p;
     LinkLanes *lanes;
@@ -246,7 +247,7 @@ static SimCycle spp_tick(SimComponent *c, SimCycle now)
     uint64_t freed[LINK_CR_MAX] = {0, 0, 0};
     consume(s, now, freed);
     if (freed[LINK_CR_HDR] > 0) {
-        link_token_send(sim, s->rq_free, freed);
+        link_token_send(sim, s->rq_free, &s->rq_tokens, freed);
     }
     if (sim->failed) {
         return SIM_SLEEP;
@@ -283,7 +284,9 @@ static void spp_dump(const SimComponent *c, SimError *report)
 
 static void spp_destroy(SimComponent *c)
 {
-    sim_hist_destroy(&((Spp *)c)->mem_read_latency);
+    Spp *s = (Spp *)c;
+    sim_hist_destroy(&s->mem_read_latency);
+    link_tokens_destroy(&s->rq_tokens);
 }
 
 static const SimComponentOps spp_ops = {
@@ -414,13 +417,14 @@ static bool spp_build(Sim *sim, const char *name, const void *params, SimBuild *
     uint32_t sync = (uint32_t)p->lane.sync_depth;
     if (link_connect(sim, lc_, lname, link_lanes_port(s->lanes, "dst"), &s->c, name, &s->rq, "rq",
                      (uint32_t)p->rhb_depth, sync, err) == NULL ||
-        link_connect(sim, &s->c, name, &s->rq_free, lc_, lname,
-                     link_lanes_port(s->lanes, "dst_free"), "rq_free", (uint32_t)p->rhb_depth, sync,
-                     err) == NULL ||
+        link_connect_tokens(sim, &s->c, name, &s->rq_free, &s->rq_tokens, lc_, lname,
+                            link_lanes_port(s->lanes, "dst_free"), "rq_free",
+                            (uint32_t)p->rhb_depth, sync, err) == NULL ||
         link_connect(sim, &s->c, name, &s->cp, lc_, lname, link_lanes_port(s->lanes, "src"), "cp",
                      (uint32_t)p->clb_depth, sync, err) == NULL ||
-        link_connect(sim, lc_, lname, link_lanes_port(s->lanes, "src_free"), &s->c, name,
-                     &s->cp_free, "cp_free", (uint32_t)p->clb_depth, sync, err) == NULL) {
+        link_connect_tokens(sim, lc_, lname, link_lanes_port(s->lanes, "src_free"),
+                            link_lanes_tokens(s->lanes), &s->c, name, &s->cp_free, "cp_free",
+                            (uint32_t)p->clb_depth, sync, err) == NULL) {
         return false;
     }
     sim_build_port(bld, "rx", lc_, link_lanes_port(s->lanes, "rx"));

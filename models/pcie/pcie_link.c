@@ -285,13 +285,25 @@ static void note_blocked(PcieDir *d, const SimPacket *pkt, int reason, SimTime n
     }
 }
 
-/* Puts a packet of len bytes on wire k; returns its entry (filled by the caller). */
-static WireEntry *wire_put(PcieLink *l, int k, uint32_t len, SimTime ready, SimTime *start)
+/* Puts a packet of len bytes on wire k; returns its entry (filled by the caller), the start of
+ * its first symbol and the end of its last. */
+static WireEntry *wire_put(PcieLink *l, int k, uint32_t len, SimTime ready, SimTime *start,
+                           SimTime *end_out)
 {
     PcieDir *d = &l->dir[k];
-    uint64_t b = pcie_phy_place(&l->phy, d->free_b, ready);
+    /* pcie_phy_place(), with the symbol start of free_b from its cache */
+    uint64_t b = d->free_b;
+    SimTime s = d->free_sym;
+    if (s < ready) {
+        uint64_t f = pcie_phy_first_byte_at(&l->phy, ready);
+        if (f > b) {
+            b = f;
+            s = pcie_phy_symbol_start(&l->phy, b);
+        }
+    }
     SimTime end = pcie_phy_packet_end(&l->phy, b, len);
-    *start = pcie_phy_symbol_start(&l->phy, b);
+    *start = s;
+    *end_out = end;
     d->free_b = b + len;
     d->free_sym = pcie_phy_symbol_start(&l->phy, d->free_b);
     WireEntry *e = &d->wire[sim_ring_push(&d->wr)];
@@ -317,8 +329,9 @@ static void transmit(PcieLink *l, int k, SimTime now)
             return;
         }
         SimTime start;
+        SimTime end;
         if (o->ack_due <= now) {
-            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start);
+            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start, &end);
             e->kind = WIRE_ACK;
             e->seq = o->rcv_seq;
             o->ack_due = SIM_TIME_NEVER;
@@ -335,7 +348,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
             }
         }
         if (fc >= 0) {
-            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start);
+            WireEntry *e = wire_put(l, k, PCIE_DLLP_BYTES, ready, &start, &end);
             e->kind = WIRE_UPDATEFC;
             e->fc = (uint8_t)fc;
             e->hdr = o->alloc_h[fc];
@@ -382,7 +395,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
         pkt->seq = d->next_seq++;
         d->replay[sim_ring_push(&d->rpr)] = (ReplayEntry){pkt->seq, len};
         d->replay_bytes += len;
-        WireEntry *e = wire_put(l, k, len, ready, &start);
+        WireEntry *e = wire_put(l, k, len, ready, &start, &end);
         e->kind = WIRE_TLP;
         e->tlp = pkt;
         e->seq = pkt->seq;
@@ -401,7 +414,7 @@ static void transmit(PcieLink *l, int k, SimTime now)
                 st->data_start = start;
             }
             st->payload_bytes += payload;
-            st->data_end = pcie_phy_packet_end(&l->phy, d->free_b - len, len);
+            st->data_end = end;
         }
     }
 }
@@ -442,6 +455,32 @@ static SimCycle tx_wake(const PcieLink *l, int k, SimCycle now)
     return c > now ? c : now + 1;
 }
 
+/*
+ * When wire k's arrivals need a tick: a TLP enters the RX buffer at its arrival (and is
+ * delivered from there), so the first TLP on the wire always does. An Ack or UpdateFC only
+ * changes the other direction's replay buffer or credit limits, which nothing reads before that
+ * transmitter's next decision, and every tick takes all arrivals due first: it needs a tick of
+ * its own only when the other direction's head TLP was found waiting (nothing else wakes it).
+ * NEVER when no arrival on the wire needs one.
+ */
+static SimTime wire_wake(const PcieLink *l, int k)
+{
+    const PcieDir *d = &l->dir[k];
+    if (sim_ring_empty(&d->wr)) {
+        return SIM_TIME_NEVER;
+    }
+    if (l->dir[!k].head_reason != 0) {
+        return d->wire[sim_ring_head(&d->wr)].arrive;
+    }
+    for (uint32_t i = 0; i < d->wr.count; i++) {
+        const WireEntry *e = &d->wire[sim_ring_slot(&d->wr, i)];
+        if (e->kind == WIRE_TLP) {
+            return e->arrive;
+        }
+    }
+    return SIM_TIME_NEVER;
+}
+
 static SimCycle link_tick(SimComponent *c, SimCycle now)
 {
     PcieLink *l = (PcieLink *)c;
@@ -460,14 +499,26 @@ static SimCycle link_tick(SimComponent *c, SimCycle now)
     SimCycle next = SIM_SLEEP;
     for (int k = 0; k < DIR_MAX; k++) {
         const PcieDir *d = &l->dir[k];
-        if (!sim_ring_empty(&d->wr)) {
-            SimCycle a = cycle_at(l, d->wire[sim_ring_head(&d->wr)].arrive);
+        SimTime w = wire_wake(l, k);
+        if (w != SIM_TIME_NEVER) {
+            SimCycle a = cycle_at(l, w);
             next = min_cycle(next, a > now ? a : now + 1);
         }
         if (!sim_ring_empty(&d->rxr) && sim_port_can_push(d->out)) {
             next = min_cycle(next, now + 1);
         }
         next = min_cycle(next, tx_wake(l, k, now));
+    }
+    if (next == SIM_SLEEP) {
+        /* Only Acks and UpdateFCs in flight: tick at the first one's arrival all the same, so
+         * that the run's last due instant (its end when it drains) stays where it was. */
+        for (int k = 0; k < DIR_MAX; k++) {
+            const PcieDir *d = &l->dir[k];
+            if (!sim_ring_empty(&d->wr)) {
+                SimCycle a = cycle_at(l, d->wire[sim_ring_head(&d->wr)].arrive);
+                next = min_cycle(next, a > now ? a : now + 1);
+            }
+        }
     }
     return next;
 }
@@ -477,8 +528,18 @@ static bool link_busy(const SimComponent *c)
     const PcieLink *l = (const PcieLink *)c;
     for (int k = 0; k < DIR_MAX; k++) {
         const PcieDir *d = &l->dir[k];
-        if (!sim_ring_empty(&d->wr) || !sim_ring_empty(&d->rxr)) {
+        if (!sim_ring_empty(&d->rxr)) {
             return true;
+        }
+        /* An Ack or UpdateFC whose arrival edge has passed waits for the next tick
+         * (wire_wake()), but is done with as far as the run is concerned, as when every
+         * arrival had a tick. */
+        for (uint32_t i = 0; i < d->wr.count; i++) {
+            const WireEntry *e = &d->wire[sim_ring_slot(&d->wr, i)];
+            if (e->kind == WIRE_TLP ||
+                sim_domain_time(c->domain, cycle_at(l, e->arrive)) > c->sim->now) {
+                return true;
+            }
         }
     }
     return false;

@@ -147,6 +147,7 @@ typedef struct Repeater {
     RepHold up;            /* request bus */
     SimCycle up_free;      /* first cycle the request bus is free */
     RepHold down[REP_NIN]; /* response bus per down port */
+    uint32_t down_held;    /* bit s: down[s].pkt != NULL (the ticks visit only those) */
     SimCycle down_free[REP_NIN];
     /* statistics */
     RepInStats in[REP_NIN];
@@ -456,12 +457,14 @@ static void down_take(Repeater *r, SimCycle now)
         }
         RepHold *h = &r->down[slot];
         h->pkt = pkt;
+        r->down_held |= 1u << slot;
         h->entered = sim_port_head_time(r->up_resp);
         bool go = egress_plan(r, r->up_resp, r->resp[slot], h, beats_of(r, pkt),
                               egress_free(r, &r->down_slots[slot], r->down_free[slot]), now);
         sim_port_pop(r->up_resp);
         if (!go) {
             h->pkt = NULL;
+            r->down_held &= ~(1u << slot);
             r->discarded++;
             sim_packet_free(r->c.sim, pkt);
             continue;
@@ -493,14 +496,16 @@ static SimCycle repeater_tick(SimComponent *c, SimCycle now)
             hop_pushed(r, &r->up_hop, pkt, rel);
             r->up_free = egress_push_now(r, r->up_req, &r->up, now);
         }
-        for (uint32_t s = 0; s < REP_NIN; s++) {
+        for (uint32_t held = r->down_held; held != 0; held &= held - 1) {
+            uint32_t s = (uint32_t)__builtin_ctz(held); /* ascending, as a loop over all */
             RepHold *h = &r->down[s];
-            if (h->pkt != NULL && h->push <= now && sim_port_can_push(r->resp[s])) {
+            if (h->push <= now && sim_port_can_push(r->resp[s])) {
                 sim_hist_record(&r->resp_residency, sim->now - h->entered);
                 r->forwarded_down++;
                 SimCycle rel = slot_take(r, &r->down_slots[s], h->pkt, now);
                 hop_pushed(r, &r->down_hop[s], h->pkt, rel);
                 r->down_free[s] = egress_push_now(r, r->resp[s], h, now);
+                r->down_held &= ~(1u << s);
             }
         }
         if (pass == 0) {
@@ -525,8 +530,9 @@ static SimCycle repeater_tick(SimComponent *c, SimCycle now)
             }
         }
     }
-    for (uint32_t s = 0; s < REP_NIN; s++) {
-        if (r->down[s].pkt != NULL && r->down[s].push > now && r->down[s].push < next) {
+    for (uint32_t held = r->down_held; held != 0; held &= held - 1) {
+        uint32_t s = (uint32_t)__builtin_ctz(held);
+        if (r->down[s].push > now && r->down[s].push < next) {
             next = r->down[s].push;
         }
     }

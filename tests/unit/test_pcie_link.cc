@@ -142,6 +142,12 @@ TEST(PcieLink, ShortPostedCreditsStallTheWriter)
     EXPECT_LT(pcie_topo::stat(r, "pcie.up.payload_gbps"), 1.0);
     EXPECT_EQ(pcie_topo::stat(r, "rc.dma_write_bytes"), 65536.0 + 4);
     EXPECT_EQ(pcie_topo::stat(r, "node.completed"), 1.0);
+    /* The fast kernel wakes the link for an UpdateFC only because a TLP waits for it: the
+     * reference kernel, which ticks it at every edge, sends each MWr at the same edge. */
+    ShimRun *e = pcie_topo::run(t, SIM_KERNEL_EVERY_CYCLE);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(pcie_topo::stats_json(e), pcie_topo::stats_json(r));
+    shim_free(e);
     shim_free(r);
 }
 
@@ -156,6 +162,11 @@ TEST(PcieLink, SmallReplayBufferStallsUntilAcked)
     EXPECT_GT(pcie_topo::stat(r, "pcie.up.replay_stall_ns"), 0.0);
     EXPECT_EQ(pcie_topo::stat(r, "pcie.up.credit_stalls"), 0.0);
     EXPECT_EQ(pcie_topo::stat(r, "node.completed"), 1.0);
+    /* ... and for an Ack only because a TLP waits for replay room (see above). */
+    ShimRun *e = pcie_topo::run(t, SIM_KERNEL_EVERY_CYCLE);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(pcie_topo::stats_json(e), pcie_topo::stats_json(r));
+    shim_free(e);
     shim_free(r);
 }
 
