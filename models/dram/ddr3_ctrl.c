@@ -245,7 +245,9 @@ static SimCycle probe_banks(Ddr3Ctrl *c, SimCycle at, uint64_t banks)
     return nx;
 }
 
-/* probe_banks() of one bank. */
+/* probe_banks(c, at, 1ULL << bidx), written out: it runs after every command and at every
+ * enqueue, and calling probe_banks() instead costs 0.4% to 1% more instructions on ResNet-50
+ * and on the random trace (callgrind, even with probe_banks() inline). */
 static inline SimCycle probe_bank(Ddr3Ctrl *c, SimCycle at, uint32_t bidx)
 {
     uint32_t blocked;

@@ -91,7 +91,7 @@ bool link_token_send(Sim *sim, SimPort *p, LinkTokens *tk, const uint64_t amount
     assert(tk->n >= p->capacity);
     SimPacket *t = &tk->pkt[tk->next];
     tk->next = tk->next + 1 == tk->n ? 0 : tk->next + 1;
-    t->id = sim->pool.next_id++;
+    t->id = sim_packet_pool_take_id(&sim->pool);
     t->type = LINK_INT_FREE;
     t->addr = amount[LINK_CR_HDR];
     t->len = (uint32_t)amount[LINK_CR_DATA];
@@ -113,7 +113,7 @@ void link_token_read(const SimPacket *t, uint64_t amount[LINK_CR_MAX])
     amount[LINK_CR_LEN] = t->tag;
 }
 
-uint32_t link_token_drain_some(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
+uint32_t link_token_drain_some(SimPort *p, uint64_t acc[LINK_CR_MAX])
 {
     uint32_t n = 0;
     SimPacket *t;
@@ -126,7 +126,6 @@ uint32_t link_token_drain_some(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
         }
         n++;
     }
-    (void)sim;
     return n;
 }
 

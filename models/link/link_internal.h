@@ -202,10 +202,10 @@ bool link_token_send(Sim *sim, SimPort *p, LinkTokens *tk, const uint64_t amount
 void link_token_read(const SimPacket *t, uint64_t amount[LINK_CR_MAX]);
 /* Take every visible token from p and add to acc (the packets stay the writer's); returns how
  * many. Most ticks find none: that test is inline, the loop is not. */
-uint32_t link_token_drain_some(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX]);
-static inline uint32_t link_token_drain(Sim *sim, SimPort *p, uint64_t acc[LINK_CR_MAX])
+uint32_t link_token_drain_some(SimPort *p, uint64_t acc[LINK_CR_MAX]);
+static inline uint32_t link_token_drain(SimPort *p, uint64_t acc[LINK_CR_MAX])
 {
-    return sim_port_peek(p) != NULL ? link_token_drain_some(sim, p, acc) : 0;
+    return sim_port_peek(p) != NULL ? link_token_drain_some(p, acc) : 0;
 }
 
 /* ---- the lane group ---- */

@@ -954,7 +954,7 @@ static SimCycle lanes_tick(SimComponent *c, SimCycle now)
     LinkLanes *l = (LinkLanes *)c;
     Sim *sim = c->sim;
     uint64_t freed[LINK_CR_MAX] = {0, 0, 0};
-    if (link_token_drain(sim, l->dst_free, freed) > 0) {
+    if (link_token_drain(l->dst_free, freed) > 0) {
         for (int i = 0; i < LINK_CR_MAX; i++) {
             l->rx_freed[i] += freed[i];
         }

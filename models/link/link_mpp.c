@@ -313,7 +313,7 @@ static SimCycle mpp_tick(SimComponent *c, SimCycle now)
     Mpp *m = (Mpp *)c;
     Sim *sim = c->sim;
     uint64_t back[LINK_CR_MAX] = {0, 0, 0};
-    if (link_token_drain(sim, m->rq_free, back) > 0) {
+    if (link_token_drain(m->rq_free, back) > 0) {
         link_budget_give(&m->txbuf, sim->now, back);
     }
     if (m->done != NULL) {

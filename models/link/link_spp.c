@@ -240,7 +240,7 @@ static SimCycle spp_tick(SimComponent *c, SimCycle now)
     Spp *s = (Spp *)c;
     Sim *sim = c->sim;
     uint64_t back[LINK_CR_MAX] = {0, 0, 0};
-    if (link_token_drain(sim, s->cp_free, back) > 0) {
+    if (link_token_drain(s->cp_free, back) > 0) {
         link_budget_give(&s->txbuf, sim->now, back);
     }
     take_responses(s);

@@ -62,7 +62,7 @@ SimPacket *sim_packet_pool_get(SimPacketPool *p)
     }
     p->free_list = pkt->next;
     memset(pkt, 0, sizeof(*pkt));
-    pkt->id = p->next_id++;
+    pkt->id = sim_packet_pool_take_id(p);
     if (++p->in_use > p->peak) {
         p->peak = p->in_use;
     }

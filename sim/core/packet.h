@@ -76,6 +76,13 @@ void sim_packet_pool_destroy(SimPacketPool *p);
 
 /* A zeroed packet with a fresh id, or NULL when the pool is empty (see above). */
 SimPacket *sim_packet_pool_get(SimPacketPool *p);
+
+/* The next fresh id, as sim_packet_pool_get() gives it: for a packet a model owns and reuses
+ * (link read-pointer tokens), so that every packet's id is what it would be from the pool. */
+static inline uint64_t sim_packet_pool_take_id(SimPacketPool *p)
+{
+    return p->next_id++;
+}
 void sim_packet_pool_put(SimPacketPool *p, SimPacket *pkt);
 
 /* A payload block with one reference and size 0, or NULL when the pool is empty. */
